@@ -1,0 +1,11 @@
+import type { Command } from 'commander';
+
+/**
+ * Every subcommand lives in its own module under cli/ and exports `register(program)`. The heavy service
+ * code is imported inside each action, so `lookout --help` stays fast.
+ */
+const modules: Array<{ register(program: Command): void }> = [];
+
+export function registerCommands(program: Command): void {
+  for (const module of modules) module.register(program);
+}

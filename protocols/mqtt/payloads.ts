@@ -1,0 +1,100 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/** Milliseconds since the Unix epoch, UTC. */
+export const EpochMs = Type.Integer({ minimum: 0, description: 'milliseconds since the Unix epoch (UTC)' });
+export const Mmsi = Type.Integer({ minimum: 0, maximum: 999_999_999, description: 'Maritime Mobile Service Identity' });
+
+export const EdgeStatus = Type.Object(
+  {
+    state: Type.Union([Type.Literal('online'), Type.Literal('offline')]),
+    ts: EpochMs,
+    version: Type.Optional(Type.String()),
+    /** Why it went offline: `shutdown` (clean) or `lost` (last will). */
+    reason: Type.Optional(Type.String()),
+  },
+  { $id: 'EdgeStatus', additionalProperties: false },
+);
+export type EdgeStatus = Static<typeof EdgeStatus>;
+
+export const EdgeHealth = Type.Object(
+  {
+    ts: EpochMs,
+    uptimeS: Type.Number({ minimum: 0 }),
+    outbox: Type.Object({ messages: Type.Integer({ minimum: 0 }), bytes: Type.Integer({ minimum: 0 }), dropped: Type.Integer({ minimum: 0 }) }),
+    ais: Type.Object({
+      sentences: Type.Integer({ minimum: 0 }),
+      messages: Type.Integer({ minimum: 0 }),
+      rejected: Type.Integer({ minimum: 0 }),
+      duplicates: Type.Integer({ minimum: 0 }),
+    }),
+    cameras: Type.Optional(Type.Object({ online: Type.Integer({ minimum: 0 }), offline: Type.Integer({ minimum: 0 }) })),
+  },
+  { $id: 'EdgeHealth' },
+);
+export type EdgeHealth = Static<typeof EdgeHealth>;
+
+export const VesselPosition = Type.Object(
+  {
+    mmsi: Mmsi,
+    /** Time of the position: tag-block time when the receiver gave one, else the edge's receive time. */
+    ts: EpochMs,
+    lat: Type.Number({ minimum: -90, maximum: 90 }),
+    lon: Type.Number({ minimum: -180, maximum: 180 }),
+    /** Speed over ground, knots; absent when not available. */
+    sog: Type.Optional(Type.Number({ minimum: 0, maximum: 102.2 })),
+    /** Course over ground, degrees; absent when not available. */
+    cog: Type.Optional(Type.Number({ minimum: 0, maximum: 360 })),
+    /** True heading, degrees; absent when not available. */
+    heading: Type.Optional(Type.Integer({ minimum: 0, maximum: 359 })),
+    navStatus: Type.Optional(Type.Integer({ minimum: 0, maximum: 15 })),
+    /** AIS message type it came from (1, 2, 3, 18, 19, 27). */
+    msgType: Type.Integer({ minimum: 1, maximum: 27 }),
+    /** AIS class: A (types 1-3) or B (18, 19). */
+    aisClass: Type.Optional(Type.Union([Type.Literal('A'), Type.Literal('B')])),
+  },
+  { $id: 'VesselPosition', additionalProperties: false },
+);
+export type VesselPosition = Static<typeof VesselPosition>;
+
+export const VesselPositionBatch = Type.Object(
+  {
+    edgeId: Type.String(),
+    /** Edge-local sequence number of the batch, for tracing; delivery order is the outbox order. */
+    seq: Type.Integer({ minimum: 0 }),
+    positions: Type.Array(VesselPosition, { minItems: 1, maxItems: 5000 }),
+  },
+  { $id: 'VesselPositionBatch', additionalProperties: false },
+);
+export type VesselPositionBatch = Static<typeof VesselPositionBatch>;
+
+export const VesselStatic = Type.Object(
+  {
+    mmsi: Mmsi,
+    ts: EpochMs,
+    msgType: Type.Integer({ minimum: 1, maximum: 27 }),
+    imo: Type.Optional(Type.Integer({ minimum: 0 })),
+    callsign: Type.Optional(Type.String({ maxLength: 7 })),
+    shipname: Type.Optional(Type.String({ maxLength: 120 })),
+    shiptype: Type.Optional(Type.Integer({ minimum: 0, maximum: 255 })),
+    /** Dimensions to bow/stern/port/starboard, metres. */
+    toBow: Type.Optional(Type.Integer({ minimum: 0 })),
+    toStern: Type.Optional(Type.Integer({ minimum: 0 })),
+    toPort: Type.Optional(Type.Integer({ minimum: 0 })),
+    toStarboard: Type.Optional(Type.Integer({ minimum: 0 })),
+    destination: Type.Optional(Type.String({ maxLength: 20 })),
+    /** Draught, metres. */
+    draught: Type.Optional(Type.Number({ minimum: 0 })),
+  },
+  { $id: 'VesselStatic', additionalProperties: false },
+);
+export type VesselStatic = Static<typeof VesselStatic>;
+
+export const VesselStaticBatch = Type.Object(
+  {
+    edgeId: Type.String(),
+    seq: Type.Integer({ minimum: 0 }),
+    statics: Type.Array(VesselStatic, { minItems: 1, maxItems: 5000 }),
+  },
+  { $id: 'VesselStaticBatch', additionalProperties: false },
+);
+export type VesselStaticBatch = Static<typeof VesselStaticBatch>;

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['{cli,runtime,protocols,edge,cloud,simulators,models,tests}/**/*.test.ts'],
+    exclude: ['node_modules/**'],
+    pool: 'forks',
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // Integration tests start real influxd/ffmpeg/aedes; two cores do not take more than two files at once.
+    maxWorkers: 2,
+  },
+});
