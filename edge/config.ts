@@ -1,0 +1,111 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { loadConfigSection, validateConfigSection } from '../runtime/config.js';
+
+const Port = Type.Integer({ minimum: 0, maximum: 65535, description: '0 picks a free port' });
+
+const Listener = Type.Object(
+  {
+    host: Type.String({ default: '0.0.0.0' }),
+    port: Port,
+  },
+  { additionalProperties: false },
+);
+
+export const EdgeConfigSchema = Type.Object(
+  {
+    /** Becomes a topic segment: letters, digits, `_ . -`, at most 64 characters. */
+    edgeId: Type.String({ default: 'edge-1', pattern: '^[A-Za-z0-9_.-]{1,64}$' }),
+    mqtt: Type.Object(
+      {
+        url: Type.String({ default: 'mqtt://127.0.0.1:1883' }),
+        username: Type.Optional(Type.String()),
+        password: Type.Optional(Type.String()),
+        keepaliveS: Type.Integer({ minimum: 1, default: 30 }),
+        connectTimeoutMs: Type.Integer({ minimum: 100, default: 10_000 }),
+        reconnect: Type.Object(
+          {
+            minMs: Type.Integer({ minimum: 10, default: 500 }),
+            maxMs: Type.Integer({ minimum: 10, default: 30_000 }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+        /** Outbox records published but not yet acknowledged (PUBACK) at any time. */
+        maxInFlight: Type.Integer({ minimum: 1, maximum: 1000, default: 32 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    ais: Type.Object(
+      {
+        udp: Type.Optional(Listener),
+        tcp: Type.Optional(Listener),
+        /** Longer lines are discarded and counted (`line_too_long`); NMEA allows 82, tag blocks add more. */
+        maxLineBytes: Type.Integer({ minimum: 82, maximum: 65_536, default: 1024 }),
+        /** Parts of a multi-sentence message older than this are dropped. */
+        maxPartialAgeMs: Type.Integer({ minimum: 100, default: 10_000 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    outbox: Type.Object(
+      {
+        dir: Type.String({ default: '.lookout/edge-outbox' }),
+        maxBytes: Type.Integer({ minimum: 4096, default: 256 * 1024 * 1024 }),
+        /** Alerts are never dropped nor refused, whichever policy is chosen. */
+        whenFull: Type.Union([Type.Literal('drop-oldest-telemetry'), Type.Literal('refuse-new-telemetry')], {
+          default: 'drop-oldest-telemetry',
+        }),
+        /** fdatasync after every append: survives power loss, costs a disk flush per record. */
+        fsync: Type.Boolean({ default: false }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    batching: Type.Object(
+      {
+        maxPositions: Type.Integer({ minimum: 1, maximum: 5000, default: 500 }),
+        maxDelayMs: Type.Integer({ minimum: 1, default: 1000 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    dedupe: Type.Object(
+      {
+        /** Exact duplicate sentences (two receivers hearing the same burst) within this window are dropped; 0 = off. */
+        windowMs: Type.Integer({ minimum: 0, default: 2000 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    downsample: Type.Object(
+      {
+        /** At most one position per vessel per this many seconds; 0 = off. */
+        minIntervalS: Type.Number({ minimum: 0, default: 0 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    health: Type.Object(
+      {
+        intervalS: Type.Number({ minimum: 0.05, default: 30 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    http: Type.Object(
+      {
+        host: Type.String({ default: '127.0.0.1' }),
+        port: Type.Integer({ minimum: 0, maximum: 65535, default: 8081 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type EdgeConfig = Static<typeof EdgeConfigSchema>;
+
+/** The edge section of a config file, defaults applied, errors naming the path (`/edge/mqtt/url: ...`). */
+export function loadEdgeConfig(file: string): Promise<EdgeConfig> {
+  return loadConfigSection(file, 'edge', EdgeConfigSchema);
+}
+
+/** Builds a config from a partial object (tests, demo): everything not given takes the schema default. */
+export function edgeConfig(partial: DeepPartial<EdgeConfig> = {}): EdgeConfig {
+  return validateConfigSection('(in code)', { edge: partial }, 'edge', EdgeConfigSchema);
+}
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };

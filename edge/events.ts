@@ -1,0 +1,38 @@
+import type { VesselPosition, VesselStatic } from '../protocols/mqtt/payloads.js';
+import { EventBus } from '../runtime/service.js';
+
+/** A line of text as a receiver framed it, before any NMEA/AIS parsing. */
+export interface AisLine {
+  line: string;
+  receivedAtMs: number;
+  /** Which listener and peer it came from, e.g. `udp 127.0.0.1:40000`. */
+  source: string;
+}
+
+export interface OutboxChange {
+  messages: number;
+  bytes: number;
+}
+
+/**
+ * Everything the parts of the edge say to each other. A part subscribes to what it consumes and emits what
+ * it produces; no part holds a reference to another one.
+ */
+export interface EdgeEvents {
+  /** A receiver framed a line (UDP datagram line or TCP line). */
+  'ais.line': AisLine;
+  /** A decoded position that passed dedupe and downsampling. */
+  'vessel.position': VesselPosition;
+  /** A decoded static/voyage report (type 5). */
+  'vessel.static': VesselStatic;
+  /** A record was appended to the outbox: the uplink wakes up. */
+  'outbox.appended': { seq: number };
+  /** The uplink's connection state changed. */
+  'uplink.state': { connected: boolean };
+}
+
+export type EdgeBus = EventBus<EdgeEvents>;
+
+export function createEdgeBus(): EdgeBus {
+  return new EventBus<EdgeEvents>();
+}
