@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
+import * as cloud from './cloud.js';
 
 /**
  * Every subcommand lives in its own module under cli/ and exports `register(program)`. The heavy service
  * code is imported inside each action, so `lookout --help` stays fast.
  */
-const modules: Array<{ register(program: Command): void }> = [];
+const modules: Array<{ register(program: Command): void }> = [cloud];
 
 export function registerCommands(program: Command): void {
   for (const module of modules) module.register(program);

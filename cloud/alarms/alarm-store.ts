@@ -1,0 +1,234 @@
+import { randomUUID } from 'node:crypto';
+import { severityRank, type Alarm, type AlarmQuery, type SeverityName } from '../../protocols/api/alarms.js';
+
+/** What a rule (or a fire alert) asks for: the store decides whether that creates an alarm or refreshes one. */
+export interface RaiseRequest {
+  originator: string;
+  type: string;
+  severity: SeverityName;
+  /** Time of the condition (for vessel rules: the position's own time). */
+  ts: number;
+  details: Record<string, unknown>;
+}
+
+export type AlarmChangeKind = 'created' | 'refreshed' | 'escalated' | 'acknowledged' | 'cleared';
+
+export interface AlarmChange {
+  kind: AlarmChangeKind;
+  /** A snapshot of the alarm after the change (safe to keep). */
+  alarm: Alarm;
+}
+
+export class AlarmNotFoundError extends Error {
+  constructor(readonly id: string) {
+    super(`no alarm ${id}`);
+    this.name = 'AlarmNotFoundError';
+  }
+}
+
+export interface AlarmStoreOptions {
+  /** Server clock for createdAt/updatedAt/ackTs/clearTs; tests pass a simulated one. */
+  clock?: () => number;
+  newId?: () => string;
+  /** Cleared alarms kept in memory (oldest dropped first); active ones are always kept. */
+  maxCleared?: number;
+}
+
+const isActive = (alarm: Alarm) => alarm.status === 'ACTIVE_UNACK' || alarm.status === 'ACTIVE_ACK';
+const isAcked = (alarm: Alarm) => alarm.status === 'ACTIVE_ACK' || alarm.status === 'CLEARED_ACK';
+const activeKey = (originator: string, type: string) => `${originator}\u0000${type}`;
+
+/**
+ * One lifecycle for every alarm in the cloud, as ThingsBoard has it: `active`/`cleared` ×
+ * `unacknowledged`/`acknowledged`, at most one active alarm per originator and type (a repeated condition
+ * refreshes it; a more severe one escalates it, which needs a new acknowledgement), ack and clear with who and
+ * when. Pure state: every change is reported to the listeners, which persist and publish it.
+ */
+export class AlarmStore {
+  readonly #alarms = new Map<string, Alarm>();
+  readonly #active = new Map<string, string>();
+  readonly #listeners: Array<(change: AlarmChange) => void> = [];
+  readonly #clock: () => number;
+  readonly #newId: () => string;
+  readonly #maxCleared: number;
+  #clearedCount = 0;
+
+  constructor(options: AlarmStoreOptions = {}) {
+    this.#clock = options.clock ?? Date.now;
+    this.#newId = options.newId ?? randomUUID;
+    this.#maxCleared = options.maxCleared ?? 10_000;
+  }
+
+  onChange(listener: (change: AlarmChange) => void): () => void {
+    this.#listeners.push(listener);
+    return () => {
+      const i = this.#listeners.indexOf(listener);
+      if (i >= 0) this.#listeners.splice(i, 1);
+    };
+  }
+
+  raise(request: RaiseRequest): AlarmChange {
+    const now = this.#clock();
+    const existingId = this.#active.get(activeKey(request.originator, request.type));
+    const existing = existingId ? this.#alarms.get(existingId) : undefined;
+    if (existing) {
+      const escalated = severityRank(request.severity) > severityRank(existing.severity);
+      const updated: Alarm = {
+        ...existing,
+        count: existing.count + 1,
+        lastTs: Math.max(existing.lastTs, request.ts),
+        startTs: Math.min(existing.startTs, request.ts),
+        updatedAt: now,
+        details: { ...existing.details, ...request.details },
+      };
+      if (escalated) {
+        updated.severity = request.severity;
+        updated.status = 'ACTIVE_UNACK';
+        delete updated.ackTs;
+        delete updated.ackBy;
+      }
+      return this.#commit(escalated ? 'escalated' : 'refreshed', updated);
+    }
+    const alarm: Alarm = {
+      id: this.#newId(),
+      originator: request.originator,
+      type: request.type,
+      severity: request.severity,
+      status: 'ACTIVE_UNACK',
+      startTs: request.ts,
+      lastTs: request.ts,
+      createdAt: now,
+      updatedAt: now,
+      count: 1,
+      details: request.details,
+    };
+    return this.#commit('created', alarm);
+  }
+
+  /** Acknowledge: idempotent (acknowledging twice keeps the first who and when). */
+  acknowledge(id: string, by: string): AlarmChange {
+    const alarm = this.#get(id);
+    if (isAcked(alarm)) return { kind: 'acknowledged', alarm: structuredClone(alarm) };
+    const now = this.#clock();
+    return this.#commit('acknowledged', {
+      ...alarm,
+      status: isActive(alarm) ? 'ACTIVE_ACK' : 'CLEARED_ACK',
+      ackTs: now,
+      ackBy: by,
+      updatedAt: now,
+    });
+  }
+
+  /** Clear: idempotent. The next raise for the same originator and type creates a new alarm. */
+  clear(id: string, by: string): AlarmChange {
+    const alarm = this.#get(id);
+    if (!isActive(alarm)) return { kind: 'cleared', alarm: structuredClone(alarm) };
+    const now = this.#clock();
+    return this.#commit('cleared', {
+      ...alarm,
+      status: isAcked(alarm) ? 'CLEARED_ACK' : 'CLEARED_UNACK',
+      clearTs: now,
+      clearBy: by,
+      updatedAt: now,
+    });
+  }
+
+  /**
+   * Rebuild from stored snapshots (any order): the newest snapshot of each alarm wins. No listener is called.
+   */
+  restore(snapshot: Alarm): void {
+    const current = this.#alarms.get(snapshot.id);
+    if (current && current.updatedAt > snapshot.updatedAt) return;
+    if (current && current.updatedAt === snapshot.updatedAt && statusOrder(current) >= statusOrder(snapshot)) return;
+    this.#put(structuredClone(snapshot));
+  }
+
+  get(id: string): Alarm | undefined {
+    const alarm = this.#alarms.get(id);
+    return alarm ? structuredClone(alarm) : undefined;
+  }
+
+  activeFor(originator: string, type: string): Alarm | undefined {
+    const id = this.#active.get(activeKey(originator, type));
+    return id ? this.get(id) : undefined;
+  }
+
+  /** Newest first. `status`: active, cleared, ack, unack, or one of the four exact statuses. */
+  list(query: AlarmQuery = {}): Alarm[] {
+    const out: Alarm[] = [];
+    for (const alarm of this.#alarms.values()) {
+      if (query.type && alarm.type !== query.type) continue;
+      if (query.originator && alarm.originator !== query.originator) continue;
+      if (query.status && !matchesStatus(alarm, query.status)) continue;
+      out.push(structuredClone(alarm));
+    }
+    return out.sort((a, b) => b.createdAt - a.createdAt || b.startTs - a.startTs || a.id.localeCompare(b.id));
+  }
+
+  get size(): number {
+    return this.#alarms.size;
+  }
+
+  #get(id: string): Alarm {
+    const alarm = this.#alarms.get(id);
+    if (!alarm) throw new AlarmNotFoundError(id);
+    return alarm;
+  }
+
+  #commit(kind: AlarmChangeKind, alarm: Alarm): AlarmChange {
+    this.#put(alarm);
+    const change = { kind, alarm: structuredClone(alarm) };
+    for (const listener of this.#listeners) listener(change);
+    return change;
+  }
+
+  #put(alarm: Alarm): void {
+    const previous = this.#alarms.get(alarm.id);
+    if (previous && !isActive(previous)) this.#clearedCount--;
+    this.#alarms.set(alarm.id, alarm);
+    const key = activeKey(alarm.originator, alarm.type);
+    if (isActive(alarm)) {
+      // During a restore an older alarm's snapshot may come after a newer one's: the newest active one wins.
+      const currentId = this.#active.get(key);
+      const current = currentId === undefined ? undefined : this.#alarms.get(currentId);
+      if (!current || !isActive(current) || current.id === alarm.id || current.createdAt <= alarm.createdAt) {
+        this.#active.set(key, alarm.id);
+      }
+    } else {
+      if (this.#active.get(key) === alarm.id) this.#active.delete(key);
+      this.#clearedCount++;
+      if (this.#clearedCount > this.#maxCleared) this.#dropOldestCleared();
+    }
+  }
+
+  #dropOldestCleared(): void {
+    for (const [id, alarm] of this.#alarms) {
+      // Map order is insertion order: the first cleared one found is the oldest inserted.
+      if (!isActive(alarm)) {
+        this.#alarms.delete(id);
+        this.#clearedCount--;
+        return;
+      }
+    }
+  }
+}
+
+/** For equal timestamps during restore: later lifecycle steps win. */
+function statusOrder(alarm: Alarm): number {
+  return (isActive(alarm) ? 0 : 2) + (isAcked(alarm) ? 1 : 0);
+}
+
+function matchesStatus(alarm: Alarm, status: NonNullable<AlarmQuery['status']>): boolean {
+  switch (status) {
+    case 'active':
+      return isActive(alarm);
+    case 'cleared':
+      return !isActive(alarm);
+    case 'ack':
+      return isAcked(alarm);
+    case 'unack':
+      return !isAcked(alarm);
+    default:
+      return alarm.status === status;
+  }
+}

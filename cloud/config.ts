@@ -1,0 +1,73 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+const Port = (value: number, description: string) => Type.Integer({ minimum: 0, maximum: 65535, default: value, description });
+const Host = (description: string) => Type.String({ minLength: 1, default: '127.0.0.1', description });
+
+export const MqttUser = Type.Object(
+  { username: Type.String({ minLength: 1 }), password: Type.String({ minLength: 1 }) },
+  { additionalProperties: false },
+);
+
+export const CloudConfig = Type.Object(
+  {
+    mqtt: Type.Object(
+      {
+        host: Host('address the MQTT listeners bind to'),
+        port: Port(1883, 'MQTT over TCP (edges); 0 = a free port'),
+        wsPort: Port(8883, 'MQTT over WebSocket (browsers); 0 = a free port'),
+        /** Edge credentials. Empty = anonymous clients are accepted. */
+        users: Type.Array(MqttUser, { default: [] }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    http: Type.Object(
+      { host: Host('address the HTTP API binds to'), port: Port(8080, 'HTTP API, /health, /metrics; 0 = a free port') },
+      { additionalProperties: false, default: {} },
+    ),
+    influx: Type.Object(
+      {
+        host: Host('InfluxDB 1.x host'),
+        port: Port(8086, 'InfluxDB HTTP port'),
+        database: Type.String({ minLength: 1, default: 'lookout' }),
+        username: Type.Optional(Type.String()),
+        password: Type.Optional(Type.String()),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    ingest: Type.Object(
+      {
+        /** A write to InfluxDB is sent as soon as this many points wait... */
+        batchSize: Type.Integer({ minimum: 1, maximum: 50_000, default: 5000 }),
+        /** ...or when the oldest waiting point is this old. */
+        flushIntervalMs: Type.Integer({ minimum: 1, default: 200 }),
+        /** Append invalid payloads (topic, reason, payload) to `<dataDir>/dead-letter.ndjson`. */
+        deadLetter: Type.Boolean({ default: false }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    buffer: Type.Object(
+      {
+        /** Points held in memory waiting for InfluxDB; beyond it they wait in the on-disk journal only. */
+        memoryPoints: Type.Integer({ minimum: 1, default: 50_000 }),
+        /** Journal folder (accepted telemetry, the disk buffer). Default `<dataDir>/journal`. */
+        dir: Type.Optional(Type.String({ minLength: 1 })),
+        /** When the journal reaches this size the broker stops acknowledging telemetry (backpressure). */
+        diskMaxBytes: Type.Integer({ minimum: 1024, default: 1024 * 1024 * 1024 }),
+        /** Journal segment file size. */
+        segmentBytes: Type.Integer({ minimum: 1024, default: 16 * 1024 * 1024 }),
+        /**
+         * `always`: fdatasync before the PUBACK (group commit; survives power loss).
+         * `never`: written to the OS before the PUBACK (survives a cloud crash, not a power loss).
+         */
+        fsync: Type.Union([Type.Literal('always'), Type.Literal('never')], { default: 'always' }),
+        /** How long a telemetry PUBLISH may wait for room in a full journal before the edge is disconnected. */
+        fullWaitMs: Type.Integer({ minimum: 0, default: 5000 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    /** Cloud state (journal, checkpoint, dead letters). Relative paths resolve against the working directory. */
+    dataDir: Type.String({ minLength: 1, default: '.lookout/cloud' }),
+  },
+  { additionalProperties: false, default: {} },
+);
+export type CloudConfig = Static<typeof CloudConfig>;

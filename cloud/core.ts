@@ -1,0 +1,188 @@
+import path from 'node:path';
+import type { TSchema } from '@sinclair/typebox';
+import type { InfluxDB } from 'influx';
+import type { Registry } from 'prom-client';
+import { compileSchema } from '../protocols/validation.js';
+import { createHttpApp, HttpServerPart, type HealthReport, type HttpApp } from '../runtime/http-server.js';
+import { silentLogger, type Logger } from '../runtime/logger.js';
+import { ServiceCore, type Part } from '../runtime/service.js';
+import { BrokerPart } from './broker/broker-part.js';
+import { CloudConfig } from './config.js';
+import { createCloudBus, type CloudBus, type DurableSink } from './events.js';
+import { registerCoreRoutes } from './http/routes.js';
+import { createInfluxClient, InfluxWriterPart } from './influxdb/writer-part.js';
+import { IngestPart } from './ingest/ingest-part.js';
+import { createCloudMetrics, type CloudMetrics } from './metrics.js';
+import { PresencePart, type EdgePresence } from './presence/presence-part.js';
+
+/** What an extension (a feature such as fisheries or fire alarms) gets to plug itself into the cloud. */
+export interface CloudContext {
+  config: CloudConfig;
+  log: Logger;
+  bus: CloudBus;
+  metrics: CloudMetrics;
+  registry: Registry;
+  /** The fastify app, before it listens: add routes with `app.register(plugin, { prefix })`. */
+  app: HttpApp;
+  influx: InfluxDB;
+  presence: PresencePart;
+  /** Makes the journal keep messages until this sink has finished with them (see DurableSink). */
+  addSink(sink: DurableSink): void;
+  /** Publishes from the cloud to MQTT subscribers (e.g. alarms to dashboards); works once started. */
+  publish(topic: string, payload: string | Buffer, options?: { qos?: 0 | 1; retain?: boolean }): Promise<void>;
+}
+
+/** Called once by createCloud; returned parts start after the core parts and before the broker accepts clients. */
+export type CloudExtension = (context: CloudContext) => Part | Part[] | void;
+
+export interface CreateCloudOptions {
+  log?: Logger;
+  extensions?: CloudExtension[];
+  /** Schemas for edge topic kinds the core does not know (or replacing its own), by kind. */
+  schemas?: Partial<Record<string, TSchema>>;
+}
+
+export interface CloudAddresses {
+  mqtt: string;
+  ws: string;
+  http: string;
+  mqttPort: number;
+  wsPort: number;
+  httpPort: number;
+}
+
+export interface CloudHealth extends HealthReport {
+  influx: { url: string; reachable: boolean; lastError?: string };
+  buffer: { memoryPoints: number; diskBytes: number; diskMessages: number; diskMaxBytes: number; full: boolean };
+  mqtt: { clients: number };
+  edges: EdgePresence[];
+}
+
+export interface Cloud {
+  readonly config: CloudConfig;
+  readonly bus: CloudBus;
+  readonly metrics: CloudMetrics;
+  readonly registry: Registry;
+  readonly app: HttpApp;
+  readonly influx: InfluxDB;
+  readonly presence: PresencePart;
+  /** Bound addresses; valid after start(). */
+  readonly addresses: CloudAddresses;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  health(): Promise<CloudHealth>;
+  publish: CloudContext['publish'];
+}
+
+/** Validates a (partial) `cloud:` section and fills in the defaults. */
+export function cloudConfig(section: unknown = {}): CloudConfig {
+  const result = compileSchema(CloudConfig).parseValue(section, '/cloud');
+  if (!result.ok) throw new Error(`invalid cloud config:\n  ${result.errors.join('\n  ')}`);
+  return result.value;
+}
+
+/**
+ * The cloud service: parts wired through one event bus. Start order: InfluxDB writer, presence, extension
+ * parts, ingest (opens the journal and replays what was not stored yet), broker, HTTP; stop in reverse.
+ */
+export function createCloud(config: CloudConfig, options: CreateCloudOptions = {}): Cloud {
+  const log = options.log ?? silentLogger();
+  const bus = createCloudBus();
+  const metrics = createCloudMetrics();
+  const dataDir = path.resolve(config.dataDir);
+  const core = new ServiceCore('cloud', log);
+
+  const influx = createInfluxClient(config.influx);
+  const writer = new InfluxWriterPart({
+    influx,
+    database: config.influx.database,
+    batchSize: config.ingest.batchSize,
+    flushIntervalMs: config.ingest.flushIntervalMs,
+    memoryPoints: config.buffer.memoryPoints,
+    bus,
+    metrics,
+    log: log.child({ part: 'influx-writer' }),
+  });
+  const presence = new PresencePart({ bus, metrics });
+  const ingest = new IngestPart({
+    journal: {
+      dir: path.resolve(config.buffer.dir ?? path.join(dataDir, 'journal')),
+      segmentBytes: config.buffer.segmentBytes,
+      maxBytes: config.buffer.diskMaxBytes,
+      fsync: config.buffer.fsync,
+    },
+    fullWaitMs: config.buffer.fullWaitMs,
+    deadLetterFile: config.ingest.deadLetter ? path.join(dataDir, 'dead-letter.ndjson') : undefined,
+    schemas: options.schemas,
+    bus,
+    metrics,
+    log: log.child({ part: 'ingest' }),
+  });
+  ingest.addSink(writer);
+  const broker = new BrokerPart({ config: config.mqtt, bus, metrics, log: log.child({ part: 'broker' }), publishGate: ingest.gate });
+
+  const health = async (): Promise<CloudHealth> => ({
+    status: writer.reachable ? 'ok' : 'degraded',
+    influx: { url: `http://${config.influx.host}:${config.influx.port}`, reachable: writer.reachable, lastError: writer.lastError },
+    buffer: {
+      memoryPoints: writer.pendingPoints,
+      diskBytes: ingest.journal.bytes,
+      diskMessages: ingest.journal.pendingMessages,
+      diskMaxBytes: config.buffer.diskMaxBytes,
+      full: ingest.journal.full,
+    },
+    mqtt: { clients: broker.clients.size },
+    edges: presence.list(),
+  });
+  const app = createHttpApp({ log: log.child({ part: 'http' }), registry: metrics.registry, health });
+  registerCoreRoutes(app, presence);
+  const http = new HttpServerPart(app, config.http.host, config.http.port);
+
+  const publish: CloudContext['publish'] = (topic, payload, publishOptions = {}) =>
+    new Promise((resolve, reject) => {
+      if (!broker.aedes) return reject(new Error('cloud is not started'));
+      broker.aedes.publish(
+        { cmd: 'publish', topic, payload: Buffer.from(payload), qos: publishOptions.qos ?? 1, retain: publishOptions.retain ?? false, dup: false },
+        (error?: Error) => (error ? reject(error) : resolve()),
+      );
+    });
+
+  const context: CloudContext = {
+    config,
+    log,
+    bus,
+    metrics,
+    registry: metrics.registry,
+    app,
+    influx,
+    presence,
+    addSink: (sink) => ingest.addSink(sink),
+    publish,
+  };
+  core.add(writer);
+  core.add(presence);
+  for (const extension of options.extensions ?? []) {
+    const parts = extension(context);
+    for (const part of Array.isArray(parts) ? parts : parts ? [parts] : []) core.add(part);
+  }
+  core.add(ingest);
+  core.add(broker);
+  core.add(http);
+
+  return {
+    config,
+    bus,
+    metrics,
+    registry: metrics.registry,
+    app,
+    influx,
+    presence,
+    get addresses(): CloudAddresses {
+      return { mqtt: broker.mqttUrl, ws: broker.wsUrl, http: http.address, mqttPort: broker.port, wsPort: broker.wsPort, httpPort: http.port };
+    },
+    start: () => core.start(),
+    stop: () => core.stop(),
+    health,
+    publish,
+  };
+}

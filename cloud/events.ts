@@ -1,0 +1,75 @@
+import type { EdgeTopicKind } from '../protocols/mqtt/topics.js';
+import type { EdgeHealth, EdgeStatus, VesselPosition, VesselStatic } from '../protocols/mqtt/payloads.js';
+import { EventBus } from '../runtime/service.js';
+
+/**
+ * Where a validated message came from. `seq` is its journal sequence number for durable kinds (telemetry,
+ * alerts): a message may be delivered again with the same `seq` after a crash (`replayed`), so consumers
+ * must be idempotent. Live kinds (status, health) are not journalled and have no `seq`.
+ */
+export interface MessageOrigin {
+  edgeId: string;
+  topic: string;
+  /** When the broker accepted it (ms since epoch). */
+  receivedAt: number;
+  seq?: number;
+  replayed: boolean;
+}
+
+/** Every edge message that passed its schema, whatever its kind. */
+export interface ValidatedMessage extends MessageOrigin {
+  kind: EdgeTopicKind;
+  cameraId?: string;
+  value: unknown;
+}
+
+export interface InvalidMessage {
+  topic: string;
+  edgeId?: string;
+  kind?: EdgeTopicKind;
+  /** Low-cardinality reason (metric label): invalid_json, schema, edge_id_mismatch, no_schema. */
+  reason: string;
+  errors: string[];
+}
+
+export interface CloudEvents {
+  /** A validated batch of vessel positions (durable: carries `seq`). */
+  positions: MessageOrigin & { seq: number; positions: VesselPosition[] };
+  /** A validated batch of AIS static/voyage data (durable: carries `seq`). */
+  statics: MessageOrigin & { seq: number; statics: VesselStatic[] };
+  /** An edge's retained birth / clean stop / last-will status. */
+  edgeStatus: MessageOrigin & { status: EdgeStatus };
+  edgeHealth: MessageOrigin & { health: EdgeHealth };
+  /** Any validated edge message (including the ones above): other features subscribe here by `kind`. */
+  message: ValidatedMessage;
+  invalidMessage: InvalidMessage;
+  /** Every PUBLISH the broker accepted from a client (after its PUBACK), raw. */
+  mqttPublished: { topic: string; payload: Buffer; clientId?: string; retain: boolean; receivedAt: number };
+  /** Anything published by an edge (any edge topic), as it arrives: presence uses it for `lastSeen`. */
+  edgeActivity: { edgeId: string; at: number };
+  clientConnected: { clientId: string; username?: string };
+  clientDisconnected: { clientId: string; username?: string };
+  /** A durable sink made progress (wrote points): the journal may advance its checkpoint. */
+  sinkProgress: { sink: string };
+}
+
+export type CloudBus = EventBus<CloudEvents>;
+
+export function createCloudBus(): CloudBus {
+  return new EventBus<CloudEvents>();
+}
+
+/**
+ * A consumer of durable events whose work must be finished before the journal may forget a message
+ * (e.g. the InfluxDB writer). The ingest pauses reading the journal while a sink has no room, and only
+ * checkpoints below the oldest `seq` a sink still holds.
+ */
+export interface DurableSink {
+  readonly name: string;
+  /** Oldest journal seq whose work is not finished yet; undefined when nothing is pending. */
+  oldestPendingSeq(): number | undefined;
+  /** False = do not hand me more for now (memory buffer full); emit `sinkProgress` when room appears. */
+  hasRoom(): boolean;
+  /** Best effort before a clean stop (e.g. one last write). */
+  flush?(timeoutMs: number): Promise<void>;
+}

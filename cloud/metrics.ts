@@ -1,0 +1,57 @@
+import { Counter, Gauge, createMetricsRegistry, type Registry } from '../runtime/metrics.js';
+
+/** Every Prometheus series of the cloud core, in one registry (`service="cloud"`). */
+export function createCloudMetrics(registry: Registry = createMetricsRegistry('cloud')) {
+  const registers = [registry];
+  return {
+    registry,
+    messagesIn: new Counter({
+      name: 'lookout_cloud_mqtt_messages_in_total',
+      help: 'MQTT messages published by edges, by topic kind',
+      labelNames: ['kind'],
+      registers,
+    }),
+    invalidPayloads: new Counter({
+      name: 'lookout_cloud_invalid_payloads_total',
+      help: 'Edge messages dropped because they failed validation, by reason',
+      labelNames: ['reason', 'kind'],
+      registers,
+    }),
+    publishesRefused: new Counter({
+      name: 'lookout_cloud_publishes_refused_total',
+      help: 'Telemetry PUBLISHes not acknowledged (the edge keeps them), by reason',
+      labelNames: ['reason'],
+      registers,
+    }),
+    pointsWritten: new Counter({
+      name: 'lookout_cloud_points_written_total',
+      help: 'Points written to InfluxDB, by measurement',
+      labelNames: ['measurement'],
+      registers,
+    }),
+    writeErrors: new Counter({
+      name: 'lookout_cloud_influx_write_errors_total',
+      help: 'Failed InfluxDB writes (each is retried)',
+      registers,
+    }),
+    bufferMemoryPoints: new Gauge({
+      name: 'lookout_cloud_buffer_memory_points',
+      help: 'Points waiting in memory for InfluxDB',
+      registers,
+    }),
+    bufferDiskBytes: new Gauge({
+      name: 'lookout_cloud_buffer_disk_bytes',
+      help: 'Bytes in the on-disk journal (accepted telemetry not yet fully stored)',
+      registers,
+    }),
+    bufferDiskMessages: new Gauge({
+      name: 'lookout_cloud_buffer_disk_messages',
+      help: 'Journalled messages not yet checkpointed (not yet fully stored)',
+      registers,
+    }),
+    mqttClients: new Gauge({ name: 'lookout_cloud_mqtt_clients', help: 'Connected MQTT clients', registers }),
+    edgesOnline: new Gauge({ name: 'lookout_cloud_edges_online', help: 'Edges whose status is online', registers }),
+    influxUp: new Gauge({ name: 'lookout_cloud_influx_up', help: '1 when the last InfluxDB request succeeded', registers }),
+  };
+}
+export type CloudMetrics = ReturnType<typeof createCloudMetrics>;

@@ -1,0 +1,47 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { InfluxDB } from 'influx';
+import { LocalInfluxd } from '../../cloud/influxdb/local-influxd.js';
+
+export interface TestInfluxd {
+  influxd: LocalInfluxd;
+  /** A client on the test instance (no default database: pass `database` in queries). */
+  client: InfluxDB;
+  dir: string;
+  /** Stops influxd and removes its folder. */
+  cleanup(): Promise<void>;
+}
+
+/** A real influxd on a free loopback port with a temp data dir: one per test file (beforeAll). */
+export async function startTestInfluxd(): Promise<TestInfluxd> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'lookout-influxd-'));
+  const influxd = new LocalInfluxd({ dir });
+  await influxd.start();
+  const client = new InfluxDB({ host: influxd.host, port: influxd.port });
+  return {
+    influxd,
+    client,
+    dir,
+    async cleanup() {
+      await influxd.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls `check` until it returns a value that is not undefined/false, or throws after `timeoutMs`. */
+export async function waitFor<T>(check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
