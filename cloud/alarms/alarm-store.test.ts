@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { compileSchema } from '../../protocols/validation.js';
+import { Alarm } from '../../protocols/api/alarms.js';
+import { AlarmNotFoundError, AlarmStore, type AlarmChange } from './alarm-store.js';
+
+function setup() {
+  let now = 1_000;
+  let n = 0;
+  const store = new AlarmStore({ clock: () => now, newId: () => `a${++n}` });
+  const changes: AlarmChange[] = [];
+  store.onChange((c) => changes.push(c));
+  return { store, changes, advance: (ms: number) => (now += ms) };
+}
+
+const raise = { originator: 'vessel:1', type: 'closed_area', severity: 'MAJOR' as const, ts: 500, details: { zone: 'z' } };
+
+describe('alarm lifecycle', () => {
+  it('creates once per originator and type while active; repeats refresh', () => {
+    const { store, changes, advance } = setup();
+    expect(store.raise(raise).kind).toBe('created');
+    advance(10);
+    const again = store.raise({ ...raise, ts: 900, details: { zone: 'z', extra: 1 } });
+    expect(again.kind).toBe('refreshed');
+    expect(again.alarm).toMatchObject({ id: 'a1', count: 2, startTs: 500, lastTs: 900, createdAt: 1000, updatedAt: 1010, status: 'ACTIVE_UNACK' });
+    expect(again.alarm.details).toEqual({ zone: 'z', extra: 1 });
+    expect(store.raise({ ...raise, originator: 'vessel:2' }).kind).toBe('created');
+    expect(store.raise({ ...raise, type: 'loitering' }).kind).toBe('created');
+    expect(store.size).toBe(3);
+    expect(changes.map((c) => c.kind)).toEqual(['created', 'refreshed', 'created', 'created']);
+    for (const c of changes) expect(compileSchema(Alarm).check(c.alarm)).toBe(true);
+  });
+
+  it('escalates severity upwards only, and an escalation needs a new acknowledgement', () => {
+    const { store } = setup();
+    store.raise(raise);
+    store.acknowledge('a1', 'op');
+    expect(store.raise({ ...raise, severity: 'MINOR' }).alarm).toMatchObject({ severity: 'MAJOR', status: 'ACTIVE_ACK' });
+    const up = store.raise({ ...raise, severity: 'CRITICAL' });
+    expect(up.kind).toBe('escalated');
+    expect(up.alarm.severity).toBe('CRITICAL');
+    expect(up.alarm.status).toBe('ACTIVE_UNACK');
+    expect(up.alarm.ackBy).toBeUndefined();
+  });
+
+  it('ack and clear record who and when, in either order, idempotently', () => {
+    const { store, changes, advance } = setup();
+    store.raise(raise);
+    advance(5);
+    expect(store.acknowledge('a1', 'lan').alarm).toMatchObject({ status: 'ACTIVE_ACK', ackBy: 'lan', ackTs: 1005 });
+    advance(5);
+    expect(store.acknowledge('a1', 'minh').alarm).toMatchObject({ ackBy: 'lan', ackTs: 1005 });
+    expect(store.clear('a1', 'minh').alarm).toMatchObject({ status: 'CLEARED_ACK', clearBy: 'minh', clearTs: 1010 });
+    expect(store.clear('a1', 'x').alarm.clearBy).toBe('minh');
+    expect(changes.map((c) => c.kind)).toEqual(['created', 'acknowledged', 'cleared']);
+
+    store.raise({ ...raise, originator: 'vessel:9' });
+    expect(store.clear('a2', 'op').alarm.status).toBe('CLEARED_UNACK');
+    expect(store.acknowledge('a2', 'op').alarm.status).toBe('CLEARED_ACK');
+    expect(() => store.acknowledge('nope', 'op')).toThrow(AlarmNotFoundError);
+  });
+
+  it('after a clear, the same condition creates a new alarm', () => {
+    const { store } = setup();
+    store.raise(raise);
+    store.clear('a1', 'op');
+    const next = store.raise(raise);
+    expect(next.kind).toBe('created');
+    expect(next.alarm.id).toBe('a2');
+    expect(store.activeFor('vessel:1', 'closed_area')?.id).toBe('a2');
+  });
+
+  it('lists with status and type filters', () => {
+    const { store } = setup();
+    store.raise(raise);
+    store.raise({ ...raise, type: 'loitering' });
+    store.raise({ ...raise, originator: 'vessel:2' });
+    store.acknowledge('a2', 'op');
+    store.clear('a3', 'op');
+    expect(store.list({ status: 'active' }).map((a) => a.id).sort()).toEqual(['a1', 'a2']);
+    expect(store.list({ status: 'cleared' }).map((a) => a.id)).toEqual(['a3']);
+    expect(store.list({ status: 'unack' }).map((a) => a.id).sort()).toEqual(['a1', 'a3']);
+    expect(store.list({ status: 'ACTIVE_ACK' }).map((a) => a.id)).toEqual(['a2']);
+    expect(store.list({ type: 'closed_area', status: 'active' }).map((a) => a.id)).toEqual(['a1']);
+  });
+
+  it('rebuilds from snapshots in any order: newest snapshot wins, active index follows', () => {
+    const { store, changes, advance } = setup();
+    store.raise(raise);
+    advance(1);
+    store.acknowledge('a1', 'op');
+    advance(1);
+    store.clear('a1', 'op');
+    advance(1);
+    store.raise(raise);
+    advance(1);
+    store.raise(raise);
+    const snapshots = changes.map((c) => c.alarm);
+    for (const order of [snapshots, [...snapshots].reverse(), [snapshots[3]!, snapshots[0]!, snapshots[4]!, snapshots[2]!, snapshots[1]!]]) {
+      const rebuilt = new AlarmStore();
+      for (const s of order) rebuilt.restore(s);
+      expect(rebuilt.list()).toEqual(store.list());
+      expect(rebuilt.activeFor('vessel:1', 'closed_area')?.id).toBe('a2');
+      // and the rebuilt store refreshes the restored active alarm instead of creating another
+      expect(rebuilt.raise(raise).kind).toBe('refreshed');
+    }
+  });
+
+  it('forgets the oldest cleared alarms beyond maxCleared, never active ones', () => {
+    let n = 0;
+    const store = new AlarmStore({ newId: () => `id${++n}`, maxCleared: 2 });
+    for (let i = 0; i < 5; i++) {
+      store.raise({ ...raise, originator: `vessel:${i}` });
+      store.clear(`id${i + 1}`, 'op');
+    }
+    store.raise({ ...raise, originator: 'vessel:active' });
+    expect(store.list().map((a) => a.id).sort()).toEqual(['id4', 'id5', 'id6']);
+  });
+});

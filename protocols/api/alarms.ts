@@ -1,0 +1,83 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/** Alarm severities, most severe first (as ThingsBoard). */
+export const SEVERITIES = ['CRITICAL', 'MAJOR', 'MINOR', 'WARNING', 'INDETERMINATE'] as const;
+export type SeverityName = (typeof SEVERITIES)[number];
+
+export const severitySchema = (defaultValue?: SeverityName) =>
+  Type.Union(
+    SEVERITIES.map((s) => Type.Literal(s)),
+    defaultValue ? { default: defaultValue, description: 'CRITICAL, MAJOR, MINOR, WARNING or INDETERMINATE' } : {},
+  );
+export const Severity = severitySchema();
+export type Severity = Static<typeof Severity>;
+
+/** Higher is more severe. */
+export function severityRank(severity: SeverityName): number {
+  return SEVERITIES.length - SEVERITIES.indexOf(severity);
+}
+
+export const AlarmStatus = Type.Union([
+  Type.Literal('ACTIVE_UNACK'),
+  Type.Literal('ACTIVE_ACK'),
+  Type.Literal('CLEARED_UNACK'),
+  Type.Literal('CLEARED_ACK'),
+]);
+export type AlarmStatus = Static<typeof AlarmStatus>;
+
+/**
+ * One alarm, for every alarm type in the cloud (vessel rules, fire alerts). Created once per originator and type
+ * while active; a repeated condition refreshes it (`count`, `lastTs`, `details`, severity only upwards).
+ */
+export const Alarm = Type.Object(
+  {
+    id: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }),
+    /** What raised it, e.g. `vessel:574001234`, `camera:edge-1/cam-2`. */
+    originator: Type.String({ minLength: 1 }),
+    /** e.g. `boundary_crossing`, `closed_area`, `zone_by_length`, `signal_loss`, `encounter`, `loitering`, `fire`. */
+    type: Type.String({ minLength: 1 }),
+    severity: Severity,
+    status: AlarmStatus,
+    /** Time of the condition that raised it (the position's own time for vessel rules), ms since epoch. */
+    startTs: Type.Integer({ minimum: 0 }),
+    /** Time of the latest condition that refreshed it. */
+    lastTs: Type.Integer({ minimum: 0 }),
+    /** Server time of creation and of the latest change. */
+    createdAt: Type.Integer({ minimum: 0 }),
+    updatedAt: Type.Integer({ minimum: 0 }),
+    /** How many times the condition was raised while this alarm was active. */
+    count: Type.Integer({ minimum: 1 }),
+    ackTs: Type.Optional(Type.Integer({ minimum: 0 })),
+    ackBy: Type.Optional(Type.String()),
+    clearTs: Type.Optional(Type.Integer({ minimum: 0 })),
+    clearBy: Type.Optional(Type.String()),
+    /** Rule-specific facts: crossing point, zone, other vessel, silence length... */
+    details: Type.Record(Type.String(), Type.Unknown()),
+  },
+  { $id: 'Alarm', additionalProperties: false },
+);
+export type Alarm = Static<typeof Alarm>;
+
+export const AlarmList = Type.Object({ alarms: Type.Array(Alarm) }, { $id: 'AlarmList', additionalProperties: false });
+export type AlarmList = Static<typeof AlarmList>;
+
+export const AlarmQuery = Type.Object(
+  {
+    status: Type.Optional(
+      Type.Union([Type.Literal('active'), Type.Literal('cleared'), Type.Literal('unack'), Type.Literal('ack'), AlarmStatus]),
+    ),
+    type: Type.Optional(Type.String({ minLength: 1 })),
+    originator: Type.Optional(Type.String({ minLength: 1 })),
+  },
+  { additionalProperties: false },
+);
+export type AlarmQuery = Static<typeof AlarmQuery>;
+
+/** Body of `POST alarms/{id}/ack` and `POST alarms/{id}/clear`: who does it. */
+export const AlarmActionBody = Type.Object(
+  { by: Type.String({ minLength: 1, maxLength: 200 }), note: Type.Optional(Type.String({ maxLength: 2000 })) },
+  { $id: 'AlarmActionBody', additionalProperties: false },
+);
+export type AlarmActionBody = Static<typeof AlarmActionBody>;
+
+export const AlarmIdParams = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }) });
