@@ -1,10 +1,13 @@
 import { InfluxDB, type IPingStats, type IPoint } from 'influx';
+import type { IBackoffStrategy } from 'influx/lib/src/backoff/backoff.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { Part } from '../../runtime/service.js';
 import type { CloudConfig } from '../config.js';
 import type { CloudBus, DurableSink } from '../events.js';
 import type { CloudMetrics } from '../metrics.js';
 import { influxSchemas, positionPoint, staticPoint } from './points.js';
+
+const noBackoff: IBackoffStrategy = { getDelay: () => 0, next: () => noBackoff, reset: () => noBackoff };
 
 export function createInfluxClient(config: CloudConfig['influx']): InfluxDB {
   return new InfluxDB({
@@ -14,8 +17,9 @@ export function createInfluxClient(config: CloudConfig['influx']): InfluxDB {
     username: config.username,
     password: config.password,
     schema: influxSchemas,
-    // Retries are ours (ordered, with backoff, counted); the client must fail fast.
-    pool: { maxRetries: 0, requestTimeout: 15_000 },
+    // Retries are ours (ordered, with backoff, counted): the client must fail fast and never park the host
+    // (a parked host fails every request with "No host available" until its own timer runs out).
+    pool: { maxRetries: 0, requestTimeout: 15_000, backoff: noBackoff },
   });
 }
 

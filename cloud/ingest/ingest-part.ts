@@ -120,9 +120,13 @@ export class IngestPart implements Part {
     const parsed = parseEdgeTopic(topic);
     if (!parsed || LIVE_KINDS.has(parsed.kind)) return;
     if (this.#stopped) throw new PublishRefused('stopping');
-    if (!(await this.journal.waitForRoom(this.options.fullWaitMs))) {
-      this.options.metrics.publishesRefused.inc({ reason: 'buffer_full' });
-      throw new PublishRefused('buffer_full');
+    const deadline = Date.now() + this.options.fullWaitMs;
+    // Re-checked synchronously right before the append, so that concurrent publishes cannot all slip in.
+    while (this.journal.full) {
+      if (!(await this.journal.waitForRoom(deadline - Date.now()))) {
+        this.options.metrics.publishesRefused.inc({ reason: 'buffer_full' });
+        throw new PublishRefused('buffer_full');
+      }
     }
     try {
       await this.journal.append(topic, payload);

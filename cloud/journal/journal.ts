@@ -59,6 +59,8 @@ export class Journal {
   #committedSeq = 0;
   #checkpointedSeq = 0;
   #pending: PendingAppend[] = [];
+  /** Bytes of appends accepted but not yet written: they count towards `full`. */
+  #pendingBytes = 0;
   #flushing = false;
   #closed = true;
   #read = { segment: 0, offset: 0 };
@@ -87,8 +89,9 @@ export class Journal {
   get bytes(): number {
     return this.#segments.reduce((sum, segment) => sum + segment.bytes, 0);
   }
+  /** At or above the limit, counting appends still being written. */
   get full(): boolean {
-    return this.bytes >= this.#options.maxBytes;
+    return this.bytes + this.#pendingBytes >= this.#options.maxBytes;
   }
 
   async open(): Promise<void> {
@@ -131,6 +134,7 @@ export class Journal {
     if (this.#closed) return Promise.reject(new Error('journal is closed'));
     return new Promise((resolve, reject) => {
       this.#pending.push({ topic, payload, receivedAt, resolve, reject });
+      this.#pendingBytes += HEADER + BODY_FIXED + Buffer.byteLength(topic) + payload.length;
       if (!this.#flushing) {
         this.#flushing = true;
         setImmediate(() => void this.#flushPending());
@@ -138,7 +142,10 @@ export class Journal {
     });
   }
 
-  /** Resolves true as soon as the journal is below its limit, false after `timeoutMs`. */
+  /**
+   * Resolves true as soon as the journal is below its limit, false after `timeoutMs`. Check `full` again
+   * right before appending: several waiters are woken at once.
+   */
   waitForRoom(timeoutMs: number): Promise<boolean> {
     if (!this.full) return Promise.resolve(true);
     if (timeoutMs <= 0) return Promise.resolve(false);
@@ -237,10 +244,10 @@ export class Journal {
       const batch = this.#pending;
       this.#pending = [];
       const firstSeq = this.#lastSeq + 1;
+      const buffers = batch.map((entry, index) => encodeRecord(firstSeq + index, entry));
+      const size = buffers.reduce((sum, buffer) => sum + buffer.length, 0);
       try {
         const segment = await this.#segmentForAppend(firstSeq);
-        const buffers = batch.map((entry, index) => encodeRecord(firstSeq + index, entry));
-        const size = buffers.reduce((sum, buffer) => sum + buffer.length, 0);
         const handle = this.#active!;
         try {
           await writeAll(handle, buffers, segment.bytes, size);
@@ -250,8 +257,10 @@ export class Journal {
           throw error;
         }
         segment.bytes += size;
+        this.#pendingBytes -= size;
         this.#lastSeq = firstSeq + batch.length - 1;
       } catch (error) {
+        this.#pendingBytes -= size;
         this.#options.log?.error({ err: error }, 'journal append failed');
         for (const entry of batch) entry.reject(error as Error);
         continue;
