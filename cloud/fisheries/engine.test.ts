@@ -110,12 +110,13 @@ describe('boundary crossing', () => {
     const gone = setup();
     for (const p of westward()) gone.engine.ingest(p);
     const crossingTs = gone.requests[0]!.ts;
+    const crossings = () => gone.requests.filter((r) => r.type === 'boundary_crossing');
     gone.engine.tick(crossingTs + 11 * H);
-    expect(gone.requests).toHaveLength(1);
+    expect(crossings()).toHaveLength(1);
     gone.engine.tick(crossingTs + 12 * H);
     gone.engine.tick(crossingTs + 13 * H);
-    expect(types(gone.requests)).toEqual(['vessel:574000001 boundary_crossing MAJOR', 'vessel:574000001 boundary_crossing CRITICAL']);
-    expect(gone.requests[1]!.details).toMatchObject({ escalated: true, crossingTs });
+    expect(types(crossings())).toEqual(['vessel:574000001 boundary_crossing MAJOR', 'vessel:574000001 boundary_crossing CRITICAL']);
+    expect(crossings()[1]!.details).toMatchObject({ escalated: true, crossingTs });
 
     const back = setup();
     for (const p of westward()) back.engine.ingest(p);
@@ -240,8 +241,9 @@ describe('encounter and loitering', () => {
     expect(far.requests).toHaveLength(0);
 
     const port = setup();
-    const e = leg(574000001, T0, [104.76, 9.04], [104.761, 9.04], 150, 5, 1);
-    const f = leg(574000004, T0, [104.76, 9.042], [104.761, 9.042], 150, 5, 1);
+    // off Ca Mau city port, outside every zone, about 5 km from the port point
+    const e = leg(574000001, T0, [105.2, 9.15], [105.201, 9.15], 150, 5, 1);
+    const f = leg(574000004, T0, [105.2, 9.152], [105.201, 9.152], 150, 5, 1);
     e.forEach((p, i) => (port.engine.ingest(p), port.engine.ingest(f[i]!)));
     expect(port.requests).toHaveLength(0);
   });
@@ -256,7 +258,7 @@ describe('encounter and loitering', () => {
     expect(requests).toHaveLength(1);
 
     const near = setup();
-    for (const p of leg(574000001, T0, [104.7, 9.04], [104.71, 9.04], 7 * 60, 10, 1.5)) near.engine.ingest(p);
+    for (const p of leg(574000001, T0, [105.2, 9.1], [105.21, 9.1], 7 * 60, 10, 1.5)) near.engine.ingest(p);
     expect(near.requests).toHaveLength(0);
   });
 });
