@@ -1,0 +1,268 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import type { Registry } from 'prom-client';
+import type { EdgeStatus } from '../../protocols/mqtt/payloads.js';
+import { topics } from '../../protocols/mqtt/topics.js';
+import type { Logger } from '../../runtime/logger.js';
+import { Counter, Gauge } from '../../runtime/metrics.js';
+import type { Part } from '../../runtime/service.js';
+import type { EdgeBus } from '../events.js';
+import type { OutboxRecord } from '../outbox/outbox.js';
+
+export interface UplinkOptions {
+  edgeId: string;
+  url: string;
+  username?: string;
+  password?: string;
+  keepaliveS: number;
+  connectTimeoutMs: number;
+  reconnect: { minMs: number; maxMs: number };
+  maxInFlight: number;
+  /** Software version put into the birth message. */
+  version?: string;
+}
+
+/** The part of the outbox the uplink needs: it reads in order and acknowledges. */
+export interface OutboxSource {
+  pendingAfter(afterSeq: number, limit: number): OutboxRecord[];
+  ack(seq: number): void;
+}
+
+export interface UplinkDeps {
+  outbox: OutboxSource;
+  bus: EdgeBus;
+  log: Logger;
+  registry: Registry;
+}
+
+const STOP_DRAIN_MS = 2000;
+
+/**
+ * MQTT link to the cloud. The disk outbox is the only store: the uplink publishes its records in order with
+ * QoS 1, keeps at most `maxInFlight` unacknowledged, acks a record in the outbox on PUBACK, and after any
+ * reconnect starts again from the oldest unacknowledged record. mqtt.js never queues anything while offline
+ * (each connection is a fresh client with its own reconnect disabled; this part does the backoff).
+ */
+export class MqttUplink implements Part {
+  readonly name = 'uplink';
+  #client: MqttClient | undefined;
+  #generation = 0;
+  #attempt = 0;
+  #reconnectTimer: NodeJS.Timeout | undefined;
+  #running = false;
+  #connected = false;
+  #lastSentSeq = 0;
+  readonly #inFlight = new Set<number>();
+  readonly #statusTopic: string;
+  readonly #metrics;
+  #unsubscribe: (() => void) | undefined;
+  readonly #stats = { connects: 0, disconnects: 0, published: 0 };
+  #lastError: string | undefined;
+
+  constructor(
+    private readonly options: UplinkOptions,
+    private readonly deps: UplinkDeps,
+  ) {
+    this.#statusTopic = topics.edgeStatus(options.edgeId);
+    this.#metrics = createUplinkMetrics(deps.registry, this);
+  }
+
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  get stats() {
+    return { ...this.#stats, inFlight: this.#inFlight.size, connected: this.#connected, lastError: this.#lastError };
+  }
+
+  /** Starts connecting and returns at once: the edge runs (and stores) while the cloud is unreachable. */
+  async start(): Promise<void> {
+    this.#running = true;
+    this.#unsubscribe = this.deps.bus.on('outbox.appended', () => this.#pump());
+    this.#connect();
+  }
+
+  /** Lets in-flight records finish (briefly), publishes the retained `offline` status, disconnects cleanly. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.#unsubscribe?.();
+    clearTimeout(this.#reconnectTimer);
+    const client = this.#client;
+    this.#client = undefined;
+    if (!client) return;
+    if (this.#connected) {
+      await this.#waitForDrain(STOP_DRAIN_MS);
+      await withTimeout(this.#publish(client, this.#statusTopic, this.#status('offline', 'shutdown'), true), STOP_DRAIN_MS);
+    }
+    this.#generation += 1;
+    this.#setConnected(false);
+    const ended = await withTimeout(new Promise<void>((resolve) => client.end(false, {}, () => resolve())), STOP_DRAIN_MS);
+    if (!ended) client.stream?.destroy(); // the broker did not answer: cut the connection
+  }
+
+  /**
+   * Publishes outside the outbox (health, retained state): QoS 1 when connected, nothing when not.
+   * Resolves true once the broker acknowledged it.
+   */
+  async publishDirect(topic: string, payload: string | Buffer, retain = false): Promise<boolean> {
+    const client = this.#client;
+    if (!client || !this.#connected) return false;
+    return this.#publish(client, topic, payload, retain).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  #connect(): void {
+    if (!this.#running) return;
+    const generation = ++this.#generation;
+    const { edgeId, url, username, password, keepaliveS, connectTimeoutMs } = this.options;
+    const client = mqtt.connect(url, {
+      clientId: `lookout-edge-${edgeId}`,
+      clean: true,
+      keepalive: keepaliveS,
+      connectTimeout: connectTimeoutMs,
+      reconnectPeriod: 0,
+      queueQoSZero: false,
+      protocolVersion: 4,
+      username,
+      password,
+      will: { topic: this.#statusTopic, payload: Buffer.from(this.#status('offline', 'lost')), qos: 1, retain: true },
+    });
+    this.#client = client;
+    client.on('connect', () => {
+      if (generation !== this.#generation) return;
+      this.#attempt = 0;
+      this.#stats.connects += 1;
+      this.#lastError = undefined;
+      this.#inFlight.clear();
+      this.#lastSentSeq = 0; // resend everything not acknowledged, oldest first
+      this.#setConnected(true);
+      this.deps.log.info({ url }, 'uplink connected');
+      this.#publish(client, this.#statusTopic, this.#status('online'), true).catch(() => undefined);
+      this.#pump();
+    });
+    client.on('error', (error) => {
+      if (generation !== this.#generation) return;
+      this.#lastError = error.message;
+    });
+    client.on('close', () => {
+      if (generation !== this.#generation) return;
+      this.#generation += 1; // late callbacks of this client are ignored from now on
+      client.end(true);
+      if (this.#connected) {
+        this.#stats.disconnects += 1;
+        this.deps.log.warn({ url, inFlight: this.#inFlight.size }, 'uplink lost the broker; records stay in the outbox');
+      }
+      this.#inFlight.clear();
+      this.#setConnected(false);
+      this.#scheduleReconnect();
+    });
+  }
+
+  #scheduleReconnect(): void {
+    if (!this.#running) return;
+    const { minMs, maxMs } = this.options.reconnect;
+    const ceiling = Math.min(maxMs, minMs * 2 ** Math.min(this.#attempt, 30));
+    const delay = Math.round(ceiling / 2 + Math.random() * (ceiling / 2)); // "equal jitter"
+    this.#attempt += 1;
+    this.deps.log.info({ attempt: this.#attempt, delayMs: delay, lastError: this.#lastError }, 'uplink reconnecting');
+    this.#reconnectTimer = setTimeout(() => this.#connect(), delay);
+  }
+
+  #pump(): void {
+    const client = this.#client;
+    if (!client || !this.#connected) return;
+    const generation = this.#generation;
+    while (this.#inFlight.size < this.options.maxInFlight) {
+      const records = this.deps.outbox.pendingAfter(this.#lastSentSeq, this.options.maxInFlight - this.#inFlight.size);
+      if (records.length === 0) return;
+      for (const record of records) {
+        this.#lastSentSeq = record.seq;
+        this.#inFlight.add(record.seq);
+        client.publish(record.topic, record.payload, { qos: 1 }, (error) => {
+          if (generation !== this.#generation) return;
+          this.#inFlight.delete(record.seq);
+          if (error) {
+            this.#lastError = error.message;
+            return; // the connection is going down; the record is resent after the reconnect
+          }
+          this.deps.outbox.ack(record.seq);
+          this.#stats.published += 1;
+          this.#metrics.published.inc();
+          this.#pump();
+        });
+      }
+    }
+  }
+
+  async #waitForDrain(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.#inFlight.size > 0 && this.#connected && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  #publish(client: MqttClient, topic: string, payload: string | Buffer, retain: boolean): Promise<void> {
+    return new Promise((resolve, reject) => {
+      client.publish(topic, payload, { qos: 1, retain }, (error) => (error ? reject(error) : resolve()));
+    });
+  }
+
+  #status(state: EdgeStatus['state'], reason?: string): string {
+    const status: EdgeStatus = { state, ts: Date.now() };
+    if (this.options.version) status.version = this.options.version;
+    if (reason) status.reason = reason;
+    return JSON.stringify(status);
+  }
+
+  #setConnected(connected: boolean): void {
+    if (this.#connected === connected) return;
+    this.#connected = connected;
+    this.deps.bus.emit('uplink.state', { connected });
+  }
+}
+
+/** True when the promise settled within `ms`. */
+async function withTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const settled = await Promise.race([
+    promise.then(
+      () => true,
+      () => true,
+    ),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
+  ]);
+  clearTimeout(timer);
+  return settled;
+}
+
+function createUplinkMetrics(registry: Registry, uplink: MqttUplink) {
+  new Gauge({
+    name: 'lookout_edge_uplink_connected',
+    help: '1 when the MQTT uplink is connected',
+    registers: [registry],
+    collect() {
+      this.set(uplink.connected ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'lookout_edge_uplink_in_flight',
+    help: 'Outbox records published and waiting for PUBACK',
+    registers: [registry],
+    collect() {
+      this.set(uplink.stats.inFlight);
+    },
+  });
+  new Counter({
+    name: 'lookout_edge_uplink_connects_total',
+    help: 'Successful MQTT connections',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(uplink.stats.connects);
+    },
+  });
+  return {
+    published: new Counter({ name: 'lookout_edge_uplink_published_total', help: 'Outbox records acknowledged by the broker', registers: [registry] }),
+  };
+}
