@@ -1,0 +1,99 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../runtime/logger.js';
+import { makePositions } from '../../tests/support/cloud-fixtures.js';
+import { startTestInfluxd, waitFor, type TestInfluxd } from '../../tests/support/influxd.js';
+import { cloudConfig } from '../core.js';
+import { createCloudBus } from '../events.js';
+import { createCloudMetrics } from '../metrics.js';
+import { createInfluxClient, InfluxWriterPart } from './writer-part.js';
+
+let influx: TestInfluxd;
+beforeAll(async () => {
+  influx = await startTestInfluxd();
+});
+afterAll(async () => {
+  await influx?.cleanup();
+});
+
+async function startWriter(database: string, options: { batchSize: number; flushIntervalMs: number; memoryPoints?: number }) {
+  const bus = createCloudBus();
+  const metrics = createCloudMetrics();
+  const config = cloudConfig({ influx: { host: influx.influxd.host, port: influx.influxd.port, database } });
+  const writer = new InfluxWriterPart({
+    influx: createInfluxClient(config.influx),
+    database,
+    memoryPoints: 10_000,
+    ...options,
+    bus,
+    metrics,
+    log: silentLogger(),
+    retryMaxMs: 300,
+  });
+  await writer.start();
+  let progress = 0;
+  bus.on('sinkProgress', () => (progress += 1));
+  const positions = (seq: number, count: number, startTs: number) => {
+    const list = makePositions(count, { startTs });
+    bus.emit('positions', { edgeId: 'e1', topic: 't', receivedAt: 0, replayed: false, seq, positions: list });
+    return list;
+  };
+  const count = async () => (await influx.client.query<{ count: number }>('SELECT count(lat) FROM vessel_position', { database }).catch(() => []))[0]?.count ?? 0;
+  return { writer, metrics, positions, count, progress: () => progress };
+}
+
+describe('LocalInfluxd', () => {
+  it('restarts on the same port with the same data', async () => {
+    const { positions, count, writer } = await startWriter('restart_keeps', { batchSize: 10, flushIntervalMs: 10 });
+    positions(1, 10, 1_700_000_000_000);
+    await waitFor(async () => (await count()) === 10, 10_000, '10 points');
+    const port = influx.influxd.port;
+    await influx.influxd.restart();
+    expect(influx.influxd.port).toBe(port);
+    expect(await count()).toBe(10);
+    await writer.stop();
+  });
+});
+
+describe('InfluxWriterPart', () => {
+  it('writes full batches at once and the rest when the interval ends or on flush, advancing its pending seq', async () => {
+    const { writer, metrics, positions, count, progress } = await startWriter('by_size', { batchSize: 100, flushIntervalMs: 60_000 });
+    positions(1, 120, 1_700_000_000_000);
+    positions(2, 130, 1_700_100_000_000);
+    await waitFor(async () => (await count()) === 200, 10_000, 'two full batches');
+    expect(writer.pendingPoints).toBe(50);
+    expect(writer.oldestPendingSeq()).toBe(2);
+    await writer.flush(5000);
+    expect(await count()).toBe(250);
+    expect(writer.oldestPendingSeq()).toBeUndefined();
+    expect(progress()).toBe(3);
+    expect((await metrics.pointsWritten.get()).values[0]?.value).toBe(250);
+    await writer.stop();
+  });
+
+  it('writes a small batch once the oldest point is flushIntervalMs old', async () => {
+    const { writer, positions, count } = await startWriter('by_time', { batchSize: 1000, flushIntervalMs: 30 });
+    positions(7, 3, 1_700_000_000_000);
+    await waitFor(async () => (await count()) === 3, 10_000, '3 points');
+    await writer.stop();
+  });
+
+  it('keeps points while InfluxDB is down, reports no room beyond memoryPoints, and writes them when it is back', async () => {
+    const { writer, metrics, positions, count } = await startWriter('down', { batchSize: 50, flushIntervalMs: 10, memoryPoints: 100 });
+    await influx.influxd.stop();
+    try {
+      positions(1, 80, 1_700_000_000_000);
+      expect(writer.hasRoom()).toBe(true);
+      positions(2, 80, 1_700_200_000_000);
+      expect(writer.hasRoom()).toBe(false);
+      await waitFor(async () => ((await metrics.writeErrors.get()).values[0]?.value ?? 0) >= 2, 10_000, 'failed writes');
+      expect(writer.reachable).toBe(false);
+      expect(writer.pendingPoints).toBe(160);
+    } finally {
+      await influx.influxd.start();
+    }
+    await waitFor(async () => (await count()) === 160, 20_000, '160 points after the outage');
+    expect(writer.reachable).toBe(true);
+    expect(writer.hasRoom()).toBe(true);
+    await writer.stop();
+  });
+});

@@ -1,0 +1,123 @@
+import { rm } from 'node:fs/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { topics } from '../../protocols/mqtt/topics.js';
+import { silentLogger } from '../../runtime/logger.js';
+import { makePositions, tempDir } from '../../tests/support/cloud-fixtures.js';
+import { waitFor } from '../../tests/support/influxd.js';
+import { createCloudBus, type CloudEvents, type DurableSink } from '../events.js';
+import { createCloudMetrics } from '../metrics.js';
+import { IngestPart } from './ingest-part.js';
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+class HoldingSink implements DurableSink {
+  readonly name = 'holding';
+  held: number[] = [];
+  room = true;
+  oldestPendingSeq = () => this.held[0];
+  hasRoom = () => this.room;
+}
+
+async function startIngest(dir?: string) {
+  const journalDir = dir ?? (await tempDir('ingest'));
+  if (!dir) cleanups.push(() => rm(journalDir, { recursive: true, force: true }));
+  const bus = createCloudBus();
+  const metrics = createCloudMetrics();
+  const ingest = new IngestPart({
+    journal: { dir: journalDir, segmentBytes: 1 << 20, maxBytes: 1 << 26, fsync: 'never' },
+    fullWaitMs: 0,
+    bus,
+    metrics,
+    log: silentLogger(),
+  });
+  const sink = new HoldingSink();
+  ingest.addSink(sink);
+  const positions: Array<CloudEvents['positions']> = [];
+  bus.on('positions', (event) => {
+    positions.push(event);
+    sink.held.push(event.seq);
+  });
+  await ingest.start();
+  let stopped = false;
+  const stop = async () => {
+    if (!stopped) await ingest.stop();
+    stopped = true;
+  };
+  cleanups.push(stop);
+  const publish = async (topic: string, payload: string) => {
+    await ingest.gate(topic, Buffer.from(payload));
+    bus.emit('mqttPublished', { topic, payload: Buffer.from(payload), retain: false, receivedAt: Date.now() });
+  };
+  return { ingest, bus, metrics, sink, positions, publish, stop, journalDir };
+}
+
+const batch = (seq: number) => JSON.stringify({ edgeId: 'e1', seq, positions: makePositions(3, { startTs: 1_700_000_000_000 + seq * 10_000 }) });
+
+describe('IngestPart', () => {
+  it('journals durable kinds only, emits validated events in order with their journal seq', async () => {
+    const { ingest, bus, positions, publish } = await startIngest();
+    const statuses: string[] = [];
+    bus.on('edgeStatus', ({ status }) => statuses.push(status.state));
+    await publish(topics.vesselPositions('e1'), batch(1));
+    await publish(topics.edgeStatus('e1'), '{"state":"online","ts":5}');
+    await publish('some/other/topic', 'anything');
+    await publish(topics.vesselPositions('e1'), batch(2));
+    expect(ingest.journal.lastSeq).toBe(2);
+    await waitFor(() => positions.length === 2, 5000, 'two position events');
+    expect(positions.map((p) => [p.seq, p.edgeId, p.positions.length, p.replayed])).toEqual([
+      [1, 'e1', 3, false],
+      [2, 'e1', 3, false],
+    ]);
+    expect(statuses).toEqual(['online']);
+  });
+
+  it('checkpoints only below what a sink still holds, and replays the rest after a restart', async () => {
+    const first = await startIngest();
+    for (let seq = 1; seq <= 4; seq++) await first.publish(topics.vesselPositions('e1'), batch(seq));
+    await waitFor(() => first.positions.length === 4, 5000, 'four events');
+    first.sink.held = [3, 4]; // 1 and 2 are stored, 3 and 4 are not
+    first.bus.emit('sinkProgress', { sink: 'holding' });
+    expect(first.ingest.journal.committedSeq).toBe(2);
+    await first.stop();
+
+    const second = await startIngest(first.journalDir);
+    await waitFor(() => second.positions.length === 2, 5000, 'the replay');
+    expect(second.positions.map((p) => [p.seq, p.replayed])).toEqual([
+      [3, true],
+      [4, true],
+    ]);
+  });
+
+  it('stops reading the journal while a sink has no room, and resumes on sinkProgress', async () => {
+    const { sink, bus, positions, publish } = await startIngest();
+    sink.room = false;
+    await publish(topics.vesselPositions('e1'), batch(1));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(positions).toHaveLength(0);
+    sink.room = true;
+    bus.emit('sinkProgress', { sink: 'holding' });
+    await waitFor(() => positions.length === 1, 5000, 'the event after room appeared');
+  });
+
+  it('counts invalid messages by reason and kind, including topics the tree does not know', async () => {
+    const { metrics, publish, positions } = await startIngest();
+    await publish(topics.vesselPositions('e1'), 'not json');
+    await publish(topics.vesselStatics('e1'), JSON.stringify({ edgeId: 'e1', seq: 0, statics: [] }));
+    await publish('lookout/v1/edge/e1/nonsense', '{}');
+    await publish(topics.edgeHealth('e1'), '{"ts":1}');
+    await publish(topics.vesselPositions('e1'), batch(9));
+    await waitFor(() => positions.length === 1, 5000, 'the valid batch');
+    const values = (await metrics.invalidPayloads.get()).values.map((v) => [v.labels.reason, v.labels.kind, v.value]);
+    expect(values).toEqual(
+      expect.arrayContaining([
+        ['invalid_json', 'vessels/positions', 1],
+        ['schema', 'vessels/static', 1],
+        ['unknown_topic', 'unknown', 1],
+        ['schema', 'health', 1],
+      ]),
+    );
+  });
+});
