@@ -74,7 +74,7 @@ describe('BrokerPart', () => {
     await acked;
     expect(order).toEqual(['gate accept', 'released', 'puback']);
 
-    const closed = new Promise((resolve) => edge.once('close', resolve));
+    const closed = new Promise<void>((resolve) => edge.once('close', () => resolve()));
     let refusedAcked = false;
     void edge.publishAsync('refuse', 'y', { qos: 1 }).then(() => (refusedAcked = true), () => undefined);
     await closed;
