@@ -2,7 +2,7 @@ import type { VesselPosition } from '../../protocols/mqtt/payloads.js';
 import type { SeverityName } from '../../protocols/api/alarms.js';
 import type { VesselRegistration, VesselState, VesselStatus } from '../../protocols/api/vessels.js';
 import type { RulesConfig } from './config.js';
-import { MovingPointIndex, distanceM } from './geometry.js';
+import { SpaceTimeIndex } from './geometry.js';
 import { lengthClassOf, type LengthClass, type VesselRegistry } from './registry.js';
 import type { AreaZone, ZoneSet } from './zones.js';
 
@@ -106,7 +106,8 @@ const CLASS_KINDS = new Set(['offshore', 'inshore', 'coastal']);
 export class RuleEngine {
   readonly stats: EngineStats = { positions: 0, duplicates: 0, outOfOrder: 0, tooLate: 0, vessels: 0, unregistered: 0 };
   readonly #vessels = new Map<number, Vessel>();
-  readonly #encounterIndex: MovingPointIndex<number>;
+  readonly #encounterIndex: SpaceTimeIndex<number>;
+  #encounterHorizon = -Infinity;
   readonly #pairs = new Map<string, PairEpisode[]>();
   readonly #zones: ZoneSet;
   readonly #registry: VesselRegistry;
@@ -129,8 +130,12 @@ export class RuleEngine {
     this.#windowMs = options.history.windowH * H;
     this.#maxGapMs = options.rules.maxGapMin * MIN;
     this.#inPortM = options.rules.inPortRadiusKm * 1000;
-    // Cells a little larger than the encounter distance: a query looks at 3×3 cells at most.
-    this.#encounterIndex = new MovingPointIndex<number>(Math.max(0.002, (options.rules.encounter.maxDistanceM * 2) / 111_000));
+    // Slow positions away from port, in cells a little larger than the encounter distance (a query looks at
+    // 3×3 cells at most) and time buckets of the pairing tolerance.
+    this.#encounterIndex = new SpaceTimeIndex<number>(
+      Math.max(0.002, (options.rules.encounter.maxDistanceM * 2) / 111_000),
+      Math.max(MIN, options.rules.encounter.maxTimeDiffMin * MIN),
+    );
   }
 
   /**
@@ -176,7 +181,6 @@ export class RuleEngine {
       this.#evaluateSegment(vessel, track[index - 1], point);
       this.#evaluateRuns(vessel, index);
       if (point.encounterCandidate) this.#evaluateEncounter(vessel, point);
-      this.#updateEncounterIndex(vessel, point);
     } else {
       this.stats.outOfOrder++;
       track.splice(index, 0, point);
@@ -485,16 +489,18 @@ export class RuleEngine {
     }
   }
 
+  /** Pairs this slow position with other vessels' slow positions near in space and time (late data too). */
   #evaluateEncounter(vessel: Vessel, point: TrackPoint): void {
     const rules = this.#rules.encounter;
-    const maxDiffMs = rules.maxTimeDiffMin * MIN;
-    for (const otherMmsi of this.#encounterIndex.near(point.lon, point.lat, rules.maxDistanceM)) {
-      if (otherMmsi === vessel.mmsi) continue;
-      const other = this.#vessels.get(otherMmsi)!;
-      const q = nearestInTime(other.track, point.ts);
-      if (!q || !q.encounterCandidate || Math.abs(q.ts - point.ts) > maxDiffMs) continue;
-      if (distanceM(point.lon, point.lat, q.lon, q.lat) > rules.maxDistanceM) continue;
-      this.#pairObservation(vessel, other, Math.min(point.ts, q.ts), Math.max(point.ts, q.ts), point);
+    const index = this.#encounterIndex;
+    for (const q of index.near(point.lon, point.lat, point.ts, rules.maxDistanceM, rules.maxTimeDiffMin * MIN)) {
+      if (q.id === vessel.mmsi) continue;
+      this.#pairObservation(vessel, this.#vessels.get(q.id)!, Math.min(point.ts, q.ts), Math.max(point.ts, q.ts), point);
+    }
+    index.add({ id: vessel.mmsi, ts: point.ts, lon: point.lon, lat: point.lat });
+    if (point.ts - this.#windowMs > this.#encounterHorizon + H) {
+      this.#encounterHorizon = point.ts - this.#windowMs;
+      index.dropBefore(this.#encounterHorizon);
     }
   }
 
@@ -532,11 +538,6 @@ export class RuleEngine {
         lat: where.lat,
       });
     }
-  }
-
-  #updateEncounterIndex(vessel: Vessel, newest: TrackPoint): void {
-    if (newest.encounterCandidate) this.#encounterIndex.set(vessel.mmsi, newest.lon, newest.lat);
-    else this.#encounterIndex.delete(vessel.mmsi);
   }
 
   #spans(vessel: Vessel, key: string): Interval[] {
@@ -591,13 +592,4 @@ function insertionIndex(track: readonly TrackPoint[], ts: number): number {
     else hi = mid;
   }
   return lo;
-}
-
-function nearestInTime(track: readonly TrackPoint[], ts: number): TrackPoint | undefined {
-  const i = insertionIndex(track, ts);
-  const after = track[i];
-  const before = track[i - 1];
-  if (!after) return before;
-  if (!before) return after;
-  return ts - before.ts <= after.ts - ts ? before : after;
 }

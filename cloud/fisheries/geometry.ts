@@ -303,3 +303,68 @@ export class MovingPointIndex<K> {
     return this.#where.size;
   }
 }
+
+export interface TimedPoint<K> {
+  id: K;
+  ts: number;
+  lon: number;
+  lat: number;
+}
+
+/**
+ * Points in space and time (cells × time buckets): "who was within r metres of here within ±dt of then",
+ * for late and out-of-order data too. Buckets older than a horizon are dropped whole.
+ */
+export class SpaceTimeIndex<K> {
+  readonly #buckets = new Map<number, Map<number, TimedPoint<K>[]>>();
+  readonly #grid: GridIndex<never>;
+
+  constructor(
+    cellDeg: number,
+    readonly bucketMs: number,
+  ) {
+    this.#grid = new GridIndex<never>(cellDeg);
+  }
+
+  add(point: TimedPoint<K>): void {
+    const bucketKey = Math.floor(point.ts / this.bucketMs);
+    let bucket = this.#buckets.get(bucketKey);
+    if (!bucket) this.#buckets.set(bucketKey, (bucket = new Map()));
+    const cellKey = this.#grid.key(point.lon, point.lat);
+    const cell = bucket.get(cellKey);
+    if (cell) cell.push(point);
+    else bucket.set(cellKey, [point]);
+  }
+
+  /** Points within `radiusM` and `maxDtMs` of (lon, lat, ts). */
+  near(lon: number, lat: number, ts: number, radiusM: number, maxDtMs: number): TimedPoint<K>[] {
+    const dLat = radiusM / METRES_PER_DEG_LAT;
+    const dLon = dLat / Math.max(0.01, Math.cos(lat * DEG));
+    const grid = this.#grid;
+    const found: TimedPoint<K>[] = [];
+    for (let b = Math.floor((ts - maxDtMs) / this.bucketMs); b <= Math.floor((ts + maxDtMs) / this.bucketMs); b++) {
+      const bucket = this.#buckets.get(b);
+      if (!bucket) continue;
+      for (let row = grid.row(lat - dLat); row <= grid.row(lat + dLat); row++) {
+        for (let col = grid.col(lon - dLon); col <= grid.col(lon + dLon); col++) {
+          const cell = bucket.get(row * 1_048_576 + col);
+          if (!cell) continue;
+          for (const p of cell) {
+            if (Math.abs(p.ts - ts) <= maxDtMs && distanceM(lon, lat, p.lon, p.lat) <= radiusM) found.push(p);
+          }
+        }
+      }
+    }
+    return found;
+  }
+
+  /** Drops every bucket that ends before `ts`. */
+  dropBefore(ts: number): void {
+    const limit = Math.floor(ts / this.bucketMs);
+    for (const key of this.#buckets.keys()) if (key < limit) this.#buckets.delete(key);
+  }
+
+  get bucketCount(): number {
+    return this.#buckets.size;
+  }
+}
