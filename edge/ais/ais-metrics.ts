@@ -6,11 +6,17 @@ import { Counter, Gauge } from '../../runtime/metrics.js';
 export interface AisMetrics {
   bytes: Counter<'receiver'>;
   lines: Counter<'receiver'>;
-  rejected: Counter<'stage' | 'reason'>;
   messages: Counter<'type'>;
   duplicates: Counter;
   downsampled: Counter;
   tcpConnections: Gauge;
+  /** Receiver-stage rejections by reason (line_too_long, not_text). */
+  readonly receiverRejected: Map<string, number>;
+  /** The decoder's own tally (set by the pipeline): `rejected` by reason, `ignored`. */
+  decoderStats: { rejected: Record<string, number>; ignored: number; sentences: number; messages: number } | undefined;
+  countReceiverRejected(reason: string): void;
+  /** Everything rejected so far, both stages. */
+  rejectedTotal(): number;
 }
 
 const byRegistry = new WeakMap<Registry, AisMetrics>();
@@ -19,20 +25,46 @@ export function aisMetrics(registry: Registry): AisMetrics {
   const existing = byRegistry.get(registry);
   if (existing) return existing;
   const registers = [registry];
+  const receiverRejected = new Map<string, number>();
   const metrics: AisMetrics = {
     bytes: new Counter({ name: 'lookout_edge_ais_received_bytes_total', help: 'Bytes received by the AIS listeners', labelNames: ['receiver'], registers }),
     lines: new Counter({ name: 'lookout_edge_ais_lines_total', help: 'Text lines framed by the AIS listeners', labelNames: ['receiver'], registers }),
-    rejected: new Counter({
-      name: 'lookout_edge_ais_rejected_total',
-      help: 'Input discarded, by stage (receiver framing, decoder) and reason',
-      labelNames: ['stage', 'reason'],
-      registers,
-    }),
     messages: new Counter({ name: 'lookout_edge_ais_messages_total', help: 'AIS messages decoded, by type', labelNames: ['type'], registers }),
     duplicates: new Counter({ name: 'lookout_edge_ais_duplicates_total', help: 'Duplicate sentences dropped (seen from two receivers)', registers }),
     downsampled: new Counter({ name: 'lookout_edge_ais_downsampled_total', help: 'Positions skipped by per-vessel downsampling', registers }),
     tcpConnections: new Gauge({ name: 'lookout_edge_ais_tcp_connections', help: 'Open AIS TCP connections', registers }),
+    receiverRejected,
+    decoderStats: undefined,
+    countReceiverRejected(reason) {
+      receiverRejected.set(reason, (receiverRejected.get(reason) ?? 0) + 1);
+    },
+    rejectedTotal() {
+      let total = 0;
+      for (const count of receiverRejected.values()) total += count;
+      for (const count of Object.values(metrics.decoderStats?.rejected ?? {})) total += count;
+      return total;
+    },
   };
+  new Counter({
+    name: 'lookout_edge_ais_rejected_total',
+    help: 'AIS input discarded, by stage (receiver: framing; decoder: checksum, syntax, expired fragments...) and reason',
+    labelNames: ['stage', 'reason'],
+    registers,
+    collect() {
+      this.reset();
+      for (const [reason, count] of receiverRejected) this.inc({ stage: 'receiver', reason }, count);
+      for (const [reason, count] of Object.entries(metrics.decoderStats?.rejected ?? {})) this.inc({ stage: 'decoder', reason }, count);
+    },
+  });
+  new Counter({
+    name: 'lookout_edge_ais_ignored_total',
+    help: 'Lines that are not AIS (other NMEA sentences, comments, junk): skipped',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(metrics.decoderStats?.ignored ?? 0);
+    },
+  });
   byRegistry.set(registry, metrics);
   return metrics;
 }

@@ -41,7 +41,7 @@ export abstract class AisReceiver {
         this.deps.bus.emit('ais.line', { line, receivedAtMs: Date.now(), source });
       },
       reject: (reason, detail) => {
-        this.metrics.rejected.inc({ stage: 'receiver', reason });
+        this.metrics.countReceiverRejected(reason);
         this.#limitedLog.warn(`${receiver}:${reason}`, { receiver, source, reason, detail }, 'AIS input rejected');
       },
     });

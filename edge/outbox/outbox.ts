@@ -121,6 +121,11 @@ export class DiskOutbox implements Part {
     };
   }
 
+  /** The sequence number the next accepted record will get. */
+  get nextSeq(): number {
+    return this.#nextSeq;
+  }
+
   /** Sequence number of the oldest record still waiting, or undefined when empty. */
   get firstPendingSeq(): number | undefined {
     this.#skipAckedHead();

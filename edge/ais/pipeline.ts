@@ -1,0 +1,135 @@
+import type { Registry } from 'prom-client';
+import { AisDecoder } from '../../protocols/ais/decoder.js';
+import { toVesselPosition, toVesselStatic } from '../../protocols/ais/vessel.js';
+import type { VesselPosition } from '../../protocols/mqtt/payloads.js';
+import type { Logger } from '../../runtime/logger.js';
+import type { Part } from '../../runtime/service.js';
+import type { AisLine, EdgeBus } from '../events.js';
+import { aisMetrics, RateLimitedLog, type AisMetrics } from './ais-metrics.js';
+
+export interface AisPipelineOptions {
+  /** Exact duplicate sentences within this window are dropped; 0 = off. */
+  dedupeWindowMs: number;
+  /** At most one position per vessel per this many seconds; 0 = off. */
+  downsampleMinIntervalS: number;
+  maxPartialAgeMs: number;
+}
+
+export interface AisPipelineDeps {
+  bus: EdgeBus;
+  log: Logger;
+  registry: Registry;
+}
+
+/**
+ * `ais.line` -> duplicate drop -> decode (protocols/ais) -> per-vessel downsampling -> `vessel.position` /
+ * `vessel.static`. A position's time is the tag-block `c:` time when the line had one, else receive time.
+ */
+export class AisPipeline implements Part {
+  readonly name = 'ais-pipeline';
+  readonly decoder: AisDecoder;
+  readonly #dedupe: DuplicateFilter;
+  readonly #downsampler: Downsampler;
+  readonly #metrics: AisMetrics;
+  readonly #limitedLog: RateLimitedLog;
+  #unsubscribe: (() => void) | undefined;
+  duplicates = 0;
+  downsampled = 0;
+
+  constructor(
+    private readonly options: AisPipelineOptions,
+    private readonly deps: AisPipelineDeps,
+  ) {
+    this.decoder = new AisDecoder({ maxPartialAgeMs: options.maxPartialAgeMs });
+    this.#dedupe = new DuplicateFilter(options.dedupeWindowMs);
+    this.#downsampler = new Downsampler(options.downsampleMinIntervalS * 1000);
+    this.#metrics = aisMetrics(deps.registry);
+    this.#metrics.decoderStats = this.decoder.stats;
+    this.#limitedLog = new RateLimitedLog(deps.log);
+  }
+
+  async start(): Promise<void> {
+    this.#unsubscribe = this.deps.bus.on('ais.line', (line) => this.handle(line));
+  }
+
+  async stop(): Promise<void> {
+    this.#unsubscribe?.();
+  }
+
+  handle({ line, receivedAtMs, source }: AisLine): void {
+    if (this.#dedupe.isDuplicate(sentenceOf(line), receivedAtMs)) {
+      this.duplicates += 1;
+      this.#metrics.duplicates.inc();
+      return;
+    }
+    const result = this.decoder.decode(line, receivedAtMs);
+    switch (result.status) {
+      case 'message':
+        break;
+      case 'rejected':
+        this.#limitedLog.warn(`decoder:${result.reason}`, { source, reason: result.reason, detail: result.detail, line: line.slice(0, 120) }, 'AIS sentence rejected');
+        return;
+      default:
+        return;
+    }
+    const { message, timestampMs } = result;
+    this.#metrics.messages.inc({ type: String(message.type) });
+    const position = toVesselPosition(message, timestampMs);
+    if (position) {
+      if (this.#downsampler.keep(position)) this.deps.bus.emit('vessel.position', position);
+      else {
+        this.downsampled += 1;
+        this.#metrics.downsampled.inc();
+      }
+      return;
+    }
+    const vesselStatic = toVesselStatic(message, timestampMs);
+    if (vesselStatic) this.deps.bus.emit('vessel.static', vesselStatic);
+  }
+}
+
+/** The sentence without its tag block: two receivers tag the same burst differently. */
+function sentenceOf(line: string): string {
+  if (line.charCodeAt(0) !== 92 /* \ */) return line;
+  const close = line.indexOf('\\', 1);
+  return close === -1 ? line : line.slice(close + 1);
+}
+
+/** Remembers sentences for `windowMs` (by receive time); memory is bounded by what arrives in one window. */
+export class DuplicateFilter {
+  readonly #seen = new Map<string, number>();
+
+  constructor(private readonly windowMs: number) {}
+
+  isDuplicate(sentence: string, atMs: number): boolean {
+    if (this.windowMs <= 0) return false;
+    this.#expire(atMs);
+    const seenAt = this.#seen.get(sentence);
+    if (seenAt !== undefined && atMs - seenAt <= this.windowMs) return true;
+    this.#seen.delete(sentence); // re-insert: the Map stays in time order
+    this.#seen.set(sentence, atMs);
+    return false;
+  }
+
+  #expire(nowMs: number): void {
+    for (const [sentence, at] of this.#seen) {
+      if (nowMs - at <= this.windowMs) break;
+      this.#seen.delete(sentence);
+    }
+  }
+}
+
+/** Keeps at most one position per vessel per interval (by position time). */
+export class Downsampler {
+  readonly #last = new Map<number, number>();
+
+  constructor(private readonly intervalMs: number) {}
+
+  keep(position: VesselPosition): boolean {
+    if (this.intervalMs <= 0) return true;
+    const last = this.#last.get(position.mmsi);
+    if (last !== undefined && Math.abs(position.ts - last) < this.intervalMs) return false;
+    this.#last.set(position.mmsi, Math.max(last ?? 0, position.ts));
+    return true;
+  }
+}

@@ -1,0 +1,63 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { VesselPositionBatch } from '../../protocols/mqtt/payloads.js';
+import { topics } from '../../protocols/mqtt/topics.js';
+import { compileSchema } from '../../protocols/validation.js';
+import { silentLogger } from '../../runtime/logger.js';
+import { createMetricsRegistry } from '../../runtime/metrics.js';
+import { createEdgeBus } from '../events.js';
+import { DiskOutbox } from '../outbox/outbox.js';
+import { VesselBatching } from './vessel-batching.js';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function setup(maxPositions: number, maxDelayMs: number) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'lookout-batching-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const log = silentLogger();
+  const registry = createMetricsRegistry('edge-test', false);
+  const bus = createEdgeBus();
+  const outbox = new DiskOutbox({ dir, maxBytes: 1 << 20, whenFull: 'drop-oldest-telemetry' }, { log, registry });
+  await outbox.start();
+  cleanups.push(() => outbox.stop());
+  const batching = new VesselBatching({ edgeId: 'e1', maxPositions, maxDelayMs }, { bus, outbox, log, registry });
+  await batching.start();
+  return { bus, outbox, batching };
+}
+
+const schema = compileSchema(VesselPositionBatch);
+const emit = (bus: ReturnType<typeof createEdgeBus>, i: number) =>
+  bus.emit('vessel.position', { mmsi: 574000000 + (i % 3), ts: 1_700_000_000_000 + i, lat: 8.5, lon: 104.5, msgType: 1 });
+
+describe('VesselBatching', () => {
+  it('cuts batches by count, then by delay, as valid VesselPositionBatch records in the outbox', async () => {
+    const { bus, outbox } = await setup(10, 50);
+    for (let i = 0; i < 25; i++) emit(bus, i);
+    expect(outbox.stats.messages).toBe(2); // two full batches at once; 5 wait for the delay
+    const deadline = Date.now() + 5000;
+    while (outbox.stats.messages < 3 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    const records = outbox.pendingAfter(0, 10);
+    expect(records.map((r) => r.topic)).toEqual(Array(3).fill(topics.vesselPositions('e1')));
+    const batches = records.map((r) => {
+      const parsed = schema.parseJson(r.payload);
+      if (!parsed.ok) throw new Error(parsed.errors.join('; '));
+      return parsed.value;
+    });
+    expect(batches.map((b) => b.positions.length)).toEqual([10, 10, 5]);
+    expect(batches.map((b) => b.seq)).toEqual(records.map((r) => r.seq));
+    expect(batches.flatMap((b) => b.positions.map((p) => p.ts - 1_700_000_000_000))).toEqual(Array.from({ length: 25 }, (_, i) => i));
+  });
+
+  it('flushes what waits into the outbox on stop', async () => {
+    const { bus, outbox, batching } = await setup(100, 60_000);
+    for (let i = 0; i < 7; i++) emit(bus, i);
+    expect(outbox.stats.messages).toBe(0);
+    await batching.stop();
+    expect(outbox.stats.messages).toBe(1);
+  });
+});

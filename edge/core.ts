@@ -1,0 +1,159 @@
+import type { Registry } from 'prom-client';
+import type { EdgeHealth } from '../protocols/mqtt/payloads.js';
+import { createHttpApp, HttpServerPart, type HealthReport } from '../runtime/http-server.js';
+import { createLogger, type Logger } from '../runtime/logger.js';
+import { createMetricsRegistry } from '../runtime/metrics.js';
+import { ServiceCore, type Part } from '../runtime/service.js';
+import { aisMetrics } from './ais/ais-metrics.js';
+import { AisPipeline } from './ais/pipeline.js';
+import { TcpAisReceiver } from './ais/tcp-receiver.js';
+import { UdpAisReceiver } from './ais/udp-receiver.js';
+import { VesselBatching } from './batching/vessel-batching.js';
+import type { EdgeConfig } from './config.js';
+import { createEdgeBus, type EdgeBus } from './events.js';
+import { HealthPublisher } from './health.js';
+import { DiskOutbox } from './outbox/outbox.js';
+import { MqttUplink } from './uplink/mqtt-uplink.js';
+
+export const EDGE_VERSION = '0.1.0';
+
+export interface EdgeDeps {
+  log?: Logger;
+  /** Default: a fresh registry for service `edge` (with process metrics). */
+  registry?: Registry;
+}
+
+export interface EdgePorts {
+  /** Bound AIS UDP port, when the UDP listener is configured. */
+  udp?: number;
+  /** Bound AIS TCP port, when the TCP listener is configured. */
+  tcp?: number;
+  http: number;
+}
+
+export interface Edge {
+  readonly config: EdgeConfig;
+  readonly bus: EdgeBus;
+  readonly registry: Registry;
+  readonly log: Logger;
+  /** Store-and-forward outbox; other parts (fire alerts) enqueue through `outbox.enqueue('alert', topic, payload)`. */
+  readonly outbox: DiskOutbox;
+  readonly uplink: MqttUplink;
+  readonly pipeline: AisPipeline;
+  /** Actual bound ports, valid after `start()`. */
+  readonly ports: EdgePorts;
+  /** `http://host:port` of /health and /metrics, valid after `start()`. */
+  readonly httpAddress: string;
+  /** Adds a part (cameras, fire detection) before `start()`; it starts after the AIS parts, before health/http. */
+  addPart(part: Part): void;
+  /** The `EdgeHealth` payload as it would be published now. */
+  health(): EdgeHealth;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The edge service: a small core wiring independent parts that talk through a typed bus.
+ *
+ *   AIS UDP/TCP receivers -> `ais.line` -> AisPipeline (dedupe, decode, downsample) -> `vessel.position` /
+ *   `vessel.static` -> VesselBatching -> DiskOutbox -> `outbox.appended` -> MqttUplink -> broker.
+ *   HealthPublisher publishes `EdgeHealth`; the HTTP part serves /health and /metrics.
+ *
+ * Start order: outbox, uplink, pipeline, batching, receivers, extra parts, health, http; stop is the reverse,
+ * so receivers go quiet first, batches waiting are flushed to the outbox, the uplink drains briefly and says
+ * `offline`, and the outbox closes last.
+ */
+export function createEdge(config: EdgeConfig, deps: EdgeDeps = {}): Edge {
+  const log = deps.log ?? createLogger('edge');
+  const registry = deps.registry ?? createMetricsRegistry('edge');
+  const bus = createEdgeBus();
+  const core = new ServiceCore(`edge ${config.edgeId}`, log);
+  const startedAt = Date.now();
+  const child = (part: string) => log.child({ part });
+
+  const outbox = core.add(
+    new DiskOutbox(
+      { dir: config.outbox.dir, maxBytes: config.outbox.maxBytes, whenFull: config.outbox.whenFull, fsync: config.outbox.fsync },
+      { log, registry, onAppended: (seq) => bus.emit('outbox.appended', { seq }) },
+    ),
+  );
+  const uplink = core.add(
+    new MqttUplink({ edgeId: config.edgeId, ...config.mqtt, version: EDGE_VERSION }, { outbox, bus, log: child('uplink'), registry }),
+  );
+  const pipeline = core.add(
+    new AisPipeline(
+      { dedupeWindowMs: config.dedupe.windowMs, downsampleMinIntervalS: config.downsample.minIntervalS, maxPartialAgeMs: config.ais.maxPartialAgeMs },
+      { bus, log: child('ais'), registry },
+    ),
+  );
+  core.add(new VesselBatching({ edgeId: config.edgeId, ...config.batching }, { bus, outbox, log: child('batching'), registry }));
+  const udp = config.ais.udp
+    ? core.add(new UdpAisReceiver({ ...config.ais.udp, maxLineBytes: config.ais.maxLineBytes }, { bus, log: child('ais-udp'), registry }))
+    : undefined;
+  const tcp = config.ais.tcp
+    ? core.add(new TcpAisReceiver({ ...config.ais.tcp, maxLineBytes: config.ais.maxLineBytes }, { bus, log: child('ais-tcp'), registry }))
+    : undefined;
+
+  const extraParts: Part[] = [];
+  let started = false;
+
+  const health = (): EdgeHealth => {
+    const stats = outbox.stats;
+    const decoder = pipeline.decoder.stats;
+    return {
+      ts: Date.now(),
+      uptimeS: Math.round((Date.now() - startedAt) / 1000),
+      outbox: { messages: stats.messages, bytes: stats.bytes, dropped: stats.dropped },
+      ais: { sentences: decoder.sentences, messages: decoder.messages, rejected: aisMetrics(registry).rejectedTotal(), duplicates: pipeline.duplicates },
+    };
+  };
+
+  const healthReport = (): HealthReport => ({
+    status: uplink.connected ? 'ok' : 'degraded',
+    edgeId: config.edgeId,
+    uplink: { ...uplink.stats, url: config.mqtt.url },
+    outbox: outbox.stats,
+    ais: { ...health().ais, listeners: { udp: udp?.port, tcp: tcp?.port } },
+  });
+
+  const http = new HttpServerPart(createHttpApp({ log: child('http'), registry, health: healthReport }), config.http.host, config.http.port);
+  const healthPublisher = new HealthPublisher({
+    edgeId: config.edgeId,
+    intervalS: config.health.intervalS,
+    snapshot: health,
+    publish: (topic, payload) => uplink.publishDirect(topic, payload),
+    log: child('health'),
+  });
+
+  return {
+    config,
+    bus,
+    registry,
+    log,
+    outbox,
+    uplink,
+    pipeline,
+    get ports() {
+      return { udp: udp?.port, tcp: tcp?.port, http: http.port };
+    },
+    get httpAddress() {
+      return http.address;
+    },
+    addPart(part) {
+      if (started) throw new Error('addPart: the edge is already started');
+      extraParts.push(part);
+    },
+    health,
+    async start() {
+      started = true;
+      for (const part of extraParts) core.add(part);
+      core.add(healthPublisher);
+      core.add(http);
+      await core.start();
+      log.info({ edgeId: config.edgeId, ports: this.ports, http: http.address, mqtt: config.mqtt.url }, 'edge started');
+    },
+    async stop() {
+      await core.stop();
+    },
+  };
+}
