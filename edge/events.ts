@@ -15,6 +15,25 @@ export interface OutboxChange {
 }
 
 /**
+ * A camera the frame readers should read (edge/cameras/README.md). Credentials are embedded in the URLs
+ * for ffmpeg: never publish or log them (the inventory carries the URLs without credentials).
+ */
+export interface CameraSource {
+  cameraId: string;
+  /** ffmpeg input: `rtsp://user:pass@host:port/path`, an `http://` MJPEG/snapshot URL, or a file path. */
+  streamUrl: string;
+  /** HTTP JPEG snapshot with credentials, when the camera has one. */
+  snapshotUrl?: string;
+  /** Resolution and rate of the chosen stream, when the camera told them. */
+  width?: number;
+  height?: number;
+  fps?: number;
+  position?: { lat: number; lon: number };
+  /** Degrees clockwise from true north. */
+  bearingDeg?: number;
+}
+
+/**
  * Everything the parts of the edge say to each other. A part subscribes to what it consumes and emits what
  * it produces; no part holds a reference to another one.
  */
@@ -29,6 +48,11 @@ export interface EdgeEvents {
   'outbox.appended': { seq: number };
   /** The uplink's connection state changed. */
   'uplink.state': { connected: boolean };
+  /**
+   * The cameras usable now, as a full list (ONVIF-provisioned ones that are `online`, and URL-configured
+   * ones): emitted on every change. A reader starts what is new, stops what is gone, restarts what changed.
+   */
+  'camera.sources': { cameras: CameraSource[] };
 }
 
 export type EdgeBus = EventBus<EdgeEvents>;

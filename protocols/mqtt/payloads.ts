@@ -98,3 +98,99 @@ export const VesselStaticBatch = Type.Object(
   { $id: 'VesselStaticBatch', additionalProperties: false },
 );
 export type VesselStaticBatch = Static<typeof VesselStaticBatch>;
+
+// ---------------------------------------------------------------------------------------------------
+// Cameras (issue 5: ONVIF discovery and provisioning at the edge)
+
+/**
+ * Provisioning state of a camera: `online` (its stream/snapshot URLs are known and its ONVIF service answers
+ * with our credentials), `unauthorized` (wrong user name or password), `unreachable` (no answer, refused,
+ * timed out), `malformed` (answers we cannot use: broken XML, missing elements, no stream URI), `pending`
+ * (not tried yet).
+ */
+export const CameraProvisioningState = Type.Union([
+  Type.Literal('pending'),
+  Type.Literal('online'),
+  Type.Literal('unauthorized'),
+  Type.Literal('unreachable'),
+  Type.Literal('malformed'),
+]);
+export type CameraProvisioningState = Static<typeof CameraProvisioningState>;
+
+export const GeoPosition = Type.Object(
+  { lat: Type.Number({ minimum: -90, maximum: 90 }), lon: Type.Number({ minimum: -180, maximum: 180 }) },
+  { additionalProperties: false },
+);
+
+export const CameraInventoryEntry = Type.Object(
+  {
+    cameraId: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }),
+    state: CameraProvisioningState,
+    /** Why it is not online (the ONVIF fault, the network error...). */
+    reason: Type.Optional(Type.String({ maxLength: 500 })),
+    /** `onvif`: configured by ONVIF address; `url`: configured by plain stream URL; `discovered`: WS-Discovery. */
+    origin: Type.Union([Type.Literal('onvif'), Type.Literal('url'), Type.Literal('discovered')]),
+    xaddr: Type.Optional(Type.String()),
+    manufacturer: Type.Optional(Type.String()),
+    model: Type.Optional(Type.String()),
+    firmware: Type.Optional(Type.String()),
+    serial: Type.Optional(Type.String()),
+    /** The media profile chosen for detection (the one nearest the model's input size). */
+    profile: Type.Optional(
+      Type.Object(
+        {
+          token: Type.String(),
+          name: Type.Optional(Type.String()),
+          width: Type.Optional(Type.Integer({ minimum: 1 })),
+          height: Type.Optional(Type.Integer({ minimum: 1 })),
+          fps: Type.Optional(Type.Number({ minimum: 0 })),
+          encoding: Type.Optional(Type.String()),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    /** Number of media profiles the camera offers. */
+    profiles: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** Stream and snapshot URLs WITHOUT credentials (they never leave the edge). */
+    streamUrl: Type.Optional(Type.String()),
+    snapshotUrl: Type.Optional(Type.String()),
+    position: Type.Optional(GeoPosition),
+    /** Direction the camera looks, degrees clockwise from true north. */
+    bearingDeg: Type.Optional(Type.Number({ minimum: 0, maximum: 360 })),
+    /** When the camera entered its current state. */
+    since: EpochMs,
+    /** Last successful ONVIF exchange. */
+    lastSeenTs: Type.Optional(EpochMs),
+    /** Failed attempts since it was last online. */
+    failures: Type.Integer({ minimum: 0 }),
+  },
+  { $id: 'CameraInventoryEntry', additionalProperties: false },
+);
+export type CameraInventoryEntry = Static<typeof CameraInventoryEntry>;
+
+/** Retained on `cameras/inventory`: every camera the edge knows, re-published on each change and on reconnect. */
+export const CameraInventory = Type.Object(
+  {
+    edgeId: Type.String(),
+    ts: EpochMs,
+    cameras: Type.Array(CameraInventoryEntry, { maxItems: 512 }),
+  },
+  { $id: 'CameraInventory', additionalProperties: false },
+);
+export type CameraInventory = Static<typeof CameraInventory>;
+
+/** Retained on `cameras/{cameraId}/status`: the frame reader's view of one camera (published by the fire pipeline). */
+export const CameraStatus = Type.Object(
+  {
+    cameraId: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }),
+    ts: EpochMs,
+    state: Type.Union([Type.Literal('online'), Type.Literal('offline')]),
+    /** Time of the last decoded frame. */
+    lastFrameTs: Type.Optional(EpochMs),
+    /** Reader restarts (watchdog) since the edge started. */
+    restarts: Type.Optional(Type.Integer({ minimum: 0 })),
+    reason: Type.Optional(Type.String({ maxLength: 500 })),
+  },
+  { $id: 'CameraStatus', additionalProperties: false },
+);
+export type CameraStatus = Static<typeof CameraStatus>;
