@@ -144,14 +144,15 @@ export class PayloadBits {
 
   /**
    * Bits [start, start+count) as lower-case hex in whole bytes, gpsd's `data` field being `"<count>:<hex>"`.
-   * gpsd copies whole bytes, so the last byte carries the bits that follow the data (or zeros past the end)
-   * unless `zeroTail` (gpsd masks them for type 8 only).
+   * gpsd copies whole bytes, so the last byte carries the bits that follow the data; bits from `zeroFrom` on
+   * read as zero (gpsd masks them for type 8 and loses them when it shifts addressed type 25/26 data).
    */
-  hex(start: number, count: number, zeroTail: boolean): string {
+  hex(start: number, count: number, zeroFrom: number): string {
     let out = '';
     for (let bit = 0; bit < count; bit += 8) {
-      const width = zeroTail ? Math.min(8, count - bit) : 8;
-      const byte = this.uint(start + bit, width) << (8 - width);
+      const at = start + bit;
+      const width = Math.max(0, Math.min(8, zeroFrom - at));
+      const byte = width === 0 ? 0 : this.uint(at, width) << (8 - width);
       out += HEX_BYTES[byte]!;
     }
     return out;

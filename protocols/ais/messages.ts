@@ -497,7 +497,7 @@ export function decodeBody(bits: PayloadBits, type24: Type24Store): BodyResult {
         dac: bits.uint(72, 10),
         fid: bits.uint(82, 6),
       };
-      if (!decodeType6Payload(bits, message)) message.data = `${length - 88}:${bits.hex(88, length - 88, false)}`;
+      if (!decodeType6Payload(bits, message)) message.data = `${length - 88}:${bits.hex(88, length - 88, Infinity)}`;
       return message;
     }
     case 7:
@@ -507,7 +507,7 @@ export function decodeBody(bits: PayloadBits, type24: Type24Store): BodyResult {
     }
     case 8: {
       const message: BinaryBroadcast = { type, repeat, mmsi, dac: bits.uint(40, 10), fid: bits.uint(50, 6) };
-      if (!decodeType8Payload(bits, message)) message.data = `${length - 56}:${bits.hex(56, length - 56, true)}`;
+      if (!decodeType8Payload(bits, message)) message.data = `${length - 56}:${bits.hex(56, length - 56, length)}`;
       return message;
     }
     case 9:
@@ -540,7 +540,7 @@ export function decodeBody(bits: PayloadBits, type24: Type24Store): BodyResult {
         text: bits.textToEnd(72, 156),
       };
     case 14:
-      return { type, repeat, mmsi, text: bits.textToEnd(40, 161) };
+      return { type, repeat, mmsi, text: bits.textToEnd(40, 160) };
     case 15: {
       const has2 = length > 90;
       const has3 = has2 && length > 110;
@@ -579,7 +579,7 @@ export function decodeBody(bits: PayloadBits, type24: Type24Store): BodyResult {
         mmsi,
         lon: bits.int(40, 18),
         lat: bits.int(58, 17),
-        data: `${length - 80}:${bits.hex(80, length - 80, false)}`,
+        data: `${length - 80}:${bits.hex(80, length - 80, Infinity)}`,
       };
     case 18:
       return {
@@ -783,6 +783,9 @@ function decodeSlotBinary(bits: PayloadBits, type: 25 | 26, repeat: number, mmsi
   if (length < header + radioBits) return new BodyFailure('too_short', `type ${type} is too short for its addressing mode (${length} bits)`);
   const dataStart = header;
   const dataBits = length - header - radioBits;
+  // gpsd copies the bytes after the app id, then shifts out the 30 address bits: its last byte ends early.
+  const copied = 40 + (structured ? 16 : 0);
+  const zeroFrom = addressed ? copied + Math.ceil((dataBits + 30) / 8) * 8 : Infinity;
   const common = {
     repeat,
     mmsi,
@@ -790,7 +793,7 @@ function decodeSlotBinary(bits: PayloadBits, type: 25 | 26, repeat: number, mmsi
     structured,
     dest_mmsi: addressed ? bits.uint(40, 30) : 0,
     app_id: structured ? bits.uint(addressed ? 70 : 40, 16) : 0,
-    data: `${dataBits}:${bits.hex(dataStart, dataBits, false)}`,
+    data: `${dataBits}:${bits.hex(dataStart, dataBits, zeroFrom)}`,
   };
   if (type === 25) return { type, ...common };
   return { type, ...common, radio: bits.uint(length - 20, 20) };

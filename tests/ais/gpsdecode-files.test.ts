@@ -3,50 +3,41 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AisDecoder } from '../../protocols/ais/decoder.js';
 import { toGpsdJson } from '../../protocols/ais/json.js';
-import { fieldDifferences, gpsdecode, sharedAisDir } from '../support/gpsdecode.js';
+import { compareWithGpsd, gpsdecodeLines, sharedAisDir } from '../support/gpsdecode.js';
 
 /**
- * Every AIS sample file in ../shared/ais decoded by Lookout and by the real gpsdecode -u -j, compared field by
- * field. Lines Lookout deliberately rejects (longer than the type allows, see protocols/ais/README.md) are
- * taken out of gpsdecode's input too.
+ * Every AIS sample file in ../shared/ais decoded by Lookout and by the real gpsdecode, compared field by field,
+ * unscaled (-u -j) and scaled (-j). Lines Lookout deliberately rejects as longer than their type allows
+ * (protocols/ais/README.md) are taken out of gpsdecode's input too.
  */
-/** gpsd 3.22 never decodes the radio status of type 26 and prints 0; Lookout keeps the real value. */
-const isDocumentedDifference = (expected: Record<string, unknown>, difference: string) =>
-  expected.type === 26 && difference.startsWith('radio:');
-
 const files = readdirSync(sharedAisDir).filter((name) => name !== 'README.md' && !name.startsWith('LICENSE'));
 
-describe('Lookout --unscaled equals gpsdecode -u -j on ../shared/ais', () => {
+function decodeFile(lines: string[], scaled: boolean): { json: string[]; tooLong: Set<string> } {
+  const decoder = new AisDecoder();
+  const json: string[] = [];
+  const tooLong = new Set<string>();
+  for (const line of lines) {
+    const result = decoder.decode(line, 0);
+    if (result.status === 'message') json.push(toGpsdJson(result.message, { scaled }));
+    if (result.status === 'rejected' && result.reason === 'too_long') tooLong.add(line);
+  }
+  return { json, tooLong };
+}
+
+describe('Lookout equals gpsdecode on ../shared/ais', () => {
   it('finds the sample files', () => {
     expect(files.length).toBeGreaterThanOrEqual(8);
   });
 
   for (const name of files) {
-    it(name, () => {
-      const lines = readFileSync(join(sharedAisDir, name), 'utf8').split('\n');
-      const decoder = new AisDecoder();
-      const ours: Array<Record<string, unknown>> = [];
-      const deliberatelyRejected: string[] = [];
-      for (const line of lines) {
-        const result = decoder.decode(line, 0);
-        if (result.status === 'message') ours.push(JSON.parse(toGpsdJson(result.message, { scaled: false })) as Record<string, unknown>);
-        if (result.status === 'rejected' && result.reason === 'too_long') deliberatelyRejected.push(line);
-      }
-      const kept = lines.filter((line) => !deliberatelyRejected.includes(line));
-      const reference = gpsdecode(kept.join('\n'), { unscaled: true });
-      // First version: DAC/FID payloads of types 6/8 are not decoded yet (next commit).
-      const pendingWork = (json: Record<string, unknown>) => json.type === 6 || json.type === 8;
-      const problems = reference.flatMap((expected, i) =>
-        pendingWork(expected)
-          ? []
-          : ours[i] === undefined
-            ? [`#${i} missing`]
-            : fieldDifferences(expected, ours[i])
-                .filter((d) => !isDocumentedDifference(expected, d))
-                .map((d) => `#${i} type ${String(expected.type)}: ${d}`),
-      );
-      expect(problems).toEqual([]);
-      expect(ours.length).toBe(reference.length);
-    });
+    for (const scaled of [false, true]) {
+      it(`${name} ${scaled ? '-j (scaled)' : '-u -j (unscaled)'}`, () => {
+        const lines = readFileSync(join(sharedAisDir, name), 'utf8').split('\n');
+        const { json, tooLong } = decodeFile(lines, scaled);
+        const reference = gpsdecodeLines(lines.filter((line) => !tooLong.has(line)).join('\n'), { unscaled: !scaled });
+        expect(reference.length).toBeGreaterThan(0);
+        expect(compareWithGpsd(reference, json, !scaled)).toEqual([]);
+      });
+    }
   }
 });
