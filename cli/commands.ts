@@ -1,12 +1,14 @@
 import type { Command } from 'commander';
 import * as cloud from './cloud.js';
+import * as edge from './edge.js';
+import * as sim from './sim.js';
 import * as simCameras from './sim-cameras.js';
 
 /**
  * Every subcommand lives in its own module under cli/ and exports `register(program)`. The heavy service
  * code is imported inside each action, so `lookout --help` stays fast.
  */
-const modules: Array<{ register(program: Command): void }> = [cloud, simCameras];
+const modules: Array<{ register(program: Command): void }> = [cloud, edge, sim, simCameras];
 
 export function registerCommands(program: Command): void {
   for (const module of modules) module.register(program);

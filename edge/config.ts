@@ -1,14 +1,16 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { loadConfigSection, validateConfigSection } from '../runtime/config.js';
+import { CamerasConfigSchema } from './cameras/config.js';
+import { FireConfigSchema } from './fire/config.js';
 
-const Port = Type.Integer({ minimum: 0, maximum: 65535, description: '0 picks a free port' });
-
+/** 10110 is the customary NMEA-over-IP port; UDP and TCP may share the number. */
 const Listener = Type.Object(
   {
-    host: Type.String({ default: '0.0.0.0' }),
-    port: Port,
+    enabled: Type.Boolean({ default: true }),
+    host: Type.String({ default: '127.0.0.1' }),
+    port: Type.Integer({ minimum: 0, maximum: 65535, default: 10110, description: '0 picks a free port' }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, default: {} },
 );
 
 export const EdgeConfigSchema = Type.Object(
@@ -36,8 +38,8 @@ export const EdgeConfigSchema = Type.Object(
     ),
     ais: Type.Object(
       {
-        udp: Type.Optional(Listener),
-        tcp: Type.Optional(Listener),
+        udp: Listener,
+        tcp: Listener,
         /** Longer lines are discarded and counted (`line_too_long`); NMEA allows 82, tag blocks add more. */
         maxLineBytes: Type.Integer({ minimum: 82, maximum: 65_536, default: 1024 }),
         /** Parts of a multi-sentence message older than this are dropped. */
@@ -92,6 +94,10 @@ export const EdgeConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    /** Fire and smoke detection on camera streams (edge/fire/, issue 4). */
+    fire: FireConfigSchema,
+    /** Cameras: ONVIF discovery/provisioning or plain URLs (edge/cameras/, issue 5). */
+    cameras: CamerasConfigSchema,
   },
   { additionalProperties: false },
 );

@@ -9,6 +9,7 @@ import { AisPipeline } from './ais/pipeline.js';
 import { TcpAisReceiver } from './ais/tcp-receiver.js';
 import { UdpAisReceiver } from './ais/udp-receiver.js';
 import { VesselBatching } from './batching/vessel-batching.js';
+import { CameraInventoryPart } from './cameras/inventory-part.js';
 import type { EdgeConfig } from './config.js';
 import { createEdgeBus, type EdgeBus } from './events.js';
 import { HealthPublisher } from './health.js';
@@ -40,6 +41,8 @@ export interface Edge {
   readonly outbox: DiskOutbox;
   readonly uplink: MqttUplink;
   readonly pipeline: AisPipeline;
+  /** Camera discovery/provisioning and inventory (edge/cameras/). */
+  readonly cameras: CameraInventoryPart;
   /** Actual bound ports, valid after `start()`. */
   readonly ports: EdgePorts;
   /** `http://host:port` of /health and /metrics, valid after `start()`. */
@@ -87,15 +90,28 @@ export function createEdge(config: EdgeConfig, deps: EdgeDeps = {}): Edge {
     ),
   );
   core.add(new VesselBatching({ edgeId: config.edgeId, ...config.batching }, { bus, outbox, log: child('batching'), registry }));
-  const udp = config.ais.udp
-    ? core.add(new UdpAisReceiver({ ...config.ais.udp, maxLineBytes: config.ais.maxLineBytes }, { bus, log: child('ais-udp'), registry }))
+  const { udp: udpConfig, tcp: tcpConfig, maxLineBytes } = config.ais;
+  const udp = udpConfig.enabled
+    ? core.add(new UdpAisReceiver({ host: udpConfig.host, port: udpConfig.port, maxLineBytes }, { bus, log: child('ais-udp'), registry }))
     : undefined;
-  const tcp = config.ais.tcp
-    ? core.add(new TcpAisReceiver({ ...config.ais.tcp, maxLineBytes: config.ais.maxLineBytes }, { bus, log: child('ais-tcp'), registry }))
+  const tcp = tcpConfig.enabled
+    ? core.add(new TcpAisReceiver({ host: tcpConfig.host, port: tcpConfig.port, maxLineBytes }, { bus, log: child('ais-tcp'), registry }))
     : undefined;
 
+  const cameras = new CameraInventoryPart(config.cameras, {
+    edgeId: config.edgeId,
+    bus,
+    log,
+    registry,
+    publishRetained: (topic, payload) => uplink.publishDirect(topic, payload, true),
+  });
   const extraParts: Part[] = [];
   let started = false;
+
+  const cameraCounts = () => {
+    const counts = cameras.countByState();
+    return { online: counts.online, offline: counts.pending + counts.unauthorized + counts.unreachable + counts.malformed };
+  };
 
   const health = (): EdgeHealth => {
     const stats = outbox.stats;
@@ -105,6 +121,7 @@ export function createEdge(config: EdgeConfig, deps: EdgeDeps = {}): Edge {
       uptimeS: Math.round((Date.now() - startedAt) / 1000),
       outbox: { messages: stats.messages, bytes: stats.bytes, dropped: stats.dropped },
       ais: { sentences: decoder.sentences, messages: decoder.messages, rejected: aisMetrics(registry).rejectedTotal(), duplicates: pipeline.duplicates },
+      cameras: cameraCounts(),
     };
   };
 
@@ -113,6 +130,7 @@ export function createEdge(config: EdgeConfig, deps: EdgeDeps = {}): Edge {
     edgeId: config.edgeId,
     uplink: { ...uplink.stats, url: config.mqtt.url },
     outbox: outbox.stats,
+    cameras: cameras.countByState(),
     ais: { ...health().ais, listeners: { udp: udp?.port, tcp: tcp?.port } },
   });
 
@@ -133,6 +151,7 @@ export function createEdge(config: EdgeConfig, deps: EdgeDeps = {}): Edge {
     outbox,
     uplink,
     pipeline,
+    cameras,
     get ports() {
       return { udp: udp?.port, tcp: tcp?.port, http: http.port };
     },
@@ -147,6 +166,8 @@ export function createEdge(config: EdgeConfig, deps: EdgeDeps = {}): Edge {
     async start() {
       started = true;
       for (const part of extraParts) core.add(part);
+      // After the extra parts: the frame readers subscribe to `camera.sources` in their start().
+      core.add(cameras);
       core.add(healthPublisher);
       core.add(http);
       await core.start();
