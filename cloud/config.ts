@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { FisheriesConfig } from './fisheries/config.js';
 
 const Port = (value: number, description: string) => Type.Integer({ minimum: 0, maximum: 65535, default: value, description });
 const Host = (description: string) => Type.String({ minLength: 1, default: '127.0.0.1', description });
@@ -65,6 +66,8 @@ export const CloudConfig = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    /** Fisheries control room: zones, vessel registry, rule parameters (cloud/fisheries/config.ts). */
+    fisheries: FisheriesConfig,
     /** Cloud state (journal, checkpoint, dead letters). Relative paths resolve against the working directory. */
     dataDir: Type.String({ minLength: 1, default: '.lookout/cloud' }),
   },

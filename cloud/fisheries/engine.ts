@@ -151,6 +151,21 @@ export class RuleEngine {
     }
   }
 
+  /**
+   * After `restore`: tells the engine about an alarm that exists already (from the alarm store), so the clock
+   * rules do not raise again what was raised before the restart (signal-loss steps, boundary escalations).
+   */
+  noteExistingAlarm(type: string, mmsi: number, details: Record<string, unknown>): void {
+    const vessel = this.#vessels.get(mmsi);
+    const newest = vessel?.track[vessel.track.length - 1];
+    if (!vessel || !newest) return;
+    if (type === 'signal_loss' && details.lastTs === newest.ts && typeof details.step === 'number') {
+      vessel.signalLoss = { sinceTs: newest.ts, level: Math.max(details.step, vessel.signalLoss?.level ?? 0) };
+    }
+    const last = vessel.lastBoundary;
+    if (type === 'boundary_crossing' && details.escalated === true && last && details.crossingTs === last.ts) last.escalated = true;
+  }
+
   ingest(position: VesselPosition): void {
     const vessel = this.#vessel(position.mmsi);
     const track = vessel.track;

@@ -397,11 +397,14 @@ export class ZoneSet {
   }
 
   /** All zones as one GeoJSON FeatureCollection, with the kind each zone has for the rules. */
-  toGeoJSON(): { type: 'FeatureCollection'; features: Array<Record<string, unknown>> } {
+  toGeoJSON(): {
+    type: 'FeatureCollection';
+    features: Array<{ type: 'Feature'; id: string; geometry: unknown; properties: Record<string, unknown> }>;
+  } {
     return {
       type: 'FeatureCollection',
       features: this.zones.map((zone) => ({
-        type: 'Feature',
+        type: 'Feature' as const,
         id: zone.id,
         geometry: zone.geometry,
         properties: { ...zone.properties, id: zone.id, name: zone.name, kind: zone.kind, sourceKind: zone.properties.kind },

@@ -75,9 +75,28 @@ export type AlarmQuery = Static<typeof AlarmQuery>;
 
 /** Body of `POST alarms/{id}/ack` and `POST alarms/{id}/clear`: who does it. */
 export const AlarmActionBody = Type.Object(
-  { by: Type.String({ minLength: 1, maxLength: 200 }), note: Type.Optional(Type.String({ maxLength: 2000 })) },
+  { by: Type.String({ minLength: 1, maxLength: 200 }) },
   { $id: 'AlarmActionBody', additionalProperties: false },
 );
 export type AlarmActionBody = Static<typeof AlarmActionBody>;
 
 export const AlarmIdParams = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }) });
+
+/**
+ * MQTT payload on `lookout/v1/cloud/alarms/{alarmId}` (QoS 1, not retained): one message per change of an
+ * alarm, with the alarm as it is after the change.
+ */
+export const AlarmChangeMessage = Type.Object(
+  {
+    kind: Type.Union([
+      Type.Literal('created'),
+      Type.Literal('refreshed'),
+      Type.Literal('escalated'),
+      Type.Literal('acknowledged'),
+      Type.Literal('cleared'),
+    ]),
+    alarm: Alarm,
+  },
+  { $id: 'AlarmChangeMessage', additionalProperties: false },
+);
+export type AlarmChangeMessage = Static<typeof AlarmChangeMessage>;
