@@ -30,6 +30,8 @@ export interface EncodedReport {
 
 /** Positions are 1/10000 minute, speed and course 0.1 kn / 0.1°: what a decoder will give back. */
 const quantise = (value: number, perUnit: number) => Math.round(value * perUnit) / perUnit;
+/** 1/10000 minute on the air, then 6 decimals as `VesselPosition` carries degrees. */
+const asCarried = (degrees: number) => Math.round((Math.round(degrees * 600_000) / 600_000) * 1e6) / 1e6;
 
 /**
  * Turns vessel states into `!AIVDM` sentences (via protocols/ais/encode.ts). Each report of a vessel gets a
@@ -60,7 +62,7 @@ export class ReportEncoder {
       msgType = count % 7 === 3 ? 2 : count % 5 === 4 ? 3 : 1;
       bits = encodePositionReport({ type: msgType, mmsi: vessel.mmsi, navStatus: vessel.navStatus, rot: 0, sog, lon, lat, cog, heading, second, radio });
     }
-    const position: SentPosition = { mmsi: vessel.mmsi, tsMs, lat: quantise(lat, 600_000), lon: quantise(lon, 600_000), sog, cog, heading, msgType };
+    const position: SentPosition = { mmsi: vessel.mmsi, tsMs, lat: asCarried(lat), lon: asCarried(lon), sog, cog, heading, msgType };
     return { sentences: this.#armour(bits, tsMs, false), position, isStatic: false };
   }
 
