@@ -19,7 +19,7 @@ export type ZoneKind = Static<typeof ZoneKind>;
 
 export const ZoneFileConfig = Type.Object(
   {
-    /** GeoJSON FeatureCollection; a relative path resolves against the config file's folder. */
+    /** GeoJSON FeatureCollection; a relative path resolves against the Lookout folder (the repository root). */
     file: Type.String({ minLength: 1 }),
     /** Every feature of the file has this kind (e.g. a file of boundary lines). */
     kind: Type.Optional(ZoneKind),
