@@ -13,9 +13,11 @@ export function register(program: Command): void {
         import('../cloud/core.js'),
         import('./run.js'),
       ]);
+      const { fireExtension, fireSchemas } = await import('../cloud/fire/fire-alerts-part.js');
+      const { camerasExtension } = await import('../cloud/cameras/cameras-part.js');
       const log = createLogger('cloud');
       const config = options.config ? await loadConfigSection(options.config, 'cloud', CloudConfig) : cloudConfig();
-      const cloud = createCloud(config, { log });
+      const cloud = createCloud(config, { log, extensions: [fireExtension(), camerasExtension()], schemas: fireSchemas });
       await cloud.start();
       const { mqtt, ws, http } = cloud.addresses;
       log.info(

@@ -15,6 +15,8 @@ export function register(program: Command): void {
       const config = options.config ? await loadEdgeConfig(options.config) : edgeConfig();
       const log = createLogger('edge');
       const edge = createEdge(config, { log });
+      const { attachFire } = await import('../edge/fire/index.js');
+      attachFire(edge);
       await edge.start();
       const { udp, tcp } = edge.ports;
       log.info(

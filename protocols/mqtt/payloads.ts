@@ -194,3 +194,72 @@ export const CameraStatus = Type.Object(
   { $id: 'CameraStatus', additionalProperties: false },
 );
 export type CameraStatus = Static<typeof CameraStatus>;
+
+// ---------------------------------------------------------------------------------------------------
+// Fire and smoke alerts (issue 4: detection at the edge)
+
+/** A box in frame units: 0..1 of the camera picture's width (x) and height (y), origin top-left. */
+export const FrameBox = Type.Object(
+  {
+    x1: Type.Number({ minimum: 0, maximum: 1 }),
+    y1: Type.Number({ minimum: 0, maximum: 1 }),
+    x2: Type.Number({ minimum: 0, maximum: 1 }),
+    y2: Type.Number({ minimum: 0, maximum: 1 }),
+    score: Type.Number({ minimum: 0, maximum: 1 }),
+  },
+  { additionalProperties: false },
+);
+export type FrameBox = Static<typeof FrameBox>;
+
+/**
+ * On `alerts/fire` (QoS 1, not retained, through the edge's disk outbox as kind `alert`, never dropped).
+ * One event of one alert: `new` once, `update` while it lasts, `end` when gone. The JPEG snapshot (boxes drawn)
+ * travels inside the message, base64, on `new` and `update`, so an alert and its picture arrive together, in order,
+ * even after an outage.
+ */
+export const FireAlert = Type.Object(
+  {
+    edgeId: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }),
+    cameraId: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }),
+    /** Stable across the new/update/end events of one fire at one place of one camera. */
+    alertId: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,128}$' }),
+    event: Type.Union([Type.Literal('new'), Type.Literal('update'), Type.Literal('end')]),
+    /** Model class name, e.g. `fire` or `smoke`. */
+    className: Type.String({ minLength: 1, maxLength: 64 }),
+    confidence: Type.Number({ minimum: 0, maximum: 1 }),
+    boxes: Type.Array(FrameBox, { maxItems: 50 }),
+    /** Time of the first frame that showed it. */
+    firstSeenTs: EpochMs,
+    /** Time of the frame that caused this event. */
+    ts: EpochMs,
+    /** Last frame it was seen in (meaningful on `end`). */
+    lastSeenTs: Type.Optional(EpochMs),
+    camera: Type.Object(
+      {
+        position: Type.Optional(GeoPosition),
+        /** Direction the camera looks, degrees clockwise from true north. */
+        bearingDeg: Type.Optional(Type.Number({ minimum: 0, maximum: 360 })),
+        /** Horizontal field of view, degrees. */
+        fovDeg: Type.Optional(Type.Number({ minimum: 1, maximum: 360 })),
+      },
+      { additionalProperties: false },
+    ),
+    /** Direction of the boxes' centre from the camera, when bearing and field of view are known. */
+    bearingToFireDeg: Type.Optional(Type.Number({ minimum: 0, maximum: 360 })),
+    model: Type.Optional(Type.String({ maxLength: 200 })),
+    snapshot: Type.Optional(
+      Type.Object(
+        {
+          contentType: Type.Literal('image/jpeg'),
+          width: Type.Integer({ minimum: 1 }),
+          height: Type.Integer({ minimum: 1 }),
+          /** Base64 JPEG, at most ~1.5 MB decoded. */
+          data: Type.String({ maxLength: 2_000_000 }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { $id: 'FireAlert', additionalProperties: false },
+);
+export type FireAlert = Static<typeof FireAlert>;

@@ -1,0 +1,186 @@
+import type { Registry } from 'prom-client';
+import type { Logger } from '../../runtime/logger.js';
+import { Counter, Gauge, Histogram } from '../../runtime/metrics.js';
+import { CameraReader, type CameraState } from './camera-reader.js';
+import type { Detector, FrameDetection } from './detector.js';
+import { encodeJpeg, guessSourceKind, type Frame, type SourceKind } from './frames.js';
+import { snapshotImage } from './snapshot.js';
+import type { Box } from './tensor.js';
+import { FireTracker, type AlertEvent, type ConfirmationConfig } from './tracker.js';
+
+export interface PipelineCamera {
+  id: string;
+  url: string;
+  kind?: SourceKind;
+  fps: number;
+  position?: { lat: number; lon: number };
+  bearingDeg?: number;
+  fovDeg?: number;
+  ignoreMasks?: Box[];
+  realtime?: boolean;
+}
+
+export interface PipelineSettings {
+  confirmation: ConfirmationConfig;
+  stallTimeoutS: number;
+  socketTimeoutS: number;
+  backoff: { minMs: number; maxMs: number };
+  /** Restart a source that ended (live cameras); replays end. Default: restart unless the source is a file/folder. */
+  restartOnEnd?: boolean;
+}
+
+export interface FrameResult {
+  cameraId: string;
+  frame: Frame;
+  /** The frame's time: video time since the start for replays, arrival time for live sources (ms since epoch). */
+  frameMs: number;
+  detections: FrameDetection[];
+  /** Detections the masks and the size limit removed. */
+  filtered: number;
+}
+
+export interface AlertOut {
+  camera: PipelineCamera;
+  event: AlertEvent;
+  snapshot?: { jpeg: Buffer; width: number; height: number };
+}
+
+export interface PipelineHandlers {
+  onFrame?(result: FrameResult): void;
+  onAlert(alert: AlertOut): void | Promise<void>;
+  onStatus?(cameraId: string, status: CameraState): void;
+  /** A replayed source finished (after the `end` events of its open alerts). */
+  onEnded?(cameraId: string): void;
+}
+
+export type FireMetrics = ReturnType<typeof createFireMetrics>;
+
+export function createFireMetrics(registry: Registry) {
+  const registers = [registry];
+  return {
+    frames: new Counter({ name: 'lookout_edge_fire_frames_total', help: 'Frames analysed', labelNames: ['camera'], registers }),
+    framesDropped: new Counter({ name: 'lookout_edge_fire_frames_dropped_total', help: 'Live frames skipped because the detector was busy, or images that failed to decode', labelNames: ['camera'], registers }),
+    detections: new Counter({ name: 'lookout_edge_fire_detections_total', help: 'Detections kept after masks and size limits', labelNames: ['camera', 'class'], registers }),
+    alerts: new Counter({ name: 'lookout_edge_fire_alert_events_total', help: 'Alert events raised', labelNames: ['camera', 'event'], registers }),
+    restarts: new Counter({ name: 'lookout_edge_camera_reader_restarts_total', help: 'Frame reader restarts by the watchdog', labelNames: ['camera'], registers }),
+    online: new Gauge({ name: 'lookout_edge_camera_online', help: '1 while frames flow from the camera', labelNames: ['camera'], registers }),
+    lastFrame: new Gauge({ name: 'lookout_edge_camera_last_frame_timestamp_seconds', help: 'Time of the last frame', labelNames: ['camera'], registers }),
+    inference: new Histogram({ name: 'lookout_edge_fire_inference_seconds', help: 'Model run time per frame', buckets: [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2], registers }),
+    errors: new Counter({ name: 'lookout_edge_fire_errors_total', help: 'Frames that failed in detection or snapshot encoding', labelNames: ['camera', 'stage'], registers }),
+  };
+}
+
+/** Bearing from the camera to the centre of the boxes, from the camera's bearing and horizontal field of view. */
+export function bearingToBoxes(camera: PipelineCamera, boxes: Array<{ box: Box }>): number | undefined {
+  if (camera.bearingDeg === undefined || camera.fovDeg === undefined || boxes.length === 0) return undefined;
+  const cx = boxes.reduce((s, b) => s + (b.box.x1 + b.box.x2) / 2, 0) / boxes.length;
+  return (((camera.bearingDeg + (cx - 0.5) * camera.fovDeg) % 360) + 360) % 360;
+}
+
+/** One camera: frame reader (with watchdog) -> detector -> confirmation and alert lifecycle -> snapshot. */
+export class CameraPipeline {
+  readonly #reader: CameraReader;
+  readonly #tracker: FireTracker;
+  readonly #replay: boolean;
+  #startedAtMs = 0;
+  #lastFrame: Frame | undefined;
+  #lastFrameMs = 0;
+
+  constructor(
+    readonly camera: PipelineCamera,
+    private readonly detector: Detector,
+    settings: PipelineSettings,
+    private readonly handlers: PipelineHandlers,
+    private readonly log: Logger,
+    private readonly metrics?: FireMetrics,
+  ) {
+    const kind = camera.kind ?? guessSourceKind(camera.url);
+    this.#replay = kind === 'file' || kind === 'folder';
+    this.#tracker = new FireTracker(camera.id, { ...settings.confirmation, ignoreMasks: [...settings.confirmation.ignoreMasks, ...(camera.ignoreMasks ?? [])] });
+    const { inputWidth, inputHeight, letterbox } = detector.info;
+    this.#reader = new CameraReader(
+      camera.id,
+      { url: camera.url, kind: camera.kind, fps: camera.fps, width: inputWidth, height: inputHeight, pad: letterbox, realtime: camera.realtime, socketTimeoutS: settings.socketTimeoutS },
+      { stallTimeoutS: settings.stallTimeoutS, backoff: settings.backoff, restartOnEnd: settings.restartOnEnd ?? !this.#replay },
+      {
+        onFrame: (frame) => this.#onFrame(frame),
+        onStatus: (status) => this.#onStatus(status),
+        onEnded: () => void this.#onEnded(),
+        onDropped: () => this.metrics?.framesDropped.inc({ camera: camera.id }),
+      },
+      log,
+    );
+  }
+
+  get status(): CameraState {
+    return this.#reader.status;
+  }
+
+  /** Wall time the pipeline started: replay frame times are this plus the video time. */
+  get startedAtMs(): number {
+    return this.#startedAtMs;
+  }
+
+  start(): void {
+    this.#startedAtMs = Date.now();
+    this.#reader.start();
+  }
+
+  stop(): void {
+    this.#reader.stop();
+  }
+
+  async #onFrame(frame: Frame): Promise<void> {
+    const cameraId = this.camera.id;
+    const frameMs = this.#replay ? this.#startedAtMs + Math.round(frame.streamTimeS * 1000) : frame.receivedAtMs;
+    let raw: FrameDetection[];
+    const t0 = process.hrtime.bigint();
+    try {
+      raw = await this.detector.detect(frame.image, frame.transform);
+    } catch (error) {
+      this.metrics?.errors.inc({ camera: cameraId, stage: 'detect' });
+      this.log.error({ camera: cameraId, frame: frame.index, err: error }, 'detection failed on a frame; going on');
+      return;
+    }
+    this.metrics?.inference.observe(Number(process.hrtime.bigint() - t0) / 1e9);
+    this.metrics?.frames.inc({ camera: cameraId });
+    this.metrics?.lastFrame.set({ camera: cameraId }, frame.receivedAtMs / 1000);
+    const detections = this.#tracker.filter(raw);
+    for (const d of detections) this.metrics?.detections.inc({ camera: cameraId, class: d.className });
+    this.#lastFrame = frame;
+    this.#lastFrameMs = frameMs;
+    this.handlers.onFrame?.({ cameraId, frame, frameMs, detections, filtered: raw.length - detections.length });
+    for (const event of this.#tracker.push(frameMs, frame.index, detections)) await this.#emit(event, frame);
+  }
+
+  async #emit(event: AlertEvent, frame: Frame | undefined): Promise<void> {
+    this.metrics?.alerts.inc({ camera: this.camera.id, event: event.kind });
+    let snapshot: AlertOut['snapshot'];
+    if (event.kind !== 'end' && frame) {
+      try {
+        const image = snapshotImage(frame.image, frame.transform, event.boxes.map((b) => ({ box: b.box, className: event.className })));
+        snapshot = { jpeg: await encodeJpeg(image), width: image.width, height: image.height };
+      } catch (error) {
+        this.metrics?.errors.inc({ camera: this.camera.id, stage: 'snapshot' });
+        this.log.error({ camera: this.camera.id, err: error }, 'snapshot encoding failed; alert sent without it');
+      }
+    }
+    try {
+      await this.handlers.onAlert({ camera: this.camera, event, snapshot });
+    } catch (error) {
+      this.log.error({ camera: this.camera.id, alert: event.alertId, err: error }, 'alert handler failed');
+    }
+  }
+
+  #onStatus(status: CameraState): void {
+    this.metrics?.online.set({ camera: this.camera.id }, status.state === 'online' ? 1 : 0);
+    if (status.state === 'offline' && status.reason !== 'starting' && status.reason !== 'source ended') this.metrics?.restarts.inc({ camera: this.camera.id });
+    this.handlers.onStatus?.(this.camera.id, status);
+  }
+
+  async #onEnded(): Promise<void> {
+    const frameIndex = this.#lastFrame ? this.#lastFrame.index : 0;
+    for (const event of this.#tracker.flush(this.#lastFrameMs, frameIndex)) await this.#emit(event, undefined);
+    this.handlers.onEnded?.(this.camera.id);
+  }
+}
