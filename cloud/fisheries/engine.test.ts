@@ -276,6 +276,27 @@ describe('vessel state', () => {
     expect(engine.states(T0)).toHaveLength(2);
   });
 
+  it('after restore, alarms that exist already keep the clock rules from raising them again', () => {
+    const first = setup();
+    const track = leg(574000001, T0, [103.3, 8.0], [102.7, 8.0], 240, 20, 9);
+    for (const p of track) first.engine.ingest(p);
+    first.engine.tick(T0 + 30 * H);
+    const raised = first.requests.filter((r) => r.type === 'signal_loss' || r.details.escalated === true);
+    // one tick 26 h into the silence goes straight to the highest step reached: one raise, CRITICAL
+    expect(types(raised).sort()).toEqual(['vessel:574000001 boundary_crossing CRITICAL', 'vessel:574000001 signal_loss CRITICAL']);
+
+    const restarted = setup();
+    restarted.engine.restore(track);
+    for (const r of first.requests) restarted.engine.noteExistingAlarm(r.type, 574000001, r.details);
+    restarted.engine.tick(T0 + 31 * H);
+    expect(restarted.requests).toEqual([]);
+    // without that knowledge the same tick would raise them again
+    const naive = setup();
+    naive.engine.restore(track);
+    naive.engine.tick(T0 + 31 * H);
+    expect(naive.requests.length).toBeGreaterThan(0);
+  });
+
   it('ignores positions older than the kept window, and restore() raises nothing', () => {
     const { engine, requests } = setup();
     engine.ingest(pos(574000001, T0 + 100 * H, 104.3, 8.8));
