@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Registry } from 'prom-client';
 import type { Logger } from './logger.js';
@@ -25,7 +25,9 @@ export interface HttpServerOptions {
 
 /** Every service's HTTP face: `/health` (JSON, 503 when down) and `/metrics` (Prometheus text). */
 export function createHttpApp({ log, registry, health }: HttpServerOptions): HttpApp {
-  const app = Fastify({ loggerInstance: log, disableRequestLogging: true }).withTypeProvider<TypeBoxTypeProvider>();
+  // Per-request lines would drown the logs under dashboard polling and Prometheus scrapes; routes that change
+  // state log what they did themselves.
+  const app = Fastify({ loggerInstance: log, logController: new LogController({ disableRequestLogging: true }) }).withTypeProvider<TypeBoxTypeProvider>();
   app.get('/health', async (_request, reply) => {
     const report = await health();
     return reply.code(report.status === 'down' ? 503 : 200).send(report);
