@@ -35,6 +35,9 @@ export class AisPipeline implements Part {
   #unsubscribe: (() => void) | undefined;
   duplicates = 0;
   downsampled = 0;
+  /** Positions and statics handed on to the bus. */
+  positions = 0;
+  statics = 0;
 
   constructor(
     private readonly options: AisPipelineOptions,
@@ -76,15 +79,20 @@ export class AisPipeline implements Part {
     this.#metrics.messages.inc({ type: String(message.type) });
     const position = toVesselPosition(message, timestampMs);
     if (position) {
-      if (this.#downsampler.keep(position)) this.deps.bus.emit('vessel.position', position);
-      else {
+      if (this.#downsampler.keep(position)) {
+        this.positions += 1;
+        this.deps.bus.emit('vessel.position', position);
+      } else {
         this.downsampled += 1;
         this.#metrics.downsampled.inc();
       }
       return;
     }
     const vesselStatic = toVesselStatic(message, timestampMs);
-    if (vesselStatic) this.deps.bus.emit('vessel.static', vesselStatic);
+    if (vesselStatic) {
+      this.statics += 1;
+      this.deps.bus.emit('vessel.static', vesselStatic);
+    }
   }
 }
 

@@ -106,7 +106,7 @@ describe('edge with a real aedes broker', () => {
     cleanups.push(() => first.stop());
     const sim = await fleet(first, 'tcp', 44, { vessels: 6, rate: 800, maxPositions: 600 });
     await sim.done;
-    await until(() => first.pipeline.decoder.stats.messages >= 600, 'the edge decoding everything');
+    await until(() => first.pipeline.positions >= 600, 'the edge decoding every position');
     await first.stop(); // waiting batches are flushed to the outbox
     // A crash in the middle of the next append leaves a partial record at the end of the last segment.
     const lastSegment = readdirSync(dir).filter((f) => f.endsWith('.seg')).sort().at(-1)!;
