@@ -1,5 +1,5 @@
 import type { TSchema } from '@sinclair/typebox';
-import { EdgeHealth, EdgeStatus, VesselPositionBatch, VesselStaticBatch } from '../../protocols/mqtt/payloads.js';
+import { CameraInventory, CameraStatus, EdgeHealth, EdgeStatus, VesselPositionBatch, VesselStaticBatch } from '../../protocols/mqtt/payloads.js';
 import type { EdgeTopicKind } from '../../protocols/mqtt/topics.js';
 
 /**
@@ -12,10 +12,12 @@ export const edgePayloadSchemas: Partial<Record<EdgeTopicKind, TSchema>> = {
   health: EdgeHealth,
   'vessels/positions': VesselPositionBatch,
   'vessels/static': VesselStaticBatch,
+  'cameras/inventory': CameraInventory,
+  'cameras/status': CameraStatus,
 };
 
 /**
  * Kinds that describe current state rather than history: handled as they arrive and not journalled, so
  * presence stays live even while InfluxDB is down and the journal is behind. Every other kind is durable.
  */
-export const LIVE_KINDS: ReadonlySet<EdgeTopicKind> = new Set<EdgeTopicKind>(['status', 'health']);
+export const LIVE_KINDS: ReadonlySet<EdgeTopicKind> = new Set<EdgeTopicKind>(['status', 'health', 'cameras/inventory', 'cameras/status']);

@@ -66,6 +66,7 @@ export class CameraInventoryPart implements Part {
   #discoveryTimer: NodeJS.Timeout | undefined;
   #unsubscribe: (() => void) | undefined;
   #lastSourcesKey = '';
+  #lastPublishedKey = '';
   #publishChain: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -104,7 +105,7 @@ export class CameraInventoryPart implements Part {
   async start(): Promise<void> {
     this.#running = true;
     this.#unsubscribe = this.deps.bus.on('uplink.state', ({ connected }) => {
-      if (connected) this.#publish();
+      if (connected) this.#publish(true);
     });
     for (const [id, slot] of this.#slots) this.#schedule(id, slot, 0);
     if (this.config.discovery.enabled) this.#scheduleDiscovery(0);
@@ -246,20 +247,23 @@ export class CameraInventoryPart implements Part {
     this.#publish();
   }
 
-  #publish(): void {
+  /** Publishes when something other than the times changed, or always with `force` (uplink reconnected). */
+  #publish(force = false): void {
     if (!this.#running) return;
     const inventory = this.inventory();
+    const key = JSON.stringify(inventory.cameras.map(({ lastSeenTs: _seen, ...rest }) => rest));
+    if (!force && key === this.#lastPublishedKey) return;
+    this.#lastPublishedKey = key;
     const checked = inventorySchema.parseValue(inventory);
     if (!checked.ok) {
       this.#log.error({ errors: checked.errors }, 'camera inventory does not match its schema: not published');
       return;
     }
-    const key = JSON.stringify({ ...inventory, ts: 0 });
     this.#publishChain = this.#publishChain
       .then(() => this.deps.publishRetained(topics.cameraInventory(this.deps.edgeId), JSON.stringify(inventory)))
       .then(
         (sent) => {
-          if (!sent) this.#log.debug({ key: key.length }, 'camera inventory not sent (uplink down); sent on reconnect');
+          if (!sent) this.#log.debug('camera inventory not sent (uplink down); sent on reconnect');
         },
         (error: unknown) => this.#log.warn({ err: error }, 'camera inventory publish failed; sent again on reconnect'),
       );
