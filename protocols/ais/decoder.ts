@@ -233,6 +233,11 @@ export class AisDecoder {
     return this.#addFragment(key, total, number, line.slice(payloadStart, payloadEnd), fillBits, tagBlock, receivedAtMs);
   }
 
+  /** Type 24 part A names held while waiting for their part B (bounded by `maxType24Names`). */
+  get heldType24Names(): number {
+    return this.#type24.size;
+  }
+
   /** Drops incomplete multi-sentence messages older than `maxPartialAgeMs`; returns how many. */
   expire(nowMs: number): number {
     this.#lastSweepMs = nowMs;
@@ -401,9 +406,10 @@ function parseUscgFields(line: string, start: number, end: number): TagBlock {
 function mergeTagBlocks(held: TagBlock | undefined, incoming: TagBlock, incomingIsFirst: boolean): TagBlock {
   if (held === undefined) return incoming;
   const [primary, secondary] = incomingIsFirst ? [incoming, held] : [held, incoming];
-  return {
-    ...primary,
-    source: primary.source ?? secondary.source,
-    timestampMs: primary.timestampMs ?? secondary.timestampMs,
-  };
+  const merged: TagBlock = { ...primary };
+  const source = primary.source ?? secondary.source;
+  const timestampMs = primary.timestampMs ?? secondary.timestampMs;
+  if (source !== undefined) merged.source = source;
+  if (timestampMs !== undefined) merged.timestampMs = timestampMs;
+  return merged;
 }
