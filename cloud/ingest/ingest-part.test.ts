@@ -1,4 +1,5 @@
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { topics } from '../../protocols/mqtt/topics.js';
 import { silentLogger } from '../../runtime/logger.js';
@@ -21,7 +22,7 @@ class HoldingSink implements DurableSink {
   hasRoom = () => this.room;
 }
 
-async function startIngest(dir?: string) {
+async function startIngest(dir?: string, deadLetterFile?: string) {
   const journalDir = dir ?? (await tempDir('ingest'));
   if (!dir) cleanups.push(() => rm(journalDir, { recursive: true, force: true }));
   const bus = createCloudBus();
@@ -29,6 +30,7 @@ async function startIngest(dir?: string) {
   const ingest = new IngestPart({
     journal: { dir: journalDir, segmentBytes: 1 << 20, maxBytes: 1 << 26, fsync: 'never' },
     fullWaitMs: 0,
+    deadLetterFile,
     bus,
     metrics,
     log: silentLogger(),
@@ -119,5 +121,23 @@ describe('IngestPart', () => {
         ['schema', 'health', 1],
       ]),
     );
+  });
+
+  it('appends dropped payloads to the dead-letter file with topic, reason and errors', async () => {
+    const dir = await tempDir('dead-letter');
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const file = path.join(dir, 'dead-letter.ndjson');
+    const { publish, stop } = await startIngest(undefined, file);
+    await publish(topics.vesselPositions('e1'), '{"broken":');
+    await publish(topics.edgeStatus('e1'), '{"state":"sleeping","ts":1}');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await stop();
+    const lines = (await readFile(file, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.map((line) => [line.topic, line.reason])).toEqual([
+      [topics.edgeStatus('e1'), 'schema'],
+      [topics.vesselPositions('e1'), 'invalid_json'],
+    ]);
+    expect(Buffer.from(String(lines[1]!.payload), 'base64').toString()).toBe('{"broken":');
+    expect(String((lines[0]!.errors as string[])[0])).toMatch(/^\/state/);
   });
 });
