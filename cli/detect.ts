@@ -102,7 +102,7 @@ async function runDetect(source: string, options: DetectOptions): Promise<void> 
             t: round((event.atMs - pipeline.startedAtMs) / 1000),
             firstSeenFrame: event.firstSeenFrame,
             firstSeenT: round((event.firstSeenMs - pipeline.startedAtMs) / 1000),
-            boxes: event.boxes.map((b) => ({ score: round(b.score), box: [round(b.box.x1), round(b.box.y1), round(b.box.x2), round(b.box.y2)] })),
+            boxes: event.boxes.map((b) => ({ class: b.className, score: round(b.score), box: [round(b.box.x1), round(b.box.y1), round(b.box.x2), round(b.box.y2)] })),
             ...(file ? { snapshot: file } : {}),
           });
         },

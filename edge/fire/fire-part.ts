@@ -32,7 +32,7 @@ export function toFireAlert(edgeId: string, alert: AlertOut, model: string): Fir
     event: event.kind,
     className: event.className,
     confidence: round(Math.min(1, event.confidence)),
-    boxes: event.boxes.map((b) => ({ x1: round(b.box.x1), y1: round(b.box.y1), x2: round(b.box.x2), y2: round(b.box.y2), score: round(Math.min(1, b.score)) })),
+    boxes: event.boxes.map((b) => ({ x1: round(b.box.x1), y1: round(b.box.y1), x2: round(b.box.x2), y2: round(b.box.y2), score: round(Math.min(1, b.score)), className: b.className })),
     firstSeenTs: event.firstSeenMs,
     ts: event.atMs,
     lastSeenTs: event.lastSeenMs,
@@ -73,6 +73,11 @@ export class FirePart implements Part {
 
   cameraStatus(cameraId: string): CameraStatus | undefined {
     return this.#statuses.get(cameraId);
+  }
+
+  /** When a camera's pipeline started (replayed files: frame times are this plus the video time). */
+  pipelineStartedAt(cameraId: string): number | undefined {
+    return this.#pipelines.get(cameraId)?.pipeline.startedAtMs;
   }
 
   async start(): Promise<void> {

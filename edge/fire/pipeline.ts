@@ -158,7 +158,7 @@ export class CameraPipeline {
     let snapshot: AlertOut['snapshot'];
     if (event.kind !== 'end' && frame) {
       try {
-        const image = snapshotImage(frame.image, frame.transform, event.boxes.map((b) => ({ box: b.box, className: event.className })));
+        const image = snapshotImage(frame.image, frame.transform, event.boxes.map((b) => ({ box: b.box, className: b.className })));
         snapshot = { jpeg: await encodeJpeg(image), width: image.width, height: image.height };
       } catch (error) {
         this.metrics?.errors.inc({ camera: this.camera.id, stage: 'snapshot' });

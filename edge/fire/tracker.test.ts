@@ -57,6 +57,14 @@ describe('FireTracker', () => {
     expect(run(frames).map((e) => e.kind)).toEqual(['new']);
   });
 
+  it('fire and the smoke rising from it are one place: one alert, boxes of both classes', () => {
+    const smoke = (score: number): FrameDetection => ({ className: 'smoke', classId: 1, score, box: { x1: 0.4, y1: 0.1, x2: 0.6, y2: 0.44 } });
+    const events = run(Array.from({ length: 6 }, () => [fire(0.5), smoke(0.8)]));
+    expect(events.map((e) => e.kind)).toEqual(['new']);
+    expect(events[0]!.className).toBe('smoke');
+    expect(events[0]!.boxes.map((b) => b.className).sort()).toEqual(['fire', 'smoke']);
+  });
+
   it('drops detections inside ignore masks and boxes larger than maxBoxArea', () => {
     const masked = Array.from({ length: 6 }, () => [fire(0.9, 0.2, 0.8)]);
     expect(run(masked, { ignoreMasks: [{ x1: 0, y1: 0.6, x2: 0.4, y2: 1 }] })).toEqual([]);

@@ -47,8 +47,8 @@ export interface AlertEvent {
   className: string;
   /** Best confidence in the current window. */
   confidence: number;
-  /** Current boxes of this place (0..1 frame units). */
-  boxes: Array<{ box: Box; score: number }>;
+  /** Current boxes of this place (0..1 frame units), with their class (fire and smoke of one place are one event). */
+  boxes: Array<{ box: Box; score: number; className: string }>;
   /** Frame time of the first frame that showed it. */
   firstSeenMs: number;
   /** Frame index of that first frame. */
@@ -62,9 +62,10 @@ export interface AlertEvent {
 
 interface Track {
   id: string;
+  /** Class of the best box in the latest frame that showed it. */
   className: string;
   box: Box;
-  boxes: Array<{ box: Box; score: number }>;
+  boxes: Array<{ box: Box; score: number; className: string }>;
   /** Score per frame in the window (0 = not seen), newest last. */
   window: number[];
   firstSeenMs: number;
@@ -81,8 +82,17 @@ function centreInside(b: Box, region: Box): boolean {
   return cx >= region.x1 && cx <= region.x2 && cy >= region.y1 && cy <= region.y2;
 }
 
-function overlaps(a: Box, b: Box): boolean {
-  return iou(a, b) >= 0.1 || centreInside(a, b) || centreInside(b, a);
+function grow(b: Box, fraction: number): Box {
+  const dx = (b.x2 - b.x1) * fraction;
+  const dy = (b.y2 - b.y1) * fraction;
+  return { x1: b.x1 - dx, y1: b.y1 - dy, x2: b.x2 + dx, y2: b.y2 + dy };
+}
+
+/** Same place: the boxes (each grown by a quarter, as smoke rises from the flames and plumes drift) touch. */
+function samePlace(a: Box, b: Box): boolean {
+  const ga = grow(a, 0.25);
+  const gb = grow(b, 0.25);
+  return iou(ga, gb) > 0 || centreInside(a, b) || centreInside(b, a);
 }
 
 function union(boxes: Box[]): Box {
@@ -114,7 +124,7 @@ export class FireTracker {
   push(frameMs: number, frameIndex: number, detections: FrameDetection[]): AlertEvent[] {
     const matched = new Map<Track, FrameDetection[]>();
     for (const d of detections) {
-      const track = this.#tracks.find((t) => t.className === d.className && overlaps(t.box, d.box));
+      const track = this.#tracks.find((t) => samePlace(t.box, d.box));
       if (track) {
         matched.set(track, [...(matched.get(track) ?? []), d]);
         continue;
@@ -142,8 +152,9 @@ export class FireTracker {
       track.window.push(hits.length ? Math.max(...hits.map((h) => h.score)) : 0);
       if (track.window.length > this.config.windowFrames) track.window.shift();
       if (hits.length) {
-        track.boxes = hits.map((h) => ({ box: h.box, score: h.score }));
+        track.boxes = hits.map((h) => ({ box: h.box, score: h.score, className: h.className }));
         track.box = union(hits.map((h) => h.box));
+        track.className = hits.reduce((best, h) => (h.score > best.score ? h : best)).className;
       }
       const score = sum(track.window);
       const seen = track.window.filter((s) => s > 0).length;
@@ -189,7 +200,7 @@ export class FireTracker {
       for (let j = this.#tracks.length - 1; j > i; j--) {
         const a = this.#tracks[i]!;
         const b = this.#tracks[j]!;
-        if (a.className !== b.className || !overlaps(a.box, b.box) || b.confirmed) continue;
+        if (!samePlace(a.box, b.box) || b.confirmed) continue;
         a.window = a.window.map((s, k) => Math.max(s, b.window[k] ?? 0));
         this.#tracks.splice(j, 1);
       }

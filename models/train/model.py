@@ -64,7 +64,7 @@ class SPPF(nn.Module):
 class Head(nn.Module):
     """Light decoupled head: one shared 3x3 conv, then a 3x3 + 1x1 box branch and a 1x1 class branch."""
 
-    def __init__(self, c: int, nc: int, hidden: int = 48):
+    def __init__(self, c: int, nc: int, hidden: int = 32):
         super().__init__()
         self.stem = Conv(c, hidden)
         self.reg = nn.Sequential(Conv(hidden, hidden), nn.Conv2d(hidden, 4, 1))
@@ -78,7 +78,7 @@ class Head(nn.Module):
 
 
 class Detector(nn.Module):
-    def __init__(self, nc: int = 2, w: tuple[int, ...] = (16, 32, 64, 112, 160)):
+    def __init__(self, nc: int = 2, w: tuple[int, ...] = (16, 24, 48, 96, 128)):
         super().__init__()
         self.nc = nc
         self.export_mode = False

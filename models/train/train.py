@@ -275,6 +275,8 @@ def main() -> None:
                     else:
                         pe.copy_(pm)
             step += 1
+            if step % 150 == 0:
+                export(ema, args, Path(args.out) / "checkpoint")
             if step % 20 == 0:
                 el = time.time() - t0
                 log(f"epoch {epoch} step {step} loss {loss.item():.3f} (cls {lc.item():.3f} box {lb.item():.3f}) lr {lr:.5f} {step * args.batch / el:.1f} img/s {el / 60:.1f}/{args.minutes} min")

@@ -206,6 +206,8 @@ export const FrameBox = Type.Object(
     x2: Type.Number({ minimum: 0, maximum: 1 }),
     y2: Type.Number({ minimum: 0, maximum: 1 }),
     score: Type.Number({ minimum: 0, maximum: 1 }),
+    /** Class of this box when it differs from the alert's (smoke rising from a fire). */
+    className: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   },
   { additionalProperties: false },
 );

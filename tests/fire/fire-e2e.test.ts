@@ -1,0 +1,173 @@
+/**
+ * Fire detection end to end with real components: videos made by ffmpeg from held-out real photos of
+ * ../shared/fire (never from the training generator), the edge (createEdge + fire part: ffmpeg readers,
+ * onnxruntime with the committed model, confirmation, snapshot) publishing through its disk outbox and MQTT
+ * uplink to the cloud (aedes broker inside createCloud, ingest journal, fire alerts part), real influxd, and the
+ * cloud's HTTP API. Time bounds are in VIDEO time (the replayed file's frame times), never wall-clock.
+ */
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cloudConfig, createCloud, type Cloud } from '../../cloud/core.js';
+import { fireExtension, fireSchemas } from '../../cloud/fire/fire-alerts-part.js';
+import { edgeConfig } from '../../edge/config.js';
+import { createEdge, type Edge } from '../../edge/core.js';
+import { attachFire, type FirePart } from '../../edge/fire/index.js';
+import type { FireAlertList, FireAlertRecord } from '../../protocols/api/fire.js';
+import { createLogger, silentLogger } from '../../runtime/logger.js';
+import { createMetricsRegistry } from '../../runtime/metrics.js';
+import { metricValue, tempDir } from '../support/cloud-fixtures.js';
+import { tempOutboxDir } from '../support/edge-fixtures.js';
+import { FOG, decodeToRgb, outlineMatch, sharedFireImage, stillsVideo } from '../support/fire-media.js';
+import { startTestInfluxd, waitFor, type TestInfluxd } from '../support/influxd.js';
+
+const MODEL = path.resolve(import.meta.dirname, '../../models/lookout-fire-smoke-256.onnx');
+const FPS = 2;
+const FIRE_AT_S = 6;
+
+let influx: TestInfluxd;
+let cloud: Cloud;
+let work: string;
+let fireVideo: string;
+let calmVideo: string;
+const log = process.env.LOG_LEVEL ? createLogger('fire-e2e') : silentLogger();
+
+beforeAll(async () => {
+  work = await tempDir('fire-e2e');
+  fireVideo = path.join(work, 'fire.mp4');
+  calmVideo = path.join(work, 'calm.mp4');
+  const [influxd] = await Promise.all([
+    startTestInfluxd(),
+    // A forested valley, then at second 6 the camera shows a forest fire.
+    stillsVideo(
+      [
+        { image: sharedFireImage('cair/normal/vermont-tours-green-mountains.jpg'), seconds: FIRE_AT_S },
+        { image: sharedFireImage('cair/fire/wildfire-coverage-521x308.jpg'), seconds: 8 },
+      ],
+      fireVideo,
+    ),
+    // Clouds, sunsets, sun low on the horizon, fog over mountains and forest: no fire anywhere.
+    stillsVideo(
+      [
+        { image: sharedFireImage('cair/normal/Sunset-Sky.jpg'), seconds: 3 },
+        { image: sharedFireImage('cair/normal/autumn-sunset-sky.jpg'), seconds: 3 },
+        { image: sharedFireImage('cair/normal/sunset24.jpg'), seconds: 3 },
+        { image: sharedFireImage('cair/normal/sunset_sky_2_by_manichysteriastock-d3bjiec1.jpg'), seconds: 3 },
+        { image: sharedFireImage('cair/normal/sunset-palms.jpg'), seconds: 3 },
+        { image: sharedFireImage('cair/normal/mountains-Kirkjufe_3374110a-large.jpg'), seconds: 3, filter: FOG },
+        { image: sharedFireImage('cair/normal/vermont-tours-green-mountains.jpg'), seconds: 3, filter: FOG },
+      ],
+      calmVideo,
+    ),
+  ]);
+  influx = influxd;
+  cloud = createCloud(
+    cloudConfig({
+      mqtt: { port: 0, wsPort: 0 },
+      http: { port: 0 },
+      influx: { host: influx.influxd.host, port: influx.influxd.port, database: 'fire_e2e' },
+      dataDir: path.join(work, 'cloud'),
+    }),
+    { log, extensions: [fireExtension()], schemas: fireSchemas },
+  );
+  await cloud.start();
+});
+
+afterAll(async () => {
+  await cloud?.stop();
+  await influx?.cleanup();
+});
+
+async function startFireEdge(edgeId: string, camera: { id: string; url: string }): Promise<{ edge: Edge; fire: FirePart; cleanup: () => Promise<void> }> {
+  const outbox = tempOutboxDir();
+  const config = edgeConfig({
+    edgeId,
+    ais: { udp: { enabled: false }, tcp: { enabled: false } },
+    http: { host: '127.0.0.1', port: 0 },
+    mqtt: { url: cloud.addresses.mqtt, reconnect: { minMs: 50, maxMs: 500 } },
+    outbox: { dir: outbox.dir },
+    fire: {
+      enabled: true,
+      model: { path: MODEL, threads: 1 },
+      fps: FPS,
+      cameras: [{ ...camera, realtime: false, position: { lat: 9.18, lon: 104.91 }, bearingDeg: 270, fovDeg: 60 }],
+    },
+  });
+  const edge = createEdge(config, { log, registry: createMetricsRegistry('edge', false) });
+  const fire = attachFire(edge)!;
+  await edge.start();
+  return {
+    edge,
+    fire,
+    cleanup: async () => {
+      await edge.stop();
+      outbox.remove();
+    },
+  };
+}
+
+async function alertsAtCloud(cameraId: string): Promise<FireAlertRecord[]> {
+  const response = await fetch(`${cloud.addresses.http}/api/v1/fire/alerts?cameraId=${cameraId}&limit=1000`);
+  expect(response.status).toBe(200);
+  return ((await response.json()) as FireAlertList).alerts;
+}
+
+describe('fire detection end to end', () => {
+  it(`fire appearing at second ${FIRE_AT_S}: exactly one new alert at the cloud, soon after in video time, with a snapshot showing the box`, async () => {
+    const { edge, fire, cleanup } = await startFireEdge('edge-fire', { id: 'tower-1', url: fireVideo });
+    try {
+      // The replay ends; open alerts are then ended, so an `end` event marks "everything arrived".
+      await waitFor(() => fire.cameraStatus('tower-1')?.reason === 'source ended', 45_000, 'the fire video to be fully analysed');
+      await waitFor(() => edge.outbox.stats.messages === 0, 10_000, 'the outbox to drain');
+      const alerts = await waitFor(async () => {
+        const list = await alertsAtCloud('tower-1');
+        return list.some((a) => a.event === 'end') ? list : undefined;
+      }, 10_000, 'the end event of the fire alert at the cloud');
+      const news = alerts.filter((a) => a.event === 'new');
+      expect(news).toHaveLength(1);
+      const alert = news[0]!;
+      const start = fire.pipelineStartedAt('tower-1')!;
+      const firstSeenS = (alert.firstSeenTs - start) / 1000;
+      const raisedS = (alert.ts - start) / 1000;
+      // Nothing before the fire is on screen; confirmed within the window (5 frames at 2 fps) plus two frames.
+      expect(firstSeenS).toBeGreaterThanOrEqual(FIRE_AT_S);
+      expect(raisedS).toBeGreaterThanOrEqual(FIRE_AT_S);
+      expect(raisedS).toBeLessThanOrEqual(FIRE_AT_S + 3.5);
+      expect(alert).toMatchObject({ edgeId: 'edge-fire', cameraId: 'tower-1', position: { lat: 9.18, lon: 104.91 }, bearingDeg: 270 });
+      expect(['fire', 'smoke']).toContain(alert.className);
+      expect(alerts.filter((a) => a.event === 'end')).toHaveLength(1);
+      expect(new Set(alerts.map((a) => a.alertId)).size).toBe(1);
+
+      // The snapshot is served, decodes, and shows the alert's box drawn in its class colour.
+      expect(alert.snapshotUrl).toMatch(/^\/api\/v1\/fire\/snapshots\/edge-fire\/.+\.jpg$/);
+      const response = await fetch(`${cloud.addresses.http}${alert.snapshotUrl}`);
+      expect(response.headers.get('content-type')).toBe('image/jpeg');
+      const picture = await decodeToRgb(Buffer.from(await response.arrayBuffer()));
+      expect(picture.width).toBe(256);
+      expect(picture.height).toBe(144);
+      const best = alert.boxes.reduce((a, b) => (b.score > a.score ? b : a));
+      const colour: [number, number, number] = (best.className ?? alert.className) === 'fire' ? [255, 32, 32] : [255, 230, 0];
+      expect(outlineMatch(picture, best, colour)).toBeGreaterThan(0.6);
+
+      // The edge counted what it did.
+      const metrics = await edge.registry.metrics();
+      expect(metricValue(metrics, 'lookout_edge_fire_frames_total', { camera: 'tower-1' })).toBe(14 * FPS);
+      expect(metricValue(metrics, 'lookout_edge_fire_alert_events_total', { camera: 'tower-1', event: 'new' })).toBe(1);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('clouds, sunsets and fog without fire: every frame analysed, no alert', async () => {
+    const { edge, fire, cleanup } = await startFireEdge('edge-calm', { id: 'calm-1', url: calmVideo });
+    try {
+      await waitFor(() => fire.cameraStatus('calm-1')?.reason === 'source ended', 45_000, 'the calm video to be fully analysed');
+      await waitFor(() => edge.outbox.stats.messages === 0, 10_000, 'the outbox to drain');
+      const metrics = await edge.registry.metrics();
+      expect(metricValue(metrics, 'lookout_edge_fire_frames_total', { camera: 'calm-1' })).toBe(21 * FPS);
+      expect(metricValue(metrics, 'lookout_edge_fire_alert_events_total', { camera: 'calm-1', event: 'new' }) ?? 0).toBe(0);
+      expect(await alertsAtCloud('calm-1')).toEqual([]);
+    } finally {
+      await cleanup();
+    }
+  });
+});
