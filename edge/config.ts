@@ -38,7 +38,14 @@ export const EdgeConfigSchema = Type.Object(
     ),
     ais: Type.Object(
       {
-        udp: Listener,
+        udp: Type.Object(
+          {
+            ...Listener.properties,
+            /** SO_RCVBUF: bursts beyond it are dropped by the kernel (capped by net.core.rmem_max). */
+            receiveBufferBytes: Type.Integer({ minimum: 65_536, default: 4 * 1024 * 1024 }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
         tcp: Listener,
         /** Longer lines are discarded and counted (`line_too_long`); NMEA allows 82, tag blocks add more. */
         maxLineBytes: Type.Integer({ minimum: 82, maximum: 65_536, default: 1024 }),

@@ -92,7 +92,7 @@ export function createEdge(config: EdgeConfig, deps: EdgeDeps = {}): Edge {
   core.add(new VesselBatching({ edgeId: config.edgeId, ...config.batching }, { bus, outbox, log: child('batching'), registry }));
   const { udp: udpConfig, tcp: tcpConfig, maxLineBytes } = config.ais;
   const udp = udpConfig.enabled
-    ? core.add(new UdpAisReceiver({ host: udpConfig.host, port: udpConfig.port, maxLineBytes }, { bus, log: child('ais-udp'), registry }))
+    ? core.add(new UdpAisReceiver({ host: udpConfig.host, port: udpConfig.port, maxLineBytes, receiveBufferBytes: udpConfig.receiveBufferBytes }, { bus, log: child('ais-udp'), registry }))
     : undefined;
   const tcp = tcpConfig.enabled
     ? core.add(new TcpAisReceiver({ host: tcpConfig.host, port: tcpConfig.port, maxLineBytes }, { bus, log: child('ais-tcp'), registry }))
