@@ -100,6 +100,11 @@ export class FleetSimulator {
     this.#resolveDone();
   }
 
+  /** The running totals, cheap to poll (`report()` copies the per-vessel counts and the position log). */
+  get totals(): { positions: number; statics: number; sentences: number; skipped: number } {
+    return { ...this.#totals };
+  }
+
   report(): FleetReport {
     return {
       ...this.#totals,

@@ -31,8 +31,8 @@ const memory: SentenceTransport = { ready: true, start: async () => {}, stop: as
 const clock = new SimClock(Date.UTC(2026, 2, 1));
 const sim = createFleetSimulator({ vessels: 500, seed: 1, clock, transport: memory, recordPositions: true, staticIntervalS: 600 });
 await sim.start();
-while (sim.report().positions < total) {
-  await sim.reportVessels(sim.fleet.vessels.slice(0, Math.min(500, total - sim.report().positions)));
+while (sim.totals.positions < total) {
+  await sim.reportVessels(sim.fleet.vessels.slice(0, Math.min(500, total - sim.totals.positions)));
   clock.advance(10_000);
 }
 const outbox = tempOutboxDir();
