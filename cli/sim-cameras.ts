@@ -41,7 +41,10 @@ export function registerCameras(sim: Command): void {
           import('../simulators/cameras/simulator.js'),
           import('./run.js'),
         ]);
-      const log = createLogger('sim-cameras');
+      // With --json, stdout carries only the camera list: logs go to stderr.
+      const log = options.json
+        ? (await import('pino')).pino({ name: 'sim-cameras', level: process.env.LOG_LEVEL ?? 'info' }, (await import('pino')).destination(2))
+        : createLogger('sim-cameras');
       const document = options.config ? await readConfigDocument(options.config) : {};
       const section = validateConfigSection(options.config ?? '(defaults)', document, 'simulators', SimulatorsCamerasSection).cameras;
       const count = options.count !== undefined ? positiveInt(options.count, '--count') : section.count;
