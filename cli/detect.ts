@@ -71,8 +71,9 @@ async function runDetect(source: string, options: DetectOptions): Promise<void> 
   const print = (line: object) => process.stdout.write(JSON.stringify(line) + '\n');
   const round = (v: number) => Math.round(v * 10_000) / 10_000;
   const fps = number(options.fps, '--fps') ?? config.fps;
+  const replay = kind === 'file' || kind === 'folder' || !/^[a-z]+:\/\//i.test(source);
 
-  await new Promise<void>((resolve) => {
+  await new Promise<void>((resolve, reject) => {
     const pipeline = new CameraPipeline(
       { id: options.camera ?? 'replay', url: source, kind, fps, realtime: options.realtime ?? false },
       detector,
@@ -107,11 +108,15 @@ async function runDetect(source: string, options: DetectOptions): Promise<void> 
           });
         },
         onStatus: (_id, status) => {
-          if (status.state === 'offline' && status.reason !== 'source ended') process.stderr.write(`lookout detect: source offline: ${status.reason ?? ''}\n`);
+          if (status.state === 'offline' && status.reason !== 'source ended' && !replay) process.stderr.write(`lookout detect: source offline: ${status.reason ?? ''}\n`);
         },
         onEnded: () => {
           pipeline.stop();
           resolve();
+        },
+        onFailed: (_id, reason) => {
+          pipeline.stop();
+          reject(new Error(reason.includes(source) ? reason : `source ${source}: ${reason}`));
         },
       },
       log,
@@ -123,6 +128,5 @@ async function runDetect(source: string, options: DetectOptions): Promise<void> 
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
-  });
-  await detector.close();
+  }).finally(() => detector.close());
 }

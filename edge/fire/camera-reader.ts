@@ -19,8 +19,10 @@ export interface CameraState {
 export interface CameraReaderHandlers {
   onFrame(frame: Frame): void | Promise<void>;
   onStatus(status: CameraState): void;
-  /** The source ended for good (replay finished, or stopped). */
+  /** The source ended for good (replay finished). */
   onEnded?(): void;
+  /** A replayed source failed (missing or unreadable file): replays are not retried. */
+  onFailed?(reason: string): void;
   onDropped?(): void;
 }
 
@@ -108,11 +110,13 @@ export class CameraReader {
   #lost(exit: ReaderExit): void {
     this.#reader = undefined;
     if (!this.#running) return;
-    if (exit.reason === 'end' && !this.options.restartOnEnd) {
-      this.#setStatus({ state: 'offline', lastFrameMs: this.#status.lastFrameMs, restarts: this.#status.restarts, reason: 'source ended' });
+    if (!this.options.restartOnEnd) {
+      const ended = exit.reason === 'end';
+      this.#setStatus({ state: 'offline', lastFrameMs: this.#status.lastFrameMs, restarts: this.#status.restarts, reason: ended ? 'source ended' : exit.message.slice(0, 500) });
       this.#running = false;
       clearInterval(this.#watchdog);
-      this.handlers.onEnded?.();
+      if (ended) this.handlers.onEnded?.();
+      else this.handlers.onFailed?.(exit.message);
       return;
     }
     const delay = Math.min(this.options.backoff.maxMs, this.options.backoff.minMs * 2 ** this.#attempt);

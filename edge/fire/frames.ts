@@ -99,7 +99,8 @@ function inputOptions(kind: SourceKind, spec: FrameSourceSpec): string[] {
 
 function videoFilter(kind: SourceKind, spec: FrameSourceSpec): string {
   const scale = letterboxFilter(spec);
-  if (kind === 'file' || kind === 'folder') return `fps=${spec.fps},${scale}`;
+  if (kind === 'folder') return scale; // one still image of a folder (the fps filter would drop a lone frame)
+  if (kind === 'file') return `fps=${spec.fps},${scale}`;
   if (kind === 'snapshot') return scale;
   // Live: `select` passes the newest frame at most every 1/fps s; the `fps` filter would add latency and
   // repeat the last frame through an outage, hiding it from the watchdog.
@@ -132,10 +133,11 @@ class FfmpegReader implements FrameReader {
   start(): void {
     const { spec, kind } = this;
     const frameBytes = spec.width * spec.height * 3;
-    const replay = kind === 'file';
+    const replay = kind === 'file' || kind === 'folder';
     this.#startedAt = Date.now();
     const output: string[] = ['-an', '-sn', '-threads', '1', '-vf', videoFilter(kind, spec), '-pix_fmt', 'rgb24'];
     if (kind === 'rtsp' || kind === 'mjpeg') output.push('-fps_mode', 'passthrough');
+    if (kind === 'folder') output.push('-frames:v', '1');
     const command = ffmpeg(spec.url)
       .inputOptions(['-hide_banner', '-nostats', ...inputOptions(kind, spec)])
       .outputOptions(output)
@@ -174,7 +176,7 @@ class FfmpegReader implements FrameReader {
     if (this.#exited && this.#killed) return;
     const index = this.#index++;
     const now = Date.now();
-    const streamTimeS = this.kind === 'file' ? index / this.spec.fps : (now - this.#startedAt) / 1000;
+    const streamTimeS = this.kind === 'file' || this.kind === 'folder' ? index / this.spec.fps : (now - this.#startedAt) / 1000;
     const frame: Frame = { image: { data, width: this.spec.width, height: this.spec.height }, transform: this.#transform, index, streamTimeS, receivedAtMs: now };
     if (!pause) {
       if (this.#pending) {
@@ -251,7 +253,7 @@ class FolderReader implements FrameReader {
       const file = path.join(this.spec.url, names[index]!);
       await new Promise<void>((resolve) => {
         let delivered: Promise<void> | void;
-        const reader = new FfmpegReader('file', { ...this.spec, url: file, realtime: false, fps: 1 }, {
+        const reader = new FfmpegReader('folder', { ...this.spec, url: file, realtime: false, fps: 1 }, {
           onFrame: (frame) => {
             if (frame.index > 0) return; // one frame per image (fps filter may duplicate a still)
             delivered = this.handlers.onFrame({ ...frame, index, streamTimeS: index / this.spec.fps });

@@ -51,6 +51,8 @@ export interface PipelineHandlers {
   onStatus?(cameraId: string, status: CameraState): void;
   /** A replayed source finished (after the `end` events of its open alerts). */
   onEnded?(cameraId: string): void;
+  /** A replayed source could not be read (replays are not retried; live cameras are). */
+  onFailed?(cameraId: string, reason: string): void;
 }
 
 export type FireMetrics = ReturnType<typeof createFireMetrics>;
@@ -106,6 +108,10 @@ export class CameraPipeline {
         onFrame: (frame) => this.#onFrame(frame),
         onStatus: (status) => this.#onStatus(status),
         onEnded: () => void this.#onEnded(),
+        onFailed: (reason) => {
+          log.error({ camera: camera.id, reason }, 'replay source failed');
+          this.handlers.onFailed?.(camera.id, reason);
+        },
         onDropped: () => this.metrics?.framesDropped.inc({ camera: camera.id }),
       },
       log,
