@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import * as ais from './ais.js';
 import * as cloud from './cloud.js';
+import * as demo from './demo.js';
 import * as detect from './detect.js';
 import * as edge from './edge.js';
 import * as sim from './sim.js';
@@ -10,7 +11,7 @@ import * as simCameras from './sim-cameras.js';
  * Every subcommand lives in its own module under cli/ and exports `register(program)`. The heavy service
  * code is imported inside each action, so `lookout --help` stays fast.
  */
-const modules: Array<{ register(program: Command): void }> = [ais, cloud, detect, edge, sim, simCameras];
+const modules: Array<{ register(program: Command): void }> = [ais, cloud, demo, detect, edge, sim, simCameras];
 
 export function registerCommands(program: Command): void {
   for (const module of modules) module.register(program);

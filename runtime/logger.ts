@@ -1,4 +1,4 @@
-import { pino, type Logger, type LoggerOptions } from 'pino';
+import { destination, pino, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger };
 
@@ -9,6 +9,11 @@ export function createLogger(name: string, options: LoggerOptions = {}): Logger 
     return pino({ name, level, ...options, transport: { target: 'pino-pretty', options: { colorize: true } } });
   }
   return pino({ name, level, ...options });
+}
+
+/** JSON lines appended to a file (the demo keeps each service's log in its own file). */
+export function createFileLogger(name: string, file: string, level = process.env.LOG_LEVEL ?? 'info'): Logger {
+  return pino({ name, level }, destination({ dest: file, mkdir: true, sync: false }));
 }
 
 /** A logger that drops everything: for unit tests and tools that print their own output. */

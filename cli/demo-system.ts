@@ -1,0 +1,238 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cloudConfig, createCloud, type Cloud } from '../cloud/core.js';
+import { cloudFeatures } from '../cloud/features.js';
+import { LocalInfluxd } from '../cloud/influxdb/local-influxd.js';
+import { edgeConfig } from '../edge/config.js';
+import { createEdge, type Edge } from '../edge/core.js';
+import { attachFire } from '../edge/fire/index.js';
+import { readConfigDocument } from '../runtime/config.js';
+import { createFileLogger, type Logger } from '../runtime/logger.js';
+import { preferredPort } from '../runtime/ports.js';
+import { loadScenario } from '../simulators/cameras/scenario.js';
+import { createCameraSimulator, type CameraSimulator } from '../simulators/cameras/simulator.js';
+import { createFleetSimulator, type FleetSimulator } from '../simulators/fleet/fleet.js';
+import { iuuScenario } from '../simulators/fleet/scenarios/iuu.js';
+import { replayPositions } from '../simulators/fleet/scenarios/replay.js';
+import { UdpTransport } from '../simulators/fleet/transport.js';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+export interface DemoOptions {
+  /** Where InfluxDB data, journals, outboxes and logs go. */
+  dir: string;
+  vessels: number;
+  /** Position reports per second of the live fleet. */
+  rate: number;
+  /** Simulated cameras with the scripted fire scenario; 0 = no cameras, no fire detection. */
+  cameras: number;
+  /** Hours of the scripted IUU scenario replayed (compressed) at start; 0 = none. */
+  replayHours: number;
+  /** Real seconds the replay is spread over. */
+  replaySeconds: number;
+  /** Preferred ports (taken when free, else any free port). */
+  httpPort: number;
+  mqttPort: number;
+  wsPort: number;
+  /** Config file whose `cloud:` and `edge:` sections the demo starts from (default: lookout.example.yaml). */
+  configFile: string;
+  /** Progress lines for people (stdout); the services log JSON into `<dir>/logs/`. */
+  say: (line: string) => void;
+}
+
+export interface DemoAddresses {
+  dashboard: string;
+  api: string;
+  cloudHealth: string;
+  cloudMetrics: string;
+  edgeHealth: string;
+  mqtt: string;
+  influx: string;
+  influxQuery: string;
+  logs: string;
+  aisUdp: string;
+  aisTcp: string;
+}
+
+export interface DemoSystem {
+  readonly addresses: DemoAddresses;
+  readonly cloud: Cloud;
+  readonly edge: Edge;
+  readonly fleet: FleetSimulator;
+  /** Resolves with the number of scenario positions sent once the replay is over. */
+  readonly replayDone: Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** Camera towers over U Minh Hạ (approximate demo positions) and where each camera looks. */
+const TOWERS = [
+  { lat: 9.2412, lon: 104.9327, bearingDeg: 315 },
+  { lat: 9.2801, lon: 104.9655, bearingDeg: 45 },
+  { lat: 9.2203, lon: 104.9941, bearingDeg: 180 },
+  { lat: 9.3105, lon: 104.9102, bearingDeg: 270 },
+];
+
+/**
+ * The whole system on one machine: InfluxDB (own data folder and config), the cloud with every feature, one
+ * edge (AIS over UDP/TCP, cameras, fire detection), the vessel fleet, a replay of the scripted IUU scenario
+ * and the simulated cameras. Stops in reverse order; a failed start stops what had started.
+ */
+export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem> {
+  const { say } = options;
+  const dir = path.resolve(options.dir);
+  const logs = path.join(dir, 'logs');
+  await mkdir(logs, { recursive: true });
+  const logger = (name: string): Logger => createFileLogger(name, path.join(logs, `${name}.log`));
+  const stops: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const stopOne of stops.splice(0).reverse()) await stopOne().catch(() => undefined);
+  };
+
+  try {
+    const document = (await readConfigDocument(options.configFile)) as { cloud?: Record<string, unknown>; edge?: Record<string, unknown> };
+
+    say(`starting InfluxDB 1.x with its data in ${path.join(dir, 'influxdb')} ...`);
+    const influxd = new LocalInfluxd({ dir: path.join(dir, 'influxdb'), port: await preferredPort(8086), log: logger('influxd') });
+    await influxd.start();
+    stops.push(() => influxd.stop());
+
+    const scenario = options.replayHours > 0 ? iuuScenario({ startTs: Date.now() - options.replayHours * 3_600_000 - 60_000, durationH: options.replayHours }) : undefined;
+    say('starting the cloud (MQTT broker, ingest, fisheries rules, alarms, fire alerts, API, dashboard) ...');
+    const baseCloud = cloudConfig(document.cloud ?? {});
+    const fisheries = {
+      ...baseCloud.fisheries,
+      vessels: [...baseCloud.fisheries.vessels, ...(scenario?.registry ?? []).filter((v) => !baseCloud.fisheries.vessels.some((b) => b.mmsi === v.mmsi))],
+    };
+    const config = cloudConfig({
+      ...(document.cloud ?? {}),
+      mqtt: { ...baseCloud.mqtt, port: await preferredPort(options.mqttPort), wsPort: await preferredPort(options.wsPort) },
+      http: { ...baseCloud.http, port: await preferredPort(options.httpPort) },
+      influx: { ...baseCloud.influx, host: influxd.host, port: influxd.port },
+      dataDir: path.join(dir, 'cloud'),
+      fisheries,
+    });
+    const features = cloudFeatures(config);
+    const cloud = createCloud(config, { log: logger('cloud'), ...features });
+    await cloud.start();
+    stops.push(() => cloud.stop());
+
+    let cameras: CameraSimulator | undefined;
+    if (options.cameras > 0) {
+      say(`starting ${options.cameras} simulated ONVIF cameras (GStreamer RTSP, scripted fire on cam-1 at 20 s) ...`);
+      cameras = createCameraSimulator({
+        count: options.cameras,
+        scenario: await loadScenario(path.join(ROOT, 'simulators/cameras/scenarios/demo.yaml')),
+        discovery: false,
+        log: logger('cameras'),
+      });
+      await cameras.start();
+      stops.push(() => cameras!.stop());
+    }
+
+    say('starting the edge (AIS receivers, disk outbox, MQTT uplink, camera provisioning, fire detection) ...');
+    const baseEdge = edgeConfig(document.edge ?? {});
+    const modelPath = path.join(ROOT, baseEdge.fire.model.path);
+    const fireOn = cameras !== undefined && existsSync(modelPath);
+    if (cameras && !fireOn) say(`  (no detector model at ${modelPath}: cameras are provisioned but fire detection is off)`);
+    const edge = createEdge(
+      edgeConfig({
+        ...(document.edge ?? {}),
+        edgeId: 'edge-demo',
+        mqtt: { ...baseEdge.mqtt, url: cloud.addresses.mqtt },
+        ais: { ...baseEdge.ais, udp: { ...baseEdge.ais.udp, port: 0 }, tcp: { ...baseEdge.ais.tcp, port: 0 } },
+        outbox: { ...baseEdge.outbox, dir: path.join(dir, 'edge-outbox') },
+        http: { ...baseEdge.http, port: await preferredPort(baseEdge.http.port) },
+        health: { intervalS: 10 },
+        cameras: {
+          ...baseEdge.cameras,
+          devices: (cameras?.info() ?? []).map((camera, index) => ({
+            id: camera.id,
+            xaddr: camera.xaddr,
+            username: camera.username,
+            password: camera.password,
+            position: { lat: TOWERS[index % TOWERS.length]!.lat, lon: TOWERS[index % TOWERS.length]!.lon },
+            bearingDeg: TOWERS[index % TOWERS.length]!.bearingDeg,
+          })),
+        },
+        fire: { ...baseEdge.fire, enabled: fireOn, model: { ...baseEdge.fire.model, path: modelPath } },
+      }),
+      { log: logger('edge') },
+    );
+    attachFire(edge);
+    await edge.start();
+    stops.push(() => edge.stop());
+
+    say(`starting the fleet simulator: ${options.vessels} vessels, ${options.rate} positions/s over UDP ...`);
+    const fleet = createFleetSimulator({
+      vessels: options.vessels,
+      seed: 1,
+      rate: options.rate,
+      target: { protocol: 'udp', host: '127.0.0.1', port: edge.ports.udp! },
+      log: logger('fleet'),
+    });
+    await fleet.start();
+    stops.push(() => fleet.stop());
+
+    const abort = new AbortController();
+    stops.push(async () => abort.abort());
+    let replayDone: Promise<number> = Promise.resolve(0);
+    if (scenario) {
+      say(
+        `replaying the last ${options.replayHours} h of a scripted IUU scenario (${scenario.registry.length} vessels, ` +
+          `${scenario.expected.length} scripted violations) over ${options.replaySeconds} s ...`,
+      );
+      const transport = new UdpTransport({ protocol: 'udp', host: '127.0.0.1', port: edge.ports.udp! });
+      await transport.start();
+      stops.push(() => transport.stop());
+      replayDone = replayPositions(scenario.positions, transport, { durationS: options.replaySeconds, signal: abort.signal });
+    }
+
+    const http = cloud.addresses.http;
+    const addresses: DemoAddresses = {
+      dashboard: `${http}/`,
+      api: `${http}/api/v1/vessels`,
+      cloudHealth: `${http}/health`,
+      cloudMetrics: `${http}/metrics`,
+      edgeHealth: `${edge.httpAddress}/health`,
+      mqtt: cloud.addresses.mqtt,
+      influx: influxd.url,
+      influxQuery: `influx -host ${influxd.host} -port ${influxd.port} -database ${config.influx.database} -execute 'SELECT count(lat) FROM vessel_position'`,
+      logs,
+      aisUdp: `127.0.0.1:${edge.ports.udp}`,
+      aisTcp: `127.0.0.1:${edge.ports.tcp}`,
+    };
+    return { addresses, cloud, edge, fleet, replayDone, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+interface DemoCounts {
+  vessels: number;
+  activeAlarms: number;
+  fireAlerts: number;
+  points: number;
+}
+
+/** What a person watching the demo wants to see move, read from the public API and InfluxDB. */
+export async function demoCounts(system: DemoSystem): Promise<DemoCounts> {
+  const api = system.cloud.addresses.http;
+  const get = async (route: string): Promise<Record<string, unknown>> => {
+    const response = await fetch(`${api}${route}`, { signal: AbortSignal.timeout(3000) });
+    return response.ok ? ((await response.json()) as Record<string, unknown>) : {};
+  };
+  const [vessels, alarms, fire, points] = await Promise.all([
+    get('/api/v1/vessels').catch(() => ({}) as Record<string, unknown>),
+    get('/api/v1/alarms?status=active').catch(() => ({}) as Record<string, unknown>),
+    get('/api/v1/fire/alerts').catch(() => ({}) as Record<string, unknown>),
+    system.cloud.influx
+      .query<{ count: number }>('SELECT count(lat) AS count FROM vessel_position', { database: system.cloud.config.influx.database })
+      .then((rows) => rows[0]?.count ?? 0)
+      .catch(() => 0),
+  ]);
+  const length = (value: unknown) => (Array.isArray(value) ? value.length : 0);
+  return { vessels: length(vessels.vessels), activeAlarms: length(alarms.alarms), fireAlerts: length(fire.alerts), points };
+}
