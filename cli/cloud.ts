@@ -13,15 +13,14 @@ export function register(program: Command): void {
         import('../cloud/core.js'),
         import('./run.js'),
       ]);
-      const { fireExtension, fireSchemas } = await import('../cloud/fire/fire-alerts-part.js');
-      const { camerasExtension } = await import('../cloud/cameras/cameras-part.js');
+      const { cloudFeatures } = await import('../cloud/features.js');
       const log = createLogger('cloud');
       const config = options.config ? await loadConfigSection(options.config, 'cloud', CloudConfig) : cloudConfig();
-      const cloud = createCloud(config, { log, extensions: [fireExtension(), camerasExtension()], schemas: fireSchemas });
+      const cloud = createCloud(config, { log, ...cloudFeatures(config) });
       await cloud.start();
       const { mqtt, ws, http } = cloud.addresses;
       log.info(
-        { mqtt, ws, http, health: `${http}/health`, metrics: `${http}/metrics`, edges: `${http}/api/v1/edges`, influx: `${config.influx.host}:${config.influx.port}/${config.influx.database}`, dataDir: config.dataDir },
+        { mqtt, ws, http, health: `${http}/health`, metrics: `${http}/metrics`, dashboard: `${http}/`, vessels: `${http}/api/v1/vessels`, alarms: `${http}/api/v1/alarms`, influx: `${config.influx.host}:${config.influx.port}/${config.influx.database}`, dataDir: config.dataDir },
         'cloud running; Ctrl-C stops it',
       );
       await runUntilSignal(cloud, log);
