@@ -15,6 +15,7 @@ import { attachFire, type FirePart } from '../../edge/fire/index.js';
 import type { FireAlertList, FireAlertRecord } from '../../protocols/api/fire.js';
 import { createLogger, silentLogger } from '../../runtime/logger.js';
 import { createMetricsRegistry } from '../../runtime/metrics.js';
+import { freePort } from '../../runtime/ports.js';
 import { metricValue, tempDir } from '../support/cloud-fixtures.js';
 import { tempOutboxDir } from '../support/edge-fixtures.js';
 import { FOG, decodeToRgb, outlineMatch, sharedFireImage, stillsVideo } from '../support/fire-media.js';
@@ -77,13 +78,17 @@ afterAll(async () => {
   await influx?.cleanup();
 });
 
-async function startFireEdge(edgeId: string, camera: { id: string; url: string }): Promise<{ edge: Edge; fire: FirePart; cleanup: () => Promise<void> }> {
+async function startFireEdge(
+  edgeId: string,
+  camera: { id: string; url: string },
+  mqttUrl = cloud.addresses.mqtt,
+): Promise<{ edge: Edge; fire: FirePart; cleanup: () => Promise<void> }> {
   const outbox = tempOutboxDir();
   const config = edgeConfig({
     edgeId,
     ais: { udp: { enabled: false }, tcp: { enabled: false } },
     http: { host: '127.0.0.1', port: 0 },
-    mqtt: { url: cloud.addresses.mqtt, reconnect: { minMs: 50, maxMs: 500 } },
+    mqtt: { url: mqttUrl, reconnect: { minMs: 50, maxMs: 500 } },
     outbox: { dir: outbox.dir },
     fire: {
       enabled: true,
@@ -105,8 +110,8 @@ async function startFireEdge(edgeId: string, camera: { id: string; url: string }
   };
 }
 
-async function alertsAtCloud(cameraId: string): Promise<FireAlertRecord[]> {
-  const response = await fetch(`${cloud.addresses.http}/api/v1/fire/alerts?cameraId=${cameraId}&limit=1000`);
+async function alertsAtCloud(cameraId: string, at: Cloud = cloud): Promise<FireAlertRecord[]> {
+  const response = await fetch(`${at.addresses.http}/api/v1/fire/alerts?cameraId=${cameraId}&limit=1000`);
   expect(response.status).toBe(200);
   return ((await response.json()) as FireAlertList).alerts;
 }
@@ -154,6 +159,41 @@ describe('fire detection end to end', () => {
       expect(metricValue(metrics, 'lookout_edge_fire_alert_events_total', { camera: 'tower-1', event: 'new' })).toBe(1);
     } finally {
       await cleanup();
+    }
+  });
+
+  it('an alert raised while the cloud is unreachable arrives when it comes back, with its original frame times', async () => {
+    const port = await freePort();
+    const { edge, fire, cleanup } = await startFireEdge('edge-away', { id: 'tower-9', url: fireVideo }, `mqtt://127.0.0.1:${port}`);
+    let late: Cloud | undefined;
+    try {
+      await waitFor(() => fire.cameraStatus('tower-9')?.reason === 'source ended', 45_000, 'the fire video to be fully analysed');
+      const waiting = edge.outbox.stats.messages;
+      expect(waiting).toBeGreaterThanOrEqual(2); // new + end, held on disk
+      const start = fire.pipelineStartedAt('tower-9')!;
+      const cloudStartedAt = Date.now();
+      late = createCloud(
+        cloudConfig({
+          mqtt: { port, wsPort: 0 },
+          http: { port: 0 },
+          influx: { host: influx.influxd.host, port: influx.influxd.port, database: 'fire_e2e_late' },
+          dataDir: path.join(work, 'cloud-late'),
+        }),
+        { log, extensions: [fireExtension()], schemas: fireSchemas },
+      );
+      await late.start();
+      const alerts = await waitFor(async () => {
+        const list = await alertsAtCloud('tower-9', late);
+        return list.some((a) => a.event === 'end') ? list : undefined;
+      }, 20_000, 'the alerts held in the outbox to reach the cloud');
+      const created = alerts.filter((a) => a.event === 'new');
+      expect(created).toHaveLength(1);
+      expect(created[0]!.ts).toBeLessThan(cloudStartedAt);
+      expect((created[0]!.firstSeenTs - start) / 1000).toBeGreaterThanOrEqual(FIRE_AT_S);
+      expect(created[0]!.snapshotUrl).toBeDefined();
+    } finally {
+      await cleanup();
+      await late?.stop();
     }
   });
 
