@@ -136,6 +136,15 @@ class Scene:
         self.big_cloud = _fractal_noise(rng, h // 3, w // 2, octaves=4, base=4)
         self.fog_texture = _fractal_noise(rng, h, w * 2, octaves=3, base=4)
 
+        # Per-frame work kept small (a camera renders 5-10 frames/s): what does not move is computed here.
+        rows = np.arange(cloud_h, dtype=np.float32)[:, None] / max(cloud_h, 1)
+        self.cloud_alpha = (np.clip((self.cloud_texture - 0.52) * 3.2, 0, 0.85) * (1.0 - 0.6 * rows)).astype(np.float32)
+        self.cloud_color = (0.93 + 0.07 * self.cloud_texture - 0.12 * rows)[..., None].astype(np.float32)
+        fog_rows = np.clip((np.arange(h, dtype=np.float32) - self.horizon * 0.7) / (h * 0.35), 0, 1)[:, None]
+        self.fog_base = (fog_rows * (0.6 + 0.6 * self.fog_texture)).astype(np.float32)
+        self.sensor_noise = [rng.normal(0, 0.012, (h, w, 1)).astype(np.float32) for _ in range(7)]
+        self.glare_alpha: np.ndarray | None = None
+
     # ----------------------------------------------------------------------------------------------
     def render(self, t: float, width: int | None = None, height: int | None = None) -> np.ndarray:
         """The frame at scene time t as uint8 RGB (H, W, 3)."""
@@ -154,9 +163,8 @@ class Scene:
             self._glare(img, t)
         if 'fog' in spec.distractors:
             self._fog(img, t)
-        # Sensor noise, different every frame.
-        frame_rng = np.random.default_rng((self.rng_seed * 1_000_003 + int(t * 50)) & 0xFFFFFFFF)
-        img += frame_rng.normal(0, 0.012, img.shape[:2]).astype(np.float32)[..., None]
+        # Sensor noise, changing every frame (a cycle of precomputed fields).
+        img += self.sensor_noise[int(t * 10) % len(self.sensor_noise)]
         out = (np.clip(img, 0, 1) * 255).astype(np.uint8)
         if width and height and (width, height) != (spec.width, spec.height):
             ys = (np.arange(height) * spec.height / height).astype(int)
@@ -167,13 +175,8 @@ class Scene:
     def _clouds(self, img: np.ndarray, t: float) -> None:
         w = self.spec.width
         shift = int(t * 3 * w / 640) % w
-        tex = self.cloud_texture[:, shift : shift + w]
-        alpha = np.clip((tex - 0.52) * 3.2, 0, 0.85)
-        rows = np.arange(self.horizon, dtype=np.float32)[:, None] / self.horizon
-        alpha = alpha * (1.0 - 0.6 * rows) * self.sky_mask[: self.horizon]
-        color = np.float32(0.93) + np.float32(0.07) * tex[..., None] - np.float32(0.12) * rows[..., None]
-        region = img[: self.horizon]
-        _blend(region, color, alpha.astype(np.float32))
+        alpha = self.cloud_alpha[:, shift : shift + w] * self.sky_mask[: self.horizon]
+        _blend(img[: self.horizon], self.cloud_color[:, shift : shift + w], alpha)
 
     def _passing_cloud(self, img: np.ndarray, t: float) -> None:
         """A large low grey cloud crossing the frame: a smoke look-alike that is not rooted at the tree line."""
@@ -199,25 +202,24 @@ class Scene:
         _blend(img, np.array([0.98, 0.55, 0.25], dtype=np.float32), alpha.astype(np.float32))
 
     def _glare(self, img: np.ndarray, t: float) -> None:
-        """Low sun just above the tree line with a bright halo and a flare streak."""
-        h, w = self.spec.height, self.spec.width
-        cx = w * (0.78 + 0.02 * math.sin(t / 30))
-        cy = self.horizon - h * 0.10
-        ys = np.arange(h, dtype=np.float32)[:, None]
-        xs = np.arange(w, dtype=np.float32)[None, :]
-        d2 = ((xs - cx) ** 2 + (ys - cy) ** 2) / (h * 0.05) ** 2
-        halo = np.exp(-d2 * 0.15) * 0.8 + np.exp(-d2 * 3) * 0.9
-        streak = np.exp(-((ys - cy) ** 2) / (h * 0.006) ** 2) * np.exp(-np.abs(xs - cx) / (w * 0.25)) * 0.5
-        alpha = np.clip(halo + streak, 0, 1).astype(np.float32)
-        _blend(img, np.array([1.0, 0.97, 0.85], dtype=np.float32), alpha)
+        """Low sun just above the tree line with a bright halo and a flare streak (static: computed once)."""
+        if self.glare_alpha is None:
+            h, w = self.spec.height, self.spec.width
+            cx, cy = w * 0.78, self.horizon - h * 0.10
+            ys = np.arange(h, dtype=np.float32)[:, None]
+            xs = np.arange(w, dtype=np.float32)[None, :]
+            d2 = ((xs - cx) ** 2 + (ys - cy) ** 2) / (h * 0.05) ** 2
+            halo = np.exp(-d2 * 0.15) * 0.8 + np.exp(-d2 * 3) * 0.9
+            streak = np.exp(-((ys - cy) ** 2) / (h * 0.006) ** 2) * np.exp(-np.abs(xs - cx) / (w * 0.25)) * 0.5
+            self.glare_alpha = np.clip(halo + streak, 0, 1).astype(np.float32)
+        # Shimmer: the halo breathes a little.
+        _blend(img, np.array([1.0, 0.97, 0.85], dtype=np.float32), self.glare_alpha * np.float32(0.92 + 0.08 * math.sin(t * 1.3)))
 
     def _fog(self, img: np.ndarray, t: float) -> None:
-        h, w = self.spec.height, self.spec.width
+        w = self.spec.width
         shift = int(t * 4 * w / 640) % w
-        tex = self.fog_texture[:, shift : shift + w]
-        density = 0.45 + 0.2 * math.sin(t / 20)
-        rows = np.clip((np.arange(h, dtype=np.float32) - self.horizon * 0.7) / (h * 0.35), 0, 1)[:, None]
-        alpha = np.clip(density * rows * (0.6 + 0.6 * tex), 0, 0.92).astype(np.float32)
+        density = np.float32(0.45 + 0.2 * math.sin(t / 20))
+        alpha = np.minimum(self.fog_base[:, shift : shift + w] * density, np.float32(0.92))
         _blend(img, np.array([0.86, 0.87, 0.88], dtype=np.float32), alpha)
 
     def _fire(self, img: np.ndarray, fire: Fire, scale: float, t: float) -> None:
@@ -237,7 +239,7 @@ class Scene:
         h, w = self.spec.height, self.spec.width
         wind = self.spec.wind
         plume_len = min(h * 0.55, unit * 2 + h * 0.05 * math.sqrt(max(age, 0) + 1))
-        puffs = 24
+        puffs = 16
         spacing = plume_len / puffs
         rise = unit * 0.8 + 4  # px per second
         phase = (t * rise) % spacing
@@ -258,31 +260,38 @@ class Scene:
         rng = np.random.default_rng((int(cx) * 7919 + frame) & 0xFFFFFFFF)
         # Glow on the canopy around the fire.
         self._soft_disc(img, cx, base_y, unit * 1.6, 0.35, np.array([1.0, 0.45, 0.1], dtype=np.float32))
-        tongues = 5
+        tongues = 4 + int(unit / 8)
+        spread = unit * 1.4
         for i in range(tongues):
-            dx = (i - (tongues - 1) / 2) * unit * 0.35 + rng.normal(0, unit * 0.06)
-            height = unit * (0.9 + 0.6 * rng.random()) * (1 - abs(i - 2) * 0.15)
-            width = unit * (0.28 + 0.1 * rng.random())
-            self._flame_tongue(img, cx + dx, base_y, width, height)
+            offset = (i / max(1, tongues - 1) - 0.5) if tongues > 1 else 0.0
+            dx = offset * spread + rng.normal(0, unit * 0.08)
+            height = unit * rng.uniform(0.6, 1.7) * (1 - abs(offset) * 0.7)
+            width = unit * rng.uniform(0.14, 0.3)
+            lean = self.spec.wind * unit * rng.uniform(0.05, 0.35)
+            self._flame_tongue(img, cx + dx, base_y, width, height, lean, float(rng.uniform(0, 6.28)))
 
-    def _flame_tongue(self, img: np.ndarray, cx: float, base_y: float, width: float, height: float) -> None:
+    def _flame_tongue(self, img: np.ndarray, cx: float, base_y: float, width: float, height: float, lean: float, phase: float) -> None:
+        """One licking flame: ragged edges that change every frame, leaning with the wind, hot core at the base."""
         h, w = self.spec.height, self.spec.width
-        x0, x1 = int(max(0, cx - width)), int(min(w, cx + width + 1))
+        reach = width + abs(lean) + 1
+        x0, x1 = int(max(0, cx - reach)), int(min(w, cx + reach + 1))
         y0, y1 = int(max(0, base_y - height)), int(min(h, base_y + width * 0.3 + 1))
         if x1 <= x0 or y1 <= y0:
             return
         ys = np.arange(y0, y1, dtype=np.float32)[:, None]
         xs = np.arange(x0, x1, dtype=np.float32)[None, :]
         v = np.clip((base_y - ys) / height, 0, 1)  # 0 at the base, 1 at the tip
-        half_width = width * (1 - v) ** 0.7 + 0.5
-        inside = np.clip(1 - np.abs(xs - cx) / half_width, 0, 1)
-        alpha = np.clip(inside * 1.8, 0, 1) * np.clip((1 - v) * 3, 0, 1)
-        core = np.clip(inside * 2 - 0.8, 0, 1) * (1 - v)
-        # Orange edges, yellow-white core.
-        red = np.ones_like(alpha)
-        green = 0.45 + 0.5 * core
-        blue = 0.08 + 0.55 * core**2
-        color = np.stack([red * np.ones_like(green), green, blue], axis=-1).astype(np.float32)
+        centre = cx + lean * v**1.5
+        ragged = 0.8 + 0.35 * np.sin(v * 9 + phase) * np.sin(v * 4.3 + phase * 1.7)
+        half_width = width * (1 - v) ** 0.7 * ragged + 0.5
+        inside = np.clip(1 - np.abs(xs - centre) / half_width, 0, 1)
+        alpha = np.clip(inside * 2.2, 0, 1) * np.clip((1 - v) * 2.5, 0, 1)
+        core = np.clip(inside * 2 - 0.8, 0, 1) * (1 - v) ** 0.8
+        # Deep orange-red edges, yellow-white core.
+        green = 0.35 + 0.6 * core
+        blue = 0.05 + 0.6 * core**2
+        red = 0.92 + 0.08 * core
+        color = np.stack([red, green, blue], axis=-1).astype(np.float32)
         _blend(img[y0:y1, x0:x1], color, alpha.astype(np.float32))
 
     def _soft_disc(self, img: np.ndarray, cx: float, cy: float, radius: float, opacity: float, color: np.ndarray) -> None:
@@ -292,10 +301,10 @@ class Scene:
         y0, y1 = int(max(0, cy - 2 * r)), int(min(h, cy + 2 * r + 1))
         if x1 <= x0 or y1 <= y0:
             return
-        ys = np.arange(y0, y1, dtype=np.float32)[:, None]
-        xs = np.arange(x0, x1, dtype=np.float32)[None, :]
-        alpha = opacity * np.exp(-((xs - cx) ** 2 + (ys - cy) ** 2) / (r * r))
-        _blend(img[y0:y1, x0:x1], color, alpha.astype(np.float32))
+        # A Gaussian is separable: outer product of two 1-D profiles instead of a 2-D exp.
+        ey = np.exp(-(((np.arange(y0, y1, dtype=np.float32) - cy) / r) ** 2)) * np.float32(opacity)
+        ex = np.exp(-(((np.arange(x0, x1, dtype=np.float32) - cx) / r) ** 2))
+        _blend(img[y0:y1, x0:x1], color, np.outer(ey, ex))
 
 
 def scene_from_json(spec: dict) -> Scene:
