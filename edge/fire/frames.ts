@@ -110,6 +110,11 @@ function videoFilter(kind: SourceKind, spec: FrameSourceSpec): string {
 
 const RESOLUTION = /\b(\d{2,5})x(\d{2,5})\b/;
 
+/** Hides `user:password@` in URLs: ffmpeg repeats the input URL in its errors, which end up in logs and on MQTT. */
+export function redactCredentials(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/\s@]*@/gi, '$1***@');
+}
+
 /** One ffmpeg process decoding one source into frames. */
 class FfmpegReader implements FrameReader {
   #command: FfmpegCommand | undefined;
@@ -153,7 +158,7 @@ class FfmpegReader implements FrameReader {
     });
     command.on('end', () => this.#exit({ reason: 'end', message: 'ffmpeg exited with code 0' }));
     command.on('error', (error: Error) => {
-      this.#exit({ reason: this.#killed ? 'killed' : 'error', message: this.#killed ? 'killed' : `${error.message.split('\n')[0]}${this.#stderrTail()}` });
+      this.#exit({ reason: this.#killed ? 'killed' : 'error', message: this.#killed ? 'killed' : redactCredentials(`${error.message.split('\n')[0]}${this.#stderrTail()}`) });
     });
     const stream = command.pipe() as PassThrough;
     let buffer: Buffer = Buffer.alloc(0);
