@@ -33,6 +33,8 @@ export interface InfluxWriterOptions {
   bus: CloudBus;
   metrics: CloudMetrics;
   log: Logger;
+  /** Writes in flight at once (default 2). */
+  concurrency?: number;
   /** Backoff bounds between retries of a failed write. */
   retryMinMs?: number;
   retryMaxMs?: number;
@@ -43,15 +45,20 @@ interface PendingPoint {
   point: IPoint;
 }
 
+type Batch = PendingPoint[];
+
 /**
  * Writes `positions` and `statics` events to InfluxDB in batches (by size, or by age of the oldest point).
- * One write at a time, in order; a failed write is retried with exponential backoff while new points wait
- * in memory up to `memoryPoints` (beyond that they wait in the journal, see DurableSink).
+ * Up to `concurrency` writes run at once, so that converting the next batch overlaps InfluxDB storing the
+ * previous one. A failed write is retried with exponential backoff (nothing new starts meanwhile; failed batches
+ * go back to the head of the queue in their original order) while new points wait in memory up to
+ * `memoryPoints` (beyond that they wait in the journal, see DurableSink).
  */
 export class InfluxWriterPart implements Part, DurableSink {
   readonly name = 'influx-writer';
-  #queue: PendingPoint[] = [];
-  #writing: Promise<void> | undefined;
+  #queue: Batch = [];
+  readonly #inflight = new Map<Batch, Promise<boolean>>();
+  #failed: Batch[] = [];
   #flushTimer: NodeJS.Timeout | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
   #pingTimer: NodeJS.Timeout | undefined;
@@ -66,7 +73,10 @@ export class InfluxWriterPart implements Part, DurableSink {
   constructor(private readonly options: InfluxWriterOptions) {}
 
   get pendingPoints(): number {
-    return this.#queue.length;
+    let count = this.#queue.length;
+    for (const batch of this.#inflight.keys()) count += batch.length;
+    for (const batch of this.#failed) count += batch.length;
+    return count;
   }
 
   async start(): Promise<void> {
@@ -91,72 +101,88 @@ export class InfluxWriterPart implements Part, DurableSink {
     clearTimeout(this.#retryTimer);
     clearInterval(this.#pingTimer);
     this.#flushTimer = this.#retryTimer = undefined;
-    await this.#writing;
+    await Promise.all(this.#inflight.values());
   }
 
   oldestPendingSeq(): number | undefined {
-    return this.#queue[0]?.seq;
+    let oldest = this.#queue[0]?.seq;
+    for (const batch of [...this.#inflight.keys(), ...this.#failed]) {
+      const seq = batch[0]?.seq;
+      if (seq !== undefined && (oldest === undefined || seq < oldest)) oldest = seq;
+    }
+    return oldest;
   }
 
   hasRoom(): boolean {
-    return this.#queue.length < this.options.memoryPoints;
+    return this.pendingPoints < this.options.memoryPoints;
   }
 
   /** Tries to write what waits (one attempt per batch) within `timeoutMs`. */
   async flush(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    await this.#writing;
-    while (this.#queue.length > 0 && Date.now() < deadline) {
-      const ok = await this.#writeNextBatch();
-      if (!ok) break;
+    while (Date.now() < deadline) {
+      await Promise.all(this.#inflight.values());
+      this.#requeueFailed();
+      if (this.#queue.length === 0) return;
+      if (!(await this.#startWrite())) return;
     }
   }
 
   #enqueue(seq: number, points: IPoint[]): void {
     for (const point of points) this.#queue.push({ seq, point });
-    this.options.metrics.bufferMemoryPoints.set(this.#queue.length);
+    this.options.metrics.bufferMemoryPoints.set(this.pendingPoints);
     this.#schedule();
   }
 
   #schedule(): void {
-    if (this.#stopped || this.#writing || this.#retryTimer || this.#queue.length === 0) return;
-    if (this.#queue.length >= this.options.batchSize) {
-      clearTimeout(this.#flushTimer);
-      this.#flushTimer = undefined;
-      void this.#writeNextBatch();
-    } else {
+    if (this.#stopped || this.#retryTimer || this.#failed.length > 0) return;
+    const concurrency = this.options.concurrency ?? 2;
+    while (this.#inflight.size < concurrency && this.#queue.length >= this.options.batchSize) void this.#startWrite();
+    if (this.#queue.length > 0 && this.#inflight.size < concurrency) {
       this.#flushTimer ??= setTimeout(() => {
         this.#flushTimer = undefined;
-        void this.#writeNextBatch();
+        if (this.#inflight.size < concurrency && !this.#retryTimer && this.#failed.length === 0) void this.#startWrite();
       }, this.options.flushIntervalMs);
     }
   }
 
-  /** One write attempt of the oldest batch; true when it left the queue (written, or rejected for good). */
-  #writeNextBatch(): Promise<boolean> {
-    if (this.#writing) return this.#writing.then(() => false);
-    let ok = false;
-    this.#writing = this.#write().then((result) => {
-      ok = result;
-    });
-    return this.#writing.then(() => {
-      this.#writing = undefined;
-      this.options.metrics.bufferMemoryPoints.set(this.#queue.length);
+  /** Takes the oldest batch off the queue and writes it; resolves true when it left memory. */
+  #startWrite(): Promise<boolean> {
+    const batch = this.#queue.splice(0, Math.min(this.options.batchSize, this.#queue.length));
+    if (batch.length === 0) return Promise.resolve(true);
+    if (this.#queue.length === 0) {
+      clearTimeout(this.#flushTimer);
+      this.#flushTimer = undefined;
+    }
+    const done = this.#write(batch).then((ok) => {
+      this.#inflight.delete(batch);
       if (ok) {
         this.options.bus.emit('sinkProgress', { sink: this.name });
-        this.#schedule();
-      } else if (!this.#stopped) {
-        this.#retryLater();
+      } else {
+        this.#failed.push(batch);
       }
+      if (this.#inflight.size === 0 && this.#failed.length > 0) {
+        this.#requeueFailed();
+        if (!this.#stopped) this.#retryLater();
+      }
+      this.options.metrics.bufferMemoryPoints.set(this.pendingPoints);
+      this.#schedule();
       return ok;
     });
+    this.#inflight.set(batch, done);
+    return done;
   }
 
-  async #write(): Promise<boolean> {
-    const { influx, metrics, log, batchSize } = this.options;
-    const count = Math.min(batchSize, this.#queue.length);
-    if (count === 0) return true;
-    const batch = this.#queue.slice(0, count);
+  /** Failed batches go back to the head of the queue, oldest first. */
+  #requeueFailed(): void {
+    if (this.#failed.length === 0) return;
+    const failed = this.#failed.sort((a, b) => a[0]!.seq - b[0]!.seq).flat();
+    this.#failed = [];
+    this.#queue = failed.concat(this.#queue);
+  }
+
+  async #write(batch: Batch): Promise<boolean> {
+    const { influx, metrics, log } = this.options;
     try {
       await this.#ensureDatabase();
       await influx.writePoints(
@@ -169,16 +195,16 @@ export class InfluxWriterPart implements Part, DurableSink {
       if (status === 404) this.#databaseReady = false;
       if (status === 400) {
         // InfluxDB refused the points themselves (e.g. a field type conflict): retrying cannot succeed.
-        log.error({ err: (error as Error).message, points: count }, 'InfluxDB rejected a batch; dropped');
-        this.#queue.splice(0, count);
+        log.error({ err: (error as Error).message, points: batch.length }, 'InfluxDB rejected a batch; dropped');
         return true;
       }
-      this.#markUnreachable(error as Error, count);
+      this.#markUnreachable(error as Error, batch.length);
       return false;
     }
-    this.#queue.splice(0, count);
-    for (const entry of batch) metrics.pointsWritten.inc({ measurement: entry.point.measurement }, 1);
-    if (!this.reachable) log.info({ pending: this.#queue.length }, 'InfluxDB writes succeed again');
+    const perMeasurement = new Map<string, number>();
+    for (const { point } of batch) perMeasurement.set(point.measurement!, (perMeasurement.get(point.measurement!) ?? 0) + 1);
+    for (const [measurement, count] of perMeasurement) metrics.pointsWritten.inc({ measurement }, count);
+    if (!this.reachable) log.info({ pending: this.pendingPoints }, 'InfluxDB writes succeed again');
     this.reachable = true;
     this.lastError = undefined;
     this.#retryDelay = 0;
@@ -192,9 +218,11 @@ export class InfluxWriterPart implements Part, DurableSink {
     this.#retryDelay = Math.min(max, Math.max(min, this.#retryDelay * 2));
     clearTimeout(this.#flushTimer);
     this.#flushTimer = undefined;
+    clearTimeout(this.#retryTimer);
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = undefined;
-      if (this.#queue.length > 0) void this.#writeNextBatch();
+      // One probe write; when it succeeds, #schedule starts the others.
+      if (!this.#stopped && this.#queue.length > 0) void this.#startWrite();
     }, this.#retryDelay);
   }
 
@@ -216,7 +244,7 @@ export class InfluxWriterPart implements Part, DurableSink {
   }
 
   async #pingWhenIdle(): Promise<void> {
-    if (this.#writing || this.#queue.length > 0) return;
+    if (this.pendingPoints > 0) return;
     const hosts = await this.options.influx.ping(2000).catch((): IPingStats[] => []);
     const online = hosts.some((host) => host.online);
     if (online !== this.reachable) this.options.log.info({ online }, 'InfluxDB reachability changed');

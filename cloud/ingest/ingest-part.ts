@@ -54,6 +54,7 @@ export class IngestPart implements Part {
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
   #dispatchedSeq = 0;
+  #loopState = 'stopped';
   #replayUntilSeq = 0;
   #deadLetter: WriteStream | undefined;
   #unsubscribe: Array<() => void> = [];
@@ -67,6 +68,11 @@ export class IngestPart implements Part {
   /** Registers a sink whose pending work holds back the journal checkpoint (before start). */
   addSink(sink: DurableSink): void {
     this.#sinks.push(sink);
+  }
+
+  /** Where the reader loop is and where the journal stands, for diagnostics. */
+  describe(): Record<string, unknown> {
+    return { loop: this.#loopState, dispatchedSeq: this.#dispatchedSeq, journal: this.journal.describe() };
   }
 
   get dispatchedSeq(): number {
@@ -155,14 +161,18 @@ export class IngestPart implements Part {
   async #run(): Promise<void> {
     while (!this.#stopped) {
       if (!this.#sinks.every((sink) => sink.hasRoom())) {
+        this.#loopState = 'waiting for sink room';
         await new Promise<void>((resolve) => (this.#wake = resolve));
         continue;
       }
+      this.#loopState = 'reading';
       const records = await this.journal.read(READ_BYTES);
       if (records.length === 0) {
+        this.#loopState = 'waiting for appends';
         await this.journal.waitForAppend();
         continue;
       }
+      this.#loopState = 'dispatching';
       for (const record of records) this.#dispatch(record);
       this.#commit();
     }

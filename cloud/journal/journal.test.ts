@@ -83,4 +83,29 @@ describe('Journal', () => {
     await journal.close();
     expect((await readdir(dir)).filter((name) => name.endsWith('.seg')).length).toBe(1);
   });
+
+  it('keeps its read cursor right while committed segments are deleted under a concurrent reader', async () => {
+    const journal = await open({ segmentBytes: 1024, maxBytes: 1024 * 1024, fsync: 'never' });
+    const total = 3000;
+    const seen: number[] = [];
+    const reader = (async () => {
+      while (seen.length < total) {
+        const batch = await journal.read(300);
+        if (batch.length === 0) {
+          await journal.waitForAppend();
+          continue;
+        }
+        for (const record of batch) seen.push(Number(record.payload.toString()));
+        journal.commit(batch.at(-1)!.seq); // deletions run while the reader goes on
+      }
+    })();
+    for (let i = 0; i < total; i++) {
+      void journal.append('t', Buffer.from(String(i)));
+      if (i % 50 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    await reader;
+    expect(seen).toEqual(Array.from({ length: total }, (_, i) => i));
+    await journal.close();
+    expect((await readdir(dir)).filter((name) => name.endsWith('.seg')).length).toBe(1);
+  });
 });

@@ -94,6 +94,19 @@ export class Journal {
     return this.bytes + this.#pendingBytes >= this.#options.maxBytes;
   }
 
+  /** Internal positions, for diagnostics. */
+  describe(): Record<string, unknown> {
+    return {
+      segments: this.#segments.map((segment) => ({ firstSeq: segment.firstSeq, bytes: segment.bytes })),
+      read: { ...this.#read },
+      lastSeq: this.#lastSeq,
+      committedSeq: this.#committedSeq,
+      checkpointedSeq: this.#checkpointedSeq,
+      pendingAppends: this.#pending.length,
+      appendWaiters: this.#appendWaiters.size,
+    };
+  }
+
   async open(): Promise<void> {
     const dir = this.#options.dir;
     await mkdir(dir, { recursive: true });
@@ -301,21 +314,26 @@ export class Journal {
   }
 
   async #deleteCommittedSegments(): Promise<void> {
-    let deleted = 0;
+    const doomed: Segment[] = [];
+    const handles: FileHandle[] = [];
+    // The segment list and the read cursor change together, synchronously: the reader runs concurrently
+    // and must never see a list without the cursor fixed up (it would think it reached the end).
     // A segment is done when the next one starts at or below committed + 1; the last one is kept for appends.
     while (this.#segments.length > 1 && this.#segments[1]!.firstSeq <= this.#checkpointedSeq + 1) {
       if (this.#read.segment === 0 && this.#read.offset < this.#segments[0]!.bytes && !this.#closed) break;
-      const [segment] = this.#segments.splice(0, 1);
-      if (this.#readHandle?.file === segment!.file) {
-        await this.#readHandle.handle.close();
-        this.#readHandle = undefined;
-      }
-      await rm(segment!.file, { force: true });
+      const segment = this.#segments.shift()!;
       if (this.#read.segment > 0) this.#read.segment -= 1;
       else this.#read.offset = 0;
-      deleted += 1;
+      if (this.#readHandle?.file === segment.file) {
+        handles.push(this.#readHandle.handle);
+        this.#readHandle = undefined;
+      }
+      doomed.push(segment);
     }
-    if (deleted > 0 && !this.full) {
+    if (doomed.length === 0) return;
+    for (const handle of handles) await handle.close().catch(() => undefined);
+    for (const segment of doomed) await rm(segment.file, { force: true });
+    if (!this.full) {
       for (const wake of this.#roomWaiters) wake();
       this.#roomWaiters.clear();
     }
