@@ -32,10 +32,8 @@ export interface DemoOptions {
   replayHours: number;
   /** Real seconds the replay is spread over. */
   replaySeconds: number;
-  /** Preferred ports (taken when free, else any free port). */
-  httpPort: number;
-  mqttPort: number;
-  wsPort: number;
+  /** Preferred ports, taken when free, else any free port (0 = any free port). */
+  ports: { http: number; mqtt: number; ws: number; influx: number; edgeHttp: number };
   /** Config file whose `cloud:` and `edge:` sections the demo starts from (default: lookout.example.yaml). */
   configFile: string;
   /** Progress lines for people (stdout); the services log JSON into `<dir>/logs/`. */
@@ -94,7 +92,7 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
     const document = (await readConfigDocument(options.configFile)) as { cloud?: Record<string, unknown>; edge?: Record<string, unknown> };
 
     say(`starting InfluxDB 1.x with its data in ${path.join(dir, 'influxdb')} ...`);
-    const influxd = new LocalInfluxd({ dir: path.join(dir, 'influxdb'), port: await preferredPort(8086), log: logger('influxd') });
+    const influxd = new LocalInfluxd({ dir: path.join(dir, 'influxdb'), port: await preferredPort(options.ports.influx), log: logger('influxd') });
     await influxd.start();
     stops.push(() => influxd.stop());
 
@@ -103,12 +101,14 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
     const baseCloud = cloudConfig(document.cloud ?? {});
     const fisheries = {
       ...baseCloud.fisheries,
+      // A demo visitor should see signal-loss alarms within seconds, not at the next minute's check.
+      tickIntervalS: Math.min(baseCloud.fisheries.tickIntervalS, 5),
       vessels: [...baseCloud.fisheries.vessels, ...(scenario?.registry ?? []).filter((v) => !baseCloud.fisheries.vessels.some((b) => b.mmsi === v.mmsi))],
     };
     const config = cloudConfig({
       ...(document.cloud ?? {}),
-      mqtt: { ...baseCloud.mqtt, port: await preferredPort(options.mqttPort), wsPort: await preferredPort(options.wsPort) },
-      http: { ...baseCloud.http, port: await preferredPort(options.httpPort) },
+      mqtt: { ...baseCloud.mqtt, port: await preferredPort(options.ports.mqtt), wsPort: await preferredPort(options.ports.ws) },
+      http: { ...baseCloud.http, port: await preferredPort(options.ports.http) },
       influx: { ...baseCloud.influx, host: influxd.host, port: influxd.port },
       dataDir: path.join(dir, 'cloud'),
       fisheries,
@@ -143,7 +143,7 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
         mqtt: { ...baseEdge.mqtt, url: cloud.addresses.mqtt },
         ais: { ...baseEdge.ais, udp: { ...baseEdge.ais.udp, port: 0 }, tcp: { ...baseEdge.ais.tcp, port: 0 } },
         outbox: { ...baseEdge.outbox, dir: path.join(dir, 'edge-outbox') },
-        http: { ...baseEdge.http, port: await preferredPort(baseEdge.http.port) },
+        http: { ...baseEdge.http, port: await preferredPort(options.ports.edgeHttp) },
         health: { intervalS: 10 },
         cameras: {
           ...baseEdge.cameras,

@@ -41,9 +41,7 @@ export function register(program: Command): void {
         cameras: positiveNumber('--cameras', flags.cameras),
         replayHours: positiveNumber('--replay-hours', flags.replayHours),
         replaySeconds: positiveNumber('--replay-seconds', flags.replaySeconds),
-        httpPort: positiveNumber('--http-port', flags.httpPort),
-        mqttPort: 1883,
-        wsPort: 8883,
+        ports: { http: positiveNumber('--http-port', flags.httpPort), mqtt: 1883, ws: 8883, influx: 8086, edgeHttp: 8081 },
         say,
       });
       const a = system.addresses;

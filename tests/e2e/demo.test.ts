@@ -1,0 +1,70 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, demoCounts, startDemoSystem, type DemoSystem } from '../../cli/demo-system.js';
+import { iuuScenario } from '../../simulators/fleet/scenarios/iuu.js';
+import { waitFor } from '../support/influxd.js';
+
+/**
+ * The README's first command starts this: the whole system on one machine. Here without cameras (the camera
+ * and fire tests cover them) and with the IUU scenario replay squeezed into a few seconds.
+ */
+let dir: string;
+let system: DemoSystem;
+const lines: string[] = [];
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'lookout-demo-'));
+  system = await startDemoSystem({
+    dir,
+    configFile: path.join(ROOT, 'lookout.example.yaml'),
+    vessels: 10,
+    rate: 20,
+    cameras: 0,
+    replayHours: 20,
+    replaySeconds: 4,
+    ports: { http: 0, mqtt: 0, ws: 0, influx: 0, edgeHttp: 0 },
+    say: (line) => lines.push(line),
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await system?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('lookout demo', () => {
+  it('says what it starts', () => {
+    expect(lines.some((line) => line.includes('InfluxDB'))).toBe(true);
+    expect(lines.some((line) => line.includes('IUU scenario'))).toBe(true);
+  });
+
+  it('tracks the live fleet and the replayed scenario vessels, and stores their positions', async () => {
+    const replayed = await system.replayDone;
+    const scenario = iuuScenario({ durationH: 20 });
+    expect(replayed).toBe(scenario.positions.length);
+    const counts = await waitFor(async () => {
+      const now = await demoCounts(system);
+      return now.vessels >= 10 + scenario.registry.length && now.points >= replayed ? now : undefined;
+    }, 30_000, 'vessels and points');
+    expect(counts.vessels).toBeGreaterThanOrEqual(10 + scenario.registry.length);
+  });
+
+  it('raises an alarm of every scripted violation type from the replay', async () => {
+    const expectedTypes = new Set(iuuScenario({ durationH: 20 }).expected.map((alarm) => alarm.type));
+    const raised = await waitFor(async () => {
+      const response = await fetch(`${system.cloud.addresses.http}/api/v1/alarms?status=active`);
+      const { alarms } = (await response.json()) as { alarms: Array<{ type: string }> };
+      const types = new Set(alarms.map((alarm) => alarm.type));
+      return [...expectedTypes].every((type) => types.has(type)) ? types : undefined;
+    }, 90_000, 'one alarm of each scripted type');
+    expect([...raised].sort()).toEqual(expect.arrayContaining([...expectedTypes]));
+  });
+
+  it('serves health with the edge online', async () => {
+    const health = (await (await fetch(system.addresses.cloudHealth)).json()) as { status: string; edges: Array<{ edgeId: string; state: string }> };
+    expect(health.status).toBe('ok');
+    expect(health.edges.find((edge) => edge.edgeId === 'edge-demo')?.state).toBe('online');
+  });
+});
