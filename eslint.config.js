@@ -13,6 +13,13 @@ export default tseslint.config(
       'no-restricted-imports': 'off',
     },
   },
+  // The web dashboard's browser modules, served as they are (no build step).
+  {
+    files: ['cloud/dashboard/public/**/*.js'],
+    languageOptions: {
+      globals: { document: 'readonly', Node: 'readonly', ResizeObserver: 'readonly', requestAnimationFrame: 'readonly', localStorage: 'readonly', fetch: 'readonly', AbortSignal: 'readonly', TextDecoder: 'readonly' },
+    },
+  },
   // Architecture: edge and cloud never import each other; simulators speak only the public protocols.
   {
     files: ['edge/**/*.ts'],

@@ -5,7 +5,15 @@ const Port = (value: number, description: string) => Type.Integer({ minimum: 0, 
 const Host = (description: string) => Type.String({ minLength: 1, default: '127.0.0.1', description });
 
 export const MqttUser = Type.Object(
-  { username: Type.String({ minLength: 1 }), password: Type.String({ minLength: 1 }) },
+  {
+    username: Type.String({ minLength: 1 }),
+    password: Type.String({ minLength: 1 }),
+    /**
+     * `edge` (default): may publish and subscribe. `dashboard`: read-only, may only subscribe under `lookout/v1/`
+     * and never publish; the web dashboard hands these credentials to the browsers it serves.
+     */
+    role: Type.Optional(Type.Union([Type.Literal('edge'), Type.Literal('dashboard')])),
+  },
   { additionalProperties: false },
 );
 

@@ -30,6 +30,8 @@ export interface CloudContext {
   addSink(sink: DurableSink): void;
   /** Publishes from the cloud to MQTT subscribers (e.g. alarms to dashboards); works once started. */
   publish(topic: string, payload: string | Buffer, options?: { qos?: 0 | 1; retain?: boolean }): Promise<void>;
+  /** Bound addresses (ports 0 resolved); valid once started, e.g. inside a request handler. */
+  readonly addresses: CloudAddresses;
 }
 
 /** Called once by createCloud; returned parts start after the core parts and before the broker accepts clients. */
@@ -147,6 +149,14 @@ export function createCloud(config: CloudConfig, options: CreateCloudOptions = {
       );
     });
 
+  const addresses = (): CloudAddresses => ({
+    mqtt: broker.mqttUrl,
+    ws: broker.wsUrl,
+    http: http.address,
+    mqttPort: broker.port,
+    wsPort: broker.wsPort,
+    httpPort: http.port,
+  });
   const context: CloudContext = {
     config,
     log,
@@ -158,6 +168,9 @@ export function createCloud(config: CloudConfig, options: CreateCloudOptions = {
     presence,
     addSink: (sink) => ingest.addSink(sink),
     publish,
+    get addresses() {
+      return addresses();
+    },
   };
   core.add(writer);
   core.add(presence);
@@ -178,7 +191,7 @@ export function createCloud(config: CloudConfig, options: CreateCloudOptions = {
     influx,
     presence,
     get addresses(): CloudAddresses {
-      return { mqtt: broker.mqttUrl, ws: broker.wsUrl, http: http.address, mqttPort: broker.port, wsPort: broker.wsPort, httpPort: http.port };
+      return addresses();
     },
     start: () => core.start(),
     stop: () => core.stop(),

@@ -2,12 +2,14 @@ import type { AlarmsPart } from './alarms/alarms-part.js';
 import { cameraSchemas, camerasExtension } from './cameras/cameras-part.js';
 import type { CloudConfig } from './config.js';
 import type { CloudExtension, CreateCloudOptions } from './core.js';
+import { dashboardExtension } from './dashboard/index.js';
 import { fireExtension, fireSchemas } from './fire/fire-alerts-part.js';
 import { fisheriesExtension } from './fisheries/part.js';
 
 /**
  * The features a full Lookout cloud runs, in one place so that `lookout cloud`, `lookout demo` and the tests
- * start the same thing: fisheries (vessels, rules, alarms), fire alerts (raised as alarms too), cameras.
+ * start the same thing: fisheries (vessels, rules, alarms), fire alerts (raised as alarms too), cameras, and the
+ * live web dashboard at `/` (cloud/dashboard).
  */
 export function cloudFeatures(config: CloudConfig, extra: CloudExtension[] = []): Required<Pick<CreateCloudOptions, 'extensions' | 'schemas'>> {
   let alarms: AlarmsPart | undefined;
@@ -16,6 +18,7 @@ export function cloudFeatures(config: CloudConfig, extra: CloudExtension[] = [])
       fisheriesExtension(config.fisheries, { onCreated: (parts) => (alarms = parts.alarms) }),
       fireExtension({ raiseAlarm: (request) => void alarms?.store.raise(request) }),
       camerasExtension(),
+      dashboardExtension(),
       ...extra,
     ],
     schemas: { ...fireSchemas, ...cameraSchemas },

@@ -2,6 +2,7 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
+import { TOPIC_ROOT } from '../../protocols/mqtt/topics.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { Part } from '../../runtime/service.js';
 import type { CloudConfig } from '../config.js';
@@ -41,7 +42,11 @@ export class BrokerPart implements Part {
     const { config, log } = this.options;
     const aedes = await Aedes.createBroker({
       authenticate: (client, username, password, done) => this.#authenticate(client, username, password, done),
-      authorizePublish: (_client, packet, done) => {
+      authorizePublish: (client, packet, done) => {
+        if (this.#readOnly(client)) {
+          log.warn({ clientId: client?.id, topic: packet.topic }, 'PUBLISH refused: read-only (dashboard) user');
+          return done(new Error('read-only user may not publish'));
+        }
         const gate = this.options.publishGate;
         if (!gate || packet.topic.startsWith('$SYS/')) return done(null);
         const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
@@ -52,6 +57,11 @@ export class BrokerPart implements Part {
             done(error);
           },
         );
+      },
+      authorizeSubscribe: (client, subscription, done) => {
+        if (!this.#readOnly(client) || subscription.topic.startsWith(`${TOPIC_ROOT}/`)) return done(null, subscription);
+        log.warn({ clientId: client?.id, topic: subscription.topic }, 'SUBSCRIBE refused: read-only (dashboard) user');
+        done(null, null);
       },
     });
     this.aedes = aedes;
@@ -86,6 +96,13 @@ export class BrokerPart implements Part {
     for (const socket of this.#ws?.clients ?? []) socket.terminate();
     await Promise.all([tcpClosed, wsClosed]);
     this.aedes = this.#tcp = this.#ws = undefined;
+  }
+
+  /** Clients logged in with a `dashboard` role user (only when users are configured). */
+  #readOnly(client: Client | null): boolean {
+    const username = client ? this.#usernames.get(client) : undefined;
+    if (username === undefined) return false;
+    return this.options.config.users.some((user) => user.username === username && user.role === 'dashboard');
   }
 
   #authenticate(

@@ -1,0 +1,187 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Type, type Static } from '@sinclair/typebox';
+import { TOPIC_ROOT, filters } from '../../protocols/mqtt/topics.js';
+import type { HttpApp } from '../../runtime/http-server.js';
+import { Counter } from '../../runtime/metrics.js';
+import type { CloudContext, CloudExtension } from '../core.js';
+
+/** The page, its modules and styles: plain files, no build step. */
+export const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
+
+/** What the browser subscribes to: alarm changes, edge presence, fire alerts, camera statuses. */
+export const DASHBOARD_TOPICS = [
+  filters.cloudAlarms,
+  filters.edgeStatus,
+  `${TOPIC_ROOT}/edge/+/alerts/fire`,
+  `${TOPIC_ROOT}/edge/+/cameras/+/status`,
+] as const;
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+};
+
+/** The page only talks to its own origin, plus MQTT over WebSocket on the broker's port. */
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  // mqtt.js runs its keepalive timers in a blob worker, so background tabs are not throttled into disconnects.
+  "worker-src 'self' blob:",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self' ws: wss:",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ');
+
+export const DashboardConfigResponse = Type.Object(
+  {
+    title: Type.String(),
+    /** MQTT over WebSocket URL for mqtt.js in the browser. */
+    wsUrl: Type.String(),
+    /** True when the broker only accepts known users (cloud.mqtt.users is not empty). */
+    authRequired: Type.Boolean(),
+    /** Read-only credentials (a `dashboard` role user) when the broker requires them and one is configured. */
+    mqtt: Type.Optional(Type.Object({ username: Type.String(), password: Type.String() })),
+    topics: Type.Array(Type.String()),
+    vesselPollMs: Type.Integer(),
+    resyncMs: Type.Integer(),
+    /** Which feature APIs this cloud serves, so the page asks only for those. */
+    features: Type.Object({ fisheries: Type.Boolean(), alarms: Type.Boolean(), fire: Type.Boolean(), cameras: Type.Boolean() }),
+  },
+  { $id: 'DashboardConfigResponse', additionalProperties: false },
+);
+export type DashboardConfigResponse = Static<typeof DashboardConfigResponse>;
+
+export interface DashboardOptions {
+  /** Page title. */
+  title?: string;
+  /**
+   * MQTT over WebSocket URL the browsers connect to. Default: `ws://` (or `wss://` behind https) + the host name
+   * the page was loaded from + the broker's bound WebSocket port. Set it when a reverse proxy serves the broker.
+   */
+  wsUrl?: string;
+  /** How often the page polls `GET /api/v1/vessels` and `GET /api/v1/edges` (positions are high-volume). */
+  vesselPollMs?: number;
+  /** How often the page re-reads alarms, fire alerts and cameras in full besides the live MQTT changes. */
+  resyncMs?: number;
+}
+
+interface StaticFile {
+  body: Buffer;
+  type: string;
+}
+
+function loadPublicFiles(): Map<string, StaticFile> {
+  const files = new Map<string, StaticFile>();
+  for (const name of readdirSync(PUBLIC_DIR)) {
+    const type = CONTENT_TYPES[path.extname(name)];
+    if (type) files.set(name, { body: readFileSync(path.join(PUBLIC_DIR, name)), type });
+  }
+  if (!files.has('index.html')) throw new Error(`dashboard: ${PUBLIC_DIR}index.html is missing`);
+  return files;
+}
+
+function loadMqttBrowserBundle(): StaticFile {
+  const packageJson = createRequire(import.meta.url).resolve('mqtt/package.json');
+  const file = path.join(path.dirname(packageJson), 'dist', 'mqtt.esm.js');
+  return { body: readFileSync(file), type: CONTENT_TYPES['.js']! };
+}
+
+/** `ws://host:port` for a request: the host the browser used (without its port), the broker's WebSocket port. */
+export function webSocketUrl(hostname: string, protocol: string, wsPort: number): string {
+  const scheme = protocol === 'https' ? 'wss' : 'ws';
+  const host = hostname.includes(':') && !hostname.startsWith('[') ? `[${hostname}]` : hostname;
+  return `${scheme}://${host}:${wsPort}`;
+}
+
+/**
+ * The live web dashboard for rangers and the fisheries control room: `GET /` (the page), `GET /dashboard/*` (its
+ * modules, styles, the mqtt.js browser bundle) and `GET /api/v1/dashboard/config` (where and how the page
+ * connects to MQTT over WebSocket). All data comes from the other features' APIs and MQTT topics.
+ */
+export function dashboardExtension(options: DashboardOptions = {}): CloudExtension {
+  return (context: CloudContext) => {
+    const files = loadPublicFiles();
+    let mqttBundle: StaticFile | undefined;
+    const pageLoads = new Counter({
+      name: 'lookout_cloud_dashboard_page_loads_total',
+      help: 'Dashboard pages served',
+      registers: [context.registry],
+    });
+    registerDashboardRoutes(context.app, {
+      page: () => {
+        pageLoads.inc();
+        return files.get('index.html')!;
+      },
+      file: (name) => files.get(name),
+      mqttBundle: () => (mqttBundle ??= loadMqttBrowserBundle()),
+      config: (hostname, protocol) => dashboardConfig(context, options, hostname, protocol),
+    });
+    context.log.debug({ files: [...files.keys()] }, 'dashboard routes registered');
+  };
+}
+
+function dashboardConfig(context: CloudContext, options: DashboardOptions, hostname: string, protocol: string): DashboardConfigResponse {
+  const { users } = context.config.mqtt;
+  const dashboardUser = users.find((user) => user.role === 'dashboard');
+  const has = (url: string) => context.app.hasRoute({ method: 'GET', url });
+  return {
+    title: options.title ?? 'Lookout · Ca Mau',
+    wsUrl: options.wsUrl ?? webSocketUrl(hostname, protocol, context.addresses.wsPort),
+    authRequired: users.length > 0,
+    ...(users.length > 0 && dashboardUser ? { mqtt: { username: dashboardUser.username, password: dashboardUser.password } } : {}),
+    topics: [...DASHBOARD_TOPICS],
+    vesselPollMs: options.vesselPollMs ?? 2500,
+    resyncMs: options.resyncMs ?? 30_000,
+    features: {
+      fisheries: has('/api/v1/vessels') && has('/api/v1/zones'),
+      alarms: has('/api/v1/alarms'),
+      fire: has('/api/v1/fire/alerts'),
+      cameras: has('/api/v1/cameras'),
+    },
+  };
+}
+
+interface DashboardHandlers {
+  page(): StaticFile;
+  file(name: string): StaticFile | undefined;
+  mqttBundle(): StaticFile;
+  config(hostname: string, protocol: string): DashboardConfigResponse;
+}
+
+function registerDashboardRoutes(app: HttpApp, handlers: DashboardHandlers): void {
+  app.get('/', { schema: { hide: true } }, async (_request, reply) => {
+    const page = handlers.page();
+    return reply
+      .type(page.type)
+      .header('cache-control', 'no-cache')
+      .header('content-security-policy', CONTENT_SECURITY_POLICY)
+      .header('x-content-type-options', 'nosniff')
+      .header('referrer-policy', 'no-referrer')
+      .send(page.body);
+  });
+  app.get('/dashboard/vendor/mqtt.js', { schema: { hide: true } }, async (_request, reply) => {
+    const bundle = handlers.mqttBundle();
+    return reply.type(bundle.type).header('cache-control', 'public, max-age=3600').header('x-content-type-options', 'nosniff').send(bundle.body);
+  });
+  app.get(
+    '/dashboard/:file',
+    { schema: { hide: true, params: Type.Object({ file: Type.String({ pattern: '^[a-z0-9-]+\\.[a-z]+$' }) }) } },
+    async (request, reply) => {
+      const file = request.params.file === 'index.html' ? undefined : handlers.file(request.params.file);
+      if (!file) return reply.code(404).send({ error: `no dashboard file ${request.params.file}` });
+      return reply.type(file.type).header('cache-control', 'no-cache').header('x-content-type-options', 'nosniff').send(file.body);
+    },
+  );
+  app.get('/api/v1/dashboard/config', { schema: { hide: true, response: { 200: DashboardConfigResponse } } }, async (request) =>
+    handlers.config(request.hostname, request.protocol),
+  );
+}

@@ -1,0 +1,290 @@
+/**
+ * The live web dashboard in a real browser (Debian's Chromium driven by playwright-core) against a real cloud:
+ * aedes (TCP for the test's edge, WebSocket for the page), the fisheries, alarms, fire and camera parts, real
+ * influxd. Everything the page shows arrives the way it does in production: positions, statuses and fire alerts
+ * published over MQTT by an "edge", alarms raised by the rules and pushed to the page over MQTT/WebSocket.
+ */
+import { existsSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AlarmsPart } from '../../cloud/alarms/alarms-part.js';
+import { camerasExtension } from '../../cloud/cameras/cameras-part.js';
+import { cloudConfig, createCloud, type Cloud } from '../../cloud/core.js';
+import { dashboardExtension, type DashboardConfigResponse } from '../../cloud/dashboard/index.js';
+import { fireExtension, fireSchemas } from '../../cloud/fire/fire-alerts-part.js';
+import { fisheriesExtension, type FisheriesPart } from '../../cloud/fisheries/part.js';
+import type { Alarm } from '../../protocols/api/alarms.js';
+import type { VesselRegistration } from '../../protocols/api/vessels.js';
+import type { CameraInventory, CameraStatus, EdgeStatus, FireAlert, VesselPosition, VesselPositionBatch } from '../../protocols/mqtt/payloads.js';
+import { topics } from '../../protocols/mqtt/topics.js';
+import { capturingLogger, tempDir } from '../support/cloud-fixtures.js';
+import { runFfmpeg } from '../support/fire-media.js';
+import { startTestInfluxd, waitFor, type TestInfluxd } from '../support/influxd.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const EDGE = 'edge-song-doc';
+const EDGE_USER = { username: 'edge', password: 'edge-secret' };
+const DASHBOARD_USER = { username: 'dashboard', password: 'dashboard-view', role: 'dashboard' as const };
+const OPERATOR = 'Officer Lan';
+
+const registry: VesselRegistration[] = [
+  { mmsi: 574000101, registration: 'CM-90101-TS', name: 'Tan Phat 01', lengthM: 18.5, homePort: 'port-song-doc' },
+  { mmsi: 574000102, registration: 'CM-90102-TS', name: 'Minh Khang 02', lengthM: 16, homePort: 'port-song-doc' },
+  { mmsi: 574000103, registration: 'CM-90103-TS', name: 'Hai Dang 03', lengthM: 9.5, homePort: 'port-song-doc' },
+  { mmsi: 574000104, registration: 'CM-90104-TS', name: 'Phuoc Loc 04', lengthM: 21, homePort: 'port-ganh-hao' },
+];
+const UNREGISTERED = 574999001;
+const INTRUDER = 574000104;
+const VESSELS = registry.length + 1;
+
+let influx: TestInfluxd;
+let dataDir: string;
+let cloud: Cloud;
+let fisheries: FisheriesPart;
+let alarms: AlarmsPart;
+let edge: MqttClient;
+let browser: Browser;
+let page: Page;
+let jpeg: Buffer;
+let seq = 0;
+const consoleErrors: string[] = [];
+
+async function waitForChromium(): Promise<void> {
+  await waitFor(() => existsSync(CHROMIUM), 30_000, `${CHROMIUM} (Debian chromium package)`);
+}
+
+async function publishPositions(positions: VesselPosition[]): Promise<void> {
+  const before = fisheries.engine.stats.positions;
+  const batch: VesselPositionBatch = { edgeId: EDGE, seq: seq++, positions };
+  await edge.publishAsync(topics.vesselPositions(EDGE), JSON.stringify(batch), { qos: 1 });
+  await waitFor(() => fisheries.engine.stats.positions - before >= positions.length, 10_000, 'positions evaluated');
+}
+
+function at(mmsi: number, ts: number, lat: number, lon: number, sog = 7.5, cog = 200): VesselPosition {
+  return { mmsi, ts, lat, lon, sog, cog, msgType: 1 };
+}
+
+async function api<T>(url: string, init?: RequestInit): Promise<T> {
+  const response = await fetch(`${cloud.addresses.http}${url}`, init);
+  expect(response.ok, `${url}: HTTP ${response.status}`).toBe(true);
+  return (await response.json()) as T;
+}
+
+beforeAll(async () => {
+  dataDir = await tempDir('dashboard');
+  [influx] = await Promise.all([startTestInfluxd(), waitForChromium()]);
+  const snapshotFile = path.join(dataDir, 'snapshot.jpg');
+  await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=1', '-frames:v', '1', '-q:v', '6', snapshotFile]);
+  jpeg = await readFile(snapshotFile);
+
+  let parts: { fisheries: FisheriesPart; alarms: AlarmsPart } | undefined;
+  const config = cloudConfig({
+    mqtt: { port: 0, wsPort: 0, users: [EDGE_USER, DASHBOARD_USER] },
+    http: { port: 0 },
+    influx: { host: influx.influxd.host, port: influx.influxd.port, database: 'dashboard' },
+    ingest: { batchSize: 500, flushIntervalMs: 50 },
+    buffer: { fsync: 'never' },
+    dataDir,
+    fisheries: { vessels: registry, tickIntervalS: 3600 },
+  });
+  cloud = createCloud(config, {
+    log: capturingLogger('warn').log,
+    schemas: fireSchemas,
+    extensions: [
+      fisheriesExtension(config.fisheries, { onCreated: (p) => (parts = p) }),
+      fireExtension({ raiseAlarm: (request) => parts!.alarms.store.raise(request) }),
+      camerasExtension(),
+      // A resync far in the future: alarms and fire alerts can only reach the open page over MQTT.
+      dashboardExtension({ vesselPollMs: 1000, resyncMs: 600_000 }),
+    ],
+  });
+  await cloud.start();
+  ({ fisheries, alarms } = parts!);
+
+  edge = await mqtt.connectAsync(cloud.addresses.mqtt, { clientId: EDGE, ...EDGE_USER, reconnectPeriod: 0 });
+  const status: EdgeStatus = { state: 'online', ts: Date.now(), version: '0.1.0' };
+  await edge.publishAsync(topics.edgeStatus(EDGE), JSON.stringify(status), { qos: 1, retain: true });
+  const inventory: CameraInventory = {
+    edgeId: EDGE,
+    ts: Date.now(),
+    cameras: [
+      { cameraId: 'u-minh-tower-1', state: 'online', origin: 'onvif', position: { lat: 9.3, lon: 104.97 }, bearingDeg: 250, since: Date.now(), failures: 0 },
+      { cameraId: 'u-minh-tower-2', state: 'unreachable', origin: 'onvif', reason: 'connect ETIMEDOUT', position: { lat: 9.2, lon: 105.02 }, bearingDeg: 300, since: Date.now(), failures: 3 },
+    ],
+  };
+  await edge.publishAsync(topics.cameraInventory(EDGE), JSON.stringify(inventory), { qos: 1, retain: true });
+  const cameraStatus: CameraStatus = { cameraId: 'u-minh-tower-1', ts: Date.now(), state: 'online', lastFrameTs: Date.now(), restarts: 0 };
+  await edge.publishAsync(topics.cameraStatus(EDGE, 'u-minh-tower-1'), JSON.stringify(cameraStatus), { qos: 1, retain: true });
+
+  const now = Date.now();
+  await publishPositions([
+    at(574000101, now - 20_000, 8.9, 104.35),
+    at(574000102, now - 20_000, 8.3, 104.55, 9.1, 135),
+    at(574000103, now - 20_000, 9.036, 104.822, 0, 0),
+    at(INTRUDER, now - 20_000, 8.52, 104.95, 8.2, 250),
+    at(UNREGISTERED, now - 20_000, 8.7, 104.2, 6.4, 310),
+    at(574000101, now - 10_000, 8.899, 104.349),
+    at(574000102, now - 10_000, 8.299, 104.551, 9.1, 135),
+  ]);
+
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+  });
+  page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text());
+  });
+  page.on('pageerror', (error) => consoleErrors.push(`pageerror: ${error.message}`));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await edge?.endAsync(true);
+  await cloud?.stop();
+  await influx?.cleanup();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('live dashboard in Chromium', () => {
+  it('loads, shows the vessels and goes live over MQTT/WebSocket with the read-only dashboard user', async () => {
+    await page.goto(`${cloud.addresses.http}/`);
+    await page.waitForSelector('#live[data-state="live"]', { timeout: 15_000 });
+    await expect.poll(() => page.locator('#vessels-body tr[data-mmsi]').count(), { timeout: 10_000 }).toBe(VESSELS);
+
+    const readRows = () =>
+      page.$$eval('#vessels-body tr[data-mmsi]', (trs) =>
+        trs.map((tr) => Object.fromEntries([...tr.querySelectorAll('td')].map((td) => [td.dataset.col ?? '', td.textContent?.trim() ?? '']))),
+      );
+    // Zone kinds show once the zones GeoJSON is in (fetched in parallel with the first vessels).
+    await expect.poll(async () => (await readRows()).find((r) => r.mmsi === '574000101')?.zone).toBe('offshore');
+    const rows = await readRows();
+    const byMmsi = new Map(rows.map((cells) => [Number(cells.mmsi), cells]));
+    expect([...byMmsi.keys()].sort()).toEqual([...registry.map((v) => v.mmsi), UNREGISTERED].sort());
+    expect(byMmsi.get(574000101)).toMatchObject({ name: 'Tan Phat 01', registration: 'CM-90101-TS', length: '18.5', position: '8.8990, 104.3490', speed: '7.5', flags: '' });
+    expect(byMmsi.get(574000101)!.zone).toBe('offshore');
+    expect(byMmsi.get(574000101)!.seen).toMatch(/^\d+ s ago$/);
+    expect(byMmsi.get(UNREGISTERED)).toMatchObject({ name: '—', flags: 'unregistered' });
+    expect(byMmsi.get(574000103)).toMatchObject({ flags: 'in port', zone: 'port Sông Đốc' });
+
+    await expect.poll(() => page.textContent('#count-vessels')).toBe(String(VESSELS));
+    await expect.poll(() => page.textContent('#count-edges')).toBe('1 / 1');
+    await expect.poll(() => page.$$eval('#map g.vessel', (dots) => dots.length)).toBe(VESSELS);
+    expect(await page.$$eval('#map path.zone-closed', (zones) => zones.length)).toBe(1);
+    expect(await page.$$eval('#map path.boundary', (lines) => lines.length)).toBeGreaterThan(0);
+    expect(await page.$$eval('#cameras-list li', (items) => items.map((li) => li.dataset.camera))).toEqual([`${EDGE}/u-minh-tower-1`, `${EDGE}/u-minh-tower-2`]);
+    expect(await page.textContent('#edges-list')).toContain(EDGE);
+
+    const config = await api<DashboardConfigResponse>('/api/v1/dashboard/config');
+    expect(config).toMatchObject({ authRequired: true, mqtt: { username: DASHBOARD_USER.username }, features: { fisheries: true, alarms: true, fire: true, cameras: true } });
+    expect(config.wsUrl).toBe(`ws://127.0.0.1:${cloud.addresses.wsPort}`);
+  });
+
+  it('shows an alarm the moment the rules raise it, and its Ack button acknowledges it in the cloud', async () => {
+    expect(await page.$$eval('#alarms-list li[data-alarm-id]', (items) => items.length)).toBe(0);
+    await publishPositions([at(INTRUDER, Date.now(), 8.43, 104.83, 3.1, 250)]);
+    const item = await page.waitForSelector('#alarms-list li[data-type="closed_area"]', { timeout: 10_000 });
+    expect(await item.textContent()).toContain('Phuoc Loc 04');
+    expect(await item.getAttribute('data-status')).toBe('ACTIVE_UNACK');
+    await expect.poll(() => page.textContent('#count-alarms')).toBe('1 (1 new)');
+    await page.waitForSelector(`#map g.vessel.alarm[data-mmsi="${INTRUDER}"]`);
+
+    await page.click('#alarms-list li[data-type="closed_area"] button[data-action="ack"]');
+    await page.waitForSelector('#operator-dialog[open]');
+    await page.fill('#operator-input', OPERATOR);
+    await page.click('#operator-save');
+    await page.waitForSelector('#alarms-list li[data-type="closed_area"][data-status="ACTIVE_ACK"]', { timeout: 10_000 });
+
+    const { alarms: active } = await api<{ alarms: Alarm[] }>('/api/v1/alarms?status=active&type=closed_area');
+    expect(active).toHaveLength(1);
+    expect(active[0]).toMatchObject({ status: 'ACTIVE_ACK', ackBy: OPERATOR, originator: `vessel:${INTRUDER}` });
+    expect(await page.textContent('#operator-name')).toBe(OPERATOR);
+    expect(await page.textContent('#alarms-list li[data-type="closed_area"]')).toContain(`acknowledged by ${OPERATOR}`);
+  });
+
+  it('shows a fire alert live with its snapshot, highlights the camera, and clears its alarm without asking the name again', async () => {
+    const ts = Date.now();
+    const alert: FireAlert = {
+      edgeId: EDGE,
+      cameraId: 'u-minh-tower-1',
+      alertId: 'u-minh-tower-1-0001',
+      event: 'new',
+      className: 'smoke',
+      confidence: 0.87,
+      boxes: [{ x1: 0.4, y1: 0.3, x2: 0.6, y2: 0.5, score: 0.87 }],
+      firstSeenTs: ts - 4000,
+      ts,
+      camera: { position: { lat: 9.3, lon: 104.97 }, bearingDeg: 250, fovDeg: 60 },
+      bearingToFireDeg: 243,
+      snapshot: { contentType: 'image/jpeg', width: 320, height: 180, data: jpeg.toString('base64') },
+    };
+    await edge.publishAsync(topics.fireAlert(EDGE), JSON.stringify(alert), { qos: 1 });
+
+    await page.waitForSelector('#fires-list li.fire.active[data-alert-id="u-minh-tower-1-0001"]', { timeout: 10_000 });
+    await expect.poll(() => page.textContent('#count-fires')).toBe('1');
+    await page.waitForSelector(`#map g.camera.fire[data-camera="${EDGE}/u-minh-tower-1"]`);
+    await page.waitForSelector(`#cameras-list li.fire-cam[data-camera="${EDGE}/u-minh-tower-1"]`);
+    // Once stored, the thumbnail is the cloud's snapshot file, and it decodes.
+    await expect
+      .poll(
+        () =>
+          page.$eval('#fires-list li[data-alert-id="u-minh-tower-1-0001"] img', (img) => {
+            const image = img as unknown as { complete: boolean; naturalWidth: number };
+            return `${img.getAttribute('src')?.startsWith('/api/v1/fire/snapshots/')} ${image.complete} ${image.naturalWidth}`;
+          }),
+        { timeout: 10_000 },
+      )
+      .toBe('true true 320');
+
+    const fireAlarm = await page.waitForSelector('#alarms-list li[data-type="fire"]', { timeout: 10_000 });
+    expect(await fireAlarm.textContent()).toContain(`Camera ${EDGE}/u-minh-tower-1`);
+    const id = await fireAlarm.getAttribute('data-alarm-id');
+    await page.click('#alarms-list li[data-type="fire"] button[data-action="clear"]');
+    await page.waitForSelector(`#alarms-list li[data-alarm-id="${id}"]`, { state: 'detached', timeout: 10_000 });
+    expect(await page.$('#operator-dialog[open]')).toBeNull();
+    const all = alarms.store.list();
+    expect(all.find((a) => a.id === id)).toMatchObject({ status: 'CLEARED_UNACK', clearBy: OPERATOR });
+  });
+
+  it('reads well at 1366x768 and logged no console error', async () => {
+    await page.screenshot({ path: '/tmp/dashboard.png' });
+    const overflow = await page.$eval('html', (html) => ({ width: html.scrollWidth, height: html.scrollHeight }));
+    expect(overflow).toEqual({ width: 1366, height: 768 });
+    expect(consoleErrors).toEqual([]);
+  });
+});
+
+describe('dashboard MQTT user is read-only', () => {
+  it('may subscribe under lookout/v1/ only and may not publish', async () => {
+    await expect(mqtt.connectAsync(cloud.addresses.mqtt, { username: DASHBOARD_USER.username, password: 'wrong', reconnectPeriod: 0 })).rejects.toThrow();
+    const client = await mqtt.connectAsync(cloud.addresses.ws, { username: DASHBOARD_USER.username, password: DASHBOARD_USER.password, reconnectPeriod: 0 });
+    const granted = await client.subscribeAsync(['lookout/v1/cloud/alarms/#', 'lookout/v1/edge/+/status'], { qos: 0 });
+    expect(granted.map((g) => [g.topic, g.qos])).toEqual([
+      ['lookout/v1/cloud/alarms/#', 0],
+      ['lookout/v1/edge/+/status', 0],
+    ]);
+    // mqtt.js rejects a SUBACK with return code 128 (refused).
+    for (const filter of ['#', '$SYS/#', 'other/topic']) await expect(client.subscribeAsync(filter, { qos: 0 }), filter).rejects.toThrow();
+    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+    const forged: VesselPositionBatch = { edgeId: EDGE, seq: 999, positions: [at(574000777, Date.now(), 8.8, 104.4)] };
+    void client.publishAsync(topics.vesselPositions(EDGE), JSON.stringify(forged), { qos: 1 }).catch(() => undefined);
+    await closed;
+    client.end(true);
+    const { vessels } = await api<{ vessels: Array<{ mmsi: number }> }>('/api/v1/vessels');
+    expect(vessels.map((v) => v.mmsi)).not.toContain(574000777);
+  });
+
+  it('serves only the dashboard files', async () => {
+    const bundle = await fetch(`${cloud.addresses.http}/dashboard/vendor/mqtt.js`);
+    expect(bundle.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect((await bundle.text()).length).toBeGreaterThan(100_000);
+    const page = await fetch(`${cloud.addresses.http}/`);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    for (const bad of ['/dashboard/..%2Fpackage.json', '/dashboard/index.ts', '/dashboard/nothing.js', '/dashboard/%2e%2e%2fcore.ts']) {
+      expect((await fetch(`${cloud.addresses.http}${bad}`)).status, bad).toBeGreaterThanOrEqual(400);
+    }
+  });
+});
