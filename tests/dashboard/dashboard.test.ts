@@ -51,6 +51,7 @@ let page: Page;
 let jpeg: Buffer;
 let seq = 0;
 const consoleErrors: string[] = [];
+const dashboardClientIds: string[] = [];
 
 async function waitForChromium(): Promise<void> {
   await waitFor(() => existsSync(CHROMIUM), 30_000, `${CHROMIUM} (Debian chromium package)`);
@@ -100,6 +101,9 @@ beforeAll(async () => {
       // A resync far in the future: alarms and fire alerts can only reach the open page over MQTT.
       dashboardExtension({ vesselPollMs: 1000, resyncMs: 600_000 }),
     ],
+  });
+  cloud.bus.on('clientConnected', ({ clientId, username }) => {
+    if (username === DASHBOARD_USER.username) dashboardClientIds.push(clientId);
   });
   await cloud.start();
   ({ fisheries, alarms } = parts!);
@@ -164,7 +168,7 @@ describe('live dashboard in Chromium', () => {
     const rows = await readRows();
     const byMmsi = new Map(rows.map((cells) => [Number(cells.mmsi), cells]));
     expect([...byMmsi.keys()].sort()).toEqual([...registry.map((v) => v.mmsi), UNREGISTERED].sort());
-    expect(byMmsi.get(574000101)).toMatchObject({ name: 'Tan Phat 01', registration: 'CM-90101-TS', length: '18.5', position: '8.8990, 104.3490', speed: '7.5', flags: '' });
+    expect(byMmsi.get(574000101)).toMatchObject({ name: 'Tan Phat 01', registration: 'CM-90101-TS', length: '18.5', position: '8.899, 104.349', speed: '7.5', flags: '' });
     expect(byMmsi.get(574000101)!.zone).toBe('offshore');
     expect(byMmsi.get(574000101)!.seen).toMatch(/^\d+ s ago$/);
     expect(byMmsi.get(UNREGISTERED)).toMatchObject({ name: '—', flags: 'unregistered' });
@@ -247,6 +251,25 @@ describe('live dashboard in Chromium', () => {
     expect(await page.$('#operator-dialog[open]')).toBeNull();
     const all = alarms.store.list();
     expect(all.find((a) => a.id === id)).toMatchObject({ status: 'CLEARED_UNACK', clearBy: OPERATOR });
+  });
+
+  it('shows "reconnecting" while the link is down and catches up on what it missed when back', async () => {
+    // Offline emulation stops new connections but leaves the open WebSocket alone: end the page's MQTT session
+    // from the broker side by taking over its client id (MQTT session takeover).
+    await page.context().setOffline(true);
+    const takeover = await mqtt.connectAsync(cloud.addresses.mqtt, { clientId: dashboardClientIds.at(-1), username: DASHBOARD_USER.username, password: DASHBOARD_USER.password, reconnectPeriod: 0 });
+    await page.waitForSelector('#live[data-state="reconnecting"]', { timeout: 15_000 });
+    await takeover.endAsync(true);
+    // Raised while the page is disconnected: it can only learn of it from the resync on reconnect.
+    await publishPositions([at(574000101, Date.now(), 8.44, 104.84, 2.5, 90)]);
+    await waitFor(() => alarms.store.list().some((a) => a.type === 'closed_area' && a.originator === 'vessel:574000101'), 10_000, 'second closed-area alarm');
+    await page.context().setOffline(false);
+    await page.waitForSelector('#live[data-state="live"]', { timeout: 15_000 });
+    const item = await page.waitForSelector('#alarms-list li[data-type="closed_area"][data-status="ACTIVE_UNACK"]', { timeout: 10_000 });
+    expect(await item.textContent()).toContain('Tan Phat 01');
+    // What the browser logged while it had no network is expected; nothing else may be.
+    const offline = /ERR_INTERNET_DISCONNECTED|WebSocket connection to .* failed/;
+    consoleErrors.splice(0, consoleErrors.length, ...consoleErrors.filter((text) => !offline.test(text)));
   });
 
   it('reads well at 1366x768 and logged no console error', async () => {

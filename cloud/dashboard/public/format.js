@@ -53,9 +53,10 @@ export function ago(ms, now = Date.now()) {
 /** 8°36.12′N 104°43.50′E */
 export function latLon(lat, lon) {
   const part = (value, pos, neg) => {
-    const abs = Math.abs(value);
-    const deg = Math.floor(abs);
-    const minutes = (abs - deg) * 60;
+    // Round once, in hundredths of a minute, so 59.999′ becomes the next degree and never "60.00′".
+    const hundredths = Math.round(Math.abs(value) * 6000);
+    const deg = Math.floor(hundredths / 6000);
+    const minutes = (hundredths % 6000) / 100;
     return `${deg}°${minutes.toFixed(2).padStart(5, '0')}′${value >= 0 ? pos : neg}`;
   };
   return `${part(lat, 'N', 'S')} ${part(lon, 'E', 'W')}`;

@@ -98,6 +98,32 @@ function towards(x, y, bearingDeg, distancePx) {
   return [x + Math.sin(r) * distancePx, y - Math.cos(r) * distancePx];
 }
 
+const SEVERITY_ORDER = ['INDETERMINATE', 'WARNING', 'MINOR', 'MAJOR', 'CRITICAL'];
+const severityOrder = (severity) => SEVERITY_ORDER.indexOf(severity) + 1;
+
+/**
+ * Greedy label placement: most important first, each tried right-above, right-below, left-above, left-below
+ * of its point; a label that would overlap one already placed is left out (its vessel keeps its tooltip).
+ */
+function placeLabels(candidates) {
+  const placed = [];
+  const boxes = [];
+  const overlaps = (box) => boxes.some((b) => box.x1 < b.x2 && box.x2 > b.x1 && box.y1 < b.y2 && box.y2 > b.y1);
+  for (const label of [...candidates].sort((a, b) => b.rank - a.rank)) {
+    const width = label.text.length * 6.6 + 4;
+    for (const [dx, dy, anchor] of [[10, -8, 'start'], [10, 16, 'start'], [-10, -8, 'end'], [-10, 16, 'end']]) {
+      const x = label.x + dx;
+      const y = label.y + dy;
+      const box = anchor === 'start' ? { x1: x, x2: x + width, y1: y - 11, y2: y + 3 } : { x1: x - width, x2: x, y1: y - 11, y2: y + 3 };
+      if (overlaps(box)) continue;
+      boxes.push(box);
+      placed.push({ x, y, anchor, text: label.text });
+      break;
+    }
+  }
+  return placed;
+}
+
 export class MapView {
   /** @param {SVGSVGElement} element */
   constructor(element, { onSelectVessel } = {}) {
@@ -247,6 +273,7 @@ export class MapView {
 
     const vesselLayer = svg('g', { class: 'vessels' });
     const labelLayer = svg('g', { class: 'labels vessel-labels' });
+    const labels = [];
     const ordered = [...vessels].sort((a, b) => (alarmedVessels.has(a.mmsi) ? 1 : 0) - (alarmedVessels.has(b.mmsi) ? 1 : 0));
     for (const vessel of ordered) {
       const [x, y] = project(vessel.lon, vessel.lat);
@@ -264,8 +291,9 @@ export class MapView {
       group.append(svg('circle', { class: 'dot', cx: x, cy: y, r: 4.5 }));
       group.addEventListener('click', () => this.onSelectVessel?.(vessel.mmsi));
       vesselLayer.append(group);
-      if (alarm || selected === vessel.mmsi) labelLayer.append(svg('text', { class: 'label vessel-label', x: x + 10, y: y - 8 }, name));
+      if (alarm || selected === vessel.mmsi) labels.push({ x, y, text: name, rank: selected === vessel.mmsi ? 100 : severityOrder(alarm) });
     }
+    for (const label of placeLabels(labels)) labelLayer.append(svg('text', { class: 'label vessel-label', x: label.x, y: label.y, 'text-anchor': label.anchor }, label.text));
     this.dynamic.replaceChildren(cameraLayer, vesselLayer, labelLayer);
   }
 }

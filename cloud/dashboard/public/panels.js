@@ -36,7 +36,7 @@ export function renderVessels(state, { onSelect }) {
     const zoneText = [...kinds, port].filter(Boolean).join(' · ') || '—';
     const zoneTitle = [...v.zones.map((id) => state.zoneNames.get(id) ?? id), port].filter(Boolean).join('\n') || 'outside every zone';
     const flags = [
-      alarm ? badge(`alarm ${alarm.toLowerCase()}`, `sev-${alarm}`) : null,
+      alarm ? el('span', { class: `badge sev-${alarm}`, title: `${alarm.toLowerCase()} alarm active` }, 'alarm') : null,
       v.status === 'silent' ? badge('silent', 'silent') : null,
       v.status === 'in_port' ? badge('in port', 'muted') : null,
       v.registered ? null : badge('unregistered', 'unregistered'),
@@ -54,7 +54,7 @@ export function renderVessels(state, { onSelect }) {
       el('td', { class: 'flags', dataset: { col: 'flags' } }, flags),
       el('td', { class: 'mono', dataset: { col: 'registration' } }, v.registration ?? '—'),
       el('td', { class: 'num', dataset: { col: 'length' } }, typeof v.lengthM === 'number' ? v.lengthM.toFixed(1) : '—'),
-      el('td', { class: 'mono small', dataset: { col: 'position' }, title: latLon(v.lat, v.lon) }, `${v.lat.toFixed(4)}, ${v.lon.toFixed(4)}`),
+      el('td', { class: 'mono small', dataset: { col: 'position' }, title: latLon(v.lat, v.lon) }, `${v.lat.toFixed(3)}, ${v.lon.toFixed(3)}`),
       el('td', { class: 'num', dataset: { col: 'speed' } }, typeof v.sog === 'number' ? v.sog.toFixed(1) : '—'),
       el('td', { class: 'small', dataset: { col: 'seen' } }, el('time', { datetime: new Date(v.ts).toISOString(), title: new Date(v.ts).toISOString() }, ago(v.ts, now))),
       el('td', { class: `small${kinds.includes('closed') ? ' closed-text' : ''}`, dataset: { col: 'zone' }, title: zoneTitle }, zoneText),
@@ -103,11 +103,15 @@ function alarmDetails(alarm, state) {
   const items = [];
   for (const [key, value] of entries) {
     let text;
+    let label = humanKey(key);
     if (isTimeKey(key, value)) text = clockTime(value);
-    else if (typeof value === 'string' && state.zoneNames.has(value)) text = state.zoneNames.get(value);
+    else if (typeof value === 'string' && state.zoneNames.has(value)) {
+      text = state.zoneNames.get(value);
+      label = label.replace(/ id$/, '');
+    }
     else if (key === 'confidence' && typeof value === 'number') text = `${Math.round(value * 100)} %`;
     else text = detailText(value);
-    items.push(el('div', { class: 'detail' }, el('dt', {}, humanKey(key)), el('dd', {}, text)));
+    items.push(el('div', { class: 'detail' }, el('dt', {}, label), el('dd', {}, text)));
     if (items.length >= 6) break;
   }
   return items.length ? el('dl', { class: 'details' }, items) : null;
