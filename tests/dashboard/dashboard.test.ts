@@ -272,6 +272,16 @@ describe('live dashboard in Chromium', () => {
     consoleErrors.splice(0, consoleErrors.length, ...consoleErrors.filter((text) => !offline.test(text)));
   });
 
+  it('selecting a vessel highlights it and draws its recent track from InfluxDB', async () => {
+    await page.click('#vessels-body tr[data-mmsi="574000101"]');
+    await page.waitForSelector('#vessels-body tr.selected[data-mmsi="574000101"]');
+    await page.waitForSelector('#map g.vessel.selected[data-mmsi="574000101"]');
+    // Three positions were published for it (two at sea, one into the closed area): the track read from InfluxDB,
+    // extended to the vessel's current position when that one is not stored yet, has all three.
+    const track = await page.waitForSelector('#map path.track[data-mmsi="574000101"]', { timeout: 10_000 });
+    expect(Number(await track.getAttribute('data-points'))).toBeGreaterThanOrEqual(3);
+  });
+
   it('reads well at 1366x768 and logged no console error', async () => {
     await page.screenshot({ path: '/tmp/dashboard.png' });
     const overflow = await page.$eval('html', (html) => ({ width: html.scrollWidth, height: html.scrollHeight }));

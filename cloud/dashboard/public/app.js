@@ -25,6 +25,8 @@ const state = {
   zoneNames: new Map(),
   zoneKinds: new Map(),
   selected: undefined,
+  /** Track of the selected vessel over the last hours: { mmsi, coordinates: [[lon, lat]...], times } */
+  track: undefined,
   lastUpdate: undefined,
   live: 'connecting',
 };
@@ -288,10 +290,28 @@ async function alarmAction(alarm, action) {
   }
 }
 
+const TRACK_HOURS = 12;
+
+async function loadTrack(mmsi) {
+  const to = Date.now();
+  try {
+    const track = await api(`/api/v1/vessels/${mmsi}/track?from=${to - TRACK_HOURS * 3600_000}&to=${to}&maxPoints=1000`);
+    if (state.selected !== mmsi) return;
+    state.track = { mmsi, coordinates: track.geometry.coordinates, times: track.properties.times };
+    markDirty('map');
+  } catch {
+    // shown in the API problem line
+  }
+}
+
 function selectVessel(mmsi) {
   state.selected = state.selected === mmsi ? undefined : mmsi;
+  state.track = undefined;
   markDirty('vessels', 'map');
-  if (state.selected !== undefined) document.querySelector(`#vessels-body tr[data-mmsi="${mmsi}"]`)?.scrollIntoView({ block: 'nearest' });
+  if (state.selected !== undefined) {
+    document.querySelector(`#vessels-body tr[data-mmsi="${mmsi}"]`)?.scrollIntoView({ block: 'nearest' });
+    void loadTrack(mmsi);
+  }
 }
 
 // ---- rendering ------------------------------------------------------------------------------------------
@@ -347,7 +367,7 @@ function render() {
   if (panels.has('fires')) renderFires(state);
   if (panels.has('cameras')) renderCameras(state);
   if (panels.has('edges')) renderEdges(state);
-  if (panels.has('map')) map.update({ vessels: state.vessels, cameras: mapCameras(), alarmedVessels: state.alarmedVessels, selected: state.selected });
+  if (panels.has('map')) map.update({ vessels: state.vessels, cameras: mapCameras(), alarmedVessels: state.alarmedVessels, selected: state.selected, track: state.track });
 }
 
 function setLive(live, detail) {

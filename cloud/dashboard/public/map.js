@@ -249,7 +249,17 @@ export class MapView {
   #drawDynamic() {
     if (!this.size.width) return;
     const project = this.#projection.point;
-    const { vessels, cameras, alarmedVessels, selected } = this.data;
+    const { vessels, cameras, alarmedVessels, selected, track } = this.data;
+    const trackLayer = svg('g', { class: 'track-layer' });
+    if (track && track.mmsi === selected) {
+      const coordinates = [...track.coordinates];
+      const now = vessels.find((v) => v.mmsi === selected);
+      // The vessel moved on since the track was read: extend it to where the vessel is now.
+      if (now && now.ts > (track.times.at(-1) ?? 0)) coordinates.push([now.lon, now.lat]);
+      if (coordinates.length > 1) {
+        trackLayer.append(svg('path', { class: 'track', d: pathOf({ type: 'LineString', coordinates }, project), 'data-mmsi': selected, 'data-points': coordinates.length }));
+      }
+    }
     const cameraLayer = svg('g', { class: 'cameras' });
     for (const camera of cameras) {
       if (!camera.position) continue;
@@ -294,6 +304,6 @@ export class MapView {
       if (alarm || selected === vessel.mmsi) labels.push({ x, y, text: name, rank: selected === vessel.mmsi ? 100 : severityOrder(alarm) });
     }
     for (const label of placeLabels(labels)) labelLayer.append(svg('text', { class: 'label vessel-label', x: label.x, y: label.y, 'text-anchor': label.anchor }, label.text));
-    this.dynamic.replaceChildren(cameraLayer, vesselLayer, labelLayer);
+    this.dynamic.replaceChildren(trackLayer, cameraLayer, vesselLayer, labelLayer);
   }
 }

@@ -50,7 +50,7 @@ export function renderVessels(state, { onSelect }) {
         'aria-selected': state.selected === v.mmsi ? 'true' : 'false',
       },
       el('td', { class: 'mono', dataset: { col: 'mmsi' } }, String(v.mmsi)),
-      el('td', { class: 'strong', dataset: { col: 'name' } }, v.name ?? '—'),
+      el('td', { class: 'strong', dataset: { col: 'name' }, title: v.name }, v.name ?? '—'),
       el('td', { class: 'flags', dataset: { col: 'flags' } }, flags),
       el('td', { class: 'mono', dataset: { col: 'registration' } }, v.registration ?? '—'),
       el('td', { class: 'num', dataset: { col: 'length' } }, typeof v.lengthM === 'number' ? v.lengthM.toFixed(1) : '—'),
