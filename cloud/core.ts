@@ -22,8 +22,10 @@ export interface CloudContext {
   bus: CloudBus;
   metrics: CloudMetrics;
   registry: Registry;
-  /** The fastify app, before it listens: add routes with `app.register(plugin, { prefix })`. */
+  /** The fastify app, before it listens: add routes with `addRoutes` (or `app.register(plugin, { prefix })`). */
   app: HttpApp;
+  /** Declares routes inside a plugin, so that they are listed in the OpenAPI document like every other route. */
+  addRoutes(register: (app: HttpApp) => void): void;
   influx: InfluxDB;
   presence: PresencePart;
   /** Makes the journal keep messages until this sink has finished with them (see DurableSink). */
@@ -166,6 +168,7 @@ export function createCloud(config: CloudConfig, options: CreateCloudOptions = {
     app,
     influx,
     presence,
+    addRoutes: (register) => void app.register(async (scope) => register(scope as unknown as HttpApp)),
     addSink: (sink) => ingest.addSink(sink),
     publish,
     get addresses() {

@@ -106,7 +106,7 @@ export class CameraStorePart implements Part {
 export function camerasExtension(): CloudExtension {
   return (context) => {
     const part = new CameraStorePart({ bus: context.bus, log: context.log.child({ part: 'cameras' }), registry: context.registry });
-    part.registerRoutes(context.app);
+    context.addRoutes((app) => part.registerRoutes(app));
     return part;
   };
 }

@@ -292,7 +292,7 @@ export function fireExtension(options: FireExtensionOptions = {}): CloudExtensio
       raiseAlarm: options.raiseAlarm,
     });
     context.addSink(part);
-    registerFireRoutes(context.app, part);
+    context.addRoutes((app) => registerFireRoutes(app, part));
     options.onCreated?.(part);
     return part;
   };

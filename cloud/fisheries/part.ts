@@ -1,6 +1,5 @@
 import { fileURLToPath } from 'node:url';
 import type { InfluxDB } from 'influx';
-import swagger from '@fastify/swagger';
 import { Type } from '@sinclair/typebox';
 import type { VesselPosition } from '../../protocols/mqtt/payloads.js';
 import {
@@ -254,7 +253,7 @@ export interface FisheriesExtensionOptions {
 
 /**
  * Plugs the fisheries control room into the cloud: the alarms part, the fisheries part, their routes under
- * `/api/v1` and the OpenAPI document at `/api/v1/openapi.json`.
+ * `/api/v1` (listed in the OpenAPI document the core serves at `/api/v1/openapi.json`).
  */
 export function fisheriesExtension(config: FisheriesConfig, options: FisheriesExtensionOptions = {}): CloudExtension {
   return (context: CloudContext) => {
@@ -279,18 +278,11 @@ export function fisheriesExtension(config: FisheriesConfig, options: FisheriesEx
       clock: options.clock,
     });
     const app = context.app;
-    void app.register(swagger, {
-      openapi: {
-        info: { title: 'Lookout cloud API', version: '1' },
-        tags: [{ name: 'fisheries', description: 'vessels, tracks, zones' }, { name: 'alarms', description: 'one lifecycle for every alarm' }],
-      },
-    });
     void app.register(
       async (api) => {
         const typed = api as unknown as HttpApp;
         registerFisheriesRoutes(typed, fisheries, context.influx, database);
         registerAlarmRoutes(typed, alarms.store);
-        typed.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
       },
       { prefix: '/api/v1' },
     );

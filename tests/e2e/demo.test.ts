@@ -62,6 +62,13 @@ describe('lookout demo', () => {
     expect([...raised].sort()).toEqual(expect.arrayContaining([...expectedTypes]));
   });
 
+  it('documents every API route in one OpenAPI document', async () => {
+    const openapi = (await (await fetch(`${system.cloud.addresses.http}/api/v1/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    for (const route of ['/api/v1/edges', '/api/v1/vessels', '/api/v1/alarms', '/api/v1/zones', '/api/v1/fire/alerts', '/api/v1/cameras']) {
+      expect(Object.keys(openapi.paths)).toContain(route);
+    }
+  });
+
   it('serves health with the edge online', async () => {
     const health = (await (await fetch(system.addresses.cloudHealth)).json()) as { status: string; edges: Array<{ edgeId: string; state: string }> };
     expect(health.status).toBe('ok');

@@ -165,7 +165,7 @@ describe('IUU scenario through MQTT, the cloud core and InfluxDB', () => {
 
     const { body: openapi } = await api<{ openapi: string; paths: Record<string, unknown> }>('/api/v1/openapi.json');
     expect(openapi.openapi).toMatch(/^3\./);
-    for (const path of ['/api/v1/vessels', '/api/v1/vessels/{mmsi}/track', '/api/v1/alarms', '/api/v1/alarms/{id}/ack', '/api/v1/alarms/{id}/clear', '/api/v1/zones']) {
+    for (const path of ['/api/v1/edges', '/api/v1/vessels', '/api/v1/vessels/{mmsi}/track', '/api/v1/alarms', '/api/v1/alarms/{id}/ack', '/api/v1/alarms/{id}/clear', '/api/v1/zones']) {
       expect(Object.keys(openapi.paths)).toContain(path);
     }
   });
