@@ -171,7 +171,6 @@ describe('fire detection end to end', () => {
       const waiting = edge.outbox.stats.messages;
       expect(waiting).toBeGreaterThanOrEqual(2); // new + end, held on disk
       const start = fire.pipelineStartedAt('tower-9')!;
-      const cloudStartedAt = Date.now();
       late = createCloud(
         cloudConfig({
           mqtt: { port, wsPort: 0 },
@@ -188,8 +187,9 @@ describe('fire detection end to end', () => {
       }, 20_000, 'the alerts held in the outbox to reach the cloud');
       const created = alerts.filter((a) => a.event === 'new');
       expect(created).toHaveLength(1);
-      expect(created[0]!.ts).toBeLessThan(cloudStartedAt);
+      // Its times are the frame times the edge saw (video time here), not the time it reached the cloud.
       expect((created[0]!.firstSeenTs - start) / 1000).toBeGreaterThanOrEqual(FIRE_AT_S);
+      expect((created[0]!.ts - start) / 1000).toBeLessThanOrEqual(FIRE_AT_S + 3.5);
       expect(created[0]!.snapshotUrl).toBeDefined();
     } finally {
       await cleanup();
