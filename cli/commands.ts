@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import * as ais from './ais.js';
+import * as bench from './bench.js';
 import * as cloud from './cloud.js';
 import * as demo from './demo.js';
 import * as detect from './detect.js';
@@ -11,7 +12,7 @@ import * as simCameras from './sim-cameras.js';
  * Every subcommand lives in its own module under cli/ and exports `register(program)`. The heavy service
  * code is imported inside each action, so `lookout --help` stays fast.
  */
-const modules: Array<{ register(program: Command): void }> = [ais, cloud, demo, detect, edge, sim, simCameras];
+const modules: Array<{ register(program: Command): void }> = [ais, bench, cloud, demo, detect, edge, sim, simCameras];
 
 export function registerCommands(program: Command): void {
   for (const module of modules) module.register(program);

@@ -5,7 +5,7 @@
  * batch, disk outbox, MQTT QoS 1) forwards to a real aedes broker running in the edge's process. Prints
  * positions/s end to end and whether every position arrived, in order per vessel.
  *
- *   npx tsx tests/edge/throughput.bench.ts [positions=100000] [tcp|udp] [udp sentences/s=20000]
+ *   npx tsx tests/bench/edge-throughput.ts [positions=100000] [tcp|udp] [udp sentences/s=20000]
  *
  * TCP has flow control, so the sender goes as fast as the edge takes it. UDP has none: a sender faster than
  * the edge overflows the socket buffer and the kernel drops datagrams (see `RcvbufErrors` in
