@@ -141,6 +141,8 @@ export interface ClassBPositionInput {
   cog?: number;
   heading?: number;
   second?: number;
+  /** Communication state (20 bits: selector flag + SOTDMA/ITDMA state). */
+  radio?: number;
   repeat?: number;
 }
 
@@ -165,7 +167,7 @@ export function encodeClassBPosition(m: ClassBPositionInput): number[] {
     .bool(false) // msg22
     .bool(false) // assigned
     .bool(false) // raim
-    .uint(20, 0);
+    .uint(20, m.radio ?? 0);
   return [...w.bits()];
 }
 

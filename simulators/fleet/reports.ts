@@ -1,5 +1,4 @@
-import { BitWriter, encodePositionReport, encodeStaticVoyage, toSentences } from '../../protocols/ais/encode.js';
-import { nmeaChecksum } from '../../protocols/ais/nmea.js';
+import { encodeClassBPosition, encodePositionReport, encodeStaticVoyage, toSentences, withTagBlock } from '../../protocols/ais/encode.js';
 import type { Vessel } from './vessels.js';
 
 /** A position exactly as it went on the air (values quantised the way AIS carries them). */
@@ -57,7 +56,7 @@ export class ReportEncoder {
     let msgType: SentPosition['msgType'];
     if (vessel.identity.aisClass === 'B') {
       msgType = 18;
-      bits = encodeClassB({ mmsi: vessel.mmsi, sog, lon, lat, cog, heading, second, radio });
+      bits = encodeClassBPosition({ mmsi: vessel.mmsi, sog, lon, lat, cog, heading, second, radio });
     } else {
       msgType = count % 7 === 3 ? 2 : count % 5 === 4 ? 3 : 1;
       bits = encodePositionReport({ type: msgType, mmsi: vessel.mmsi, navStatus: vessel.navStatus, rot: 0, sog, lon, lat, cog, heading, second, radio });
@@ -90,10 +89,7 @@ export class ReportEncoder {
     const sequenceId = multipart ? this.#sequenceId++ % 10 : undefined;
     const sentences = toSentences(bits, sequenceId === undefined ? { channel } : { channel, sequenceId });
     if (!this.tagBlock) return sentences;
-    const time = this.tagBlock.unit === 'ms' ? tsMs : Math.floor(tsMs / 1000);
-    const body = `s:${this.tagBlock.source},c:${time}`;
-    const tag = `\\${body}*${nmeaChecksum(body)}\\`;
-    return sentences.map((sentence) => tag + sentence);
+    return withTagBlock(sentences, { source: this.tagBlock.source, time: this.tagBlock.unit === 'ms' ? tsMs : Math.floor(tsMs / 1000) });
   }
 
   #nextCount(mmsi: number): number {
@@ -103,39 +99,3 @@ export class ReportEncoder {
   }
 }
 
-interface ClassBInput {
-  mmsi: number;
-  sog: number;
-  lon: number;
-  lat: number;
-  cog: number;
-  heading: number;
-  second: number;
-  radio: number;
-}
-
-/** Type 18 with a chosen radio status (protocols' encodeClassBPosition always writes 0 there). */
-function encodeClassB(m: ClassBInput): number[] {
-  const w = new BitWriter()
-    .uint(6, 18)
-    .uint(2, 0)
-    .uint(30, m.mmsi)
-    .uint(8, 0)
-    .uint(10, Math.round(m.sog * 10))
-    .bool(false)
-    .int(28, Math.round(m.lon * 600_000))
-    .int(27, Math.round(m.lat * 600_000))
-    .uint(12, Math.round(m.cog * 10))
-    .uint(9, m.heading)
-    .uint(6, m.second)
-    .uint(2, 0)
-    .bool(true) // CS unit
-    .bool(false) // display
-    .bool(false) // DSC
-    .bool(true) // band
-    .bool(false) // msg22
-    .bool(false) // assigned
-    .bool(false) // raim
-    .uint(20, m.radio);
-  return [...w.bits()];
-}
