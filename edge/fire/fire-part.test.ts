@@ -1,0 +1,102 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CameraStatus, FireAlert } from '../../protocols/mqtt/payloads.js';
+import { topics } from '../../protocols/mqtt/topics.js';
+import { compileSchema } from '../../protocols/validation.js';
+import { silentLogger } from '../../runtime/logger.js';
+import { createMetricsRegistry } from '../../runtime/metrics.js';
+import { createEdgeBus } from '../events.js';
+import { FireConfigSchema } from './config.js';
+import { FirePart } from './fire-part.js';
+
+// A constant-output model (a fire box in every frame): this tests the part's wiring, not the model.
+const model = path.resolve(import.meta.dirname, '../../tests/fire/fixtures/yolov8-2class.onnx');
+let dir: string;
+let video: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'lookout-fire-part-'));
+  video = path.join(dir, 'cam.mp4');
+  const made = spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=320x180:rate=5', '-t', '4', '-pix_fmt', 'yuv420p', video]);
+  expect(made.status).toBe(0);
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const alertSchema = compileSchema(FireAlert);
+const statusSchema = compileSchema(CameraStatus);
+
+async function until(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('FirePart', () => {
+  it('reads the cameras the provisioning announces, sends FireAlert events to the outbox as alerts, publishes retained status', async () => {
+    const bus = createEdgeBus();
+    const enqueued: Array<{ kind: string; topic: string; payload: string }> = [];
+    const published: Array<{ topic: string; payload: string; retain: boolean }> = [];
+    const config = compileSchema(FireConfigSchema).parseValue({
+      enabled: true,
+      model: { path: model, classes: ['fire', 'smoke'] },
+      fps: 2,
+      confirmation: { windowFrames: 3, minHits: 2, confirmScoreSum: 1 },
+    });
+    if (!config.ok) throw new Error(config.errors.join('; '));
+    const part = new FirePart(config.value, {
+      edgeId: 'edge-u',
+      bus,
+      outbox: { enqueue: (kind, topic, payload) => enqueued.push({ kind, topic, payload: payload.toString() }) },
+      publishDirect: async (topic, payload, retain) => {
+        published.push({ topic, payload, retain });
+        return true;
+      },
+      log: silentLogger(),
+      registry: createMetricsRegistry('edge-test', false),
+    });
+    await part.start();
+    try {
+      bus.emit('camera.sources', { cameras: [{ cameraId: 'cam-a', streamUrl: video, position: { lat: 9.1, lon: 104.8 }, bearingDeg: 90 }] });
+      await until(() => enqueued.some((e) => JSON.parse(e.payload).event === 'end'), 'the end event of the replayed camera');
+      const events = enqueued.map((e) => {
+        expect(e.kind).toBe('alert');
+        expect(e.topic).toBe(topics.fireAlert('edge-u'));
+        const parsed = alertSchema.parseJson(e.payload);
+        if (!parsed.ok) throw new Error(parsed.errors.join('; '));
+        return parsed.value;
+      });
+      // the fixture shows fire in the middle and smoke far to the left: two places, two alerts
+      expect(events.map((e) => `${e.event} ${e.className}`).sort()).toEqual(['end fire', 'end smoke', 'new fire', 'new smoke']);
+      const created = events.find((e) => e.event === 'new' && e.className === 'fire')!;
+      expect(created).toMatchObject({ edgeId: 'edge-u', cameraId: 'cam-a', camera: { position: { lat: 9.1, lon: 104.8 }, bearingDeg: 90 } });
+      expect(created.boxes).toEqual([{ x1: 0.375, y1: 0.1667, x2: 0.625, y2: 0.3889, score: 0.9, className: 'fire' }]); // 320x180 in 64x64: 14 px bars
+      expect(created.snapshot?.contentType).toBe('image/jpeg');
+      expect(events.filter((e) => e.event === 'end').every((e) => e.snapshot === undefined && e.alertId)).toBe(true);
+      expect(new Set(events.map((e) => e.alertId)).size).toBe(2);
+      const statuses = published.map((p) => {
+        expect(p.topic).toBe(topics.cameraStatus('edge-u', 'cam-a'));
+        expect(p.retain).toBe(true);
+        const parsed = statusSchema.parseJson(p.payload);
+        if (!parsed.ok) throw new Error(parsed.errors.join('; '));
+        return parsed.value;
+      });
+      expect(statuses.map((s) => s.state)).toEqual(['online', 'offline']);
+      expect(statuses[1]!.reason).toBe('source ended');
+
+      // after a reconnect the last known status is published again (retained state, not history)
+      bus.emit('uplink.state', { connected: true });
+      await until(() => published.length === 3, 'the status again after a reconnect');
+      expect(JSON.parse(published[2]!.payload)).toMatchObject({ cameraId: 'cam-a', state: 'offline' });
+    } finally {
+      await part.stop();
+    }
+  });
+});
