@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 
 export function register(program: Command): void {
-  program
+  const cloud = program
     .command('cloud')
     .description('run the cloud: MQTT broker (TCP + WebSocket), ingest to InfluxDB, HTTP API with /health and /metrics')
     .option('-c, --config <file>', 'YAML config file; its `cloud:` section is used (defaults when omitted)')
@@ -24,5 +24,20 @@ export function register(program: Command): void {
         'cloud running; Ctrl-C stops it',
       );
       await runUntilSignal(cloud, log);
+    });
+  cloud
+    .command('hash-password')
+    .description('print a scrypt hash for cloud.http.operators[].passwordHash; reads the password from stdin (one line), not from the command line')
+    .action(async () => {
+      const { hashPassword } = await import('../cloud/http/auth.js');
+      const { text } = await import('node:stream/consumers');
+      if (process.stdin.isTTY) process.stderr.write('password (input is shown; or pipe it in): ');
+      const password = (await text(process.stdin)).split(/\r?\n/)[0] ?? '';
+      if (!password) {
+        process.stderr.write('hash-password: no password on stdin\n');
+        process.exitCode = 2;
+        return;
+      }
+      process.stdout.write(`${await hashPassword(password)}\n`);
     });
 }

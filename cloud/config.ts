@@ -13,9 +13,29 @@ export const MqttUser = Type.Object(
      * and never publish; the web dashboard hands these credentials to the browsers it serves.
      */
     role: Type.Optional(Type.Union([Type.Literal('edge'), Type.Literal('dashboard')])),
+    /**
+     * Edge users only: the edge ids this login may act as. It may publish (and subscribe) only under
+     * `lookout/v1/edge/{edgeId}/...` for these ids, its last will included. Default: `[username]`.
+     */
+    edgeIds: Type.Optional(Type.Array(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }), { minItems: 1 })),
   },
   { additionalProperties: false },
 );
+export type MqttUser = Static<typeof MqttUser>;
+
+/** An HTTP API account (`cloud.http.operators`): `password` (plain) or `passwordHash` (`lookout cloud hash-password`). */
+export const HttpOperator = Type.Object(
+  {
+    username: Type.String({ minLength: 1, pattern: '^[^:]+$', description: 'no colon (HTTP Basic separates user and password by it)' }),
+    password: Type.Optional(Type.String({ minLength: 1 })),
+    /** `$scrypt$ln=14,r=8,p=1$<salt base64>$<key base64>`, as printed by `lookout cloud hash-password`. */
+    passwordHash: Type.Optional(Type.String({ pattern: '^\\$scrypt\\$' })),
+    /** `viewer`: GET only. `operator`: also POST (acknowledge / clear alarms). */
+    role: Type.Union([Type.Literal('viewer'), Type.Literal('operator')], { default: 'viewer' }),
+  },
+  { additionalProperties: false },
+);
+export type HttpOperator = Static<typeof HttpOperator>;
 
 export const CloudConfig = Type.Object(
   {
@@ -24,13 +44,21 @@ export const CloudConfig = Type.Object(
         host: Host('address the MQTT listeners bind to'),
         port: Port(1883, 'MQTT over TCP (edges); 0 = a free port'),
         wsPort: Port(8883, 'MQTT over WebSocket (browsers); 0 = a free port'),
-        /** Edge credentials. Empty = anonymous clients are accepted. */
+        /** Edge and dashboard credentials. Empty = anonymous clients are accepted (and may publish anywhere). */
         users: Type.Array(MqttUser, { default: [] }),
       },
       { additionalProperties: false, default: {} },
     ),
     http: Type.Object(
-      { host: Host('address the HTTP API binds to'), port: Port(8080, 'HTTP API, /health, /metrics; 0 = a free port') },
+      {
+        host: Host('address the HTTP API binds to'),
+        port: Port(8080, 'HTTP API, /health, /metrics; 0 = a free port'),
+        /**
+         * API accounts (HTTP Basic). Empty = `/api/v1/*` and the dashboard are open to anyone who reaches the port.
+         * `/health` and `/metrics` stay open either way.
+         */
+        operators: Type.Array(HttpOperator, { default: [] }),
+      },
       { additionalProperties: false, default: {} },
     ),
     influx: Type.Object(

@@ -9,6 +9,7 @@ import { ServiceCore, type Part } from '../runtime/service.js';
 import { BrokerPart } from './broker/broker-part.js';
 import { CloudConfig } from './config.js';
 import { createCloudBus, type CloudBus, type DurableSink } from './events.js';
+import { installOperatorAuth } from './http/auth.js';
 import { registerCoreRoutes } from './http/routes.js';
 import { createInfluxClient, InfluxWriterPart } from './influxdb/writer-part.js';
 import { IngestPart } from './ingest/ingest-part.js';
@@ -139,6 +140,8 @@ export function createCloud(config: CloudConfig, options: CreateCloudOptions = {
     edges: presence.list(),
   });
   const app = createHttpApp({ log: log.child({ part: 'http' }), registry: metrics.registry, health });
+  // Before any route: the hook on the root instance then covers every route, features' routes included.
+  installOperatorAuth(app, { operators: config.http.operators, log: log.child({ part: 'http-auth' }), refused: metrics.httpAuthRefused });
   registerCoreRoutes(app, presence);
   const http = new HttpServerPart(app, config.http.host, config.http.port);
 

@@ -23,6 +23,18 @@ export function createCloudMetrics(registry: Registry = createMetricsRegistry('c
       labelNames: ['reason'],
       registers,
     }),
+    mqttDenied: new Counter({
+      name: 'lookout_cloud_mqtt_denied_total',
+      help: 'MQTT logins, publishes and subscriptions refused by the broker (credentials, topic ACL), by reason',
+      labelNames: ['reason'],
+      registers,
+    }),
+    httpAuthRefused: new Counter({
+      name: 'lookout_cloud_http_auth_refused_total',
+      help: 'HTTP API requests refused by operator authentication (missing, bad_credentials, forbidden)',
+      labelNames: ['reason'],
+      registers,
+    }),
     pointsWritten: new Counter({
       name: 'lookout_cloud_points_written_total',
       help: 'Points written to InfluxDB, by measurement',

@@ -7,6 +7,7 @@ import type { HttpApp } from '../../runtime/http-server.js';
 import { compileSchema } from '../../protocols/validation.js';
 import { topics } from '../../protocols/mqtt/topics.js';
 import { Alarm, AlarmActionBody, AlarmIdParams, AlarmList, AlarmQuery, type AlarmChangeMessage } from '../../protocols/api/alarms.js';
+import { authenticatedOperator } from '../http/auth.js';
 import { AlarmNotFoundError, AlarmStore, type AlarmChange } from './alarm-store.js';
 
 export const MEASUREMENT_ALARM_EVENT = 'alarm_event';
@@ -158,11 +159,14 @@ export function registerAlarmRoutes(app: HttpApp, store: AlarmStore): void {
   for (const action of ['ack', 'clear'] as const) {
     app.post(
       `/alarms/:id/${action}`,
-      { schema: { tags: ['alarms'], params: AlarmIdParams, body: AlarmActionBody, response: { 200: Alarm, 404: ErrorBody } } },
+      { schema: { tags: ['alarms'], params: AlarmIdParams, body: AlarmActionBody, response: { 200: Alarm, 400: ErrorBody, 404: ErrorBody } } },
       async (request, reply) => {
+        // With operator accounts the login is who did it (the body cannot claim someone else); without, the body says.
+        const by = authenticatedOperator(request)?.username ?? request.body.by;
+        if (by === undefined) return reply.code(400).send({ error: 'body.by is required (who does it) while the API has no operator accounts' });
         try {
-          const change =
-            action === 'ack' ? store.acknowledge(request.params.id, request.body.by) : store.clear(request.params.id, request.body.by);
+          const change = action === 'ack' ? store.acknowledge(request.params.id, by) : store.clear(request.params.id, by);
+          request.log.info({ alarm: request.params.id, action, by, authenticated: authenticatedOperator(request) !== undefined }, `alarm ${action} by ${by}`);
           return change.alarm;
         } catch (error) {
           if (error instanceof AlarmNotFoundError) return reply.code(404).send({ error: error.message });

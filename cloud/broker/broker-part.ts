@@ -1,13 +1,16 @@
 import { createServer, type AddressInfo, type Server } from 'node:net';
-import { timingSafeEqual } from 'node:crypto';
-import { Aedes, type AuthenticateError, type Client } from 'aedes';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Aedes, type AuthenticateError, type Client, type ConnectPacket } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
-import { TOPIC_ROOT } from '../../protocols/mqtt/topics.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { Part } from '../../runtime/service.js';
 import type { CloudConfig } from '../config.js';
 import type { CloudBus } from '../events.js';
 import type { CloudMetrics } from '../metrics.js';
+import { MqttAcl, type AclDecision, type MqttDeniedReason } from './acl.js';
+
+/** Bound on the clients remembered for log-once; beyond it the memory starts over (a few repeated lines). */
+const NOTED_CLIENTS_MAX = 10_000;
 
 export interface BrokerOptions {
   config: CloudConfig['mqtt'];
@@ -22,7 +25,10 @@ export interface BrokerOptions {
   publishGate?: (topic: string, payload: Buffer) => Promise<void>;
 }
 
-/** The embedded MQTT broker (aedes) on TCP and on WebSocket, with optional username/password auth. */
+/**
+ * The embedded MQTT broker (aedes) on TCP and on WebSocket, with optional username/password auth and, when users
+ * are configured, a topic ACL per user (`acl.ts`: edges publish only on their own edge topics, dashboards only read).
+ */
 export class BrokerPart implements Part {
   readonly name = 'broker';
   aedes: Aedes | undefined;
@@ -35,17 +41,33 @@ export class BrokerPart implements Part {
   wsPort = 0;
   readonly clients = new Map<string, { username?: string; connectedAt: number }>();
   readonly #usernames = new WeakMap<Client, string>();
+  /** The last will of each CONNECT, kept from preConnect until authenticate checks it against the ACL. */
+  readonly #wills = new WeakMap<Client, ConnectPacket['will']>();
+  /** `clientId|reason` already logged at warn: a refused edge reconnects and retries, one line is enough. */
+  readonly #noted = new Set<string>();
+  readonly acl: MqttAcl;
 
-  constructor(private readonly options: BrokerOptions) {}
+  /** Throws on inconsistent `users` (duplicate names, edgeIds on a dashboard user). */
+  constructor(private readonly options: BrokerOptions) {
+    this.acl = new MqttAcl(options.config.users);
+  }
 
   async start(): Promise<void> {
     const { config, log } = this.options;
     const aedes = await Aedes.createBroker({
+      preConnect: (client, packet, done) => {
+        this.#wills.set(client, packet.will);
+        done(null, true);
+      },
       authenticate: (client, username, password, done) => this.#authenticate(client, username, password, done),
       authorizePublish: (client, packet, done) => {
-        if (this.#readOnly(client)) {
-          log.warn({ clientId: client?.id, topic: packet.topic }, 'PUBLISH refused: read-only (dashboard) user');
-          return done(new Error('read-only user may not publish'));
+        // client null: a will the broker publishes for a client that is gone (cluster persistence); checked at CONNECT.
+        if (client) {
+          const decision = this.acl.publish(this.#usernames.get(client), packet.topic);
+          if (!decision.allowed) {
+            this.#deny(client, decision, packet.topic);
+            return done(new Error(decision.message));
+          }
         }
         const gate = this.options.publishGate;
         if (!gate || packet.topic.startsWith('$SYS/')) return done(null);
@@ -59,9 +81,10 @@ export class BrokerPart implements Part {
         );
       },
       authorizeSubscribe: (client, subscription, done) => {
-        if (!this.#readOnly(client) || subscription.topic.startsWith(`${TOPIC_ROOT}/`)) return done(null, subscription);
-        log.warn({ clientId: client?.id, topic: subscription.topic }, 'SUBSCRIBE refused: read-only (dashboard) user');
-        done(null, null);
+        const decision = this.acl.subscribe(client ? this.#usernames.get(client) : undefined, subscription.topic);
+        if (decision.allowed) return done(null, subscription);
+        this.#deny(client, decision, subscription.topic);
+        done(null, null); // SUBACK return code 128 for this filter; the connection stays
       },
     });
     this.aedes = aedes;
@@ -86,7 +109,13 @@ export class BrokerPart implements Part {
     });
     this.wsPort = (wss.address() as AddressInfo).port;
     this.wsUrl = `ws://${config.host}:${this.wsPort}`;
-    log.info({ mqtt: this.mqttUrl, ws: this.wsUrl, auth: config.users.length > 0 }, 'MQTT broker listening');
+    log.info({ mqtt: this.mqttUrl, ws: this.wsUrl, auth: !this.acl.anonymous }, 'MQTT broker listening');
+    if (this.acl.anonymous && !isLoopback(config.host)) {
+      log.warn(
+        { host: config.host, mqtt: this.mqttUrl, ws: this.wsUrl },
+        'MQTT broker is ANONYMOUS on a non-loopback address: anyone who reaches it can publish as any edge and read everything. Configure cloud.mqtt.users (cloud/README.md, Security)',
+      );
+    }
   }
 
   async stop(): Promise<void> {
@@ -98,11 +127,21 @@ export class BrokerPart implements Part {
     this.aedes = this.#tcp = this.#ws = undefined;
   }
 
-  /** Clients logged in with a `dashboard` role user (only when users are configured). */
-  #readOnly(client: Client | null): boolean {
+  /** Counts a refusal and logs it at warn once per client id and reason (then at debug). */
+  #deny(client: Client | null, decision: Extract<AclDecision, { allowed: false }>, topic: string | undefined): void {
+    this.#count(decision.reason);
+    const clientId = client?.id;
     const username = client ? this.#usernames.get(client) : undefined;
-    if (username === undefined) return false;
-    return this.options.config.users.some((user) => user.username === username && user.role === 'dashboard');
+    const details = { clientId, username, topic, reason: decision.reason };
+    const key = `${clientId}|${decision.reason}`;
+    if (this.#noted.has(key)) return this.options.log.debug(details, decision.message);
+    if (this.#noted.size >= NOTED_CLIENTS_MAX) this.#noted.clear();
+    this.#noted.add(key);
+    this.options.log.warn(details, `MQTT refused: ${decision.message} (logged once per client)`);
+  }
+
+  #count(reason: MqttDeniedReason): void {
+    this.options.metrics.mqttDenied.inc({ reason });
   }
 
   #authenticate(
@@ -112,17 +151,22 @@ export class BrokerPart implements Part {
     done: (error: AuthenticateError | null, success: boolean | null) => void,
   ): void {
     if (username) this.#usernames.set(client, username);
-    const users = this.options.config.users;
-    if (users.length === 0) return done(null, true);
-    const user = users.find((candidate) => candidate.username === username);
-    const given = password ?? Buffer.alloc(0);
-    const expected = Buffer.from(user?.password ?? '');
-    const ok = user !== undefined && given.length === expected.length && timingSafeEqual(given, expected);
-    if (ok) return done(null, true);
-    this.options.log.warn({ clientId: client.id, username }, 'MQTT login refused');
-    const error = new Error('bad username or password') as AuthenticateError;
-    error.returnCode = 4;
-    done(error, false);
+    const will = this.#wills.get(client);
+    this.#wills.delete(client);
+    if (this.acl.anonymous) return done(null, true);
+    const user = this.options.config.users.find((candidate) => candidate.username === username);
+    if (!user || !samePassword(password ?? Buffer.alloc(0), user.password)) {
+      this.#deny(client, { allowed: false, reason: 'bad_credentials', message: `login refused for user "${username ?? ''}"` }, undefined);
+      return done(refusal('bad username or password', 4), false);
+    }
+    if (will) {
+      const decision = this.acl.publish(username, will.topic, { will: true });
+      if (!decision.allowed) {
+        this.#deny(client, decision, will.topic);
+        return done(refusal(decision.message, 5), false);
+      }
+    }
+    done(null, true);
   }
 
   #wireEvents(aedes: Aedes): void {
@@ -156,4 +200,23 @@ function listen(server: Server, port: number, host: string): Promise<void> {
       resolve();
     });
   });
+}
+
+/** Constant time in the password's content: both sides hashed to the same length first. */
+function samePassword(given: Buffer, expected: string): boolean {
+  const digest = (value: Buffer | string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+/** CONNACK return code 4 (bad user name or password) or 5 (not authorized). */
+function refusal(message: string, returnCode: 4 | 5): AuthenticateError {
+  const error = new Error(message) as AuthenticateError;
+  error.returnCode = returnCode;
+  return error;
+}
+
+/** True when the listeners bind to a loopback address only (no other machine can connect). */
+export function isLoopback(host: string): boolean {
+  const normalized = host.toLowerCase().replace(/^\[|\]$/g, '');
+  return normalized === 'localhost' || normalized === '::1' || /^127\.\d+\.\d+\.\d+$/.test(normalized) || /^::ffff:127\./.test(normalized);
 }

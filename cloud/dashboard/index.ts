@@ -3,10 +3,12 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
 import { TOPIC_ROOT, filters } from '../../protocols/mqtt/topics.js';
 import type { HttpApp } from '../../runtime/http-server.js';
 import { Counter } from '../../runtime/metrics.js';
 import type { CloudContext, CloudExtension } from '../core.js';
+import { authenticatedOperator } from '../http/auth.js';
 
 /** The page, its modules and styles: plain files, no build step. */
 export const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
@@ -53,6 +55,11 @@ export const DashboardConfigResponse = Type.Object(
     topics: Type.Array(Type.String()),
     vesselPollMs: Type.Integer(),
     resyncMs: Type.Integer(),
+    /**
+     * The logged-in API account when the cloud has operator accounts (HTTP Basic, `cloud.http.operators`): the
+     * page records actions under this name instead of asking for one, and a `viewer` gets no Ack/Clear.
+     */
+    operator: Type.Optional(Type.Object({ username: Type.String(), role: Type.Union([Type.Literal('viewer'), Type.Literal('operator')]) })),
     /** Which feature APIs this cloud serves, so the page asks only for those. */
     features: Type.Object({ fisheries: Type.Boolean(), alarms: Type.Boolean(), fire: Type.Boolean(), cameras: Type.Boolean() }),
   },
@@ -123,13 +130,15 @@ export function dashboardExtension(options: DashboardOptions = {}): CloudExtensi
       },
       file: (name) => files.get(name),
       mqttBundle: () => (mqttBundle ??= loadMqttBrowserBundle()),
-      config: (hostname, protocol) => dashboardConfig(context, options, hostname, protocol),
+      config: (request) => dashboardConfig(context, options, request),
     });
     context.log.debug({ files: [...files.keys()] }, 'dashboard routes registered');
   };
 }
 
-function dashboardConfig(context: CloudContext, options: DashboardOptions, hostname: string, protocol: string): DashboardConfigResponse {
+function dashboardConfig(context: CloudContext, options: DashboardOptions, request: FastifyRequest): DashboardConfigResponse {
+  const { hostname, protocol } = request;
+  const operator = authenticatedOperator(request);
   const { users } = context.config.mqtt;
   const dashboardUser = users.find((user) => user.role === 'dashboard');
   const has = (url: string) => context.app.hasRoute({ method: 'GET', url });
@@ -138,6 +147,7 @@ function dashboardConfig(context: CloudContext, options: DashboardOptions, hostn
     wsUrl: options.wsUrl ?? webSocketUrl(hostname, protocol, context.addresses.wsPort),
     authRequired: users.length > 0,
     ...(users.length > 0 && dashboardUser ? { mqtt: { username: dashboardUser.username, password: dashboardUser.password } } : {}),
+    ...(operator ? { operator: { username: operator.username, role: operator.role } } : {}),
     topics: [...DASHBOARD_TOPICS],
     vesselPollMs: options.vesselPollMs ?? 2500,
     resyncMs: options.resyncMs ?? 30_000,
@@ -154,7 +164,7 @@ interface DashboardHandlers {
   page(): StaticFile;
   file(name: string): StaticFile | undefined;
   mqttBundle(): StaticFile;
-  config(hostname: string, protocol: string): DashboardConfigResponse;
+  config(request: FastifyRequest): DashboardConfigResponse;
 }
 
 function registerDashboardRoutes(app: HttpApp, handlers: DashboardHandlers): void {
@@ -182,6 +192,6 @@ function registerDashboardRoutes(app: HttpApp, handlers: DashboardHandlers): voi
     },
   );
   app.get('/api/v1/dashboard/config', { schema: { hide: true, response: { 200: DashboardConfigResponse } } }, async (request) =>
-    handlers.config(request.hostname, request.protocol),
+    handlers.config(request),
   );
 }

@@ -73,9 +73,13 @@ export const AlarmQuery = Type.Object(
 );
 export type AlarmQuery = Static<typeof AlarmQuery>;
 
-/** Body of `POST alarms/{id}/ack` and `POST alarms/{id}/clear`: who does it. */
+/**
+ * Body of `POST alarms/{id}/ack` and `POST alarms/{id}/clear`: who does it. When the cloud has operator accounts
+ * (`cloud.http.operators`), the authenticated username is recorded and `by` is ignored (send `{}`); without
+ * accounts `by` is required.
+ */
 export const AlarmActionBody = Type.Object(
-  { by: Type.String({ minLength: 1, maxLength: 200 }) },
+  { by: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) },
   { $id: 'AlarmActionBody', additionalProperties: false },
 );
 export type AlarmActionBody = Static<typeof AlarmActionBody>;

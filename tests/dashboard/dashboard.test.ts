@@ -26,7 +26,8 @@ import { startTestInfluxd, waitFor, type TestInfluxd } from '../support/influxd.
 
 const CHROMIUM = '/usr/bin/chromium';
 const EDGE = 'edge-song-doc';
-const EDGE_USER = { username: 'edge', password: 'edge-secret' };
+// The broker's topic ACL lets an edge login publish only on the edge ids it is given (default: its username).
+const EDGE_USER = { username: 'edge', password: 'edge-secret', edgeIds: [EDGE] };
 const DASHBOARD_USER = { username: 'dashboard', password: 'dashboard-view', role: 'dashboard' as const };
 const OPERATOR = 'Officer Lan';
 

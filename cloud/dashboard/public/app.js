@@ -231,12 +231,23 @@ function scheduleResync(ms) {
 
 // ---- operator and actions -------------------------------------------------------------------------------
 
+/** The API account the browser logged in with (HTTP Basic), when the cloud has operator accounts. */
+function loggedIn() {
+  return state.config?.operator;
+}
+
 function operatorName() {
-  return localStorage.getItem(OPERATOR_KEY) ?? undefined;
+  return loggedIn()?.username ?? localStorage.getItem(OPERATOR_KEY) ?? undefined;
 }
 
 function showOperator() {
-  document.getElementById('operator-name').textContent = operatorName() ?? 'not set';
+  const account = loggedIn();
+  document.getElementById('operator-name').textContent = account ? `${account.username} (${account.role})` : (operatorName() ?? 'not set');
+  const button = document.getElementById('operator-button');
+  // Logged in: the server records the login as who acted; there is no name to choose.
+  button.disabled = account !== undefined;
+  button.title = account ? 'Logged in to the API: actions are recorded under this account' : 'Name recorded when you acknowledge or clear an alarm';
+  document.body.dataset.role = account?.role ?? 'open';
 }
 
 /** Asks for the operator's name (once; kept in localStorage). Resolves undefined when cancelled. */
@@ -274,13 +285,15 @@ function askOperator() {
 }
 
 async function alarmAction(alarm, action) {
+  const account = loggedIn();
   const by = operatorName() ?? (await askOperator());
   if (!by) return;
   try {
     const updated = await api(`/api/v1/alarms/${encodeURIComponent(alarm.id)}/${action}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ by }),
+      // Logged in: the cloud records the account itself and ignores `by`.
+      body: JSON.stringify(account ? {} : { by }),
     });
     state.alarmErrors.delete(alarm.id);
     applyAlarmChange({ alarm: updated });
@@ -402,6 +415,7 @@ async function start() {
   const config = await api('/api/v1/dashboard/config');
   state.config = config;
   state.features = config.features;
+  showOperator();
   document.title = config.title;
   document.getElementById('title').textContent = config.title;
   markDirty('header', 'vessels', 'alarms', 'fires', 'cameras', 'edges', 'map');
