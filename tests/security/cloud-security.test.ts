@@ -203,6 +203,8 @@ describe('HTTP API: operator accounts', () => {
     const id2 = raiseAlarm(574_900_011);
     const plain = await http(`/api/v1/alarms/${id2}/ack`, { method: 'POST', headers: { 'content-type': 'text/plain', ...basic(OPERATOR) }, body: '{}' });
     expect(plain.status).toBe(400);
+    const form = await http(`/api/v1/alarms/${id2}/ack`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...basic(OPERATOR) }, body: 'by=x' });
+    expect(form.status).toBe(415);
     expect(alarms.store.list().find((alarm) => alarm.id === id2)?.status).toBe('ACTIVE_UNACK');
   });
 
