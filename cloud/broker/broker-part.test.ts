@@ -4,7 +4,7 @@ import { silentLogger } from '../../runtime/logger.js';
 import { cloudConfig } from '../core.js';
 import { createCloudBus, type CloudEvents } from '../events.js';
 import { createCloudMetrics } from '../metrics.js';
-import { BrokerPart, type BrokerOptions } from './broker-part.js';
+import { BrokerPart, isLoopback, type BrokerOptions } from './broker-part.js';
 
 const stops: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -79,5 +79,18 @@ describe('BrokerPart', () => {
     void edge.publishAsync('refuse', 'y', { qos: 1 }).then(() => (refusedAcked = true), () => undefined);
     await closed;
     expect(refusedAcked).toBe(false);
+  });
+
+  it('warns about an anonymous broker only when it is reachable from other machines', async () => {
+    for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]']) expect(isLoopback(host), host).toBe(true);
+    for (const host of ['0.0.0.0', '::', '10.0.0.5', '192.168.1.10', 'cloud.example']) expect(isLoopback(host), host).toBe(false);
+    const lines: string[] = [];
+    const log = silentLogger();
+    log.warn = ((_details: object, message: string) => void lines.push(message)) as typeof log.warn;
+    const config = cloudConfig({ mqtt: { port: 0, wsPort: 0 } }).mqtt;
+    const broker = new BrokerPart({ config, bus: createCloudBus(), metrics: createCloudMetrics(), log });
+    await broker.start();
+    stops.push(() => broker.stop());
+    expect(lines).toEqual([]);
   });
 });
