@@ -68,6 +68,11 @@ async function runDetect(source: string, options: DetectOptions): Promise<void> 
   const kind = options.kind as (typeof kinds)[number] | undefined;
   if (kind && !kinds.includes(kind)) throw new Error(`--kind: one of ${kinds.join(', ')}, got "${options.kind}"`);
   if (options.snapshots) await fs.mkdir(options.snapshots, { recursive: true });
+  // `lookout detect video.mp4 | head` closes the pipe early: stop quietly.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   const print = (line: object) => process.stdout.write(JSON.stringify(line) + '\n');
   const round = (v: number) => Math.round(v * 10_000) / 10_000;
   const fps = number(options.fps, '--fps') ?? config.fps;

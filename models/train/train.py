@@ -25,7 +25,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from model import Detector, detection_loss  # noqa: E402
-from real import FIRE, SMOKE, discover, letterbox, load_rgb, training_samples  # noqa: E402
+from real import FIRE, SMOKE, TRAIN_SUNSETS, discover, letterbox, load_rgb, training_samples  # noqa: E402
 from synth import render_scene  # noqa: E402
 
 CLASSES = ["fire", "smoke"]
@@ -218,6 +218,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--cache", default="/tmp/lookout-train-cache")
     ap.add_argument("--conf", type=float, default=0.3, help="confidence threshold written to the metadata")
+    ap.add_argument("--init", default=None, help="start from these weights (a .pt state dict saved by an earlier run) and fine-tune")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -231,15 +232,18 @@ def main() -> None:
     val_s = synth_set(args.val, size, args.seed + 1000, cache / f"val-{size}-{args.val}-{args.seed}.npz" if cache else None)
     train_real, held = discover(Path(args.shared))
     real = training_samples(train_real, size)
-    log(f"real training images: {len(real)} ({sum(1 for _, b in real if b)} with weak fire boxes); held out: {len(held)}")
+    log(f"real training images: {len(real)} ({sum(1 for _, b, _ in real if b)} with weak fire boxes); held out: {len(held)}")
     samples = [(i, b, False) for i, b in train_s]
-    weak_ids = {id(x) for x in real}
-    # Real photos are what the detector meets in the field: weakly labelled fires 6x, negatives 2x per epoch.
-    samples += [(i, b, True) for i, b in real if b] * 6
-    samples += [(i, b, False) for i, b in real if not b] * 2
-    del weak_ids
+    # Real photos are what the detector meets in the field: weakly labelled fires 6x, negatives 2x per epoch,
+    # the real sunsets (the worst look-alikes) 12x.
+    samples += [(i, b, True) for i, b, _ in real if b] * 6
+    samples += [(i, b, False) for i, b, _ in real if not b] * 2
+    samples += [(i, b, False) for i, b, name in real if name in TRAIN_SUNSETS] * 12
 
     model = Detector(len(CLASSES))
+    if args.init:
+        model.load_state_dict(torch.load(args.init))
+        log(f"initialised from {args.init}")
     log(f"parameters: {sum(p.numel() for p in model.parameters()) / 1e6:.2f} M")
     ema = Detector(len(CLASSES))
     ema.load_state_dict(model.state_dict())

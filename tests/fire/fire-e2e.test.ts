@@ -50,7 +50,7 @@ beforeAll(async () => {
     stillsVideo(
       [
         { image: sharedFireImage('cair/normal/Sunset-Sky.jpg'), seconds: 3 },
-        { image: sharedFireImage('cair/normal/autumn-sunset-sky.jpg'), seconds: 3 },
+        { image: sharedFireImage('cair/normal/norway-landscape-photography-scandinavian-nature-1.jpg'), seconds: 3, filter: FOG },
         { image: sharedFireImage('cair/normal/sunset24.jpg'), seconds: 3 },
         { image: sharedFireImage('cair/normal/sunset_sky_2_by_manichysteriastock-d3bjiec1.jpg'), seconds: 3 },
         { image: sharedFireImage('cair/normal/sunset-palms.jpg'), seconds: 3 },
