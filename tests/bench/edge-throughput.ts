@@ -14,6 +14,9 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { createServer } from 'node:net';
+import { AisDecoder } from '../../protocols/ais/decoder.js';
+import { toVesselPosition } from '../../protocols/ais/vessel.js';
 import { topics } from '../../protocols/mqtt/topics.js';
 import { SimClock } from '../../simulators/fleet/clock.js';
 import { createFleetSimulator } from '../../simulators/fleet/fleet.js';
@@ -85,4 +88,39 @@ console.log(
 );
 await edge.stop();
 await broker.stop();
+
+// 4. Ceilings in the same run, on the same traffic: the AIS decoder alone in this process (decode + position
+// mapping, no I/O), and the loopback TCP transfer of the file into a socket that only counts lines.
+const decoder = new AisDecoder();
+const d0 = performance.now();
+let decodedPositions = 0;
+for (const line of lines) {
+  const decoded = decoder.decode(line, 0);
+  if (decoded.status === 'message' && toVesselPosition(decoded.message, decoded.timestampMs)) decodedPositions++;
+}
+const decodeSeconds = (performance.now() - d0) / 1000;
+const tcpSeconds = await new Promise<number>((resolve) => {
+  let newlines = 0;
+  let start = 0;
+  const server = createServer((socket) => {
+    start = performance.now();
+    socket.on('data', (chunk: Buffer) => {
+      for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) newlines++;
+      if (newlines >= lines.length) {
+        resolve((performance.now() - start) / 1000);
+        socket.destroy();
+        server.close();
+      }
+    });
+  }).listen(0, '127.0.0.1', () => {
+    const port = (server.address() as { port: number }).port;
+    spawn(process.execPath, ['-e', `const s=require('net').connect(${port},'127.0.0.1',()=>require('fs').createReadStream(process.argv[1]).pipe(s));s.on('error',()=>{});`, trafficFile], { stdio: 'inherit' });
+  });
+});
+const edgeRate = delivered / seconds;
+const decodeRate = decodedPositions / decodeSeconds;
+const tcpRate = total / tcpSeconds;
+console.log(`\nedge end to end      ${Math.round(edgeRate).toLocaleString('en')} positions/s (${protocol})`);
+console.log(`decoder alone        ${Math.round(decodeRate).toLocaleString('en')} positions/s   edge / decoder = ${(edgeRate / decodeRate).toFixed(2)}`);
+console.log(`loopback TCP only    ${Math.round(tcpRate).toLocaleString('en')} positions/s   edge / TCP     = ${(edgeRate / tcpRate).toFixed(2)}`);
 outbox.remove();
