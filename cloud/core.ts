@@ -31,6 +31,8 @@ export interface CloudContext {
   presence: PresencePart;
   /** Makes the journal keep messages until this sink has finished with them (see DurableSink). */
   addSink(sink: DurableSink): void;
+  /** Adds a feature's line to `/health` (under `features.<name>`); a `degraded` feature makes the cloud degraded. */
+  addHealth(name: string, report: () => FeatureHealth): void;
   /** Publishes from the cloud to MQTT subscribers (e.g. alarms to dashboards); works once started. */
   publish(topic: string, payload: string | Buffer, options?: { qos?: 0 | 1; retain?: boolean }): Promise<void>;
   /** Bound addresses (ports 0 resolved); valid once started, e.g. inside a request handler. */
@@ -56,11 +58,19 @@ export interface CloudAddresses {
   httpPort: number;
 }
 
+/** A feature's own health details (e.g. `{ status: 'degraded', restoring: true }` while rebuilding state). */
+export interface FeatureHealth {
+  status: 'ok' | 'degraded';
+  [detail: string]: unknown;
+}
+
 export interface CloudHealth extends HealthReport {
   influx: { url: string; reachable: boolean; lastError?: string };
   buffer: { memoryPoints: number; diskBytes: number; diskMessages: number; diskMaxBytes: number; full: boolean };
   mqtt: { clients: number };
   edges: EdgePresence[];
+  /** One entry per feature that reports its health (CloudContext.addHealth). */
+  features: Record<string, FeatureHealth>;
 }
 
 export interface Cloud {
@@ -126,19 +136,25 @@ export function createCloud(config: CloudConfig, options: CreateCloudOptions = {
   ingest.addSink(writer);
   const broker = new BrokerPart({ config: config.mqtt, bus, metrics, log: log.child({ part: 'broker' }), publishGate: ingest.gate });
 
-  const health = async (): Promise<CloudHealth> => ({
-    status: writer.reachable ? 'ok' : 'degraded',
-    influx: { url: `http://${config.influx.host}:${config.influx.port}`, reachable: writer.reachable, lastError: writer.lastError },
-    buffer: {
-      memoryPoints: writer.pendingPoints,
-      diskBytes: ingest.journal.bytes,
-      diskMessages: ingest.journal.pendingMessages,
-      diskMaxBytes: config.buffer.diskMaxBytes,
-      full: ingest.journal.full,
-    },
-    mqtt: { clients: broker.clients.size },
-    edges: presence.list(),
-  });
+  const featureHealth = new Map<string, () => FeatureHealth>();
+  const health = async (): Promise<CloudHealth> => {
+    const features = Object.fromEntries(Array.from(featureHealth, ([name, report]) => [name, report()]));
+    const featuresOk = Object.values(features).every((feature) => feature.status === 'ok');
+    return {
+      status: writer.reachable && featuresOk ? 'ok' : 'degraded',
+      influx: { url: `http://${config.influx.host}:${config.influx.port}`, reachable: writer.reachable, lastError: writer.lastError },
+      buffer: {
+        memoryPoints: writer.pendingPoints,
+        diskBytes: ingest.journal.bytes,
+        diskMessages: ingest.journal.pendingMessages,
+        diskMaxBytes: config.buffer.diskMaxBytes,
+        full: ingest.journal.full,
+      },
+      mqtt: { clients: broker.clients.size },
+      edges: presence.list(),
+      features,
+    };
+  };
   const app = createHttpApp({ log: log.child({ part: 'http' }), registry: metrics.registry, health });
   // Before any route: the hook on the root instance then covers every route, features' routes included.
   installOperatorAuth(app, { operators: config.http.operators, log: log.child({ part: 'http-auth' }), refused: metrics.httpAuthRefused });
@@ -173,6 +189,7 @@ export function createCloud(config: CloudConfig, options: CreateCloudOptions = {
     presence,
     addRoutes: (register) => void app.register(async (scope) => register(scope as unknown as HttpApp)),
     addSink: (sink) => ingest.addSink(sink),
+    addHealth: (name, report) => void featureHealth.set(name, report),
     publish,
     get addresses() {
       return addresses();

@@ -16,7 +16,8 @@ export function cloudFeatures(config: CloudConfig, extra: CloudExtension[] = [])
   return {
     extensions: [
       fisheriesExtension(config.fisheries, { onCreated: (parts) => (alarms = parts.alarms) }),
-      fireExtension({ raiseAlarm: (request) => void alarms?.store.raise(request) }),
+      // Through the part, not the store: held while the alarms are not rebuilt from InfluxDB (no duplicates).
+      fireExtension({ raiseAlarm: (request) => void alarms?.raise(request) }),
       camerasExtension(),
       dashboardExtension(),
       ...extra,

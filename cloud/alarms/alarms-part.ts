@@ -8,7 +8,8 @@ import { compileSchema } from '../../protocols/validation.js';
 import { topics } from '../../protocols/mqtt/topics.js';
 import { Alarm, AlarmActionBody, AlarmIdParams, AlarmList, AlarmQuery, type AlarmChangeMessage } from '../../protocols/api/alarms.js';
 import { authenticatedOperator } from '../http/auth.js';
-import { AlarmNotFoundError, AlarmStore, type AlarmChange } from './alarm-store.js';
+import { AlarmNotFoundError, AlarmStore, type AlarmChange, type RaiseRequest } from './alarm-store.js';
+import { HoldQueue } from './hold-queue.js';
 
 export const MEASUREMENT_ALARM_EVENT = 'alarm_event';
 
@@ -22,6 +23,34 @@ export interface AlarmsPartOptions {
   /** Server clock for the alarm lifecycle; tests pass a simulated one. */
   clock?: () => number;
   retryMs?: number;
+  /** Rebuild from InfluxDB when it fails at start: background retries and the hold queue for raises. */
+  restore?: Partial<AlarmsRestoreOptions>;
+}
+
+export interface AlarmsRestoreOptions {
+  /** First retry delay after a failed rebuild; doubled after each failure up to retryMaxMs. */
+  retryMinMs: number;
+  retryMaxMs: number;
+  /** Raises held while not rebuilt; beyond that the oldest is applied at once (see README). */
+  maxHeld: number;
+}
+
+export const DEFAULT_ALARMS_RESTORE: AlarmsRestoreOptions = { retryMinMs: 1000, retryMaxMs: 30_000, maxHeld: 10_000 };
+
+/** What other parts (fisheries rules, fire alerts, routes) use of the alarms part. */
+export interface AlarmService {
+  readonly store: AlarmStore;
+  /** True once the store has been rebuilt from InfluxDB (raises are applied directly from then on). */
+  readonly isReady: boolean;
+  /** Resolves when the store has been rebuilt (never rejects; pending while InfluxDB stays unreachable). */
+  readonly ready: Promise<void>;
+  /** Raise through the part: applied now when ready, else held and applied in order after the rebuild. */
+  raise(request: RaiseRequest): AlarmChange | undefined;
+}
+
+/** Delay before retry number `attempt` (1-based): min, 2·min, 4·min, … up to max. */
+export function backoffMs(attempt: number, minMs: number, maxMs: number): number {
+  return Math.min(maxMs, minMs * 2 ** Math.min(30, Math.max(0, attempt - 1)));
 }
 
 const checkAlarm = compileSchema(Alarm);
@@ -30,10 +59,23 @@ const checkAlarm = compileSchema(Alarm);
  * The cloud's alarms: one AlarmStore for every alarm type (vessel rules, fire alerts). Each change is stored
  * as an event in InfluxDB (measurement `alarm_event`, the alarm snapshot as JSON) and published on MQTT; on
  * start the store is rebuilt from those events.
+ *
+ * The cloud must start without InfluxDB (the journal takes telemetry meanwhile), so a failed rebuild does not
+ * fail `start`: it is retried in the background with backoff, and until it succeeds raises are held in a
+ * bounded queue (applied in order afterwards) and acknowledge/clear are refused (503), so that an alarm that
+ * was active before the restart is refreshed, never created a second time.
  */
-export class AlarmsPart implements Part {
+export class AlarmsPart implements Part, AlarmService {
   readonly name = 'alarms';
   readonly store: AlarmStore;
+  readonly ready: Promise<void>;
+  #resolveReady: () => void = () => {};
+  #isReady = false;
+  readonly #restoreOptions: AlarmsRestoreOptions;
+  readonly #held: HoldQueue<RaiseRequest>;
+  #restoreTimer: NodeJS.Timeout | undefined;
+  #restoreAttempts = 0;
+  #restoreError: string | undefined;
   #pending: IPoint[] = [];
   #flushing: Promise<void> | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
@@ -42,6 +84,10 @@ export class AlarmsPart implements Part {
   readonly #changes: Counter;
   readonly #storeErrors: Counter;
   readonly #pendingGauge: Gauge;
+  readonly #restorePending: Gauge;
+  readonly #heldGauge: Gauge;
+  readonly #heldTotal: Counter;
+  readonly #heldOverflow: Counter;
 
   constructor(private readonly options: AlarmsPartOptions) {
     this.store = new AlarmStore({ clock: options.clock });
@@ -49,18 +95,43 @@ export class AlarmsPart implements Part {
     this.#changes = new Counter({ name: 'lookout_cloud_alarm_changes_total', help: 'Alarm lifecycle changes, by kind and type', labelNames: ['kind', 'type'], registers });
     this.#storeErrors = new Counter({ name: 'lookout_cloud_alarm_store_errors_total', help: 'Failed writes or reads of alarm events in InfluxDB', registers });
     this.#pendingGauge = new Gauge({ name: 'lookout_cloud_alarm_events_pending', help: 'Alarm events waiting to be written to InfluxDB', registers });
+    this.#restorePending = new Gauge({ name: 'lookout_cloud_alarms_restore_pending', help: '1 while the alarm store has not been rebuilt from InfluxDB yet (raises are held)', registers });
+    this.#heldGauge = new Gauge({ name: 'lookout_cloud_alarm_raises_held', help: 'Alarm raises held until the alarm store is rebuilt from InfluxDB', registers });
+    this.#heldTotal = new Counter({ name: 'lookout_cloud_alarm_raises_held_total', help: 'Alarm raises that had to wait for the alarm store to be rebuilt from InfluxDB', registers });
+    this.#heldOverflow = new Counter({
+      name: 'lookout_cloud_alarm_raises_hold_overflow_total',
+      help: 'Held alarm raises applied before the rebuild because the hold queue was full (may duplicate an alarm)',
+      registers,
+    });
+    this.#restoreOptions = { ...DEFAULT_ALARMS_RESTORE, ...options.restore };
+    this.#held = new HoldQueue(this.#restoreOptions.maxHeld);
+    this.ready = new Promise((resolve) => (this.#resolveReady = resolve));
+    this.#restorePending.set(1);
+  }
+
+  get isReady(): boolean {
+    return this.#isReady;
+  }
+
+  /** Raises held now (waiting for the rebuild). */
+  get heldRaises(): number {
+    return this.#held.size;
   }
 
   async start(): Promise<void> {
-    await this.#restore();
     this.#unsubscribe = this.store.onChange((change) => this.#onChange(change));
     this.#started = true;
+    // The first attempt is awaited (a healthy start is rebuilt before the broker accepts clients); a failure
+    // only schedules background retries, so the cloud (and its journal) starts without InfluxDB.
+    await this.#attemptRestore();
   }
 
   async stop(): Promise<void> {
     this.#started = false;
     this.#unsubscribe?.();
     clearTimeout(this.#retryTimer);
+    clearTimeout(this.#restoreTimer);
+    if (this.#held.size > 0) this.options.log.warn({ held: this.#held.size }, 'stopping before alarms were rebuilt from InfluxDB: held raises are dropped (their telemetry is replayed from the journal at the next start unless InfluxDB stored it meanwhile)');
     await this.#flushing;
     if (this.#pending.length > 0) await this.#flush().catch(() => {});
   }
@@ -73,33 +144,98 @@ export class AlarmsPart implements Part {
     }
   }
 
-  async #restore(): Promise<void> {
-    const { influx, database, log } = this.options;
-    try {
-      const databases = await influx.getDatabaseNames();
-      if (!databases.includes(database)) return;
-      const rows = await influx.query<{ json: string }>(`SELECT "json" FROM "${MEASUREMENT_ALARM_EVENT}"`, { database });
-      let restored = 0;
-      for (const row of rows) {
-        let value: unknown;
-        try {
-          value = JSON.parse(row.json);
-        } catch {
-          value = undefined;
-        }
-        if (checkAlarm.check(value)) {
-          this.store.restore(value);
-          restored++;
-        } else {
-          this.#storeErrors.inc();
-          log.warn({ row: String(row.json).slice(0, 200) }, 'alarm event in InfluxDB is not a valid alarm; skipped');
-        }
+  /**
+   * Raise through the part. Ready: applied now. Not ready yet: held (FIFO, bounded) and applied in order once
+   * the store is rebuilt; returns undefined. When the queue is full the oldest held raise is applied at once:
+   * an alarm is never lost, at the risk of creating one that existed before the restart (counted, warned).
+   */
+  raise(request: RaiseRequest): AlarmChange | undefined {
+    if (this.#isReady) return this.store.raise(request);
+    const { log } = this.options;
+    const overflow = this.#held.push(request);
+    this.#heldTotal.inc();
+    this.#heldGauge.set(this.#held.size);
+    if (this.#held.held === 1) log.warn({ originator: request.originator, type: request.type }, 'alarms not rebuilt from InfluxDB yet: holding alarm raises until they are');
+    else log.debug({ originator: request.originator, type: request.type, held: this.#held.size }, 'alarm raise held');
+    if (overflow) {
+      this.#heldOverflow.inc();
+      if (this.#held.evicted === 1 || this.#held.evicted % 1000 === 0) {
+        log.warn(
+          { held: this.#held.size, max: this.#held.max, overflowed: this.#held.evicted, originator: overflow.originator, type: overflow.type },
+          'alarm hold queue full before the rebuild from InfluxDB: applying the oldest held raise now (it may duplicate an alarm that was active before the restart)',
+        );
       }
-      log.info({ events: restored, alarms: this.store.size }, 'alarms rebuilt from InfluxDB');
+      this.store.raise(overflow);
+    }
+    return undefined;
+  }
+
+  health(): { status: 'ok' | 'degraded'; restoring: boolean; heldRaises: number; restoreAttempts: number; lastError?: string } {
+    const report: ReturnType<AlarmsPart['health']> = {
+      status: this.#isReady ? 'ok' : 'degraded',
+      restoring: !this.#isReady,
+      heldRaises: this.#held.size,
+      restoreAttempts: this.#restoreAttempts,
+    };
+    if (!this.#isReady && this.#restoreError !== undefined) report.lastError = this.#restoreError;
+    return report;
+  }
+
+  async #attemptRestore(): Promise<void> {
+    if (this.#isReady || !this.#started) return;
+    const { log } = this.options;
+    this.#restoreAttempts++;
+    let snapshots: Alarm[];
+    try {
+      snapshots = await this.#readSnapshots();
     } catch (error) {
       this.#storeErrors.inc();
-      log.error({ err: error }, 'could not rebuild alarms from InfluxDB; starting with the alarms raised from now on');
+      this.#restoreError = (error as Error).message;
+      const { retryMinMs, retryMaxMs } = this.#restoreOptions;
+      const retryInMs = backoffMs(this.#restoreAttempts, retryMinMs, retryMaxMs);
+      const context = { err: error, attempt: this.#restoreAttempts, retryInMs, held: this.#held.size };
+      if (this.#restoreAttempts === 1) log.error(context, 'could not rebuild alarms from InfluxDB; retrying in the background, alarm raises are held until then');
+      else log.warn(context, 'alarms still not rebuilt from InfluxDB; retrying');
+      if (this.#started) this.#restoreTimer = setTimeout(() => void this.#attemptRestore(), retryInMs);
+      return;
     }
+    if (!this.#started) return;
+    for (const snapshot of snapshots) this.store.restore(snapshot);
+    const held = this.#held.drain();
+    for (const request of held) this.store.raise(request);
+    this.#isReady = true;
+    this.#restoreError = undefined;
+    this.#restorePending.set(0);
+    this.#heldGauge.set(0);
+    log.info(
+      { events: snapshots.length, alarms: this.store.size, attempts: this.#restoreAttempts, heldApplied: held.length, heldOverflowed: this.#held.evicted },
+      'alarms rebuilt from InfluxDB',
+    );
+    this.#resolveReady();
+  }
+
+  /** Every stored alarm snapshot (all of them or an error: a partial rebuild would raise duplicates). */
+  async #readSnapshots(): Promise<Alarm[]> {
+    const { influx, database, log } = this.options;
+    const databases = await influx.getDatabaseNames();
+    if (!databases.includes(database)) return [];
+    const rows = await influx.query<{ json: string }>(`SELECT "json" FROM "${MEASUREMENT_ALARM_EVENT}"`, { database });
+    const snapshots: Alarm[] = [];
+    for (const row of rows) {
+      let value: unknown;
+      try {
+        value = JSON.parse(row.json);
+      } catch {
+        value = undefined;
+      }
+      if (checkAlarm.check(value)) {
+        snapshots.push(value);
+      } else {
+        this.#storeErrors.inc();
+        log.warn({ row: String(row.json).slice(0, 200) }, 'alarm event in InfluxDB is not a valid alarm; skipped');
+      }
+    }
+    return snapshots;
   }
 
   #onChange(change: AlarmChange): void {
@@ -151,19 +287,33 @@ export class AlarmsPart implements Part {
 
 const ErrorBody = Type.Object({ error: Type.String() });
 
-/** `GET alarms`, `POST alarms/{id}/ack`, `POST alarms/{id}/clear` (register with prefix `/api/v1`). */
-export function registerAlarmRoutes(app: HttpApp, store: AlarmStore): void {
-  app.get('/alarms', { schema: { tags: ['alarms'], querystring: AlarmQuery, response: { 200: AlarmList } } }, async (request) => ({
-    alarms: store.list(request.query),
-  }));
+/** Seconds a client should wait before trying an action again while alarms are being rebuilt. */
+const RESTORING_RETRY_AFTER_S = 5;
+
+/**
+ * `GET alarms`, `POST alarms/{id}/ack`, `POST alarms/{id}/clear` (register with prefix `/api/v1`). While the
+ * store is not rebuilt from InfluxDB yet, `GET` answers with what it has and `restoring: true`, and actions are
+ * refused with 503 (an ack on a half-known store could not find the alarm, or be lost under the rebuilt one).
+ */
+export function registerAlarmRoutes(app: HttpApp, alarms: Pick<AlarmService, 'store' | 'isReady'>): void {
+  const { store } = alarms;
+  app.get('/alarms', { schema: { tags: ['alarms'], querystring: AlarmQuery, response: { 200: AlarmList } } }, async (request) =>
+    alarms.isReady ? { alarms: store.list(request.query) } : { alarms: store.list(request.query), restoring: true },
+  );
   for (const action of ['ack', 'clear'] as const) {
     app.post(
       `/alarms/:id/${action}`,
-      { schema: { tags: ['alarms'], params: AlarmIdParams, body: AlarmActionBody, response: { 200: Alarm, 400: ErrorBody, 404: ErrorBody } } },
+      { schema: { tags: ['alarms'], params: AlarmIdParams, body: AlarmActionBody, response: { 200: Alarm, 400: ErrorBody, 404: ErrorBody, 503: ErrorBody } } },
       async (request, reply) => {
         // With operator accounts the login is who did it (the body cannot claim someone else); without, the body says.
         const by = authenticatedOperator(request)?.username ?? request.body.by;
         if (by === undefined) return reply.code(400).send({ error: 'body.by is required (who does it) while the API has no operator accounts' });
+        if (!alarms.isReady) {
+          return reply
+            .code(503)
+            .header('retry-after', String(RESTORING_RETRY_AFTER_S))
+            .send({ error: `alarms are still being rebuilt from InfluxDB (unreachable); ${action} is refused until then, try again later` });
+        }
         try {
           const change = action === 'ack' ? store.acknowledge(request.params.id, by) : store.clear(request.params.id, by);
           request.log.info({ alarm: request.params.id, action, by, authenticated: authenticatedOperator(request) !== undefined }, `alarm ${action} by ${by}`);

@@ -141,6 +141,21 @@ export const FisheriesConfig = Type.Object(
     ),
     /** How often signal loss and escalations are evaluated against the clock. */
     tickIntervalS: Type.Number({ exclusiveMinimum: 0, default: 60 }),
+    /**
+     * When InfluxDB is unreachable at start, alarms and vessel state are rebuilt in the background (backoff
+     * retryMinMs → retryMaxMs); meanwhile alarm raises and positions wait in bounded memory queues.
+     */
+    restore: Type.Object(
+      {
+        retryMinMs: Type.Integer({ minimum: 1, default: 1000 }),
+        retryMaxMs: Type.Integer({ minimum: 1, default: 30_000 }),
+        /** Alarm raises (fire alerts, …) held until the alarms are rebuilt; beyond, the oldest is applied at once. */
+        maxHeldAlarmRaises: Type.Integer({ minimum: 1, default: 10_000 }),
+        /** Positions buffered until vessel state is rebuilt; beyond, the oldest is not evaluated (it is stored). */
+        maxBufferedPositions: Type.Integer({ minimum: 1, default: 200_000 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
   },
   { additionalProperties: false, default: {} },
 );

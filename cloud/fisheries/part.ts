@@ -9,6 +9,7 @@ import {
   VesselQuery,
   ZoneCollection,
   type TrackFeature as TrackFeatureType,
+  type VesselState,
 } from '../../protocols/api/vessels.js';
 import { Counter, Gauge, type Registry } from '../../runtime/metrics.js';
 import type { Logger } from '../../runtime/logger.js';
@@ -17,8 +18,8 @@ import type { HttpApp } from '../../runtime/http-server.js';
 import type { CloudBus } from '../events.js';
 import type { CloudContext, CloudExtension } from '../core.js';
 import { MEASUREMENT_POSITION } from '../influxdb/points.js';
-import { AlarmsPart, registerAlarmRoutes } from '../alarms/alarms-part.js';
-import type { AlarmStore } from '../alarms/alarm-store.js';
+import { AlarmsPart, backoffMs, registerAlarmRoutes, type AlarmService } from '../alarms/alarms-part.js';
+import { HoldQueue } from '../alarms/hold-queue.js';
 import type { FisheriesConfig } from './config.js';
 import { RuleEngine } from './engine.js';
 import { VesselRegistry } from './registry.js';
@@ -32,7 +33,8 @@ export interface FisheriesPartOptions {
   bus: CloudBus;
   influx: InfluxDB;
   database: string;
-  alarms: AlarmStore;
+  /** Raises go through it (held while it is not rebuilt); the part waits for `alarms.ready` before evaluating. */
+  alarms: AlarmService;
   log: Logger;
   registry: Registry;
   /** Relative zone paths resolve here; default the installation folder. */
@@ -45,16 +47,35 @@ export interface FisheriesPartOptions {
  * The fisheries control room's engine in the cloud: loads zones and registry, rebuilds the vessels' recent
  * tracks from InfluxDB (without raising again), then runs every `positions` batch from the bus through the
  * rules and ticks signal loss / escalations on its clock.
+ *
+ * Nothing is evaluated before the alarms are rebuilt and the vessels' recent tracks are read back (otherwise a
+ * violation that was raised before the restart would be raised again). When InfluxDB is unreachable at start,
+ * that rebuild is retried in the background with backoff; positions arriving meanwhile are buffered (bounded)
+ * and evaluated in time order right after it. `GET vessels` meanwhile answers from the buffered positions only,
+ * with `restoring: true`.
  */
 export class FisheriesPart implements Part {
   readonly name = 'fisheries';
   #engine: RuleEngine | undefined;
+  /** While restoring: the buffered positions through a silent engine, only to answer `GET vessels`. */
+  #preview: RuleEngine | undefined;
   #zones: ZoneSet | undefined;
   #timer: NodeJS.Timeout | undefined;
   #unsubscribe: (() => void) | undefined;
+  #running = false;
+  #isReady = false;
+  #restoreAttempts = 0;
+  #restoreError: string | undefined;
+  #wake: (() => void) | undefined;
+  #sleepTimer: NodeJS.Timeout | undefined;
+  #restoring: Promise<void> | undefined;
+  #buffer: HoldQueue<VesselPosition>;
   readonly #positions: Counter;
   readonly #ignored: Counter;
   readonly #vessels: Gauge;
+  readonly #restorePending: Gauge;
+  readonly #bufferedGauge: Gauge;
+  readonly #bufferedTotal: Counter;
 
   constructor(private readonly options: FisheriesPartOptions) {
     const registers = [options.registry];
@@ -66,6 +87,26 @@ export class FisheriesPart implements Part {
       registers,
     });
     this.#vessels = new Gauge({ name: 'lookout_cloud_fisheries_vessels', help: 'Vessels tracked (registered or not)', registers });
+    this.#restorePending = new Gauge({ name: 'lookout_cloud_fisheries_restore_pending', help: '1 while vessel state has not been rebuilt from InfluxDB yet (positions are buffered)', registers });
+    this.#bufferedGauge = new Gauge({ name: 'lookout_cloud_fisheries_positions_buffered', help: 'Positions waiting for the rebuild from InfluxDB before the rules', registers });
+    this.#bufferedTotal = new Counter({ name: 'lookout_cloud_fisheries_positions_buffered_total', help: 'Positions that had to wait for the rebuild from InfluxDB', registers });
+    this.#buffer = new HoldQueue(options.config.restore.maxBufferedPositions);
+    this.#restorePending.set(1);
+  }
+
+  /** True once alarms and vessel state are rebuilt and the buffered positions evaluated. */
+  get isReady(): boolean {
+    return this.#isReady;
+  }
+
+  /** Positions buffered now (waiting for the rebuild). */
+  get bufferedPositions(): number {
+    return this.#buffer.size;
+  }
+
+  /** Resolves when the part is ready (or stopped). */
+  async whenReady(): Promise<void> {
+    await this.#restoring;
   }
 
   get engine(): RuleEngine {
@@ -90,26 +131,60 @@ export class FisheriesPart implements Part {
       registry: new VesselRegistry(config.vessels),
       rules: config.rules,
       history: config.history,
-      raise: (request) => alarms.raise(request),
+      raise: (request) => void alarms.raise(request),
       onBoundaryEvent: (event) => log.info({ event }, 'boundary event'),
     });
     this.#engine = engine;
-    await this.#restore(engine);
+    this.#running = true;
     this.#unsubscribe = this.options.bus.on('positions', (event) => this.ingest(event.positions));
     this.#timer = setInterval(() => this.tick(), config.tickIntervalS * 1000);
     this.#timer.unref();
+    // A healthy start is rebuilt before the broker accepts clients (as before); a failure only starts
+    // background retries, so the cloud starts without InfluxDB.
+    const restored = alarms.isReady && (await this.#attemptRestore());
+    this.#restoring = restored ? Promise.resolve() : this.#retryRestore();
     log.info(
-      { zones: this.#zones.zones.length, lines: this.#zones.lines.length, areas: this.#zones.areas.length, ports: this.#zones.ports.length, registered: config.vessels.length },
-      'fisheries rules running',
+      { zones: this.#zones.zones.length, lines: this.#zones.lines.length, areas: this.#zones.areas.length, ports: this.#zones.ports.length, registered: config.vessels.length, restored },
+      restored ? 'fisheries rules running' : 'fisheries rules waiting for the rebuild from InfluxDB; positions are buffered',
     );
   }
 
   async stop(): Promise<void> {
+    this.#running = false;
     clearInterval(this.#timer);
     this.#unsubscribe?.();
+    this.#wakeUp();
+    if (this.#buffer.size > 0) {
+      this.options.log.warn({ buffered: this.#buffer.size }, 'stopping before vessel state was rebuilt; buffered positions were not evaluated (they are stored by the ingest)');
+    }
   }
 
   ingest(positions: readonly VesselPosition[]): void {
+    if (!this.#isReady) {
+      this.#hold(positions);
+      return;
+    }
+    this.#evaluate(positions);
+  }
+
+  /** Latest state of every vessel; while restoring, from the buffered positions only (`restoring: true`). */
+  vesselStates(now: number): { vessels: VesselState[]; restoring: boolean } {
+    const source = this.#isReady ? this.engine : this.#preview;
+    return { vessels: source?.states(now) ?? [], restoring: !this.#isReady };
+  }
+
+  health(): { status: 'ok' | 'degraded'; restoring: boolean; bufferedPositions: number; restoreAttempts: number; lastError?: string } {
+    const report: ReturnType<FisheriesPart['health']> = {
+      status: this.#isReady ? 'ok' : 'degraded',
+      restoring: !this.#isReady,
+      bufferedPositions: this.#buffer.size,
+      restoreAttempts: this.#restoreAttempts,
+    };
+    if (!this.#isReady && this.#restoreError !== undefined) report.lastError = this.#restoreError;
+    return report;
+  }
+
+  #evaluate(positions: readonly VesselPosition[]): void {
     const engine = this.engine;
     const { duplicates, tooLate } = engine.stats;
     for (const position of positions) engine.ingest(position);
@@ -120,31 +195,135 @@ export class FisheriesPart implements Part {
   }
 
   tick(): void {
-    this.#engine?.tick(this.now());
+    // Before the rebuild the engine does not know the vessels yet: signal loss would be judged on nothing.
+    if (this.#isReady) this.#engine?.tick(this.now());
   }
 
-  /** The newest positions of every vessel (up to history.maxPoints each), back through the rules silently. */
-  async #restore(engine: RuleEngine): Promise<void> {
-    const { influx, database, log, config } = this.options;
-    try {
-      if (!(await influx.getDatabaseNames()).includes(database)) return;
-      const rows = await influx.query<PositionRow>(
-        `SELECT "lat", "lon", "sog", "cog", "heading", "nav_status", "msg_type" FROM "${MEASUREMENT_POSITION}" GROUP BY "mmsi" ORDER BY time DESC LIMIT ${config.history.maxPoints}`,
-        { database, precision: 'ms' },
+  #hold(positions: readonly VesselPosition[]): void {
+    let dropped = 0;
+    for (const position of positions) {
+      if (this.#buffer.push(position) !== undefined) dropped++;
+    }
+    this.#bufferedTotal.inc(positions.length);
+    this.#bufferedGauge.set(this.#buffer.size);
+    this.#previewEngine().restore(positions);
+    if (dropped > 0) {
+      this.#ignored.inc({ reason: 'restore_overflow' }, dropped);
+      this.options.log.warn(
+        { dropped, buffered: this.#buffer.size, max: this.#buffer.max, droppedSoFar: this.#buffer.evicted },
+        'position buffer full while waiting for the rebuild from InfluxDB: the oldest positions will not be evaluated (they are stored, and come back silently with the rebuild)',
       );
-      const positions = rows.map(rowToPosition).filter((p): p is VesselPosition => p !== undefined);
-      positions.sort((a, b) => a.ts - b.ts);
-      engine.restore(positions);
-      for (const alarm of this.options.alarms.list()) {
-        const mmsi = /^vessel:(\d+)$/.exec(alarm.originator)?.[1];
-        if (mmsi) engine.noteExistingAlarm(alarm.type, Number(mmsi), alarm.details);
-      }
-      log.info({ positions: positions.length, vessels: engine.vesselCount }, 'vessel state rebuilt from InfluxDB');
-    } catch (error) {
-      log.error({ err: error }, 'could not rebuild vessel state from InfluxDB; starting empty');
     }
   }
+
+  #previewEngine(): RuleEngine {
+    if (!this.#preview) {
+      const { config } = this.options;
+      this.#preview = new RuleEngine({
+        zones: this.zones,
+        registry: new VesselRegistry(config.vessels),
+        rules: config.rules,
+        history: config.history,
+        raise: () => {},
+      });
+    }
+    return this.#preview;
+  }
+
+  /** Background rebuild: waits for the alarms, then tries with backoff until it works or the part stops. */
+  async #retryRestore(): Promise<void> {
+    const { retryMinMs, retryMaxMs } = this.options.config.restore;
+    // No attempt was made while the alarms were not rebuilt: when they are, InfluxDB is back, so try at once.
+    let failures = this.#restoreAttempts;
+    if (!this.options.alarms.isReady) await Promise.race([this.options.alarms.ready, new Promise<void>((resolve) => (this.#wake = resolve))]);
+    while (this.#running) {
+      if (failures > 0) await this.#sleep(backoffMs(failures, retryMinMs, retryMaxMs));
+      if (!this.#running) return;
+      if (await this.#attemptRestore()) return;
+      failures++;
+    }
+  }
+
+  /**
+   * One rebuild attempt: the newest positions of every vessel from InfluxDB (up to history.maxPoints each)
+   * back through the rules silently, existing alarms noted, then the buffered positions evaluated in time order.
+   */
+  async #attemptRestore(): Promise<boolean> {
+    const { log } = this.options;
+    const engine = this.engine;
+    this.#restoreAttempts++;
+    let stored: VesselPosition[];
+    try {
+      stored = await this.#readStoredPositions();
+    } catch (error) {
+      this.#restoreError = (error as Error).message;
+      const { retryMinMs, retryMaxMs } = this.options.config.restore;
+      const context = { err: error, attempt: this.#restoreAttempts, retryInMs: backoffMs(this.#restoreAttempts, retryMinMs, retryMaxMs), buffered: this.#buffer.size };
+      if (this.#restoreAttempts === 1) log.error(context, 'could not rebuild vessel state from InfluxDB; retrying in the background, positions are buffered until then');
+      else log.warn(context, 'vessel state still not rebuilt from InfluxDB; retrying');
+      return false;
+    }
+    if (!this.#running) return false;
+    // From here on synchronous: no position can arrive between the rebuild and the buffered ones.
+    engine.restore(stored);
+    for (const alarm of this.options.alarms.store.list()) {
+      const mmsi = /^vessel:(\d+)$/.exec(alarm.originator)?.[1];
+      if (mmsi) engine.noteExistingAlarm(alarm.type, Number(mmsi), alarm.details);
+    }
+    const buffered = this.#buffer.drain().sort((a, b) => a.ts - b.ts);
+    this.#isReady = true;
+    this.#preview = undefined;
+    this.#restoreError = undefined;
+    this.#restorePending.set(0);
+    this.#bufferedGauge.set(0);
+    this.#evaluate(buffered);
+    log.info(
+      { positions: stored.length, vessels: engine.vesselCount, attempts: this.#restoreAttempts, bufferedEvaluated: buffered.length, bufferedDropped: this.#buffer.evicted },
+      'vessel state rebuilt from InfluxDB',
+    );
+    return true;
+  }
+
+  /**
+   * The newest positions per vessel in InfluxDB, minus the ones still buffered here (the writer may have stored
+   * them meanwhile: they must be evaluated, not restored silently). If buffered positions took some of the
+   * newest slots, the positions before the oldest buffered one are read as well, so the history is complete.
+   */
+  async #readStoredPositions(): Promise<VesselPosition[]> {
+    const { influx, database, config } = this.options;
+    if (!(await influx.getDatabaseNames()).includes(database)) return [];
+    const select = `SELECT "lat", "lon", "sog", "cog", "heading", "nav_status", "msg_type" FROM "${MEASUREMENT_POSITION}"`;
+    const newest = `GROUP BY "mmsi" ORDER BY time DESC LIMIT ${config.history.maxPoints}`;
+    const read = async (where: string) =>
+      (await influx.query<PositionRow>(`${select}${where} ${newest}`, { database, precision: 'ms' })).map(rowToPosition).filter((p): p is VesselPosition => p !== undefined);
+    let rows = await read('');
+    const bufferedKeys = () => new Set(Array.from(this.#buffer, positionKey));
+    let keys = bufferedKeys();
+    if (keys.size > 0 && rows.some((p) => keys.has(positionKey(p)))) {
+      let oldestBuffered = Infinity;
+      for (const p of this.#buffer) oldestBuffered = Math.min(oldestBuffered, p.ts);
+      const before = await read(` WHERE time < ${oldestBuffered}ms`);
+      const seen = new Set(rows.map(positionKey));
+      rows = rows.concat(before.filter((p) => !seen.has(positionKey(p))));
+      keys = bufferedKeys();
+    }
+    return rows.filter((p) => !keys.has(positionKey(p))).sort((a, b) => a.ts - b.ts);
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.#wake = resolve;
+      this.#sleepTimer = setTimeout(resolve, ms);
+    });
+  }
+
+  #wakeUp(): void {
+    clearTimeout(this.#sleepTimer);
+    this.#wake?.();
+  }
 }
+
+const positionKey = (p: VesselPosition) => `${p.mmsi}:${p.ts}`;
 
 interface PositionRow {
   time: Date;
@@ -210,12 +389,12 @@ const ErrorBody = Type.Object({ error: Type.String() });
 export function registerFisheriesRoutes(app: HttpApp, part: FisheriesPart, influx: InfluxDB, database: string): void {
   app.get('/vessels', { schema: { tags: ['fisheries'], querystring: VesselQuery, response: { 200: VesselList } } }, async (request) => {
     const { zone, status, registered } = request.query;
-    const vessels = part.engine
-      .states(part.now())
+    const { vessels: all, restoring } = part.vesselStates(part.now());
+    const vessels = all
       .filter((v) => (zone === undefined || v.zones.includes(zone)) && (status === undefined || v.status === status))
       .filter((v) => registered === undefined || v.registered === registered)
       .sort((a, b) => a.mmsi - b.mmsi);
-    return { vessels };
+    return restoring ? { vessels, restoring } : { vessels };
   });
   app.get(
     '/vessels/:mmsi/track',
@@ -265,13 +444,14 @@ export function fisheriesExtension(config: FisheriesConfig, options: FisheriesEx
       registry: context.registry,
       publish: context.publish,
       clock: options.clock,
+      restore: { retryMinMs: config.restore.retryMinMs, retryMaxMs: config.restore.retryMaxMs, maxHeld: config.restore.maxHeldAlarmRaises },
     });
     const fisheries = new FisheriesPart({
       config,
       bus: context.bus,
       influx: context.influx,
       database,
-      alarms: alarms.store,
+      alarms,
       log: context.log.child({ part: 'fisheries' }),
       registry: context.registry,
       baseDir: options.baseDir,
@@ -282,10 +462,12 @@ export function fisheriesExtension(config: FisheriesConfig, options: FisheriesEx
       async (api) => {
         const typed = api as unknown as HttpApp;
         registerFisheriesRoutes(typed, fisheries, context.influx, database);
-        registerAlarmRoutes(typed, alarms.store);
+        registerAlarmRoutes(typed, alarms);
       },
       { prefix: '/api/v1' },
     );
+    context.addHealth('alarms', () => alarms.health());
+    context.addHealth('fisheries', () => fisheries.health());
     options.onCreated?.({ fisheries, alarms });
     return [alarms, fisheries];
   };

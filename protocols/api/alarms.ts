@@ -58,7 +58,14 @@ export const Alarm = Type.Object(
 );
 export type Alarm = Static<typeof Alarm>;
 
-export const AlarmList = Type.Object({ alarms: Type.Array(Alarm) }, { $id: 'AlarmList', additionalProperties: false });
+export const AlarmList = Type.Object(
+  {
+    alarms: Type.Array(Alarm),
+    /** Present (true) while the cloud has not rebuilt its alarms from InfluxDB yet: the list may be incomplete. */
+    restoring: Type.Optional(Type.Boolean()),
+  },
+  { $id: 'AlarmList', additionalProperties: false },
+);
 export type AlarmList = Static<typeof AlarmList>;
 
 export const AlarmQuery = Type.Object(

@@ -51,7 +51,17 @@ export const VesselState = Type.Object(
 );
 export type VesselState = Static<typeof VesselState>;
 
-export const VesselList = Type.Object({ vessels: Type.Array(VesselState) }, { $id: 'VesselList', additionalProperties: false });
+export const VesselList = Type.Object(
+  {
+    vessels: Type.Array(VesselState),
+    /**
+     * Present (true) while the cloud has not rebuilt vessel state from InfluxDB yet: `vessels` then holds only
+     * what arrived since the start (the positions wait for the rules until the rebuild).
+     */
+    restoring: Type.Optional(Type.Boolean()),
+  },
+  { $id: 'VesselList', additionalProperties: false },
+);
 export type VesselList = Static<typeof VesselList>;
 
 export const VesselQuery = Type.Object(
