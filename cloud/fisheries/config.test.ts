@@ -13,6 +13,8 @@ describe('fisheries config', () => {
     expect(fromExample.zoneFiles).toEqual(defaults.zoneFiles);
     expect(fromExample.rules).toEqual(defaults.rules);
     expect(fromExample.history).toEqual(defaults.history);
+    expect(fromExample.restore).toEqual(defaults.restore);
+    expect(defaults.restore).toEqual({ retryMinMs: 1000, retryMaxMs: 30_000, maxHeldAlarmRaises: 10_000, maxBufferedPositions: 200_000 });
     expect(new VesselRegistry(fromExample.vessels).get(574300001)?.registration).toBe('CM-90001-TS');
   });
 

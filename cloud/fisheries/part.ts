@@ -155,7 +155,7 @@ export class FisheriesPart implements Part {
     this.#unsubscribe?.();
     this.#wakeUp();
     if (this.#buffer.size > 0) {
-      this.options.log.warn({ buffered: this.#buffer.size }, 'stopping before vessel state was rebuilt; buffered positions were not evaluated (they are stored by the ingest)');
+      this.options.log.warn({ buffered: this.#buffer.size }, 'stopping before vessel state was rebuilt: buffered positions were not evaluated (the journal delivers them again at the next start unless InfluxDB stored them meanwhile)');
     }
   }
 
