@@ -165,9 +165,11 @@ describe('fleet -> edge -> MQTT -> cloud -> InfluxDB', () => {
     const sent = fleet.report();
     await waitFor(async () => (await pointCount(database)) >= sent.positions, 30_000, 'all points in InfluxDB');
     expectExactly(await rowsIn(database), sent.log);
+    // QoS 1 is at least once: batches in flight when the cloud went down come again after it is back. Order
+    // holds for what is new: each position's first arrival comes after the first arrival of the ones before.
     for (const [mmsi, times] of arrivals) {
-      const unique = times.filter((ts, i) => i === 0 || ts !== times[i - 1]);
-      expect([...unique].sort((a, b) => a - b), `arrival order of ${mmsi}`).toEqual(unique);
+      const firstArrivals = times.filter((ts, i) => times.indexOf(ts) === i);
+      expect([...firstArrivals].sort((a, b) => a - b), `arrival order of ${mmsi}`).toEqual(firstArrivals);
     }
   });
 
