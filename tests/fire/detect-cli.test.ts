@@ -45,11 +45,11 @@ let video: string;
 beforeAll(async () => {
   work = await tempDir('fire-detect-cli');
   video = path.join(work, 'fire.mp4');
-  // Marshland and hills for 5 s, then a burning forest edge (held-out photos, not the training generator).
+  // Hills and a lake for 5 s, then a burning building at night (held-out photos, not the training generator).
   await stillsVideo(
     [
       { image: sharedFireImage('cair/normal/norway-landscape-photography-scandinavian-nature-1.jpg'), seconds: 5 },
-      { image: sharedFireImage('cair/fire/wildfire.jpg'), seconds: 7 },
+      { image: sharedFireImage('cair/fire/90420_Ritter_Fire_A_031.jpg'), seconds: 7 },
     ],
     video,
   );
