@@ -30,6 +30,19 @@ describe('alarm lifecycle', () => {
     for (const c of changes) expect(compileSchema(Alarm).check(c.alarm)).toBe(true);
   });
 
+  it('resolves the active alarm when its condition is over: cleared, still unacknowledged, details kept', () => {
+    const { store, changes, advance } = setup();
+    expect(store.resolve('vessel:1', 'closed_area', 'system', {})).toBeUndefined();
+    store.raise(raise);
+    advance(5);
+    const resolved = store.resolve('vessel:1', 'closed_area', 'system: signal restored', { restoredTs: 700 });
+    expect(resolved?.kind).toBe('cleared');
+    expect(resolved?.alarm).toMatchObject({ status: 'CLEARED_UNACK', clearBy: 'system: signal restored', clearTs: 1005, details: { zone: 'z', restoredTs: 700 } });
+    expect(store.resolve('vessel:1', 'closed_area', 'system', {})).toBeUndefined();
+    expect(store.raise(raise).alarm.id).toBe('a2');
+    expect(changes.map((c) => c.kind)).toEqual(['created', 'cleared', 'created']);
+  });
+
   it('escalates severity upwards only, and an escalation needs a new acknowledgement', () => {
     const { store } = setup();
     store.raise(raise);

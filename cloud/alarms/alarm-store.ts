@@ -134,6 +134,25 @@ export class AlarmStore {
   }
 
   /**
+   * Clears the active alarm of this originator and type because its condition is over (nobody acknowledged it
+   * by doing so: it stays unacknowledged until an operator does). Undefined when none is active.
+   */
+  resolve(originator: string, type: string, by: string, details: Record<string, unknown>): AlarmChange | undefined {
+    const id = this.#active.get(activeKey(originator, type));
+    const alarm = id ? this.#alarms.get(id) : undefined;
+    if (!alarm) return undefined;
+    const now = this.#clock();
+    return this.#commit('cleared', {
+      ...alarm,
+      status: isAcked(alarm) ? 'CLEARED_ACK' : 'CLEARED_UNACK',
+      clearTs: now,
+      clearBy: by,
+      updatedAt: now,
+      details: { ...alarm.details, ...details },
+    });
+  }
+
+  /**
    * Rebuild from stored snapshots (any order): the newest snapshot of each alarm wins. No listener is called.
    */
   restore(snapshot: Alarm): void {

@@ -4,7 +4,7 @@ import { Value } from '@sinclair/typebox/value';
 import type { VesselPosition } from '../../protocols/mqtt/payloads.js';
 import type { VesselRegistration } from '../../protocols/api/vessels.js';
 import { FisheriesConfig } from './config.js';
-import { RuleEngine, type BoundaryEvent, type VesselAlarmRequest } from './engine.js';
+import { RuleEngine, type BoundaryEvent, type VesselAlarmRequest, type VesselAlarmResolution } from './engine.js';
 import { VesselRegistry } from './registry.js';
 import { ZoneSet, loadZones } from './zones.js';
 
@@ -30,15 +30,17 @@ const vessels: VesselRegistration[] = [
 function setup() {
   const requests: VesselAlarmRequest[] = [];
   const events: BoundaryEvent[] = [];
+  const resolutions: VesselAlarmResolution[] = [];
   const engine = new RuleEngine({
     zones,
     registry: new VesselRegistry(vessels),
     rules: config.rules,
     history: config.history,
     raise: (r) => requests.push(r),
+    resolve: (r) => resolutions.push(r),
     onBoundaryEvent: (e) => events.push(e),
   });
-  return { engine, requests, events };
+  return { engine, requests, events, resolutions };
 }
 
 const pos = (mmsi: number, ts: number, lon: number, lat: number, sog = 5, cog = 0): VesselPosition => ({ mmsi, ts, lon, lat, sog, cog, msgType: 1 });
@@ -198,6 +200,25 @@ describe('signal loss', () => {
     engine.ingest(pos(574000001, last + 31 * H, 104.3, 8.8));
     engine.tick(last + 37 * H);
     expect(requests.map((r) => r.type)).toEqual(['signal_loss', 'signal_loss', 'signal_loss']);
+  });
+
+  it('resolves the alarm when the vessel is heard again, saying whether it was only late data', () => {
+    const { engine, requests, resolutions } = setup();
+    for (const p of leg(574000001, T0, [104.2, 8.8], [104.3, 8.8], 60, 10, 5)) engine.ingest(p);
+    const last = T0 + H;
+    engine.tick(last + 7 * H);
+    expect(types(requests)).toEqual(['vessel:574000001 signal_loss MAJOR']);
+    expect(resolutions).toHaveLength(0);
+    // The edge's backlog arrives: the vessel reported every 20 min all along, it was only delivered late.
+    for (const p of leg(574000001, last + 20 * MIN, [104.3, 8.8], [104.4, 8.8], 6 * 60, 20, 5)) engine.ingest(p);
+    expect(resolutions).toHaveLength(1);
+    expect(resolutions[0]).toMatchObject({ originator: 'vessel:574000001', type: 'signal_loss', ts: last + 20 * MIN, details: { lastTs: last, lateData: true } });
+    // A real silence, heard again after 9 h: resolved too, and not late data.
+    engine.tick(last + 20 * H);
+    const heardAt = last + 6 * H + 20 * MIN + 9 * H;
+    engine.ingest(pos(574000001, heardAt, 104.4, 8.8));
+    expect(types(requests)).toEqual(['vessel:574000001 signal_loss MAJOR', 'vessel:574000001 signal_loss MAJOR']);
+    expect(resolutions[1]).toMatchObject({ ts: heardAt, details: { lateData: false, gapH: 9 } });
   });
 
   it('is not raised while the vessel is in port', () => {

@@ -18,6 +18,15 @@ export interface VesselAlarmRequest {
   details: Record<string, unknown>;
 }
 
+/** The condition behind an active alarm is over (e.g. the signal is back): the lifecycle may clear it. */
+export interface VesselAlarmResolution {
+  originator: string;
+  type: VesselAlarmType;
+  /** Position time at which the condition ended. */
+  ts: number;
+  details: Record<string, unknown>;
+}
+
 /** A boundary event in the ENT/EXI sense, with the crossing point and its time (interpolated). */
 export interface BoundaryEvent {
   mmsi: number;
@@ -44,6 +53,8 @@ export interface EngineOptions {
   rules: RulesConfig;
   history: { maxPoints: number; windowH: number };
   raise: (request: VesselAlarmRequest) => void;
+  /** Called when a condition is over (signal back after a signal-loss alarm); default: nothing. */
+  resolve?: (resolution: VesselAlarmResolution) => void;
   onBoundaryEvent?: (event: BoundaryEvent) => void;
 }
 
@@ -113,6 +124,7 @@ export class RuleEngine {
   readonly #registry: VesselRegistry;
   readonly #rules: RulesConfig;
   readonly #raise: (request: VesselAlarmRequest) => void;
+  readonly #resolve: (resolution: VesselAlarmResolution) => void;
   readonly #onBoundaryEvent: (event: BoundaryEvent) => void;
   readonly #maxPoints: number;
   readonly #windowMs: number;
@@ -125,6 +137,7 @@ export class RuleEngine {
     this.#registry = options.registry;
     this.#rules = options.rules;
     this.#raise = options.raise;
+    this.#resolve = options.resolve ?? (() => {});
     this.#onBoundaryEvent = options.onBoundaryEvent ?? (() => {});
     this.#maxPoints = options.history.maxPoints;
     this.#windowMs = options.history.windowH * H;
@@ -191,6 +204,7 @@ export class RuleEngine {
     this.stats.positions++;
     const point = this.#point(vessel, position);
     if (index === track.length) {
+      if (vessel.signalLoss && point.ts > vessel.signalLoss.sinceTs) this.#signalBack(vessel, point.ts);
       track.push(point);
       this.#updateRuns(track, index);
       this.#evaluateSegment(vessel, track[index - 1], point);
@@ -577,6 +591,25 @@ export class RuleEngine {
       if (kept.length === 0) vessel.seen.delete(key);
       else if (kept.length !== spans.length) vessel.seen.set(key, kept);
     }
+  }
+
+  /**
+   * A position newer than the one the signal-loss alarm was raised on: the vessel is heard again. The alarm's
+   * condition is over; `lateData` says the gap in position time was shorter than the first step, i.e. the
+   * positions were only delivered late (store-and-forward), and the vessel was never silent.
+   */
+  #signalBack(vessel: Vessel, ts: number): void {
+    const lastTs = vessel.signalLoss!.sinceTs;
+    vessel.signalLoss = undefined;
+    if (this.#silent) return;
+    const gapMs = ts - lastTs;
+    const firstStepMs = (this.#rules.signalLoss.steps[0]?.afterH ?? Infinity) * H;
+    this.#resolve({
+      originator: vessel.originator,
+      type: 'signal_loss',
+      ts,
+      details: { restoredTs: ts, lastTs, gapH: Math.round((gapMs / H) * 100) / 100, lateData: gapMs < firstStepMs },
+    });
   }
 
   #emit(vessel: Vessel, type: VesselAlarmType, severity: SeverityName, ts: number, details: Record<string, unknown>): void {

@@ -132,6 +132,8 @@ export class FisheriesPart implements Part {
       rules: config.rules,
       history: config.history,
       raise: (request) => void alarms.raise(request),
+      // Evaluation starts only once the alarms are rebuilt, so the store can be told directly.
+      resolve: ({ originator, type, details }) => void alarms.store.resolve(originator, type, 'system: signal restored', details),
       onBoundaryEvent: (event) => log.info({ event }, 'boundary event'),
     });
     this.#engine = engine;
