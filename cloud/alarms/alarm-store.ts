@@ -123,14 +123,7 @@ export class AlarmStore {
   clear(id: string, by: string): AlarmChange {
     const alarm = this.#get(id);
     if (!isActive(alarm)) return { kind: 'cleared', alarm: structuredClone(alarm) };
-    const now = this.#clock();
-    return this.#commit('cleared', {
-      ...alarm,
-      status: isAcked(alarm) ? 'CLEARED_ACK' : 'CLEARED_UNACK',
-      clearTs: now,
-      clearBy: by,
-      updatedAt: now,
-    });
+    return this.#cleared(alarm, by);
   }
 
   /**
@@ -140,7 +133,10 @@ export class AlarmStore {
   resolve(originator: string, type: string, by: string, details: Record<string, unknown>): AlarmChange | undefined {
     const id = this.#active.get(activeKey(originator, type));
     const alarm = id ? this.#alarms.get(id) : undefined;
-    if (!alarm) return undefined;
+    return alarm ? this.#cleared(alarm, by, details) : undefined;
+  }
+
+  #cleared(alarm: Alarm, by: string, details?: Record<string, unknown>): AlarmChange {
     const now = this.#clock();
     return this.#commit('cleared', {
       ...alarm,
@@ -148,7 +144,7 @@ export class AlarmStore {
       clearTs: now,
       clearBy: by,
       updatedAt: now,
-      details: { ...alarm.details, ...details },
+      ...(details ? { details: { ...alarm.details, ...details } } : {}),
     });
   }
 

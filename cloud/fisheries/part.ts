@@ -20,6 +20,7 @@ import type { CloudContext, CloudExtension } from '../core.js';
 import { MEASUREMENT_POSITION } from '../influxdb/points.js';
 import { AlarmsPart, backoffMs, registerAlarmRoutes, type AlarmService } from '../alarms/alarms-part.js';
 import { HoldQueue } from '../alarms/hold-queue.js';
+import type { VesselPositionRow } from '../influxdb/points.js';
 import type { FisheriesConfig } from './config.js';
 import { RuleEngine } from './engine.js';
 import { VesselRegistry } from './registry.js';
@@ -327,17 +328,7 @@ export class FisheriesPart implements Part {
 
 const positionKey = (p: VesselPosition) => `${p.mmsi}:${p.ts}`;
 
-interface PositionRow {
-  time: Date;
-  mmsi: string;
-  lat: number;
-  lon: number;
-  sog: number | null;
-  cog: number | null;
-  heading: number | null;
-  nav_status: number | null;
-  msg_type: number | null;
-}
+type PositionRow = Omit<VesselPositionRow, 'edge'>;
 
 function rowToPosition(row: PositionRow): VesselPosition | undefined {
   const mmsi = Number(row.mmsi);

@@ -4,6 +4,20 @@ import type { VesselPosition, VesselStatic } from '../../protocols/mqtt/payloads
 export const MEASUREMENT_POSITION = 'vessel_position';
 export const MEASUREMENT_STATIC = 'vessel_static';
 
+/** A `vessel_position` row as InfluxQL `SELECT *` returns it (absent optional fields come back as null). */
+export interface VesselPositionRow {
+  time: Date;
+  mmsi: string;
+  lat: number;
+  lon: number;
+  sog: number | null;
+  cog: number | null;
+  heading: number | null;
+  nav_status: number | null;
+  msg_type: number | null;
+  edge: string;
+}
+
 /**
  * Field types are declared so that every write uses the same InfluxDB type (an integer written once as a
  * float would make the next write of that field fail for the whole shard).

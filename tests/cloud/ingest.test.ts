@@ -6,6 +6,7 @@ import type { VesselPosition } from '../../protocols/mqtt/payloads.js';
 import { topics } from '../../protocols/mqtt/topics.js';
 import { batchesOf, capturingLogger, makePositions, metricValue, tempDir } from '../support/cloud-fixtures.js';
 import { startTestInfluxd, waitFor, type TestInfluxd } from '../support/influxd.js';
+import type { VesselPositionRow } from '../../cloud/influxdb/points.js';
 
 let influx: TestInfluxd;
 const running: Array<{ cloud: Cloud; dataDir: string; clients: MqttClient[] }> = [];
@@ -45,18 +46,7 @@ async function startCloud(database: string, log = capturingLogger().log) {
   return { cloud, connect };
 }
 
-interface PositionRow {
-  time: Date;
-  mmsi: string;
-  lat: number;
-  lon: number;
-  sog: number | null;
-  cog: number | null;
-  heading: number | null;
-  nav_status: number | null;
-  msg_type: number;
-  edge: string;
-}
+type PositionRow = VesselPositionRow;
 
 async function storedPositions(database: string): Promise<PositionRow[]> {
   return influx.client.query<PositionRow>('SELECT * FROM vessel_position', { database, precision: 'ms' });

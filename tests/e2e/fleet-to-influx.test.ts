@@ -9,6 +9,7 @@ import type { SentPosition } from '../../simulators/fleet/reports.js';
 import { tempDir } from '../support/cloud-fixtures.js';
 import { startTestEdge, tempOutboxDir } from '../support/edge-fixtures.js';
 import { startTestInfluxd, waitFor, type TestInfluxd } from '../support/influxd.js';
+import type { VesselPositionRow } from '../../cloud/influxdb/points.js';
 
 /**
  * The whole vessel path with every component real: fleet simulator -> AIS over UDP/TCP -> edge (decoder,
@@ -27,17 +28,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-interface Row {
-  time: Date;
-  mmsi: string;
-  lat: number;
-  lon: number;
-  sog: number | null;
-  cog: number | null;
-  heading: number | null;
-  msg_type: number;
-  edge: string;
-}
+type Row = VesselPositionRow;
 
 async function cloudOn(database: string, mqttPort: number, dataDir: string): Promise<Cloud> {
   const config = cloudConfig({
