@@ -4,18 +4,8 @@ import { AisDecoder } from './decoder.js';
 import { encodeClassBPosition, encodePositionReport, encodeStaticVoyage, toSentences } from './encode.js';
 import { toGpsdJson } from './json.js';
 import { nmeaChecksum } from './nmea.js';
+import { prng } from '../../tests/support/ais-generator.js';
 
-/** Deterministic PRNG (mulberry32) so a failure can be replayed. */
-function prng(seed: number): (max: number) => number {
-  let state = seed >>> 0;
-  return (max: number) => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * max);
-  };
-}
 
 const TEXT = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ 0123456789-.';
 const randomText = (random: (max: number) => number, max: number) =>

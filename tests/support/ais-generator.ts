@@ -1,15 +1,10 @@
 import { BitWriter, toSentences } from '../../protocols/ais/encode.js';
+import { Random } from '../../simulators/fleet/random.js';
 
-/** Deterministic PRNG (mulberry32): `random(max)` is an integer in [0, max). Failures replay from the seed. */
+/** Deterministic integers: `random(max)` is in [0, max). Failures replay from the seed. */
 export function prng(seed: number): (max: number) => number {
-  let state = seed >>> 0;
-  return (max: number) => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * max);
-  };
+  const random = new Random(seed);
+  return (max: number) => Math.floor(random.next() * max);
 }
 
 /** DAC/FID pairs of types 6 and 8 that gpsd decodes, with the payload lengths their decoders expect. */

@@ -1,20 +1,15 @@
 import type { VesselPosition } from '../../../protocols/mqtt/payloads.js';
+import { Random } from '../random.js';
 
 export type Point = [lon: number, lat: number];
 
 const METRES_PER_DEG_LAT = 111_195;
 const KNOT_MS = 1852 / 3600;
 
-/** A small seeded PRNG (mulberry32): the same seed gives the same scenario. */
+/** Uniform numbers in [0, 1) from the fleet's seeded PRNG: the same seed gives the same scenario. */
 export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
+  const random = new Random(seed);
+  return () => random.next();
 }
 
 interface Leg {
