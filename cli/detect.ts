@@ -30,7 +30,7 @@ export function register(program: Command): void {
 }
 
 async function runDetect(source: string, options: DetectOptions): Promise<void> {
-  const [{ readConfigDocument, ConfigError }, { compileSchema }, { FireConfigSchema }, { Detector }, { CameraPipeline }, { silentLogger, createLogger }, fs, path] =
+  const [{ readConfigDocument, ConfigError }, { compileSchema }, { FireConfigSchema }, { Detector, detectorOptions }, { CameraPipeline }, { silentLogger, createLogger }, fs, path] =
     await Promise.all([
       import('../runtime/config.js'),
       import('../protocols/validation.js'),
@@ -53,14 +53,9 @@ async function runDetect(source: string, options: DetectOptions): Promise<void> 
   };
   const m = config.model;
   const detector = await Detector.load({
-    modelPath: options.model ?? m.path,
-    metadataPath: options.model ? undefined : m.metadata,
-    classes: m.classes,
-    inputSize: m.inputSize,
-    layout: m.layout,
-    confidence: m.confidence,
-    iou: m.iou,
-    classThresholds: m.classThresholds,
+    ...detectorOptions(m),
+    // A model given on the command line brings its own metadata file.
+    ...(options.model ? { modelPath: options.model, metadataPath: undefined } : {}),
     threads: number(options.threads, '--threads') ?? m.threads,
   });
   const log = process.env.LOG_LEVEL ? createLogger('detect') : silentLogger();

@@ -1,4 +1,5 @@
 import * as ort from 'onnxruntime-node';
+import type { FireConfig } from './config.js';
 import { readModelMetadata, type ModelMetadata } from './model-meta.js';
 import { classesInOutput, decodeOutput, inferLayout, letterboxRgb, nms, rgbToChw, toFrameUnits, type Box, type LetterboxTransform, type OutputLayout, type RgbImage } from './tensor.js';
 
@@ -15,6 +16,11 @@ export interface DetectorOptions {
   /** Per-class confidence thresholds by class name. */
   classThresholds?: Record<string, number>;
   threads?: number;
+}
+
+/** The detector that a `fire.model` config section describes. */
+export function detectorOptions({ path, metadata, ...overrides }: FireConfig['model']): DetectorOptions {
+  return { modelPath: path, metadataPath: metadata, ...overrides };
 }
 
 /** A detection in normalised frame units (0..1 of the original camera frame). */

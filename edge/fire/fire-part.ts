@@ -6,7 +6,7 @@ import type { Part } from '../../runtime/service.js';
 import type { CameraSource, EdgeBus } from '../events.js';
 import type { CameraState } from './camera-reader.js';
 import type { FireCamera, FireConfig } from './config.js';
-import { Detector } from './detector.js';
+import { Detector, detectorOptions } from './detector.js';
 import { bearingToBoxes, CameraPipeline, createFireMetrics, type AlertOut, type FireMetrics, type PipelineCamera } from './pipeline.js';
 
 export interface FirePartDeps {
@@ -82,17 +82,7 @@ export class FirePart implements Part {
 
   async start(): Promise<void> {
     const m = this.config.model;
-    this.#detector = await Detector.load({
-      modelPath: m.path,
-      metadataPath: m.metadata,
-      classes: m.classes,
-      inputSize: m.inputSize,
-      layout: m.layout,
-      confidence: m.confidence,
-      iou: m.iou,
-      classThresholds: m.classThresholds,
-      threads: m.threads,
-    });
+    this.#detector = await Detector.load(detectorOptions(m));
     this.deps.log.info({ model: this.#detector.info }, 'fire detector loaded');
     for (const camera of this.config.cameras) this.#ensure(this.#fromConfig(camera));
     if (this.config.followCameraSources) {
