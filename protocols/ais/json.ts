@@ -43,17 +43,17 @@ function fastJson(m: AisMessage, scaled: boolean): string | undefined {
     case 2:
     case 3: {
       const status = m.status_text === NAV_STATUS_TEXT[m.status] ? STATUS_PART[(scaled ? 16 : 0) + m.status] : undefined;
-      const head = `${MESSAGE_HEAD[m.type * 4 + m.repeat]}${m.mmsi}${status ?? `,"scaled":${scaled},"status":${m.status},"status_text":${quoted(m.status_text)},"turn":`}`;
-      const tail = `${m.heading},"second":${m.second}${MANEUVER_PART[m.maneuver * 2 + (m.raim ? 1 : 0)]}${m.radio}}`;
+      const head = `${MESSAGE_HEAD[m.type * 4 + m.repeat]}${intText(m.mmsi)}${status ?? `,"scaled":${scaled},"status":${m.status},"status_text":${quoted(m.status_text)},"turn":`}`;
+      const tail = `${m.heading},"second":${m.second}${MANEUVER_PART[m.maneuver * 2 + (m.raim ? 1 : 0)]}${intText(m.radio)}}`;
       if (!scaled) {
         return `${head}${m.turn},"speed":${m.speed},"accuracy":${m.accuracy},"lon":${m.lon},"lat":${m.lat},"course":${m.course},"heading":${tail}`;
       }
       return `${head}${TURN_TEXT[m.turn + 128]}${SPEED_PART[m.speed]}${m.accuracy ? ACCURACY_TRUE : ACCURACY_FALSE}${degreesText(m.lon)},"lat":${degreesText(m.lat)}${COURSE_PART[m.course]}${tail}`;
     }
     case 18: {
-      const head = `${MESSAGE_HEAD[18 * 4 + m.repeat]}${m.mmsi}${RESERVED_PART[(scaled ? 256 : 0) + m.reserved]}`;
+      const head = `${MESSAGE_HEAD[18 * 4 + m.repeat]}${intText(m.mmsi)}${RESERVED_PART[(scaled ? 256 : 0) + m.reserved]}`;
       const flags = m.regional * 64 + (m.cs ? 32 : 0) + (m.display ? 16 : 0) + (m.dsc ? 8 : 0) + (m.band ? 4 : 0) + (m.msg22 ? 2 : 0) + (m.raim ? 1 : 0);
-      const tail = `${m.heading},"second":${m.second}${CLASS_B_FLAGS_PART[flags]}${m.radio}}`;
+      const tail = `${m.heading},"second":${m.second}${CLASS_B_FLAGS_PART[flags]}${intText(m.radio)}}`;
       if (!scaled) return `${head}${m.speed},"accuracy":${m.accuracy},"lon":${m.lon},"lat":${m.lat},"course":${m.course},"heading":${tail}`;
       return `${head}${TENTHS_TEXT[m.speed]}${m.accuracy ? ACCURACY_TRUE : ACCURACY_FALSE}${degreesText(m.lon)},"lat":${degreesText(m.lat)}${COURSE_PART[m.course]}${tail}`;
     }
@@ -78,7 +78,7 @@ function fastJson(m: AisMessage, scaled: boolean): string | undefined {
         `"to_bow":${m.to_bow},"to_stern":${m.to_stern},"to_port":${m.to_port},"to_starboard":${m.to_starboard},"epfd":${m.epfd},"epfd_text":${quoted(m.epfd_text)},` +
         `"second":${m.second},"regional":${m.regional},"off_position":${m.off_position},"raim":${m.raim},"virtual_aid":${m.virtual_aid}}`;
       if (!scaled) return `${head}"accuracy":${m.accuracy},"lon":${m.lon},"lat":${m.lat},${tail}`;
-      return `${head}"lon":${degrees(m.lon)},"lat":${degrees(m.lat)},"accuracy":${m.accuracy},${tail}`;
+      return `${head}"lon":${degreesNumberText(m.lon)},"lat":${degreesNumberText(m.lat)},"accuracy":${m.accuracy},${tail}`;
     }
     default:
       return undefined;
@@ -99,9 +99,30 @@ const NEEDS_ESCAPE = /["\\\p{Cc}\p{Cs}]/u;
 function degreesText(value: number): string {
   const millionths = Math.round((Math.abs(value) * 5) / 3);
   const whole = Math.floor(millionths / 1_000_000);
-  const fraction = String(millionths - whole * 1_000_000 + 1_000_000).slice(1);
-  return value < 0 ? `-${whole}.${fraction}` : `${whole}.${fraction}`;
+  const fraction = millionths - whole * 1_000_000;
+  const thousands = Math.floor(fraction / 1000);
+  const text = `${whole}${DOT_THREE_DIGITS[thousands]}${THREE_DIGITS[fraction - thousands * 1000]}`;
+  return value < 0 ? `-${text}` : text;
 }
+/** The same degrees as a JSON number (what JSON.stringify prints for `degrees(value)`): no trailing zeros. */
+function degreesNumberText(value: number): string {
+  const text = degreesText(value);
+  return text.endsWith('0') ? text.replace(TRAILING_ZEROS, '') : text;
+}
+const TRAILING_ZEROS = /\.?0+$/;
+
+/** Decimal text of a non-negative integer of up to 30 bits (MMSI, radio status) from THREE_DIGITS groups. */
+function intText(value: number): string {
+  if (value < 1000) return String(value);
+  const high = Math.floor(value / 1000);
+  return `${intText(high)}${THREE_DIGITS[value - high * 1000]}`;
+}
+/**
+ * Zero-padded groups of three digits: formatting the six decimals from two table entries avoids
+ * number-to-string conversions of random 7-digit values, which miss V8's number string cache and are slow.
+ */
+const THREE_DIGITS = Array.from({ length: 1000 }, (_, n) => String(n).padStart(3, '0'));
+const DOT_THREE_DIGITS = THREE_DIGITS.map((digits) => `.${digits}`);
 
 /** printf("%.Nf") text; the exact-tie check runs only when the value sits on a rounding midpoint. */
 function fixedText(value: number, decimals: number): string {
