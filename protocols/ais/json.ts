@@ -34,8 +34,9 @@ type Fields = Record<string, unknown>;
 /**
  * Hand-written lines for the traffic seen on a coast: position reports (types 1-3, 18), static data (5, 24)
  * and aids to navigation (21). The generic path (object copy, JSON.stringify, splicing) is several times
- * slower. The text is byte for byte the generic path's (json.test.ts checks it): fixed-point fields come from
- * tables built with the generic formatting, degrees from exact integer arithmetic.
+ * slower. Types 5, 21 and 24 print byte for byte the generic path's text; scaled 1-3 and 18 print gpsd's
+ * fixed decimals ("1.0", "104.500000"), the same values (json.test.ts checks both). Fixed-point fields come
+ * from tables built with the generic formatting, degrees from exact integer arithmetic.
  */
 function fastJson(m: AisMessage, scaled: boolean): string | undefined {
   switch (m.type) {
