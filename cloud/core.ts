@@ -178,19 +178,13 @@ export function createCloud(config: CloudConfig, options: CreateCloudOptions = {
     wsPort: broker.wsPort,
     httpPort: http.port,
   });
+  const shared = { config, bus, metrics, registry: metrics.registry, app, influx, presence, publish };
   const context: CloudContext = {
-    config,
+    ...shared,
     log,
-    bus,
-    metrics,
-    registry: metrics.registry,
-    app,
-    influx,
-    presence,
     addRoutes: (register) => void app.register(async (scope) => register(scope as unknown as HttpApp)),
     addSink: (sink) => ingest.addSink(sink),
     addHealth: (name, report) => void featureHealth.set(name, report),
-    publish,
     get addresses() {
       return addresses();
     },
@@ -206,19 +200,12 @@ export function createCloud(config: CloudConfig, options: CreateCloudOptions = {
   core.add(http);
 
   return {
-    config,
-    bus,
-    metrics,
-    registry: metrics.registry,
-    app,
-    influx,
-    presence,
+    ...shared,
     get addresses(): CloudAddresses {
       return addresses();
     },
     start: () => core.start(),
     stop: () => core.stop(),
     health,
-    publish,
   };
 }

@@ -76,12 +76,29 @@ async function setUp(database: string) {
   };
 }
 
+type FleetOptions = Omit<Parameters<typeof createFleetSimulator>[0], 'target' | 'recordPositions'>;
+
+/** A fleet sending to the edge over `protocol`, every sent position recorded; stopped after the test. */
+async function startFleet(edge: Edge, protocol: 'udp' | 'tcp', options: FleetOptions) {
+  const port = protocol === 'udp' ? edge.ports.udp! : edge.ports.tcp!;
+  const fleet = createFleetSimulator({ ...options, target: { protocol, host: '127.0.0.1', port }, recordPositions: true });
+  cleanups.push(() => fleet.stop());
+  await fleet.start();
+  return fleet;
+}
+
 const rowsIn = (database: string) =>
   influx.client.query<Row>('SELECT * FROM vessel_position ORDER BY time ASC', { database, precision: 'ms' as never });
 
 async function pointCount(database: string): Promise<number> {
   const result = await influx.client.query<{ count: number }>('SELECT count(lat) AS count FROM vessel_position', { database });
   return result[0]?.count ?? 0;
+}
+
+/** Waits until InfluxDB holds as many points as were sent, then checks they are exactly the sent positions. */
+async function expectStoredExactly(database: string, sent: { positions: number; log: SentPosition[] }): Promise<void> {
+  await waitFor(async () => (await pointCount(database)) >= sent.positions, 30_000, 'all points in InfluxDB');
+  expectExactly(await rowsIn(database), sent.log);
 }
 
 /** Every sent position must be exactly one point, with the values that went on the air. */
@@ -105,22 +122,11 @@ describe('fleet -> edge -> MQTT -> cloud -> InfluxDB', () => {
   it('stores exactly the K positions the fleet sent, with their values', async () => {
     const database = 'e2e_exact';
     const system = await setUp(database);
-    const fleet = createFleetSimulator({
-      vessels: 25,
-      seed: 7,
-      rate: 400,
-      maxPositions: 1200,
-      target: { protocol: 'tcp', host: '127.0.0.1', port: system.edge.ports.tcp! },
-      recordPositions: true,
-      staticIntervalS: 20,
-    });
-    cleanups.push(() => fleet.stop());
-    await fleet.start();
+    const fleet = await startFleet(system.edge, 'tcp', { vessels: 25, seed: 7, rate: 400, maxPositions: 1200, staticIntervalS: 20 });
     await fleet.done;
     const sent = fleet.report();
     expect(sent.positions).toBe(1200);
-    await waitFor(async () => (await pointCount(database)) >= sent.positions, 30_000, 'all points in InfluxDB');
-    expectExactly(await rowsIn(database), sent.log);
+    await expectStoredExactly(database, sent);
   });
 
   it('keeps every position while the cloud is down, then delivers them in order per vessel and none twice', async () => {
@@ -136,16 +142,7 @@ describe('fleet -> edge -> MQTT -> cloud -> InfluxDB', () => {
         }
       });
     watchArrivals();
-    const fleet = createFleetSimulator({
-      vessels: 10,
-      seed: 99,
-      rate: 300,
-      maxPositions: 1500,
-      target: { protocol: 'udp', host: '127.0.0.1', port: system.edge.ports.udp! },
-      recordPositions: true,
-    });
-    cleanups.push(() => fleet.stop());
-    await fleet.start();
+    const fleet = await startFleet(system.edge, 'udp', { vessels: 10, seed: 99, rate: 300, maxPositions: 1500 });
     await waitFor(() => fleet.report().positions >= 300, 20_000, 'first positions sent');
     await system.stopCloud();
     const sentWhileDown = fleet.report().positions;
@@ -154,8 +151,7 @@ describe('fleet -> edge -> MQTT -> cloud -> InfluxDB', () => {
     watchArrivals();
     await fleet.done;
     const sent = fleet.report();
-    await waitFor(async () => (await pointCount(database)) >= sent.positions, 30_000, 'all points in InfluxDB');
-    expectExactly(await rowsIn(database), sent.log);
+    await expectStoredExactly(database, sent);
     // QoS 1 is at least once: batches in flight when the cloud went down come again after it is back. Order
     // holds for what is new: each position's first arrival comes after the first arrival of the ones before.
     for (const [mmsi, times] of arrivals) {
@@ -168,16 +164,7 @@ describe('fleet -> edge -> MQTT -> cloud -> InfluxDB', () => {
     const database = 'e2e_edge_restart';
     const system = await setUp(database);
     await system.stopCloud();
-    const fleet = createFleetSimulator({
-      vessels: 8,
-      seed: 5,
-      rate: 400,
-      maxPositions: 600,
-      target: { protocol: 'tcp', host: '127.0.0.1', port: system.edge.ports.tcp! },
-      recordPositions: true,
-    });
-    cleanups.push(() => fleet.stop());
-    await fleet.start();
+    const fleet = await startFleet(system.edge, 'tcp', { vessels: 8, seed: 5, rate: 400, maxPositions: 600 });
     await fleet.done;
     // Every report the fleet sent must have reached the edge's decoder before the edge is restarted.
     const { positions, statics } = fleet.report();
@@ -186,7 +173,6 @@ describe('fleet -> edge -> MQTT -> cloud -> InfluxDB', () => {
     await system.startEdge();
     await system.startCloud();
     const sent = fleet.report();
-    await waitFor(async () => (await pointCount(database)) >= sent.positions, 30_000, 'all points in InfluxDB');
-    expectExactly(await rowsIn(database), sent.log);
+    await expectStoredExactly(database, sent);
   });
 });
