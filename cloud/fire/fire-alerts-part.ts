@@ -150,7 +150,10 @@ export class FireAlertsPart implements Part, DurableSink {
 
   #write(): Promise<void> {
     if (this.#writing) return this.#writing;
-    const batch = this.#queue.filter((p) => p.point.timestamp !== undefined);
+    // Events are stored in the order they arrived: an `end` (no snapshot) waits for the `new` before it, whose
+    // snapshot file may still be being written.
+    const ready = this.#queue.findIndex((p) => p.point.timestamp === undefined);
+    const batch = ready === -1 ? this.#queue.slice() : this.#queue.slice(0, ready);
     if (batch.length === 0) return Promise.resolve();
     const { influx, database, log } = this.options;
     this.#writing = influx
@@ -171,7 +174,7 @@ export class FireAlertsPart implements Part, DurableSink {
       )
       .finally(() => {
         this.#writing = undefined;
-        if (this.#queue.some((p) => p.point.timestamp !== undefined && !batch.includes(p))) void this.#write();
+        if (this.#queue[0]?.point.timestamp !== undefined && !batch.includes(this.#queue[0])) void this.#write();
       });
     return this.#writing;
   }

@@ -116,6 +116,13 @@ async function alertsAtCloud(cameraId: string, at: Cloud = cloud): Promise<FireA
   return ((await response.json()) as FireAlertList).alerts;
 }
 
+/** The stored events once both the `new` and the `end` event of an alert are there. */
+async function newAndEndAtCloud(cameraId: string, at: Cloud = cloud): Promise<FireAlertRecord[] | undefined> {
+  const list = await alertsAtCloud(cameraId, at);
+  const events = new Set(list.map((a) => a.event));
+  return events.has('new') && events.has('end') ? list : undefined;
+}
+
 describe('fire detection end to end', () => {
   it(`fire appearing at second ${FIRE_AT_S}: exactly one new alert at the cloud, soon after in video time, with a snapshot showing the box`, async () => {
     const { edge, fire, cleanup } = await startFireEdge('edge-fire', { id: 'tower-1', url: fireVideo });
@@ -123,10 +130,7 @@ describe('fire detection end to end', () => {
       // The replay ends; open alerts are then ended, so an `end` event marks "everything arrived".
       await waitFor(() => fire.cameraStatus('tower-1')?.reason === 'source ended', 45_000, 'the fire video to be fully analysed');
       await waitFor(() => edge.outbox.stats.messages === 0, 10_000, 'the outbox to drain');
-      const alerts = await waitFor(async () => {
-        const list = await alertsAtCloud('tower-1');
-        return list.some((a) => a.event === 'end') ? list : undefined;
-      }, 10_000, 'the end event of the fire alert at the cloud');
+      const alerts = await waitFor(() => newAndEndAtCloud('tower-1'), 10_000, 'the new and end events of the fire alert at the cloud');
       const news = alerts.filter((a) => a.event === 'new');
       expect(news).toHaveLength(1);
       const alert = news[0]!;
@@ -181,10 +185,7 @@ describe('fire detection end to end', () => {
         { log, extensions: [fireExtension()], schemas: fireSchemas },
       );
       await late.start();
-      const alerts = await waitFor(async () => {
-        const list = await alertsAtCloud('tower-9', late);
-        return list.some((a) => a.event === 'end') ? list : undefined;
-      }, 20_000, 'the alerts held in the outbox to reach the cloud');
+      const alerts = await waitFor(() => newAndEndAtCloud('tower-9', late), 20_000, 'the alerts held in the outbox to reach the cloud');
       const created = alerts.filter((a) => a.event === 'new');
       expect(created).toHaveLength(1);
       // Its times are the frame times the edge saw (video time here), not the time it reached the cloud.
