@@ -1,3 +1,6 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import type { InfluxDB, IPoint } from 'influx';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHttpApp, type HttpApp } from '../../runtime/http-server.js';
@@ -53,7 +56,7 @@ const closedArea = (mmsi: number, ts: number, severity: RaiseRequest['severity']
 
 const started: AlarmsPart[] = [];
 
-function makePart(influx: FakeInflux, restore: { maxHeld?: number } = {}) {
+function makePart(influx: FakeInflux, restore: { maxHeld?: number } = {}, spillFile?: string) {
   const { log, lines } = capturingLogger('debug');
   const registry = createMetricsRegistry('cloud', false);
   const published: string[] = [];
@@ -67,6 +70,7 @@ function makePart(influx: FakeInflux, restore: { maxHeld?: number } = {}) {
     clock: () => now++,
     retryMs: 10,
     restore: { retryMinMs: 5, retryMaxMs: 20, ...restore },
+    spillFile,
   });
   started.push(part);
   return { part, lines, registry, published };
@@ -178,6 +182,48 @@ describe('AlarmsPart rebuild from InfluxDB', () => {
 
   it('backs off from the minimum, doubling, up to the maximum', () => {
     expect([1, 2, 3, 4, 5, 6, 7, 100].map((n) => backoffMs(n, 1000, 30_000))).toEqual([1000, 2000, 4000, 8000, 16_000, 30_000, 30_000, 30_000]);
+  });
+});
+
+describe('alarm changes not written when the part stops', () => {
+  it('are kept in the spill file and written, with a bad line skipped and counted, at the next start', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'alarms-spill-'));
+    const spill = path.join(dir, 'alarms', 'unwritten.ndjson');
+    try {
+      const influx = new FakeInflux();
+      const [before] = await previousRun(influx, [closedArea(1, 100)]);
+      const first = makePart(influx, {}, spill);
+      await first.part.start();
+      influx.down = true; // after the rebuild
+      first.part.raise(closedArea(1, 200));
+      first.part.store.acknowledge(before!.id, 'ranger-an');
+      await first.part.stop();
+      const kept = (await readFile(spill, 'utf8')).trim().split('\n');
+      expect(kept.map((line) => (JSON.parse(line) as { kind: string }).kind)).toEqual(['refreshed', 'acknowledged']);
+      await writeFile(spill, `${kept.join('\n')}\n{"kind":"created","alarm":{"id":7}}\n`);
+
+      influx.down = false;
+      const second = makePart(influx, {}, spill);
+      await second.part.start();
+      await second.part.flushed();
+      expect(influx.kinds(before!.id)).toEqual(['created', 'refreshed', 'acknowledged']);
+      expect(second.part.store.get(before!.id)).toMatchObject({ count: 2, status: 'ACTIVE_ACK', lastTs: 200 });
+      await waitFor(async () => (await readFile(spill).catch(() => undefined)) === undefined, 5000, 'the spill file to be removed once written');
+      expect(second.lines.some((l) => l.level === 40 && l.line === 3 && /invalid alarm change in the spill file/.test(String(l.msg)))).toBe(true);
+      expect(metricValue(await second.registry.metrics(), 'lookout_cloud_alarm_store_errors_total')).toBe(1);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('without a spill file, says how many changes are lost', async () => {
+    const influx = new FakeInflux();
+    const { part, lines } = makePart(influx);
+    await part.start();
+    influx.down = true;
+    part.raise(closedArea(3, 100));
+    await part.stop();
+    expect(lines.some((l) => l.level === 50 && l.lost === 1)).toBe(true);
   });
 });
 

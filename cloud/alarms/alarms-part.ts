@@ -1,3 +1,5 @@
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { InfluxDB, IPoint } from 'influx';
 import { Type } from '@sinclair/typebox';
 import { Counter, Gauge, type Registry } from '../../runtime/metrics.js';
@@ -6,7 +8,7 @@ import type { Part } from '../../runtime/service.js';
 import type { HttpApp } from '../../runtime/http-server.js';
 import { compileSchema } from '../../protocols/validation.js';
 import { topics } from '../../protocols/mqtt/topics.js';
-import { Alarm, AlarmActionBody, AlarmIdParams, AlarmList, AlarmQuery, type AlarmChangeMessage } from '../../protocols/api/alarms.js';
+import { Alarm, AlarmActionBody, AlarmChangeMessage, AlarmIdParams, AlarmList, AlarmQuery } from '../../protocols/api/alarms.js';
 import { authenticatedOperator } from '../http/auth.js';
 import { AlarmNotFoundError, AlarmStore, type AlarmChange, type RaiseRequest } from './alarm-store.js';
 import { HoldQueue } from './hold-queue.js';
@@ -25,6 +27,11 @@ export interface AlarmsPartOptions {
   retryMs?: number;
   /** Rebuild from InfluxDB when it fails at start: background retries and the hold queue for raises. */
   restore?: Partial<AlarmsRestoreOptions>;
+  /**
+   * JSON-lines file where changes not yet in InfluxDB are kept when the part stops (InfluxDB down), read back
+   * and written at the next start. Without it they are lost at stop (logged).
+   */
+  spillFile?: string;
 }
 
 export interface AlarmsRestoreOptions {
@@ -54,6 +61,7 @@ export function backoffMs(attempt: number, minMs: number, maxMs: number): number
 }
 
 const checkAlarm = compileSchema(Alarm);
+const checkChange = compileSchema(AlarmChangeMessage);
 
 /**
  * The cloud's alarms: one AlarmStore for every alarm type (vessel rules, fire alerts). Each change is stored
@@ -76,7 +84,9 @@ export class AlarmsPart implements Part, AlarmService {
   #restoreTimer: NodeJS.Timeout | undefined;
   #restoreAttempts = 0;
   #restoreError: string | undefined;
-  #pending: IPoint[] = [];
+  /** Changes not yet written to InfluxDB, oldest first. */
+  #pending: AlarmChangeMessage[] = [];
+  #spillOnDisk = false;
   #flushing: Promise<void> | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
   #unsubscribe: (() => void) | undefined;
@@ -121,6 +131,7 @@ export class AlarmsPart implements Part, AlarmService {
   async start(): Promise<void> {
     this.#unsubscribe = this.store.onChange((change) => this.#onChange(change));
     this.#started = true;
+    await this.#readSpill();
     // The first attempt is awaited (a healthy start is rebuilt before the broker accepts clients); a failure
     // only schedules background retries, so the cloud (and its journal) starts without InfluxDB.
     await this.#attemptRestore();
@@ -132,8 +143,9 @@ export class AlarmsPart implements Part, AlarmService {
     clearTimeout(this.#retryTimer);
     clearTimeout(this.#restoreTimer);
     if (this.#held.size > 0) this.options.log.warn({ held: this.#held.size }, 'stopping before alarms were rebuilt from InfluxDB: held raises are dropped (their telemetry is replayed from the journal at the next start unless InfluxDB stored it meanwhile)');
-    await this.#flushing;
+    await this.#flushing?.catch(() => {});
     if (this.#pending.length > 0) await this.#flush().catch(() => {});
+    await this.#writeSpill();
   }
 
   /** Resolves when every change so far is in InfluxDB (or rejects with the last write error). */
@@ -201,6 +213,7 @@ export class AlarmsPart implements Part, AlarmService {
     }
     if (!this.#started) return;
     for (const snapshot of snapshots) this.store.restore(snapshot);
+    for (const change of this.#pending) this.store.restore(change.alarm); // read back from the spill file
     const held = this.#held.drain();
     for (const request of held) this.store.raise(request);
     this.#isReady = true;
@@ -241,15 +254,10 @@ export class AlarmsPart implements Part, AlarmService {
   #onChange(change: AlarmChange): void {
     const { alarm } = change;
     this.#changes.inc({ kind: change.kind, type: alarm.type });
-    this.#pending.push({
-      measurement: MEASUREMENT_ALARM_EVENT,
-      tags: { alarm_id: alarm.id, kind: change.kind, type: alarm.type },
-      fields: { json: JSON.stringify(alarm), status: alarm.status, severity: alarm.severity, originator: alarm.originator },
-      timestamp: alarm.updatedAt,
-    });
+    const message: AlarmChangeMessage = { kind: change.kind, alarm };
+    this.#pending.push(message);
     this.#pendingGauge.set(this.#pending.length);
     if (!this.#flushing && !this.#retryTimer) void this.#flush().catch(() => {});
-    const message: AlarmChangeMessage = { kind: change.kind, alarm };
     this.options.publish(topics.cloudAlarm(alarm.id), JSON.stringify(message), { qos: 1 }).catch((error: Error) => {
       this.options.log.warn({ err: error, alarm: alarm.id }, 'could not publish alarm change on MQTT');
     });
@@ -261,9 +269,10 @@ export class AlarmsPart implements Part, AlarmService {
     if (batch.length === 0) return Promise.resolve();
     const { influx, database, log } = this.options;
     this.#flushing = influx
-      .writePoints(batch, { database, precision: 'ms' })
-      .then(() => {
+      .writePoints(batch.map(alarmEventPoint), { database, precision: 'ms' })
+      .then(async () => {
         this.#pendingGauge.set(this.#pending.length);
+        if (this.#spillOnDisk && this.#pending.length === 0) await this.#removeSpill();
       })
       .catch((error: Error) => {
         this.#storeErrors.inc();
@@ -283,6 +292,71 @@ export class AlarmsPart implements Part, AlarmService {
       });
     return this.#flushing;
   }
+
+  async #writeSpill(): Promise<void> {
+    const { spillFile } = this.options;
+    const { log } = this.options;
+    if (this.#pending.length === 0) return;
+    if (!spillFile) {
+      log.error({ lost: this.#pending.length }, 'stopping with alarm changes not written to InfluxDB and no spill file: they are lost');
+      return;
+    }
+    try {
+      await mkdir(path.dirname(spillFile), { recursive: true });
+      const tmp = `${spillFile}.tmp`;
+      await writeFile(tmp, this.#pending.map((change) => `${JSON.stringify(change)}\n`).join(''), { flush: true });
+      await rename(tmp, spillFile);
+      log.warn({ file: spillFile, changes: this.#pending.length }, 'alarm changes not yet in InfluxDB kept on disk; written at the next start');
+    } catch (error) {
+      this.#storeErrors.inc();
+      log.error({ err: error, file: spillFile, lost: this.#pending.length }, 'could not keep unwritten alarm changes on disk: they are lost');
+    }
+  }
+
+  /** Reads the changes a previous run could not write; a bad line is skipped, counted and named. */
+  async #readSpill(): Promise<void> {
+    const { spillFile, log } = this.options;
+    if (!spillFile) return;
+    let text: string;
+    try {
+      text = await readFile(spillFile, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    const read: AlarmChangeMessage[] = [];
+    text.split('\n').forEach((line, index) => {
+      if (line.trim() === '') return;
+      const parsed = checkChange.parseJson(line);
+      if (parsed.ok) {
+        read.push(parsed.value);
+      } else {
+        this.#storeErrors.inc();
+        log.warn({ file: spillFile, line: index + 1, errors: parsed.errors }, 'invalid alarm change in the spill file; skipped');
+      }
+    });
+    this.#spillOnDisk = true;
+    this.#pending.unshift(...read);
+    this.#pendingGauge.set(this.#pending.length);
+    log.info({ file: spillFile, changes: read.length }, 'alarm changes kept at the last stop read back; writing them to InfluxDB');
+    if (this.#pending.length > 0) void this.#flush().catch(() => {});
+    else await this.#removeSpill();
+  }
+
+  async #removeSpill(): Promise<void> {
+    if (!this.options.spillFile) return;
+    await rm(this.options.spillFile, { force: true });
+    this.#spillOnDisk = false;
+  }
+}
+
+function alarmEventPoint({ kind, alarm }: AlarmChangeMessage): IPoint {
+  return {
+    measurement: MEASUREMENT_ALARM_EVENT,
+    tags: { alarm_id: alarm.id, kind, type: alarm.type },
+    fields: { json: JSON.stringify(alarm), status: alarm.status, severity: alarm.severity, originator: alarm.originator },
+    timestamp: alarm.updatedAt,
+  };
 }
 
 const ErrorBody = Type.Object({ error: Type.String() });

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import type { InfluxDB } from 'influx';
 import { Type } from '@sinclair/typebox';
 import type { VesselPosition } from '../../protocols/mqtt/payloads.js';
@@ -438,6 +439,7 @@ export function fisheriesExtension(config: FisheriesConfig, options: FisheriesEx
       publish: context.publish,
       clock: options.clock,
       restore: { retryMinMs: config.restore.retryMinMs, retryMaxMs: config.restore.retryMaxMs, maxHeld: config.restore.maxHeldAlarmRaises },
+      spillFile: path.resolve(context.config.dataDir, 'alarms', 'unwritten.ndjson'),
     });
     const fisheries = new FisheriesPart({
       config,

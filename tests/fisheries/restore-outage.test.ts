@@ -209,4 +209,21 @@ describe('cloud restart while InfluxDB is down', () => {
     expect(health.features.alarms).toMatchObject({ status: 'ok', restoring: false, heldRaises: 0 });
     expect(health.features.fisheries).toMatchObject({ status: 'ok', restoring: false, bufferedPositions: 0 });
   });
+
+  it('an acknowledgement made while InfluxDB is down survives a cloud restart (kept on disk, stored later)', async () => {
+    await influx.influxd.stop();
+    const ack = await api<Alarm>(`/api/v1/alarms/${alarmBefore.id}/ack`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ by: 'officer.lan' }),
+    });
+    expect(ack.status).toBe(200);
+    expect(ack.body.status).toBe('ACTIVE_ACK');
+    await stopCloud();
+    await influx.influxd.start();
+    cloud = await startCloud();
+    const { body } = await api<{ alarms: Alarm[] }>('/api/v1/alarms');
+    expect(alarmsOf(body.alarms, `vessel:${INTRUDER}`, 'closed_area')).toEqual([expect.objectContaining({ id: alarmBefore.id, status: 'ACTIVE_ACK', ackBy: 'officer.lan' })]);
+    await waitFor(async () => (await storedKinds(alarmBefore.id)).join() === 'created,refreshed,acknowledged', 10_000, 'the acknowledgement stored');
+  });
 });
