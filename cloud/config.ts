@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { TlsServerConfig } from '../runtime/tls.js';
 import { FisheriesConfig } from './fisheries/config.js';
 
 const Port = (value: number, description: string) => Type.Integer({ minimum: 0, maximum: 65535, default: value, description });
@@ -106,6 +107,11 @@ export const CloudConfig = Type.Object(
     fisheries: FisheriesConfig,
     /** Cloud state (journal, checkpoint, dead letters). Relative paths resolve against the working directory. */
     dataDir: Type.String({ minLength: 1, default: '.lookout/cloud' }),
+    /**
+     * TLS for every listener: MQTT over TCP becomes `mqtts://`, the WebSocket `wss://`, the HTTP API `https://`.
+     * Absent: plain text (fine on loopback or a private network; see cloud/README.md, Security).
+     */
+    tls: Type.Optional(TlsServerConfig),
   },
   { additionalProperties: false, default: {} },
 );

@@ -3,6 +3,7 @@ import type { TSchema } from '@sinclair/typebox';
 import type { InfluxDB } from 'influx';
 import type { Registry } from 'prom-client';
 import { compileSchema } from '../protocols/validation.js';
+import { readTlsServerFiles } from '../runtime/tls.js';
 import { createHttpApp, HttpServerPart, type HealthReport, type HttpApp } from '../runtime/http-server.js';
 import { silentLogger, type Logger } from '../runtime/logger.js';
 import { ServiceCore, type Part } from '../runtime/service.js';
@@ -134,7 +135,8 @@ export function createCloud(config: CloudConfig, options: CreateCloudOptions = {
     log: log.child({ part: 'ingest' }),
   });
   ingest.addSink(writer);
-  const broker = new BrokerPart({ config: config.mqtt, bus, metrics, log: log.child({ part: 'broker' }), publishGate: ingest.gate });
+  const tls = config.tls ? readTlsServerFiles(config.tls, 'cloud.tls') : undefined;
+  const broker = new BrokerPart({ config: config.mqtt, bus, metrics, log: log.child({ part: 'broker' }), publishGate: ingest.gate, tls });
 
   const featureHealth = new Map<string, () => FeatureHealth>();
   const health = async (): Promise<CloudHealth> => {
@@ -155,7 +157,7 @@ export function createCloud(config: CloudConfig, options: CreateCloudOptions = {
       features,
     };
   };
-  const app = createHttpApp({ log: log.child({ part: 'http' }), registry: metrics.registry, health });
+  const app = createHttpApp({ log: log.child({ part: 'http' }), registry: metrics.registry, health, https: tls });
   // Before any route: the hook on the root instance then covers every route, features' routes included.
   installOperatorAuth(app, { operators: config.http.operators, log: log.child({ part: 'http-auth' }), refused: metrics.httpAuthRefused });
   registerCoreRoutes(app, presence);

@@ -29,6 +29,12 @@ export function createCloudMetrics(registry: Registry = createMetricsRegistry('c
       labelNames: ['reason'],
       registers,
     }),
+    tlsHandshakeErrors: new Counter({
+      name: 'lookout_cloud_tls_handshake_errors_total',
+      help: 'TLS handshakes that failed on a listener (client does not trust the certificate, plain text on a TLS port, ...)',
+      labelNames: ['listener'],
+      registers,
+    }),
     httpAuthRefused: new Counter({
       name: 'lookout_cloud_http_auth_refused_total',
       help: 'HTTP API requests refused by operator authentication (missing, bad_credentials, forbidden)',

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { TlsClientConfig } from '../runtime/tls.js';
 import { loadConfigSection, validateConfigSection } from '../runtime/config.js';
 import { CamerasConfigSchema } from './cameras/config.js';
 import { FireConfigSchema } from './fire/config.js';
@@ -19,7 +20,10 @@ export const EdgeConfigSchema = Type.Object(
     edgeId: Type.String({ default: 'edge-1', pattern: '^[A-Za-z0-9_.-]{1,64}$' }),
     mqtt: Type.Object(
       {
-        url: Type.String({ default: 'mqtt://127.0.0.1:1883' }),
+        /** `mqtt://` plain text, `mqtts://` TLS (the cloud with `cloud.tls`). */
+        url: Type.String({ pattern: '^(mqtts?|wss?)://', default: 'mqtt://127.0.0.1:1883' }),
+        /** For `mqtts://`: a private CA to trust (the cloud's certificate issuer) and the name to check. */
+        tls: Type.Optional(TlsClientConfig),
         username: Type.Optional(Type.String()),
         password: Type.Optional(Type.String()),
         keepaliveS: Type.Integer({ minimum: 1, default: 30 }),

@@ -1,3 +1,4 @@
+import { readTlsClientFiles } from '../runtime/tls.js';
 import type { Registry } from 'prom-client';
 import type { EdgeHealth } from '../protocols/mqtt/payloads.js';
 import { createHttpApp, HttpServerPart, type HealthReport } from '../runtime/http-server.js';
@@ -81,7 +82,10 @@ export function createEdge(config: EdgeConfig, deps: EdgeDeps = {}): Edge {
     ),
   );
   const uplink = core.add(
-    new MqttUplink({ edgeId: config.edgeId, ...config.mqtt, version: EDGE_VERSION }, { outbox, bus, log: child('uplink'), registry }),
+    new MqttUplink(
+      { edgeId: config.edgeId, ...config.mqtt, tls: config.mqtt.tls ? readTlsClientFiles(config.mqtt.tls, 'edge.mqtt.tls') : undefined, version: EDGE_VERSION },
+      { outbox, bus, log: child('uplink'), registry },
+    ),
   );
   const pipeline = core.add(
     new AisPipeline(

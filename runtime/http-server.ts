@@ -21,13 +21,21 @@ export interface HttpServerOptions {
   log: Logger;
   registry: Registry;
   health: () => HealthReport | Promise<HealthReport>;
+  /** Serve HTTPS with this certificate and key (PEM) instead of HTTP. */
+  https?: { cert: Buffer; key: Buffer };
 }
 
 /** Every service's HTTP face: `/health` (JSON, 503 when down) and `/metrics` (Prometheus text). */
-export function createHttpApp({ log, registry, health }: HttpServerOptions): HttpApp {
+export function createHttpApp({ log, registry, health, https }: HttpServerOptions): HttpApp {
   // Per-request lines would drown the logs under dashboard polling and Prometheus scrapes; routes that change
   // state log what they did themselves.
-  const app = Fastify({ loggerInstance: log, logController: new LogController({ disableRequestLogging: true }) }).withTypeProvider<TypeBoxTypeProvider>();
+  const logController = new LogController({ disableRequestLogging: true });
+  // An https app differs from an http one only in its server type, which no route of ours touches.
+  const app = (
+    https
+      ? (Fastify({ loggerInstance: log, logController, https }) as unknown as ReturnType<typeof plainFastify>)
+      : plainFastify(log, logController)
+  ).withTypeProvider<TypeBoxTypeProvider>();
   app.get('/health', async (_request, reply) => {
     const report = await health();
     return reply.code(report.status === 'down' ? 503 : 200).send(report);
@@ -36,6 +44,10 @@ export function createHttpApp({ log, registry, health }: HttpServerOptions): Htt
     return reply.type(registry.contentType).send(await registry.metrics());
   });
   return app as unknown as HttpApp;
+}
+
+function plainFastify(log: Logger, logController: LogController) {
+  return Fastify({ loggerInstance: log, logController });
 }
 
 /** Wraps the app as a Part; `port` 0 picks a free port, readable from `address` after start. */
@@ -54,7 +66,7 @@ export class HttpServerPart implements Part {
     await this.app.listen({ host: this.host, port: this.requestedPort });
     const address = this.app.server.address();
     this.port = typeof address === 'object' && address ? address.port : this.requestedPort;
-    this.address = `http://${this.host}:${this.port}`;
+    this.address = `${'setSecureContext' in this.app.server ? 'https' : 'http'}://${this.host}:${this.port}`;
   }
 
   async stop(): Promise<void> {

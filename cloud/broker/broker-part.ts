@@ -1,4 +1,6 @@
+import { createServer as createHttpsServer } from 'node:https';
 import { createServer, type AddressInfo, type Server } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Aedes, type AuthenticateError, type Client, type ConnectPacket } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
@@ -23,6 +25,8 @@ export interface BrokerOptions {
    * client keeps the message for its next session).
    */
   publishGate?: (topic: string, payload: Buffer) => Promise<void>;
+  /** Certificate and key (PEM): MQTT over TLS (`mqtts://`) and secure WebSocket (`wss://`). */
+  tls?: { cert: Buffer; key: Buffer };
 }
 
 /**
@@ -34,6 +38,7 @@ export class BrokerPart implements Part {
   aedes: Aedes | undefined;
   #tcp: Server | undefined;
   #ws: WebSocketServer | undefined;
+  #wsServer: Server | undefined;
   /** Bound addresses after start, e.g. `mqtt://127.0.0.1:1883` and `ws://127.0.0.1:8883`. */
   mqttUrl = '';
   wsUrl = '';
@@ -90,26 +95,39 @@ export class BrokerPart implements Part {
     this.aedes = aedes;
     this.#wireEvents(aedes);
 
-    const tcp = createServer((socket) => aedes.handle(socket));
+    const { tls } = this.options;
+    const tcp = tls ? createTlsServer(tls, (socket) => aedes.handle(socket)) : createServer((socket) => aedes.handle(socket));
+    if (tls) this.#countHandshakeErrors(tcp, 'mqtt');
     this.#tcp = tcp;
     await listen(tcp, config.port, config.host);
     this.port = (tcp.address() as AddressInfo).port;
-    this.mqttUrl = `mqtt://${config.host}:${this.port}`;
+    this.mqttUrl = `${tls ? 'mqtts' : 'mqtt'}://${config.host}:${this.port}`;
 
-    const wss = new WebSocketServer({ host: config.host, port: config.wsPort });
+    // With TLS the WebSocket rides on an HTTPS server of its own; without, `ws` makes a plain HTTP one.
+    const wsServer = tls ? createHttpsServer(tls) : undefined;
+    if (wsServer) this.#countHandshakeErrors(wsServer, 'ws');
+    this.#wsServer = wsServer;
+    const wss = wsServer ? new WebSocketServer({ server: wsServer }) : new WebSocketServer({ host: config.host, port: config.wsPort });
     this.#ws = wss;
-    await new Promise<void>((resolve, reject) => {
-      wss.once('listening', resolve);
-      wss.once('error', reject);
-    });
+    if (wsServer) {
+      await listen(wsServer, config.wsPort, config.host);
+    } else {
+      await new Promise<void>((resolve, reject) => {
+        wss.once('listening', resolve);
+        wss.once('error', reject);
+      });
+    }
     wss.on('connection', (socket, request) => {
       const stream = createWebSocketStream(socket);
       stream.on('error', (error) => log.debug({ err: error.message }, 'websocket stream error'));
       aedes.handle(stream, request);
     });
-    this.wsPort = (wss.address() as AddressInfo).port;
-    this.wsUrl = `ws://${config.host}:${this.wsPort}`;
-    log.info({ mqtt: this.mqttUrl, ws: this.wsUrl, auth: !this.acl.anonymous }, 'MQTT broker listening');
+    this.wsPort = ((wsServer ?? wss).address() as AddressInfo).port;
+    this.wsUrl = `${tls ? 'wss' : 'ws'}://${config.host}:${this.wsPort}`;
+    log.info({ mqtt: this.mqttUrl, ws: this.wsUrl, auth: !this.acl.anonymous, tls: tls !== undefined }, 'MQTT broker listening');
+    if (!tls && !isLoopback(config.host)) {
+      log.warn({ host: config.host, mqtt: this.mqttUrl }, 'MQTT broker without TLS on a non-loopback address: passwords and telemetry cross the network in clear text. Set cloud.tls (cloud/README.md, Security) or use a VPN');
+    }
     if (this.acl.anonymous && !isLoopback(config.host)) {
       log.warn(
         { host: config.host, mqtt: this.mqttUrl, ws: this.wsUrl },
@@ -121,10 +139,24 @@ export class BrokerPart implements Part {
   async stop(): Promise<void> {
     const tcpClosed = this.#tcp ? new Promise<void>((resolve) => this.#tcp!.close(() => resolve())) : Promise.resolve();
     const wsClosed = this.#ws ? new Promise<void>((resolve) => this.#ws!.close(() => resolve())) : Promise.resolve();
+    const wsServerClosed = this.#wsServer ? new Promise<void>((resolve) => this.#wsServer!.close(() => resolve())) : Promise.resolve();
     if (this.aedes) await new Promise<void>((resolve) => this.aedes!.close(() => resolve()));
     for (const socket of this.#ws?.clients ?? []) socket.terminate();
-    await Promise.all([tcpClosed, wsClosed]);
-    this.aedes = this.#tcp = this.#ws = undefined;
+    await Promise.all([tcpClosed, wsClosed, wsServerClosed]);
+    this.aedes = this.#tcp = this.#ws = this.#wsServer = undefined;
+  }
+
+  /** A failed handshake is counted and logged once per remote address (then at debug): scanners retry a lot. */
+  #countHandshakeErrors(server: Server, listener: 'mqtt' | 'ws'): void {
+    server.on('tlsClientError', (error: Error, socket: TLSSocket) => {
+      this.options.metrics.tlsHandshakeErrors.inc({ listener });
+      const details = { listener, remote: socket.remoteAddress, err: error.message };
+      const key = `tls|${listener}|${socket.remoteAddress ?? ''}`;
+      if (this.#noted.has(key)) return this.options.log.debug(details, 'TLS handshake failed');
+      if (this.#noted.size >= NOTED_CLIENTS_MAX) this.#noted.clear();
+      this.#noted.add(key);
+      this.options.log.warn(details, 'TLS handshake failed (logged once per address)');
+    });
   }
 
   /** Counts a refusal and logs it at warn once per client id and reason (then at debug). */

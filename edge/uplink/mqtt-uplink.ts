@@ -19,6 +19,8 @@ export interface UplinkOptions {
   maxInFlight: number;
   /** Software version put into the birth message. */
   version?: string;
+  /** For `mqtts://`: CA to trust instead of the system's, and the certificate name to check. */
+  tls?: { ca?: Buffer; servername?: string };
 }
 
 /** The part of the outbox the uplink needs: it reads in order and acknowledges. */
@@ -115,8 +117,10 @@ export class MqttUplink implements Part {
   #connect(): void {
     if (!this.#running) return;
     const generation = ++this.#generation;
-    const { edgeId, url, username, password, keepaliveS, connectTimeoutMs } = this.options;
+    const { edgeId, url, username, password, keepaliveS, connectTimeoutMs, tls } = this.options;
     const client = mqtt.connect(url, {
+      ...tls,
+      rejectUnauthorized: true,
       clientId: `lookout-edge-${edgeId}`,
       clean: true,
       keepalive: keepaliveS,
