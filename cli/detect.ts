@@ -77,7 +77,7 @@ async function runDetect(source: string, options: DetectOptions): Promise<void> 
     const pipeline = new CameraPipeline(
       { id: options.camera ?? 'replay', url: source, kind, fps, realtime: options.realtime ?? false },
       detector,
-      { confirmation: config.confirmation, stallTimeoutS: config.stallTimeoutS, socketTimeoutS: config.socketTimeoutS, backoff: config.backoff },
+      { confirmation: config.confirmation, stallTimeoutS: config.stallTimeoutS, socketTimeoutS: config.socketTimeoutS, backoff: config.backoff, snapshot: config.snapshot },
       {
         onFrame: ({ frame, detections, filtered }) =>
           print({

@@ -24,6 +24,8 @@ export interface CameraReaderHandlers {
   /** A replayed source failed (missing or unreadable file): replays are not retried. */
   onFailed?(reason: string): void;
   onDropped?(): void;
+  /** The snapshot-resolution output failed (detection goes on). */
+  onHighResError?(message: string): void;
 }
 
 /**
@@ -40,6 +42,8 @@ export class CameraReader {
   #lastActivityMs = 0;
   #status: CameraState = { state: 'offline', restarts: 0, reason: 'starting' };
   #generation = 0;
+  /** Set when ffmpeg failed because of the snapshot output: later readers run without it. */
+  #highResOff = false;
 
   constructor(
     readonly cameraId: string,
@@ -73,7 +77,8 @@ export class CameraReader {
   #spawn(): void {
     const generation = ++this.#generation;
     this.#lastActivityMs = Date.now();
-    void createFrameReader(this.spec, {
+    const spec = this.#highResOff ? { ...this.spec, snapshotMaxWidth: 0 } : this.spec;
+    void createFrameReader(spec, {
       onFrame: (frame) => {
         if (generation !== this.#generation) return;
         this.#lastActivityMs = Date.now();
@@ -86,6 +91,9 @@ export class CameraReader {
         if (generation === this.#generation) this.#lost(exit);
       },
       onDropped: this.handlers.onDropped,
+      onHighResError: (message) => {
+        if (generation === this.#generation) this.handlers.onHighResError?.(message);
+      },
     }).then(
       (reader) => {
         if (generation !== this.#generation) return;
@@ -109,6 +117,10 @@ export class CameraReader {
 
   #lost(exit: ReaderExit): void {
     this.#reader = undefined;
+    if (exit.highResFailed && !this.#highResOff) {
+      this.#highResOff = true;
+      this.handlers.onHighResError?.(`ffmpeg failed on the snapshot output (${exit.message}); reading on without it`);
+    }
     if (!this.#running) return;
     if (!this.options.restartOnEnd) {
       const ended = exit.reason === 'end';

@@ -16,6 +16,8 @@ export const FireCameraSchema = Type.Object(
     ignoreMasks: Type.Optional(Type.Array(MaskRegion)),
     /** Files: play at the native rate like a live camera (default true for files in the edge). */
     realtime: Type.Optional(Type.Boolean()),
+    /** Overrides `snapshot.maxWidth` for this camera (0: model-size snapshots, no second ffmpeg output). */
+    snapshotMaxWidth: Type.Optional(Type.Integer({ minimum: 0, maximum: 7680 })),
   },
   { additionalProperties: false },
 );
@@ -72,6 +74,28 @@ export const FireConfigSchema = Type.Object(
         growthFactor: Type.Number({ minimum: 1, default: 1.5 }),
         /** `end` when not seen for this long. */
         endAfterS: Type.Number({ minimum: 1, default: 60 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    /**
+     * Alert snapshots (JPEG inside the FireAlert, boxes drawn). Each camera's ffmpeg also writes every analysed
+     * frame at snapshot resolution (PPM over a private Unix socket; only the newest frame is kept in memory:
+     * 2 x width x height x 3 bytes, 5.5 MB at 1280x720); an alert takes that frame (the analysed one, or exceptionally
+     * the next) and encodes it. Without it (not arrived in `waitMs`, encoding failed, too large) the alert
+     * carries the model-size snapshot of the analysed frame, counted in lookout_edge_fire_snapshot_fallbacks_total.
+     */
+    snapshot: Type.Object(
+      {
+        /** Width at most, px; never upscaled (a smaller camera gives its own size). 0 = model input size only. */
+        maxWidth: Type.Integer({ minimum: 0, maximum: 7680, default: 1280 }),
+        /** JPEG quality as ffmpeg's -q:v: 2 (best, largest) .. 31 (smallest). 5: 45-80 kB for 1280x720 tower frames. */
+        quality: Type.Integer({ minimum: 2, maximum: 31, default: 5 }),
+        /** Larger JPEGs are encoded again at double the -q:v, then replaced by the model-size one (the cloud takes up to 1.5 MB). */
+        maxBytes: Type.Integer({ minimum: 10_000, maximum: 1_400_000, default: 400_000 }),
+        /** Longest wait for the snapshot-resolution frame of the alert (it normally follows the analysed frame at once). */
+        waitMs: Type.Integer({ minimum: 0, maximum: 10_000, default: 1000 }),
+        /** A JPEG encoding (one short ffmpeg run) is killed after this long. */
+        encodeTimeoutMs: Type.Integer({ minimum: 100, maximum: 60_000, default: 5000 }),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -97,8 +97,11 @@ export class FirePart implements Part {
 
   async stop(): Promise<void> {
     for (const off of this.#unsubscribe.splice(0)) off();
-    for (const { pipeline } of this.#pipelines.values()) pipeline.stop();
+    const pipelines = [...this.#pipelines.values()].map((entry) => entry.pipeline);
     this.#pipelines.clear();
+    for (const pipeline of pipelines) pipeline.stop();
+    // Alerts whose snapshot is being made still go to the outbox (bounded by the snapshot timeouts).
+    await Promise.all(pipelines.map((pipeline) => pipeline.drained()));
     await this.#detector?.close();
     this.#detector = undefined;
   }
@@ -114,6 +117,7 @@ export class FirePart implements Part {
       fovDeg: camera.fovDeg,
       ignoreMasks: camera.ignoreMasks,
       realtime: camera.realtime ?? true,
+      snapshotMaxWidth: camera.snapshotMaxWidth,
     };
   }
 
@@ -145,7 +149,13 @@ export class FirePart implements Part {
     const pipeline = new CameraPipeline(
       camera,
       detector,
-      { confirmation: this.config.confirmation, stallTimeoutS: this.config.stallTimeoutS, socketTimeoutS: this.config.socketTimeoutS, backoff: this.config.backoff },
+      {
+        confirmation: this.config.confirmation,
+        stallTimeoutS: this.config.stallTimeoutS,
+        socketTimeoutS: this.config.socketTimeoutS,
+        backoff: this.config.backoff,
+        snapshot: this.config.snapshot,
+      },
       {
         onAlert: (alert) => this.#publishAlert(alert),
         onStatus: (cameraId, status) => this.#onStatus(cameraId, status),

@@ -3,12 +3,19 @@
  * argument list and spawns ffmpeg, so it is kept behind this one small interface and easy to replace).
  *
  * A reader decodes a camera or a file at a configured rate straight to raw RGB at the model's input size,
- * letterboxed inside ffmpeg (scale + pad): no JPEG round trip on the hot path.
+ * letterboxed inside ffmpeg (scale + pad): no JPEG round trip on the hot path. With `snapshotMaxWidth`, the same
+ * ffmpeg process also writes every analysed frame at snapshot resolution (PPM on a Unix socket, see high-res.ts)
+ * for the alert snapshots: one decode, a `split` after the frame-rate filter, so the n-th frame of both outputs
+ * is the same picture.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { PassThrough } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import ffmpeg, { type FfmpegCommand } from 'fluent-ffmpeg';
+import { LatestFrame, PpmStreamParser, type HighResFrame } from './high-res.js';
 import { letterboxGeometry, type LetterboxTransform, type RgbImage } from './tensor.js';
 
 export type SourceKind = 'rtsp' | 'mjpeg' | 'snapshot' | 'file' | 'folder';
@@ -26,6 +33,11 @@ export interface FrameSourceSpec {
   realtime?: boolean;
   /** Network sources: socket timeout handed to ffmpeg (`-timeout`, microseconds for RTSP). */
   socketTimeoutS?: number;
+  /**
+   * > 0: also keep each analysed frame at this width at most (the camera's own size when smaller, never
+   * upscaled; height from the aspect ratio), for alert snapshots. 0 or absent: model-size frames only.
+   */
+  snapshotMaxWidth?: number;
 }
 
 export interface Frame {
@@ -38,12 +50,19 @@ export interface Frame {
   streamTimeS: number;
   /** Wall-clock time the frame was read (ms since epoch). */
   receivedAtMs: number;
+  /**
+   * With `snapshotMaxWidth`: this frame at snapshot resolution (or the first newer one), copied when called,
+   * waiting at most `waitMs` for it to arrive; undefined when it does not.
+   */
+  highRes?: (waitMs: number) => Promise<HighResFrame | undefined>;
 }
 
 export interface ReaderExit {
   /** `end`: ffmpeg exited 0 (end of file, or an RTSP server that went away); `error`: non-zero exit or spawn failure; `killed`: by us. */
   reason: 'end' | 'error' | 'killed';
   message: string;
+  /** ffmpeg failed on the snapshot output (not on the camera): read on without it. */
+  highResFailed?: boolean;
 }
 
 export interface FrameReader {
@@ -58,6 +77,8 @@ export interface ReaderHandlers {
   onFrame(frame: Frame): void | Promise<void>;
   onExit(exit: ReaderExit): void;
   onDropped?(): void;
+  /** The snapshot output misbehaved (detection goes on; alerts then carry model-size snapshots). */
+  onHighResError?(message: string): void;
 }
 
 export function guessSourceKind(url: string): SourceKind {
@@ -97,15 +118,25 @@ function inputOptions(kind: SourceKind, spec: FrameSourceSpec): string[] {
   }
 }
 
-function videoFilter(kind: SourceKind, spec: FrameSourceSpec): string {
-  const scale = letterboxFilter(spec);
-  if (kind === 'folder') return scale; // one still image of a folder (the fps filter would drop a lone frame)
-  if (kind === 'file') return `fps=${spec.fps},${scale}`;
-  if (kind === 'snapshot') return scale;
+/** The frame-rate part of the filter chain ('' when every decoded frame is analysed). */
+function rateFilter(kind: SourceKind, spec: FrameSourceSpec): string {
+  if (kind === 'folder') return ''; // one still image of a folder (the fps filter would drop a lone frame)
+  if (kind === 'file') return `fps=${spec.fps}`;
+  if (kind === 'snapshot') return '';
   // Live: `select` passes the newest frame at most every 1/fps s; the `fps` filter would add latency and
   // repeat the last frame through an outage, hiding it from the watchdog.
   const gap = (0.95 / spec.fps).toFixed(4);
-  return `select='isnan(prev_selected_t)+gte(t-prev_selected_t\\,${gap})',${scale}`;
+  return `select='isnan(prev_selected_t)+gte(t-prev_selected_t\\,${gap})'`;
+}
+
+function videoFilter(kind: SourceKind, spec: FrameSourceSpec): string {
+  return [rateFilter(kind, spec), letterboxFilter(spec)].filter(Boolean).join(',');
+}
+
+/** Model frames on `[model]`, the same frames at snapshot size (never upscaled) as RGB on `[snapshot]`. */
+export function splitFilter(kind: SourceKind, spec: FrameSourceSpec, maxWidth: number): string {
+  const rate = rateFilter(kind, spec);
+  return `[0:v]${rate ? `${rate},` : ''}split=2[m][s];[m]${letterboxFilter(spec)}[model];[s]scale=w='min(iw,${Math.round(maxWidth)})':h=-1,format=rgb24[snapshot]`;
 }
 
 const RESOLUTION = /\b(\d{2,5})x(\d{2,5})\b/;
@@ -126,6 +157,7 @@ class FfmpegReader implements FrameReader {
   #startedAt = 0;
   #stderr: string[] = [];
   #streamEnded: Promise<void> = Promise.resolve();
+  #highRes: HighResOutput | undefined;
 
   constructor(
     readonly kind: SourceKind,
@@ -136,17 +168,47 @@ class FfmpegReader implements FrameReader {
   }
 
   start(): void {
+    const { spec } = this;
+    this.#startedAt = Date.now();
+    if (!spec.snapshotMaxWidth || spec.snapshotMaxWidth <= 0) return this.#spawn();
+    try {
+      this.#highRes = new HighResOutput((message) => this.handlers.onHighResError?.(message));
+    } catch (error) {
+      this.handlers.onHighResError?.(`snapshot output: ${(error as Error).message}`);
+      return this.#spawn();
+    }
+    this.#highRes.listen(
+      () => this.#spawn(),
+      (error) => {
+        this.handlers.onHighResError?.(`snapshot output: ${error.message}`);
+        this.#highRes?.close();
+        this.#highRes = undefined;
+        this.#spawn();
+      },
+    );
+  }
+
+  #spawn(): void {
     const { spec, kind } = this;
+    if (this.#killed) return this.#exit({ reason: 'killed', message: 'killed' });
     const frameBytes = spec.width * spec.height * 3;
     const replay = kind === 'file' || kind === 'folder';
-    this.#startedAt = Date.now();
-    const output: string[] = ['-an', '-sn', '-threads', '1', '-vf', videoFilter(kind, spec), '-pix_fmt', 'rgb24'];
-    if (kind === 'rtsp' || kind === 'mjpeg') output.push('-fps_mode', 'passthrough');
-    if (kind === 'folder') output.push('-frames:v', '1');
-    const command = ffmpeg(spec.url)
-      .inputOptions(['-hide_banner', '-nostats', ...inputOptions(kind, spec)])
-      .outputOptions(output)
-      .format('rawvideo');
+    const highRes = this.#highRes;
+    const perOutput = ['-an', '-sn', '-threads', '1'];
+    if (kind === 'rtsp' || kind === 'mjpeg') perOutput.push('-fps_mode', 'passthrough');
+    if (kind === 'folder') perOutput.push('-frames:v', '1');
+    const command = ffmpeg(spec.url).inputOptions(['-hide_banner', '-nostats', ...inputOptions(kind, spec)]);
+    const stream = new PassThrough();
+    if (highRes) {
+      command
+        .complexFilter(splitFilter(kind, spec, spec.snapshotMaxWidth!))
+        .outputOptions(['-map', '[model]', ...perOutput, '-pix_fmt', 'rgb24', '-f', 'rawvideo'])
+        .output(stream)
+        .output(highRes.url)
+        .outputOptions(['-map', '[snapshot]', ...perOutput, '-c:v', 'ppm', '-f', 'image2pipe']);
+    } else {
+      command.outputOptions(['-vf', videoFilter(kind, spec), ...perOutput, '-pix_fmt', 'rgb24', '-f', 'rawvideo']).output(stream);
+    }
     this.#command = command;
     command.on('codecData', (data: { video_details?: string[] }) => {
       const match = RESOLUTION.exec((data.video_details ?? []).join(', '));
@@ -158,16 +220,26 @@ class FfmpegReader implements FrameReader {
     });
     command.on('end', () => this.#exit({ reason: 'end', message: 'ffmpeg exited with code 0' }));
     command.on('error', (error: Error) => {
-      this.#exit({ reason: this.#killed ? 'killed' : 'error', message: this.#killed ? 'killed' : redactCredentials(`${error.message.split('\n')[0]}${this.#stderrTail()}`) });
+      if (this.#killed) return this.#exit({ reason: 'killed', message: 'killed' });
+      const message = `${error.message.split('\n')[0]}${this.#stderrTail()}`;
+      this.#exit({ reason: 'error', message: redactCredentials(message), ...(highRes && message.includes(highRes.url) ? { highResFailed: true } : {}) });
     });
-    const stream = command.pipe() as PassThrough;
+    command.run();
     let buffer: Buffer = Buffer.alloc(0);
     stream.on('data', (chunk: Buffer) => {
       buffer = buffer.length ? Buffer.concat([buffer, chunk]) : chunk;
       while (buffer.length >= frameBytes) {
         const data = new Uint8Array(buffer.subarray(0, frameBytes));
         buffer = buffer.subarray(frameBytes);
-        this.#deliver(data, replay ? () => stream.pause() : undefined, replay ? () => stream.resume() : undefined);
+        const pause = () => {
+          stream.pause();
+          highRes?.pause();
+        };
+        const resume = () => {
+          stream.resume();
+          highRes?.resume();
+        };
+        this.#deliver(data, replay ? pause : undefined, replay ? resume : undefined);
       }
     });
     stream.on('error', () => undefined); // the command's 'error' reports it
@@ -182,7 +254,15 @@ class FfmpegReader implements FrameReader {
     const index = this.#index++;
     const now = Date.now();
     const streamTimeS = this.kind === 'file' || this.kind === 'folder' ? index / this.spec.fps : (now - this.#startedAt) / 1000;
-    const frame: Frame = { image: { data, width: this.spec.width, height: this.spec.height }, transform: this.#transform, index, streamTimeS, receivedAtMs: now };
+    const latest = this.#highRes?.latest;
+    const frame: Frame = {
+      image: { data, width: this.spec.width, height: this.spec.height },
+      transform: this.#transform,
+      index,
+      streamTimeS,
+      receivedAtMs: now,
+      ...(latest ? { highRes: (waitMs: number) => latest.take(index, waitMs) } : {}),
+    };
     if (!pause) {
       if (this.#pending) {
         this.handlers.onDropped?.();
@@ -216,18 +296,86 @@ class FfmpegReader implements FrameReader {
   #exit(exit: ReaderExit): void {
     if (this.#exited) return;
     this.#exited = true;
+    const highRes = this.#highRes;
     if (this.#killed) {
+      highRes?.close();
       this.handlers.onExit(exit);
       return;
     }
     // ffmpeg may exit before we have read all its output: deliver the rest, then report the end.
-    void this.#streamEnded.then(() => this.#pending).then(() => this.handlers.onExit(exit));
+    void this.#streamEnded
+      .then(() => this.#pending)
+      .then(() => highRes?.ended)
+      .then(() => {
+        highRes?.close();
+        this.handlers.onExit(exit);
+      });
   }
 
   kill(): void {
     if (this.#exited) return;
     this.#killed = true;
     this.#command?.kill('SIGKILL');
+  }
+}
+
+/**
+ * The receiving end of ffmpeg's snapshot output: a Unix socket in a private temporary folder (ffmpeg connects to
+ * it as `unix:<path>`; no network port), whose byte stream of PPM images feeds a `LatestFrame`.
+ */
+class HighResOutput {
+  readonly latest = new LatestFrame();
+  readonly url: string;
+  readonly #dir: string;
+  readonly #server: Server;
+  readonly #parser: PpmStreamParser;
+  #socket: Socket | undefined;
+  #paused = false;
+  #socketEnded: Promise<void> | undefined;
+
+  constructor(onError: (message: string) => void) {
+    this.#dir = mkdtempSync(path.join(tmpdir(), 'lookout-snap-'));
+    this.url = `unix:${path.join(this.#dir, 'frames.sock')}`;
+    this.#parser = new PpmStreamParser((image) => this.latest.put(image), (message) => onError(`snapshot output: ${message}`));
+    this.#server = createServer((socket) => {
+      if (this.#socket) return socket.destroy(); // ffmpeg connects once
+      this.#socket = socket;
+      this.#socketEnded = new Promise((resolve) => socket.once('close', () => resolve()));
+      if (this.#paused) socket.pause();
+      socket.on('data', (chunk: Buffer) => this.#parser.push(chunk));
+      socket.on('error', () => undefined); // ffmpeg killed: the reader reports the exit
+    });
+  }
+
+  listen(onListening: () => void, onError: (error: Error) => void): void {
+    this.#server.once('error', onError);
+    this.#server.listen(this.url.slice('unix:'.length), () => {
+      this.#server.off('error', onError);
+      onListening();
+    });
+  }
+
+  /** After ffmpeg exited: resolves once everything it wrote was read. */
+  get ended(): Promise<void> {
+    return this.#socketEnded ?? Promise.resolve();
+  }
+
+  /** Replays: held together with the model frames, so the snapshot stream stays on the analysed frame. */
+  pause(): void {
+    this.#paused = true;
+    this.#socket?.pause();
+  }
+
+  resume(): void {
+    this.#paused = false;
+    this.#socket?.resume();
+  }
+
+  close(): void {
+    this.latest.close();
+    this.#socket?.destroy();
+    this.#server.close();
+    rmSync(this.#dir, { recursive: true, force: true });
   }
 }
 
@@ -259,6 +407,7 @@ class FolderReader implements FrameReader {
       await new Promise<void>((resolve) => {
         let delivered: Promise<void> | void;
         const reader = new FfmpegReader('folder', { ...this.spec, url: file, realtime: false, fps: 1 }, {
+          onHighResError: this.handlers.onHighResError,
           onFrame: (frame) => {
             if (frame.index > 0) return; // one frame per image (fps filter may duplicate a still)
             delivered = this.handlers.onFrame({ ...frame, index, streamTimeS: index / this.spec.fps });
@@ -286,8 +435,11 @@ export async function createFrameReader(spec: FrameSourceSpec, handlers: ReaderH
   return kind === 'folder' ? new FolderReader(spec, handlers) : new FfmpegReader(kind, spec, handlers);
 }
 
-/** Encodes packed RGB to JPEG with ffmpeg (off the hot path: only for alert snapshots). */
-export async function encodeJpeg(image: RgbImage, quality = 4): Promise<Buffer> {
+/**
+ * Encodes packed RGB to JPEG with ffmpeg (off the hot path: only for alert snapshots). `quality` is ffmpeg's
+ * `-q:v` (2 best .. 31 smallest); ffmpeg is killed after `timeoutMs`.
+ */
+export async function encodeJpeg(image: RgbImage, quality = 4, timeoutMs = 10_000): Promise<Buffer> {
   const { spawn } = await import('node:child_process');
   return new Promise((resolve, reject) => {
     const proc = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${image.width}x${image.height}`, '-i', 'pipe:0', '-frames:v', '1', '-q:v', String(quality), '-f', 'mjpeg', 'pipe:1'], {
@@ -295,10 +447,23 @@ export async function encodeJpeg(image: RgbImage, quality = 4): Promise<Buffer> 
     });
     const out: Buffer[] = [];
     let err = '';
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`ffmpeg jpeg encode of ${image.width}x${image.height} took longer than ${timeoutMs} ms: killed`));
+    }, timeoutMs);
+    timer.unref();
     proc.stdout.on('data', (c: Buffer) => out.push(c));
     proc.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    proc.on('error', reject);
-    proc.on('close', (code) => (code === 0 ? resolve(Buffer.concat(out)) : reject(new Error(`ffmpeg jpeg encode failed (${code}): ${err.trim()}`))));
+    proc.stdin.on('error', () => undefined); // ffmpeg gone: 'close' reports it
+    proc.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    proc.on('close', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(Buffer.concat(out));
+      else reject(new Error(`ffmpeg jpeg encode failed (${code}): ${err.trim()}`));
+    });
     proc.stdin.end(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength));
   });
 }

@@ -4,7 +4,7 @@ import { Counter, Gauge, Histogram } from '../../runtime/metrics.js';
 import { CameraReader, type CameraState } from './camera-reader.js';
 import type { Detector, FrameDetection } from './detector.js';
 import { encodeJpeg, guessSourceKind, type Frame, type SourceKind } from './frames.js';
-import { snapshotImage } from './snapshot.js';
+import { alertSnapshot, defaultSnapshotSettings, type SnapshotSettings } from './snapshot.js';
 import type { Box } from './tensor.js';
 import { FireTracker, type AlertEvent, type ConfirmationConfig } from './tracker.js';
 
@@ -18,6 +18,8 @@ export interface PipelineCamera {
   fovDeg?: number;
   ignoreMasks?: Box[];
   realtime?: boolean;
+  /** Overrides `settings.snapshot.maxWidth` for this camera. */
+  snapshotMaxWidth?: number;
 }
 
 export interface PipelineSettings {
@@ -27,6 +29,8 @@ export interface PipelineSettings {
   backoff: { minMs: number; maxMs: number };
   /** Restart a source that ended (live cameras); replays end. Default: restart unless the source is a file/folder. */
   restartOnEnd?: boolean;
+  /** Alert snapshots; default `defaultSnapshotSettings` (1280 px at most). */
+  snapshot?: SnapshotSettings;
 }
 
 export interface FrameResult {
@@ -69,6 +73,13 @@ export function createFireMetrics(registry: Registry) {
     lastFrame: new Gauge({ name: 'lookout_edge_camera_last_frame_timestamp_seconds', help: 'Time of the last frame', labelNames: ['camera'], registers }),
     inference: new Histogram({ name: 'lookout_edge_fire_inference_seconds', help: 'Model run time per frame', buckets: [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2], registers }),
     errors: new Counter({ name: 'lookout_edge_fire_errors_total', help: 'Frames that failed in detection or snapshot encoding', labelNames: ['camera', 'stage'], registers }),
+    snapshots: new Counter({ name: 'lookout_edge_fire_snapshots_total', help: 'Alert snapshots by size: high (snapshot resolution), model (model input size), none (encoding failed)', labelNames: ['camera', 'size'], registers }),
+    snapshotFallbacks: new Counter({
+      name: 'lookout_edge_fire_snapshot_fallbacks_total',
+      help: 'Alerts that got the model-size snapshot although a larger one was configured: no_frame (snapshot-resolution frame missing), encode_failed, too_large',
+      labelNames: ['camera', 'reason'],
+      registers,
+    }),
   };
 }
 
@@ -79,11 +90,17 @@ export function bearingToBoxes(camera: PipelineCamera, boxes: Array<{ box: Box }
   return (((camera.bearingDeg + (cx - 0.5) * camera.fovDeg) % 360) + 360) % 360;
 }
 
-/** One camera: frame reader (with watchdog) -> detector -> confirmation and alert lifecycle -> snapshot. */
+/**
+ * One camera: frame reader (with watchdog) -> detector -> confirmation and alert lifecycle -> snapshot.
+ * Alert events leave in order through a queue that the detection does not wait for: a snapshot being encoded
+ * never holds up the next frame.
+ */
 export class CameraPipeline {
   readonly #reader: CameraReader;
   readonly #tracker: FireTracker;
   readonly #replay: boolean;
+  readonly #snapshot: SnapshotSettings;
+  #alerts: Promise<void> = Promise.resolve();
   #startedAtMs = 0;
   #lastFrame: Frame | undefined;
   #lastFrameMs = 0;
@@ -100,9 +117,21 @@ export class CameraPipeline {
     this.#replay = kind === 'file' || kind === 'folder';
     this.#tracker = new FireTracker(camera.id, { ...settings.confirmation, ignoreMasks: [...settings.confirmation.ignoreMasks, ...(camera.ignoreMasks ?? [])] });
     const { inputWidth, inputHeight, letterbox } = detector.info;
+    this.#snapshot = { ...(settings.snapshot ?? defaultSnapshotSettings) };
+    if (camera.snapshotMaxWidth !== undefined) this.#snapshot.maxWidth = camera.snapshotMaxWidth;
     this.#reader = new CameraReader(
       camera.id,
-      { url: camera.url, kind: camera.kind, fps: camera.fps, width: inputWidth, height: inputHeight, pad: letterbox, realtime: camera.realtime, socketTimeoutS: settings.socketTimeoutS },
+      {
+        url: camera.url,
+        kind: camera.kind,
+        fps: camera.fps,
+        width: inputWidth,
+        height: inputHeight,
+        pad: letterbox,
+        realtime: camera.realtime,
+        socketTimeoutS: settings.socketTimeoutS,
+        snapshotMaxWidth: this.#snapshot.maxWidth,
+      },
       { stallTimeoutS: settings.stallTimeoutS, backoff: settings.backoff, restartOnEnd: settings.restartOnEnd ?? !this.#replay },
       {
         onFrame: (frame) => this.#onFrame(frame),
@@ -113,6 +142,10 @@ export class CameraPipeline {
           this.handlers.onFailed?.(camera.id, reason);
         },
         onDropped: () => this.metrics?.framesDropped.inc({ camera: camera.id }),
+        onHighResError: (message) => {
+          this.metrics?.errors.inc({ camera: camera.id, stage: 'snapshot_output' });
+          log.warn({ camera: camera.id, reason: message }, 'snapshot-resolution output failed; alerts use model-size snapshots meanwhile');
+        },
       },
       log,
     );
@@ -136,6 +169,11 @@ export class CameraPipeline {
     this.#reader.stop();
   }
 
+  /** Resolves once the alert events raised so far were handed to `onAlert` (bounded by the snapshot timeouts). */
+  drained(): Promise<void> {
+    return this.#alerts;
+  }
+
   async #onFrame(frame: Frame): Promise<void> {
     const cameraId = this.camera.id;
     const frameMs = this.#replay ? this.#startedAtMs + Math.round(frame.streamTimeS * 1000) : frame.receivedAtMs;
@@ -156,26 +194,40 @@ export class CameraPipeline {
     this.#lastFrame = frame;
     this.#lastFrameMs = frameMs;
     this.handlers.onFrame?.({ cameraId, frame, frameMs, detections, filtered: raw.length - detections.length });
-    for (const event of this.#tracker.push(frameMs, frame.index, detections)) await this.#emit(event, frame);
+    for (const event of this.#tracker.push(frameMs, frame.index, detections)) void this.#emit(event, frame);
   }
 
-  async #emit(event: AlertEvent, frame: Frame | undefined): Promise<void> {
+  /** Queues the event; its snapshot frame is taken now (the reader keeps only the newest). */
+  #emit(event: AlertEvent, frame: Frame | undefined): Promise<void> {
     this.metrics?.alerts.inc({ camera: this.camera.id, event: event.kind });
-    let snapshot: AlertOut['snapshot'];
-    if (event.kind !== 'end' && frame) {
+    const snapshot = event.kind !== 'end' && frame ? this.#takeSnapshot(event, frame) : undefined;
+    const task = this.#alerts.then(async () => {
       try {
-        const image = snapshotImage(frame.image, frame.transform, event.boxes.map((b) => ({ box: b.box, className: b.className })));
-        snapshot = { jpeg: await encodeJpeg(image), width: image.width, height: image.height };
+        await this.handlers.onAlert({ camera: this.camera, event, snapshot: await snapshot });
       } catch (error) {
-        this.metrics?.errors.inc({ camera: this.camera.id, stage: 'snapshot' });
-        this.log.error({ camera: this.camera.id, err: error }, 'snapshot encoding failed; alert sent without it');
+        this.log.error({ camera: this.camera.id, alert: event.alertId, err: error }, 'alert handler failed');
       }
+    });
+    this.#alerts = task;
+    return task;
+  }
+
+  async #takeSnapshot(event: AlertEvent, frame: Frame): Promise<AlertOut['snapshot']> {
+    const settings = this.#snapshot;
+    const highRes = settings.maxWidth > 0 ? frame.highRes?.(settings.waitMs) : undefined;
+    const boxes = event.boxes.map((b) => ({ box: b.box, className: b.className }));
+    const result = await alertSnapshot(highRes, frame, boxes, settings, encodeJpeg);
+    const camera = this.camera.id;
+    this.metrics?.snapshots.inc({ camera, size: result.size });
+    if (result.fallback) {
+      this.metrics?.snapshotFallbacks.inc({ camera, reason: result.fallback });
+      this.log.warn({ camera, alert: event.alertId, reason: result.fallback, err: result.error }, 'alert carries the model-size snapshot');
     }
-    try {
-      await this.handlers.onAlert({ camera: this.camera, event, snapshot });
-    } catch (error) {
-      this.log.error({ camera: this.camera.id, alert: event.alertId, err: error }, 'alert handler failed');
+    if (result.size === 'none') {
+      this.metrics?.errors.inc({ camera, stage: 'snapshot' });
+      this.log.error({ camera, alert: event.alertId, err: result.error }, 'snapshot encoding failed; alert sent without it');
     }
+    return result.snapshot;
   }
 
   #onStatus(status: CameraState): void {
@@ -186,7 +238,8 @@ export class CameraPipeline {
 
   async #onEnded(): Promise<void> {
     const frameIndex = this.#lastFrame ? this.#lastFrame.index : 0;
-    for (const event of this.#tracker.flush(this.#lastFrameMs, frameIndex)) await this.#emit(event, undefined);
+    for (const event of this.#tracker.flush(this.#lastFrameMs, frameIndex)) void this.#emit(event, undefined);
+    await this.#alerts;
     this.handlers.onEnded?.(this.camera.id);
   }
 }

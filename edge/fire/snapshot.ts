@@ -1,3 +1,4 @@
+import type { HighResFrame } from './high-res.js';
 import type { Box, LetterboxTransform, RgbImage } from './tensor.js';
 
 const COLOURS: Record<string, [number, number, number]> = {
@@ -46,9 +47,81 @@ export function drawBox(image: RgbImage, box: Box, colour: [number, number, numb
   }
 }
 
-/** The snapshot picture: camera content with the boxes drawn (not yet encoded). */
-export function snapshotImage(frame: RgbImage, t: LetterboxTransform, boxes: Array<{ box: Box; className: string }>): RgbImage {
-  const image = cropContent(frame, t);
+export type ClassBox = { box: Box; className: string };
+
+/** Draws the boxes (frame units) in their class colours, lines 1/160 of the picture's width thick. */
+export function drawBoxes(image: RgbImage, boxes: ClassBox[]): RgbImage {
   for (const b of boxes) drawBox(image, b.box, classColour(b.className), Math.max(1, Math.round(image.width / 160)));
   return image;
+}
+
+/** The model-size snapshot picture: camera content of the analysed frame with the boxes drawn (not yet encoded). */
+export function snapshotImage(frame: RgbImage, t: LetterboxTransform, boxes: ClassBox[]): RgbImage {
+  return drawBoxes(cropContent(frame, t), boxes);
+}
+
+export interface SnapshotSettings {
+  /** Snapshot width at most (never above the camera's own); 0 = the model's input size. */
+  maxWidth: number;
+  /** ffmpeg `-q:v` of the JPEG: 2 (best, largest) .. 31 (smallest). */
+  quality: number;
+  /** A larger JPEG is encoded once more at double the `-q:v`, then replaced by the model-size snapshot. */
+  maxBytes: number;
+  /** Longest wait for the snapshot-resolution frame of the alert's frame. */
+  waitMs: number;
+  /** One JPEG encoding (an ffmpeg run) is killed after this long. */
+  encodeTimeoutMs: number;
+}
+
+export const defaultSnapshotSettings: SnapshotSettings = { maxWidth: 1280, quality: 5, maxBytes: 400_000, waitMs: 1000, encodeTimeoutMs: 5000 };
+
+export type JpegEncoder = (image: RgbImage, quality: number, timeoutMs: number) => Promise<Buffer>;
+
+/** Why an alert got the model-size snapshot although a larger one was wanted. */
+export type SnapshotFallback = 'no_frame' | 'encode_failed' | 'too_large';
+
+export interface SnapshotResult {
+  snapshot?: { jpeg: Buffer; width: number; height: number };
+  /** `high`: snapshot resolution; `model`: the analysed frame at the model's input size; `none`: encoding failed. */
+  size: 'high' | 'model' | 'none';
+  fallback?: SnapshotFallback;
+  error?: unknown;
+}
+
+/**
+ * The alert's JPEG with its boxes drawn: from the snapshot-resolution frame when one is expected (`highRes`),
+ * else, or when it does not come, cannot be encoded or stays above `maxBytes`, from the analysed model-size frame.
+ * Takes at most `waitMs` + 3 encodings of `encodeTimeoutMs`.
+ */
+export async function alertSnapshot(
+  highRes: Promise<HighResFrame | undefined> | undefined,
+  analysed: { image: RgbImage; transform: LetterboxTransform },
+  boxes: ClassBox[],
+  settings: SnapshotSettings,
+  encode: JpegEncoder,
+): Promise<SnapshotResult> {
+  let fallback: SnapshotFallback | undefined;
+  let error: unknown;
+  const frame = highRes ? await highRes : undefined;
+  if (highRes && !frame) fallback = 'no_frame';
+  if (frame) {
+    const image = drawBoxes(frame.image, boxes);
+    try {
+      let jpeg = await encode(image, settings.quality, settings.encodeTimeoutMs);
+      const coarser = Math.min(31, settings.quality * 2);
+      if (jpeg.length > settings.maxBytes && coarser > settings.quality) jpeg = await encode(image, coarser, settings.encodeTimeoutMs);
+      if (jpeg.length <= settings.maxBytes) return { snapshot: { jpeg, width: image.width, height: image.height }, size: 'high' };
+      fallback = 'too_large';
+    } catch (caught) {
+      fallback = 'encode_failed';
+      error = caught;
+    }
+  }
+  const image = snapshotImage(analysed.image, analysed.transform, boxes);
+  try {
+    const jpeg = await encode(image, settings.quality, settings.encodeTimeoutMs);
+    return { snapshot: { jpeg, width: image.width, height: image.height }, size: 'model', ...(fallback ? { fallback } : {}), ...(error ? { error } : {}) };
+  } catch (caught) {
+    return { size: 'none', ...(fallback ? { fallback } : {}), error: caught };
+  }
 }

@@ -150,9 +150,10 @@ describe('fire detection end to end', () => {
       expect(alert.snapshotUrl).toMatch(/^\/api\/v1\/fire\/snapshots\/edge-fire\/.+\.jpg$/);
       const response = await fetch(`${cloud.addresses.http}${alert.snapshotUrl}`);
       expect(response.headers.get('content-type')).toBe('image/jpeg');
+      // At the camera's own resolution (640x360: below snapshot.maxWidth 1280, never upscaled), not the model's 256x144.
       const picture = await decodeToRgb(Buffer.from(await response.arrayBuffer()));
-      expect(picture.width).toBe(256);
-      expect(picture.height).toBe(144);
+      expect(picture.width).toBe(640);
+      expect(picture.height).toBe(360);
       const best = alert.boxes.reduce((a, b) => (b.score > a.score ? b : a));
       const colour: [number, number, number] = (best.className ?? alert.className) === 'fire' ? [255, 32, 32] : [255, 230, 0];
       expect(outlineMatch(picture, best, colour)).toBeGreaterThan(0.6);
@@ -161,6 +162,8 @@ describe('fire detection end to end', () => {
       const metrics = await edge.registry.metrics();
       expect(metricValue(metrics, 'lookout_edge_fire_frames_total', { camera: 'tower-1' })).toBe(14 * FPS);
       expect(metricValue(metrics, 'lookout_edge_fire_alert_events_total', { camera: 'tower-1', event: 'new' })).toBe(1);
+      expect(metricValue(metrics, 'lookout_edge_fire_snapshots_total', { camera: 'tower-1', size: 'high' })).toBeGreaterThanOrEqual(1);
+      expect(metricValue(metrics, 'lookout_edge_fire_snapshots_total', { camera: 'tower-1', size: 'model' }) ?? 0).toBe(0);
     } finally {
       await cleanup();
     }
@@ -172,8 +175,8 @@ describe('fire detection end to end', () => {
     let late: Cloud | undefined;
     try {
       await waitFor(() => fire.cameraStatus('tower-9')?.reason === 'source ended', 45_000, 'the fire video to be fully analysed');
-      const waiting = edge.outbox.stats.messages;
-      expect(waiting).toBeGreaterThanOrEqual(2); // new + end, held on disk
+      // new + end, held on disk (alerts leave the pipeline a moment after their frame, once the snapshot is encoded)
+      await waitFor(() => edge.outbox.stats.messages >= 2, 10_000, 'the new and end events in the outbox');
       const start = fire.pipelineStartedAt('tower-9')!;
       late = createCloud(
         cloudConfig({
