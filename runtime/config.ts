@@ -39,10 +39,38 @@ export function validateConfigSection<S extends TSchema>(
   section: string,
   schema: S,
 ): Static<S> {
-  const raw = (document as Record<string, unknown> | null)?.[section] ?? {};
+  const problems: string[] = [];
+  const raw = expandEnvironment((document as Record<string, unknown> | null)?.[section] ?? {}, `/${section}`, process.env, problems);
+  if (problems.length > 0) throw new ConfigError(file, problems);
   const result = compileSchema(schema).parseValue(raw, `/${section}`);
   if (!result.ok) throw new ConfigError(file, result.errors);
   return result.value;
+}
+
+const ENV_REFERENCE = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/**
+ * `${NAME}` inside any string value is replaced by the environment variable NAME, so that secrets (passwords,
+ * key paths) can stay out of the file; `$${` is a literal `${`. An unset variable is a problem naming its path.
+ * Only the section being validated is expanded: the cloud does not need the edge's variables.
+ */
+export function expandEnvironment(value: unknown, where: string, env: NodeJS.ProcessEnv, problems: string[]): unknown {
+  if (typeof value === 'string') {
+    return value.replace(ENV_REFERENCE, (match, name: string | undefined) => {
+      if (name === undefined) return '${';
+      const found = env[name];
+      if (found === undefined) {
+        problems.push(`${where}: environment variable ${name} is not set`);
+        return match;
+      }
+      return found;
+    });
+  }
+  if (Array.isArray(value)) return value.map((item, index) => expandEnvironment(item, `${where}/${index}`, env, problems));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, expandEnvironment(item, `${where}/${key}`, env, problems)]));
+  }
+  return value;
 }
 
 export async function loadConfigSection<S extends TSchema>(file: string, section: string, schema: S): Promise<Static<S>> {
