@@ -18,8 +18,9 @@ export class Pacer {
     if (this.ratePerS <= 0 || nowMs < this.startMs) return 0;
     const total = Math.min(this.limit, Math.floor(((nowMs - this.startMs) / 1000) * this.ratePerS));
     const due = total - this.#issued;
+    if (due <= 0) return 0; // nothing new, or the clock went back
     this.#issued = total;
-    return due > 0 ? due : 0;
+    return due;
   }
 
   get issued(): number {

@@ -1,0 +1,77 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Value } from '@sinclair/typebox/value';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, readConfigDocument } from '../../runtime/config.js';
+import { checkEdgeFleetConfig, cloudUsersFor, EdgeFleetConfig, edgeFleetConfig, edgeIdentities } from './config.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+describe('simulators.edges config', () => {
+  it('lookout.example.yaml documents every setting with its default value', async () => {
+    const document = await readConfigDocument(path.join(root, 'lookout.example.yaml'));
+    const section = (document as { simulators: { edges: Record<string, unknown> } }).simulators.edges;
+    expect(edgeFleetConfig('example', document)).toEqual(Value.Default(EdgeFleetConfig, {}));
+    expect(Object.keys(section).sort()).toEqual(Object.keys(EdgeFleetConfig.properties).sort());
+  });
+
+  it('names the path of a bad value, from the file and after the flags', () => {
+    const bad = { simulators: { edges: { count: 0, churn: { dropsPerHour: -1 } } } };
+    expect(() => edgeFleetConfig('x.yaml', bad)).toThrow(ConfigError);
+    expect(() => edgeFleetConfig('x.yaml', bad)).toThrow(/\/simulators\/edges\/count/);
+    const config = edgeFleetConfig('x.yaml', {});
+    expect(() => checkEdgeFleetConfig({ ...config, receiversPerVessel: 40 }, 'x.yaml with flags')).toThrow(/\/simulators\/edges\/receiversPerVessel/);
+    expect(() => edgeFleetConfig('x.yaml', { simulators: { edges: { unknown: 1 } } })).toThrow(/\/simulators\/edges/);
+  });
+
+  it('anonymous by default: ids from the prefix, zero-padded to the count', () => {
+    const config = edgeFleetConfig('x', { simulators: { edges: { count: 1200, idPrefix: 'load-' } } });
+    const identities = edgeIdentities(config, {});
+    expect(identities).toHaveLength(1200);
+    expect(identities[0]).toEqual({ edgeId: 'load-0001' });
+    expect(identities[1199]).toEqual({ edgeId: 'load-1200' });
+    expect(cloudUsersFor(identities)).toEqual([]);
+  });
+
+  it('template credentials: per-edge logins, or one shared login acting as every edge id', () => {
+    const perEdge = edgeFleetConfig('x', { simulators: { edges: { count: 2, credentials: { source: 'template', username: 'u-{edgeId}', password: 'p{index}' } } } });
+    const identities = edgeIdentities(perEdge, {});
+    expect(identities).toEqual([
+      { edgeId: 'sim-edge-001', username: 'u-sim-edge-001', password: 'p1' },
+      { edgeId: 'sim-edge-002', username: 'u-sim-edge-002', password: 'p2' },
+    ]);
+    expect(cloudUsersFor(identities)).toEqual([
+      { username: 'u-sim-edge-001', password: 'p1', edgeIds: ['sim-edge-001'] },
+      { username: 'u-sim-edge-002', password: 'p2', edgeIds: ['sim-edge-002'] },
+    ]);
+    const shared = edgeFleetConfig('x', { simulators: { edges: { count: 3, credentials: { source: 'template', username: 'load', password: 'secret' } } } });
+    expect(cloudUsersFor(edgeIdentities(shared, {}))).toEqual([{ username: 'load', password: 'secret', edgeIds: ['sim-edge-001', 'sim-edge-002', 'sim-edge-003'] }]);
+    const clash = edgeFleetConfig('x', { simulators: { edges: { count: 2, credentials: { source: 'template', username: 'load', password: 'p{index}' } } } });
+    expect(() => cloudUsersFor(edgeIdentities(clash, {}))).toThrow(/two passwords/);
+  });
+
+  it('cloud credentials: one edge per edge id of the edge users in cloud.mqtt.users, in file order', () => {
+    const document = {
+      cloud: {
+        mqtt: {
+          users: [
+            { username: 'edge-a', password: 'pa' },
+            { username: 'dash', password: 'pd', role: 'dashboard' },
+            { username: 'fleet', password: 'pf', edgeIds: ['e1', 'e2'] },
+          ],
+        },
+      },
+      simulators: { edges: { count: 3, credentials: { source: 'cloud' } } },
+    };
+    const identities = edgeIdentities(edgeFleetConfig('c.yaml', document), document, 'c.yaml');
+    expect(identities).toEqual([
+      { edgeId: 'edge-a', username: 'edge-a', password: 'pa' },
+      { edgeId: 'e1', username: 'fleet', password: 'pf' },
+      { edgeId: 'e2', username: 'fleet', password: 'pf' },
+    ]);
+    const tooMany = { ...document, simulators: { edges: { count: 4, credentials: { source: 'cloud' } } } };
+    expect(() => edgeIdentities(edgeFleetConfig('c.yaml', tooMany), tooMany, 'c.yaml')).toThrow(/4 edges asked for, but \/cloud\/mqtt\/users gives only 3/);
+    const broken = { cloud: { mqtt: { users: [{ username: 'x' }] } }, simulators: { edges: { count: 1, credentials: { source: 'cloud' } } } };
+    expect(() => edgeIdentities(edgeFleetConfig('c.yaml', broken), broken, 'c.yaml')).toThrow(/\/cloud\/mqtt\/users\/0/);
+  });
+});
