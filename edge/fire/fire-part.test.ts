@@ -78,7 +78,7 @@ describe('FirePart', () => {
       const created = events.find((e) => e.event === 'new' && e.className === 'fire')!;
       expect(created).toMatchObject({ edgeId: 'edge-u', cameraId: 'cam-a', camera: { position: { lat: 9.1, lon: 104.8 }, bearingDeg: 90 } });
       expect(created.boxes).toEqual([{ x1: 0.375, y1: 0.1667, x2: 0.625, y2: 0.3889, score: 0.9, className: 'fire' }]); // 320x180 in 64x64: 14 px bars
-      expect(created.snapshot?.contentType).toBe('image/jpeg');
+      expect(created.snapshot).toMatchObject({ contentType: 'image/jpeg', width: 320, height: 180 }); // the camera's size (<= snapshot.maxWidth), not the model's 64x36
       expect(events.filter((e) => e.event === 'end').every((e) => e.snapshot === undefined && e.alertId)).toBe(true);
       expect(new Set(events.map((e) => e.alertId)).size).toBe(2);
       const statuses = published.map((p) => {
