@@ -1,10 +1,9 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { InfluxDB, IPoint } from 'influx';
 import { Type } from '@sinclair/typebox';
 import { Counter, Gauge, type Registry } from '../../runtime/metrics.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { Part } from '../../runtime/service.js';
+import { SpillFile } from '../../runtime/spill-file.js';
 import type { HttpApp } from '../../runtime/http-server.js';
 import { compileSchema } from '../../protocols/validation.js';
 import { topics } from '../../protocols/mqtt/topics.js';
@@ -61,7 +60,6 @@ export function backoffMs(attempt: number, minMs: number, maxMs: number): number
 }
 
 const checkAlarm = compileSchema(Alarm);
-const checkChange = compileSchema(AlarmChangeMessage);
 
 /**
  * The cloud's alarms: one AlarmStore for every alarm type (vessel rules, fire alerts). Each change is stored
@@ -86,6 +84,7 @@ export class AlarmsPart implements Part, AlarmService {
   #restoreError: string | undefined;
   /** Changes not yet written to InfluxDB, oldest first. */
   #pending: AlarmChangeMessage[] = [];
+  readonly #spill: SpillFile<typeof AlarmChangeMessage> | undefined;
   #spillOnDisk = false;
   #flushing: Promise<void> | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
@@ -101,6 +100,7 @@ export class AlarmsPart implements Part, AlarmService {
 
   constructor(private readonly options: AlarmsPartOptions) {
     this.store = new AlarmStore({ clock: options.clock });
+    this.#spill = options.spillFile ? new SpillFile(options.spillFile, AlarmChangeMessage) : undefined;
     const registers = [options.registry];
     this.#changes = new Counter({ name: 'lookout_cloud_alarm_changes_total', help: 'Alarm lifecycle changes, by kind and type', labelNames: ['kind', 'type'], registers });
     this.#storeErrors = new Counter({ name: 'lookout_cloud_alarm_store_errors_total', help: 'Failed writes or reads of alarm events in InfluxDB', registers });
@@ -294,58 +294,40 @@ export class AlarmsPart implements Part, AlarmService {
   }
 
   async #writeSpill(): Promise<void> {
-    const { spillFile } = this.options;
     const { log } = this.options;
     if (this.#pending.length === 0) return;
-    if (!spillFile) {
+    if (!this.#spill) {
       log.error({ lost: this.#pending.length }, 'stopping with alarm changes not written to InfluxDB and no spill file: they are lost');
       return;
     }
     try {
-      await mkdir(path.dirname(spillFile), { recursive: true });
-      const tmp = `${spillFile}.tmp`;
-      await writeFile(tmp, this.#pending.map((change) => `${JSON.stringify(change)}\n`).join(''), { flush: true });
-      await rename(tmp, spillFile);
-      log.warn({ file: spillFile, changes: this.#pending.length }, 'alarm changes not yet in InfluxDB kept on disk; written at the next start');
+      await this.#spill.write(this.#pending);
+      log.warn({ file: this.#spill.file, changes: this.#pending.length }, 'alarm changes not yet in InfluxDB kept on disk; written at the next start');
     } catch (error) {
       this.#storeErrors.inc();
-      log.error({ err: error, file: spillFile, lost: this.#pending.length }, 'could not keep unwritten alarm changes on disk: they are lost');
+      log.error({ err: error, file: this.#spill.file, lost: this.#pending.length }, 'could not keep unwritten alarm changes on disk: they are lost');
     }
   }
 
   /** Reads the changes a previous run could not write; a bad line is skipped, counted and named. */
   async #readSpill(): Promise<void> {
-    const { spillFile, log } = this.options;
-    if (!spillFile) return;
-    let text: string;
-    try {
-      text = await readFile(spillFile, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw error;
-    }
-    const read: AlarmChangeMessage[] = [];
-    text.split('\n').forEach((line, index) => {
-      if (line.trim() === '') return;
-      const parsed = checkChange.parseJson(line);
-      if (parsed.ok) {
-        read.push(parsed.value);
-      } else {
-        this.#storeErrors.inc();
-        log.warn({ file: spillFile, line: index + 1, errors: parsed.errors }, 'invalid alarm change in the spill file; skipped');
-      }
+    const spill = this.#spill;
+    if (!spill) return;
+    const { log } = this.options;
+    const read = await spill.read((line, errors) => {
+      this.#storeErrors.inc();
+      log.warn({ file: spill.file, line, errors }, 'invalid alarm change in the spill file; skipped');
     });
+    if (read.length === 0) return spill.remove();
     this.#spillOnDisk = true;
     this.#pending.unshift(...read);
     this.#pendingGauge.set(this.#pending.length);
-    log.info({ file: spillFile, changes: read.length }, 'alarm changes kept at the last stop read back; writing them to InfluxDB');
-    if (this.#pending.length > 0) void this.#flush().catch(() => {});
-    else await this.#removeSpill();
+    log.info({ file: spill.file, changes: read.length }, 'alarm changes kept at the last stop read back; writing them to InfluxDB');
+    void this.#flush().catch(() => {});
   }
 
   async #removeSpill(): Promise<void> {
-    if (!this.options.spillFile) return;
-    await rm(this.options.spillFile, { force: true });
+    await this.#spill?.remove();
     this.#spillOnDisk = false;
   }
 }
