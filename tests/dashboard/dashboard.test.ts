@@ -254,6 +254,21 @@ describe('live dashboard in Chromium', () => {
     expect(all.find((a) => a.id === id)).toMatchObject({ status: 'CLEARED_UNACK', clearBy: OPERATOR });
   });
 
+  it('a click that spans a live update still lands: the alarm list keeps the button under the pointer', async () => {
+    const raise = (originator: string, severity: 'MINOR' | 'WARNING') => alarms.raise({ originator, type: 'loitering', severity, ts: Date.now(), details: {} });
+    raise('vessel:574000102', 'MINOR');
+    const button = await page.waitForSelector('#alarms-list li[data-type="loitering"] button[data-action="ack"]', { timeout: 10_000 });
+    const box = (await button.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    // A less severe alarm arrives over MQTT while the button is held: the list is rendered again (the new one
+    // below it, so nothing moves under the pointer).
+    raise('vessel:574000103', 'WARNING');
+    await page.waitForSelector('#alarms-list li[data-type="loitering"][data-alarm-id] >> nth=1', { timeout: 10_000 });
+    await page.mouse.up();
+    await waitFor(() => alarms.store.activeFor('vessel:574000102', 'loitering')?.status === 'ACTIVE_ACK', 10_000, 'the held click to acknowledge');
+  });
+
   it('shows "reconnecting" while the link is down and catches up on what it missed when back', async () => {
     // Offline emulation stops new connections but leaves the open WebSocket alone: end the page's MQTT session
     // from the broker side by taking over its client id (MQTT session takeover).

@@ -106,3 +106,22 @@ export function humanKey(key) {
     .replace(/_/g, ' ')
     .toLowerCase();
 }
+
+/**
+ * Makes `parent`'s children be `items`, keeping each current child whose replacement renders the same (equal
+ * outerHTML) and touching the DOM only where something changed. A live update then does not replace the button
+ * under the pointer: a click whose mousedown came before the update and mouseup after still lands.
+ */
+export function updateChildren(parent, items) {
+  const unchanged = new Map();
+  for (const child of parent.children) {
+    const same = unchanged.get(child.outerHTML);
+    if (same) same.push(child);
+    else unchanged.set(child.outerHTML, [child]);
+  }
+  const next = items.map((item) => unchanged.get(item.outerHTML)?.shift() ?? item);
+  next.forEach((node, index) => {
+    if (parent.children[index] !== node) parent.insertBefore(node, parent.children[index] ?? null);
+  });
+  while (parent.children.length > next.length) parent.lastElementChild.remove();
+}

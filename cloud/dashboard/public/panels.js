@@ -1,5 +1,5 @@
 // Rendering of the list panels from the page state (see app.js). Each function replaces its panel's content.
-import { ago, alarmTypeName, clockTime, detailText, el, humanKey, isTimeKey, latLon, severityRank, timeEl } from './format.js';
+import { ago, alarmTypeName, clockTime, detailText, el, humanKey, isTimeKey, latLon, severityRank, timeEl, updateChildren } from './format.js';
 
 const MAX_VESSEL_ROWS = 500;
 
@@ -69,7 +69,7 @@ export function renderVessels(state, { onSelect }) {
     return row;
   });
   if (rows.length === 0) rows.push(el('tr', {}, el('td', { colspan: 9, class: 'empty' }, 'No vessel positions yet.')));
-  body.replaceChildren(...rows);
+  updateChildren(body, rows);
   const silent = state.vessels.filter((v) => v.status === 'silent').length;
   const unregistered = state.vessels.filter((v) => !v.registered).length;
   note.textContent = `${state.vessels.length} tracked · ${silent} silent · ${unregistered} unregistered${sorted.length > MAX_VESSEL_ROWS ? ` · first ${MAX_VESSEL_ROWS} shown` : ''}`;
@@ -167,7 +167,7 @@ export function renderAlarms(state, { onAck, onClear }) {
     );
   });
   if (items.length === 0) items.push(el('li', { class: 'empty calm' }, 'No active alarms.'));
-  list.replaceChildren(...items);
+  updateChildren(list, items);
   const unack = alarms.filter((a) => a.status === 'ACTIVE_UNACK').length;
   note.textContent = alarms.length ? `${unack} not acknowledged` : '';
   if (focusedId) {
@@ -205,7 +205,7 @@ export function renderFires(state) {
     );
   });
   if (items.length === 0) items.push(el('li', { class: 'empty calm' }, 'No fire alerts in the last 24 h.'));
-  list.replaceChildren(...items);
+  updateChildren(list, items);
 }
 
 export function renderCameras(state) {
@@ -233,7 +233,7 @@ export function renderCameras(state) {
   });
   if (!state.features.cameras && items.length === 0) items.push(el('li', { class: 'empty' }, 'Camera inventory is not enabled on this cloud.'));
   else if (items.length === 0) items.push(el('li', { class: 'empty' }, 'No cameras reported.'));
-  list.replaceChildren(...items);
+  updateChildren(list, items);
 }
 
 export function renderEdges(state) {
@@ -252,5 +252,5 @@ export function renderEdges(state) {
     ),
   );
   if (items.length === 0) items.push(el('li', { class: 'empty' }, 'No edge has connected yet.'));
-  list.replaceChildren(...items);
+  updateChildren(list, items);
 }
