@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { TlsServerConfig } from '../runtime/tls.js';
 import { FisheriesConfig } from './fisheries/config.js';
+import { NotifyConfig } from './notify/config.js';
 
 const Port = (value: number, description: string) => Type.Integer({ minimum: 0, maximum: 65535, default: value, description });
 const Host = (description: string) => Type.String({ minLength: 1, default: '127.0.0.1', description });
@@ -105,6 +106,8 @@ export const CloudConfig = Type.Object(
     ),
     /** Fisheries control room: zones, vessel registry, rule parameters (cloud/fisheries/config.ts). */
     fisheries: FisheriesConfig,
+    /** Alarm notifications to webhooks: rangers' and officers' chat, SMS gateways (cloud/notify/config.ts). */
+    notify: NotifyConfig,
     /** Cloud state (journal, checkpoint, dead letters). Relative paths resolve against the working directory. */
     dataDir: Type.String({ minLength: 1, default: '.lookout/cloud' }),
     /**

@@ -1,5 +1,6 @@
 import type { EdgeTopicKind } from '../protocols/mqtt/topics.js';
 import type { EdgeHealth, EdgeStatus, VesselPosition, VesselStatic } from '../protocols/mqtt/payloads.js';
+import type { AlarmChangeMessage } from '../protocols/api/alarms.js';
 import { EventBus } from '../runtime/service.js';
 
 /**
@@ -51,6 +52,8 @@ export interface CloudEvents {
   clientDisconnected: { clientId: string; username?: string };
   /** A durable sink made progress (wrote points): the journal may advance its checkpoint. */
   sinkProgress: { sink: string };
+  /** An alarm changed (cloud/alarms): created, refreshed, escalated, acknowledged or cleared. */
+  alarmChange: AlarmChangeMessage;
 }
 
 export type CloudBus = EventBus<CloudEvents>;

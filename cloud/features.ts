@@ -5,11 +5,12 @@ import type { CloudExtension, CreateCloudOptions } from './core.js';
 import { dashboardExtension } from './dashboard/index.js';
 import { fireExtension, fireSchemas } from './fire/fire-alerts-part.js';
 import { fisheriesExtension } from './fisheries/part.js';
+import { notifyExtension } from './notify/notify-part.js';
 
 /**
  * The features a full Lookout cloud runs, in one place so that `lookout cloud`, `lookout demo` and the tests
- * start the same thing: fisheries (vessels, rules, alarms), fire alerts (raised as alarms too), cameras, and the
- * live web dashboard at `/` (cloud/dashboard).
+ * start the same thing: fisheries (vessels, rules, alarms), fire alerts (raised as alarms too), cameras, the
+ * live web dashboard at `/` (cloud/dashboard), and alarm notifications to webhooks (cloud/notify).
  */
 export function cloudFeatures(config: CloudConfig, extra: CloudExtension[] = []): Required<Pick<CreateCloudOptions, 'extensions' | 'schemas'>> {
   let alarms: AlarmsPart | undefined;
@@ -20,6 +21,7 @@ export function cloudFeatures(config: CloudConfig, extra: CloudExtension[] = [])
       fireExtension({ raiseAlarm: (request) => void alarms?.raise(request) }),
       camerasExtension(),
       dashboardExtension(),
+      notifyExtension(config.notify),
       ...extra,
     ],
     schemas: { ...fireSchemas, ...cameraSchemas },

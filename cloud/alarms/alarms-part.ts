@@ -10,6 +10,7 @@ import { topics } from '../../protocols/mqtt/topics.js';
 import { Alarm, AlarmActionBody, AlarmChangeMessage, AlarmIdParams, AlarmList, AlarmQuery } from '../../protocols/api/alarms.js';
 import { authenticatedOperator } from '../http/auth.js';
 import { AlarmNotFoundError, AlarmStore, type AlarmChange, type RaiseRequest } from './alarm-store.js';
+import type { CloudBus } from '../events.js';
 import { HoldQueue } from './hold-queue.js';
 
 export const MEASUREMENT_ALARM_EVENT = 'alarm_event';
@@ -31,6 +32,8 @@ export interface AlarmsPartOptions {
    * and written at the next start. Without it they are lost at stop (logged).
    */
   spillFile?: string;
+  /** Each change is also emitted here as `alarmChange` (notifications, other in-process consumers). */
+  bus?: CloudBus;
 }
 
 export interface AlarmsRestoreOptions {
@@ -256,6 +259,7 @@ export class AlarmsPart implements Part, AlarmService {
     this.#changes.inc({ kind: change.kind, type: alarm.type });
     const message: AlarmChangeMessage = { kind: change.kind, alarm };
     this.#pending.push(message);
+    this.options.bus?.emit('alarmChange', message);
     this.#pendingGauge.set(this.#pending.length);
     if (!this.#flushing && !this.#retryTimer) void this.#flush().catch(() => {});
     this.options.publish(topics.cloudAlarm(alarm.id), JSON.stringify(message), { qos: 1 }).catch((error: Error) => {

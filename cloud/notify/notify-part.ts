@@ -1,0 +1,257 @@
+import { createHmac } from 'node:crypto';
+import path from 'node:path';
+import { Type, type Static } from '@sinclair/typebox';
+import { severityRank, type AlarmChangeMessage } from '../../protocols/api/alarms.js';
+import { AlarmNotification } from '../../protocols/api/notifications.js';
+import type { Logger } from '../../runtime/logger.js';
+import { Counter, Gauge, type Registry } from '../../runtime/metrics.js';
+import type { Part } from '../../runtime/service.js';
+import { SpillFile } from '../../runtime/spill-file.js';
+import { backoffMs } from '../alarms/alarms-part.js';
+import type { CloudExtension, FeatureHealth } from '../core.js';
+import type { CloudBus } from '../events.js';
+import type { NotifyConfig, WebhookConfig } from './config.js';
+import { requestBody, toNotification } from './format.js';
+
+/** A notification waiting for its webhook (also the line format of the spill file). */
+const Pending = Type.Object({ webhook: Type.String(), notification: AlarmNotification, firstTs: Type.Integer(), attempts: Type.Integer({ minimum: 0 }) }, { additionalProperties: false });
+type Pending = Static<typeof Pending>;
+
+type Outcome = 'sent' | 'retried' | 'rejected' | 'expired' | 'dropped';
+
+export interface NotifyOptions {
+  config: NotifyConfig;
+  bus: CloudBus;
+  log: Logger;
+  registry: Registry;
+  /** Where notifications not delivered at stop are kept for the next start; none = lost at stop (logged). */
+  spillFile?: string;
+  clock?: () => number;
+}
+
+class DeliveryError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** `Retry-After`: seconds or an HTTP date; undefined when absent or unreadable. */
+function retryAfterMs(header: string | null, now: number): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** One webhook: a FIFO delivered in order, one request at a time, retried with backoff. */
+class WebhookDelivery {
+  readonly queue: Pending[] = [];
+  delivered = 0;
+  lastError: string | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #sending: Promise<void> | undefined;
+  #failures = 0;
+  #running = true;
+
+  constructor(
+    readonly webhook: WebhookConfig,
+    private readonly deps: { retry: NotifyConfig['retry']; maxQueued: number; log: Logger; clock: () => number; count: (outcome: Outcome) => void; queued: (size: number) => void },
+  ) {}
+
+  wants(change: AlarmChangeMessage): boolean {
+    const { webhook } = this;
+    return (
+      webhook.kinds.includes(change.kind) &&
+      (!webhook.types || webhook.types.includes(change.alarm.type)) &&
+      severityRank(change.alarm.severity) >= severityRank(webhook.minSeverity)
+    );
+  }
+
+  enqueue(item: Pending): void {
+    this.queue.push(item);
+    if (this.queue.length > this.deps.maxQueued) {
+      // The oldest one waiting: the head may be on its way right now.
+      const [dropped] = this.queue.splice(this.#sending ? 1 : 0, 1);
+      this.deps.count('dropped');
+      this.deps.log.error({ webhook: this.webhook.name, notification: dropped!.notification.id, max: this.deps.maxQueued }, 'notification queue full: the oldest waiting notification is dropped');
+    }
+    this.deps.queued(this.queue.length);
+    this.#pump();
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    clearTimeout(this.#timer);
+    await this.#sending;
+  }
+
+  #pump(): void {
+    if (!this.#running || this.#sending || this.#timer) return;
+    const head = this.queue[0];
+    if (!head) return;
+    const { retry, log, clock, count } = this.deps;
+    if (clock() - head.firstTs > retry.maxAgeS * 1000) {
+      this.#finish('expired');
+      log.error({ webhook: this.webhook.name, notification: head.notification.id, attempts: head.attempts, lastError: this.lastError }, 'notification not delivered in time: given up');
+      return this.#pump();
+    }
+    head.attempts += 1;
+    this.#sending = this.#send(head.notification).then(
+      () => {
+        this.#failures = 0;
+        this.lastError = undefined;
+        this.delivered += 1;
+        this.#finish('sent');
+      },
+      (error: DeliveryError) => {
+        this.lastError = error.message;
+        if (!error.retryable) {
+          this.#finish('rejected');
+          log.error({ webhook: this.webhook.name, notification: head.notification.id, err: error.message }, 'webhook refused the notification: not retried (fix the webhook config)');
+          return;
+        }
+        count('retried');
+        this.#failures += 1;
+        const delay = Math.min(retry.maxMs, error.retryAfterMs ?? backoffMs(this.#failures, retry.minMs, retry.maxMs));
+        const details = { webhook: this.webhook.name, notification: head.notification.id, attempt: head.attempts, retryInMs: delay, err: error.message };
+        if (this.#failures === 1) log.warn(details, 'could not deliver a notification; retrying');
+        else log.debug(details, 'notification delivery retry failed');
+        if (this.#running) this.#timer = setTimeout(() => ((this.#timer = undefined), this.#pump()), delay);
+      },
+    );
+    void this.#sending.finally(() => {
+      this.#sending = undefined;
+      this.#pump();
+    });
+  }
+
+  #finish(outcome: Outcome): void {
+    this.queue.shift();
+    this.deps.count(outcome);
+    this.deps.queued(this.queue.length);
+  }
+
+  async #send(notification: AlarmNotification): Promise<void> {
+    const { webhook } = this;
+    const body = requestBody(webhook, notification);
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'x-lookout-notification-id': notification.id, ...webhook.headers };
+    if (webhook.secret) headers['x-lookout-signature'] = `sha256=${createHmac('sha256', webhook.secret).update(body).digest('hex')}`;
+    let response: Response;
+    try {
+      response = await fetch(webhook.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(webhook.timeoutMs) });
+    } catch (error) {
+      const cause = (error as Error & { cause?: Error }).cause;
+      throw new DeliveryError(`${(error as Error).message}${cause ? `: ${cause.message}` : ''}`, true);
+    }
+    if (response.ok) {
+      await response.body?.cancel();
+      return;
+    }
+    const excerpt = (await response.text().catch(() => '')).slice(0, 200);
+    const retryable = response.status === 408 || response.status === 429 || response.status >= 500;
+    throw new DeliveryError(`HTTP ${response.status}${excerpt ? `: ${excerpt}` : ''}`, retryable, retryAfterMs(response.headers.get('retry-after'), this.deps.clock()));
+  }
+}
+
+/**
+ * Tells people about alarms where they are: every alarm change on the bus (`alarmChange`, from cloud/alarms)
+ * that a webhook wants (kinds, types, minimum severity) is POSTed to it, in order, retried with backoff until
+ * delivered or `retry.maxAgeS` old; notifications still waiting at stop are kept in the spill file and sent
+ * after the next start. Restored alarms are not changes, so a restart does not notify again.
+ */
+export class NotifyPart implements Part {
+  readonly name = 'notify';
+  readonly #deliveries: WebhookDelivery[];
+  readonly #spill: SpillFile<typeof Pending> | undefined;
+  #unsubscribe: (() => void) | undefined;
+
+  constructor(private readonly options: NotifyOptions) {
+    const { config, log, registry } = options;
+    config.webhooks.forEach((webhook, index) => {
+      if (webhook.format === 'telegram' && !webhook.chatId) throw new Error(`cloud.notify.webhooks[${index}] (${webhook.name}): format telegram needs chatId`);
+    });
+    const names = config.webhooks.map((webhook) => webhook.name);
+    const duplicate = names.find((name, index) => names.indexOf(name) !== index);
+    if (duplicate) throw new Error(`cloud.notify.webhooks: the name "${duplicate}" is used twice`);
+    const registers = [registry];
+    const outcomes = new Counter({ name: 'lookout_cloud_notifications_total', help: 'Alarm notifications by webhook and outcome (sent, retried attempt, rejected by the webhook, expired, dropped from a full queue)', labelNames: ['webhook', 'outcome'], registers });
+    const queued = new Gauge({ name: 'lookout_cloud_notifications_queued', help: 'Alarm notifications waiting for their webhook', labelNames: ['webhook'], registers });
+    const clock = options.clock ?? Date.now;
+    this.#deliveries = config.webhooks.map(
+      (webhook) =>
+        new WebhookDelivery(webhook, {
+          retry: config.retry,
+          maxQueued: config.maxQueued,
+          log,
+          clock,
+          count: (outcome) => outcomes.inc({ webhook: webhook.name, outcome }),
+          queued: (size) => queued.set({ webhook: webhook.name }, size),
+        }),
+    );
+    this.#spill = options.spillFile ? new SpillFile(options.spillFile, Pending) : undefined;
+  }
+
+  async start(): Promise<void> {
+    await this.#readSpill();
+    this.#unsubscribe = this.options.bus.on('alarmChange', (change) => this.#onChange(change));
+    if (this.#deliveries.length > 0) this.options.log.info({ webhooks: this.#deliveries.map((d) => d.webhook.name) }, 'alarm notifications on');
+  }
+
+  async stop(): Promise<void> {
+    this.#unsubscribe?.();
+    await Promise.all(this.#deliveries.map((delivery) => delivery.stop()));
+    const waiting = this.#deliveries.flatMap((delivery) => delivery.queue);
+    if (waiting.length === 0) return this.#spill?.remove();
+    if (!this.#spill) return this.options.log.error({ lost: waiting.length }, 'stopping with undelivered notifications and no spill file: they are lost');
+    await this.#spill.write(waiting);
+    this.options.log.warn({ file: this.#spill.file, notifications: waiting.length }, 'undelivered notifications kept on disk; sent after the next start');
+  }
+
+  health(): FeatureHealth {
+    const webhooks = Object.fromEntries(this.#deliveries.map((d) => [d.webhook.name, { queued: d.queue.length, delivered: d.delivered, lastError: d.lastError }]));
+    const failing = this.#deliveries.some((d) => d.lastError !== undefined);
+    return { status: failing ? 'degraded' : 'ok', webhooks };
+  }
+
+  #onChange(change: AlarmChangeMessage): void {
+    const wanting = this.#deliveries.filter((delivery) => delivery.wants(change));
+    if (wanting.length === 0) return;
+    const notification = toNotification(change, this.options.config.publicUrl);
+    const firstTs = (this.options.clock ?? Date.now)();
+    for (const delivery of wanting) delivery.enqueue({ webhook: delivery.webhook.name, notification, firstTs, attempts: 0 });
+  }
+
+  async #readSpill(): Promise<void> {
+    const spill = this.#spill;
+    if (!spill) return;
+    const { log } = this.options;
+    const kept = await spill.read((line, errors) => log.warn({ file: spill.file, line, errors }, 'invalid notification in the spill file; skipped'));
+    await spill.remove();
+    for (const item of kept) {
+      const delivery = this.#deliveries.find((d) => d.webhook.name === item.webhook);
+      if (delivery) delivery.enqueue(item);
+      else log.warn({ webhook: item.webhook, notification: item.notification.id }, 'kept notification for a webhook no longer configured; dropped');
+    }
+    if (kept.length > 0) log.info({ file: spill.file, notifications: kept.length }, 'notifications kept at the last stop are being sent');
+  }
+}
+
+/** Plugs alarm notifications into the cloud (cloudFeatures does); spill file `<dataDir>/notify/pending.ndjson`. */
+export function notifyExtension(config: NotifyConfig): CloudExtension {
+  return (context) => {
+    const part = new NotifyPart({
+      config,
+      bus: context.bus,
+      log: context.log.child({ part: 'notify' }),
+      registry: context.registry,
+      spillFile: path.resolve(context.config.dataDir, 'notify', 'pending.ndjson'),
+    });
+    if (config.webhooks.length > 0) context.addHealth('notify', () => part.health());
+    return part;
+  };
+}
