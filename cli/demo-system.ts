@@ -8,6 +8,8 @@ import { LocalInfluxd } from '../cloud/influxdb/local-influxd.js';
 import { edgeConfig } from '../edge/config.js';
 import { createEdge, type Edge } from '../edge/core.js';
 import { attachFire } from '../edge/fire/index.js';
+import { AlarmNotification } from '../protocols/api/notifications.js';
+import { compileSchema } from '../protocols/validation.js';
 import { readConfigDocument } from '../runtime/config.js';
 import { createFileLogger, type Logger } from '../runtime/logger.js';
 import { preferredPort } from '../runtime/ports.js';
@@ -17,6 +19,9 @@ import { createFleetSimulator, type FleetSimulator } from '../simulators/fleet/f
 import { iuuScenario } from '../simulators/fleet/scenarios/iuu.js';
 import { replayPositions } from '../simulators/fleet/scenarios/replay.js';
 import { UdpTransport } from '../simulators/fleet/transport.js';
+import { WebhookReceiver } from '../simulators/notifications/webhook-receiver.js';
+
+const checkNotification = compileSchema(AlarmNotification);
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -105,13 +110,26 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
       tickIntervalS: Math.min(baseCloud.fisheries.tickIntervalS, 5),
       vessels: [...baseCloud.fisheries.vessels, ...(scenario?.registry ?? []).filter((v) => !baseCloud.fisheries.vessels.some((b) => b.mmsi === v.mmsi))],
     };
+    // Where a ranger's chat would be: the demo prints each alarm notification the cloud sends.
+    const notifications = new WebhookReceiver((request) => {
+      const parsed = checkNotification.parseJson(request.body);
+      say(parsed.ok ? `ALARM ${parsed.value.text}` : `(an alarm notification the demo could not read: ${parsed.errors.join('; ')})`);
+    });
+    await notifications.start();
+    stops.push(() => notifications.stop());
+    const httpPort = await preferredPort(options.ports.http);
     const config = cloudConfig({
       ...(document.cloud ?? {}),
       mqtt: { ...baseCloud.mqtt, port: await preferredPort(options.ports.mqtt), wsPort: await preferredPort(options.ports.ws) },
-      http: { ...baseCloud.http, port: await preferredPort(options.ports.http) },
+      http: { ...baseCloud.http, port: httpPort },
       influx: { ...baseCloud.influx, host: influxd.host, port: influxd.port },
       dataDir: path.join(dir, 'cloud'),
       fisheries,
+      notify: {
+        ...baseCloud.notify,
+        publicUrl: baseCloud.notify.publicUrl ?? `http://127.0.0.1:${httpPort}`,
+        webhooks: [...baseCloud.notify.webhooks, { name: 'demo-console', url: notifications.url, format: 'json' }],
+      },
     });
     const features = cloudFeatures(config);
     const cloud = createCloud(config, { log: logger('cloud'), ...features });

@@ -18,7 +18,7 @@ import { topics } from '../../protocols/mqtt/topics.js';
 import { capturingLogger, metricValue, tempDir } from '../support/cloud-fixtures.js';
 import { runFfmpeg } from '../support/fire-media.js';
 import { startTestInfluxd, waitFor, type TestInfluxd } from '../support/influxd.js';
-import { WebhookReceiver } from '../support/webhook-receiver.js';
+import { WebhookReceiver } from '../../simulators/notifications/webhook-receiver.js';
 
 const SECRET = 'rangers-webhook-secret';
 let influx: TestInfluxd;

@@ -62,6 +62,16 @@ describe('lookout demo', () => {
     expect([...raised].sort()).toEqual(expect.arrayContaining([...expectedTypes]));
   });
 
+  it('prints each new alarm as the notification a ranger or officer would get', async () => {
+    const expectedTypes = iuuScenario({ durationH: 20 }).expected.length;
+    const alarmLines = await waitFor(() => {
+      const printed = lines.filter((line) => line.startsWith('ALARM '));
+      return printed.length >= expectedTypes ? printed : undefined;
+    }, 30_000, 'alarm notification lines');
+    expect(alarmLines.some((line) => /^ALARM \[CRITICAL\] Closed area: .+, MMSI \d+ - zone /.test(line))).toBe(true);
+    expect(lines.some((line) => line.startsWith('(an alarm notification the demo could not read'))).toBe(false);
+  });
+
   it('documents every API route in one OpenAPI document', async () => {
     const openapi = (await (await fetch(`${system.cloud.addresses.http}/api/v1/openapi.json`)).json()) as { paths: Record<string, unknown> };
     for (const route of ['/api/v1/edges', '/api/v1/vessels', '/api/v1/alarms', '/api/v1/zones', '/api/v1/fire/alerts', '/api/v1/cameras']) {

@@ -8,14 +8,14 @@ import type { Alarm, AlarmChangeMessage } from '../../protocols/api/alarms.js';
 import { compileSchema } from '../../protocols/validation.js';
 import { loadConfigSection, validateConfigSection } from '../../runtime/config.js';
 import { createMetricsRegistry } from '../../runtime/metrics.js';
-import { capturingLogger, metricValue } from '../../tests/support/cloud-fixtures.js';
-import { waitFor } from '../../tests/support/influxd.js';
-import { WebhookReceiver } from '../../tests/support/webhook-receiver.js';
-import { createCloudBus } from '../events.js';
-import { CloudConfig } from '../config.js';
-import { NotifyConfig } from './config.js';
-import { describeAlarm } from './format.js';
-import { NotifyPart } from './notify-part.js';
+import { capturingLogger, metricValue } from '../support/cloud-fixtures.js';
+import { waitFor } from '../support/influxd.js';
+import { WebhookReceiver } from '../../simulators/notifications/webhook-receiver.js';
+import { createCloudBus } from '../../cloud/events.js';
+import { CloudConfig } from '../../cloud/config.js';
+import { NotifyConfig } from '../../cloud/notify/config.js';
+import { describeAlarm } from '../../cloud/notify/format.js';
+import { NotifyPart } from '../../cloud/notify/notify-part.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {

@@ -7,9 +7,14 @@ export interface Received {
   headers: IncomingMessage['headers'];
 }
 
-/** A real HTTP server on loopback standing in for a chat or SMS gateway; `answer` decides each response. */
+/**
+ * A webhook endpoint on loopback standing in for a chat or SMS gateway (tests, and the demo, which prints what it
+ * receives): every POST is kept in `received` and handed to `onReceive`; `answer` decides each response.
+ */
 export class WebhookReceiver {
   readonly received: Received[] = [];
+  constructor(private readonly onReceive?: (request: Received) => void) {}
+
   answer: (request: Received, index: number) => { status: number; headers?: Record<string, string>; body?: string } = () => ({ status: 200 });
   #server: Server | undefined;
   port = 0;
@@ -21,6 +26,7 @@ export class WebhookReceiver {
       request.on('end', () => {
         const got = { body, headers: request.headers };
         const index = this.received.push(got) - 1;
+        this.onReceive?.(got);
         const { status, headers, body: out } = this.answer(got, index);
         response.writeHead(status, headers).end(out ?? '');
       });
@@ -30,8 +36,11 @@ export class WebhookReceiver {
   }
 
   async stop(): Promise<void> {
-    await new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
-    this.#server?.closeAllConnections();
+    const server = this.#server;
+    if (!server) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections(); // keep-alive connections would hold close() for seconds
+    await closed;
   }
 
   get url(): string {
