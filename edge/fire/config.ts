@@ -88,7 +88,7 @@ export const FireConfigSchema = Type.Object(
       {
         /** Width at most, px; never upscaled (a smaller camera gives its own size). 0 = model input size only. */
         maxWidth: Type.Integer({ minimum: 0, maximum: 7680, default: 1280 }),
-        /** JPEG quality as ffmpeg's -q:v: 2 (best, largest) .. 31 (smallest). 5: 45-80 kB for 1280x720 tower frames. */
+        /** JPEG quality as ffmpeg's -q:v: 2 (best, largest) .. 31 (smallest). 5: 65-100 kB for 1280x720 tower camera frames. */
         quality: Type.Integer({ minimum: 2, maximum: 31, default: 5 }),
         /** Larger JPEGs are encoded again at double the -q:v, then replaced by the model-size one (the cloud takes up to 1.5 MB). */
         maxBytes: Type.Integer({ minimum: 10_000, maximum: 1_400_000, default: 400_000 }),
