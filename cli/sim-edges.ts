@@ -82,6 +82,8 @@ export function registerEdges(sim: Command): void {
       const summary = sim.summary();
       process.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : `${describeSummary(summary)}\n`);
       if (summary.invalid > 0 || summary.refused > 0) process.exitCode = 1;
+      // The summary is out: a saturated broker slow to close thousands of sockets must not hold the process.
+      setTimeout(() => process.exit(), 3000).unref();
     });
 }
 

@@ -81,7 +81,8 @@ export class EdgeFleetSimulator {
   readonly done: Promise<void>;
   readonly #settings: EdgeFleetSettings;
   readonly #log: Logger;
-  readonly #fleet: FleetModel;
+  /** Edge i's own vessels are `#vessels[i * vesselsPerEdge ...]`. */
+  readonly #vessels: Vessel[];
   readonly #pacers: Array<Pacer | undefined>;
   readonly #roundRobin: number[];
   readonly #lastTs: Float64Array;
@@ -109,7 +110,7 @@ export class EdgeFleetSimulator {
     const vessels = count * settings.vesselsPerEdge;
     if (vessels > MAX_VESSELS) throw new Error(`edge fleet: ${count} edges × ${settings.vesselsPerEdge} vessels = ${vessels} vessels, more than ${MAX_VESSELS}; lower vesselsPerEdge`);
     if (new Set(options.identities.map((i) => i.edgeId)).size !== count) throw new Error('edge fleet: edge ids must be unique');
-    this.#fleet = new FleetModel({ vessels, seed: settings.seed, startMs: Date.now() });
+    this.#vessels = ownVessels(count, settings.vesselsPerEdge, settings.seed, Date.now());
     this.#lastTs = new Float64Array(vessels);
     this.#pacers = new Array<Pacer | undefined>(count).fill(undefined);
     this.#roundRobin = new Array<number>(count).fill(0);
@@ -284,7 +285,7 @@ export class EdgeFleetSimulator {
     const receivers = Math.min(receiversPerVessel, count);
     for (let k = 0; k < due; k++) {
       const vesselIndex = home * vesselsPerEdge + (this.#roundRobin[home]!++ % vesselsPerEdge);
-      const vessel: Vessel = this.#fleet.vessels[vesselIndex]!;
+      const vessel = this.#vessels[vesselIndex]!;
       // Strictly increasing per vessel: every report is its own point in the cloud (same vessel + time = same point).
       const ts = Math.max(now, this.#lastTs[vesselIndex]! + 1);
       this.#lastTs[vesselIndex] = ts;
@@ -341,6 +342,29 @@ export function describeSummary(s: EdgeFleetSummary): string {
     `positions: ${s.positions.generated} generated, ${s.positions.acked} acknowledged (${s.rates.positionsPerS}/s), ${s.positions.resent} resent after a drop, ${s.positions.dropped} dropped (queue full), ${s.positions.undelivered} undelivered`,
     `PUBACK latency: p50 ${s.pubackMs.p50 ?? '-'} ms, p99 ${s.pubackMs.p99 ?? '-'} ms, max ${s.pubackMs.max ?? '-'} ms over ${s.pubackMs.samples} messages; ${s.fires} fire alerts; ${s.invalid} payloads failed their schema (not sent)`,
   ].join('\n');
+}
+
+/**
+ * `vesselsPerEdge` vessels for each edge from the fleet simulator's model, seeded per edge (edge i's vessels do not
+ * depend on the count), with MMSIs unique over the whole run: each MMSI is one vessel's track in the cloud. One
+ * FleetModel per edge, because a single model runs out of distinct registration numbers (90000-99999) near 10,000.
+ */
+export function ownVessels(edges: number, vesselsPerEdge: number, seed: number, startMs: number): Vessel[] {
+  const vessels: Vessel[] = [];
+  const used = new Set<number>();
+  for (let edge = 0; edge < edges; edge++) {
+    let taken = 0;
+    for (let attempt = 0; taken < vesselsPerEdge; attempt++) {
+      const model = new FleetModel({ vessels: vesselsPerEdge * 2, seed: childSeed(childSeed(seed, edge), attempt), startMs });
+      for (const vessel of model.vessels) {
+        if (taken === vesselsPerEdge || used.has(vessel.mmsi)) continue;
+        used.add(vessel.mmsi);
+        vessels.push(vessel);
+        taken += 1;
+      }
+    }
+  }
+  return vessels;
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {
