@@ -253,6 +253,7 @@ export const FireAlert = Type.Object(
       Type.Object(
         {
           contentType: Type.Literal('image/jpeg'),
+          /** The picture's size: the camera's, capped at the edge's `fire.snapshot.maxWidth` (or the model's input size). */
           width: Type.Integer({ minimum: 1 }),
           height: Type.Integer({ minimum: 1 }),
           /** Base64 JPEG, at most ~1.5 MB decoded. */
