@@ -25,6 +25,7 @@ interface SimEdgesOptions {
   progress?: string;
   json?: boolean;
   printCloudUsers?: boolean;
+  cloudMetrics?: string;
 }
 
 /** `lookout sim edges`: joins the `sim` group (created here when no other simulator module created it yet). */
@@ -59,6 +60,7 @@ export function registerEdges(sim: Command): void {
     .option('--password <template>', 'MQTT password, {edgeId} and {index} replaced per edge (implies credentials.source template)')
     .option('--anonymous', 'connect without credentials, whatever the config says')
     .option('--progress <seconds>', 'progress line on stderr every this many seconds (0 = none; default 5)')
+    .option('--cloud-metrics <url>', "the cloud's /metrics, e.g. http://127.0.0.1:8080/metrics: the summary adds what the cloud refused during the run")
     .option('--json', 'print the final summary as one JSON line')
     .option('--print-cloud-users', 'print the cloud.mqtt.users entries (YAML) that accept these edges, and exit')
     .action(async (options: SimEdgesOptions) => {
@@ -81,7 +83,7 @@ export function registerEdges(sim: Command): void {
       await sim.stop();
       const summary = sim.summary();
       process.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : `${describeSummary(summary)}\n`);
-      if (summary.invalid > 0 || summary.refused > 0) process.exitCode = 1;
+      if (summary.invalid > 0 || summary.refused > 0 || (summary.cloud?.invalidPayloads ?? 0) > 0) process.exitCode = 1;
       // The summary is out: a saturated broker slow to close thousands of sockets must not hold the process.
       setTimeout(() => process.exit(), 3000).unref();
     });
@@ -111,6 +113,7 @@ function applyFlags(config: Config, options: SimEdgesOptions): Config {
   set('maxInFlight', integer('--max-in-flight', options.maxInFlight, 1));
   set('idPrefix', options.idPrefix);
   set('progressIntervalS', number('--progress', options.progress));
+  set('cloudMetricsUrl', options.cloudMetrics);
   const churn = number('--churn', options.churn);
   if (churn !== undefined) result.churn.dropsPerHour = churn;
   if (options.down !== undefined) {

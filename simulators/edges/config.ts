@@ -64,6 +64,8 @@ export const EdgeFleetConfig = Type.Object(
     keepaliveS: Type.Integer({ minimum: 0, default: 30 }),
     /** Progress line on stderr every this many seconds; 0 = none. */
     progressIntervalS: Type.Number({ minimum: 0, default: 5 }),
+    /** The cloud's Prometheus /metrics (e.g. http://127.0.0.1:8080/metrics): the summary then says what the cloud refused during the run; '' = off. */
+    cloudMetricsUrl: Type.String({ pattern: '^(https?://.+)?$', default: '' }),
     credentials: EdgeCredentialsConfig,
   },
   { additionalProperties: false, default: {} },

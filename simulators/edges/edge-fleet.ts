@@ -3,6 +3,7 @@ import { silentLogger, type Logger } from '../../runtime/logger.js';
 import type { LonLat } from '../fleet/geography.js';
 import { childSeed, Random } from '../fleet/random.js';
 import { FleetModel, type Vessel } from '../fleet/vessels.js';
+import { readCloudRejections, rejectionsBetween, type CloudRejections } from './cloud-metrics.js';
 import type { EdgeFleetConfig, EdgeIdentity } from './config.js';
 import { LatencyHistogram } from './latency.js';
 import { Pacer, rampOffsetMs } from './pacing.js';
@@ -44,6 +45,8 @@ export interface EdgeFleetSummary {
   positions: FleetCounters['positions'] & { undelivered: number };
   rates: { messagesPerS: number; positionsPerS: number };
   pubackMs: { p50?: number; p99?: number; max?: number; samples: number };
+  /** What the cloud counted as refused during the run (its /metrics before start and after stop; `cloudMetricsUrl`). */
+  cloud?: CloudRejections;
 }
 
 const DEFAULTS: EdgeFleetSettings = {
@@ -64,6 +67,7 @@ const DEFAULTS: EdgeFleetSettings = {
   maxInFlight: 16,
   keepaliveS: 30,
   progressIntervalS: 5,
+  cloudMetricsUrl: '',
 };
 const MAX_VESSELS = 200_000;
 /** Where simulated edges' cameras stand: the U Minh forest and the mangroves of the Ca Mau peninsula. */
@@ -100,6 +104,8 @@ export class EdgeFleetSimulator {
   #stopping: Promise<void> | undefined;
   #resolveDone!: () => void;
   #finished = false;
+  #cloudBefore: CloudRejections | undefined;
+  #cloudDuring: CloudRejections | undefined;
 
   constructor(private readonly options: EdgeFleetOptions) {
     const settings: EdgeFleetSettings = { ...DEFAULTS, ...definedOnly(options), churn: { ...DEFAULTS.churn, ...options.churn } };
@@ -148,6 +154,7 @@ export class EdgeFleetSimulator {
   /** Starts the ticker; edges connect one after the other over `rampUpS`. Returns at once. */
   async start(): Promise<void> {
     if (this.#ticker) return;
+    if (this.#settings.cloudMetricsUrl) this.#cloudBefore = await this.#readCloud();
     this.#startMs = Date.now();
     this.#startPerf = performance.now();
     this.#active = true;
@@ -184,6 +191,10 @@ export class EdgeFleetSimulator {
     clearInterval(this.#ticker);
     clearInterval(this.#progressTimer);
     await Promise.all(this.edges.map((edge) => edge.stop()));
+    if (this.#cloudBefore) {
+      const after = await this.#readCloud();
+      if (after) this.#cloudDuring = rejectionsBetween(this.#cloudBefore, after);
+    }
     this.#finish();
   }
 
@@ -195,6 +206,7 @@ export class EdgeFleetSimulator {
     return {
       ...this.#snapshot(elapsedS, this.#total),
       rates: { messagesPerS: round(total / Math.max(elapsedS, 1e-9), 1), positionsPerS: round(this.counters.positions.acked / Math.max(elapsedS, 1e-9), 1) },
+      ...(this.#cloudDuring ? { cloud: { ...this.#cloudDuring } } : {}),
     };
   }
 
@@ -248,6 +260,15 @@ export class EdgeFleetSimulator {
       positions: { ...c.positions, undelivered: pending },
       pubackMs: { p50: roundOpt(latency.quantile(0.5)), p99: roundOpt(latency.quantile(0.99)), max: roundOpt(latency.count ? latency.max : undefined), samples: latency.count },
     };
+  }
+
+  async #readCloud(): Promise<CloudRejections | undefined> {
+    try {
+      return await readCloudRejections(this.#settings.cloudMetricsUrl);
+    } catch (error) {
+      this.#log.warn({ url: this.#settings.cloudMetricsUrl, err: (error as Error).message }, 'edge fleet: cannot read the cloud metrics; the summary will not say what the cloud refused');
+      return undefined;
+    }
   }
 
   #tick(): void {
@@ -341,6 +362,9 @@ export function describeSummary(s: EdgeFleetSummary): string {
     `messages acknowledged: ${s.messages.total} (positions ${s.messages.positions}, health ${s.messages.health}, status ${s.messages.status}, alerts ${s.messages.alerts}) in ${s.elapsedS} s = ${s.rates.messagesPerS} msg/s`,
     `positions: ${s.positions.generated} generated, ${s.positions.acked} acknowledged (${s.rates.positionsPerS}/s), ${s.positions.resent} resent after a drop, ${s.positions.dropped} dropped (queue full), ${s.positions.undelivered} undelivered`,
     `PUBACK latency: p50 ${s.pubackMs.p50 ?? '-'} ms, p99 ${s.pubackMs.p99 ?? '-'} ms, max ${s.pubackMs.max ?? '-'} ms over ${s.pubackMs.samples} messages; ${s.fires} fire alerts; ${s.invalid} payloads failed their schema (not sent)`,
+    s.cloud
+      ? `the cloud refused during the run: ${s.cloud.invalidPayloads} invalid payloads, ${s.cloud.denied} denied (login/ACL), ${s.cloud.publishesRefused} publishes not acknowledged`
+      : 'the cloud\'s own count of refusals: not read (set --cloud-metrics)',
   ].join('\n');
 }
 

@@ -110,6 +110,7 @@ describe('lookout sim edges against a real cloud', () => {
       rampUpS: 0.5,
       healthIntervalS: 0.3,
       fireAlertsPerHour: 2400,
+      cloudMetricsUrl: `${cloud.addresses.http}/metrics`,
     });
     await waitFor(async () => (await edgesApi(cloud)).filter((e) => e.state === 'online').length === 30 || undefined, 15_000, '30 edges online');
     const online = await edgesApi(cloud);
@@ -132,6 +133,7 @@ describe('lookout sim edges against a real cloud', () => {
     expect(after.fires).toBeGreaterThan(0);
     // Every fire is a `new` and an `end` event (the open ones end at stop).
     expect(after.messages.alerts).toBe(2 * after.fires);
+    expect(after.cloud).toEqual({ invalidPayloads: 0, denied: 0, publishesRefused: 0 });
     await waitFor(async () => (await edgesApi(cloud)).every((e) => e.state === 'offline' && e.reason === 'shutdown') || undefined, 10_000, 'all edges offline');
     await waitFor(async () => {
       const metrics = await cloud.registry.metrics();
@@ -222,6 +224,7 @@ describe('lookout sim edges against a real cloud', () => {
       rampUpS: 0,
       positionsPerSecond: 10,
       drainTimeoutMs: 200,
+      cloudMetricsUrl: `${cloud.addresses.http}/metrics`,
     });
     await waitFor(() => (sim.summary().refused >= 2 && sim.summary().positions.generated > 0) || undefined, 10_000, 'two refusals');
     await sim.stop();
@@ -229,6 +232,9 @@ describe('lookout sim edges against a real cloud', () => {
     expect(summary.connects).toBe(0);
     expect(summary.positions.acked).toBe(0);
     expect(summary.positions.undelivered).toBeGreaterThan(0);
+    // The cloud's own count agrees: the logins were denied there (read from its /metrics before and after the run).
+    expect(summary.cloud!.denied).toBeGreaterThanOrEqual(2);
+    expect(summary.cloud!.invalidPayloads).toBe(0);
     expect(metricValue(await cloud.registry.metrics(), 'lookout_cloud_mqtt_denied_total', { reason: 'bad_credentials' })).toBeGreaterThanOrEqual(2);
     expect(await edgesApi(cloud)).toEqual([]);
   });
