@@ -9,6 +9,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { withCredentials } from '../../edge/cameras/profile.js';
 import type { CameraState } from '../../edge/fire/camera-reader.js';
 import { Detector } from '../../edge/fire/detector.js';
+import type { HighResFrame } from '../../edge/fire/high-res.js';
 import { CameraPipeline } from '../../edge/fire/pipeline.js';
 import { defaultConfirmation } from '../../edge/fire/tracker.js';
 import { silentLogger } from '../../runtime/logger.js';
@@ -34,6 +35,7 @@ it('reads an RTSP camera, and restarts the reader when the camera dies and comes
   const info = sim.info()[0]!;
   const statuses: CameraState[] = [];
   let frames = 0;
+  let highRes: Promise<HighResFrame | undefined> | undefined;
   const pipeline = new CameraPipeline(
     { id: 'rtsp-1', url: withCredentials(info.streamUrls.sub, info.username, info.password), fps: 2 },
     detector,
@@ -41,6 +43,7 @@ it('reads an RTSP camera, and restarts the reader when the camera dies and comes
     {
       onFrame: (result) => {
         frames++;
+        highRes ??= result.frame.highRes?.(10_000);
         expect(result.frame.transform.contentWidth).toBe(256); // 16:9 sub-stream letterboxed into 256x256
         expect(result.frame.transform.contentHeight).toBe(144);
       },
@@ -53,6 +56,9 @@ it('reads an RTSP camera, and restarts the reader when the camera dies and comes
   try {
     await waitFor(() => frames >= 3, 30_000, 'frames from the RTSP camera');
     expect(statuses.at(-1)!.state).toBe('online');
+    // The snapshot output of the live reader: the sub-stream's own 320x180 (below snapshot.maxWidth 1280).
+    const snapshotFrame = await highRes;
+    expect([snapshotFrame?.image.width, snapshotFrame?.image.height]).toEqual([320, 180]);
 
     await sim.camera(info.id).stop({ kill: true });
     await waitFor(() => statuses.at(-1)?.state === 'offline', 20_000, 'offline after the camera died');
