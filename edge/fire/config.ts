@@ -46,6 +46,11 @@ export const FireConfigSchema = Type.Object(
     ),
     /** Frames analysed per second and camera (a camera's own `fps` overrides). */
     fps: Type.Number({ exclusiveMinimum: 0, maximum: 30, default: 1 }),
+    /**
+     * An online camera's status is published again this often with its latest frame time, so that the cloud and
+     * the dashboard see frames keep coming (state changes are published at once).
+     */
+    statusIntervalS: Type.Number({ minimum: 0.5, default: 30 }),
     /** Watchdog: no frame for this long -> kill ffmpeg and restart it. */
     stallTimeoutS: Type.Number({ minimum: 0.5, default: 15 }),
     /** Socket timeout handed to ffmpeg for network cameras. */

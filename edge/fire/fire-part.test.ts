@@ -99,4 +99,43 @@ describe('FirePart', () => {
       await part.stop();
     }
   });
+
+  it('publishes an online camera\'s status again every statusIntervalS with its latest frame time', async () => {
+    const published: CameraStatus[] = [];
+    const config = compileSchema(FireConfigSchema).parseValue({
+      enabled: true,
+      model: { path: model, classes: ['fire', 'smoke'] },
+      fps: 5,
+      statusIntervalS: 0.5,
+      followCameraSources: false,
+      cameras: [{ id: 'cam-live', url: video, realtime: true }], // plays like a live camera: 4 s
+    });
+    if (!config.ok) throw new Error(config.errors.join('; '));
+    const part = new FirePart(config.value, {
+      edgeId: 'edge-u',
+      bus: createEdgeBus(),
+      outbox: { enqueue: () => undefined },
+      publishDirect: async (_topic, payload) => {
+        const parsed = statusSchema.parseJson(payload);
+        if (!parsed.ok) throw new Error(parsed.errors.join('; '));
+        published.push(parsed.value);
+        return true;
+      },
+      log: silentLogger(),
+      registry: createMetricsRegistry('edge-test', false),
+    });
+    await part.start();
+    try {
+      await until(() => published.some((s) => s.state === 'offline'), 'the replay to end');
+      const online = published.filter((s) => s.state === 'online');
+      expect(online.length).toBeGreaterThanOrEqual(3); // the change, then refreshes while frames flow
+      const frameTimes = online.map((s) => s.lastFrameTs!);
+      expect(frameTimes.every((t, i) => i === 0 || t > frameTimes[i - 1]!)).toBe(true);
+      const count = published.length;
+      await new Promise((resolve) => setTimeout(resolve, 1200));
+      expect(published).toHaveLength(count); // offline: nothing new to say until it changes
+    } finally {
+      await part.stop();
+    }
+  });
 });

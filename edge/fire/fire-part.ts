@@ -59,6 +59,7 @@ export class FirePart implements Part {
   readonly #statuses = new Map<string, CameraStatus>();
   readonly #metrics: FireMetrics;
   readonly #unsubscribe: Array<() => void> = [];
+  #statusTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly config: FireConfig,
@@ -93,9 +94,12 @@ export class FirePart implements Part {
         if (connected) for (const status of this.#statuses.values()) void this.#publishStatus(status);
       }),
     );
+    this.#statusTimer = setInterval(() => this.#refreshOnlineStatuses(), this.config.statusIntervalS * 1000);
+    this.#statusTimer.unref();
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.#statusTimer);
     for (const off of this.#unsubscribe.splice(0)) off();
     const pipelines = [...this.#pipelines.values()].map((entry) => entry.pipeline);
     this.#pipelines.clear();
@@ -174,6 +178,20 @@ export class FirePart implements Part {
   }
 
   #onStatus(cameraId: string, state: CameraState): void {
+    const status = this.#recordStatus(cameraId, state);
+    this.deps.log.info({ camera: cameraId, state: status.state, restarts: status.restarts, reason: status.reason }, 'camera status');
+    void this.#publishStatus(status);
+  }
+
+  /** The latest frame time of every online camera, published again (retained): "frames keep coming". */
+  #refreshOnlineStatuses(): void {
+    for (const [cameraId, { pipeline }] of this.#pipelines) {
+      const state = pipeline.status;
+      if (state.state === 'online') void this.#publishStatus(this.#recordStatus(cameraId, state));
+    }
+  }
+
+  #recordStatus(cameraId: string, state: CameraState): CameraStatus {
     const status: CameraStatus = {
       cameraId,
       ts: Date.now(),
@@ -183,8 +201,7 @@ export class FirePart implements Part {
       ...(state.reason ? { reason: state.reason.slice(0, 500) } : {}),
     };
     this.#statuses.set(cameraId, status);
-    this.deps.log.info({ camera: cameraId, state: status.state, restarts: status.restarts, reason: status.reason }, 'camera status');
-    void this.#publishStatus(status);
+    return status;
   }
 
   async #publishStatus(status: CameraStatus): Promise<void> {
