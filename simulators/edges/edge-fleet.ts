@@ -182,8 +182,7 @@ export class EdgeFleetSimulator {
 
   async #stop(): Promise<void> {
     this.#active = false;
-    const now = Date.now();
-    for (const edge of this.edges) if (edge.started) edge.wrapUp(now);
+    for (const edge of this.edges) if (edge.started) edge.wrapUp();
     const deadline = Date.now() + (this.options.drainTimeoutMs ?? 10_000);
     while (this.#undelivered() > 0 && Date.now() < deadline) await sleep(20);
     const undelivered = this.#undelivered();
@@ -314,6 +313,7 @@ export class EdgeFleetSimulator {
       const position = vesselPosition(vessel, ts);
       this.counters.positions.generated += 1;
       if (this.options.recordPositions) this.#generated.push(position);
+      // A receiving edge still waiting for its ramp-up slot keeps the report for when it starts: each report is heard by exactly `receivers` edges.
       for (let r = 0; r < receivers; r++) this.edges[(home + r) % count]!.addPosition(position, now);
     }
   }

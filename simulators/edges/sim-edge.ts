@@ -194,15 +194,15 @@ export class SimEdge {
       }
       if (this.#dropsEnabled && this.#connected && nowMs >= this.#nextDropAt) this.drop();
     }
-    for (let i = this.#fires.length - 1; i >= 0; i--) if (nowMs >= this.#fires[i]!.endAt) this.#endFire(i, nowMs);
+    for (let i = this.#fires.length - 1; i >= 0; i--) if (nowMs >= this.#fires[i]!.endAt) this.#endFire(i);
     this.#pump();
   }
 
   /** Sends what waits in the batch and ends open fires now (the run is ending); no more churn. */
-  wrapUp(nowMs: number): void {
+  wrapUp(): void {
     this.#dropsEnabled = false;
     if (this.#pending.length > 0) this.#flushBatch();
-    for (let i = this.#fires.length - 1; i >= 0; i--) this.#endFire(i, nowMs);
+    for (let i = this.#fires.length - 1; i >= 0; i--) this.#endFire(i);
     this.#pump();
   }
 
@@ -402,7 +402,7 @@ export class SimEdge {
     this.#sendFireEvent(fire, 'new');
   }
 
-  #endFire(index: number, _nowMs: number): void {
+  #endFire(index: number): void {
     const [fire] = this.#fires.splice(index, 1);
     if (fire) this.#sendFireEvent(fire, 'end');
   }
