@@ -190,7 +190,9 @@ describe('lookout sim edges against a real cloud', () => {
     // The simulator's ledger: each position acknowledged once by each of the two edges that heard it.
     expect(sim.deliveries().size).toBe(600);
     for (const [key, times] of sim.deliveries()) expect(times, key).toBe(2);
-    // The cloud got every position; more than twice only when a batch was resent after a drop (QoS 1).
+    // The cloud got every position; more than twice only when a batch was resent after a drop (QoS 1). Its ingest
+    // emits journalled messages a moment after their PUBACK: wait for both copies of each.
+    await waitFor(() => sim.generatedPositions().every((p) => (arrivals.get(`${p.mmsi}@${p.ts}`) ?? 0) >= 2) || undefined, 10_000, 'both copies of every position at the cloud');
     const resentAllowance = summary.positions.resent;
     let extra = 0;
     for (const p of sim.generatedPositions()) {
