@@ -68,6 +68,17 @@ describe('MqttAcl', () => {
     }
   });
 
+  it('binds client ids: an edge login connects only as lookout-edge-{one of its ids}, a dashboard never as an edge', () => {
+    expect(reason(acl.clientId('edge-1', 'lookout-edge-edge-1'))).toBe('allowed');
+    expect(reason(acl.clientId('gateway', 'lookout-edge-edge-3'))).toBe('allowed');
+    expect(reason(acl.clientId('gateway', 'lookout-edge-edge-1'))).toBe('client_id');
+    expect(reason(acl.clientId('edge-1', 'edge-1'))).toBe('client_id');
+    expect(reason(acl.clientId('dashboard', 'lookout-dash-4f2a'))).toBe('allowed');
+    expect(reason(acl.clientId('dashboard', 'lookout-edge-edge-1'))).toBe('client_id');
+    expect(reason(acl.clientId('nobody', 'x'))).toBe('client_id');
+    expect(reason(new MqttAcl([]).clientId(undefined, 'anything'))).toBe('allowed');
+  });
+
   it('fails closed for a user it does not know', () => {
     expect(reason(acl.publish(undefined, topics.edgeStatus('edge-1')))).toBe('publish_topic');
     expect(reason(acl.publish('stranger', topics.edgeStatus('stranger')))).toBe('publish_topic');

@@ -1,4 +1,4 @@
-import { TOPIC_ROOT } from '../../protocols/mqtt/topics.js';
+import { EDGE_CLIENT_ID_PREFIX, TOPIC_ROOT, edgeClientId } from '../../protocols/mqtt/topics.js';
 import type { MqttUser } from '../config.js';
 
 /** Why the broker refused something; the `reason` label of `lookout_cloud_mqtt_denied_total`. */
@@ -12,7 +12,9 @@ export type MqttDeniedReason =
   /** An edge user's last will is outside its own edge topics (refused at CONNECT). */
   | 'will_topic'
   /** A subscription filter outside what the user may read. */
-  | 'subscribe_topic';
+  | 'subscribe_topic'
+  /** A client id the login may not use: an edge's own `lookout-edge-{id}` only (refused at CONNECT). */
+  | 'client_id';
 
 export type AclDecision = { allowed: true } | { allowed: false; reason: MqttDeniedReason; message: string };
 
@@ -72,6 +74,24 @@ export class MqttAcl {
     if (principal.role === 'dashboard') return denied('read_only', `read-only (dashboard) user "${principal.username}" may not publish${will ? ' a last will' : ''}`);
     if (ownEdgeTopic(principal, topic)) return ALLOWED;
     return denied(will ? 'will_topic' : 'publish_topic', `edge user "${principal.username}" may publish only on ${describeEdgeTopics(principal)}, not on ${topic}`);
+  }
+
+  /**
+   * May this login connect with `clientId`? An edge login only as one of its edges (`lookout-edge-{id}`), a
+   * dashboard login never as an edge: otherwise a login could take over another client's session (MQTT session
+   * takeover closes the older connection with the same client id).
+   */
+  clientId(username: string | undefined, clientId: string): AclDecision {
+    if (this.anonymous) return ALLOWED;
+    const principal = this.principal(username);
+    if (!principal) return denied('client_id', `unknown user may not connect as ${clientId}`);
+    if (principal.role === 'dashboard') {
+      if (!clientId.startsWith(EDGE_CLIENT_ID_PREFIX)) return ALLOWED;
+      return denied('client_id', `dashboard user "${principal.username}" may not connect with an edge's client id (${clientId})`);
+    }
+    if ([...principal.edgeIds].some((id) => edgeClientId(id) === clientId)) return ALLOWED;
+    const allowed = [...principal.edgeIds].map(edgeClientId).join(', ');
+    return denied('client_id', `edge user "${principal.username}" may connect only as ${allowed}, not as "${clientId}"`);
   }
 
   /** May this login subscribe to `filter`? */

@@ -50,8 +50,8 @@ describe('BrokerPart', () => {
     bus.on('clientConnected', ({ clientId, username }) => connected.push(`${clientId}:${username}`));
     await expect(mqtt.connectAsync(broker.mqttUrl, { reconnectPeriod: 0, username: 'edge', password: 'wrong' })).rejects.toThrow(/Bad username or password|Not authorized/i);
     await expect(mqtt.connectAsync(broker.mqttUrl, { reconnectPeriod: 0 })).rejects.toThrow();
-    await connect(broker.mqttUrl, { clientId: 'e1', username: 'edge', password: 'demo-secret' });
-    expect(connected).toEqual(['e1:edge']);
+    await connect(broker.mqttUrl, { clientId: 'lookout-edge-edge', username: 'edge', password: 'demo-secret' });
+    expect(connected).toEqual(['lookout-edge-edge:edge']);
   });
 
   it('acknowledges a QoS 1 PUBLISH only after the gate resolved, and never when it rejects', async () => {

@@ -191,6 +191,11 @@ export class BrokerPart implements Part {
       this.#deny(client, { allowed: false, reason: 'bad_credentials', message: `login refused for user "${username ?? ''}"` }, undefined);
       return done(refusal('bad username or password', 4), false);
     }
+    const identity = this.acl.clientId(username, client.id);
+    if (!identity.allowed) {
+      this.#deny(client, identity, undefined);
+      return done(refusal(identity.message, 2), false);
+    }
     if (will) {
       const decision = this.acl.publish(username, will.topic, { will: true });
       if (!decision.allowed) {
@@ -241,7 +246,7 @@ function samePassword(given: Buffer, expected: string): boolean {
 }
 
 /** CONNACK return code 4 (bad user name or password) or 5 (not authorized). */
-function refusal(message: string, returnCode: 4 | 5): AuthenticateError {
+function refusal(message: string, returnCode: 2 | 4 | 5): AuthenticateError {
   const error = new Error(message) as AuthenticateError;
   error.returnCode = returnCode;
   return error;

@@ -1,7 +1,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Registry } from 'prom-client';
 import type { EdgeStatus } from '../../protocols/mqtt/payloads.js';
-import { topics } from '../../protocols/mqtt/topics.js';
+import { edgeClientId, topics } from '../../protocols/mqtt/topics.js';
 import type { Logger } from '../../runtime/logger.js';
 import { Counter, Gauge } from '../../runtime/metrics.js';
 import type { Part } from '../../runtime/service.js';
@@ -121,7 +121,7 @@ export class MqttUplink implements Part {
     const client = mqtt.connect(url, {
       ...tls,
       rejectUnauthorized: true,
-      clientId: `lookout-edge-${edgeId}`,
+      clientId: edgeClientId(edgeId),
       clean: true,
       keepalive: keepaliveS,
       connectTimeout: connectTimeoutMs,

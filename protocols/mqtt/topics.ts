@@ -11,6 +11,13 @@ export function isValidId(id: string): boolean {
   return SEGMENT.test(id);
 }
 
+/** Every edge connects with this MQTT client id; the cloud binds edge logins to it (cloud/broker/acl.ts). */
+export const EDGE_CLIENT_ID_PREFIX = 'lookout-edge-';
+
+export function edgeClientId(edgeId: string): string {
+  return `${EDGE_CLIENT_ID_PREFIX}${edgeId}`;
+}
+
 function edge(edgeId: string): string {
   if (!isValidId(edgeId)) throw new Error(`invalid edge id "${edgeId}": use letters, digits, _ . - (max 64)`);
   return `${TOPIC_ROOT}/edge/${edgeId}`;

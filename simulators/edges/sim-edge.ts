@@ -1,6 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { VesselPosition } from '../../protocols/mqtt/payloads.js';
-import { topics } from '../../protocols/mqtt/topics.js';
+import { edgeClientId, topics } from '../../protocols/mqtt/topics.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { LonLat } from '../fleet/geography.js';
 import type { Random } from '../fleet/random.js';
@@ -243,7 +243,7 @@ export class SimEdge {
     const { identity, url, keepaliveS, version, counters, log } = this.options;
     const will = this.#encode(() => statusPayload('offline', Date.now(), version, 'lost'));
     const client = mqtt.connect(url, {
-      clientId: identity.edgeId,
+      clientId: edgeClientId(identity.edgeId),
       clean: true,
       keepalive: keepaliveS,
       connectTimeout: 10_000,

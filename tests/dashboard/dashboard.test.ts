@@ -19,7 +19,7 @@ import { fisheriesExtension, type FisheriesPart } from '../../cloud/fisheries/pa
 import type { Alarm } from '../../protocols/api/alarms.js';
 import type { VesselRegistration } from '../../protocols/api/vessels.js';
 import type { CameraInventory, CameraStatus, EdgeStatus, FireAlert, VesselPosition, VesselPositionBatch } from '../../protocols/mqtt/payloads.js';
-import { topics } from '../../protocols/mqtt/topics.js';
+import { edgeClientId, topics } from '../../protocols/mqtt/topics.js';
 import { capturingLogger, tempDir } from '../support/cloud-fixtures.js';
 import { runFfmpeg } from '../support/fire-media.js';
 import { startTestInfluxd, waitFor, type TestInfluxd } from '../support/influxd.js';
@@ -109,7 +109,7 @@ beforeAll(async () => {
   await cloud.start();
   ({ fisheries, alarms } = parts!);
 
-  edge = await mqtt.connectAsync(cloud.addresses.mqtt, { clientId: EDGE, ...EDGE_USER, reconnectPeriod: 0 });
+  edge = await mqtt.connectAsync(cloud.addresses.mqtt, { clientId: edgeClientId(EDGE), ...EDGE_USER, reconnectPeriod: 0 });
   const status: EdgeStatus = { state: 'online', ts: Date.now(), version: '0.1.0' };
   await edge.publishAsync(topics.edgeStatus(EDGE), JSON.stringify(status), { qos: 1, retain: true });
   const inventory: CameraInventory = {

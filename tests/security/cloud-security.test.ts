@@ -15,7 +15,7 @@ import { fisheriesExtension } from '../../cloud/fisheries/part.js';
 import { hashPassword } from '../../cloud/http/auth.js';
 import type { Alarm } from '../../protocols/api/alarms.js';
 import type { EdgeStatus, VesselPositionBatch } from '../../protocols/mqtt/payloads.js';
-import { topics } from '../../protocols/mqtt/topics.js';
+import { edgeClientId, topics } from '../../protocols/mqtt/topics.js';
 import { capturingLogger, metricValue, tempDir } from '../support/cloud-fixtures.js';
 import { startTestInfluxd, waitFor, type TestInfluxd } from '../support/influxd.js';
 
@@ -106,7 +106,7 @@ describe('MQTT: users and the per-edge topic ACL', () => {
     const before = await denied('publish_topic');
 
     for (let attempt = 0; attempt < 2; attempt++) {
-      const edgeA = await connect({ clientId: 'edge-a-1', ...EDGE_A });
+      const edgeA = await connect({ clientId: edgeClientId('edge-a'), ...EDGE_A });
       const closed = new Promise<void>((resolve) => edgeA.once('close', () => resolve()));
       let acknowledged = false;
       void edgeA.publishAsync(topics.vesselPositions('edge-b'), JSON.stringify(batch('edge-b', 574_900_001)), { qos: 1 }).then(
@@ -119,9 +119,9 @@ describe('MQTT: users and the per-edge topic ACL', () => {
     expect(await denied('publish_topic')).toBe(before + 2);
 
     // Edge B's own publish and edge A's own publish go through and are stored: the forged one was never there.
-    const edgeB = await connect({ clientId: 'edge-b-1', ...EDGE_B });
+    const edgeB = await connect({ clientId: edgeClientId('edge-b'), ...EDGE_B });
     await edgeB.publishAsync(topics.vesselPositions('edge-b'), JSON.stringify(batch('edge-b', 574_900_002)), { qos: 1 });
-    const edgeA = await connect({ clientId: 'edge-a-2', ...EDGE_A });
+    const edgeA = await connect({ clientId: edgeClientId('edge-a'), ...EDGE_A });
     await edgeA.publishAsync(topics.vesselPositions('edge-a'), JSON.stringify(batch('edge-a', 574_900_003)), { qos: 1 });
     await waitFor(async () => (await storedCount(574_900_002)) === 1 && (await storedCount(574_900_003)) === 1, 10_000, 'own positions stored');
     await waitFor(() => seen.length >= 2, 5000, 'own positions forwarded');
@@ -130,7 +130,7 @@ describe('MQTT: users and the per-edge topic ACL', () => {
 
     const warnings = capture.lines.filter((line) => line.level === 40 && line.reason === 'publish_topic');
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatchObject({ clientId: 'edge-a-1', username: 'edge-a', topic: 'lookout/v1/edge/edge-b/vessels/positions' });
+    expect(warnings[0]).toMatchObject({ clientId: edgeClientId('edge-a'), username: 'edge-a', topic: 'lookout/v1/edge/edge-b/vessels/positions' });
   });
 
   it('refuses a bad password and an unknown user at CONNECT, and counts them', async () => {
@@ -144,10 +144,10 @@ describe('MQTT: users and the per-edge topic ACL', () => {
   it("refuses at CONNECT a last will on another edge's status; its own will is published when it is lost", async () => {
     const foreignWill: EdgeStatus = { state: 'offline', ts: Date.now(), reason: 'lost' };
     const before = await denied('will_topic');
-    await expect(connect({ clientId: 'edge-a-will', ...EDGE_A, will: { topic: topics.edgeStatus('edge-b'), payload: Buffer.from(JSON.stringify(foreignWill)), qos: 1, retain: true } })).rejects.toThrow(/Not authorized/i);
+    await expect(connect({ clientId: edgeClientId('edge-a'), ...EDGE_A, will: { topic: topics.edgeStatus('edge-b'), payload: Buffer.from(JSON.stringify(foreignWill)), qos: 1, retain: true } })).rejects.toThrow(/Not authorized/i);
     expect(await denied('will_topic')).toBe(before + 1);
 
-    const edgeA = await connect({ clientId: 'edge-a-own-will', ...EDGE_A, will: { topic: topics.edgeStatus('edge-a'), payload: Buffer.from(JSON.stringify(foreignWill)), qos: 1, retain: true } });
+    const edgeA = await connect({ clientId: edgeClientId('edge-a'), ...EDGE_A, will: { topic: topics.edgeStatus('edge-a'), payload: Buffer.from(JSON.stringify(foreignWill)), qos: 1, retain: true } });
     const online: EdgeStatus = { state: 'online', ts: Date.now(), version: 'test' };
     await edgeA.publishAsync(topics.edgeStatus('edge-a'), JSON.stringify(online), { qos: 1, retain: true });
     await waitFor(() => cloud.presence.list().find((edge) => edge.edgeId === 'edge-a' && edge.state === 'online'), 5000, 'edge-a online');
@@ -155,9 +155,24 @@ describe('MQTT: users and the per-edge topic ACL', () => {
     await waitFor(() => cloud.presence.list().find((edge) => edge.edgeId === 'edge-a' && edge.state === 'offline' && edge.reason === 'lost'), 10_000, 'edge-a lost (will)');
   });
 
+  it("binds client ids to logins: an edge connects only as its own lookout-edge-{id}, nobody can take over an edge's session", async () => {
+    const before = await denied('client_id');
+    const edgeB = await connect({ clientId: edgeClientId('edge-b'), ...EDGE_B });
+    const takenOver = new Promise<void>((resolve) => edgeB.once('close', () => resolve()));
+    // Edge A reusing edge B's client id (MQTT session takeover would cut edge B off), a made-up id, and a
+    // dashboard login posing as an edge: all refused at CONNECT (return code 2, identifier rejected).
+    await expect(connect({ clientId: edgeClientId('edge-b'), ...EDGE_A })).rejects.toThrow(/Identifier rejected/i);
+    await expect(connect({ clientId: 'my-own-id', ...EDGE_A })).rejects.toThrow(/Identifier rejected/i);
+    await expect(connect({ clientId: edgeClientId('edge-b'), ...DASHBOARD }, cloud.addresses.ws)).rejects.toThrow(/Identifier rejected/i);
+    expect(await denied('client_id')).toBe(before + 3);
+    expect(await Promise.race([takenOver.then(() => 'closed'), new Promise((resolve) => setTimeout(() => resolve('still connected'), 300))])).toBe('still connected');
+    const warning = capture.lines.find((line) => line.level === 40 && line.reason === 'client_id' && line.username === 'edge-a' && line.clientId === 'my-own-id');
+    expect(warning?.msg).toMatch(/edge user "edge-a" may connect only as lookout-edge-edge-a, not as "my-own-id"/);
+  });
+
   it('an edge may subscribe inside its own topics only; others are refused (SUBACK 128) and counted', async () => {
     const before = await denied('subscribe_topic');
-    const edgeB = await connect({ clientId: 'edge-b-sub', ...EDGE_B });
+    const edgeB = await connect({ clientId: edgeClientId('edge-b'), ...EDGE_B });
     const granted = await edgeB.subscribeAsync('lookout/v1/edge/edge-b/#', { qos: 1 });
     expect(granted[0]?.qos).toBe(1);
     for (const filter of ['lookout/v1/edge/+/vessels/positions', 'lookout/v1/edge/edge-a/#', '#']) {
