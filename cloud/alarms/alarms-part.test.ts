@@ -9,7 +9,7 @@ import { capturingLogger, metricValue } from '../../tests/support/cloud-fixtures
 import { waitFor } from '../../tests/support/influxd.js';
 import type { Alarm } from '../../protocols/api/alarms.js';
 import type { RaiseRequest } from './alarm-store.js';
-import { AlarmsPart, backoffMs, registerAlarmRoutes } from './alarms-part.js';
+import { AlarmsPart, registerAlarmRoutes } from './alarms-part.js';
 
 /**
  * A fake InfluxDB (unit test): keeps written alarm events in memory and fails every call while `down`, the
@@ -180,9 +180,6 @@ describe('AlarmsPart rebuild from InfluxDB', () => {
     expect(part.isReady).toBe(false);
   });
 
-  it('backs off from the minimum, doubling, up to the maximum', () => {
-    expect([1, 2, 3, 4, 5, 6, 7, 100].map((n) => backoffMs(n, 1000, 30_000))).toEqual([1000, 2000, 4000, 8000, 16_000, 30_000, 30_000, 30_000]);
-  });
 });
 
 describe('alarm changes not written when the part stops', () => {

@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { Counter, Gauge, type Registry } from '../../runtime/metrics.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { Part } from '../../runtime/service.js';
+import { backoffMs } from '../../runtime/retry.js';
 import { SpillFile } from '../../runtime/spill-file.js';
 import type { HttpApp } from '../../runtime/http-server.js';
 import { compileSchema } from '../../protocols/validation.js';
@@ -55,11 +56,6 @@ export interface AlarmService {
   readonly ready: Promise<void>;
   /** Raise through the part: applied now when ready, else held and applied in order after the rebuild. */
   raise(request: RaiseRequest): AlarmChange | undefined;
-}
-
-/** Delay before retry number `attempt` (1-based): min, 2·min, 4·min, … up to max. */
-export function backoffMs(attempt: number, minMs: number, maxMs: number): number {
-  return Math.min(maxMs, minMs * 2 ** Math.min(30, Math.max(0, attempt - 1)));
 }
 
 const checkAlarm = compileSchema(Alarm);

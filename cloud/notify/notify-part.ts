@@ -5,9 +5,9 @@ import { severityRank, type AlarmChangeMessage } from '../../protocols/api/alarm
 import { AlarmNotification } from '../../protocols/api/notifications.js';
 import type { Logger } from '../../runtime/logger.js';
 import { Counter, Gauge, type Registry } from '../../runtime/metrics.js';
+import { backoffMs } from '../../runtime/retry.js';
 import type { Part } from '../../runtime/service.js';
 import { SpillFile } from '../../runtime/spill-file.js';
-import { backoffMs } from '../alarms/alarms-part.js';
 import type { CloudExtension, FeatureHealth } from '../core.js';
 import type { CloudBus } from '../events.js';
 import type { NotifyConfig, WebhookConfig } from './config.js';

@@ -3,6 +3,7 @@ import { CameraInventory, type CameraInventoryEntry, type CameraProvisioningStat
 import { topics } from '../../protocols/mqtt/topics.js';
 import { compileSchema } from '../../protocols/validation.js';
 import type { Logger } from '../../runtime/logger.js';
+import { backoffMs } from '../../runtime/retry.js';
 import { Counter, Gauge } from '../../runtime/metrics.js';
 import type { Part } from '../../runtime/service.js';
 import type { CameraSource, EdgeBus } from '../events.js';
@@ -151,8 +152,7 @@ export class CameraInventoryPart implements Part {
 
   #backoffMs(failures: number): number {
     const { initialS, maxS } = this.config.retry;
-    const base = Math.min(maxS, initialS * 2 ** Math.max(0, failures - 1)) * 1000;
-    return base * (0.85 + Math.random() * 0.3);
+    return backoffMs(failures, initialS * 1000, maxS * 1000) * (0.85 + Math.random() * 0.3);
   }
 
   #useStaticUrl(id: string, slot: Slot): void {

@@ -1,4 +1,5 @@
 import type { Logger } from '../../runtime/logger.js';
+import { backoffMs } from '../../runtime/retry.js';
 import { createFrameReader, type Frame, type FrameReader, type FrameSourceSpec, type ReaderExit } from './frames.js';
 
 export interface WatchdogOptions {
@@ -131,8 +132,8 @@ export class CameraReader {
       else this.handlers.onFailed?.(exit.message);
       return;
     }
-    const delay = Math.min(this.options.backoff.maxMs, this.options.backoff.minMs * 2 ** this.#attempt);
     this.#attempt++;
+    const delay = backoffMs(this.#attempt, this.options.backoff.minMs, this.options.backoff.maxMs);
     this.log.warn({ camera: this.cameraId, reason: exit.message, retryInMs: delay }, 'camera reader stopped; restarting');
     this.#setStatus({ state: 'offline', lastFrameMs: this.#status.lastFrameMs, restarts: this.#status.restarts, reason: exit.message.slice(0, 500) });
     this.#generation++;

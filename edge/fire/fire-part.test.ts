@@ -130,7 +130,9 @@ describe('FirePart', () => {
       const online = published.filter((s) => s.state === 'online');
       expect(online.length).toBeGreaterThanOrEqual(3); // the change, then refreshes while frames flow
       const frameTimes = online.map((s) => s.lastFrameTs!);
-      expect(frameTimes.every((t, i) => i === 0 || t > frameTimes[i - 1]!)).toBe(true);
+      // Never older; newer over the run (two refreshes may see the same frame on a loaded machine).
+      expect(frameTimes.every((t, i) => i === 0 || t >= frameTimes[i - 1]!)).toBe(true);
+      expect(frameTimes.at(-1)!).toBeGreaterThan(frameTimes[0]!);
       const count = published.length;
       await new Promise((resolve) => setTimeout(resolve, 1200));
       expect(published).toHaveLength(count); // offline: nothing new to say until it changes

@@ -4,6 +4,7 @@ import type { EdgeStatus } from '../../protocols/mqtt/payloads.js';
 import { edgeClientId, topics } from '../../protocols/mqtt/topics.js';
 import type { Logger } from '../../runtime/logger.js';
 import { Counter, Gauge } from '../../runtime/metrics.js';
+import { backoffMs, settlesWithin, withEqualJitter } from '../../runtime/retry.js';
 import type { Part } from '../../runtime/service.js';
 import type { EdgeBus } from '../events.js';
 import type { OutboxRecord } from '../outbox/outbox.js';
@@ -93,11 +94,11 @@ export class MqttUplink implements Part {
     if (!client) return;
     if (this.#connected) {
       await this.#waitForDrain(STOP_DRAIN_MS);
-      await withTimeout(this.#publish(client, this.#statusTopic, this.#status('offline', 'shutdown'), true), STOP_DRAIN_MS);
+      await settlesWithin(this.#publish(client, this.#statusTopic, this.#status('offline', 'shutdown'), true), STOP_DRAIN_MS);
     }
     this.#generation += 1;
     this.#setConnected(false);
-    const ended = await withTimeout(new Promise<void>((resolve) => client.end(false, {}, () => resolve())), STOP_DRAIN_MS);
+    const ended = await settlesWithin(new Promise<void>((resolve) => client.end(false, {}, () => resolve())), STOP_DRAIN_MS);
     if (!ended) client.stream?.destroy(); // the broker did not answer: cut the connection
   }
 
@@ -166,9 +167,8 @@ export class MqttUplink implements Part {
   #scheduleReconnect(): void {
     if (!this.#running) return;
     const { minMs, maxMs } = this.options.reconnect;
-    const ceiling = Math.min(maxMs, minMs * 2 ** Math.min(this.#attempt, 30));
-    const delay = Math.round(ceiling / 2 + Math.random() * (ceiling / 2)); // "equal jitter"
     this.#attempt += 1;
+    const delay = Math.round(withEqualJitter(backoffMs(this.#attempt, minMs, maxMs)));
     this.deps.log.info({ attempt: this.#attempt, delayMs: delay, lastError: this.#lastError }, 'uplink reconnecting');
     this.#reconnectTimer = setTimeout(() => this.#connect(), delay);
   }
@@ -226,19 +226,6 @@ export class MqttUplink implements Part {
   }
 }
 
-/** True when the promise settled within `ms`. */
-async function withTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const settled = await Promise.race([
-    promise.then(
-      () => true,
-      () => true,
-    ),
-    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
-  ]);
-  clearTimeout(timer);
-  return settled;
-}
 
 function createUplinkMetrics(registry: Registry, uplink: MqttUplink) {
   new Gauge({

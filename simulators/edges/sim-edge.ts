@@ -1,6 +1,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { VesselPosition } from '../../protocols/mqtt/payloads.js';
 import { edgeClientId, topics } from '../../protocols/mqtt/topics.js';
+import { backoffMs, settlesWithin, withEqualJitter } from '../../runtime/retry.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { LonLat } from '../fleet/geography.js';
 import type { Random } from '../fleet/random.js';
@@ -229,11 +230,11 @@ export class SimEdge {
     if (!client) return;
     if (this.#connected) {
       const payload = this.#encode(() => statusPayload('offline', Date.now(), this.options.version, 'shutdown'));
-      if (payload) await withTimeout(this.#publishDirect(client, this.#statusTopic, payload, true, 'status'), STOP_WAIT_MS);
+      if (payload) await settlesWithin(this.#publishDirect(client, this.#statusTopic, payload, true, 'status'), STOP_WAIT_MS);
     }
     this.#generation += 1;
     this.#connected = false;
-    const ended = await withTimeout(new Promise<void>((resolve) => client.end(false, {}, () => resolve())), STOP_WAIT_MS);
+    const ended = await settlesWithin(new Promise<void>((resolve) => client.end(false, {}, () => resolve())), STOP_WAIT_MS);
     if (!ended) client.end(true);
   }
 
@@ -292,9 +293,8 @@ export class SimEdge {
         delay = this.options.random.between(downMinS, Math.max(downMinS, downMaxS)) * 1000;
       } else {
         if (wasConnected) counters.lost += 1;
-        const ceiling = Math.min(RECONNECT_MAX_MS, RECONNECT_MIN_MS * 2 ** Math.min(this.#attempt, 20));
-        delay = ceiling / 2 + this.options.random.next() * (ceiling / 2);
         this.#attempt += 1;
+        delay = withEqualJitter(backoffMs(this.#attempt, RECONNECT_MIN_MS, RECONNECT_MAX_MS), () => this.options.random.next());
         log.debug({ edgeId: this.edgeId, delayMs: Math.round(delay) }, 'simulated edge: reconnecting');
       }
       this.#reconnectTimer = setTimeout(() => this.#connect(), delay);
@@ -454,16 +454,3 @@ export class SimEdge {
   }
 }
 
-/** True when the promise settled within `ms`. */
-async function withTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const settled = await Promise.race([
-    promise.then(
-      () => true,
-      () => true,
-    ),
-    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
-  ]);
-  clearTimeout(timer);
-  return settled;
-}
