@@ -92,6 +92,11 @@ export const CloudConfig = Type.Object(
         dir: Type.Optional(Type.String({ minLength: 1 })),
         /** When the journal reaches this size the broker stops acknowledging telemetry (backpressure). */
         diskMaxBytes: Type.Integer({ minimum: 1024, default: 1024 * 1024 * 1024 }),
+        /**
+         * Alerts (fire) have a journal of their own under `<dataDir>/journal-alerts`, read on its own: a telemetry
+         * backlog never holds an alert back, and a full telemetry journal does not refuse alerts. Its bound:
+         */
+        alertsDiskMaxBytes: Type.Integer({ minimum: 1024, default: 256 * 1024 * 1024 }),
         /** Journal segment file size. */
         segmentBytes: Type.Integer({ minimum: 1024, default: 16 * 1024 * 1024 }),
         /**

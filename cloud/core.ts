@@ -67,7 +67,15 @@ export interface FeatureHealth {
 
 export interface CloudHealth extends HealthReport {
   influx: { url: string; reachable: boolean; lastError?: string };
-  buffer: { memoryPoints: number; diskBytes: number; diskMessages: number; diskMaxBytes: number; full: boolean };
+  buffer: {
+    memoryPoints: number;
+    diskBytes: number;
+    diskMessages: number;
+    diskMaxBytes: number;
+    full: boolean;
+    /** The alerts' own journal (IngestLane). */
+    alerts: { diskBytes: number; diskMessages: number; diskMaxBytes: number; full: boolean };
+  };
   mqtt: { clients: number };
   edges: EdgePresence[];
   /** One entry per feature that reports its health (CloudContext.addHealth). */
@@ -127,6 +135,12 @@ export function createCloud(config: CloudConfig, options: CreateCloudOptions = {
       maxBytes: config.buffer.diskMaxBytes,
       fsync: config.buffer.fsync,
     },
+    alertsJournal: {
+      dir: path.join(dataDir, 'journal-alerts'),
+      segmentBytes: Math.min(config.buffer.segmentBytes, 4 * 1024 * 1024),
+      maxBytes: config.buffer.alertsDiskMaxBytes,
+      fsync: config.buffer.fsync,
+    },
     fullWaitMs: config.buffer.fullWaitMs,
     deadLetterFile: config.ingest.deadLetter ? path.join(dataDir, 'dead-letter.ndjson') : undefined,
     schemas: options.schemas,
@@ -151,6 +165,7 @@ export function createCloud(config: CloudConfig, options: CreateCloudOptions = {
         diskMessages: ingest.journal.pendingMessages,
         diskMaxBytes: config.buffer.diskMaxBytes,
         full: ingest.journal.full,
+        alerts: { diskBytes: ingest.alertsJournal?.bytes ?? 0, diskMessages: ingest.alertsJournal?.pendingMessages ?? 0, diskMaxBytes: config.buffer.alertsDiskMaxBytes, full: ingest.alertsJournal?.full ?? false },
       },
       mqtt: { clients: broker.clients.size },
       edges: presence.list(),

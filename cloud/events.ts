@@ -67,8 +67,20 @@ export function createCloudBus(): CloudBus {
  * (e.g. the InfluxDB writer). The ingest pauses reading the journal while a sink has no room, and only
  * checkpoints below the oldest `seq` a sink still holds.
  */
+/**
+ * The ingest keeps two journals, each read on its own: `alerts` (edge alerts, e.g. fire) never wait behind a
+ * telemetry backlog (InfluxDB down, writer memory full) and have room of their own when telemetry's journal is full.
+ */
+export type IngestLane = 'telemetry' | 'alerts';
+
+export function ingestLaneOf(kind: string): IngestLane {
+  return kind.startsWith('alerts/') ? 'alerts' : 'telemetry';
+}
+
 export interface DurableSink {
   readonly name: string;
+  /** Which journal's messages it works on (default `telemetry`); `seq`s are per lane. */
+  readonly lane?: IngestLane;
   /** Oldest journal seq whose work is not finished yet; undefined when nothing is pending. */
   oldestPendingSeq(): number | undefined;
   /** False = do not hand me more for now (memory buffer full); emit `sinkProgress` when room appears. */

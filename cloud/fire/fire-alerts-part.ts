@@ -63,6 +63,7 @@ interface Pending {
  */
 export class FireAlertsPart implements Part, DurableSink {
   readonly name = 'fire-alerts';
+  readonly lane = 'alerts' as const;
   #queue: Pending[] = [];
   #writing: Promise<void> | undefined;
   #retryTimer: NodeJS.Timeout | undefined;

@@ -7,13 +7,16 @@ import { parseEdgeTopic, TOPIC_ROOT, type ParsedEdgeTopic } from '../../protocol
 import { compileSchema, type CompiledSchema } from '../../protocols/validation.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { Part } from '../../runtime/service.js';
-import type { CloudBus, DurableSink, MessageOrigin } from '../events.js';
+import { ingestLaneOf, type CloudBus, type DurableSink, type IngestLane, type MessageOrigin } from '../events.js';
 import { Journal, type JournalOptions, type JournalRecord } from '../journal/journal.js';
 import type { CloudMetrics } from '../metrics.js';
 import { edgePayloadSchemas, LIVE_KINDS } from './schemas.js';
 
 export interface IngestOptions {
+  /** Telemetry (and alerts when `alertsJournal` is absent). */
   journal: Omit<JournalOptions, 'log'>;
+  /** Alerts' own journal, read on its own (`IngestLane`). */
+  alertsJournal?: Omit<JournalOptions, 'log'>;
   /** How long a telemetry PUBLISH may wait for room in a full journal before it is refused. */
   fullWaitMs: number;
   /** File for invalid payloads (NDJSON), or undefined for none. */
@@ -36,83 +39,114 @@ export class PublishRefused extends Error {
 const EDGE_PREFIX = `${TOPIC_ROOT}/edge/`;
 const READ_BYTES = 1024 * 1024;
 
+/** One journal with its reader loop, its sinks and where its dispatching stands. */
+class Lane {
+  readonly sinks: DurableSink[] = [];
+  dispatchedSeq = 0;
+  replayUntilSeq = 0;
+  loop: Promise<void> | undefined;
+  wake: (() => void) | undefined;
+  state = 'stopped';
+
+  constructor(
+    readonly name: IngestLane,
+    readonly journal: Journal,
+  ) {}
+
+  wakeUp(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+}
+
 /**
  * Validates edge messages and turns them into bus events.
  *
- * Durable kinds go through the journal: `gate()` (called from the broker's authorizePublish, i.e. before
- * the PUBACK) appends the raw message; a single reader loop validates journalled records in order and emits
- * them; the journal checkpoint advances only below the oldest seq any DurableSink still holds. After a crash
- * the records after the checkpoint are read and emitted again (`replayed: true`).
+ * Durable kinds go through a journal: `gate()` (called from the broker's authorizePublish, i.e. before
+ * the PUBACK) appends the raw message; a reader loop per journal validates its records in order and emits
+ * them; a journal's checkpoint advances only below the oldest seq its DurableSinks still hold. After a crash
+ * the records after the checkpoint are read and emitted again (`replayed: true`). Alerts have a journal of
+ * their own (`IngestLane`), so a telemetry backlog never holds a fire alert back.
  * Live kinds (status, health) are validated and emitted as they are published (`mqttPublished`).
  */
 export class IngestPart implements Part {
   readonly name = 'ingest';
+  /** The telemetry journal (the disk buffer in `/health`). */
   readonly journal: Journal;
-  readonly #sinks: DurableSink[] = [];
+  readonly alertsJournal: Journal | undefined;
+  readonly #lanes: Lane[];
   readonly #validators = new Map<string, CompiledSchema<unknown>>();
   #stopped = true;
-  #loop: Promise<void> | undefined;
-  #wake: (() => void) | undefined;
-  #dispatchedSeq = 0;
-  #loopState = 'stopped';
-  #replayUntilSeq = 0;
   #deadLetter: WriteStream | undefined;
   #unsubscribe: Array<() => void> = [];
 
   constructor(private readonly options: IngestOptions) {
     this.journal = new Journal({ ...options.journal, log: options.log });
+    this.alertsJournal = options.alertsJournal ? new Journal({ ...options.alertsJournal, log: options.log.child({ journal: 'alerts' }) }) : undefined;
+    this.#lanes = [new Lane('telemetry', this.journal), ...(this.alertsJournal ? [new Lane('alerts', this.alertsJournal)] : [])];
     const schemas = { ...edgePayloadSchemas, ...options.schemas };
     for (const [kind, schema] of Object.entries(schemas)) if (schema) this.#validators.set(kind, compileSchema(schema));
   }
 
-  /** Registers a sink whose pending work holds back the journal checkpoint (before start). */
+  /** Registers a sink whose pending work holds back its lane's journal checkpoint (before start). */
   addSink(sink: DurableSink): void {
-    this.#sinks.push(sink);
+    this.#lane(sink.lane ?? 'telemetry').sinks.push(sink);
   }
 
-  /** Where the reader loop is and where the journal stands, for diagnostics. */
+  /** Where each reader loop is and where its journal stands, for diagnostics. */
   describe(): Record<string, unknown> {
-    return { loop: this.#loopState, dispatchedSeq: this.#dispatchedSeq, journal: this.journal.describe() };
+    return Object.fromEntries(this.#lanes.map((lane) => [lane.name, { loop: lane.state, dispatchedSeq: lane.dispatchedSeq, journal: lane.journal.describe() }]));
   }
 
-  get dispatchedSeq(): number {
-    return this.#dispatchedSeq;
+  #lane(name: IngestLane): Lane {
+    return this.#lanes.find((lane) => lane.name === name) ?? this.#lanes[0]!;
   }
 
   async start(): Promise<void> {
     const { bus, deadLetterFile } = this.options;
-    await this.journal.open();
+    for (const lane of this.#lanes) await lane.journal.open();
     if (deadLetterFile) {
       await mkdir(path.dirname(deadLetterFile), { recursive: true });
       this.#deadLetter = createWriteStream(deadLetterFile, { flags: 'a' });
     }
-    this.#dispatchedSeq = this.journal.committedSeq;
-    this.#replayUntilSeq = this.journal.lastSeq;
-    if (this.#replayUntilSeq > this.#dispatchedSeq) {
-      this.options.log.info({ messages: this.#replayUntilSeq - this.#dispatchedSeq }, 'replaying journalled messages not yet stored');
+    for (const lane of this.#lanes) {
+      lane.dispatchedSeq = lane.journal.committedSeq;
+      lane.replayUntilSeq = lane.journal.lastSeq;
+      if (lane.replayUntilSeq > lane.dispatchedSeq) {
+        this.options.log.info({ lane: lane.name, messages: lane.replayUntilSeq - lane.dispatchedSeq }, 'replaying journalled messages not yet stored');
+      }
     }
     this.#stopped = false;
     this.#unsubscribe = [
       bus.on('sinkProgress', () => {
-        this.#commit();
-        this.#wakeUp();
+        for (const lane of this.#lanes) {
+          this.#commit(lane);
+          lane.wakeUp();
+        }
       }),
       bus.on('mqttPublished', (message) => this.#onPublished(message.topic, message.payload, message.receivedAt)),
     ];
-    this.#loop = this.#run().catch((error: unknown) => {
-      this.options.log.fatal({ err: error }, 'ingest loop failed; journalled messages will be replayed on restart');
-    });
+    for (const lane of this.#lanes) {
+      lane.loop = this.#run(lane).catch((error: unknown) => {
+        this.options.log.fatal({ err: error, lane: lane.name }, 'ingest loop failed; journalled messages will be replayed on restart');
+      });
+    }
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    this.journal.interruptWaiters();
-    this.#wakeUp();
-    await this.#loop;
+    for (const lane of this.#lanes) {
+      lane.journal.interruptWaiters();
+      lane.wakeUp();
+    }
+    await Promise.all(this.#lanes.map((lane) => lane.loop));
     for (const unsubscribe of this.#unsubscribe) unsubscribe();
-    for (const sink of this.#sinks) await sink.flush?.(2000).catch(() => undefined);
-    this.#commit();
-    await this.journal.close();
+    for (const lane of this.#lanes) {
+      for (const sink of lane.sinks) await sink.flush?.(2000).catch(() => undefined);
+      this.#commit(lane);
+      await lane.journal.close();
+    }
     await new Promise<void>((resolve) => (this.#deadLetter ? this.#deadLetter.end(resolve) : resolve()));
     this.#deadLetter = undefined;
   }
@@ -126,16 +160,17 @@ export class IngestPart implements Part {
     const parsed = parseEdgeTopic(topic);
     if (!parsed || LIVE_KINDS.has(parsed.kind)) return;
     if (this.#stopped) throw new PublishRefused('stopping');
+    const { journal } = this.#lane(ingestLaneOf(parsed.kind));
     const deadline = Date.now() + this.options.fullWaitMs;
     // Re-checked synchronously right before the append, so that concurrent publishes cannot all slip in.
-    while (this.journal.full) {
-      if (!(await this.journal.waitForRoom(deadline - Date.now()))) {
+    while (journal.full) {
+      if (!(await journal.waitForRoom(deadline - Date.now()))) {
         this.options.metrics.publishesRefused.inc({ reason: 'buffer_full' });
         throw new PublishRefused('buffer_full');
       }
     }
     try {
-      await this.journal.append(topic, payload);
+      await journal.append(topic, payload);
     } catch (error) {
       this.options.metrics.publishesRefused.inc({ reason: 'journal_error' });
       throw new PublishRefused(`journal_error: ${(error as Error).message}`);
@@ -158,30 +193,30 @@ export class IngestPart implements Part {
     }
   }
 
-  async #run(): Promise<void> {
+  async #run(lane: Lane): Promise<void> {
     while (!this.#stopped) {
-      if (!this.#sinks.every((sink) => sink.hasRoom())) {
-        this.#loopState = 'waiting for sink room';
-        await new Promise<void>((resolve) => (this.#wake = resolve));
+      if (!lane.sinks.every((sink) => sink.hasRoom())) {
+        lane.state = 'waiting for sink room';
+        await new Promise<void>((resolve) => (lane.wake = resolve));
         continue;
       }
-      this.#loopState = 'reading';
-      const records = await this.journal.read(READ_BYTES);
+      lane.state = 'reading';
+      const records = await lane.journal.read(READ_BYTES);
       if (records.length === 0) {
-        this.#loopState = 'waiting for appends';
-        await this.journal.waitForAppend();
+        lane.state = 'waiting for appends';
+        await lane.journal.waitForAppend();
         continue;
       }
-      this.#loopState = 'dispatching';
-      for (const record of records) this.#dispatch(record);
-      this.#commit();
+      lane.state = 'dispatching';
+      for (const record of records) this.#dispatch(lane, record);
+      this.#commit(lane);
     }
   }
 
-  #dispatch(record: JournalRecord): void {
+  #dispatch(lane: Lane, record: JournalRecord): void {
     const parsed = parseEdgeTopic(record.topic);
     if (parsed) {
-      const origin = { edgeId: parsed.edgeId, topic: record.topic, receivedAt: record.receivedAt, seq: record.seq, replayed: record.seq <= this.#replayUntilSeq };
+      const origin = { edgeId: parsed.edgeId, topic: record.topic, receivedAt: record.receivedAt, seq: record.seq, replayed: record.seq <= lane.replayUntilSeq };
       try {
         this.#handle(parsed, record.topic, record.payload, origin);
       } catch (error) {
@@ -189,7 +224,7 @@ export class IngestPart implements Part {
         this.options.log.error({ err: error, topic: record.topic, seq: record.seq }, 'event handler failed');
       }
     }
-    this.#dispatchedSeq = record.seq;
+    lane.dispatchedSeq = record.seq;
   }
 
   #handle(parsed: ParsedEdgeTopic, topic: string, payload: Buffer, origin: MessageOrigin): void {
@@ -237,24 +272,19 @@ export class IngestPart implements Part {
     );
   }
 
-  #commit(): void {
-    let floor = this.#dispatchedSeq;
-    for (const sink of this.#sinks) {
+  #commit(lane: Lane): void {
+    let floor = lane.dispatchedSeq;
+    for (const sink of lane.sinks) {
       const oldest = sink.oldestPendingSeq();
       if (oldest !== undefined) floor = Math.min(floor, oldest - 1);
     }
-    this.journal.commit(floor);
+    lane.journal.commit(floor);
     this.#updateBufferGauges();
   }
 
+  /** Both journals together: what waits on this cloud's disk. */
   #updateBufferGauges(): void {
-    this.options.metrics.bufferDiskBytes.set(this.journal.bytes);
-    this.options.metrics.bufferDiskMessages.set(this.journal.pendingMessages);
-  }
-
-  #wakeUp(): void {
-    const wake = this.#wake;
-    this.#wake = undefined;
-    wake?.();
+    this.options.metrics.bufferDiskBytes.set(this.#lanes.reduce((sum, lane) => sum + lane.journal.bytes, 0));
+    this.options.metrics.bufferDiskMessages.set(this.#lanes.reduce((sum, lane) => sum + lane.journal.pendingMessages, 0));
   }
 }
