@@ -56,7 +56,7 @@ const closedArea = (mmsi: number, ts: number, severity: RaiseRequest['severity']
 
 const started: AlarmsPart[] = [];
 
-function makePart(influx: FakeInflux, restore: { maxHeld?: number } = {}, spillFile?: string) {
+function makePart(influx: FakeInflux, restore: { maxHeld?: number } = {}, spillFile?: string, stateFile?: string) {
   const { log, lines } = capturingLogger('debug');
   const registry = createMetricsRegistry('cloud', false);
   const published: string[] = [];
@@ -71,6 +71,7 @@ function makePart(influx: FakeInflux, restore: { maxHeld?: number } = {}, spillF
     retryMs: 10,
     restore: { retryMinMs: 5, retryMaxMs: 20, ...restore },
     spillFile,
+    stateFile,
   });
   started.push(part);
   return { part, lines, registry, published };
@@ -221,6 +222,35 @@ describe('alarm changes not written when the part stops', () => {
     part.raise(closedArea(3, 100));
     await part.stop();
     expect(lines.some((l) => l.level === 50 && l.lost === 1)).toBe(true);
+  });
+});
+
+describe('the local state file', () => {
+  it('makes a start without InfluxDB ready at once: the same condition refreshes its alarm, nothing is held', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'alarms-state-'));
+    const stateFile = path.join(dir, 'alarms', 'state.ndjson');
+    try {
+      const influx = new FakeInflux();
+      const first = makePart(influx, {}, undefined, stateFile);
+      await first.part.start();
+      const created = first.part.raise(closedArea(1, 100))!.alarm;
+      await first.part.flushed();
+      await first.part.stop();
+      const kept = (await readFile(stateFile, 'utf8')).trim().split('\n');
+      expect(kept.map((line) => (JSON.parse(line) as Alarm).id)).toEqual([created.id]);
+      await writeFile(stateFile, `${kept.join('\n')}\nnot json\n`);
+
+      influx.down = true;
+      const second = makePart(influx, {}, undefined, stateFile);
+      await second.part.start();
+      expect(second.part.isReady).toBe(true);
+      expect(second.part.raise(closedArea(1, 200))?.alarm).toMatchObject({ id: created.id, count: 2, lastTs: 200 });
+      expect(second.part.heldRaises).toBe(0);
+      expect(second.lines.some((l) => l.level === 40 && /rebuilt from the local state file/.test(String(l.msg)))).toBe(true);
+      expect(second.lines.some((l) => l.level === 40 && l.line === 2 && /invalid alarm in the state file/.test(String(l.msg)))).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

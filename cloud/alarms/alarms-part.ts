@@ -4,7 +4,7 @@ import { Counter, Gauge, type Registry } from '../../runtime/metrics.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { Part } from '../../runtime/service.js';
 import { backoffMs } from '../../runtime/retry.js';
-import { SpillFile } from '../../runtime/spill-file.js';
+import { JsonLinesFile } from '../../runtime/json-lines-file.js';
 import type { HttpApp } from '../../runtime/http-server.js';
 import { compileSchema } from '../../protocols/validation.js';
 import { topics } from '../../protocols/mqtt/topics.js';
@@ -35,7 +35,14 @@ export interface AlarmsPartOptions {
   spillFile?: string;
   /** Each change is also emitted here as `alarmChange` (notifications, other in-process consumers). */
   bus?: CloudBus;
+  /**
+   * Every alarm as it stands, kept on disk (rewritten shortly after each change and at stop): a start with
+   * InfluxDB unreachable is ready from it at once instead of holding raises until InfluxDB answers.
+   */
+  stateFile?: string;
 }
+
+const STATE_WRITE_DELAY_MS = 250;
 
 export interface AlarmsRestoreOptions {
   /** First retry delay after a failed rebuild; doubled after each failure up to retryMaxMs. */
@@ -83,7 +90,10 @@ export class AlarmsPart implements Part, AlarmService {
   #restoreError: string | undefined;
   /** Changes not yet written to InfluxDB, oldest first. */
   #pending: AlarmChangeMessage[] = [];
-  readonly #spill: SpillFile<typeof AlarmChangeMessage> | undefined;
+  readonly #spill: JsonLinesFile<typeof AlarmChangeMessage> | undefined;
+  readonly #state: JsonLinesFile<typeof Alarm> | undefined;
+  #stateTimer: NodeJS.Timeout | undefined;
+  #stateRead = false;
   #spillOnDisk = false;
   #flushing: Promise<void> | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
@@ -99,7 +109,8 @@ export class AlarmsPart implements Part, AlarmService {
 
   constructor(private readonly options: AlarmsPartOptions) {
     this.store = new AlarmStore({ clock: options.clock });
-    this.#spill = options.spillFile ? new SpillFile(options.spillFile, AlarmChangeMessage) : undefined;
+    this.#spill = options.spillFile ? new JsonLinesFile(options.spillFile, AlarmChangeMessage) : undefined;
+    this.#state = options.stateFile ? new JsonLinesFile(options.stateFile, Alarm) : undefined;
     const registers = [options.registry];
     this.#changes = new Counter({ name: 'lookout_cloud_alarm_changes_total', help: 'Alarm lifecycle changes, by kind and type', labelNames: ['kind', 'type'], registers });
     this.#storeErrors = new Counter({ name: 'lookout_cloud_alarm_store_errors_total', help: 'Failed writes or reads of alarm events in InfluxDB', registers });
@@ -131,6 +142,7 @@ export class AlarmsPart implements Part, AlarmService {
     this.#unsubscribe = this.store.onChange((change) => this.#onChange(change));
     this.#started = true;
     await this.#readSpill();
+    await this.#readState();
     // The first attempt is awaited (a healthy start is rebuilt before the broker accepts clients); a failure
     // only schedules background retries, so the cloud (and its journal) starts without InfluxDB.
     await this.#attemptRestore();
@@ -145,6 +157,8 @@ export class AlarmsPart implements Part, AlarmService {
     await this.#flushing?.catch(() => {});
     if (this.#pending.length > 0) await this.#flush().catch(() => {});
     await this.#writeSpill();
+    clearTimeout(this.#stateTimer);
+    if (this.#isReady) await this.#writeState();
   }
 
   /** Resolves when every change so far is in InfluxDB (or rejects with the last write error). */
@@ -204,6 +218,11 @@ export class AlarmsPart implements Part, AlarmService {
       this.#restoreError = (error as Error).message;
       const { retryMinMs, retryMaxMs } = this.#restoreOptions;
       const retryInMs = backoffMs(this.#restoreAttempts, retryMinMs, retryMaxMs);
+      if (this.#stateRead) {
+        log.warn({ err: error, file: this.#state?.file, alarms: this.store.size }, 'InfluxDB unreachable: alarms rebuilt from the local state file; raises apply at once');
+        this.#becomeReady(0);
+        return;
+      }
       const context = { err: error, attempt: this.#restoreAttempts, retryInMs, held: this.#held.size };
       if (this.#restoreAttempts === 1) log.error(context, 'could not rebuild alarms from InfluxDB; retrying in the background, alarm raises are held until then');
       else log.warn(context, 'alarms still not rebuilt from InfluxDB; retrying');
@@ -212,6 +231,11 @@ export class AlarmsPart implements Part, AlarmService {
     }
     if (!this.#started) return;
     for (const snapshot of snapshots) this.store.restore(snapshot);
+    this.#becomeReady(snapshots.length);
+  }
+
+  /** The store holds what is known (InfluxDB, the state file, the spill file): apply the held raises, go live. */
+  #becomeReady(events: number): void {
     for (const change of this.#pending) this.store.restore(change.alarm); // read back from the spill file
     const held = this.#held.drain();
     for (const request of held) this.store.raise(request);
@@ -219,11 +243,49 @@ export class AlarmsPart implements Part, AlarmService {
     this.#restoreError = undefined;
     this.#restorePending.set(0);
     this.#heldGauge.set(0);
-    log.info(
-      { events: snapshots.length, alarms: this.store.size, attempts: this.#restoreAttempts, heldApplied: held.length, heldOverflowed: this.#held.evicted },
-      'alarms rebuilt from InfluxDB',
+    this.options.log.info(
+      { events, alarms: this.store.size, attempts: this.#restoreAttempts, heldApplied: held.length, heldOverflowed: this.#held.evicted },
+      events > 0 || !this.#stateRead ? 'alarms rebuilt from InfluxDB' : 'alarms rebuilt',
     );
+    this.#scheduleStateWrite();
     this.#resolveReady();
+  }
+
+  /** The alarms as the last run left them (its state file, when there is one). */
+  async #readState(): Promise<void> {
+    const state = this.#state;
+    if (!state) return;
+    const { log } = this.options;
+    const alarms = await state
+      .read((line, errors) => {
+        this.#storeErrors.inc();
+        log.warn({ file: state.file, line, errors }, 'invalid alarm in the state file; skipped');
+      })
+      .catch((error: Error) => {
+        log.error({ err: error, file: state.file }, 'could not read the alarm state file; rebuilding from InfluxDB only');
+        return undefined;
+      });
+    for (const alarm of alarms ?? []) this.store.restore(alarm);
+    this.#stateRead = alarms !== undefined;
+  }
+
+  #scheduleStateWrite(): void {
+    if (!this.#state || this.#stateTimer || !this.#isReady) return;
+    this.#stateTimer = setTimeout(() => {
+      this.#stateTimer = undefined;
+      void this.#writeState();
+    }, STATE_WRITE_DELAY_MS);
+    this.#stateTimer.unref();
+  }
+
+  async #writeState(): Promise<void> {
+    if (!this.#state) return;
+    try {
+      await this.#state.write(this.store.list());
+    } catch (error) {
+      this.#storeErrors.inc();
+      this.options.log.error({ err: error, file: this.#state.file }, 'could not write the alarm state file');
+    }
   }
 
   /** Every stored alarm snapshot (all of them or an error: a partial rebuild would raise duplicates). */
@@ -255,6 +317,7 @@ export class AlarmsPart implements Part, AlarmService {
     this.#changes.inc({ kind: change.kind, type: alarm.type });
     const message: AlarmChangeMessage = { kind: change.kind, alarm };
     this.#pending.push(message);
+    this.#scheduleStateWrite();
     this.options.bus?.emit('alarmChange', message);
     this.#pendingGauge.set(this.#pending.length);
     if (!this.#flushing && !this.#retryTimer) void this.#flush().catch(() => {});
@@ -314,10 +377,11 @@ export class AlarmsPart implements Part, AlarmService {
     const spill = this.#spill;
     if (!spill) return;
     const { log } = this.options;
-    const read = await spill.read((line, errors) => {
-      this.#storeErrors.inc();
-      log.warn({ file: spill.file, line, errors }, 'invalid alarm change in the spill file; skipped');
-    });
+    const read =
+      (await spill.read((line, errors) => {
+        this.#storeErrors.inc();
+        log.warn({ file: spill.file, line, errors }, 'invalid alarm change in the spill file; skipped');
+      })) ?? [];
     if (read.length === 0) return spill.remove();
     this.#spillOnDisk = true;
     this.#pending.unshift(...read);

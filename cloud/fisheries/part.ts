@@ -441,6 +441,7 @@ export function fisheriesExtension(config: FisheriesConfig, options: FisheriesEx
       clock: options.clock,
       restore: { retryMinMs: config.restore.retryMinMs, retryMaxMs: config.restore.retryMaxMs, maxHeld: config.restore.maxHeldAlarmRaises },
       spillFile: path.resolve(context.config.dataDir, 'alarms', 'unwritten.ndjson'),
+      stateFile: path.resolve(context.config.dataDir, 'alarms', 'state.ndjson'),
       bus: context.bus,
     });
     const fisheries = new FisheriesPart({

@@ -7,7 +7,7 @@ import type { Logger } from '../../runtime/logger.js';
 import { Counter, Gauge, type Registry } from '../../runtime/metrics.js';
 import { backoffMs } from '../../runtime/retry.js';
 import type { Part } from '../../runtime/service.js';
-import { SpillFile } from '../../runtime/spill-file.js';
+import { JsonLinesFile } from '../../runtime/json-lines-file.js';
 import type { CloudExtension, FeatureHealth } from '../core.js';
 import type { CloudBus } from '../events.js';
 import type { NotifyConfig, WebhookConfig } from './config.js';
@@ -167,7 +167,7 @@ class WebhookDelivery {
 export class NotifyPart implements Part {
   readonly name = 'notify';
   readonly #deliveries: WebhookDelivery[];
-  readonly #spill: SpillFile<typeof Pending> | undefined;
+  readonly #spill: JsonLinesFile<typeof Pending> | undefined;
   #unsubscribe: (() => void) | undefined;
 
   constructor(private readonly options: NotifyOptions) {
@@ -193,7 +193,7 @@ export class NotifyPart implements Part {
           queued: (size) => queued.set({ webhook: webhook.name }, size),
         }),
     );
-    this.#spill = options.spillFile ? new SpillFile(options.spillFile, Pending) : undefined;
+    this.#spill = options.spillFile ? new JsonLinesFile(options.spillFile, Pending) : undefined;
   }
 
   async start(): Promise<void> {
@@ -230,7 +230,7 @@ export class NotifyPart implements Part {
     const spill = this.#spill;
     if (!spill) return;
     const { log } = this.options;
-    const kept = await spill.read((line, errors) => log.warn({ file: spill.file, line, errors }, 'invalid notification in the spill file; skipped'));
+    const kept = (await spill.read((line, errors) => log.warn({ file: spill.file, line, errors }, 'invalid notification in the spill file; skipped'))) ?? [];
     await spill.remove();
     for (const item of kept) {
       const delivery = this.#deliveries.find((d) => d.webhook.name === item.webhook);

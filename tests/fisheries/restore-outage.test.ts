@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cloudConfig, createCloud, type Cloud, type CloudHealth } from '../../cloud/core.js';
@@ -136,6 +137,8 @@ describe('cloud restart while InfluxDB is down', () => {
 
   it('starts without InfluxDB, takes positions and alerts, holds the raises and says it is restoring', async () => {
     await influx.influxd.stop();
+    // As if the alarms' local state file were lost: the alarms can only be rebuilt from InfluxDB.
+    await rm(path.join(dataDir, 'alarms', 'state.ndjson'));
     cloud = await startCloud();
     await publishPositions(duringOutage.slice(0, 20));
     await publishPositions(duringOutage.slice(20));
@@ -225,5 +228,25 @@ describe('cloud restart while InfluxDB is down', () => {
     const { body } = await api<{ alarms: Alarm[] }>('/api/v1/alarms');
     expect(alarmsOf(body.alarms, `vessel:${INTRUDER}`, 'closed_area')).toEqual([expect.objectContaining({ id: alarmBefore.id, status: 'ACTIVE_ACK', ackBy: 'officer.lan' })]);
     await waitFor(async () => (await storedKinds(alarmBefore.id)).join() === 'created,refreshed,acknowledged', 10_000, 'the acknowledgement stored');
+  });
+
+  it('with its local state file, a restart while InfluxDB is down has the alarms at once: a fire update refreshes its alarm, nothing held', async () => {
+    await influx.influxd.stop();
+    await stopCloud();
+    cloud = await startCloud();
+    const { body } = await api<{ alarms: Alarm[]; restoring?: boolean }>('/api/v1/alarms');
+    expect(body.restoring).toBeUndefined();
+    expect(alarmsOf(body.alarms, `vessel:${INTRUDER}`, 'closed_area')).toEqual([expect.objectContaining({ id: alarmBefore.id, status: 'ACTIVE_ACK' })]);
+    const fireBefore = alarmsOf(body.alarms, `camera:${EDGE}/${CAMERA}`, 'fire')[0]!;
+    await publishFire('update', startTs + 30 * MIN);
+    await waitFor(async () => {
+      const { body: now } = await api<{ alarms: Alarm[] }>('/api/v1/alarms');
+      return alarmsOf(now.alarms, `camera:${EDGE}/${CAMERA}`, 'fire')[0]?.count === fireBefore.count + 1;
+    }, 10_000, 'the fire alarm refreshed while InfluxDB is still down');
+    const text = await metrics();
+    expect(metricValue(text, 'lookout_cloud_alarms_restore_pending')).toBe(0);
+    expect(metricValue(text, 'lookout_cloud_alarm_raises_held_total') ?? 0).toBe(0);
+    expect(metricValue(text, 'lookout_cloud_alarm_changes_total', { kind: 'created' })).toBeUndefined();
+    await influx.influxd.start();
   });
 });

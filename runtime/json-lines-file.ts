@@ -4,11 +4,12 @@ import type { TSchema, Static } from '@sinclair/typebox';
 import { compileSchema } from '../protocols/validation.js';
 
 /**
- * Work a part could not finish before it stopped (e.g. alarm events InfluxDB did not take, notifications not yet
- * delivered), kept on disk as JSON lines until the next start. Written whole (temp file + rename, flushed), so a
- * crash while writing leaves the previous file, never half of a new one.
+ * A small state file of JSON lines, one item per line, checked against a schema when read: work a part could not
+ * finish before it stopped (alarm events InfluxDB did not take, notifications not yet delivered), or state kept
+ * across restarts (the alarms). Written whole (temp file + rename, flushed), so a crash while writing leaves the
+ * previous file, never half of a new one.
  */
-export class SpillFile<S extends TSchema> {
+export class JsonLinesFile<S extends TSchema> {
   readonly #schema;
 
   constructor(
@@ -19,7 +20,6 @@ export class SpillFile<S extends TSchema> {
   }
 
   async write(items: readonly Static<S>[]): Promise<void> {
-    if (items.length === 0) return this.remove();
     await mkdir(path.dirname(this.file), { recursive: true });
     const tmp = `${this.file}.tmp`;
     await writeFile(tmp, items.map((item) => `${JSON.stringify(item)}\n`).join(''), { flush: true });
@@ -27,15 +27,15 @@ export class SpillFile<S extends TSchema> {
   }
 
   /**
-   * What the file holds, oldest first ([] when there is none). A line that is not valid JSON or fails the schema
-   * is skipped and reported with its 1-based line number, so one bad line does not lose the rest.
+   * What the file holds, in order; undefined when there is no file. A line that is not valid JSON or fails the
+   * schema is skipped and reported with its 1-based line number, so one bad line does not lose the rest.
    */
-  async read(onInvalid: (line: number, errors: string[]) => void): Promise<Static<S>[]> {
+  async read(onInvalid: (line: number, errors: string[]) => void): Promise<Static<S>[] | undefined> {
     let text: string;
     try {
       text = await readFile(this.file, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
     }
     const items: Static<S>[] = [];
