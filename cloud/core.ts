@@ -127,7 +127,7 @@ export function createCloud(config: CloudConfig, options: CreateCloudOptions = {
     metrics,
     log: log.child({ part: 'influx-writer' }),
   });
-  const presence = new PresencePart({ bus, metrics });
+  const presence = new PresencePart({ bus, metrics, log: log.child({ part: 'presence' }) });
   const ingest = new IngestPart({
     journal: {
       dir: path.resolve(config.buffer.dir ?? path.join(dataDir, 'journal')),

@@ -69,6 +69,7 @@ export function createCloudMetrics(registry: Registry = createMetricsRegistry('c
     }),
     mqttClients: new Gauge({ name: 'lookout_cloud_mqtt_clients', help: 'Connected MQTT clients', registers }),
     edgesOnline: new Gauge({ name: 'lookout_cloud_edges_online', help: 'Edges whose status is online', registers }),
+    edgeClockSkew: new Gauge({ name: 'lookout_cloud_edge_clock_skew_seconds', help: "Edge clock minus cloud clock at its latest health message (positive: edge ahead)", labelNames: ['edge'], registers }),
     influxUp: new Gauge({ name: 'lookout_cloud_influx_up', help: '1 when the last InfluxDB request succeeded', registers }),
   };
 }

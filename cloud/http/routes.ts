@@ -1,16 +1,7 @@
 import swagger from '@fastify/swagger';
-import { Type } from '@sinclair/typebox';
+import { EdgeList } from '../../protocols/api/edges.js';
 import type { HttpApp } from '../../runtime/http-server.js';
 import type { PresencePart } from '../presence/presence-part.js';
-
-const EdgePresenceSchema = Type.Object({
-  edgeId: Type.String(),
-  state: Type.Union([Type.Literal('online'), Type.Literal('offline')]),
-  since: Type.Integer(),
-  lastSeen: Type.Integer(),
-  reason: Type.Optional(Type.String()),
-  version: Type.Optional(Type.String()),
-});
 
 /**
  * The core's own API routes, under /api/v1, and the OpenAPI document of every route. Swagger registers first:
@@ -32,7 +23,7 @@ export function registerCoreRoutes(app: HttpApp, presence: PresencePart): void {
     api.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     (api as unknown as HttpApp).get(
       '/api/v1/edges',
-      { schema: { tags: ['edges'], response: { 200: Type.Object({ edges: Type.Array(EdgePresenceSchema) }) } } },
+      { schema: { tags: ['edges'], response: { 200: EdgeList } } },
       async () => ({ edges: presence.list() }),
     );
   });

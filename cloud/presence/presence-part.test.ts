@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { capturingLogger, metricValue } from '../../tests/support/cloud-fixtures.js';
 import { createCloudBus } from '../events.js';
 import { createCloudMetrics } from '../metrics.js';
 import { PresencePart } from './presence-part.js';
@@ -27,5 +28,35 @@ describe('PresencePart', () => {
     await presence.stop();
     bus.emit('edgeActivity', { edgeId: 'c', at: 1 });
     expect(presence.get('c')).toBeUndefined();
+  });
+
+  it("measures each edge's clock against the cloud's from its health messages and says when it is wrong, once", async () => {
+    const bus = createCloudBus();
+    const metrics = createCloudMetrics();
+    const { log, lines } = capturingLogger('info');
+    const presence = new PresencePart({ bus, metrics, log });
+    await presence.start();
+    const health = (edgeId: string, edgeTs: number, receivedAt: number) => {
+      bus.emit('edgeActivity', { edgeId, at: receivedAt });
+      bus.emit('edgeHealth', {
+        edgeId,
+        topic: `lookout/v1/edge/${edgeId}/health`,
+        receivedAt,
+        replayed: false,
+        health: { ts: edgeTs, uptimeS: 1, outbox: { messages: 0, bytes: 0, dropped: 0 }, ais: { sentences: 0, messages: 0, rejected: 0, duplicates: 0 } },
+      });
+    };
+    health('right', 1_000_400, 1_000_000);
+    health('ahead', 1_300_000, 1_000_000); // five minutes ahead
+    health('ahead', 1_300_500, 1_000_000);
+    expect(presence.get('right')?.clockSkewMs).toBe(400);
+    expect(presence.get('ahead')?.clockSkewMs).toBe(300_500);
+    expect(metricValue(await metrics.registry.metrics(), 'lookout_cloud_edge_clock_skew_seconds', { edge: 'ahead' })).toBe(300.5);
+    const warnings = () => lines.filter((l) => l.level === 40 && /edge clock is wrong/.test(String(l.msg)));
+    expect(warnings()).toEqual([expect.objectContaining({ edge: 'ahead', clockSkewS: 300 })]);
+    health('ahead', 2_000_000, 2_000_100); // fixed (NTP)
+    expect(lines.some((l) => l.level === 30 && l.edge === 'ahead' && /right again/.test(String(l.msg)))).toBe(true);
+    expect(warnings()).toHaveLength(1);
+    await presence.stop();
   });
 });

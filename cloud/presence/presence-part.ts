@@ -1,26 +1,25 @@
+import type { EdgePresence } from '../../protocols/api/edges.js';
+import type { Logger } from '../../runtime/logger.js';
 import type { Part } from '../../runtime/service.js';
 import type { CloudBus } from '../events.js';
 import type { CloudMetrics } from '../metrics.js';
 
-export interface EdgePresence {
-  edgeId: string;
-  state: 'online' | 'offline';
-  /** When the cloud learned of the current state (ms since epoch). */
-  since: number;
-  /** Last time anything arrived from this edge (ms since epoch). */
-  lastSeen: number;
-  /** Why it is offline: `shutdown` (clean stop) or `lost` (last will). */
-  reason?: string;
-  version?: string;
-}
+export type { EdgePresence };
 
-/** Tracks each edge from its retained status topic (birth, clean stop, last will) and its traffic. */
+/** Beyond this an edge's clock is said to be wrong (positions stamped by it land at the wrong time). */
+export const CLOCK_SKEW_WARN_MS = 30_000;
+
+/**
+ * Tracks each edge from its retained status topic (birth, clean stop, last will) and its traffic, and how far its
+ * clock is from the cloud's (from the `ts` of its health messages, which it publishes live, not from the outbox).
+ */
 export class PresencePart implements Part {
   readonly name = 'presence';
   readonly #edges = new Map<string, EdgePresence>();
+  readonly #skewed = new Set<string>();
   #unsubscribe: Array<() => void> = [];
 
-  constructor(private readonly options: { bus: CloudBus; metrics: CloudMetrics }) {}
+  constructor(private readonly options: { bus: CloudBus; metrics: CloudMetrics; log?: Logger }) {}
 
   async start(): Promise<void> {
     const { bus } = this.options;
@@ -35,9 +34,11 @@ export class PresencePart implements Part {
           lastSeen: Math.max(previous?.lastSeen ?? 0, receivedAt),
           reason: status.reason,
           version: status.version ?? previous?.version,
+          ...(previous?.clockSkewMs !== undefined ? { clockSkewMs: previous.clockSkewMs } : {}),
         });
         this.#updateGauge();
       }),
+      bus.on('edgeHealth', ({ edgeId, health, receivedAt }) => this.#onClock(edgeId, health.ts - receivedAt)),
       bus.on('edgeActivity', ({ edgeId, at }) => {
         const known = this.#edges.get(edgeId);
         if (known) known.lastSeen = Math.max(known.lastSeen, at);
@@ -58,6 +59,21 @@ export class PresencePart implements Part {
   get(edgeId: string): EdgePresence | undefined {
     const edge = this.#edges.get(edgeId);
     return edge && { ...edge };
+  }
+
+  #onClock(edgeId: string, skewMs: number): void {
+    const edge = this.#edges.get(edgeId);
+    if (edge) edge.clockSkewMs = Math.round(skewMs);
+    this.options.metrics.edgeClockSkew.set({ edge: edgeId }, skewMs / 1000);
+    const wrong = Math.abs(skewMs) > CLOCK_SKEW_WARN_MS;
+    if (wrong === this.#skewed.has(edgeId)) return;
+    if (wrong) {
+      this.#skewed.add(edgeId);
+      this.options.log?.warn({ edge: edgeId, clockSkewS: Math.round(skewMs / 1000) }, "edge clock is wrong: positions it stamps itself (no tag-block time) are off by as much; check the edge's NTP");
+    } else {
+      this.#skewed.delete(edgeId);
+      this.options.log?.info({ edge: edgeId, clockSkewS: Math.round(skewMs / 1000) }, 'edge clock is right again');
+    }
   }
 
   #updateGauge(): void {

@@ -18,7 +18,7 @@ import { fireExtension, fireSchemas } from '../../cloud/fire/fire-alerts-part.js
 import { fisheriesExtension, type FisheriesPart } from '../../cloud/fisheries/part.js';
 import type { Alarm } from '../../protocols/api/alarms.js';
 import type { VesselRegistration } from '../../protocols/api/vessels.js';
-import type { CameraInventory, CameraStatus, EdgeStatus, FireAlert, VesselPosition, VesselPositionBatch } from '../../protocols/mqtt/payloads.js';
+import type { CameraInventory, CameraStatus, EdgeHealth, EdgeStatus, FireAlert, VesselPosition, VesselPositionBatch } from '../../protocols/mqtt/payloads.js';
 import { edgeClientId, topics } from '../../protocols/mqtt/topics.js';
 import { capturingLogger, tempDir } from '../support/cloud-fixtures.js';
 import { runFfmpeg } from '../support/fire-media.js';
@@ -112,6 +112,9 @@ beforeAll(async () => {
   edge = await mqtt.connectAsync(cloud.addresses.mqtt, { clientId: edgeClientId(EDGE), ...EDGE_USER, reconnectPeriod: 0 });
   const status: EdgeStatus = { state: 'online', ts: Date.now(), version: '0.1.0' };
   await edge.publishAsync(topics.edgeStatus(EDGE), JSON.stringify(status), { qos: 1, retain: true });
+  // This edge's clock runs five minutes ahead (no NTP on the tower): the control room must see it.
+  const health: EdgeHealth = { ts: Date.now() + 5 * 60_000, uptimeS: 60, outbox: { messages: 0, bytes: 0, dropped: 0 }, ais: { sentences: 0, messages: 0, rejected: 0, duplicates: 0 } };
+  await edge.publishAsync(topics.edgeHealth(EDGE), JSON.stringify(health), { qos: 1 });
   const inventory: CameraInventory = {
     edgeId: EDGE,
     ts: Date.now(),
@@ -182,6 +185,7 @@ describe('live dashboard in Chromium', () => {
     expect(await page.$$eval('#map path.boundary', (lines) => lines.length)).toBeGreaterThan(0);
     expect(await page.$$eval('#cameras-list li', (items) => items.map((li) => li.dataset.camera))).toEqual([`${EDGE}/u-minh-tower-1`, `${EDGE}/u-minh-tower-2`]);
     expect(await page.textContent('#edges-list')).toContain(EDGE);
+    expect(await page.textContent(`#edges-list li[data-edge="${EDGE}"] [data-clock="wrong"]`)).toBe('clock 5 min ahead');
 
     const config = await api<DashboardConfigResponse>('/api/v1/dashboard/config');
     expect(config).toMatchObject({ authRequired: true, mqtt: { username: DASHBOARD_USER.username }, features: { fisheries: true, alarms: true, fire: true, cameras: true } });

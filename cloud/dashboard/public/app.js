@@ -175,6 +175,7 @@ function applyEdgeStatus(edgeId, status) {
     lastSeen: Math.max(known?.lastSeen ?? 0, now),
     reason: status.reason,
     version: status.version ?? known?.version,
+    clockSkewMs: known?.clockSkewMs,
   });
   markDirty('edges', 'header');
 }

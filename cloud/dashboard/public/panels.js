@@ -236,6 +236,14 @@ export function renderCameras(state) {
   updateChildren(list, items);
 }
 
+/** Beyond 30 s the positions an edge stamps itself are at the wrong time: say so where the control room looks. */
+function clockWarning(skewMs) {
+  if (typeof skewMs !== 'number' || Math.abs(skewMs) <= 30_000) return null;
+  const seconds = Math.abs(skewMs) / 1000;
+  const size = seconds >= 5400 ? `${Math.round(seconds / 3600)} h` : seconds >= 90 ? `${Math.round(seconds / 60)} min` : `${Math.round(seconds)} s`;
+  return el('div', { class: 'small warn-text', dataset: { clock: 'wrong' }, title: 'Check the edge clock (NTP): vessel positions it stamps itself are off by as much' }, `clock ${size} ${skewMs > 0 ? 'ahead' : 'behind'}`);
+}
+
 export function renderEdges(state) {
   const list = document.getElementById('edges-list');
   const now = Date.now();
@@ -249,6 +257,7 @@ export function renderEdges(state) {
       ' ',
       el('span', { class: `small ${edge.state === 'online' ? 'ok-text' : 'warn-text'}` }, edge.state + (edge.state === 'offline' && edge.reason ? ` (${edge.reason})` : '')),
       el('div', { class: 'small sub' }, `last seen ${ago(edge.lastSeen, now)}${edge.version ? ` · v${edge.version}` : ''}`),
+      clockWarning(edge.clockSkewMs),
     ),
   );
   if (items.length === 0) items.push(el('li', { class: 'empty' }, 'No edge has connected yet.'));
