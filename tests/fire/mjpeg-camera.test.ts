@@ -4,40 +4,24 @@
  * at most about 2 a second, and the reader reports the end when the camera goes away.
  */
 import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createFrameReader, type Frame, type ReaderExit } from '../../edge/fire/frames.js';
 import { tempDir } from '../support/cloud-fixtures.js';
-import { runFfmpeg } from '../support/fire-media.js';
+import { runFfmpeg, startMjpegCamera, type MjpegCamera } from '../support/fire-media.js';
 import { waitFor } from '../support/influxd.js';
 
-let server: Server;
+let camera: MjpegCamera;
 let url: string;
-let sent = 0;
 
 beforeAll(async () => {
   const file = path.join(await tempDir('fire-mjpeg'), 'frame.jpg');
   await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc=size=640x360', '-frames:v', '1', file]);
-  const jpeg = await readFile(file);
-  server = createServer((request, response) => {
-    response.writeHead(200, { 'content-type': 'multipart/x-mixed-replace; boundary=frame' });
-    const timer = setInterval(() => {
-      response.write(`--frame\r\nContent-Type: image/jpeg\r\nContent-Length: ${jpeg.length}\r\n\r\n`);
-      response.write(jpeg);
-      response.write('\r\n');
-      sent++;
-    }, 200);
-    request.on('close', () => clearInterval(timer));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  url = `http://127.0.0.1:${(server.address() as { port: number }).port}/video.mjpg`;
+  camera = await startMjpegCamera(await readFile(file));
+  url = camera.url;
 });
 
-afterAll(() => {
-  server.closeAllConnections();
-  server.close();
-});
+afterAll(() => camera?.close());
 
 it('reads an MJPEG stream at the configured rate, letterboxed, and reports when the camera goes away', async () => {
   const frames: Frame[] = [];
@@ -50,8 +34,8 @@ it('reads an MJPEG stream at the configured rate, letterboxed, and reports when 
     expect(frames[0]!.transform).toMatchObject({ contentWidth: 256, contentHeight: 144, padY: 56 });
     expect(frames[0]!.image.data.length).toBe(256 * 256 * 3);
     // the select filter passes at most one frame per ~0.5 s of stream time: fewer than half of what was sent
-    expect(frames.length * 2).toBeLessThanOrEqual(sent + 2);
-    server.closeAllConnections();
+    expect(frames.length * 2).toBeLessThanOrEqual(camera.sent + 2);
+    camera.drop();
     await waitFor(() => exit, 20_000, 'the reader to report the end of the stream');
   } finally {
     reader.kill();

@@ -5,7 +5,6 @@
  * or uses the model-size frame when configured so, and never makes detection wait for an alert.
  */
 import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Detector } from '../../edge/fire/detector.js';
@@ -18,7 +17,7 @@ import { defaultConfirmation } from '../../edge/fire/tracker.js';
 import { silentLogger } from '../../runtime/logger.js';
 import { createMetricsRegistry } from '../../runtime/metrics.js';
 import { metricValue, tempDir } from '../support/cloud-fixtures.js';
-import { decodeToRgb, outlineMatch, runFfmpeg } from '../support/fire-media.js';
+import { decodeToRgb, outlineMatch, runFfmpeg, startMjpegCamera, type MjpegCamera } from '../support/fire-media.js';
 import { waitFor } from '../support/influxd.js';
 
 // A constant-output model (a fire box in the middle and a smoke box at the left in every frame).
@@ -102,30 +101,17 @@ describe('snapshot-resolution frames from the reader', () => {
   });
 
   describe('a live MJPEG camera', () => {
-    let server: Server;
+    let camera: MjpegCamera;
     let url: string;
 
     beforeAll(async () => {
       const file = path.join(work, 'mjpeg-frame.jpg');
       await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc=size=640x360', '-frames:v', '1', file]);
-      const jpeg = await readFile(file);
-      server = createServer((request, response) => {
-        response.writeHead(200, { 'content-type': 'multipart/x-mixed-replace; boundary=frame' });
-        const timer = setInterval(() => {
-          response.write(`--frame\r\nContent-Type: image/jpeg\r\nContent-Length: ${jpeg.length}\r\n\r\n`);
-          response.write(jpeg);
-          response.write('\r\n');
-        }, 200);
-        request.on('close', () => clearInterval(timer));
-      });
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-      url = `http://127.0.0.1:${(server.address() as { port: number }).port}/video.mjpg`;
+      camera = await startMjpegCamera(await readFile(file));
+      url = camera.url;
     });
 
-    afterAll(() => {
-      server.closeAllConnections();
-      server.close();
-    });
+    afterAll(() => camera?.close());
 
     it('gives each analysed live frame at the camera size (the frame itself or the next)', async () => {
       const taken: Array<{ index: number; highRes: HighResFrame | undefined }> = [];

@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 
 /** ../shared/fire resolved from the repository root (tests only; the product never needs it). */
@@ -91,4 +93,45 @@ export function outlineMatch(image: { data: Buffer; width: number; height: numbe
     check(x2, y);
   }
   return total ? hits / total : 0;
+}
+
+export interface MjpegCamera {
+  url: string;
+  /** Frames written so far, over all connections. */
+  readonly sent: number;
+  /** Cuts every open stream (the camera goes away); new connections are still served. */
+  drop(): void;
+  close(): void;
+}
+
+/**
+ * An HTTP MJPEG camera the way cheap IP cameras stream: multipart/x-mixed-replace, the same JPEG every
+ * `intervalMs`, on a free loopback port.
+ */
+export async function startMjpegCamera(jpeg: Buffer, intervalMs = 200): Promise<MjpegCamera> {
+  let sent = 0;
+  const server = createServer((request, response) => {
+    response.writeHead(200, { 'content-type': 'multipart/x-mixed-replace; boundary=frame' });
+    const timer = setInterval(() => {
+      response.write(`--frame\r\nContent-Type: image/jpeg\r\nContent-Length: ${jpeg.length}\r\n\r\n`);
+      response.write(jpeg);
+      response.write('\r\n');
+      sent++;
+    }, intervalMs);
+    request.on('close', () => clearInterval(timer));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/video.mjpg`,
+    get sent() {
+      return sent;
+    },
+    drop() {
+      server.closeAllConnections();
+    },
+    close() {
+      server.closeAllConnections();
+      server.close();
+    },
+  };
 }
