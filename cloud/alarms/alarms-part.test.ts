@@ -130,7 +130,7 @@ describe('AlarmsPart rebuild from InfluxDB', () => {
     expect(part.health()).toMatchObject({ status: 'degraded', restoring: true, heldRaises: 3, lastError: expect.stringContaining('ECONNREFUSED') });
 
     // Several background attempts fail while InfluxDB is down, then one succeeds.
-    await waitFor(() => part.health().restoreAttempts >= 3, 5000, 'background retries');
+    await waitFor(() => part.health().restoreAttempts >= 3, 15_000, 'background retries');
     influx.down = false;
     await part.ready;
     expect(part.isReady).toBe(true);
@@ -173,7 +173,7 @@ describe('AlarmsPart rebuild from InfluxDB', () => {
     influx.down = true;
     const { part } = makePart(influx);
     await part.start();
-    await waitFor(() => part.health().restoreAttempts >= 2, 5000, 'a retry');
+    await waitFor(() => part.health().restoreAttempts >= 2, 15_000, 'a retry');
     await part.stop();
     const calls = influx.calls;
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -206,7 +206,7 @@ describe('alarm changes not written when the part stops', () => {
       await second.part.flushed();
       expect(influx.kinds(before!.id)).toEqual(['created', 'refreshed', 'acknowledged']);
       expect(second.part.store.get(before!.id)).toMatchObject({ count: 2, status: 'ACTIVE_ACK', lastTs: 200 });
-      await waitFor(async () => (await readFile(spill).catch(() => undefined)) === undefined, 5000, 'the spill file to be removed once written');
+      await waitFor(async () => (await readFile(spill).catch(() => undefined)) === undefined, 15_000, 'the spill file to be removed once written');
       expect(second.lines.some((l) => l.level === 40 && l.line === 3 && /invalid alarm change in the spill file/.test(String(l.msg)))).toBe(true);
       expect(metricValue(await second.registry.metrics(), 'lookout_cloud_alarm_store_errors_total')).toBe(1);
     } finally {

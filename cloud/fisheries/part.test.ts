@@ -135,7 +135,7 @@ describe('FisheriesPart rebuild when InfluxDB is unreachable at start', () => {
     expect(metricValue(metrics, 'lookout_cloud_fisheries_positions_buffered_total')).toBe(after.length);
     expect(part.health()).toMatchObject({ status: 'degraded', restoring: true, bufferedPositions: after.length, lastError: expect.stringContaining('ECONNREFUSED') });
 
-    await waitFor(() => part.health().restoreAttempts >= 3, 5000, 'background retries');
+    await waitFor(() => part.health().restoreAttempts >= 3, 15_000, 'background retries');
     // The ingest's writer stored the buffered positions before the rebuild ran: they must still be evaluated.
     influx.stored = [...track];
     influx.down = false;

@@ -68,7 +68,7 @@ describe('IngestPart', () => {
     await publish('some/other/topic', 'anything');
     await publish(topics.vesselPositions('e1'), batch(2));
     expect(ingest.journal.lastSeq).toBe(2);
-    await waitFor(() => positions.length === 2, 5000, 'two position events');
+    await waitFor(() => positions.length === 2, 15_000, 'two position events');
     expect(positions.map((p) => [p.seq, p.edgeId, p.positions.length, p.replayed])).toEqual([
       [1, 'e1', 3, false],
       [2, 'e1', 3, false],
@@ -79,14 +79,14 @@ describe('IngestPart', () => {
   it('checkpoints only below what a sink still holds, and replays the rest after a restart', async () => {
     const first = await startIngest();
     for (let seq = 1; seq <= 4; seq++) await first.publish(topics.vesselPositions('e1'), batch(seq));
-    await waitFor(() => first.positions.length === 4, 5000, 'four events');
+    await waitFor(() => first.positions.length === 4, 15_000, 'four events');
     first.sink.held = [3, 4]; // 1 and 2 are stored, 3 and 4 are not
     first.bus.emit('sinkProgress', { sink: 'holding' });
     expect(first.ingest.journal.committedSeq).toBe(2);
     await first.stop();
 
     const second = await startIngest(first.journalDir);
-    await waitFor(() => second.positions.length === 2, 5000, 'the replay');
+    await waitFor(() => second.positions.length === 2, 15_000, 'the replay');
     expect(second.positions.map((p) => [p.seq, p.replayed])).toEqual([
       [3, true],
       [4, true],
@@ -101,7 +101,7 @@ describe('IngestPart', () => {
     expect(positions).toHaveLength(0);
     sink.room = true;
     bus.emit('sinkProgress', { sink: 'holding' });
-    await waitFor(() => positions.length === 1, 5000, 'the event after room appeared');
+    await waitFor(() => positions.length === 1, 15_000, 'the event after room appeared');
   });
 
   it('counts invalid messages by reason and kind, including topics the tree does not know', async () => {
@@ -111,7 +111,7 @@ describe('IngestPart', () => {
     await publish('lookout/v1/edge/e1/nonsense', '{}');
     await publish(topics.edgeHealth('e1'), '{"ts":1}');
     await publish(topics.vesselPositions('e1'), batch(9));
-    await waitFor(() => positions.length === 1, 5000, 'the valid batch');
+    await waitFor(() => positions.length === 1, 15_000, 'the valid batch');
     const values = (await metrics.invalidPayloads.get()).values.map((v) => [v.labels.reason, v.labels.kind, v.value]);
     expect(values).toEqual(
       expect.arrayContaining([

@@ -82,7 +82,7 @@ describe('alarm notifications to webhooks', () => {
     bus.emit('alarmChange', change('refreshed')); // not in the default kinds
     bus.emit('alarmChange', change('created', { id: 'a2', severity: 'MINOR' })); // below minSeverity
     bus.emit('alarmChange', change('escalated', { id: 'a3', type: 'closed_area', originator: 'vessel:574300015', details: { mmsi: 574300015, name: 'Intruder', registration: 'CM-90015-TS', zoneName: 'Hon Khoai closed area', lat: 8.39572, lon: 104.8 } }));
-    await waitFor(() => hook.received.length >= 2, 5000, 'two deliveries');
+    await waitFor(() => hook.received.length >= 2, 15_000, 'two deliveries');
     const [fire, vessel] = hook.json();
     expect(fire).toEqual({
       version: 1,
@@ -115,7 +115,7 @@ describe('alarm notifications to webhooks', () => {
     );
     bus.emit('alarmChange', change('created'));
     bus.emit('alarmChange', change('created', { id: 'v', type: 'signal_loss', originator: 'vessel:1', details: { mmsi: 1, silentForH: 6 } }));
-    await waitFor(() => slack.received.length === 1 && telegram.received.length === 2, 5000, 'deliveries');
+    await waitFor(() => slack.received.length === 1 && telegram.received.length === 2, 15_000, 'deliveries');
     expect(JSON.parse(slack.received[0]!.body)).toEqual({ text: describeAlarm(change('created')) });
     expect(JSON.parse(telegram.received[1]!.body)).toEqual({ chat_id: '-100123', text: '[CRITICAL] Signal lost: unregistered vessel, MMSI 1 - silent for 6 h - since 2026-11-28 03:41:20 UTC', disable_web_page_preview: true });
     expect(() => makePart({ webhooks: [{ name: 'tg', url: telegram.url, format: 'telegram' }] })).toThrow('cloud.notify.webhooks[0] (tg): format telegram needs chatId');
@@ -130,12 +130,12 @@ describe('alarm notifications to webhooks', () => {
     made.bus.emit('alarmChange', change('created', { id: 'first' }));
     made.bus.emit('alarmChange', change('created', { id: 'bad' }));
     made.bus.emit('alarmChange', change('created', { id: 'last' }));
-    await waitFor(async () => (await made.outcome('ops', 'retried')) >= 2, 5000, 'failed attempts');
+    await waitFor(async () => (await made.outcome('ops', 'retried')) >= 2, 15_000, 'failed attempts');
     expect(made.part.health()).toMatchObject({ status: 'degraded', webhooks: { ops: { queued: 3, delivered: 0, lastError: expect.stringContaining('ECONNREFUSED') } } });
     const answers = [{ status: 503 }, { status: 429, headers: { 'retry-after': '0' } }];
     hook.answer = (request, index) => (index < answers.length ? answers[index]! : JSON.parse(request.body).alarm.id === 'bad' ? { status: 400, body: 'chat_id missing' } : { status: 200 });
     await hook.start(port);
-    await waitFor(() => made.part.health().webhooks && (made.part.health().webhooks as Record<string, { queued: number }>).ops!.queued === 0, 5000, 'queue drained');
+    await waitFor(() => made.part.health().webhooks && (made.part.health().webhooks as Record<string, { queued: number }>).ops!.queued === 0, 15_000, 'queue drained');
     const ids = hook.json().map((n) => n.alarm.id);
     expect(ids).toEqual(['first', 'first', 'first', 'bad', 'last']);
     expect(await made.outcome('ops', 'sent')).toBe(2);
@@ -154,14 +154,14 @@ describe('alarm notifications to webhooks', () => {
     await first.part.start();
     first.bus.emit('alarmChange', change('created', { id: 'k1' }));
     first.bus.emit('alarmChange', change('escalated', { id: 'k2' }));
-    await waitFor(async () => (await first.outcome('ops', 'retried')) >= 1, 5000, 'a failed attempt');
+    await waitFor(async () => (await first.outcome('ops', 'retried')) >= 1, 15_000, 'a failed attempt');
     await first.part.stop();
     expect((await readFile(spillFile, 'utf8')).trim().split('\n')).toHaveLength(2);
 
     hook.answer = () => ({ status: 200 });
     const before = hook.received.length;
     const second = await started(makePart({ webhooks: [{ name: 'ops', url: hook.url }] }, { spillFile }));
-    await waitFor(() => hook.received.length === before + 2, 5000, 'kept notifications delivered');
+    await waitFor(() => hook.received.length === before + 2, 15_000, 'kept notifications delivered');
     expect(hook.json().slice(before).map((n) => n.id)).toEqual(['k1:created:1000', 'k2:escalated:1000']);
     expect(await second.outcome('ops', 'sent')).toBe(2);
     await expect(readFile(spillFile)).rejects.toThrow(/ENOENT/);
@@ -175,9 +175,9 @@ describe('alarm notifications to webhooks', () => {
     for (const id of ['q1', 'q2', 'q3']) made.bus.emit('alarmChange', change('created', { id }));
     expect(await made.outcome('ops', 'dropped')).toBe(1);
     expect(made.lines.some((l) => l.notification === 'q2:created:1000' && /queue full/.test(String(l.msg)))).toBe(true);
-    await waitFor(async () => (await made.outcome('ops', 'retried')) >= 1, 5000, 'a failed attempt');
+    await waitFor(async () => (await made.outcome('ops', 'retried')) >= 1, 15_000, 'a failed attempt');
     now += 61_000;
-    await waitFor(async () => (await made.outcome('ops', 'expired')) === 2, 5000, 'q1 and q3 expired');
+    await waitFor(async () => (await made.outcome('ops', 'expired')) === 2, 15_000, 'q1 and q3 expired');
     expect(new Set(hook.json().map((n) => n.alarm.id))).toEqual(new Set(['q1']));
     expect(await made.outcome('ops', 'sent')).toBe(0);
   });

@@ -124,7 +124,7 @@ describe('MQTT: users and the per-edge topic ACL', () => {
     const edgeA = await connect({ clientId: edgeClientId('edge-a'), ...EDGE_A });
     await edgeA.publishAsync(topics.vesselPositions('edge-a'), JSON.stringify(batch('edge-a', 574_900_003)), { qos: 1 });
     await waitFor(async () => (await storedCount(574_900_002)) === 1 && (await storedCount(574_900_003)) === 1, 10_000, 'own positions stored');
-    await waitFor(() => seen.length >= 2, 5000, 'own positions forwarded');
+    await waitFor(() => seen.length >= 2, 15_000, 'own positions forwarded');
     expect(await storedCount(574_900_001)).toBe(0);
     expect(seen.some((line) => line.includes('574900001'))).toBe(false);
 
@@ -150,7 +150,7 @@ describe('MQTT: users and the per-edge topic ACL', () => {
     const edgeA = await connect({ clientId: edgeClientId('edge-a'), ...EDGE_A, will: { topic: topics.edgeStatus('edge-a'), payload: Buffer.from(JSON.stringify(foreignWill)), qos: 1, retain: true } });
     const online: EdgeStatus = { state: 'online', ts: Date.now(), version: 'test' };
     await edgeA.publishAsync(topics.edgeStatus('edge-a'), JSON.stringify(online), { qos: 1, retain: true });
-    await waitFor(() => cloud.presence.list().find((edge) => edge.edgeId === 'edge-a' && edge.state === 'online'), 5000, 'edge-a online');
+    await waitFor(() => cloud.presence.list().find((edge) => edge.edgeId === 'edge-a' && edge.state === 'online'), 15_000, 'edge-a online');
     edgeA.stream.destroy();
     await waitFor(() => cloud.presence.list().find((edge) => edge.edgeId === 'edge-a' && edge.state === 'offline' && edge.reason === 'lost'), 10_000, 'edge-a lost (will)');
   });

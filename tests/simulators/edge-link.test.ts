@@ -41,14 +41,14 @@ describe('a simulated edge link', () => {
     // Cut while nothing is in flight: a batch the broker got but whose PUBACK was cut off would be resent, not missing.
     await waitFor(() => edge.connected && batches(broker).length >= 3 && edge.inFlight === 0, 10_000, 'first batches acknowledged');
     expect(edge.drop()).toBe(true);
-    await waitFor(() => statuses(broker).includes('offline:lost'), 5000, 'the last will');
+    await waitFor(() => statuses(broker).includes('offline:lost'), 15_000, 'the last will');
     await waitFor(() => edge.connected, 10_000, 'the reconnect');
     await waitFor(() => sim.summary().positions.dropped > 0 && edge.undeliveredPositions < 10, 10_000, 'queue delivered');
     await sim.stop();
 
     const summary = sim.summary();
     // aedes acknowledges before it emits the publish: the broker's record may trail the PUBACK a little.
-    await waitFor(() => statuses(broker).length >= 4, 5000, 'the shutdown status at the broker');
+    await waitFor(() => statuses(broker).length >= 4, 15_000, 'the shutdown status at the broker');
     expect(statuses(broker)).toEqual(['online', 'offline:lost', 'online', 'offline:shutdown']);
     // Every generated position was acknowledged or dropped from the full queue, nothing else.
     expect(summary.positions.acked + summary.positions.dropped).toBe(summary.positions.generated);
@@ -78,7 +78,7 @@ describe('a simulated edge link', () => {
     expect(summary.lost).toBe(1);
     expect(summary.reconnects).toBe(1);
     const received = () => new Set(batches(broker).flatMap((b) => b.positions.map((p) => `${p.mmsi}@${p.ts}`)));
-    await waitFor(() => statuses(broker).at(-1) === 'offline:shutdown', 5000, 'the shutdown status at the broker');
+    await waitFor(() => statuses(broker).at(-1) === 'offline:shutdown', 15_000, 'the shutdown status at the broker');
     expect(received().size).toBe(120); // the broker's record spans its restart
   });
 });

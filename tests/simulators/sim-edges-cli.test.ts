@@ -53,7 +53,7 @@ describe('lookout sim edges', () => {
     expect(await exited, output.stderr).toBe(0);
     const summary = JSON.parse(output.stdout.trim()) as { edges: number; positions: { generated: number; acked: number }; messages: { status: number }; invalid: number };
     expect(summary).toMatchObject({ edges: 3, positions: { generated: 15, acked: 15 }, invalid: 0 });
-    await waitFor(() => statuses(broker).filter((s) => s.reason === 'shutdown').length === 3, 5000, 'shutdown statuses at the broker');
+    await waitFor(() => statuses(broker).filter((s) => s.reason === 'shutdown').length === 3, 15_000, 'shutdown statuses at the broker');
     expect(positionsReceived(broker)).toBe(15);
     const seen = statuses(broker);
     expect(seen.filter((s) => s.state === 'online' && s.retain).map((s) => s.edgeId).sort()).toEqual(['cli-001', 'cli-002', 'cli-003']);
@@ -72,7 +72,7 @@ describe('lookout sim edges', () => {
     expect(await exited).toBe(0);
     expect(output.stdout).toMatch(/^edges: 2 \(2 started\)/);
     expect(output.stdout).toMatch(/0 undelivered/);
-    await waitFor(() => statuses(broker).filter((s) => s.state === 'offline' && s.reason === 'shutdown').length === 2, 5000, 'two shutdown statuses');
+    await waitFor(() => statuses(broker).filter((s) => s.state === 'offline' && s.reason === 'shutdown').length === 2, 15_000, 'two shutdown statuses');
   });
 
   it('prints the cloud.mqtt.users entries that accept a shared load login', async () => {
