@@ -7,6 +7,8 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // expect.poll waits for something to happen; on a loaded machine one second (the default) is not enough.
+    expect: { poll: { timeout: 15_000 } },
     // Integration tests start real influxd/ffmpeg/aedes; two cores do not take more than two files at once.
     maxWorkers: 2,
   },

@@ -161,7 +161,7 @@ describe('live dashboard in Chromium', () => {
   it('loads, shows the vessels and goes live over MQTT/WebSocket with the read-only dashboard user', async () => {
     await page.goto(`${cloud.addresses.http}/`);
     await page.waitForSelector('#live[data-state="live"]', { timeout: 15_000 });
-    await expect.poll(() => page.locator('#vessels-body tr[data-mmsi]').count(), { timeout: 10_000 }).toBe(VESSELS);
+    await expect.poll(() => page.locator('#vessels-body tr[data-mmsi]').count(), { timeout: 20_000 }).toBe(VESSELS);
 
     const readRows = () =>
       page.$$eval('#vessels-body tr[data-mmsi]', (trs) =>
@@ -195,7 +195,7 @@ describe('live dashboard in Chromium', () => {
   it('shows an alarm the moment the rules raise it, and its Ack button acknowledges it in the cloud', async () => {
     expect(await page.$$eval('#alarms-list li[data-alarm-id]', (items) => items.length)).toBe(0);
     await publishPositions([at(INTRUDER, Date.now(), 8.43, 104.83, 3.1, 250)]);
-    const item = await page.waitForSelector('#alarms-list li[data-type="closed_area"]', { timeout: 10_000 });
+    const item = await page.waitForSelector('#alarms-list li[data-type="closed_area"]', { timeout: 20_000 });
     expect(await item.textContent()).toContain('Phuoc Loc 04');
     expect(await item.getAttribute('data-status')).toBe('ACTIVE_UNACK');
     await expect.poll(() => page.textContent('#count-alarms')).toBe('1 (1 new)');
@@ -205,7 +205,7 @@ describe('live dashboard in Chromium', () => {
     await page.waitForSelector('#operator-dialog[open]');
     await page.fill('#operator-input', OPERATOR);
     await page.click('#operator-save');
-    await page.waitForSelector('#alarms-list li[data-type="closed_area"][data-status="ACTIVE_ACK"]', { timeout: 10_000 });
+    await page.waitForSelector('#alarms-list li[data-type="closed_area"][data-status="ACTIVE_ACK"]', { timeout: 20_000 });
 
     const { alarms: active } = await api<{ alarms: Alarm[] }>('/api/v1/alarms?status=active&type=closed_area');
     expect(active).toHaveLength(1);
@@ -232,7 +232,7 @@ describe('live dashboard in Chromium', () => {
     };
     await edge.publishAsync(topics.fireAlert(EDGE), JSON.stringify(alert), { qos: 1 });
 
-    await page.waitForSelector('#fires-list li.fire.active[data-alert-id="u-minh-tower-1-0001"]', { timeout: 10_000 });
+    await page.waitForSelector('#fires-list li.fire.active[data-alert-id="u-minh-tower-1-0001"]', { timeout: 20_000 });
     await expect.poll(() => page.textContent('#count-fires')).toBe('1');
     await page.waitForSelector(`#map g.camera.fire[data-camera="${EDGE}/u-minh-tower-1"]`);
     await page.waitForSelector(`#cameras-list li.fire-cam[data-camera="${EDGE}/u-minh-tower-1"]`);
@@ -244,15 +244,15 @@ describe('live dashboard in Chromium', () => {
             const image = img as unknown as { complete: boolean; naturalWidth: number };
             return `${img.getAttribute('src')?.startsWith('/api/v1/fire/snapshots/')} ${image.complete} ${image.naturalWidth}`;
           }),
-        { timeout: 10_000 },
+        { timeout: 20_000 },
       )
       .toBe('true true 320');
 
-    const fireAlarm = await page.waitForSelector('#alarms-list li[data-type="fire"]', { timeout: 10_000 });
+    const fireAlarm = await page.waitForSelector('#alarms-list li[data-type="fire"]', { timeout: 20_000 });
     expect(await fireAlarm.textContent()).toContain(`Camera ${EDGE}/u-minh-tower-1`);
     const id = await fireAlarm.getAttribute('data-alarm-id');
     await page.click('#alarms-list li[data-type="fire"] button[data-action="clear"]');
-    await page.waitForSelector(`#alarms-list li[data-alarm-id="${id}"]`, { state: 'detached', timeout: 10_000 });
+    await page.waitForSelector(`#alarms-list li[data-alarm-id="${id}"]`, { state: 'detached', timeout: 20_000 });
     expect(await page.$('#operator-dialog[open]')).toBeNull();
     const all = alarms.store.list();
     expect(all.find((a) => a.id === id)).toMatchObject({ status: 'CLEARED_UNACK', clearBy: OPERATOR });
@@ -261,14 +261,14 @@ describe('live dashboard in Chromium', () => {
   it('a click that spans a live update still lands: the alarm list keeps the button under the pointer', async () => {
     const raise = (originator: string, severity: 'MINOR' | 'WARNING') => alarms.raise({ originator, type: 'loitering', severity, ts: Date.now(), details: {} });
     raise('vessel:574000102', 'MINOR');
-    const button = await page.waitForSelector('#alarms-list li[data-type="loitering"] button[data-action="ack"]', { timeout: 10_000 });
+    const button = await page.waitForSelector('#alarms-list li[data-type="loitering"] button[data-action="ack"]', { timeout: 20_000 });
     const box = (await button.boundingBox())!;
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
     await page.mouse.down();
     // A less severe alarm arrives over MQTT while the button is held: the list is rendered again (the new one
     // below it, so nothing moves under the pointer).
     raise('vessel:574000103', 'WARNING');
-    await page.waitForSelector('#alarms-list li[data-type="loitering"][data-alarm-id] >> nth=1', { timeout: 10_000 });
+    await page.waitForSelector('#alarms-list li[data-type="loitering"][data-alarm-id] >> nth=1', { timeout: 20_000 });
     await page.mouse.up();
     await waitFor(() => alarms.store.activeFor('vessel:574000102', 'loitering')?.status === 'ACTIVE_ACK', 10_000, 'the held click to acknowledge');
   });
@@ -285,7 +285,7 @@ describe('live dashboard in Chromium', () => {
     await waitFor(() => alarms.store.list().some((a) => a.type === 'closed_area' && a.originator === 'vessel:574000101'), 10_000, 'second closed-area alarm');
     await page.context().setOffline(false);
     await page.waitForSelector('#live[data-state="live"]', { timeout: 15_000 });
-    const item = await page.waitForSelector('#alarms-list li[data-type="closed_area"][data-status="ACTIVE_UNACK"]', { timeout: 10_000 });
+    const item = await page.waitForSelector('#alarms-list li[data-type="closed_area"][data-status="ACTIVE_UNACK"]', { timeout: 20_000 });
     expect(await item.textContent()).toContain('Tan Phat 01');
     // What the browser logged while it had no network is expected; nothing else may be.
     const offline = /ERR_INTERNET_DISCONNECTED|WebSocket connection to .* failed/;
@@ -298,7 +298,7 @@ describe('live dashboard in Chromium', () => {
     await page.waitForSelector('#map g.vessel.selected[data-mmsi="574000101"]');
     // Three positions were published for it (two at sea, one into the closed area): the track read from InfluxDB,
     // extended to the vessel's current position when that one is not stored yet, has all three.
-    const track = await page.waitForSelector('#map path.track[data-mmsi="574000101"]', { timeout: 10_000 });
+    const track = await page.waitForSelector('#map path.track[data-mmsi="574000101"]', { timeout: 20_000 });
     expect(Number(await track.getAttribute('data-points'))).toBeGreaterThanOrEqual(3);
   });
 

@@ -258,7 +258,7 @@ describe('dashboard in Chromium with HTTP Basic', () => {
     await page.waitForSelector('#live[data-state="live"]', { timeout: 15_000 });
     expect(await page.textContent('#operator-name')).toBe(`${OPERATOR.username} (operator)`);
     await page.click(`#alarms-list li[data-alarm-id="${id}"] button[data-action="ack"]`);
-    await page.waitForSelector(`#alarms-list li[data-alarm-id="${id}"][data-status="ACTIVE_ACK"]`, { timeout: 10_000 });
+    await page.waitForSelector(`#alarms-list li[data-alarm-id="${id}"][data-status="ACTIVE_ACK"]`, { timeout: 20_000 });
     expect(await page.$('#operator-dialog[open]')).toBeNull();
     expect(alarms.store.list().find((alarm) => alarm.id === id)).toMatchObject({ status: 'ACTIVE_ACK', ackBy: OPERATOR.username });
     expect(await page.textContent(`#alarms-list li[data-alarm-id="${id}"]`)).toContain(`acknowledged by ${OPERATOR.username}`);
@@ -271,7 +271,7 @@ describe('dashboard in Chromium with HTTP Basic', () => {
     const context = await browser.newContext({ httpCredentials: { username: VIEWER.username, password: VIEWER.password } });
     const page = await context.newPage();
     await page.goto(`${cloud.addresses.http}/`);
-    await page.waitForSelector(`#alarms-list li[data-alarm-id="${id}"]`, { timeout: 10_000 });
+    await page.waitForSelector(`#alarms-list li[data-alarm-id="${id}"]`, { timeout: 20_000 });
     expect(await page.textContent('#operator-name')).toBe(`${VIEWER.username} (viewer)`);
     const ack = `#alarms-list li[data-alarm-id="${id}"] button[data-action="ack"]`;
     expect(await page.locator(ack).count()).toBe(1);
