@@ -26,7 +26,7 @@ sys.path.insert(0, str(HERE))
 
 from model import Detector, detection_loss  # noqa: E402
 from real import FIRE, SMOKE, TRAIN_SUNSETS, discover, letterbox, load_rgb, training_samples  # noqa: E402
-from synth import render_scene  # noqa: E402
+from synth import VERSION as SYNTH_VERSION, render_scene  # noqa: E402
 
 CLASSES = ["fire", "smoke"]
 
@@ -35,7 +35,7 @@ def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
-def synth_set(n: int, size: int, seed: int, cache: Path | None):
+def synth_set(n: int, size: int, seed: int, cache: Path | None, tower_share: float = 0.0):
     if cache and cache.exists():
         data = np.load(cache, allow_pickle=True)
         return list(zip(data["images"], data["boxes"]))
@@ -43,7 +43,7 @@ def synth_set(n: int, size: int, seed: int, cache: Path | None):
     out = []
     t0 = time.time()
     for i in range(n):
-        out.append(render_scene(rng, size))
+        out.append(render_scene(rng, size, tower_share))
         if (i + 1) % 500 == 0:
             log(f"synthetic {i + 1}/{n} ({time.time() - t0:.0f} s)")
     if cache:
@@ -137,9 +137,18 @@ def ratio(a: int, b: int):
     return round(a / b, 3) if b else None
 
 
-def evaluate(model, size, synth_val, held, conf: float):
-    res: dict = {"confidence": conf}
-    preds = predict(model, [img for img, _ in synth_val], conf)
+def keep_above(preds, conf: tuple[float, ...]):
+    """Per-class thresholds applied to detections made at a lower one (NMS is per class, so this equals
+    detecting at these thresholds)."""
+    return [[d for d in p if d[1] >= conf[d[0]]] for p in preds]
+
+
+def evaluate(model, size, synth_val, held, conf: float | tuple[float, ...], cached: dict | None = None):
+    """cached: {"synth": preds, "real": {path: preds}} made at a threshold <= conf, to evaluate many thresholds."""
+    conf = conf if isinstance(conf, tuple) else (conf,) * len(CLASSES)
+    res: dict = {"confidence": conf[0] if len(set(conf)) == 1 else dict(zip(CLASSES, conf))}
+    low = min(conf)
+    preds = keep_above(cached["synth"] if cached else predict(model, [img for img, _ in synth_val], low), conf)
     gts = [b for _, b in synth_val]
     for c, name in enumerate(CLASSES):
         tp, fp, fn = box_pr(preds, gts, c)
@@ -154,15 +163,15 @@ def evaluate(model, size, synth_val, held, conf: float):
         arr, s, px, py = letterbox(load_rgb(h.path), size)
         imgs.append(arr)
         gtl.append([(c, x1 * s + px, y1 * s + py, x2 * s + px, y2 * s + py) for c, x1, y1, x2, y2 in h.boxes])
-    p = predict(model, imgs, conf)
+    p = keep_above([cached["real"][h.path] for h in wf] if cached else predict(model, imgs, low), conf)
     tp, fp, fn = box_pr(p, gtl, SMOKE, 0.3)
     res["real_wildfires2025_smoke_boxes_iou0.3"] = {"precision": ratio(tp, tp + fp), "recall": ratio(tp, tp + fn), "tp": tp, "fp": fp, "fn": fn}
+    res["real_wildfires2025_best_smoke_iou"] = [round(max([iou_xyxy(d[2:], g[0][1:]) for d in pi if d[0] == SMOKE] + [0.0]), 3) for pi, g in zip(p, gtl)]
     per_group: dict = {}
     for h in held:
         if h.group == "wildfires2025":
             continue
-        arr, _, _, _ = letterbox(load_rgb(h.path), size)
-        dets = predict(model, [arr], conf)[0]
+        dets = keep_above([cached["real"][h.path] if cached else predict(model, [letterbox(load_rgb(h.path), size)[0]], low)[0]], conf)[0]
         g = per_group.setdefault(h.group, {"images": 0, "flagged": 0, "flagged_names": []})
         g["images"] += 1
         if dets:
@@ -218,6 +227,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--cache", default="/tmp/lookout-train-cache")
     ap.add_argument("--conf", type=float, default=0.3, help="confidence threshold written to the metadata")
+    ap.add_argument("--eval-out", default=None, help="where to write the evaluation (default train/last-eval.json); with --minutes 0 only --init is evaluated")
+    ap.add_argument("--tower-share", type=float, default=0.0, help="share of synthetic scenes that are distant tower views with small faint smoke (0: the committed model's data; 0.5: the session-2 experiment in MODEL_CARD.md)")
     ap.add_argument("--init", default=None, help="start from these weights (a .pt state dict saved by an earlier run) and fine-tune")
     args = ap.parse_args()
 
@@ -228,8 +239,9 @@ def main() -> None:
     size = args.size
 
     log(f"rendering {args.synthetic} synthetic training + {args.val} validation scenes at {size}px")
-    train_s = synth_set(args.synthetic, size, args.seed, cache / f"train-{size}-{args.synthetic}-{args.seed}.npz" if cache else None)
-    val_s = synth_set(args.val, size, args.seed + 1000, cache / f"val-{size}-{args.val}-{args.seed}.npz" if cache else None)
+    key = f"v{SYNTH_VERSION}-t{args.tower_share}-{size}"
+    train_s = synth_set(args.synthetic, size, args.seed, cache / f"train-{key}-{args.synthetic}-{args.seed}.npz" if cache else None, args.tower_share)
+    val_s = synth_set(args.val, size, args.seed + 1000, cache / f"val-{key}-{args.val}-{args.seed}.npz" if cache else None, args.tower_share)
     train_real, held = discover(Path(args.shared))
     real = training_samples(train_real, size)
     log(f"real training images: {len(real)} ({sum(1 for _, b, _ in real if b)} with weak fire boxes); held out: {len(held)}")
@@ -254,7 +266,7 @@ def main() -> None:
     budget = args.minutes * 60
     t0 = time.time()
     step, epoch = 0, 0
-    done = False
+    done = args.minutes <= 0
     while not done:
         order = list(range(len(samples)))
         rng.shuffle(order)
@@ -293,14 +305,37 @@ def main() -> None:
             export(ema, args, Path(args.out) / "checkpoint")
 
     log("final evaluation")
-    result = {"steps": step, "epochs": round(step * args.batch / len(samples), 2), "images_per_epoch": len(samples), "minutes": args.minutes, "size": size}
+    result = {"steps": step, "epochs": round(step * args.batch / len(samples), 2), "images_per_epoch": len(samples), "minutes": args.minutes, "size": size, "synthetic_generator_version": SYNTH_VERSION}
+    cached = {"synth": predict(ema, [img for img, _ in val_s], 0.05), "real": {}}
+    for h in held:
+        cached["real"][h.path] = predict(ema, [letterbox(load_rgb(h.path), size)[0]], 0.05)[0]
     for conf in (0.2, 0.3, 0.4):
-        result[f"conf_{conf}"] = evaluate(ema, size, val_s, held, conf)
+        result[f"conf_{conf}"] = evaluate(ema, size, val_s, held, conf, cached)
         log(json.dumps(result[f"conf_{conf}"]))
+    # per-class thresholds (fire, smoke): one line each, to choose the metadata's thresholds
+    grid = []
+    for fire_conf in (0.3, 0.4, 0.5):
+        for smoke_conf in (0.1, 0.15, 0.2, 0.25, 0.3, 0.4):
+            r = evaluate(ema, size, val_s, held, (fire_conf, smoke_conf), cached)
+            g = r["real_image_level"]
+            grid.append({
+                "fire": fire_conf, "smoke": smoke_conf,
+                "wildfires2025_smoke_tp": r["real_wildfires2025_smoke_boxes_iou0.3"]["tp"],
+                "wildfires2025_smoke_fp": r["real_wildfires2025_smoke_boxes_iou0.3"]["fp"],
+                "cair_fire_flagged": f"{g.get('cair-fire', {}).get('flagged')}/{g.get('cair-fire', {}).get('images')}",
+                "cair_normal_flagged": f"{g.get('cair-normal', {}).get('flagged')}/{g.get('cair-normal', {}).get('images')}",
+                "deepquestai_flagged": g.get("deepquestai", {}).get("flagged_names"),
+                "synthetic_fire_pr": [r["synthetic_fire"]["precision"], r["synthetic_fire"]["recall"]],
+                "synthetic_smoke_pr": [r["synthetic_smoke"]["precision"], r["synthetic_smoke"]["recall"]],
+                "synthetic_negatives_with_any_detection": r["synthetic_negatives_with_any_detection"],
+            })
+            log(json.dumps(grid[-1]))
+    result["per_class_thresholds"] = grid
 
-    export(ema, args, Path(args.out))
-    (HERE / "last-eval.json").write_text(json.dumps(result, indent=2) + "\n")
-    if cache:
+    if args.minutes > 0:
+        export(ema, args, Path(args.out))
+    (Path(args.eval_out) if args.eval_out else HERE / "last-eval.json").write_text(json.dumps(result, indent=2) + "\n")
+    if cache and args.minutes > 0:
         torch.save(ema.state_dict(), cache / f"lookout-fire-smoke-{size}.pt")
 
 
