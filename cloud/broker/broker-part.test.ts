@@ -39,7 +39,7 @@ describe('BrokerPart', () => {
     const edge = await connect(broker.mqttUrl, { clientId: 'edge-1' });
     await edge.publishAsync('lookout/v1/edge/edge-1/status', '{"state":"online","ts":1}', { qos: 1, retain: true });
     expect(await received).toBe('{"state":"online","ts":1}');
-    for (let i = 0; i < 100 && published.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    for (let i = 0; i < 1500 && published.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(published).toContainEqual(expect.objectContaining({ topic: 'lookout/v1/edge/edge-1/status', clientId: 'edge-1', retain: true }));
     expect(broker.clients.size).toBe(2);
   });

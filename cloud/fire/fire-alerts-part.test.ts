@@ -43,7 +43,7 @@ it('stores events in the order they arrived: an end without a snapshot waits for
   bus.emit('message', { ...origin, kind: 'alerts/fire', seq: 1, value: alert('new', 2_000, true) });
   bus.emit('message', { ...origin, kind: 'alerts/fire', seq: 2, value: alert('end', 9_000, false) });
   expect(part.oldestPendingSeq()).toBe(1);
-  for (let i = 0; i < 200 && part.oldestPendingSeq() !== undefined; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  for (let i = 0; i < 3000 && part.oldestPendingSeq() !== undefined; i++) await new Promise((resolve) => setTimeout(resolve, 5));
   expect(part.oldestPendingSeq()).toBeUndefined();
   expect(written.flat().map((p) => p.tags?.event)).toEqual(['new', 'end']);
   expect(written.flat()[0]!.fields?.snapshot).toBe('edge-u/cam-1-a-new-2000.jpg');
