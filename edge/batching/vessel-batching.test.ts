@@ -39,7 +39,7 @@ describe('VesselBatching', () => {
     const { bus, outbox } = await setup(10, 50);
     for (let i = 0; i < 25; i++) emit(bus, i);
     expect(outbox.stats.messages).toBe(2); // two full batches at once; 5 wait for the delay
-    const deadline = Date.now() + 5000;
+    const deadline = Date.now() + 15_000;
     while (outbox.stats.messages < 3 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
     const records = outbox.pendingAfter(0, 10);
     expect(records.map((r) => r.topic)).toEqual(Array(3).fill(topics.vesselPositions('e1')));

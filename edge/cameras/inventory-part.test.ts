@@ -18,7 +18,7 @@ const device: ProvisionedDevice = {
 };
 
 const until = async (what: string, check: () => boolean) => {
-  const deadline = Date.now() + 5000;
+  const deadline = Date.now() + 15_000;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
