@@ -17,7 +17,7 @@ export default tseslint.config(
   {
     files: ['cloud/dashboard/public/**/*.js'],
     languageOptions: {
-      globals: { document: 'readonly', Node: 'readonly', ResizeObserver: 'readonly', requestAnimationFrame: 'readonly', localStorage: 'readonly', fetch: 'readonly', AbortSignal: 'readonly', TextDecoder: 'readonly' },
+      globals: { document: 'readonly', window: 'readonly', Notification: 'readonly', AudioContext: 'readonly', Node: 'readonly', ResizeObserver: 'readonly', requestAnimationFrame: 'readonly', localStorage: 'readonly', fetch: 'readonly', AbortSignal: 'readonly', TextDecoder: 'readonly' },
     },
   },
   // Architecture: edge and cloud never import each other; simulators speak only the public protocols.

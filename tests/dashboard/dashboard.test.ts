@@ -308,6 +308,36 @@ describe('live dashboard in Chromium', () => {
     expect(overflow).toEqual({ width: 1366, height: 768 });
     expect(consoleErrors).toEqual([]);
   });
+
+  it('with alerts on, a new MAJOR or CRITICAL alarm that arrives live gives a desktop notification; a hidden tab counts it in its title', async () => {
+    // A second operator screen, its tab in the background: the browser's Notification is recorded instead of shown.
+    const screen = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    try {
+      await screen.addInitScript({
+        content: `
+          window.shownNotifications = [];
+          Object.defineProperty(document, 'hidden', { get: () => true });
+          window.Notification = class {
+            static permission = 'granted';
+            static requestPermission = async () => 'granted';
+            constructor(title, options) { window.shownNotifications.push({ title, body: options?.body }); }
+          };`,
+      });
+      await screen.goto(`${cloud.addresses.http}/`);
+      await screen.waitForSelector('#live[data-state="live"]', { timeout: 20_000 });
+      await screen.click('#alerts-button');
+      expect(await screen.textContent('#alerts-button')).toBe('Alerts: on');
+      const shown = () => screen.evaluate('window.shownNotifications') as Promise<Array<{ title: string; body?: string }>>;
+
+      alarms.raise({ originator: 'vessel:574000103', type: 'loitering', severity: 'WARNING', ts: Date.now(), details: {} }); // below MAJOR: quiet
+      alarms.raise({ originator: 'vessel:574000102', type: 'closed_area', severity: 'CRITICAL', ts: Date.now(), details: { name: 'Minh Khang 02' } });
+      await expect.poll(async () => (await shown()).length).toBe(1);
+      expect(await shown()).toEqual([{ title: 'CRITICAL Closed area', body: 'Minh Khang 02 (vessel:574000102)' }]);
+      await expect.poll(() => screen.title()).toBe('(1) Lookout · Ca Mau');
+    } finally {
+      await screen.close();
+    }
+  });
 });
 
 describe('dashboard MQTT user is read-only', () => {

@@ -1,5 +1,6 @@
 // The dashboard page: state, API polling, live MQTT changes, and the operator's actions.
 import { clockTime, severityRank } from './format.js';
+import { createAttention } from './attention.js';
 import { connectLive } from './live.js';
 import { MapView } from './map.js';
 import { renderAlarms, renderCameras, renderEdges, renderFires, renderVessels } from './panels.js';
@@ -427,6 +428,7 @@ async function start() {
     .catch(() => {});
   if (config.features.fisheries) void loadZones();
 
+  const attention = createAttention(document.getElementById('alerts-button'));
   every(config.vesselPollMs, pollVesselsAndEdges);
   await resyncAll().catch(() => {});
   // Until MQTT is live (or when it is not available) alarms, fires and cameras are polled like the vessels.
@@ -444,7 +446,10 @@ async function start() {
     },
     onMessage: (topic, value) => {
       touched();
-      if (topic.kind === 'alarm') applyAlarmChange(value);
+      if (topic.kind === 'alarm') {
+        applyAlarmChange(value);
+        attention.onLiveChange(value);
+      }
       else if (topic.kind === 'edgeStatus') applyEdgeStatus(topic.edgeId, value);
       else if (topic.kind === 'fireAlert') applyFireAlert(value);
       else if (topic.kind === 'cameraStatus') applyCameraStatus(topic.edgeId, topic.cameraId, value);
