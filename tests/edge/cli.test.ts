@@ -12,16 +12,21 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-function lookout(args: string[]): { child: ChildProcess; stdout: () => string; exited: Promise<number | null> } {
+/** `stdout()` is both streams as they came (logs included); `results()` is stdout alone (the summaries). */
+function lookout(args: string[]): { child: ChildProcess; stdout: () => string; results: () => string; exited: Promise<number | null> } {
   const child = spawn(process.execPath, [path.join(root, 'cli/lookout.js'), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'info' } });
   let out = '';
-  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  let results = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+    results += chunk.toString();
+  });
   child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   cleanups.push(() => {
     if (child.exitCode === null) child.kill('SIGKILL');
   });
-  return { child, stdout: () => out, exited };
+  return { child, stdout: () => out, results: () => results, exited };
 }
 
 describe('lookout edge / lookout sim fleet commands', () => {
@@ -50,7 +55,8 @@ describe('lookout edge / lookout sim fleet commands', () => {
 
     const sim = lookout(['sim', 'fleet', '--udp', running.aisUdp, '--vessels', '4', '--rate', '200', '--max-positions', '60', '--seed', '9']);
     expect(await sim.exited).toBe(0);
-    const summary = JSON.parse(sim.stdout().trim().split('\n').at(-1)!) as { positions: number; perVessel: Array<{ positions: number }> };
+    // The summary is the last line on stdout (a log line on stderr may come after it).
+    const summary = JSON.parse(sim.results().trim().split('\n').at(-1)!) as { positions: number; perVessel: Array<{ positions: number }> };
     expect(summary.positions).toBe(60);
     expect(summary.perVessel.map((v) => v.positions)).toEqual([15, 15, 15, 15]);
 
