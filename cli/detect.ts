@@ -30,7 +30,7 @@ export function register(program: Command): void {
 }
 
 async function runDetect(source: string, options: DetectOptions): Promise<void> {
-  const [{ readConfigDocument, ConfigError }, { compileSchema }, { FireConfigSchema }, { Detector, detectorOptions }, { CameraPipeline }, { silentLogger, createLogger }, fs, path] =
+  const [{ readConfigDocument, ConfigError }, { compileSchema }, { FireConfigSchema }, { Detector, detectorOptions }, { CameraPipeline }, { silentLogger, createStderrLogger }, fs, path] =
     await Promise.all([
       import('../runtime/config.js'),
       import('../protocols/validation.js'),
@@ -58,7 +58,7 @@ async function runDetect(source: string, options: DetectOptions): Promise<void> 
     ...(options.model ? { modelPath: options.model, metadataPath: undefined } : {}),
     threads: number(options.threads, '--threads') ?? m.threads,
   });
-  const log = process.env.LOG_LEVEL ? createLogger('detect') : silentLogger();
+  const log = process.env.LOG_LEVEL ? createStderrLogger('detect') : silentLogger();
   const kinds = ['rtsp', 'mjpeg', 'snapshot', 'file', 'folder'] as const;
   const kind = options.kind as (typeof kinds)[number] | undefined;
   if (kind && !kinds.includes(kind)) throw new Error(`--kind: one of ${kinds.join(', ')}, got "${options.kind}"`);

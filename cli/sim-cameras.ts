@@ -32,7 +32,7 @@ export function registerCameras(sim: Command): void {
     .option('--no-discovery', 'do not answer WS-Discovery probes')
     .option('--json', 'print the camera list as one JSON line')
     .action(async (options: SimCamerasOptions) => {
-      const [{ createLogger }, { readConfigDocument, validateConfigSection }, { SimulatorsCamerasSection }, { loadScenario }, { createCameraSimulator }, { runUntilSignal }] =
+      const [{ createLogger, createStderrLogger }, { readConfigDocument, validateConfigSection }, { SimulatorsCamerasSection }, { loadScenario }, { createCameraSimulator }, { runUntilSignal }] =
         await Promise.all([
           import('../runtime/logger.js'),
           import('../runtime/config.js'),
@@ -43,7 +43,7 @@ export function registerCameras(sim: Command): void {
         ]);
       // With --json, stdout carries only the camera list: logs go to stderr.
       const log = options.json
-        ? (await import('pino')).pino({ name: 'sim-cameras', level: process.env.LOG_LEVEL ?? 'info' }, (await import('pino')).destination(2))
+        ? createStderrLogger('sim-cameras')
         : createLogger('sim-cameras');
       const document = options.config ? await readConfigDocument(options.config) : {};
       const section = validateConfigSection(options.config ?? '(defaults)', document, 'simulators', SimulatorsCamerasSection).cameras;

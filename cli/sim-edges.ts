@@ -64,8 +64,8 @@ export function registerEdges(sim: Command): void {
     .option('--json', 'print the final summary as one JSON line')
     .option('--print-cloud-users', 'print the cloud.mqtt.users entries (YAML) that accept these edges, and exit')
     .action(async (options: SimEdgesOptions) => {
-      const [{ pino, destination }, { stringify }, { loadEdgeFleetDocument, edgeFleetConfig, checkEdgeFleetConfig, edgeIdentities, cloudUsersFor }, { createEdgeFleetSimulator, describeSummary }, { runUntilSignal }] =
-        await Promise.all([import('pino'), import('yaml'), import('../simulators/edges/config.js'), import('../simulators/edges/edge-fleet.js'), import('./run.js')]);
+      const [{ createStderrLogger }, { stringify }, { loadEdgeFleetDocument, edgeFleetConfig, checkEdgeFleetConfig, edgeIdentities, cloudUsersFor }, { createEdgeFleetSimulator, describeSummary }, { runUntilSignal }] =
+        await Promise.all([import('../runtime/logger.js'), import('yaml'), import('../simulators/edges/config.js'), import('../simulators/edges/edge-fleet.js'), import('./run.js')]);
       const { file, document } = await loadEdgeFleetDocument(options.config);
       const config = checkEdgeFleetConfig(applyFlags(edgeFleetConfig(file, document), options), `${file} with the command-line flags`);
       const identities = edgeIdentities(config, document, file);
@@ -75,7 +75,7 @@ export function registerEdges(sim: Command): void {
         return;
       }
       // stdout carries only the summary: logs and progress go to stderr.
-      const log = pino({ name: 'sim-edges', level: process.env.LOG_LEVEL ?? 'info' }, destination(2));
+      const log = createStderrLogger('sim-edges');
       const sim = createEdgeFleetSimulator({ ...config, identities, log });
       await sim.start();
       log.info({ edges: identities.length, url: config.url, auth: config.credentials.source }, 'edge fleet running; Ctrl-C stops it');

@@ -52,7 +52,7 @@ export function registerFleet(sim: Command): void {
     .option('--report <file>', 'write the exact report (counts per vessel and every position sent) as JSON to this file')
     .action(async (options: SimFleetOptions) => {
       if (options.udp && options.tcp) throw new Error('give either --udp or --tcp, not both');
-      const [{ writeFile }, { createLogger }, { loadFleetConfig }, { createFleetSimulator }, { WallClock }, { parseHostPort }, { runUntilSignal }] = await Promise.all([
+      const [{ writeFile }, { createStderrLogger }, { loadFleetConfig }, { createFleetSimulator }, { WallClock }, { parseHostPort }, { runUntilSignal }] = await Promise.all([
         import('node:fs/promises'),
         import('../runtime/logger.js'),
         import('../simulators/fleet/config.js'),
@@ -69,7 +69,8 @@ export function registerFleet(sim: Command): void {
           : { protocol: config.protocol, host: config.host, port: config.port };
       const tagBlock = options.tagBlock ?? config.tagBlock;
       if (!['ms', 's', 'off'].includes(tagBlock)) throw new Error(`--tag-block: expected ms, s or off, got "${tagBlock}"`);
-      const log = createLogger('sim-fleet');
+      // stdout carries the summary at the end: logs go to stderr.
+      const log = createStderrLogger('sim-fleet');
       const sim = createFleetSimulator({
         vessels: number('--vessels', options.vessels) ?? config.vessels,
         rate: number('--rate', options.rate) ?? config.rate,

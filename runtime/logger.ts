@@ -11,6 +11,14 @@ export function createLogger(name: string, options: LoggerOptions = {}): Logger 
   return pino({ name, level, ...options });
 }
 
+/**
+ * Logs on stderr, for commands whose stdout carries their results (a summary, JSON lines): a log line can then
+ * never land among or after them.
+ */
+export function createStderrLogger(name: string): Logger {
+  return pino({ name, level: process.env.LOG_LEVEL ?? 'info' }, destination(2));
+}
+
 /** JSON lines appended to a file (the demo keeps each service's log in its own file). */
 export function createFileLogger(name: string, file: string, level = process.env.LOG_LEVEL ?? 'info'): Logger {
   return pino({ name, level }, destination({ dest: file, mkdir: true, sync: false }));
