@@ -108,6 +108,10 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
       ...baseCloud.fisheries,
       // A demo visitor should see signal-loss alarms within seconds, not at the next minute's check.
       tickIntervalS: Math.min(baseCloud.fisheries.tickIntervalS, 5),
+      rules: {
+        ...baseCloud.fisheries.rules,
+        signalLoss: { ...baseCloud.fisheries.rules.signalLoss, arrivalGraceS: Math.min(baseCloud.fisheries.rules.signalLoss.arrivalGraceS, 10) },
+      },
       vessels: [...baseCloud.fisheries.vessels, ...(scenario?.registry ?? []).filter((v) => !baseCloud.fisheries.vessels.some((b) => b.mmsi === v.mmsi))],
     };
     // Where a ranger's chat would be: the demo prints each alarm notification the cloud sends.

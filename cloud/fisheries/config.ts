@@ -83,6 +83,11 @@ export const RulesConfig = Type.Object(
             { afterH: 24, severity: 'CRITICAL' },
           ],
         }),
+        /**
+         * Silent also means nothing of the vessel has arrived for this long: while a backlog is still coming in (an
+         * edge back from a 3G outage, a replay) its positions are hours old but the vessel is not silent.
+         */
+        arrivalGraceS: Type.Number({ minimum: 0, default: 60 }),
       },
       { additionalProperties: false, default: {} },
     ),

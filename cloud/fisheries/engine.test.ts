@@ -221,6 +221,26 @@ describe('signal loss', () => {
     expect(resolutions[1]).toMatchObject({ ts: heardAt, details: { lateData: false, gapH: 9 } });
   });
 
+  it('is not raised while a backlog of the vessel is still arriving (hours old positions, arriving now), only once arrivals stop', () => {
+    const { engine, requests } = setup();
+    const wallStart = T0 + 20 * H; // an edge back from a long outage sends what it stored since T0
+    const backlog = leg(574000001, T0, [104.2, 8.8], [104.5, 8.8], 10 * 60, 10, 5);
+    const graceMs = config.rules.signalLoss.arrivalGraceS * 1000;
+    backlog.forEach((p, i) => {
+      const arrivedAt = wallStart + i * 1000; // one position a second
+      engine.ingest(p, arrivedAt);
+      if (i % 5 === 0) engine.tick(arrivedAt); // the rules' clock keeps ticking meanwhile
+    });
+    expect(requests).toHaveLength(0);
+    const lastArrival = wallStart + (backlog.length - 1) * 1000;
+    engine.tick(lastArrival + graceMs - 1);
+    expect(requests).toHaveLength(0);
+    // Nothing more arrives: the vessel's newest position is 10 h old, and now nothing is coming.
+    engine.tick(lastArrival + graceMs);
+    expect(types(requests)).toEqual(['vessel:574000001 signal_loss MAJOR']);
+    expect(requests[0]!.ts).toBe(backlog.at(-1)!.ts + 6 * H);
+  });
+
   it('is not raised while the vessel is in port', () => {
     const { engine, requests } = setup();
     engine.ingest(pos(574000001, T0, 104.82, 9.04, 0));

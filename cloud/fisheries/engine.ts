@@ -95,6 +95,8 @@ interface Vessel {
   seen: Map<string, Interval[]>;
   lastBoundary: { direction: 'ENT' | 'EXI'; ts: number; zoneId: string; lon: number; lat: number; escalated: boolean } | undefined;
   signalLoss: { sinceTs: number; level: number } | undefined;
+  /** When a position of it last arrived (the caller's clock), whatever its own time. */
+  lastArrival: number | undefined;
   trims: number;
 }
 
@@ -179,8 +181,10 @@ export class RuleEngine {
     if (type === 'boundary_crossing' && details.escalated === true && last && details.crossingTs === last.ts) last.escalated = true;
   }
 
-  ingest(position: VesselPosition): void {
+  /** `arrivedAt`: when it reached the cloud (the clock `tick` gets); without it signal loss has no arrival grace. */
+  ingest(position: VesselPosition, arrivedAt?: number): void {
     const vessel = this.#vessel(position.mmsi);
+    if (arrivedAt !== undefined && !(arrivedAt <= (vessel.lastArrival ?? -Infinity))) vessel.lastArrival = arrivedAt;
     const track = vessel.track;
     const newest = track[track.length - 1];
     if (newest && position.ts < newest.ts - this.#windowMs) {
@@ -225,11 +229,13 @@ export class RuleEngine {
   /** Signal loss and boundary escalation, against the clock the caller passes (ms since epoch). */
   tick(now: number): void {
     const steps = this.#rules.signalLoss.steps;
+    const graceMs = this.#rules.signalLoss.arrivalGraceS * 1000;
     const escalateAfterMs = this.#rules.boundary.escalateAfterH * H;
     for (const vessel of this.#vessels.values()) {
       const newest = vessel.track[vessel.track.length - 1];
       if (!newest) continue;
-      if (newest.portDistanceM > this.#inPortM) {
+      const stillArriving = vessel.lastArrival !== undefined && now - vessel.lastArrival < graceMs;
+      if (newest.portDistanceM > this.#inPortM && !stillArriving) {
         const silenceMs = now - newest.ts;
         let level = 0;
         while (level < steps.length && silenceMs >= steps[level]!.afterH * H) level++;
@@ -320,6 +326,7 @@ export class RuleEngine {
       seen: new Map(),
       lastBoundary: undefined,
       signalLoss: undefined,
+      lastArrival: undefined,
       trims: 0,
     };
     this.#vessels.set(mmsi, vessel);

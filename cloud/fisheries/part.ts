@@ -192,7 +192,8 @@ export class FisheriesPart implements Part {
   #evaluate(positions: readonly VesselPosition[]): void {
     const engine = this.engine;
     const { duplicates, tooLate } = engine.stats;
-    for (const position of positions) engine.ingest(position);
+    const arrivedAt = this.now();
+    for (const position of positions) engine.ingest(position, arrivedAt);
     this.#positions.inc(positions.length);
     if (engine.stats.duplicates > duplicates) this.#ignored.inc({ reason: 'duplicate' }, engine.stats.duplicates - duplicates);
     if (engine.stats.tooLate > tooLate) this.#ignored.inc({ reason: 'too_late' }, engine.stats.tooLate - tooLate);
