@@ -151,12 +151,17 @@ export class BrokerPart implements Part {
     server.on('tlsClientError', (error: Error, socket: TLSSocket) => {
       this.options.metrics.tlsHandshakeErrors.inc({ listener });
       const details = { listener, remote: socket.remoteAddress, err: error.message };
-      const key = `tls|${listener}|${socket.remoteAddress ?? ''}`;
-      if (this.#noted.has(key)) return this.options.log.debug(details, 'TLS handshake failed');
-      if (this.#noted.size >= NOTED_CLIENTS_MAX) this.#noted.clear();
-      this.#noted.add(key);
-      this.options.log.warn(details, 'TLS handshake failed (logged once per address)');
+      if (this.#firstTime(`tls|${listener}|${socket.remoteAddress ?? ''}`)) this.options.log.warn(details, 'TLS handshake failed (logged once per address)');
+      else this.options.log.debug(details, 'TLS handshake failed');
     });
+  }
+
+  /** True the first time `key` is seen (bounded memory: beyond it, it starts over and a few lines repeat). */
+  #firstTime(key: string): boolean {
+    if (this.#noted.has(key)) return false;
+    if (this.#noted.size >= NOTED_CLIENTS_MAX) this.#noted.clear();
+    this.#noted.add(key);
+    return true;
   }
 
   /** Counts a refusal and logs it at warn once per client id and reason (then at debug). */
@@ -165,11 +170,8 @@ export class BrokerPart implements Part {
     const clientId = client?.id;
     const username = client ? this.#usernames.get(client) : undefined;
     const details = { clientId, username, topic, reason: decision.reason };
-    const key = `${clientId}|${decision.reason}`;
-    if (this.#noted.has(key)) return this.options.log.debug(details, decision.message);
-    if (this.#noted.size >= NOTED_CLIENTS_MAX) this.#noted.clear();
-    this.#noted.add(key);
-    this.options.log.warn(details, `MQTT refused: ${decision.message} (logged once per client)`);
+    if (this.#firstTime(`${clientId}|${decision.reason}`)) this.options.log.warn(details, `MQTT refused: ${decision.message} (logged once per client)`);
+    else this.options.log.debug(details, decision.message);
   }
 
   #count(reason: MqttDeniedReason): void {

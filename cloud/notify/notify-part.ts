@@ -168,6 +168,7 @@ export class NotifyPart implements Part {
   readonly name = 'notify';
   readonly #deliveries: WebhookDelivery[];
   readonly #spill: JsonLinesFile<typeof Pending> | undefined;
+  readonly #clock: () => number;
   #unsubscribe: (() => void) | undefined;
 
   constructor(private readonly options: NotifyOptions) {
@@ -181,7 +182,7 @@ export class NotifyPart implements Part {
     const registers = [registry];
     const outcomes = new Counter({ name: 'lookout_cloud_notifications_total', help: 'Alarm notifications by webhook and outcome (sent, retried attempt, rejected by the webhook, expired, dropped from a full queue)', labelNames: ['webhook', 'outcome'], registers });
     const queued = new Gauge({ name: 'lookout_cloud_notifications_queued', help: 'Alarm notifications waiting for their webhook', labelNames: ['webhook'], registers });
-    const clock = options.clock ?? Date.now;
+    const clock = (this.#clock = options.clock ?? Date.now);
     this.#deliveries = config.webhooks.map(
       (webhook) =>
         new WebhookDelivery(webhook, {
@@ -222,7 +223,7 @@ export class NotifyPart implements Part {
     const wanting = this.#deliveries.filter((delivery) => delivery.wants(change));
     if (wanting.length === 0) return;
     const notification = toNotification(change, this.options.config.publicUrl);
-    const firstTs = (this.options.clock ?? Date.now)();
+    const firstTs = this.#clock();
     for (const delivery of wanting) delivery.enqueue({ webhook: delivery.webhook.name, notification, firstTs, attempts: 0 });
   }
 

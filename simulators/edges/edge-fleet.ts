@@ -28,19 +28,11 @@ export interface EdgeFleetOptions extends Partial<EdgeFleetSettings> {
 }
 
 /** What a run did: `summary()` at the end, `progress()` every few seconds. */
-export interface EdgeFleetSummary {
+export interface EdgeFleetSummary extends Omit<FleetCounters, 'messages' | 'positions'> {
   edges: number;
   started: number;
   connected: number;
   elapsedS: number;
-  connects: number;
-  reconnects: number;
-  drops: number;
-  lost: number;
-  refused: number;
-  errors: number;
-  invalid: number;
-  fires: number;
   messages: FleetCounters['messages'] & { total: number };
   positions: FleetCounters['positions'] & { undelivered: number };
   rates: { messagesPerS: number; positionsPerS: number };

@@ -20,7 +20,7 @@ export interface FleetCounters {
   drops: number;
   /** Connections lost without a churn drop (broker closed it, network error, refused publish). */
   lost: number;
-  /** CONNACK refusals: bad credentials (4) or not authorized (5). */
+  /** CONNACK refusals: client id not allowed (2), bad credentials (4) or not authorized (5). */
   refused: number;
   /** Connection errors and failed publishes. */
   errors: number;
