@@ -5,8 +5,9 @@
 Pipeline (mirrors the edge): each image is scaled so its width is <= 1280 (aspect kept, never upscaled): the
 analysis image. Along each axis of length L with T = 256: L <= T -> one tile, the image padded centred with grey
 114; else n = ceil((L - T) / (T * 0.75)) + 1 tiles at offsets round(i * (L - T) / (n - 1)). Every tile is run at
-1:1 pixels, plus one whole-frame pass (analysis image letterboxed to 256, grey 114, centred). Per pass: per-class
-thresholds, per-class NMS at IoU 0.45; boxes mapped back to analysis pixels (clipped to the image), then merged per
+1:1 pixels, plus one whole-frame pass (analysis image letterboxed to 256, grey 114, centred; left out when the
+image is a single tile). Per pass: each anchor's best class kept if its score reaches that class's threshold,
+per-class NMS at IoU 0.45; boxes mapped back to analysis pixels (clipped to the image), then merged per
 class greedily by score: a box joins a kept box when IoU > 0.45 or intersection / smaller area > 0.5, and the kept
 box becomes the union of both (score = max).
 
@@ -134,22 +135,27 @@ def cut(img: np.ndarray, ox: int, oy: int) -> np.ndarray:
     return tile
 
 
-def letterbox_arr(img: np.ndarray, size: int = T) -> tuple[np.ndarray, float, int, int]:
+def letterbox_arr(img: np.ndarray, size: int = T) -> tuple[np.ndarray, float, float, int, int]:
+    """Letterbox with the edge's geometry (tensor.ts letterboxGeometry). Returns (canvas, scale x, scale y, pad x,
+    pad y)."""
     h, w = img.shape[:2]
-    s = min(size / w, size / h)
-    nw, nh = max(1, jround(w * s)), max(1, jround(h * s))
+    nw = min(size, jround(size * w / h))
+    nh = min(size, jround(nw * h / w))
+    nw, nh = max(1, nw), max(1, nh)
     canvas = np.full((size, size, 3), GREY, np.uint8)
     px, py = (size - nw) // 2, (size - nh) // 2
     canvas[py : py + nh, px : px + nw] = np.asarray(Image.fromarray(img).resize((nw, nh), Image.BILINEAR))
-    return canvas, s, px, py
+    return canvas, nw / w, nh / h, px, py
 
 
-def passes(img: np.ndarray) -> list[tuple[np.ndarray, float, float, float]]:
-    """(input 256x256, scale, offset x, offset y): analysis = input / scale + offset."""
+def passes(img: np.ndarray) -> list[tuple[np.ndarray, float, float, float, float]]:
+    """(input 256x256, scale x, scale y, offset x, offset y): analysis = input / scale + offset. The whole-frame
+    pass is left out when the frame is one tile already (as the edge does)."""
     h, w = img.shape[:2]
-    out = [(cut(img, ox, oy), 1.0, float(ox), float(oy)) for oy in axis_tiles(h) for ox in axis_tiles(w)]
-    lb, s, px, py = letterbox_arr(img)
-    out.append((lb, s, -px / s, -py / s))
+    out = [(cut(img, ox, oy), 1.0, 1.0, float(ox), float(oy)) for oy in axis_tiles(h) for ox in axis_tiles(w)]
+    if w > T or h > T:
+        lb, sx, sy, px, py = letterbox_arr(img)
+        out.insert(0, (lb, sx, sy, -px / sx, -py / sy))
     return out
 
 
@@ -163,16 +169,14 @@ def raw_detections(model, arrs: list[np.ndarray], conf: float = 0.05, iou: float
         x = torch.from_numpy(np.stack(arrs[s : s + batch])).permute(0, 3, 1, 2).float() / 255.0
         out = model(x)
         for o in out:
+            # as the edge decodes (tensor.ts decodeOutput): each anchor's best class, then per-class NMS
             box, scores = o[:4].T, o[4:].T
-            dets = []
-            for c in range(scores.shape[1]):  # a box can count for both classes (the edge decodes per class)
-                sc = scores[:, c]
-                keep = sc >= conf
-                b, sc = box[keep], sc[keep]
-                xyxy = torch.cat([b[:, :2] - b[:, 2:] / 2, b[:, :2] + b[:, 2:] / 2], 1)
-                k = torchvision.ops.nms(xyxy, sc, iou)
-                for j in k:
-                    dets.append([c, float(sc[j]), *[float(v) for v in xyxy[j]]])
+            best, cls = scores.max(1)
+            keep = best >= conf
+            b, best, cls = box[keep], best[keep], cls[keep]
+            xyxy = torch.cat([b[:, :2] - b[:, 2:] / 2, b[:, :2] + b[:, 2:] / 2], 1)
+            k = torchvision.ops.batched_nms(xyxy, best, cls, iou)
+            dets = [[int(cls[j]), float(best[j]), *[float(v) for v in xyxy[j]]] for j in k]
             res.append(np.array(dets, np.float32).reshape(-1, 6))
     model.export_mode = False
     return res
@@ -184,12 +188,12 @@ def image_raw(model, img: np.ndarray, conf: float = 0.05) -> np.ndarray:
     ps = passes(img)
     dets = raw_detections(model, [p[0] for p in ps], conf)
     out = []
-    for (_, s, ox, oy), d in zip(ps, dets):
+    for (_, sx, sy, ox, oy), d in zip(ps, dets):
         if len(d) == 0:
             continue
         d = d.copy()
-        d[:, [2, 4]] = np.clip(d[:, [2, 4]] / s + ox, 0, w)
-        d[:, [3, 5]] = np.clip(d[:, [3, 5]] / s + oy, 0, h)
+        d[:, [2, 4]] = np.clip(d[:, [2, 4]] / sx + ox, 0, w)
+        d[:, [3, 5]] = np.clip(d[:, [3, 5]] / sy + oy, 0, h)
         d = d[(d[:, 4] - d[:, 2] >= 1) & (d[:, 5] - d[:, 3] >= 1)]
         out.append(d)
     return np.concatenate(out) if out else np.zeros((0, 6), np.float32)

@@ -15,8 +15,8 @@ samples built from the TRAIN part of models/train/tiles-split.json (file names; 
     et760-extra's tower frames); and hard negatives: synth.py's sun, glare, clouds, fog, orange objects on real tiles;
   - synth.py scenes: the old close scenes (large plumes, flames) and tower views;
   - cair/fire train images with weak fire boxes (smoke unlabelled: its loss is masked), as train.py does.
-Checkpoints are exported every --checkpoint-minutes to OUT/checkpoints (ONNX + .pt) and scored on the validation
-part. Thresholds: the pair (fire, smoke) with the most smoke boxes found on the validation positives while at most
+Checkpoints are exported every --checkpoint-minutes to OUT/checkpoints (ONNX + .pt; --score-checkpoints also
+scores them on the validation part). --minutes 0 --init X.pt only chooses thresholds and evaluates X. Thresholds: the pair (fire, smoke) with the most smoke boxes found on the validation positives while at most
 --max-false-alarm of the validation negatives raise any detection. Writes OUT/lookout-fire-smoke-256.onnx, .json and
 OUT/tiles-eval.json (validation grid, evaluation figures).
 """
@@ -132,8 +132,8 @@ def whole(r: Real, rng: random.Random, zoom: bool):
         x0, y0 = rng.randint(0, w - cw), rng.randint(0, h - ch)
         boxes, amb = clip_boxes(boxes, x0, y0, cw, ch)
         img = img[y0 : y0 + ch, x0 : x0 + cw]
-    lb, s, px, py = letterbox_arr(np.ascontiguousarray(img))
-    return lb, [(c, x1 * s + px, y1 * s + py, x2 * s + px, y2 * s + py) for c, x1, y1, x2, y2 in boxes], amb
+    lb, sx, sy, px, py = letterbox_arr(np.ascontiguousarray(img))
+    return lb, [(c, x1 * sx + px, y1 * sy + py, x2 * sx + px, y2 * sy + py) for c, x1, y1, x2, y2 in boxes], amb
 
 
 # ---- composites ----------------------------------------------------------------------------------------------
@@ -257,8 +257,8 @@ class Data:
             fb = flame_boxes(img)
             if fb:
                 arr = np.asarray(img, np.uint8)
-                lb, s, px, py = letterbox_arr(arr)
-                self.fire.append((lb, [(FIRE, x1 * s + px, y1 * s + py, x2 * s + px, y2 * s + py) for x1, y1, x2, y2 in fb]))
+                lb, sx, sy, px, py = letterbox_arr(arr)
+                self.fire.append((lb, [(FIRE, x1 * sx + px, y1 * sy + py, x2 * sx + px, y2 * sy + py) for x1, y1, x2, y2 in fb]))
         # tiles around small (distant) boxes twice as often: they are what the tiles are for
         self.pos_boxes = [(i, j) for i, r in enumerate(self.pos) for j, b in enumerate(r.boxes) for _ in range(2 if b[3] - b[1] <= T and b[4] - b[2] <= T else 1)]
         log(f"real train: {len(self.pos)} positive images ({len(self.pos_boxes)} boxes), {len(self.neg)} negatives + {len(self.tower_neg)} tower negatives, {len(self.fire)} cair fire with weak boxes ({time.time() - t0:.0f} s)")
@@ -426,7 +426,8 @@ def main() -> None:
     ap.add_argument("--checkpoint-minutes", type=float, default=15.0)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=1e-3)
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=1, help="torch threads; 1 by default: on the shared 2-core machine, with another process busy, 2 threads ran 3-10x slower than 1 (each op waits for the thread that lost its core)")
+    ap.add_argument("--score-checkpoints", action="store_true", help="also score each checkpoint on the validation part (minutes each on a busy machine)")
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--cache", default="/tmp/lookout-tiles/cache")
     ap.add_argument("--composites", type=int, default=3000)
@@ -494,9 +495,11 @@ def main() -> None:
             t1 = time.time()
             d = out / "checkpoints" / f"min{int(el // 60):03d}"
             export(ema, d)
-            best = score_checkpoint(ema, split, args.max_false_alarm)
-            history.append({"minutes": round(el / 60, 1), "step": step, "path": str(d), **best})
-            log(f"checkpoint {d}: validation {best}")
+            entry = {"minutes": round(el / 60, 1), "step": step, "path": str(d)}
+            if args.score_checkpoints:
+                entry.update(score_checkpoint(ema, split, args.max_false_alarm))
+            history.append(entry)
+            log(f"checkpoint {entry}")
             paused += time.time() - t1
             next_ckpt += args.checkpoint_minutes * 60
             model.train()
