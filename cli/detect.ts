@@ -9,6 +9,8 @@ interface DetectOptions {
   threads?: string;
   snapshots?: string;
   camera?: string;
+  change?: boolean;
+  tiles?: boolean;
 }
 
 export function register(program: Command): void {
@@ -19,18 +21,20 @@ export function register(program: Command): void {
       'run the fire/smoke pipeline (frames -> model -> confirmation -> alert lifecycle) on one source without MQTT; prints one JSON line per frame and one per alert event',
     )
     .option('-c, --config <file>', 'YAML config file; its `edge.fire` section gives model, thresholds and confirmation')
-    .option('--fps <n>', 'frames analysed per second of video (default: edge.fire.fps, 1)')
+    .option('--fps <n>', 'frames analysed per second of video (default: edge.fire.fps, 0.2)')
     .option('--model <file>', 'ONNX model (its metadata: the same path with .json)')
     .option('--kind <kind>', 'source kind when the URL does not tell: rtsp, mjpeg, snapshot, file, folder')
     .option('--realtime', 'read files at their native rate instead of as fast as possible')
     .option('--threads <n>', 'onnxruntime threads')
     .option('--snapshots <dir>', 'write each alert snapshot (JPEG, boxes drawn) to this folder')
     .option('--camera <id>', 'camera id used in the output', 'replay')
+    .option('--no-tiles', 'one whole-frame model pass instead of tiles at analysis resolution')
+    .option('--no-change', 'confirm without the change-over-time check (photos cut together, edited clips: not a fixed camera)')
     .action(async (source: string, options: DetectOptions) => runDetect(source, options));
 }
 
 async function runDetect(source: string, options: DetectOptions): Promise<void> {
-  const [{ readConfigDocument, ConfigError }, { compileSchema }, { FireConfigSchema }, { Detector, detectorOptions }, { CameraPipeline }, { silentLogger, createStderrLogger }, fs, path] =
+  const [{ readConfigDocument, ConfigError }, { compileSchema }, { FireConfigSchema }, { Detector, detectorOptions }, { CameraPipeline, pipelineSettings }, { silentLogger, createStderrLogger }, fs, path] =
     await Promise.all([
       import('../runtime/config.js'),
       import('../protocols/validation.js'),
@@ -77,7 +81,7 @@ async function runDetect(source: string, options: DetectOptions): Promise<void> 
     const pipeline = new CameraPipeline(
       { id: options.camera ?? 'replay', url: source, kind, fps, realtime: options.realtime ?? false },
       detector,
-      { confirmation: config.confirmation, stallTimeoutS: config.stallTimeoutS, socketTimeoutS: config.socketTimeoutS, backoff: config.backoff, snapshot: config.snapshot },
+      pipelineSettings({ ...config, tiles: { ...config.tiles, enabled: config.tiles.enabled && options.tiles !== false }, change: { ...config.change, enabled: config.change.enabled && options.change !== false } }),
       {
         onFrame: ({ frame, detections, filtered }) =>
           print({

@@ -18,6 +18,10 @@ export const FireCameraSchema = Type.Object(
     realtime: Type.Optional(Type.Boolean()),
     /** Overrides `snapshot.maxWidth` for this camera (0: model-size snapshots, no second ffmpeg output). */
     snapshotMaxWidth: Type.Optional(Type.Integer({ minimum: 0, maximum: 7680 })),
+    /** Overrides `tiles.enabled` for this camera (false: the whole frame in one model input, as before tiles). */
+    tiles: Type.Optional(Type.Boolean()),
+    /** Overrides `tiles.analysisMaxWidth` for this camera. */
+    analysisMaxWidth: Type.Optional(Type.Integer({ minimum: 64, maximum: 7680 })),
   },
   { additionalProperties: false },
 );
@@ -44,8 +48,61 @@ export const FireConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
-    /** Frames analysed per second and camera (a camera's own `fps` overrides). */
-    fps: Type.Number({ exclusiveMinimum: 0, maximum: 30, default: 1 }),
+    /**
+     * Frames analysed per second and camera (a camera's own `fps` overrides). 0.2 = one frame every 5 s, the
+     * cadence a tower needs (smoke develops over minutes); each frame costs a few dozen tiles.
+     */
+    fps: Type.Number({ exclusiveMinimum: 0, maximum: 30, default: 0.2 }),
+    /**
+     * Tiled inference: each frame is read at analysis resolution and cut into overlapping tiles of the model's
+     * input size at 1:1 pixels, plus one whole-frame pass; the boxes are merged across tile seams. A plume 20-60 px
+     * wide in a 1280 px frame stays 20-60 px for the model instead of 4-12 px. 1280x720: 28 tiles + 1 pass.
+     */
+    tiles: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true }),
+        /** Frames are analysed at this width at most (never above the camera's own; aspect kept). */
+        analysisMaxWidth: Type.Integer({ minimum: 64, maximum: 7680, default: 1280 }),
+        /** Fraction of a tile its neighbour also covers. */
+        overlap: Type.Number({ minimum: 0, maximum: 0.9, default: 0.25 }),
+        /** Also run the whole frame letterboxed to the model input (near, large fires no tile holds). */
+        wholeFrame: Type.Boolean({ default: true }),
+        /** Model inputs per onnxruntime run. */
+        batchSize: Type.Integer({ minimum: 1, maximum: 256, default: 8 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    /**
+     * Change over time (fixed cameras): a detection of the listed classes counts towards confirming an alert
+     * where the view changed against a background of the last minutes by more than that place usually varies.
+     * What was there all along (sun, glare, haze, a sunset) never confirms, nor do clouds in a sky where clouds
+     * drift. See edge/fire/README.md.
+     */
+    change: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true }),
+        classes: Type.Array(Type.String({ minLength: 1 }), { default: ['fire', 'smoke'] }),
+        /** Side of a background cell, analysis pixels. */
+        cellPx: Type.Integer({ minimum: 2, maximum: 64, default: 8 }),
+        /** Time constant of the background mean, seconds. */
+        backgroundTimeS: Type.Number({ minimum: 5, default: 300 }),
+        /** Time constant of each cell's usual deviation from its mean, seconds. */
+        varianceTimeS: Type.Number({ minimum: 5, default: 1800 }),
+        /** Smallest change of a cell's brightness that counts, grey levels 0..255. */
+        minDelta: Type.Number({ minimum: 0, maximum: 255, default: 6 }),
+        /** ...and at least this many of the usual deviations of the cell's neighbourhood. */
+        sigmas: Type.Number({ minimum: 0, default: 3 }),
+        /** Neighbourhood radius, cells: a cell is as restless as the most restless cell this close to it. */
+        poolCells: Type.Integer({ minimum: 0, maximum: 32, default: 3 }),
+        /** Fraction of a detection's cells that must have changed (at least 2 cells). */
+        minChangedFraction: Type.Number({ minimum: 0, maximum: 1, default: 0.05 }),
+        /** This fraction of the frame changing at once means the camera moved (PTZ preset): the background restarts. */
+        resetFraction: Type.Number({ minimum: 0.05, maximum: 1, default: 0.6 }),
+        /** Seconds the view is learnt after a start or a restart before anything counts as changed. */
+        warmupS: Type.Number({ minimum: 0, maximum: 3600, default: 120 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     /**
      * An online camera's status is published again this often with its latest frame time, so that the cloud and
      * the dashboard see frames keep coming (state changes are published at once).

@@ -1,7 +1,8 @@
 import * as ort from 'onnxruntime-node';
 import type { FireConfig } from './config.js';
 import { readModelMetadata, type ModelMetadata } from './model-meta.js';
-import { classesInOutput, decodeOutput, inferLayout, letterboxRgb, nms, rgbToChw, toFrameUnits, type Box, type LetterboxTransform, type OutputLayout, type RgbImage } from './tensor.js';
+import { classesInOutput, decodeOutput, inferLayout, nms, rgbToChw, toFrameUnits, type Box, type LetterboxTransform, type OutputLayout, type RgbImage } from './tensor.js';
+import { mergeAcrossTiles, modelInputs, type ModelInput, type TilingSettings } from './tiles.js';
 
 export interface DetectorOptions {
   modelPath: string;
@@ -29,6 +30,8 @@ export interface FrameDetection {
   classId: number;
   score: number;
   box: Box;
+  /** Set by the pipeline: false when the region did not change against the background (it does not confirm an alert). */
+  anchored?: boolean;
 }
 
 export interface DetectorInfo {
@@ -41,6 +44,8 @@ export interface DetectorInfo {
   thresholds: Record<string, number>;
   iou: number;
   letterbox: number;
+  /** Images per run: the model's fixed batch size, or unbounded for a dynamic batch axis. */
+  maxBatch: number;
 }
 
 /**
@@ -78,9 +83,9 @@ export class Detector {
     if (!inputWidth || !inputHeight) throw new Error(`model ${options.modelPath}: input size unknown (dynamic shape): set input.width/height in its metadata or fire.model.inputSize`);
     const classes = options.classes ?? meta.classes;
     if (!classes) throw new Error(`model ${options.modelPath}: class names unknown: add \`classes\` to ${options.metadataPath ?? 'the metadata file next to the model'} or set fire.model.classes`);
-    const confidence = options.confidence ?? meta.thresholds?.confidence ?? 0.25;
+    // Config before metadata, a class's own threshold before the general one.
     const thresholds: Record<string, number> = {};
-    for (const name of classes) thresholds[name] = options.classThresholds?.[name] ?? confidence;
+    for (const name of classes) thresholds[name] = options.classThresholds?.[name] ?? options.confidence ?? meta.thresholds?.classes?.[name] ?? meta.thresholds?.confidence ?? 0.25;
     const unknown = Object.keys(options.classThresholds ?? {}).filter((name) => !classes.includes(name));
     if (unknown.length) throw new Error(`class thresholds name unknown classes ${unknown.join(', ')}; model classes: ${classes.join(', ')}`);
     const info: DetectorInfo = {
@@ -93,6 +98,7 @@ export class Detector {
       thresholds,
       iou: options.iou ?? meta.thresholds?.iou ?? 0.45,
       letterbox: meta.input?.letterbox ?? 114,
+      maxBatch: fromShape(0) ?? Infinity,
     };
     const detector = new Detector(session, info, inputName, outputName);
     // One warm-up run checks that the output shape fits the layout and the classes.
@@ -105,8 +111,8 @@ export class Detector {
     return detector;
   }
 
-  private async runRaw(chw: Float32Array): Promise<{ data: Float32Array; dims: readonly number[] }> {
-    const tensor = new ort.Tensor('float32', chw, [1, 3, this.info.inputHeight, this.info.inputWidth]);
+  private async runRaw(chw: Float32Array, batch = 1): Promise<{ data: Float32Array; dims: readonly number[] }> {
+    const tensor = new ort.Tensor('float32', chw, [batch, 3, this.info.inputHeight, this.info.inputWidth]);
     const result = await this.session.run({ [this.inputName]: tensor });
     const output = result[this.outputName];
     if (!output || output.type !== 'float32') throw new Error(`model ${this.info.modelPath}: output ${this.outputName} is not float32`);
@@ -118,18 +124,47 @@ export class Detector {
    * image is not at the model's input size it is letterboxed here and the transform computed.
    */
   async detect(image: RgbImage, transform?: LetterboxTransform): Promise<FrameDetection[]> {
-    let input = image;
-    let t = transform;
-    if (image.width !== this.info.inputWidth || image.height !== this.info.inputHeight) {
-      const boxed = letterboxRgb(image, this.info.inputWidth, this.info.inputHeight, this.info.letterbox);
-      input = boxed.image;
-      t = boxed.transform;
-    }
-    t ??= { scale: 1, padX: 0, padY: 0, contentWidth: input.width, contentHeight: input.height };
-    const { data, dims } = await this.runRaw(rgbToChw(input));
+    if (image.width !== this.info.inputWidth || image.height !== this.info.inputHeight) return this.detectTiled(image, { enabled: false, overlap: 0, wholeFrame: true, batchSize: 1 });
+    const t = transform ?? { scale: 1, padX: 0, padY: 0, contentWidth: image.width, contentHeight: image.height };
+    const [detections] = await this.#run([{ image, transform: t }], 1);
+    return nms(detections!, this.info.iou).map((d) => this.#named(d));
+  }
+
+  /**
+   * Runs the model on a frame at analysis resolution: tiles at the model's input size (plus the whole frame),
+   * batched, boxes mapped back to frame units and merged across tile seams.
+   */
+  async detectTiled(image: RgbImage, tiling: TilingSettings): Promise<FrameDetection[]> {
+    const { inputWidth, inputHeight, letterbox } = this.info;
+    const inputs = modelInputs(image, inputWidth, inputHeight, letterbox, tiling);
+    const perInput = await this.#run(inputs, Math.max(1, tiling.batchSize));
+    const all = perInput.flatMap((detections) => nms(detections, this.info.iou));
+    return mergeAcrossTiles(all, this.info.iou).map((d) => this.#named(d));
+  }
+
+  /** Decoded detections of each input, boxes already in frame units. */
+  async #run(inputs: ModelInput[], batchSize: number): Promise<Array<Array<{ classId: number; score: number; box: Box }>>> {
+    const { inputWidth, inputHeight, layout } = this.info;
     const thresholds = this.info.classes.map((name) => this.info.thresholds[name]!);
-    const kept = nms(decodeOutput(data, dims, this.info.layout, thresholds), this.info.iou);
-    return kept.map((d) => ({ className: this.info.classes[d.classId]!, classId: d.classId, score: d.score, box: toFrameUnits(d.box, t) }));
+    const plane = 3 * inputWidth * inputHeight;
+    const size = Math.min(batchSize, this.info.maxBatch);
+    const out: Array<Array<{ classId: number; score: number; box: Box }>> = [];
+    for (let start = 0; start < inputs.length; start += size) {
+      const batch = inputs.slice(start, start + size);
+      const chw = new Float32Array(plane * batch.length);
+      batch.forEach((input, i) => rgbToChw(input.image, chw.subarray(i * plane, (i + 1) * plane)));
+      const { data, dims } = await this.runRaw(chw, batch.length);
+      const each = dims.slice(1).reduce((a, b) => a * b, 1);
+      batch.forEach((input, i) => {
+        const decoded = decodeOutput(data.subarray(i * each, (i + 1) * each), [1, ...dims.slice(1)], layout, thresholds);
+        out.push(decoded.map((d) => ({ classId: d.classId, score: d.score, box: toFrameUnits(d.box, input.transform) })));
+      });
+    }
+    return out;
+  }
+
+  #named(d: { classId: number; score: number; box: Box }): FrameDetection {
+    return { className: this.info.classes[d.classId]!, classId: d.classId, score: d.score, box: d.box };
   }
 
   async close(): Promise<void> {

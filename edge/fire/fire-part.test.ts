@@ -49,6 +49,10 @@ describe('FirePart', () => {
       model: { path: model, classes: ['fire', 'smoke'] },
       fps: 2,
       confirmation: { windowFrames: 3, minHits: 2, confirmScoreSum: 1 },
+      // A constant-output model: one whole-frame pass and no change check, so its boxes are the alerts (tiles and
+      // the change background have tests of their own).
+      tiles: { enabled: false },
+      change: { enabled: false },
     });
     if (!config.ok) throw new Error(config.errors.join('; '));
     const part = new FirePart(config.value, {

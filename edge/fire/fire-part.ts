@@ -7,7 +7,7 @@ import type { CameraSource, EdgeBus } from '../events.js';
 import type { CameraState } from './camera-reader.js';
 import type { FireCamera, FireConfig } from './config.js';
 import { Detector, detectorOptions } from './detector.js';
-import { bearingToBoxes, CameraPipeline, createFireMetrics, type AlertOut, type FireMetrics, type PipelineCamera } from './pipeline.js';
+import { bearingToBoxes, CameraPipeline, createFireMetrics, pipelineSettings, type AlertOut, type FireMetrics, type PipelineCamera } from './pipeline.js';
 
 export interface FirePartDeps {
   edgeId: string;
@@ -122,6 +122,8 @@ export class FirePart implements Part {
       ignoreMasks: camera.ignoreMasks,
       realtime: camera.realtime ?? true,
       snapshotMaxWidth: camera.snapshotMaxWidth,
+      tiles: camera.tiles,
+      analysisMaxWidth: camera.analysisMaxWidth,
     };
   }
 
@@ -153,13 +155,7 @@ export class FirePart implements Part {
     const pipeline = new CameraPipeline(
       camera,
       detector,
-      {
-        confirmation: this.config.confirmation,
-        stallTimeoutS: this.config.stallTimeoutS,
-        socketTimeoutS: this.config.socketTimeoutS,
-        backoff: this.config.backoff,
-        snapshot: this.config.snapshot,
-      },
+      pipelineSettings(this.config),
       {
         onAlert: (alert) => this.#publishAlert(alert),
         onStatus: (cameraId, status) => this.#onStatus(cameraId, status),

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import ffmpeg, { type FfmpegCommand } from 'fluent-ffmpeg';
 import { LatestFrame, PpmStreamParser, type HighResFrame } from './high-res.js';
-import { letterboxGeometry, type LetterboxTransform, type RgbImage } from './tensor.js';
+import { letterboxGeometry, letterboxRgb, type LetterboxTransform, type RgbImage } from './tensor.js';
 
 export type SourceKind = 'rtsp' | 'mjpeg' | 'snapshot' | 'file' | 'folder';
 
@@ -38,6 +38,12 @@ export interface FrameSourceSpec {
    * upscaled; height from the aspect ratio), for alert snapshots. 0 or absent: model-size frames only.
    */
   snapshotMaxWidth?: number;
+  /**
+   * > 0: frames come at analysis resolution instead of letterboxed to `width` x `height`: this width at most
+   * (the camera's own size when smaller, never upscaled; aspect kept), for tiled inference. The frame then is its
+   * own snapshot picture (at most `snapshotMaxWidth` wide) and ffmpeg needs no second output.
+   */
+  analysisMaxWidth?: number;
 }
 
 export interface Frame {
@@ -129,6 +135,22 @@ function rateFilter(kind: SourceKind, spec: FrameSourceSpec): string {
   return `select='isnan(prev_selected_t)+gte(t-prev_selected_t\\,${gap})'`;
 }
 
+function analysing(spec: FrameSourceSpec): boolean {
+  return (spec.analysisMaxWidth ?? 0) > 0;
+}
+
+/** Frames at analysis resolution: at most `analysisMaxWidth` wide, never upscaled, aspect kept. */
+function analysisFilter(kind: SourceKind, spec: FrameSourceSpec): string {
+  return [rateFilter(kind, spec), `scale=w='min(iw,${Math.round(spec.analysisMaxWidth!)})':h=-1`, 'format=rgb24'].filter(Boolean).join(',');
+}
+
+/** A copy at most `maxWidth` wide (never upscaled): the analysis frame as its own alert snapshot. */
+function shrinkToWidth(image: RgbImage, maxWidth: number): RgbImage {
+  if (image.width <= maxWidth) return { data: image.data.slice(), width: image.width, height: image.height };
+  const height = Math.max(1, Math.round((image.height * maxWidth) / image.width));
+  return letterboxRgb(image, maxWidth, height).image;
+}
+
 function videoFilter(kind: SourceKind, spec: FrameSourceSpec): string {
   return [rateFilter(kind, spec), letterboxFilter(spec)].filter(Boolean).join(',');
 }
@@ -170,7 +192,7 @@ class FfmpegReader implements FrameReader {
   start(): void {
     const { spec } = this;
     this.#startedAt = Date.now();
-    if (!spec.snapshotMaxWidth || spec.snapshotMaxWidth <= 0) return this.#spawn();
+    if (!spec.snapshotMaxWidth || spec.snapshotMaxWidth <= 0 || analysing(spec)) return this.#spawn();
     try {
       this.#highRes = new HighResOutput((message) => this.handlers.onHighResError?.(message));
     } catch (error) {
@@ -199,7 +221,9 @@ class FfmpegReader implements FrameReader {
     if (kind === 'folder') perOutput.push('-frames:v', '1');
     const command = ffmpeg(spec.url).inputOptions(['-hide_banner', '-nostats', ...inputOptions(kind, spec)]);
     const stream = new PassThrough();
-    if (highRes) {
+    if (analysing(spec)) {
+      command.outputOptions(['-vf', analysisFilter(kind, spec), ...perOutput, '-c:v', 'ppm', '-f', 'image2pipe']).output(stream);
+    } else if (highRes) {
       command
         .complexFilter(splitFilter(kind, spec, spec.snapshotMaxWidth!))
         .outputOptions(['-map', '[model]', ...perOutput, '-pix_fmt', 'rgb24', '-f', 'rawvideo'])
@@ -225,23 +249,25 @@ class FfmpegReader implements FrameReader {
       this.#exit({ reason: 'error', message: redactCredentials(message), ...(highRes && message.includes(highRes.url) ? { highResFailed: true } : {}) });
     });
     command.run();
-    let buffer: Buffer = Buffer.alloc(0);
-    stream.on('data', (chunk: Buffer) => {
-      buffer = buffer.length ? Buffer.concat([buffer, chunk]) : chunk;
-      while (buffer.length >= frameBytes) {
-        const data = new Uint8Array(buffer.subarray(0, frameBytes));
-        buffer = buffer.subarray(frameBytes);
-        const pause = () => {
-          stream.pause();
-          highRes?.pause();
-        };
-        const resume = () => {
-          stream.resume();
-          highRes?.resume();
-        };
-        this.#deliver(data, replay ? pause : undefined, replay ? resume : undefined);
-      }
-    });
+    const pause = () => {
+      stream.pause();
+      highRes?.pause();
+    };
+    const resume = () => {
+      stream.resume();
+      highRes?.resume();
+    };
+    if (analysing(spec)) {
+      // The parser reuses its buffers: each frame is copied, as detection may still run when the next arrives.
+      const parser = new PpmStreamParser(
+        (image) => this.#deliver({ data: image.data.slice(), width: image.width, height: image.height }, replay ? pause : undefined, replay ? resume : undefined),
+        (message) => {
+          this.#stderr.push(`frame stream: ${message}`);
+          this.#command?.kill('SIGKILL');
+        },
+      );
+      stream.on('data', (chunk: Buffer) => parser.push(chunk));
+    } else this.#readRaw(stream, frameBytes, replay ? pause : undefined, replay ? resume : undefined);
     stream.on('error', () => undefined); // the command's 'error' reports it
     this.#streamEnded = new Promise((resolve) => {
       stream.once('end', resolve);
@@ -249,19 +275,35 @@ class FfmpegReader implements FrameReader {
     });
   }
 
-  #deliver(data: Uint8Array, pause?: () => void, resume?: () => void): void {
+  /** Raw RGB frames of a fixed size, letterboxed to the model input by ffmpeg. */
+  #readRaw(stream: PassThrough, frameBytes: number, pause?: () => void, resume?: () => void): void {
+    let buffer: Buffer = Buffer.alloc(0);
+    stream.on('data', (chunk: Buffer) => {
+      buffer = buffer.length ? Buffer.concat([buffer, chunk]) : chunk;
+      while (buffer.length >= frameBytes) {
+        const data = new Uint8Array(buffer.subarray(0, frameBytes));
+        buffer = buffer.subarray(frameBytes);
+        this.#deliver({ data, width: this.spec.width, height: this.spec.height }, pause, resume);
+      }
+    });
+  }
+
+  #deliver(image: RgbImage, pause?: () => void, resume?: () => void): void {
     if (this.#exited && this.#killed) return;
     const index = this.#index++;
     const now = Date.now();
     const streamTimeS = this.kind === 'file' || this.kind === 'folder' ? index / this.spec.fps : (now - this.#startedAt) / 1000;
     const latest = this.#highRes?.latest;
+    const analysed = analysing(this.spec);
+    const snapshotWidth = this.spec.snapshotMaxWidth ?? 0;
     const frame: Frame = {
-      image: { data, width: this.spec.width, height: this.spec.height },
-      transform: this.#transform,
+      image,
+      transform: analysed ? { scale: 1, padX: 0, padY: 0, contentWidth: image.width, contentHeight: image.height } : this.#transform,
       index,
       streamTimeS,
       receivedAtMs: now,
       ...(latest ? { highRes: (waitMs: number) => latest.take(index, waitMs) } : {}),
+      ...(analysed && snapshotWidth > 0 ? { highRes: () => Promise.resolve({ image: shrinkToWidth(image, snapshotWidth), index }) } : {}),
     };
     if (!pause) {
       if (this.#pending) {

@@ -27,6 +27,8 @@ export const ModelMetadata = Type.Object(
       Type.Object({
         confidence: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
         iou: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+        /** Per-class confidence thresholds by class name, chosen when the model was evaluated (`confidence` for the rest). */
+        classes: Type.Optional(Type.Record(Type.String(), Type.Number({ minimum: 0, maximum: 1 }))),
       }),
     ),
   },

@@ -2,10 +2,13 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../../runtime/logger.js';
 import { Counter, Gauge, Histogram } from '../../runtime/metrics.js';
 import { CameraReader, type CameraState } from './camera-reader.js';
+import { ChangeModel, defaultChange, type ChangeSettings } from './change.js';
+import type { FireConfig } from './config.js';
 import type { Detector, FrameDetection } from './detector.js';
 import { encodeJpeg, guessSourceKind, type Frame, type SourceKind } from './frames.js';
-import { alertSnapshot, defaultSnapshotSettings, type SnapshotSettings } from './snapshot.js';
+import { alertSnapshot, cropContent, defaultSnapshotSettings, type SnapshotSettings } from './snapshot.js';
 import type { Box } from './tensor.js';
+import { defaultTiling, type TilingSettings } from './tiles.js';
 import { FireTracker, type AlertEvent, type ConfirmationConfig } from './tracker.js';
 
 export interface PipelineCamera {
@@ -20,6 +23,10 @@ export interface PipelineCamera {
   realtime?: boolean;
   /** Overrides `settings.snapshot.maxWidth` for this camera. */
   snapshotMaxWidth?: number;
+  /** Overrides `settings.tiles.enabled` for this camera. */
+  tiles?: boolean;
+  /** Overrides `settings.tiles.analysisMaxWidth` for this camera. */
+  analysisMaxWidth?: number;
 }
 
 export interface PipelineSettings {
@@ -31,6 +38,16 @@ export interface PipelineSettings {
   restartOnEnd?: boolean;
   /** Alert snapshots; default `defaultSnapshotSettings` (1280 px at most). */
   snapshot?: SnapshotSettings;
+  /** Tiled inference; default `defaultTiling` at 1280 px analysis width. */
+  tiles?: TilingSettings & { analysisMaxWidth: number };
+  /** Change over time; default `defaultChange`. */
+  change?: ChangeSettings;
+}
+
+/** The pipeline settings an `edge.fire` config section gives (shared by the edge and `lookout detect`). */
+export function pipelineSettings(config: FireConfig): PipelineSettings {
+  const { confirmation, stallTimeoutS, socketTimeoutS, backoff, snapshot, tiles, change } = config;
+  return { confirmation, stallTimeoutS, socketTimeoutS, backoff, snapshot, tiles, change };
 }
 
 export interface FrameResult {
@@ -72,6 +89,13 @@ export function createFireMetrics(registry: Registry) {
     online: new Gauge({ name: 'lookout_edge_camera_online', help: '1 while frames flow from the camera', labelNames: ['camera'], registers }),
     lastFrame: new Gauge({ name: 'lookout_edge_camera_last_frame_timestamp_seconds', help: 'Time of the last frame', labelNames: ['camera'], registers }),
     inference: new Histogram({ name: 'lookout_edge_fire_inference_seconds', help: 'Model run time per frame', buckets: [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2], registers }),
+    unanchored: new Counter({
+      name: 'lookout_edge_fire_detections_unanchored_total',
+      help: 'Detections that did not count towards confirming an alert: their region had not changed against the background, or drifted sideways as a whole',
+      labelNames: ['camera', 'class'],
+      registers,
+    }),
+    backgroundResets: new Counter({ name: 'lookout_edge_fire_background_resets_total', help: 'Times the change background started again (camera start, or the view changed as a whole)', labelNames: ['camera'], registers }),
     errors: new Counter({ name: 'lookout_edge_fire_errors_total', help: 'Frames that failed in detection or snapshot encoding', labelNames: ['camera', 'stage'], registers }),
     snapshots: new Counter({ name: 'lookout_edge_fire_snapshots_total', help: 'Alert snapshots by size: high (snapshot resolution), model (model input size), none (encoding failed)', labelNames: ['camera', 'size'], registers }),
     snapshotFallbacks: new Counter({
@@ -100,6 +124,8 @@ export class CameraPipeline {
   readonly #tracker: FireTracker;
   readonly #replay: boolean;
   readonly #snapshot: SnapshotSettings;
+  readonly #tiling: TilingSettings;
+  readonly #change: ChangeModel;
   #alerts: Promise<void> = Promise.resolve();
   #startedAtMs = 0;
   #lastFrame: Frame | undefined;
@@ -119,6 +145,10 @@ export class CameraPipeline {
     const { inputWidth, inputHeight, letterbox } = detector.info;
     this.#snapshot = { ...(settings.snapshot ?? defaultSnapshotSettings) };
     if (camera.snapshotMaxWidth !== undefined) this.#snapshot.maxWidth = camera.snapshotMaxWidth;
+    const tiles = settings.tiles ?? { ...defaultTiling, analysisMaxWidth: 1280 };
+    this.#tiling = { ...tiles, enabled: camera.tiles ?? tiles.enabled };
+    const analysisMaxWidth = this.#tiling.enabled ? (camera.analysisMaxWidth ?? tiles.analysisMaxWidth) : 0;
+    this.#change = new ChangeModel(settings.change ?? defaultChange);
     this.#reader = new CameraReader(
       camera.id,
       {
@@ -131,6 +161,7 @@ export class CameraPipeline {
         realtime: camera.realtime,
         socketTimeoutS: settings.socketTimeoutS,
         snapshotMaxWidth: this.#snapshot.maxWidth,
+        analysisMaxWidth,
       },
       { stallTimeoutS: settings.stallTimeoutS, backoff: settings.backoff, restartOnEnd: settings.restartOnEnd ?? !this.#replay },
       {
@@ -180,7 +211,7 @@ export class CameraPipeline {
     let raw: FrameDetection[];
     const t0 = process.hrtime.bigint();
     try {
-      raw = await this.detector.detect(frame.image, frame.transform);
+      raw = this.#tiling.enabled ? await this.detector.detectTiled(frame.image, this.#tiling) : await this.detector.detect(frame.image, frame.transform);
     } catch (error) {
       this.metrics?.errors.inc({ camera: cameraId, stage: 'detect' });
       this.log.error({ camera: cameraId, frame: frame.index, err: error }, 'detection failed on a frame; going on');
@@ -189,12 +220,28 @@ export class CameraPipeline {
     this.metrics?.inference.observe(Number(process.hrtime.bigint() - t0) / 1e9);
     this.metrics?.frames.inc({ camera: cameraId });
     this.metrics?.lastFrame.set({ camera: cameraId }, frame.receivedAtMs / 1000);
-    const detections = this.#tracker.filter(raw);
+    const detections = this.#anchor(this.#tracker.filter(raw), frame, frameMs);
     for (const d of detections) this.metrics?.detections.inc({ camera: cameraId, class: d.className });
     this.#lastFrame = frame;
     this.#lastFrameMs = frameMs;
     this.handlers.onFrame?.({ cameraId, frame, frameMs, detections, filtered: raw.length - detections.length });
     for (const event of this.#tracker.push(frameMs, frame.index, detections)) void this.#emit(event, frame);
+  }
+
+  /** Learns the frame into the change background and marks which detections are a rooted change. */
+  #anchor(detections: FrameDetection[], frame: Frame, frameMs: number): FrameDetection[] {
+    if (!this.#change.settings.enabled) return detections;
+    const view = frame.image.width === frame.transform.contentWidth && frame.image.height === frame.transform.contentHeight ? frame.image : cropContent(frame.image, frame.transform);
+    const summary = this.#change.update(view, frameMs);
+    if (summary.reset && frame.index > 0) {
+      this.metrics?.backgroundResets.inc({ camera: this.camera.id });
+      this.log.info({ camera: this.camera.id, frame: frame.index }, 'view changed as a whole; change background restarted');
+    }
+    return detections.map((d) => {
+      const anchored = this.#change.counts(d.className, d.box);
+      if (!anchored) this.metrics?.unanchored.inc({ camera: this.camera.id, class: d.className });
+      return { ...d, anchored };
+    });
   }
 
   /** Queues the event; its snapshot frame is taken now (the reader keeps only the newest). */

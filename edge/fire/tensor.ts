@@ -60,6 +60,10 @@ export function letterboxRgb(src: RgbImage, dstWidth: number, dstHeight: number,
   }
   const sx = src.width / t.contentWidth;
   const sy = src.height / t.contentHeight;
+  if (sx >= 2 || sy >= 2) {
+    shrinkByArea(src, out, dstWidth, t);
+    return { image: { data: out, width: dstWidth, height: dstHeight }, transform: t };
+  }
   for (let y = 0; y < t.contentHeight; y++) {
     const fy = Math.max(0, (y + 0.5) * sy - 0.5);
     const y0 = Math.min(src.height - 1, Math.floor(fy));
@@ -83,6 +87,40 @@ export function letterboxRgb(src: RgbImage, dstWidth: number, dstHeight: number,
     }
   }
   return { image: { data: out, width: dstWidth, height: dstHeight }, transform: t };
+}
+
+/**
+ * Shrinks by averaging each output pixel's whole footprint (a box filter): bilinear sampling from a 1280 px
+ * frame down to 256 would read 4 of ~25 source pixels and alias thin plumes away, where ffmpeg and the training
+ * letterbox both filter.
+ */
+function shrinkByArea(src: RgbImage, out: Uint8Array, dstWidth: number, t: LetterboxTransform): void {
+  const sx = src.width / t.contentWidth;
+  const sy = src.height / t.contentHeight;
+  for (let y = 0; y < t.contentHeight; y++) {
+    const ya = Math.floor(y * sy);
+    const yb = Math.max(ya + 1, Math.min(src.height, Math.floor((y + 1) * sy)));
+    for (let x = 0; x < t.contentWidth; x++) {
+      const xa = Math.floor(x * sx);
+      const xb = Math.max(xa + 1, Math.min(src.width, Math.floor((x + 1) * sx)));
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      for (let yy = ya; yy < yb; yy++) {
+        let o = (yy * src.width + xa) * 3;
+        for (let xx = xa; xx < xb; xx++, o += 3) {
+          r += src.data[o]!;
+          g += src.data[o + 1]!;
+          b += src.data[o + 2]!;
+        }
+      }
+      const n = (yb - ya) * (xb - xa);
+      const d = ((y + t.padY) * dstWidth + x + t.padX) * 3;
+      out[d] = Math.round(r / n);
+      out[d + 1] = Math.round(g / n);
+      out[d + 2] = Math.round(b / n);
+    }
+  }
 }
 
 /** Packed RGB bytes -> planar float32 [3, H, W] scaled to 0..1 (the NCHW input of Ultralytics models). */

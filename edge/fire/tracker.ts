@@ -68,6 +68,8 @@ interface Track {
   boxes: Array<{ box: Box; score: number; className: string }>;
   /** Score per frame in the window (0 = not seen), newest last. */
   window: number[];
+  /** The same, counting only detections anchored to a change in the view: these confirm an alert. */
+  anchoredWindow: number[];
   firstSeenMs: number;
   firstSeenFrame: number;
   lastSeenMs: number;
@@ -135,6 +137,7 @@ export class FireTracker {
         box: d.box,
         boxes: [],
         window: [],
+        anchoredWindow: [],
         firstSeenMs: frameMs,
         firstSeenFrame: frameIndex,
         lastSeenMs: frameMs,
@@ -151,6 +154,9 @@ export class FireTracker {
       const hits = matched.get(track) ?? [];
       track.window.push(hits.length ? Math.max(...hits.map((h) => h.score)) : 0);
       if (track.window.length > this.config.windowFrames) track.window.shift();
+      const anchoredHits = hits.filter((h) => h.anchored !== false);
+      track.anchoredWindow.push(anchoredHits.length ? Math.max(...anchoredHits.map((h) => h.score)) : 0);
+      if (track.anchoredWindow.length > this.config.windowFrames) track.anchoredWindow.shift();
       if (hits.length) {
         track.boxes = hits.map((h) => ({ box: h.box, score: h.score, className: h.className }));
         track.box = union(hits.map((h) => h.box));
@@ -160,7 +166,10 @@ export class FireTracker {
       const seen = track.window.filter((s) => s > 0).length;
 
       if (!track.confirmed) {
-        if (seen >= this.config.minHits && score >= this.config.confirmScoreSum) {
+        // Only detections anchored to a change confirm; once confirmed, any detection keeps the alert alive
+        // (a plume that stays for an hour slowly becomes background).
+        const anchoredSeen = track.anchoredWindow.filter((s) => s > 0).length;
+        if (anchoredSeen >= this.config.minHits && sum(track.anchoredWindow) >= this.config.confirmScoreSum) {
           track.confirmed = true;
           track.lastSeenMs = frameMs;
           events.push(this.#event('new', track, frameMs, frameIndex));
@@ -202,6 +211,7 @@ export class FireTracker {
         const b = this.#tracks[j]!;
         if (!samePlace(a.box, b.box) || b.confirmed) continue;
         a.window = a.window.map((s, k) => Math.max(s, b.window[k] ?? 0));
+        a.anchoredWindow = a.anchoredWindow.map((s, k) => Math.max(s, b.anchoredWindow[k] ?? 0));
         this.#tracks.splice(j, 1);
       }
     }

@@ -333,13 +333,45 @@ def scene_from_json(spec: dict) -> Scene:
     )
 
 
+def write_video(scene: Scene, out: str, every_s: float, duration_s: float) -> int:
+    """Renders the scene every `every_s` seconds of scene time for `duration_s` into an H.264 file whose frame
+    rate is 1/every_s, so that a reader at that rate sees each rendered moment once (a tower camera analysed
+    every few seconds, minutes of scene time in seconds). Returns the number of frames."""
+    import subprocess
+
+    spec = scene.spec
+    count = int(duration_s // every_s) + 1
+    ffmpeg = subprocess.Popen(
+        ['ffmpeg', '-hide_banner', '-loglevel', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', f'{spec.width}x{spec.height}',
+         '-framerate', f'1/{every_s:g}', '-i', 'pipe:0', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', '-pix_fmt', 'yuv420p', out],
+        stdin=subprocess.PIPE,
+    )
+    assert ffmpeg.stdin is not None
+    for i in range(count):
+        ffmpeg.stdin.write(scene.render(i * every_s).tobytes())
+    ffmpeg.stdin.close()
+    if ffmpeg.wait() != 0:
+        raise SystemExit(f'ffmpeg failed writing {out}')
+    return count
+
+
 if __name__ == '__main__':
     # Preview: python3 scene.py out.png '{"fires":[{"ignitionS":0,"x":0.4}]}' [t]
+    # Video:   python3 scene.py out.mp4 '{"distractors":["clouds","glare"]}' --every 5 --duration 1800
+    import argparse
     import json
-    import sys
 
-    from PIL import Image
+    parser = argparse.ArgumentParser(description='Render a camera simulator scene to a PNG (at time t) or an MP4.')
+    parser.add_argument('out')
+    parser.add_argument('spec', nargs='?', default='{}', help='scene JSON: fires, distractors, wind, seed, width, height')
+    parser.add_argument('t', nargs='?', type=float, default=30.0, help='scene time of a PNG, seconds')
+    parser.add_argument('--every', type=float, default=5.0, help='video: seconds of scene time between frames')
+    parser.add_argument('--duration', type=float, default=600.0, help='video: seconds of scene time')
+    args = parser.parse_args()
+    scene = scene_from_json(json.loads(args.spec))
+    if args.out.endswith('.mp4'):
+        print(write_video(scene, args.out, args.every, args.duration))
+    else:
+        from PIL import Image
 
-    scene = scene_from_json(json.loads(sys.argv[2]) if len(sys.argv) > 2 else {})
-    t = float(sys.argv[3]) if len(sys.argv) > 3 else 30.0
-    Image.fromarray(scene.render(t)).save(sys.argv[1])
+        Image.fromarray(scene.render(args.t)).save(args.out)

@@ -94,6 +94,8 @@ async function startFireEdge(
       enabled: true,
       model: { path: MODEL, threads: 1 },
       fps: FPS,
+      // Photos cut together are not a fixed camera: confirmation without the change-over-time check.
+      change: { enabled: false },
       cameras: [{ ...camera, realtime: false, position: { lat: 9.18, lon: 104.91 }, bearingDeg: 270, fovDeg: 60 }],
     },
   });

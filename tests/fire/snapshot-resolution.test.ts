@@ -4,6 +4,8 @@
  * model frame, for replays and for a live MJPEG camera; the pipeline draws the alert's boxes on it and encodes it,
  * or uses the model-size frame when configured so, and never makes detection wait for an alert.
  */
+import { defaultChange } from '../../edge/fire/change.js';
+import { defaultTiling } from '../../edge/fire/tiles.js';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -149,6 +151,9 @@ describe('alert snapshots from the pipeline', () => {
         socketTimeoutS: 5,
         backoff: { minMs: 100, maxMs: 100 },
         snapshot: defaultSnapshotSettings,
+        // A constant-output model: one whole-frame pass, no change check (both have tests of their own).
+        tiles: { ...defaultTiling, enabled: false, analysisMaxWidth: 1280 },
+        change: { ...defaultChange, enabled: false },
       },
       {
         onFrame: () => void frames++,
