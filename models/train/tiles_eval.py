@@ -11,8 +11,11 @@ per-class NMS at IoU 0.45; boxes mapped back to analysis pixels (clipped to the 
 class greedily by score: a box joins a kept box when IoU > 0.45 or intersection / smaller area > 0.5, and the kept
 box becomes the union of both (score = max).
 
-Figures per set: smoke box recall at IoU >= 0.3 (greedy one-to-one by score), image-level recall (positive
-images with any detection), false-alarm rate (images with any detection) on negative sets.
+Then the tracker's static filter: boxes larger than 0.6 of the frame are dropped (edge.fire.confirmation.maxBoxArea).
+
+Figures per set, counted as `lookout eval fire` counts them: box recall per class at IoU >= 0.3 (a labelled box is
+found when a detection of its class overlaps it that much; one detection may find several), image-level recall
+(positive images with any detection), false-alarm rate (images without fire/smoke with any detection).
 """
 
 from __future__ import annotations
@@ -234,18 +237,20 @@ def merge(dets: np.ndarray, thresholds: tuple[float, float]) -> list[tuple]:
 
 
 def match(dets: list[tuple], gts: list[tuple], cls: int, thr: float = 0.3) -> int:
-    """Greedy one-to-one by score: number of ground-truth boxes of `cls` found at IoU >= thr."""
-    g = [b[1:] for b in gts if b[0] == cls]
-    used = [False] * len(g)
-    for d in sorted([d for d in dets if d[0] == cls], key=lambda d: -d[1]):
-        best, bi = 0.0, -1
-        for j, b in enumerate(g):
-            v = iou(d[2:], b)
-            if not used[j] and v > best:
-                best, bi = v, j
-        if best >= thr:
-            used[bi] = True
-    return sum(used)
+    """Ground-truth boxes of `cls` that a detection of the same class overlaps at IoU >= thr (one detection may
+    find several boxes), as `lookout eval fire` counts them."""
+    ds = [d[2:] for d in dets if d[0] == cls]
+    return sum(1 for b in gts if b[0] == cls and any(iou(d, b[1:]) >= thr for d in ds))
+
+
+MAX_BOX_AREA = 0.6  # the tracker's static filter (edge.fire.confirmation.maxBoxArea): larger boxes are dropped
+
+
+def final(raw_entry, thresholds: tuple[float, float]) -> list[tuple]:
+    """What the edge keeps of one image: merged detections, then boxes larger than MAX_BOX_AREA of the frame
+    dropped."""
+    dets, w, h = raw_entry
+    return [d for d in merge(dets, thresholds) if (d[4] - d[2]) * (d[5] - d[3]) <= MAX_BOX_AREA * w * h]
 
 
 def collect(model, sets: dict[str, list[Item]], log=print) -> dict[str, list[np.ndarray]]:
@@ -253,7 +258,10 @@ def collect(model, sets: dict[str, list[Item]], log=print) -> dict[str, list[np.
     raw = {}
     for name, its in sets.items():
         t0 = time.time()
-        raw[name] = [image_raw(model, analysis_image(it.path)[0]) for it in its]
+        raw[name] = []
+        for it in its:
+            img = analysis_image(it.path)[0]
+            raw[name].append((image_raw(model, img), img.shape[1], img.shape[0]))
         log(f"  {name}: {len(its)} images, {time.time() - t0:.0f} s")
     return raw
 
@@ -261,7 +269,7 @@ def collect(model, sets: dict[str, list[Item]], log=print) -> dict[str, list[np.
 def figures(sets: dict[str, list[Item]], raw: dict[str, list[np.ndarray]], thresholds: tuple[float, float]) -> dict:
     res = {}
     for name, its in sets.items():
-        dets = [merge(r, thresholds) for r in raw[name]]
+        dets = [final(r, thresholds) for r in raw[name]]
         r: dict = {"images": len(its)}
         if any(it.positive for it in its) and not all(it.weak for it in its):
             for c, cname in enumerate(CLASSES):
@@ -318,8 +326,9 @@ def main() -> None:
     ap.add_argument("--fire", type=float, default=None, help="fire threshold (default: the metadata's)")
     ap.add_argument("--smoke", type=float, default=None)
     ap.add_argument("--out", default=None, help="write the figures as JSON here")
+    ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     meta = Path(args.model).with_suffix(".json")
     th = {"fire": 0.4, "smoke": 0.4}
     if meta.exists():
