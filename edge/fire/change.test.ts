@@ -79,6 +79,23 @@ describe('ChangeModel', () => {
     expect(model.region(low).anchored).toBe(true);
   });
 
+  it('a cloud bank drifting sideways over the quiet tree line drifts; the same bank standing still is a change', () => {
+    const rand = random(4);
+    const model = new ChangeModel(defaultChange);
+    let t = 0;
+    for (; t <= 300_000; t += STEP_MS) model.update(scene(rand), t);
+    // A soft-edged grey bank 80 px wide, 30 px a frame to the right (6 px/s).
+    const bank = (left: number) => (x: number, y: number) => (y > 100 && y < 150 && x >= left && x < left + 80 ? 150 + 30 * Math.sin((x - left) / 9) : undefined);
+    const box = { x1: 0.1, y1: 0.5, x2: 0.7, y2: 0.9 };
+    model.update(scene(rand, bank(40)), t);
+    t += STEP_MS;
+    model.update(scene(rand, bank(70)), t);
+    expect(model.region(box)).toMatchObject({ drifting: true, anchored: false });
+    t += STEP_MS;
+    model.update(scene(rand, bank(70)), t);
+    expect(model.region(box)).toMatchObject({ drifting: false, anchored: true });
+  });
+
   it('learns the view first: nothing counts during the warm-up, and a view that changes as a whole starts it again', () => {
     const rand = random(3);
     const model = new ChangeModel(defaultChange);

@@ -9,10 +9,14 @@
  * than `sigmas` of its own usual deviation and `minDelta` grey levels: a cloud in a sky full of drifting clouds
  * is ordinary there, the grey base of a plume over a quiet tree line is not. Changed cells move the mean ten
  * times slower, and the deviation has a long memory, so a plume that grows for minutes is not learnt before it
- * is confirmed. The view is learnt for
+ * is confirmed. What changed in a detection's box must also not have drifted sideways since the last frame: a
+ * cloud bank crossing the view does, a plume rooted where it rose does not. The view is learnt for
  * `warmupS` before anything counts. edge/fire/README.md says why this method.
  */
 import type { Box, RgbImage } from './tensor.js';
+
+/** A sideways shift must leave at most this share of the standing-still difference to count as drifting. */
+const DRIFT_MATCH = 0.7;
 
 export interface ChangeSettings {
   /** false: detections are not checked against the change in the view. */
@@ -57,6 +61,8 @@ export const defaultChange: ChangeSettings = {
 export interface RegionChange {
   /** Fraction of the region's cells that changed against the background. */
   changed: number;
+  /** What changed there moved sideways as a whole since the last frame (a drifting cloud). */
+  drifting: boolean;
   /** The region counts as a new change in the view. */
   anchored: boolean;
 }
@@ -76,6 +82,7 @@ export class ChangeModel {
   #pooled = new Float32Array(0);
   #scratch = new Float32Array(0);
   #current = new Float32Array(0);
+  #previous = new Float32Array(0);
   #changed = new Uint8Array(0);
   #frames = 0;
   #lastMs = 0;
@@ -120,7 +127,7 @@ export class ChangeModel {
 
   /** The change inside a box (frame units 0..1) of the frame last given to `update`. */
   region(box: Box): RegionChange {
-    if (this.#cols === 0) return { changed: 0, anchored: false };
+    if (this.#cols === 0) return { changed: 0, drifting: false, anchored: false };
     const c1 = clamp(Math.floor(box.x1 * this.#cols), 0, this.#cols - 1);
     const c2 = clamp(Math.ceil(box.x2 * this.#cols), c1 + 1, this.#cols);
     const r1 = clamp(Math.floor(box.y1 * this.#rows), 0, this.#rows - 1);
@@ -128,7 +135,36 @@ export class ChangeModel {
     let changed = 0;
     for (let r = r1; r < r2; r++) for (let c = c1; c < c2; c++) changed += this.#changed[r * this.#cols + c]!;
     const fraction = changed / ((r2 - r1) * (c2 - c1));
-    return { changed: fraction, anchored: changed >= 2 && fraction >= this.settings.minChangedFraction };
+    const drifting = this.#drifts(c1, c2, r1, r2);
+    return { changed: fraction, drifting, anchored: !drifting && changed >= 2 && fraction >= this.settings.minChangedFraction };
+  }
+
+  /**
+   * Did what changed in the region move sideways as a whole since the last frame (a cloud drifting)? The changed
+   * cells now are compared with the last frame's cells up to half the region's width to either side: drifting
+   * when some sideways shift matches them clearly better (by DRIFT_MATCH) than standing still, and they differ
+   * from the last frame by more than sensor noise. A plume's base stays put and its puffs rise.
+   */
+  #drifts(c1: number, c2: number, r1: number, r2: number): boolean {
+    if (this.#frames < 2) return false;
+    const cols = this.#cols;
+    const cost = (dx: number) => {
+      let total = 0;
+      let n = 0;
+      for (let r = r1; r < r2; r++) {
+        for (let c = Math.max(c1, dx); c < Math.min(c2, cols + dx); c++) {
+          if (!this.#changed[r * cols + c]) continue;
+          total += Math.abs(this.#current[r * cols + c]! - this.#previous[r * cols + c - dx]!);
+          n++;
+        }
+      }
+      return n >= 2 ? total / n : Infinity;
+    };
+    const still = cost(0);
+    if (!(still > this.settings.minDelta / 4)) return false;
+    const reach = Math.max(1, Math.floor((c2 - c1) / 2));
+    for (let dx = -reach; dx <= reach; dx++) if (dx !== 0 && cost(dx) < still * DRIFT_MATCH) return true;
+    return false;
   }
 
   /** Does a detection of this class count (its class is not checked, or its region is a rooted change)? */
@@ -191,9 +227,11 @@ export class ChangeModel {
       this.#pooled = new Float32Array(n);
       this.#scratch = new Float32Array(n);
       this.#current = new Float32Array(n);
+      this.#previous = new Float32Array(n);
       this.#changed = new Uint8Array(n);
       this.#frames = 0;
     }
+    [this.#previous, this.#current] = [this.#current, this.#previous];
     const sums = this.#current.fill(0);
     const cellWidth = Math.min(cell, Math.floor(image.width / cols));
     const cellHeight = Math.min(cell, Math.floor(image.height / rows));

@@ -30,6 +30,14 @@ describe('FireTracker', () => {
     expect(run(Array.from({ length: 20 }, () => [fire(0.2)]))).toEqual([]); // 5 x 0.2 = 1.0 < 1.2
   });
 
+  it('confirms only on detections anchored to a change in the view; once confirmed, unanchored ones keep it alive', () => {
+    const still = (score: number): FrameDetection => ({ ...fire(score), anchored: false });
+    expect(run(Array.from({ length: 20 }, () => [still(0.9)]))).toEqual([]); // the sun, all day long
+    const frames = [[still(0.9)], [still(0.9)], [fire(0.6)], [fire(0.6)], [fire(0.6)], ...Array.from({ length: 8 }, () => [still(0.9)])];
+    // no `end` after endAfterS (5 s): the unanchored detections kept it alive
+    expect(run(frames).map((e) => [e.kind, e.frame])).toEqual([['new', 4]]);
+  });
+
   it('does not mix places: hits spread over distant boxes do not add up', () => {
     const frames = [[fire(0.5, 0.1, 0.1)], [fire(0.5, 0.9, 0.9)], [fire(0.5, 0.1, 0.9)], [fire(0.5, 0.9, 0.1)], [fire(0.5, 0.5, 0.5)]];
     expect(run(frames)).toEqual([]);
