@@ -13,7 +13,7 @@ import { compileSchema } from '../protocols/validation.js';
 import { readConfigDocument } from '../runtime/config.js';
 import { createFileLogger, type Logger } from '../runtime/logger.js';
 import { preferredPort } from '../runtime/ports.js';
-import { loadScenario } from '../simulators/cameras/scenario.js';
+import { describeScript, loadScenario } from '../simulators/cameras/scenario.js';
 import { createCameraSimulator, type CameraSimulator } from '../simulators/cameras/simulator.js';
 import { createFleetSimulator, type FleetSimulator } from '../simulators/fleet/fleet.js';
 import { iuuScenario } from '../simulators/fleet/scenarios/iuu.js';
@@ -142,15 +142,18 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
 
     let cameras: CameraSimulator | undefined;
     if (options.cameras > 0) {
-      say(`starting ${options.cameras} simulated ONVIF cameras (GStreamer RTSP, scripted fire on cam-1 at 20 s) ...`);
+      say(`starting ${options.cameras} simulated ONVIF cameras (GStreamer RTSP) ...`);
+      const cameraScenario = await loadScenario(path.join(ROOT, 'simulators/cameras/scenarios/demo.yaml'));
       cameras = createCameraSimulator({
         count: options.cameras,
-        scenario: await loadScenario(path.join(ROOT, 'simulators/cameras/scenarios/demo.yaml')),
+        scenario: cameraScenario,
         discovery: false,
         log: logger('cameras'),
       });
       await cameras.start();
       stops.push(() => cameras!.stop());
+      for (const camera of cameras.info()) say(`  ${camera.id}: ${describeScript(camera)}`);
+      say('  each camera learns its view for the first 2 minutes (fire.change.warmupS); scene times count from now');
     }
 
     say('starting the edge (AIS receivers, disk outbox, MQTT uplink, camera provisioning, fire detection) ...');

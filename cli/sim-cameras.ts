@@ -32,7 +32,7 @@ export function registerCameras(sim: Command): void {
     .option('--no-discovery', 'do not answer WS-Discovery probes')
     .option('--json', 'print the camera list as one JSON line')
     .action(async (options: SimCamerasOptions) => {
-      const [{ createLogger, createStderrLogger }, { readConfigDocument, validateConfigSection }, { SimulatorsCamerasSection }, { loadScenario }, { createCameraSimulator }, { runUntilSignal }] =
+      const [{ createLogger, createStderrLogger }, { readConfigDocument, validateConfigSection }, { SimulatorsCamerasSection }, { loadScenario, describeScript }, { createCameraSimulator }, { runUntilSignal }] =
         await Promise.all([
           import('../runtime/logger.js'),
           import('../runtime/config.js'),
@@ -65,9 +65,8 @@ export function registerCameras(sim: Command): void {
         console.log(JSON.stringify({ discoveryPort: simulator.discoveryPort, cameras }));
       } else {
         for (const c of cameras) {
-          const fires = c.fires.map((f) => `fire at ${f.ignitionS}s x=${f.x}`).join(', ');
           console.log(
-            `${c.id}  ${c.manufacturer} ${c.model} (fw ${c.firmware})  ${[fires, c.distractors.join('+')].filter(Boolean).join('; ') || 'calm'}\n` +
+            `${c.id}  ${c.manufacturer} ${c.model} (fw ${c.firmware})  ${describeScript(c)}\n` +
               `  ONVIF device service: ${c.xaddr}   user ${c.username} / password ${c.password} (DEMO)\n` +
               `  RTSP main: ${c.streamUrls.main}   sub: ${c.streamUrls.sub}   (Digest auth)\n` +
               `  snapshot: ${c.snapshotUrl}   (Basic auth)`,

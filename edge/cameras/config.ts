@@ -46,8 +46,11 @@ export const CamerasConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
-    /** Model input size (px): the stream profile nearest to it is chosen (usually the sub-stream). */
-    detectionInputSize: Type.Integer({ minimum: 32, maximum: 4096, default: 320 }),
+    /**
+     * Width (px) fire detection analyses frames at (`fire.tiles.analysisMaxWidth`; the model input size when tiles
+     * are off): the stream profile whose long side is nearest to it is chosen, usually the main stream for tiles.
+     */
+    detectionInputSize: Type.Integer({ minimum: 32, maximum: 4096, default: 1280 }),
     /** How often an online camera's ONVIF service is checked (it also refreshes the URIs). */
     checkIntervalS: Type.Number({ minimum: 0.1, default: 30 }),
     retry: Type.Object(

@@ -54,7 +54,7 @@ function setup(outcomes: Array<ProvisionedDevice | OnvifProblem | Error>, extra:
 }
 
 describe('CameraInventoryPart', () => {
-  it('retries a failing camera with growing delays, then goes online with the sub-stream and credentials', async () => {
+  it('retries a failing camera with growing delays, then goes online with the stream nearest the analysis width (main) and credentials', async () => {
     const refused = new OnvifProblem('unreachable', 'Network Error: connect ECONNREFUSED');
     const { part, calls, published, emitted } = setup([refused, refused, refused, refused, device]);
     await part.start();
@@ -63,7 +63,7 @@ describe('CameraInventoryPart', () => {
     expect(calls.length).toBeGreaterThanOrEqual(5);
     // Each retry counted (the delay between them doubles: 50, 100, 200, 200 ms here); the count resets online.
     expect(published.slice(0, 5).map((p) => p.cameras[0]!.failures)).toEqual([1, 2, 3, 4, 0]);
-    expect(emitted.at(-1)).toEqual([{ cameraId: 'c1', streamUrl: 'rtsp://admin:pw@10.0.0.9/sub', width: 640, height: 360 }]);
+    expect(emitted.at(-1)).toEqual([{ cameraId: 'c1', streamUrl: 'rtsp://admin:pw@10.0.0.9/main', width: 1920, height: 1080 }]);
   });
 
   it('publishes only when something changed, and again when the uplink reconnects', async () => {

@@ -57,3 +57,14 @@ export function parseScenario(value: unknown, where = 'scenario'): CameraScenari
 export async function loadScenario(file: string): Promise<CameraScenario> {
   return parseScenario(await readConfigDocument(file), file);
 }
+
+/**
+ * What a camera of the scenario will show, in words for a person watching a demo: which alarm would be a true
+ * one (a scripted fire) and which a false one (look-alikes only).
+ */
+export function describeScript(script: Pick<CameraScript, 'fires' | 'distractors'>): string {
+  const lookAlikes = script.distractors.length ? `look-alikes: ${script.distractors.join(', ')}` : '';
+  if (script.fires.length === 0) return `no fire${lookAlikes ? `, ${lookAlikes}` : ', calm'}: any fire alarm here is a FALSE alarm`;
+  const fires = script.fires.map((f) => `${f.flames ? 'fire' : 'smoke only'} at ${f.ignitionS} s, ${Math.round(f.x * 100)} % across${f.depth > 0.5 ? ', far' : ''}`);
+  return `scripted ${fires.join('; ')}${lookAlikes ? ` (${lookAlikes})` : ''}: its alarm is a TRUE alarm`;
+}

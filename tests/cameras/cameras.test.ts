@@ -155,7 +155,7 @@ describe('edge camera inventory', () => {
         manufacturer: 'SimVision',
         model: 'SV-T640-IR',
         firmware: 'V5.7.3 build 240117',
-        profile: { token: 'profile_sub', width: 320, height: 180 },
+        profile: { token: 'profile_main', width: 640, height: 360 },
         profiles: 2,
         position: { lat: 9.05, lon: 104.9 },
         bearingDeg: 315,

@@ -74,8 +74,8 @@ describe('camera inventory from edge to cloud API', () => {
       origin: 'onvif',
       manufacturer: 'SimVision',
       model: 'SV-T640-IR',
-      profile: { token: 'profile_sub', width: 320, height: 180 },
-      streamUrl: sim.cameras[0]!.streamUrls.sub,
+      profile: { token: 'profile_main', width: 640, height: 360 },
+      streamUrl: sim.cameras[0]!.streamUrls.main,
       position: { lat: 9.176, lon: 104.912 },
       bearingDeg: 270,
     });
