@@ -63,7 +63,7 @@ describe('CameraInventoryPart', () => {
     expect(calls.length).toBeGreaterThanOrEqual(5);
     // Each retry counted (the delay between them doubles: 50, 100, 200, 200 ms here); the count resets online.
     expect(published.slice(0, 5).map((p) => p.cameras[0]!.failures)).toEqual([1, 2, 3, 4, 0]);
-    expect(emitted.at(-1)).toEqual([{ cameraId: 'c1', streamUrl: 'rtsp://admin:pw@10.0.0.9/main', width: 1920, height: 1080 }]);
+    expect(emitted.at(-1)).toEqual([{ cameraId: 'c1', streamUrl: 'rtsp://admin:pw@10.0.0.9/main', snapshotUrl: 'http://admin:pw@10.0.0.9/snap.jpg', width: 1920, height: 1080 }]);
   });
 
   it('publishes only when something changed, and again when the uplink reconnects', async () => {

@@ -170,8 +170,8 @@ describe('edge camera inventory', () => {
       const sources = emitted.at(-1)!;
       expect(sources.map((s) => s.cameraId).sort()).toEqual(['cheap', 'north']);
       const northSource = sources.find((s) => s.cameraId === 'north')!;
-      expect(northSource).toMatchObject({ width: 320, height: 180, bearingDeg: 315, position: { lat: 9.05, lon: 104.9 } });
-      expect(northSource.streamUrl).toMatch(/^rtsp:\/\/admin:demo@127\.0\.0\.1:\d+\/sub$/);
+      expect(northSource).toMatchObject({ width: 640, height: 360, bearingDeg: 315, position: { lat: 9.05, lon: 104.9 } });
+      expect(northSource.streamUrl).toMatch(/^rtsp:\/\/admin:demo@127\.0\.0\.1:\d+\/main$/);
       expect(sources.find((s) => s.cameraId === 'cheap')!.streamUrl).toBe('rtsp://u:p@127.0.0.1:1/live');
 
       // Broken firmware fixed: south comes online at its next retry.
