@@ -38,6 +38,14 @@ describe('FireTracker', () => {
     expect(run(frames).map((e) => [e.kind, e.frame])).toEqual([['new', 4]]);
   });
 
+  it('an alert shows the anchored boxes of its place, not an unanchored look-alike touching it', () => {
+    const plume = (score: number) => fire(score, 0.5, 0.5, 0.05);
+    const cloud: FrameDetection = { ...fire(0.9, 0.58, 0.5, 0.05), anchored: false };
+    const events = run([[plume(0.6), cloud], [plume(0.6), cloud], [plume(0.6), cloud]]);
+    expect(events.map((e) => e.kind)).toEqual(['new']);
+    expect(events[0]!.boxes).toEqual([{ box: plume(0.6).box, score: 0.6, className: 'fire' }]);
+  });
+
   it('does not mix places: hits spread over distant boxes do not add up', () => {
     const frames = [[fire(0.5, 0.1, 0.1)], [fire(0.5, 0.9, 0.9)], [fire(0.5, 0.1, 0.9)], [fire(0.5, 0.9, 0.1)], [fire(0.5, 0.5, 0.5)]];
     expect(run(frames)).toEqual([]);

@@ -158,9 +158,12 @@ export class FireTracker {
       track.anchoredWindow.push(anchoredHits.length ? Math.max(...anchoredHits.map((h) => h.score)) : 0);
       if (track.anchoredWindow.length > this.config.windowFrames) track.anchoredWindow.shift();
       if (hits.length) {
-        track.boxes = hits.map((h) => ({ box: h.box, score: h.score, className: h.className }));
-        track.box = union(hits.map((h) => h.box));
-        track.className = hits.reduce((best, h) => (h.score > best.score ? h : best)).className;
+        // The place is where the view changed: a look-alike beside a plume (a cloud touching it) is not drawn
+        // into the alert's boxes, nor does it widen the place, while anchored boxes are there.
+        const shown = anchoredHits.length ? anchoredHits : hits;
+        track.boxes = shown.map((h) => ({ box: h.box, score: h.score, className: h.className }));
+        track.box = union(shown.map((h) => h.box));
+        track.className = shown.reduce((best, h) => (h.score > best.score ? h : best)).className;
       }
       const score = sum(track.window);
       const seen = track.window.filter((s) => s > 0).length;
