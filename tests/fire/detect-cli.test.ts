@@ -1,13 +1,14 @@
 /**
- * `lookout detect` as rangers use it: the real CLI process (tsx), real ffmpeg, the committed model. One JSON line
- * per frame (frame index and video time) and one per alert event; a folder of images in name order.
+ * `lookout detect` as rangers use it: the real CLI process (tsx), real ffmpeg, the committed model, the default
+ * pipeline (tiles, change-over-time check). One JSON line per frame (frame index and video time) and one per alert
+ * event; a folder of images in name order. Videos and pictures come from the camera simulator's scene renderer.
  */
 import { spawn } from 'node:child_process';
-import { copyFile, mkdir } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/cloud-fixtures.js';
-import { sharedFireImage, stillsVideo } from '../support/fire-media.js';
+import { sceneVideo, scenePicture } from '../support/fire-media.js';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 
@@ -39,37 +40,43 @@ function detect(args: string[]): Promise<{ lines: Line[]; code: number | null; s
   });
 }
 
+/** A tower's cadence (the default --fps 0.2): one frame every 5 s of scene time. */
+const EVERY_S = 5;
+/** The fire ignites after the warm-up the config below gives the camera. */
+const FIRE_AT_S = 45;
+const VIDEO_S = 90;
+const FRAMES = VIDEO_S / EVERY_S + 1;
+const FIRE_FRAME = FIRE_AT_S / EVERY_S;
+
 let work: string;
 let video: string;
+let config: string;
 
 beforeAll(async () => {
   work = await tempDir('fire-detect-cli');
   video = path.join(work, 'fire.mp4');
-  // Hills and a lake for 5 s, then a burning building at night (held-out photos, not the training generator).
-  await stillsVideo(
-    [
-      { image: sharedFireImage('cair/normal/norway-landscape-photography-scandinavian-nature-1.jpg'), seconds: 5 },
-      { image: sharedFireImage('cair/fire/90420_Ritter_Fire_A_031.jpg'), seconds: 7 },
-    ],
-    video,
-  );
+  // A quiet tree line; at second 45 a fire ignites right of centre, flames and a rising plume.
+  await sceneVideo({ seed: 5, fires: [{ ignitionS: FIRE_AT_S, x: 0.65, size: 0.7, growth: 0.5 }] }, video, { everyS: EVERY_S, durationS: VIDEO_S });
+  // The change check stays on (the simulated camera is fixed); it learns the view for 30 s instead of 2 minutes.
+  config = path.join(work, 'lookout.yaml');
+  await writeFile(config, 'edge:\n  fire:\n    change:\n      warmupS: 30\n');
 });
 
 describe('lookout detect', () => {
   it('prints one line per analysed frame with its index and video time, and the alert events with frame indices', async () => {
-    // Two photos cut together are not a fixed camera: no change-over-time check.
-    const { lines, code, stderr } = await detect([video, '--fps', '2', '--no-change', '--snapshots', path.join(work, 'snaps')]);
+    const { lines, code, stderr } = await detect([video, '--fps', String(1 / EVERY_S), '--config', config, '--snapshots', path.join(work, 'snaps')]);
     expect(code, stderr).toBe(0);
     const frames = lines.filter((l) => l.type === 'frame');
-    expect(frames.map((f) => f.frame)).toEqual(Array.from({ length: 24 }, (_, i) => i));
-    expect(frames.map((f) => f.t)).toEqual(Array.from({ length: 24 }, (_, i) => i / 2));
+    expect(frames.map((f) => f.frame)).toEqual(Array.from({ length: FRAMES }, (_, i) => i));
+    expect(frames.map((f) => f.t)).toEqual(Array.from({ length: FRAMES }, (_, i) => i * EVERY_S));
     const alerts = lines.filter((l) => l.type === 'alert');
     const news = alerts.filter((a) => a.event === 'new');
     expect(news).toHaveLength(1);
-    // fire from frame 10 (second 5); confirmed within the 5-frame window
-    expect(news[0]!.firstSeenFrame).toBeGreaterThanOrEqual(10);
-    expect(news[0]!.frame).toBeGreaterThanOrEqual(10);
-    expect(news[0]!.frame).toBeLessThanOrEqual(10 + 6);
+    // fire from frame 9 (second 45); nothing seen before it; confirmed within the 5-frame window plus two frames
+    expect(news[0]!.firstSeenFrame).toBeGreaterThanOrEqual(FIRE_FRAME);
+    expect(news[0]!.frame).toBeGreaterThanOrEqual(FIRE_FRAME);
+    expect(news[0]!.frame).toBeLessThanOrEqual(FIRE_FRAME + 5 + 2);
+    expect(news[0]!.t).toBe(news[0]!.frame * EVERY_S);
     expect(news[0]!.snapshot).toMatch(/\.jpg$/);
     expect(alerts.at(-1)!.event).toBe('end'); // the replay ended with the fire still on screen
   });
@@ -77,9 +84,10 @@ describe('lookout detect', () => {
   it('reads a folder of images in name order, one frame each (a PNG named .jpg included)', async () => {
     const folder = path.join(work, 'images');
     await mkdir(folder);
-    await copyFile(sharedFireImage('deepquestai/neutral_1.jpg'), path.join(folder, 'a.jpg')); // really a PNG
-    await copyFile(sharedFireImage('cair/normal/sunset24.jpg'), path.join(folder, 'b.jpg'));
-    await copyFile(sharedFireImage('cair/normal/Sunset-Sky.jpg'), path.join(folder, 'c.jpg'));
+    // a calm view, then clouds with glare, then fog at sunset (scene.py writes the format the name says)
+    await rename(await scenePicture({ seed: 1 }, path.join(work, 'a.png'), 30), path.join(folder, 'a.jpg')); // really a PNG
+    await scenePicture({ seed: 3, distractors: ['clouds', 'glare'] }, path.join(folder, 'b.jpg'), 60);
+    await scenePicture({ seed: 2, distractors: ['fog', 'sunset'] }, path.join(folder, 'c.jpg'), 90);
     const { lines, code, stderr } = await detect([folder, '--fps', '1']);
     expect(code, stderr).toBe(0);
     expect(lines.filter((l) => l.type === 'frame').map((l) => [l.frame, l.t])).toEqual([

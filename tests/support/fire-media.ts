@@ -1,24 +1,7 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-
-/** ../shared/fire resolved from the repository root (tests only; the product never needs it). */
-export const sharedFire = path.resolve(import.meta.dirname, '../../../shared/fire');
-
-export function sharedFireImage(relative: string): string {
-  const file = path.join(sharedFire, relative);
-  if (!existsSync(file)) throw new Error(`test image missing: ${file} (tests read ../shared/fire relative to the repo root)`);
-  return file;
-}
-
-export interface StillSegment {
-  image: string;
-  seconds: number;
-  /** Extra ffmpeg filters on this segment (after scaling), e.g. a fog wash. */
-  filter?: string;
-}
 
 export function runFfmpeg(args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -30,22 +13,44 @@ export function runFfmpeg(args: string[]): Promise<void> {
   });
 }
 
-/**
- * A H.264 video made of still images shown one after the other (each scaled and cropped to width x height), with
- * a slow zoom so consecutive frames differ like a real camera's. Segment boundaries fall on known seconds.
- */
-export async function stillsVideo(segments: StillSegment[], out: string, { width = 640, height = 360, fps = 5 } = {}): Promise<void> {
-  const inputs = segments.flatMap((s) => ['-loop', '1', '-framerate', String(fps), '-t', String(s.seconds), '-i', s.image]);
-  const chains = segments.map(
-    (s, i) =>
-      `[${i}:v]scale=${width}:${height}:force_original_aspect_ratio=increase,crop=${width}:${height},setsar=1,format=yuv420p${s.filter ? `,${s.filter}` : ''},noise=alls=6:allf=t[v${i}]`,
-  );
-  const concat = `${segments.map((_, i) => `[v${i}]`).join('')}concat=n=${segments.length}:v=1:a=0[out]`;
-  await runFfmpeg([...inputs, '-filter_complex', [...chains, concat].join(';'), '-map', '[out]', '-r', String(fps), '-c:v', 'libx264', '-preset', 'ultrafast', '-g', String(fps), '-pix_fmt', 'yuv420p', out]);
+/** The camera simulator's scene renderer (simulators/cameras/scene.py): a fixed tower camera's view, scripted. */
+const SCENE = path.resolve(import.meta.dirname, '../../simulators/cameras/scene.py');
+
+/** A scene as simulators/cameras/README.md "Scenario file" describes one camera (scene.py's JSON). */
+export interface SceneSpec {
+  seed?: number;
+  fires?: Array<{ ignitionS: number; x?: number; depth?: number; size?: number; growth?: number; maxSize?: number; flames?: boolean; smoke?: boolean }>;
+  distractors?: Array<'clouds' | 'glare' | 'fog' | 'sunset'>;
+  wind?: number;
+  width?: number;
+  height?: number;
 }
 
-/** Fog over a picture: wash towards light grey and soften. */
-export const FOG = "gblur=sigma=3,lutrgb=r='val*0.45+130':g='val*0.45+132':b='val*0.45+136'";
+function runScene(args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn('/usr/bin/python3', [SCENE, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    proc.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    proc.on('error', reject);
+    proc.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`scene.py ${args.join(' ')} exited ${code}: ${stderr}`))));
+  });
+}
+
+/**
+ * A H.264 video of a simulated scene (640x360 unless the spec says otherwise): one frame every `everyS` seconds of
+ * scene time for `durationS` (durationS / everyS + 1 frames) at frame rate 1 / everyS, so video time is scene time
+ * and a reader at fps 1 / everyS sees each rendered moment once.
+ */
+export async function sceneVideo(spec: SceneSpec, out: string, { everyS, durationS }: { everyS: number; durationS: number }): Promise<string> {
+  await runScene([out, JSON.stringify(spec), '--every', String(everyS), '--duration', String(durationS)]);
+  return out;
+}
+
+/** One picture of a simulated scene at scene time `t`, in the format `out`'s extension names (PNG, JPEG). */
+export async function scenePicture(spec: SceneSpec, out: string, t: number): Promise<string> {
+  await runScene([out, JSON.stringify(spec), String(t)]);
+  return out;
+}
 
 /** Decodes a JPEG (or any picture) to packed RGB with ffmpeg. */
 export function decodeToRgb(jpeg: Buffer): Promise<{ data: Buffer; width: number; height: number }> {
