@@ -397,8 +397,8 @@ def choose(sets, raw, max_fa: float):
     """Grid over (fire, smoke): most validation smoke boxes found (then fire boxes, then fewer false alarms) with
     validation negatives flagged <= max_fa."""
     grid = []
-    for fire in (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7):
-        for smoke in (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6):
+    for fire in [round(0.3 + 0.05 * i, 2) for i in range(12)]:  # 0.3 .. 0.85
+        for smoke in [round(0.1 + 0.05 * i, 2) for i in range(16)]:  # 0.1 .. 0.85
             f = figures(sets, raw, (fire, smoke))
             smoke_found = sum(v.get("smoke_boxes_found", 0) for v in f.values())
             fire_found = sum(v.get("fire_boxes_found", 0) for v in f.values())
@@ -467,7 +467,7 @@ def main() -> None:
     history = []
     paused = 0.0  # checkpoint evaluation time does not count against the training budget's schedule
     model.train()
-    while True:
+    while budget > 0:
         el = time.time() - t0 - paused
         frac = el / budget
         if frac >= 1:
