@@ -17,6 +17,8 @@ import type { Box, RgbImage } from './tensor.js';
 
 /** A sideways shift must leave at most this share of the standing-still difference to count as drifting. */
 const DRIFT_MATCH = 0.7;
+/** ...over at least this much frame time (clouds drift a few pixels a second). */
+const DRIFT_SPAN_MS = 5000;
 
 export interface ChangeSettings {
   /** false: detections are not checked against the change in the view. */
@@ -81,8 +83,11 @@ export class ChangeModel {
   #variance = new Float32Array(0);
   #pooled = new Float32Array(0);
   #scratch = new Float32Array(0);
-  #current = new Float32Array(0);
-  #previous = new Float32Array(0);
+  #current: Float32Array = new Float32Array(0);
+  /** Brightness grids of the last frames (newest last), for the drift test: at least DRIFT_SPAN_MS apart. */
+  #history: Array<{ ms: number; cells: Float32Array }> = [];
+  /** The grid the drift test compares with: the newest one at least DRIFT_SPAN_MS older than the frame. */
+  #previous: Float32Array = new Float32Array(0);
   #changed = new Uint8Array(0);
   #frames = 0;
   #lastMs = 0;
@@ -98,6 +103,7 @@ export class ChangeModel {
   /** Learns the frame and marks what changed in it. */
   update(image: RgbImage, frameMs: number): ChangeFrameSummary {
     this.#measure(image);
+    this.#remember(frameMs);
     if (this.#frames === 0) return this.#restart(frameMs);
     const { minDelta, sigmas, backgroundTimeS, varianceTimeS, resetFraction, warmupS } = this.settings;
     const dt = Math.max(0, (frameMs - this.#lastMs) / 1000);
@@ -140,13 +146,24 @@ export class ChangeModel {
   }
 
   /**
-   * Did what changed in the region move sideways as a whole since the last frame (a cloud drifting)? The changed
-   * cells now are compared with the last frame's cells up to half the region's width to either side: drifting
+   * Keeps the grids of the last few seconds and picks the one to compare with: the newest at least DRIFT_SPAN_MS
+   * old (else the oldest), so that a cloud has moved a cell or more whether frames come every 0.5 s or every 5 s.
+   */
+  #remember(frameMs: number): void {
+    const older = this.#history.filter((h) => frameMs - h.ms >= DRIFT_SPAN_MS);
+    const reference = older.at(-1) ?? this.#history[0];
+    if (reference) this.#previous = reference.cells;
+    this.#history = [...this.#history.filter((h) => frameMs - h.ms < DRIFT_SPAN_MS), ...older.slice(-1), { ms: frameMs, cells: this.#current }].sort((a, b) => a.ms - b.ms);
+  }
+
+  /**
+   * Did what changed in the region move sideways as a whole over the last seconds (a cloud drifting)? The changed
+   * cells now are compared with the reference frame's cells (about DRIFT_SPAN_MS before) up to half the region's width to either side: drifting
    * when some sideways shift matches them clearly better (by DRIFT_MATCH) than standing still, and they differ
    * from the last frame by more than sensor noise. A plume's base stays put and its puffs rise.
    */
   #drifts(c1: number, c2: number, r1: number, r2: number): boolean {
-    if (this.#frames < 2) return false;
+    if (this.#frames < 2 || this.#previous.length !== this.#current.length) return false;
     const cols = this.#cols;
     const cost = (dx: number) => {
       let total = 0;
@@ -228,11 +245,11 @@ export class ChangeModel {
       this.#scratch = new Float32Array(n);
       this.#current = new Float32Array(n);
       this.#previous = new Float32Array(n);
+      this.#history = [];
       this.#changed = new Uint8Array(n);
       this.#frames = 0;
     }
-    [this.#previous, this.#current] = [this.#current, this.#previous];
-    const sums = this.#current.fill(0);
+    const sums = (this.#current = new Float32Array(cols * rows));
     const cellWidth = Math.min(cell, Math.floor(image.width / cols));
     const cellHeight = Math.min(cell, Math.floor(image.height / rows));
     const { data, width } = image;

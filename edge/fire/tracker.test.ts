@@ -46,6 +46,12 @@ describe('FireTracker', () => {
     expect(events[0]!.boxes).toEqual([{ box: plume(0.6).box, score: 0.6, className: 'fire' }]);
   });
 
+  it('dates an alert from its first anchored detection, not from a look-alike that was there before at the same place', () => {
+    const cloud: FrameDetection = { ...fire(0.5), anchored: false };
+    const events = run([[cloud], [cloud], [cloud], [fire(0.6)], [fire(0.6)], [fire(0.6)]]);
+    expect(events.map((e) => [e.kind, e.frame, e.firstSeenFrame, e.firstSeenMs])).toEqual([['new', 5, 3, 3000]]);
+  });
+
   it('does not mix places: hits spread over distant boxes do not add up', () => {
     const frames = [[fire(0.5, 0.1, 0.1)], [fire(0.5, 0.9, 0.9)], [fire(0.5, 0.1, 0.9)], [fire(0.5, 0.9, 0.1)], [fire(0.5, 0.5, 0.5)]];
     expect(run(frames)).toEqual([]);

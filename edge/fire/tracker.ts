@@ -72,6 +72,8 @@ interface Track {
   anchoredWindow: number[];
   firstSeenMs: number;
   firstSeenFrame: number;
+  /** Set by the first detection anchored to a change: a look-alike that started the track does not date it. */
+  anchoredSince?: { ms: number; frame: number };
   lastSeenMs: number;
   confirmed: boolean;
   lastEventMs: number;
@@ -155,6 +157,7 @@ export class FireTracker {
       track.window.push(hits.length ? Math.max(...hits.map((h) => h.score)) : 0);
       if (track.window.length > this.config.windowFrames) track.window.shift();
       const anchoredHits = hits.filter((h) => h.anchored !== false);
+      if (anchoredHits.length && !track.anchoredSince) track.anchoredSince = { ms: frameMs, frame: frameIndex };
       track.anchoredWindow.push(anchoredHits.length ? Math.max(...anchoredHits.map((h) => h.score)) : 0);
       if (track.anchoredWindow.length > this.config.windowFrames) track.anchoredWindow.shift();
       if (hits.length) {
@@ -215,6 +218,7 @@ export class FireTracker {
         if (!samePlace(a.box, b.box) || b.confirmed) continue;
         a.window = a.window.map((s, k) => Math.max(s, b.window[k] ?? 0));
         a.anchoredWindow = a.anchoredWindow.map((s, k) => Math.max(s, b.anchoredWindow[k] ?? 0));
+        if (b.anchoredSince && (!a.anchoredSince || b.anchoredSince.ms < a.anchoredSince.ms)) a.anchoredSince = b.anchoredSince;
         this.#tracks.splice(j, 1);
       }
     }
@@ -229,8 +233,8 @@ export class FireTracker {
       className: track.className,
       confidence: Math.max(0, ...track.window),
       boxes: track.boxes,
-      firstSeenMs: track.firstSeenMs,
-      firstSeenFrame: track.firstSeenFrame,
+      firstSeenMs: track.anchoredSince?.ms ?? track.firstSeenMs,
+      firstSeenFrame: track.anchoredSince?.frame ?? track.firstSeenFrame,
       atMs: frameMs,
       frame: frameIndex,
       lastSeenMs: track.lastSeenMs,
