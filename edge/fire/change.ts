@@ -95,11 +95,6 @@ export class ChangeModel {
 
   constructor(readonly settings: ChangeSettings) {}
 
-  /** Forget the background (a PTZ camera moved to another preset). */
-  reset(): void {
-    this.#frames = 0;
-  }
-
   /** Learns the frame and marks what changed in it. */
   update(image: RgbImage, frameMs: number): ChangeFrameSummary {
     this.#measure(image);
@@ -158,9 +153,10 @@ export class ChangeModel {
 
   /**
    * Did what changed in the region move sideways as a whole over the last seconds (a cloud drifting)? The changed
-   * cells now are compared with the reference frame's cells (about DRIFT_SPAN_MS before) up to half the region's width to either side: drifting
-   * when some sideways shift matches them clearly better (by DRIFT_MATCH) than standing still, and they differ
-   * from the last frame by more than sensor noise. A plume's base stays put and its puffs rise.
+   * cells now are compared with the reference grid's (about DRIFT_SPAN_MS before), shifted up to half the
+   * region's width to either side: drifting when some shift matches them clearly better (by DRIFT_MATCH) than
+   * standing still, and they differ from the reference by more than sensor noise. A plume's base stays put and
+   * its puffs rise.
    */
   #drifts(c1: number, c2: number, r1: number, r2: number): boolean {
     if (this.#frames < 2 || this.#previous.length !== this.#current.length) return false;
