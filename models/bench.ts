@@ -60,10 +60,10 @@ const towerFps = Number(values.fps);
 const runs = Number(values.runs);
 const tileRuns = Number(values['tile-runs']);
 /** Before tiles: the whole frame letterboxed to the model input, no change check (modes 1-4). */
-const wholeFrameOnly: TilingSettings & { analysisMaxWidth: number } = { ...defaultTiling, enabled: false, analysisMaxWidth: 1280 };
+const wholeFrameOnly: TilingSettings = { ...defaultTiling, enabled: false };
 const noChange: ChangeSettings = { ...defaultChange, enabled: false };
 /** The edge defaults (edge.fire.tiles, edge.fire.change). */
-const edgeTiling: TilingSettings & { analysisMaxWidth: number } = { ...defaultTiling, analysisMaxWidth: 1280 };
+const edgeTiling: TilingSettings = defaultTiling;
 const TICK = 100; // USER_HZ
 
 function cpuSeconds(): number {
@@ -121,7 +121,7 @@ async function inferenceTiled(threads: number) {
 interface CameraRunOptions {
   fps?: number;
   snapshotMaxWidth?: number;
-  tiles?: TilingSettings & { analysisMaxWidth: number };
+  tiles?: TilingSettings;
   change?: ChangeSettings;
 }
 

@@ -22,7 +22,7 @@ describe('fire config: snapshot', () => {
   it('tiles and the change check: schema defaults = what the pipeline uses without a config = lookout.example.yaml', async () => {
     const parsed = schema.parseValue({});
     if (!parsed.ok) throw new Error(parsed.errors.join('; '));
-    expect(parsed.value.tiles).toEqual({ ...defaultTiling, analysisMaxWidth: 1280 });
+    expect(parsed.value.tiles).toEqual(defaultTiling);
     expect(parsed.value.change).toEqual(defaultChange);
     expect(parsed.value.fps).toBe(0.2);
     const example = parse(await readFile(path.resolve(import.meta.dirname, '../../lookout.example.yaml'), 'utf8')) as { edge: { fire: { tiles: unknown; change: unknown; fps: number } } };

@@ -2,7 +2,7 @@ import * as ort from 'onnxruntime-node';
 import type { FireConfig } from './config.js';
 import { readModelMetadata, type ModelMetadata } from './model-meta.js';
 import { classesInOutput, decodeOutput, inferLayout, nms, rgbToChw, toFrameUnits, type Box, type LetterboxTransform, type OutputLayout, type RgbImage } from './tensor.js';
-import { mergeAcrossTiles, modelInputs, type ModelInput, type TilingSettings } from './tiles.js';
+import { defaultTiling, mergeAcrossTiles, modelInputs, type ModelInput, type TilingSettings } from './tiles.js';
 
 export interface DetectorOptions {
   modelPath: string;
@@ -124,7 +124,7 @@ export class Detector {
    * image is not at the model's input size it is letterboxed here and the transform computed.
    */
   async detect(image: RgbImage, transform?: LetterboxTransform): Promise<FrameDetection[]> {
-    if (image.width !== this.info.inputWidth || image.height !== this.info.inputHeight) return this.detectTiled(image, { enabled: false, overlap: 0, wholeFrame: true, batchSize: 1 });
+    if (image.width !== this.info.inputWidth || image.height !== this.info.inputHeight) return this.detectTiled(image, { ...defaultTiling, enabled: false });
     const t = transform ?? { scale: 1, padX: 0, padY: 0, contentWidth: image.width, contentHeight: image.height };
     const [detections] = await this.#run([{ image, transform: t }], 1);
     return nms(detections!, this.info.iou).map((d) => this.#named(d));

@@ -81,7 +81,7 @@ export async function listPhotos(set: PhotoSet): Promise<{ entries: PhotoEntry[]
 
 export interface EvalRunSettings {
   /** null: tiles off (the frame letterboxed to the model input, `detect`). */
-  tiling: (TilingSettings & { analysisMaxWidth: number }) | null;
+  tiling: TilingSettings | null;
   /** The tracker's static filter. */
   filter: (detections: FrameDetection[]) => FrameDetection[];
   matchIou: number;

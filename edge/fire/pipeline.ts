@@ -38,8 +38,8 @@ export interface PipelineSettings {
   restartOnEnd?: boolean;
   /** Alert snapshots; default `defaultSnapshotSettings` (1280 px at most). */
   snapshot?: SnapshotSettings;
-  /** Tiled inference; default `defaultTiling` at 1280 px analysis width. */
-  tiles?: TilingSettings & { analysisMaxWidth: number };
+  /** Tiled inference; default `defaultTiling` (1280 px analysis width). */
+  tiles?: TilingSettings;
   /** Change over time; default `defaultChange`. */
   change?: ChangeSettings;
 }
@@ -145,7 +145,7 @@ export class CameraPipeline {
     const { inputWidth, inputHeight, letterbox } = detector.info;
     this.#snapshot = { ...(settings.snapshot ?? defaultSnapshotSettings) };
     if (camera.snapshotMaxWidth !== undefined) this.#snapshot.maxWidth = camera.snapshotMaxWidth;
-    const tiles = settings.tiles ?? { ...defaultTiling, analysisMaxWidth: 1280 };
+    const tiles = settings.tiles ?? defaultTiling;
     this.#tiling = { ...tiles, enabled: camera.tiles ?? tiles.enabled };
     const analysisMaxWidth = this.#tiling.enabled ? (camera.analysisMaxWidth ?? tiles.analysisMaxWidth) : 0;
     this.#change = new ChangeModel(settings.change ?? defaultChange);

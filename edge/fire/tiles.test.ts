@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toFrameUnits } from './tensor.js';
-import { cropTile, mergeAcrossTiles, modelInputs, tileGrid, tileOffsets } from './tiles.js';
+import { cropTile, defaultTiling, mergeAcrossTiles, modelInputs, tileGrid, tileOffsets } from './tiles.js';
 
 function gradient(width: number, height: number) {
   const data = new Uint8Array(width * height * 3);
@@ -50,7 +50,7 @@ describe('tile geometry', () => {
   });
 
   it('gives the whole-frame pass first, then the tiles; one tile alone when the frame fits', () => {
-    const tiling = { enabled: true, overlap: 0.25, wholeFrame: true, batchSize: 8 };
+    const tiling = defaultTiling;
     const inputs = modelInputs(gradient(640, 360), 256, 256, 114, tiling);
     expect(inputs).toHaveLength(1 + 3 * 2);
     expect(inputs[0]!.transform.scale).toBeCloseTo(0.4, 6);

@@ -8,6 +8,8 @@ import { boxArea, letterboxRgb, type Box, type LetterboxTransform, type RgbImage
 export interface TilingSettings {
   /** false: one whole-frame pass (the frame letterboxed to the model input), as small models were trained. */
   enabled: boolean;
+  /** Frames are analysed at this width at most (never above the camera's own; aspect kept). */
+  analysisMaxWidth: number;
   /** Fraction of a tile shared with its neighbour (0..0.9). */
   overlap: number;
   /** Also run the whole frame letterboxed to the model input (near, large fires that no tile holds). */
@@ -16,7 +18,7 @@ export interface TilingSettings {
   batchSize: number;
 }
 
-export const defaultTiling: TilingSettings = { enabled: true, overlap: 0.25, wholeFrame: true, batchSize: 8 };
+export const defaultTiling: TilingSettings = { enabled: true, analysisMaxWidth: 1280, overlap: 0.25, wholeFrame: true, batchSize: 8 };
 
 export interface TileRect {
   x: number;

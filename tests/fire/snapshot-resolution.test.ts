@@ -152,7 +152,7 @@ describe('alert snapshots from the pipeline', () => {
         backoff: { minMs: 100, maxMs: 100 },
         snapshot: defaultSnapshotSettings,
         // A constant-output model: one whole-frame pass, no change check (both have tests of their own).
-        tiles: { ...defaultTiling, enabled: false, analysisMaxWidth: 1280 },
+        tiles: { ...defaultTiling, enabled: false },
         change: { ...defaultChange, enabled: false },
       },
       {
