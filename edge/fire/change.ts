@@ -145,10 +145,12 @@ export class ChangeModel {
    * old (else the oldest), so that a cloud has moved a cell or more whether frames come every 0.5 s or every 5 s.
    */
   #remember(frameMs: number): void {
-    const older = this.#history.filter((h) => frameMs - h.ms >= DRIFT_SPAN_MS);
-    const reference = older.at(-1) ?? this.#history[0];
-    if (reference) this.#previous = reference.cells;
-    this.#history = [...this.#history.filter((h) => frameMs - h.ms < DRIFT_SPAN_MS), ...older.slice(-1), { ms: frameMs, cells: this.#current }].sort((a, b) => a.ms - b.ms);
+    // Oldest first: the grids old enough come first, and of them only the newest is worth keeping.
+    const firstRecent = this.#history.findIndex((h) => frameMs - h.ms < DRIFT_SPAN_MS);
+    const recent = firstRecent < 0 ? this.#history.length : firstRecent;
+    const kept = this.#history.slice(Math.max(0, recent - 1));
+    if (kept[0]) this.#previous = kept[0].cells;
+    this.#history = [...kept, { ms: frameMs, cells: this.#current }];
   }
 
   /**

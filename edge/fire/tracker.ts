@@ -154,12 +154,10 @@ export class FireTracker {
     const events: AlertEvent[] = [];
     for (const track of [...this.#tracks]) {
       const hits = matched.get(track) ?? [];
-      track.window.push(hits.length ? Math.max(...hits.map((h) => h.score)) : 0);
-      if (track.window.length > this.config.windowFrames) track.window.shift();
       const anchoredHits = hits.filter((h) => h.anchored !== false);
       if (anchoredHits.length && !track.anchoredSince) track.anchoredSince = { ms: frameMs, frame: frameIndex };
-      track.anchoredWindow.push(anchoredHits.length ? Math.max(...anchoredHits.map((h) => h.score)) : 0);
-      if (track.anchoredWindow.length > this.config.windowFrames) track.anchoredWindow.shift();
+      this.#slide(track.window, hits);
+      this.#slide(track.anchoredWindow, anchoredHits);
       if (hits.length) {
         // The place is where the view changed: a look-alike beside a plume (a cloud touching it) is not drawn
         // into the alert's boxes, nor does it widen the place, while anchored boxes are there.
@@ -222,6 +220,12 @@ export class FireTracker {
         this.#tracks.splice(j, 1);
       }
     }
+  }
+
+  /** Adds this frame's best score (0: not seen) to a window of the last `windowFrames` frames. */
+  #slide(window: number[], hits: FrameDetection[]): void {
+    window.push(hits.length ? Math.max(...hits.map((h) => h.score)) : 0);
+    if (window.length > this.config.windowFrames) window.shift();
   }
 
   #event(kind: AlertEventKind, track: Track, frameMs: number, frameIndex: number): AlertEvent {
