@@ -133,6 +133,25 @@ class Detector(nn.Module):
         return torch.stack([x1, y1, x2, y2], -1), cls.transpose(1, 2), pts, st
 
 
+def ema_of(model: Detector) -> Detector:
+    """A frozen copy of the model whose weights follow it as an exponential moving average (ema_update)."""
+    ema = Detector(model.nc)
+    ema.load_state_dict(model.state_dict())
+    for p in ema.parameters():
+        p.requires_grad_(False)
+    return ema
+
+
+@torch.no_grad()
+def ema_update(ema: Detector, model: Detector, decay: float) -> None:
+    """ema = decay * ema + (1 - decay) * model for floating-point tensors; the others (counters) are copied."""
+    for pe, pm in zip(ema.state_dict().values(), model.state_dict().values()):
+        if pe.dtype.is_floating_point:
+            pe.mul_(decay).add_(pm.detach(), alpha=1 - decay)
+        else:
+            pe.copy_(pm)
+
+
 def box_iou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """IoU matrix between xyxy boxes a [M,4] and b [N,4]."""
     lt = torch.max(a[:, None, :2], b[None, :, :2])

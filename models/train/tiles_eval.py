@@ -30,7 +30,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torchvision
 from PIL import Image
 
 HERE = Path(__file__).resolve().parent
@@ -38,6 +37,7 @@ sys.path.insert(0, str(HERE))
 
 from real import FIRE, SMOKE, load_rgb  # noqa: E402
 from tiles_split import SHARED, load_split  # noqa: E402
+from train import predict  # noqa: E402
 
 T = 256
 MAX_W = 1280
@@ -162,27 +162,10 @@ def passes(img: np.ndarray) -> list[tuple[np.ndarray, float, float, float, float
     return out
 
 
-@torch.no_grad()
 def raw_detections(model, arrs: list[np.ndarray], conf: float = 0.05, iou: float = 0.45, batch: int = 32):
-    """Per input: array [K, 6] (cls, score, x1, y1, x2, y2) after per-class NMS, scores >= conf."""
-    model.eval()
-    model.export_mode = True
-    res = []
-    for s in range(0, len(arrs), batch):
-        x = torch.from_numpy(np.stack(arrs[s : s + batch])).permute(0, 3, 1, 2).float() / 255.0
-        out = model(x)
-        for o in out:
-            # as the edge decodes (tensor.ts decodeOutput): each anchor's best class, then per-class NMS
-            box, scores = o[:4].T, o[4:].T
-            best, cls = scores.max(1)
-            keep = best >= conf
-            b, best, cls = box[keep], best[keep], cls[keep]
-            xyxy = torch.cat([b[:, :2] - b[:, 2:] / 2, b[:, :2] + b[:, 2:] / 2], 1)
-            k = torchvision.ops.batched_nms(xyxy, best, cls, iou)
-            dets = [[int(cls[j]), float(best[j]), *[float(v) for v in xyxy[j]]] for j in k]
-            res.append(np.array(dets, np.float32).reshape(-1, 6))
-    model.export_mode = False
-    return res
+    """Per input: array [K, 6] (cls, score, x1, y1, x2, y2) after per-class NMS, scores >= conf. train.predict
+    decodes as the edge does (tensor.ts decodeOutput): each anchor's best class, then per-class NMS."""
+    return [np.array(dets, np.float32).reshape(-1, 6) for dets in predict(model, arrs, conf, iou, batch)]
 
 
 def image_raw(model, img: np.ndarray, conf: float = 0.05) -> np.ndarray:

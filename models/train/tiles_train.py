@@ -39,7 +39,7 @@ import torch
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from model import Detector, detection_loss  # noqa: E402
+from model import Detector, detection_loss, ema_of, ema_update  # noqa: E402
 from real import FIRE, SMOKE, flame_boxes, load_rgb  # noqa: E402
 from synth import Scene, _noise_field, render_close_scene, render_tower_scene  # noqa: E402
 from tiles_eval import CLASSES, GREY, T, TOWER_NEGATIVES, analysis_image, collect, figures, items, letterbox_arr, standard_sets  # noqa: E402
@@ -454,10 +454,7 @@ def main() -> None:
         model = Detector(len(CLASSES))
         model.load_state_dict(torch.load(args.init))
     log(f"initialised from {args.init}; {sum(p.numel() for p in model.parameters()) / 1e6:.2f} M parameters")
-    ema = Detector(len(CLASSES))
-    ema.load_state_dict(model.state_dict())
-    for p in ema.parameters():
-        p.requires_grad_(False)
+    ema = ema_of(model)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=5e-4)
 
     budget = args.minutes * 60
@@ -482,12 +479,7 @@ def main() -> None:
         torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
         opt.step()
         decay = 0.999 * (1 - math.exp(-(step + 100) / 200))  # fine-tuning: the EMA starts near the initial weights
-        with torch.no_grad():
-            for pe, pm in zip(ema.state_dict().values(), model.state_dict().values()):
-                if pe.dtype.is_floating_point:
-                    pe.mul_(decay).add_(pm.detach(), alpha=1 - decay)
-                else:
-                    pe.copy_(pm)
+        ema_update(ema, model, decay)
         step += 1
         if step % 25 == 0:
             log(f"step {step} loss {loss.item():.3f} (cls {lc.item():.3f} box {lb.item():.3f}) lr {lr:.5f} {step * args.batch / max(1, el):.1f} img/s {el / 60:.1f}/{args.minutes} min")

@@ -24,7 +24,7 @@ import torchvision
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from model import Detector, detection_loss  # noqa: E402
+from model import Detector, detection_loss, ema_of, ema_update  # noqa: E402
 from real import FIRE, SMOKE, TRAIN_SUNSETS, discover, letterbox, load_rgb, training_samples  # noqa: E402
 from synth import VERSION as SYNTH_VERSION, render_scene  # noqa: E402
 
@@ -257,10 +257,7 @@ def main() -> None:
         model.load_state_dict(torch.load(args.init))
         log(f"initialised from {args.init}")
     log(f"parameters: {sum(p.numel() for p in model.parameters()) / 1e6:.2f} M")
-    ema = Detector(len(CLASSES))
-    ema.load_state_dict(model.state_dict())
-    for p in ema.parameters():
-        p.requires_grad_(False)
+    ema = ema_of(model)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=5e-4)
 
     budget = args.minutes * 60
@@ -286,12 +283,7 @@ def main() -> None:
             torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
             opt.step()
             decay = 0.999 * (1 - math.exp(-step / 200))
-            with torch.no_grad():
-                for pe, pm in zip(ema.state_dict().values(), model.state_dict().values()):
-                    if pe.dtype.is_floating_point:
-                        pe.mul_(decay).add_(pm.detach(), alpha=1 - decay)
-                    else:
-                        pe.copy_(pm)
+            ema_update(ema, model, decay)
             step += 1
             if step % 150 == 0:
                 export(ema, args, Path(args.out) / "checkpoint")
