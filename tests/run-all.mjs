@@ -31,8 +31,10 @@ if (existsSync(report)) {
   const json = JSON.parse(readFileSync(report, 'utf8'));
   passed = json.numPassedTests ?? 0;
   failed = json.numFailedTests ?? 0;
+  // A file that fails to load (a missing import, an error at its top level) has no test results of its own.
+  failed += (json.testResults ?? []).filter((file) => file.status === 'failed' && (file.assertionResults ?? []).length === 0).length;
 }
-// A file that fails to load fails no single test: count it, so that a red run never reads as green.
+// Any other red run (vitest itself failing) must not read as green either.
 if (!testsOk && failed === 0) failed = 1;
 if (!typecheckOk) failed += 1;
 if (!lintOk) failed += 1;
