@@ -8,9 +8,10 @@ import { pointInPolygon } from './geometry.js';
 import { ZoneFileError, ZoneSet, loadZones, parseZoneFile, type LineZone } from './zones.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-const sharedGeo = resolve(repoRoot, '../shared/geo');
-const boundaryText = readFileSync(resolve(sharedGeo, 'vietnam_boundary_lines.geojson'), 'utf8');
-const caMauText = readFileSync(resolve(sharedGeo, 'ca-mau-zones.geojson'), 'utf8');
+/** The shipped copies of the shared geo files (byte-identical; cloud/fisheries/zones/README.md). */
+const zonesDir = resolve(repoRoot, 'cloud/fisheries/zones');
+const boundaryText = readFileSync(resolve(zonesDir, 'vietnam-boundary-lines.geojson'), 'utf8');
+const caMauText = readFileSync(resolve(zonesDir, 'ca-mau-zones.geojson'), 'utf8');
 
 const caMau = () => parseZoneFile(caMauText, { file: 'ca-mau-zones.geojson', kinds: { zone: 'offshore' } });
 
@@ -55,7 +56,7 @@ describe('parsing the Marine Regions WFS output', () => {
   });
 });
 
-describe('the Ca Mau test zones (expected results from shared/geo/README.md)', () => {
+describe('the Ca Mau test zones (expected results from the notes of whoever drew them)', () => {
   const set = new ZoneSet(caMau(), 0.05);
   const ids = (lon: number, lat: number) => set.areasAt(lon, lat).map((i) => set.zone(i).id);
 

@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compareWithGpsd, gpsdecodeLines, repoRoot, sharedAisDir } from '../support/gpsdecode.js';
+import { compareWithGpsd, gpsdecodeLines, repoRoot, aisFixturesDir } from '../support/gpsdecode.js';
 
 /** The real `lookout ais decode` command (cli/lookout.js through tsx), against the real gpsdecode. */
 const lookout = join(repoRoot, 'cli/lookout.js');
@@ -16,7 +16,7 @@ const lines = (text: string) => text.split('\n').filter((line) => line !== '');
 
 describe('lookout ais decode', () => {
   it('--unscaled on a file prints what gpsdecode -u -j prints', () => {
-    const file = join(sharedAisDir, 'nmea_data_sample.txt');
+    const file = join(aisFixturesDir, 'nmea_data_sample.txt');
     const { stdout, status } = run(['--unscaled', file]);
     expect(status).toBe(0);
     const reference = gpsdecodeLines(readFileSync(file, 'latin1'), { unscaled: true });
@@ -28,7 +28,7 @@ describe('lookout ais decode', () => {
   });
 
   it('reads stdin, prints scaled values by default and reports rejected lines with their number on stderr', () => {
-    const input = readFileSync(join(sharedAisDir, 'sample.ais'), 'latin1');
+    const input = readFileSync(join(aisFixturesDir, 'sample.ais'), 'latin1');
     const { stdout, stderr, status } = run([], input);
     expect(status).toBe(0);
     expect(compareWithGpsd(gpsdecodeLines(input, { unscaled: false }), lines(stdout), false)).toEqual([]);

@@ -3,14 +3,16 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AisDecoder } from '../../protocols/ais/decoder.js';
 import { toGpsdJson } from '../../protocols/ais/json.js';
-import { compareWithGpsd, gpsdecodeLines, sharedAisDir } from '../support/gpsdecode.js';
+import { compareWithGpsd, gpsdecodeLines, aisFixturesDir } from '../support/gpsdecode.js';
 
 /**
- * Every AIS sample file in ../shared/ais decoded by Lookout and by the real gpsdecode, compared field by field,
+ * Every AIS sample file in tests/fixtures/ais decoded by Lookout and by the real gpsdecode, compared field by field,
  * unscaled (-u -j) and scaled (-j). Lines Lookout deliberately rejects as longer than their type allows
  * (protocols/ais/README.md) are taken out of gpsdecode's input too.
  */
-const files = readdirSync(sharedAisDir).filter((name) => name !== 'README.md' && !name.startsWith('LICENSE'));
+const files = readdirSync(aisFixturesDir, { withFileTypes: true })
+  .filter((entry) => entry.isFile() && entry.name !== 'README.md')
+  .map((entry) => entry.name);
 
 function decodeFile(lines: string[], scaled: boolean): { json: string[]; tooLong: Set<string> } {
   const decoder = new AisDecoder();
@@ -24,7 +26,7 @@ function decodeFile(lines: string[], scaled: boolean): { json: string[]; tooLong
   return { json, tooLong };
 }
 
-describe('Lookout equals gpsdecode on ../shared/ais', () => {
+describe('Lookout equals gpsdecode on tests/fixtures/ais', () => {
   it('finds the sample files', () => {
     expect(files.length).toBeGreaterThanOrEqual(8);
   });
@@ -32,7 +34,7 @@ describe('Lookout equals gpsdecode on ../shared/ais', () => {
   for (const name of files) {
     for (const scaled of [false, true]) {
       it(`${name} ${scaled ? '-j (scaled)' : '-u -j (unscaled)'}`, () => {
-        const lines = readFileSync(join(sharedAisDir, name), 'utf8').split('\n');
+        const lines = readFileSync(join(aisFixturesDir, name), 'utf8').split('\n');
         const { json, tooLong } = decodeFile(lines, scaled);
         const reference = gpsdecodeLines(lines.filter((line) => !tooLong.has(line)).join('\n'), { unscaled: !scaled });
         expect(reference.length).toBeGreaterThan(0);

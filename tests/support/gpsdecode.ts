@@ -2,9 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Repository root, and the read-only shared test data next to it. */
+/** Repository root, and the real AIS captures shipped as test fixtures (tests/fixtures/ais/README.md). */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const sharedAisDir = resolve(repoRoot, '../shared/ais');
+export const aisFixturesDir = resolve(repoRoot, 'tests/fixtures/ais');
 
 export type GpsdJson = Record<string, unknown>;
 
