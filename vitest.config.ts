@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ['{cli,runtime,protocols,edge,cloud,simulators,models,tests}/**/*.test.ts'],
     exclude: ['node_modules/**'],
+    globalSetup: ['tests/support/global-setup.ts'],
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -12,11 +12,13 @@ import { CameraInventory } from '../../protocols/mqtt/payloads.js';
 import { topics } from '../../protocols/mqtt/topics.js';
 import { compileSchema } from '../../protocols/validation.js';
 import { createCameraSimulator, type CameraSimulator } from '../../simulators/cameras/simulator.js';
-import { capturingLogger, tempDir } from '../support/cloud-fixtures.js';
+import { capturingLogger, removeDir, tempDir } from '../support/cloud-fixtures.js';
 import { startTestEdge, tempOutboxDir } from '../support/edge-fixtures.js';
 import { startTestInfluxd, type TestInfluxd } from '../support/influxd.js';
 import { waitFor } from '../support/media.js';
+import { scopeForFile } from '../support/scope.js';
 
+const scope = scopeForFile();
 let influx: TestInfluxd;
 let sim: CameraSimulator;
 let cloud: Cloud;
@@ -24,14 +26,14 @@ let edge: Edge;
 const outbox = tempOutboxDir();
 
 beforeAll(async () => {
-  [influx, sim] = await Promise.all([startTestInfluxd(), createCameraSimulator({ count: 2, discovery: false })]);
+  [influx, sim] = await Promise.all([scope.use(startTestInfluxd(), (started) => started.cleanup()), createCameraSimulator({ count: 2, discovery: false })]);
   await sim.start();
   cloud = createCloud(
     cloudConfig({
       mqtt: { port: 0, wsPort: 0 },
       http: { port: 0 },
       influx: { host: influx.influxd.host, port: influx.influxd.port, database: 'cameras_e2e' },
-      dataDir: await tempDir('cloud-cameras'),
+      dataDir: await scope.use(tempDir('cloud-cameras'), removeDir),
     }),
     { log: capturingLogger('warn').log, extensions: [camerasExtension()] },
   );
@@ -54,7 +56,6 @@ afterAll(async () => {
   await edge?.stop();
   await cloud?.stop();
   await sim?.stop();
-  await influx?.cleanup();
   outbox.remove();
 });
 

@@ -18,8 +18,10 @@ import { WebhookReceiver } from '../../simulators/notifications/webhook-receiver
 import { batchesOf, capturingLogger, makePositions, tempDir } from '../support/cloud-fixtures.js';
 import { runFfmpeg } from '../support/fire-media.js';
 import { startTestInfluxd, waitFor, type TestInfluxd } from '../support/influxd.js';
+import { scopeForFile } from '../support/scope.js';
 
 const EDGE = 'edge-tower';
+const scope = scopeForFile();
 let influx: TestInfluxd;
 let jpeg: Buffer;
 const rangers = new WebhookReceiver();
@@ -29,7 +31,7 @@ beforeAll(async () => {
   const dir = await tempDir('alert-lane-media');
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
   const file = path.join(dir, 'snap.jpg');
-  [influx] = await Promise.all([startTestInfluxd(), runFfmpeg(['-f', 'lavfi', '-i', 'testsrc=size=320x180', '-frames:v', '1', file]), rangers.start()]);
+  [influx] = await Promise.all([scope.use(startTestInfluxd(), (started) => started.cleanup()), runFfmpeg(['-f', 'lavfi', '-i', 'testsrc=size=320x180', '-frames:v', '1', file]), rangers.start()]);
   jpeg = await readFile(file);
 });
 
@@ -40,7 +42,6 @@ afterEach(async () => {
 
 afterAll(async () => {
   await rangers.stop();
-  await influx?.cleanup();
 });
 
 async function startCloud(database: string, buffer: object): Promise<Cloud> {

@@ -19,8 +19,10 @@ import { capturingLogger, metricValue, tempDir } from '../support/cloud-fixtures
 import { runFfmpeg } from '../support/fire-media.js';
 import { startTestInfluxd, waitFor, type TestInfluxd } from '../support/influxd.js';
 import { WebhookReceiver } from '../../simulators/notifications/webhook-receiver.js';
+import { scopeForFile } from '../support/scope.js';
 
 const SECRET = 'rangers-webhook-secret';
+const scope = scopeForFile();
 let influx: TestInfluxd;
 let dataDir: string;
 let config: CloudConfig;
@@ -32,7 +34,7 @@ const chat = new WebhookReceiver();
 beforeAll(async () => {
   dataDir = await tempDir('notify');
   const snapshotFile = path.join(dataDir, 'snap.jpg');
-  [influx] = await Promise.all([startTestInfluxd(), runFfmpeg(['-f', 'lavfi', '-i', 'testsrc=size=320x180', '-frames:v', '1', snapshotFile]), rangers.start(), chat.start()]);
+  [influx] = await Promise.all([scope.use(startTestInfluxd(), (started) => started.cleanup()), runFfmpeg(['-f', 'lavfi', '-i', 'testsrc=size=320x180', '-frames:v', '1', snapshotFile]), rangers.start(), chat.start()]);
   jpeg = await readFile(snapshotFile);
   config = cloudConfig({
     mqtt: { port: 0, wsPort: 0 },
@@ -52,7 +54,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await cloud?.stop();
-  await Promise.all([rangers.stop(), chat.stop(), influx?.cleanup()]);
+  await Promise.all([rangers.stop(), chat.stop()]);
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 

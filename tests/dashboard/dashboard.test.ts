@@ -23,6 +23,7 @@ import { edgeClientId, topics } from '../../protocols/mqtt/topics.js';
 import { capturingLogger, tempDir } from '../support/cloud-fixtures.js';
 import { runFfmpeg } from '../support/fire-media.js';
 import { startTestInfluxd, waitFor, type TestInfluxd } from '../support/influxd.js';
+import { scopeForFile } from '../support/scope.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const EDGE = 'edge-song-doc';
@@ -41,6 +42,7 @@ const UNREGISTERED = 574999001;
 const INTRUDER = 574000104;
 const VESSELS = registry.length + 1;
 
+const scope = scopeForFile();
 let influx: TestInfluxd;
 let dataDir: string;
 let cloud: Cloud;
@@ -77,7 +79,7 @@ async function api<T>(url: string, init?: RequestInit): Promise<T> {
 
 beforeAll(async () => {
   dataDir = await tempDir('dashboard');
-  [influx] = await Promise.all([startTestInfluxd(), waitForChromium()]);
+  [influx] = await Promise.all([scope.use(startTestInfluxd(), (started) => started.cleanup()), waitForChromium()]);
   const snapshotFile = path.join(dataDir, 'snapshot.jpg');
   await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=1', '-frames:v', '1', '-q:v', '6', snapshotFile]);
   jpeg = await readFile(snapshotFile);
@@ -153,7 +155,6 @@ afterAll(async () => {
   await browser?.close();
   await edge?.endAsync(true);
   await cloud?.stop();
-  await influx?.cleanup();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 

@@ -15,19 +15,21 @@ import type { FireAlertList } from '../../protocols/api/fire.js';
 import type { FireAlert } from '../../protocols/mqtt/payloads.js';
 import { topics } from '../../protocols/mqtt/topics.js';
 import { silentLogger } from '../../runtime/logger.js';
-import { metricValue, tempDir } from '../support/cloud-fixtures.js';
+import { metricValue, removeDir, tempDir } from '../support/cloud-fixtures.js';
 import { runFfmpeg } from '../support/fire-media.js';
 import { startTestInfluxd, waitFor, type TestInfluxd } from '../support/influxd.js';
+import { scopeForFile } from '../support/scope.js';
 
+const scope = scopeForFile();
 let influx: TestInfluxd;
 let cloud: Cloud;
 let jpeg: Buffer;
 const alarms = new AlarmStore();
 
 beforeAll(async () => {
-  const dir = await tempDir('fire-cloud');
+  const dir = await scope.use(tempDir('fire-cloud'), removeDir);
   const file = path.join(dir, 'snap.jpg');
-  [influx] = await Promise.all([startTestInfluxd(), runFfmpeg(['-f', 'lavfi', '-i', 'testsrc=size=256x144', '-frames:v', '1', file])]);
+  [influx] = await Promise.all([scope.use(startTestInfluxd(), (started) => started.cleanup()), runFfmpeg(['-f', 'lavfi', '-i', 'testsrc=size=256x144', '-frames:v', '1', file])]);
   jpeg = await readFile(file);
   cloud = createCloud(
     cloudConfig({
@@ -43,7 +45,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await cloud?.stop();
-  await influx?.cleanup();
 });
 
 const base = (event: FireAlert['event'], ts: number): FireAlert => ({

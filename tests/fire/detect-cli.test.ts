@@ -7,8 +7,9 @@ import { spawn } from 'node:child_process';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../support/cloud-fixtures.js';
+import { removeDir, tempDir } from '../support/cloud-fixtures.js';
 import { sceneVideo, scenePicture } from '../support/fire-media.js';
+import { scopeForFile } from '../support/scope.js';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 
@@ -41,6 +42,7 @@ function detect(args: string[]): Promise<{ lines: Line[]; code: number | null; s
 }
 
 /** A tower's cadence (the default --fps 0.2): one frame every 5 s of scene time. */
+const scope = scopeForFile();
 const EVERY_S = 5;
 /** The fire ignites after the warm-up the config below gives the camera. */
 const FIRE_AT_S = 45;
@@ -53,7 +55,7 @@ let video: string;
 let config: string;
 
 beforeAll(async () => {
-  work = await tempDir('fire-detect-cli');
+  work = await scope.use(tempDir('fire-detect-cli'), removeDir);
   video = path.join(work, 'fire.mp4');
   // A quiet tree line; at second 45 a fire ignites right of centre, flames and a rising plume.
   await sceneVideo({ seed: 5, fires: [{ ignitionS: FIRE_AT_S, x: 0.65, size: 0.7, growth: 0.5 }] }, video, { everyS: EVERY_S, durationS: VIDEO_S });

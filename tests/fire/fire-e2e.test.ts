@@ -8,7 +8,7 @@
  * scene's times), never wall-clock.
  */
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { cloudConfig, createCloud, type Cloud } from '../../cloud/core.js';
 import { fireExtension, fireSchemas } from '../../cloud/fire/fire-alerts-part.js';
 import { edgeConfig } from '../../edge/config.js';
@@ -18,10 +18,11 @@ import type { FireAlertList, FireAlertRecord } from '../../protocols/api/fire.js
 import { createLogger, silentLogger } from '../../runtime/logger.js';
 import { createMetricsRegistry } from '../../runtime/metrics.js';
 import { freePort } from '../../runtime/ports.js';
-import { metricValue, tempDir } from '../support/cloud-fixtures.js';
+import { metricValue, removeDir, tempDir } from '../support/cloud-fixtures.js';
 import { tempOutboxDir } from '../support/edge-fixtures.js';
 import { decodeToRgb, outlineMatch, sceneVideo } from '../support/fire-media.js';
 import { startTestInfluxd, waitFor, type TestInfluxd } from '../support/influxd.js';
+import { scopeForFile } from '../support/scope.js';
 
 const MODEL = path.resolve(import.meta.dirname, '../../models/lookout-fire-smoke-256.onnx');
 /**
@@ -40,6 +41,7 @@ const CALM_VIDEO_S = 600;
 /** Confirmation window (the default 5 frames) plus two frames, in video time. */
 const CONFIRMED_WITHIN_S = (5 + 2) * EVERY_S;
 
+const scope = scopeForFile();
 let influx: TestInfluxd;
 let cloud: Cloud;
 let work: string;
@@ -48,11 +50,11 @@ let calmVideo: string;
 const log = process.env.LOG_LEVEL ? createLogger('fire-e2e') : silentLogger();
 
 beforeAll(async () => {
-  work = await tempDir('fire-e2e');
+  work = await scope.use(tempDir('fire-e2e'), removeDir);
   fireVideo = path.join(work, 'fire.mp4');
   calmVideo = path.join(work, 'calm.mp4');
   const [influxd] = await Promise.all([
-    startTestInfluxd(),
+    scope.use(startTestInfluxd(), (started) => started.cleanup()),
     // A quiet tree line under a pale sky; at second 60 a fire ignites left of centre, flames and a rising plume.
     sceneVideo({ seed: 5, fires: [{ ignitionS: FIRE_AT_S, x: 0.35, size: 0.8, growth: 0.6 }] }, fireVideo, { everyS: EVERY_S, durationS: FIRE_VIDEO_S }),
     // Every look-alike at once: drifting clouds and a passing cloud bank, low sun glare, fog thickening and thinning,
@@ -69,12 +71,8 @@ beforeAll(async () => {
     }),
     { log, extensions: [fireExtension()], schemas: fireSchemas },
   );
+  scope.defer(() => cloud.stop());
   await cloud.start();
-});
-
-afterAll(async () => {
-  await cloud?.stop();
-  await influx?.cleanup();
 });
 
 async function startFireEdge(

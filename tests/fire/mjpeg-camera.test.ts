@@ -7,15 +7,17 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createFrameReader, type Frame, type ReaderExit } from '../../edge/fire/frames.js';
-import { tempDir } from '../support/cloud-fixtures.js';
+import { removeDir, tempDir } from '../support/cloud-fixtures.js';
 import { runFfmpeg, startMjpegCamera, type MjpegCamera } from '../support/fire-media.js';
 import { waitFor } from '../support/influxd.js';
+import { scopeForFile } from '../support/scope.js';
 
+const scope = scopeForFile();
 let camera: MjpegCamera;
 let url: string;
 
 beforeAll(async () => {
-  const file = path.join(await tempDir('fire-mjpeg'), 'frame.jpg');
+  const file = path.join(await scope.use(tempDir('fire-mjpeg'), removeDir), 'frame.jpg');
   await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc=size=640x360', '-frames:v', '1', file]);
   camera = await startMjpegCamera(await readFile(file));
   url = camera.url;

@@ -18,11 +18,13 @@ import type { RgbImage } from '../../edge/fire/tensor.js';
 import { defaultConfirmation } from '../../edge/fire/tracker.js';
 import { silentLogger } from '../../runtime/logger.js';
 import { createMetricsRegistry } from '../../runtime/metrics.js';
-import { metricValue, tempDir } from '../support/cloud-fixtures.js';
+import { metricValue, removeDir, tempDir } from '../support/cloud-fixtures.js';
 import { decodeToRgb, outlineMatch, runFfmpeg, startMjpegCamera, type MjpegCamera } from '../support/fire-media.js';
 import { waitFor } from '../support/influxd.js';
+import { scopeForFile } from '../support/scope.js';
 
 // A constant-output model (a fire box in the middle and a smoke box at the left in every frame).
+const scope = scopeForFile();
 const MODEL = path.resolve(import.meta.dirname, 'fixtures/yolov8-2class.onnx');
 
 let work: string;
@@ -31,7 +33,7 @@ let small: string;
 let detector: Detector;
 
 beforeAll(async () => {
-  work = await tempDir('fire-snapshot-res');
+  work = await scope.use(tempDir('fire-snapshot-res'), removeDir);
   ramp = path.join(work, 'ramp.mp4');
   small = path.join(work, 'small.mp4');
   await Promise.all([

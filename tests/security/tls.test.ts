@@ -17,11 +17,13 @@ import { capturingLogger, metricValue, tempDir } from '../support/cloud-fixtures
 import { startTestEdge, tempOutboxDir } from '../support/edge-fixtures.js';
 import { startTestInfluxd, waitFor, type TestInfluxd } from '../support/influxd.js';
 import { makeTestCertificates, type TestCertificates } from '../support/tls.js';
+import { scopeForFile } from '../support/scope.js';
 
 const DATABASE = 'tls';
 const EDGE = { username: 'edge-tls', password: 'edge-tls-secret' };
 const DASHBOARD = { username: 'dashboard', password: 'dashboard-view', role: 'dashboard' as const };
 
+const scope = scopeForFile();
 let certs: TestCertificates;
 let influx: TestInfluxd;
 let dataDir: string;
@@ -30,7 +32,11 @@ let ca: Buffer;
 const capture = capturingLogger('debug');
 
 beforeAll(async () => {
-  [certs, influx, dataDir] = await Promise.all([makeTestCertificates(), startTestInfluxd(), tempDir('tls')]);
+  [certs, influx, dataDir] = await Promise.all([
+    scope.use(makeTestCertificates(), (made) => made.cleanup()),
+    scope.use(startTestInfluxd(), (started) => started.cleanup()),
+    scope.use(tempDir('tls'), (dir) => rm(dir, { recursive: true, force: true })),
+  ]);
   ca = await readFile(certs.caFile);
   cloud = createCloud(
     cloudConfig({
@@ -48,9 +54,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await cloud?.stop();
-  await influx?.cleanup();
-  await certs?.cleanup();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
 function httpsGet(url: string, trust: Buffer): Promise<{ status: number; body: string }> {

@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -34,6 +34,11 @@ export function batchesOf(edgeId: string, positions: VesselPosition[], size: num
 
 export async function tempDir(prefix: string): Promise<string> {
   return mkdtemp(path.join(tmpdir(), `lookout-${prefix}-`));
+}
+
+/** Removes a folder made by `tempDir` (for `scope.use(tempDir(...), removeDir)`). */
+export function removeDir(dir: string): Promise<void> {
+  return rm(dir, { recursive: true, force: true });
 }
 
 /** A pino logger whose JSON lines are kept in `lines`, for asserting what was logged. */

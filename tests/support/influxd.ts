@@ -17,7 +17,12 @@ export interface TestInfluxd {
 export async function startTestInfluxd(): Promise<TestInfluxd> {
   const dir = await mkdtemp(path.join(tmpdir(), 'lookout-influxd-'));
   const influxd = new LocalInfluxd({ dir });
-  await influxd.start();
+  try {
+    await influxd.start();
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
   const client = new InfluxDB({ host: influxd.host, port: influxd.port });
   return {
     influxd,
