@@ -111,8 +111,8 @@ export function cloudConfig(section: unknown = {}): CloudConfig {
  */
 export function createCloud(config: CloudConfig, options: CreateCloudOptions = {}): Cloud {
   const log = options.log ?? silentLogger();
-  const bus = createCloudBus();
   const metrics = createCloudMetrics();
+  const bus = createCloudBus({ metrics, log: log.child({ part: 'bus' }) });
   const dataDir = path.resolve(config.dataDir);
   const core = new ServiceCore('cloud', log);
 

@@ -70,7 +70,7 @@ export interface Edge {
 export function createEdge(config: EdgeConfig, deps: EdgeDeps = {}): Edge {
   const log = deps.log ?? createLogger('edge');
   const registry = deps.registry ?? createMetricsRegistry('edge');
-  const bus = createEdgeBus();
+  const bus = createEdgeBus({ registry, log: log.child({ part: 'bus' }) });
   const core = new ServiceCore(`edge ${config.edgeId}`, log);
   const startedAt = Date.now();
   const child = (part: string) => log.child({ part });

@@ -220,7 +220,8 @@ export class IngestPart implements Part {
       try {
         this.#handle(parsed, record.topic, record.payload, origin);
       } catch (error) {
-        // A consumer threw: log it, never let one message stop the stream.
+        // Validation or the dead-letter write threw (a consumer's error stays on the bus, counted there):
+        // log it, never let one message stop the stream.
         this.options.log.error({ err: error, topic: record.topic, seq: record.seq }, 'event handler failed');
       }
     }
