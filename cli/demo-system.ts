@@ -135,8 +135,7 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
         webhooks: [...baseCloud.notify.webhooks, { name: 'demo-console', url: notifications.url, format: 'json' }],
       },
     });
-    const features = cloudFeatures(config);
-    const cloud = createCloud(config, { log: logger('cloud'), ...features });
+    const cloud = createCloud(config, { log: logger('cloud'), features: cloudFeatures(config) });
     await cloud.start();
     stops.push(() => cloud.stop());
 

@@ -10,7 +10,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cloudConfig, createCloud, type Cloud } from '../../cloud/core.js';
-import { fireExtension, fireSchemas } from '../../cloud/fire/fire-alerts-part.js';
+import { fireAlertsFeature } from '../../cloud/fire/feature.js';
 import { edgeConfig } from '../../edge/config.js';
 import { createEdge, type Edge } from '../../edge/core.js';
 import { attachFire, type FirePart } from '../../edge/fire/index.js';
@@ -67,7 +67,7 @@ beforeAll(async () => {
       influx: { host: influx.influxd.host, port: influx.influxd.port, database: 'fire_e2e' },
       dataDir: path.join(work, 'cloud'),
     }),
-    { log, extensions: [fireExtension()], schemas: fireSchemas },
+    { log, features: [fireAlertsFeature()] },
   );
   await cloud.start();
 });
@@ -186,7 +186,7 @@ describe('fire detection end to end', () => {
           influx: { host: influx.influxd.host, port: influx.influxd.port, database: 'fire_e2e_late' },
           dataDir: path.join(work, 'cloud-late'),
         }),
-        { log, extensions: [fireExtension()], schemas: fireSchemas },
+        { log, features: [fireAlertsFeature()] },
       );
       await late.start();
       const alerts = await waitFor(() => newAndEndAtCloud('tower-9', late), 20_000, 'the alerts held in the outbox to reach the cloud');
