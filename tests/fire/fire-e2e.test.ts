@@ -13,7 +13,7 @@ import { cloudConfig, createCloud, type Cloud } from '../../cloud/core.js';
 import { fireAlertsFeature } from '../../cloud/fire/feature.js';
 import { edgeConfig } from '../../edge/config.js';
 import { createEdge, type Edge } from '../../edge/core.js';
-import { attachFire, type FirePart } from '../../edge/fire/index.js';
+import { fireFeature, type FirePart } from '../../edge/fire/index.js';
 import type { FireAlertList, FireAlertRecord } from '../../protocols/api/fire.js';
 import { createLogger, silentLogger } from '../../runtime/logger.js';
 import { createMetricsRegistry } from '../../runtime/metrics.js';
@@ -98,12 +98,12 @@ async function startFireEdge(
       cameras: [{ ...camera, realtime: false, position: { lat: 9.18, lon: 104.91 }, bearingDeg: 270, fovDeg: 60 }],
     },
   });
-  const edge = createEdge(config, { log, registry: createMetricsRegistry('edge', false) });
-  const fire = attachFire(edge)!;
+  const fire = fireFeature();
+  const edge = createEdge(config, { log, registry: createMetricsRegistry('edge', false), features: [fire] });
   await edge.start();
   return {
     edge,
-    fire,
+    fire: fire.part,
     cleanup: async () => {
       await edge.stop();
       outbox.remove();
