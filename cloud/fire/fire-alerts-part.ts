@@ -53,9 +53,8 @@ export class FireAlertsPart implements Part, DurableSink {
   async start(): Promise<void> {
     await mkdir(this.options.snapshotDir, { recursive: true });
     this.#running = true;
-    this.#unsubscribe = this.options.bus.on('message', (message) => {
-      if (message.kind === 'alerts/fire') void this.#onAlert(message);
-    });
+    // The promise goes back to the bus: an unexpected rejection is counted and logged there, not unhandled.
+    this.#unsubscribe = this.options.bus.on('message', (message) => (message.kind === 'alerts/fire' ? this.#onAlert(message) : undefined));
   }
 
   async stop(): Promise<void> {
