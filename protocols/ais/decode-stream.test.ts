@@ -1,9 +1,8 @@
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { PassThrough, Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
-import { sharedAisDir } from '../../tests/support/gpsdecode.js';
+import { aisFixtureFiles } from '../../tests/support/gpsdecode.js';
 import { decodeStream } from './decode-stream.js';
 import { AisDecoder } from './decoder.js';
 import { toGpsdJson } from './json.js';
@@ -39,9 +38,8 @@ async function streamed(input: string, chunkBytes: number, scaled: boolean) {
 }
 
 describe('decodeStream', () => {
-  const input = readdirSync(sharedAisDir)
-    .filter((name) => name !== 'README.md' && !name.startsWith('LICENSE'))
-    .map((name) => readFileSync(join(sharedAisDir, name), 'latin1'))
+  const input = aisFixtureFiles()
+    .map((file) => readFileSync(file, 'latin1'))
     .join('\n');
 
   for (const [chunkBytes, scaled] of [[7, false], [4096, true], [1 << 20, false]] as const) {

@@ -1,8 +1,7 @@
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { prng, randomMessage } from '../../tests/support/ais-generator.js';
-import { sharedAisDir } from '../../tests/support/gpsdecode.js';
+import { aisFixtureFiles } from '../../tests/support/gpsdecode.js';
 import { AisDecoder } from './decoder.js';
 import { toGpsdJson } from './json.js';
 import { nmeaChecksum } from './nmea.js';
@@ -50,10 +49,7 @@ function mutate(line: string, random: (max: number) => number): string {
 
 function corpus(): string[] {
   const lines: string[] = [];
-  for (const name of readdirSync(sharedAisDir)) {
-    if (name === 'README.md' || name.startsWith('LICENSE')) continue;
-    lines.push(...readFileSync(join(sharedAisDir, name), 'latin1').split('\n'));
-  }
+  for (const file of aisFixtureFiles()) lines.push(...readFileSync(file, 'latin1').split('\n'));
   const random = prng(7);
   for (const type of [1, 2, 3, 18, 4, 5, 19, 27]) for (let i = 0; i < 400; i++) lines.push(...randomMessage(type, random).sentences);
   return lines;
