@@ -41,6 +41,8 @@ export default tseslint.config(
         fetch: 'readonly',
         AbortSignal: 'readonly',
         TextDecoder: 'readonly',
+        navigator: 'readonly',
+        L: 'readonly',
       },
     },
   },

@@ -1,3 +1,4 @@
+import { DEFAULT_LANGUAGE, translator } from '../cloud/i18n/index.js';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -138,10 +139,11 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
     // Where a ranger's chat would be: the demo prints each alarm notification the cloud sends.
     const notifications = new WebhookReceiver((request) => {
       const parsed = checkNotification.parseJson(request.body);
+      const { t } = translator(DEFAULT_LANGUAGE);
       say(
         parsed.ok
-          ? `ALARM ${parsed.value.text}`
-          : `(an alarm notification the demo could not read: ${parsed.errors.join('; ')})`,
+          ? t('demo.alarm', { text: parsed.value.text })
+          : t('demo.unreadable', { errors: parsed.errors.join('; ') }),
       );
     });
     await notifications.start();

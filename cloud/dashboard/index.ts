@@ -3,12 +3,14 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Type, type Static } from '@sinclair/typebox';
+import { transformSync } from 'esbuild';
 import type { FastifyRequest } from 'fastify';
 import { TOPIC_ROOT, filters } from '../../protocols/mqtt/topics.js';
 import type { HttpApp } from '../../runtime/http-server.js';
 import { Counter } from '../../runtime/metrics.js';
 import type { CloudContext, CloudFeature } from '../core.js';
 import { authenticatedOperator } from '../http/auth.js';
+import { I18N_DIR, LANGUAGES } from '../i18n/index.js';
 
 /** The page, its modules and styles: plain files, no build step. */
 export const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
@@ -45,7 +47,8 @@ const CONTENT_SECURITY_POLICY = [
 
 export const DashboardConfigResponse = Type.Object(
   {
-    title: Type.String(),
+    /** Page title when the deployment sets one; otherwise the page's own, in the reader's language. */
+    title: Type.Optional(Type.String()),
     /** MQTT over WebSocket URL for mqtt.js in the browser. */
     wsUrl: Type.String(),
     /** True when the broker only accepts known users (cloud.mqtt.users is not empty). */
@@ -106,6 +109,23 @@ function loadPublicFiles(): Map<string, StaticFile> {
   return files;
 }
 
+/**
+ * The message catalogues and the module that reads them (cloud/i18n), for the browser: the same texts and formats
+ * as the webhook messages. The module is TypeScript; esbuild strips its types once at start.
+ */
+function loadI18nFiles(): Map<string, StaticFile> {
+  const files = new Map<string, StaticFile>();
+  for (const lang of LANGUAGES)
+    files.set(`${lang}.json`, {
+      body: readFileSync(path.join(I18N_DIR, `${lang}.json`)),
+      type: CONTENT_TYPES['.json']!,
+    });
+  const source = readFileSync(path.join(I18N_DIR, 'messages.ts'), 'utf8');
+  const { code } = transformSync(source, { loader: 'ts', format: 'esm', target: 'es2022' });
+  files.set('messages.js', { body: Buffer.from(code), type: CONTENT_TYPES['.js']! });
+  return files;
+}
+
 function loadMqttBrowserBundle(): StaticFile {
   const packageJson = createRequire(import.meta.url).resolve('mqtt/package.json');
   const file = path.join(path.dirname(packageJson), 'dist', 'mqtt.esm.js');
@@ -134,6 +154,7 @@ export function dashboardFeature(options: DashboardOptions = {}): CloudFeature {
 
 function registerDashboard(context: CloudContext, options: DashboardOptions): void {
   const files = loadPublicFiles();
+  const i18nFiles = loadI18nFiles();
   let mqttBundle: StaticFile | undefined;
   const pageLoads = new Counter({
     name: 'lookout_cloud_dashboard_page_loads_total',
@@ -146,6 +167,7 @@ function registerDashboard(context: CloudContext, options: DashboardOptions): vo
       return files.get('index.html')!;
     },
     file: (name) => files.get(name),
+    i18nFile: (name) => i18nFiles.get(name),
     mqttBundle: () => (mqttBundle ??= loadMqttBrowserBundle()),
     config: (request) => dashboardConfig(context, options, request),
   });
@@ -163,7 +185,7 @@ function dashboardConfig(
   const dashboardUser = users.find((user) => user.role === 'dashboard');
   const has = (url: string) => context.app.hasRoute({ method: 'GET', url });
   return {
-    title: options.title ?? 'Lookout · Ca Mau',
+    ...(options.title ? { title: options.title } : {}),
     wsUrl: options.wsUrl ?? webSocketUrl(hostname, protocol, context.addresses.wsPort),
     authRequired: users.length > 0,
     ...(users.length > 0 && dashboardUser
@@ -185,6 +207,7 @@ function dashboardConfig(
 interface DashboardHandlers {
   page(): StaticFile;
   file(name: string): StaticFile | undefined;
+  i18nFile(name: string): StaticFile | undefined;
   mqttBundle(): StaticFile;
   config(request: FastifyRequest): DashboardConfigResponse;
 }
@@ -208,6 +231,21 @@ function registerDashboardRoutes(app: HttpApp, handlers: DashboardHandlers): voi
       .header('x-content-type-options', 'nosniff')
       .send(bundle.body);
   });
+  app.get(
+    '/dashboard/i18n/:file',
+    {
+      schema: { hide: true, params: Type.Object({ file: Type.String({ pattern: '^[a-z]+\\.(js|json)$' }) }) },
+    },
+    async (request, reply) => {
+      const file = handlers.i18nFile(request.params.file);
+      if (!file) return reply.code(404).send({ error: `no message catalogue ${request.params.file}` });
+      return reply
+        .type(file.type)
+        .header('cache-control', 'no-cache')
+        .header('x-content-type-options', 'nosniff')
+        .send(file.body);
+    },
+  );
   app.get(
     '/dashboard/:file',
     {

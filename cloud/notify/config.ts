@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { AlarmChangeMessage, severitySchema } from '../../protocols/api/alarms.js';
+import { LanguageSchema } from '../i18n/index.js';
 
 export const WebhookConfig = Type.Object(
   {
@@ -15,6 +16,8 @@ export const WebhookConfig = Type.Object(
       default: 'json',
     }),
     chatId: Type.Optional(Type.String({ minLength: 1 })),
+    /** Language of the text: `vi` (default) or `en`. Times are always Vietnam's (GMT+7), with the offset shown. */
+    lang: LanguageSchema,
     /** Which changes are sent. Default: a new alarm and an escalation (not refreshes, acks, clears). */
     kinds: Type.Array(AlarmChangeMessage.properties.kind, { minItems: 1, default: ['created', 'escalated'] }),
     /** Alarm types sent (e.g. `fire`, `closed_area`); absent = every type. */

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { PartFeature } from '../../runtime/feature.js';
 import type { CloudContext } from '../core.js';
+import { INSTALL_DIR } from '../fisheries/part.js';
+import { loadZones } from '../fisheries/zones.js';
 import type { NotifyConfig } from './config.js';
 import { NotifyPart } from './notify-part.js';
 
@@ -15,6 +17,10 @@ export function notifyFeature(config: NotifyConfig): NotifyFeature {
       log: context.log.child({ part: 'notify' }),
       registry: context.registry,
       spillFile: path.resolve(context.config.dataDir, 'notify', 'pending.ndjson'),
+      zoneNames: async () => {
+        const zones = await loadZones(context.config.fisheries.zoneFiles, INSTALL_DIR);
+        return new Map(zones.map((zone) => [zone.id, zone.name]));
+      },
     });
     if (config.webhooks.length > 0) context.addHealth('notify', () => part.health());
     return part;

@@ -1,94 +1,96 @@
 import type { Alarm, AlarmChangeMessage } from '../../protocols/api/alarms.js';
 import type { AlarmNotification } from '../../protocols/api/notifications.js';
+import { DEFAULT_LANGUAGE, translator, type Language, type Translator } from '../i18n/index.js';
 import type { WebhookConfig } from './config.js';
 
-const TYPE_LABELS: Record<string, string> = {
-  fire: 'Fire / smoke',
-  boundary_crossing: 'Boundary crossing',
-  closed_area: 'Closed area',
-  zone_by_length: 'Fishing outside its zone',
-  signal_loss: 'Signal lost',
-  encounter: 'Encounter (possible transshipment)',
-  loitering: 'Loitering',
-};
+/** What a message needs besides the alarm: the language of its reader and the names of the zones. */
+export interface DescribeOptions {
+  lang?: Language;
+  zoneName?: (id: string) => string | undefined;
+}
 
-const KIND_PREFIX: Record<AlarmChangeMessage['kind'], string> = {
-  created: '',
-  escalated: 'ESCALATED ',
-  refreshed: 'again: ',
-  acknowledged: 'acknowledged: ',
-  cleared: 'cleared: ',
-};
-
-const utc = (ms: number) => `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 const text = (value: unknown) =>
   typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
 const number = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
 
 /** Who: `camera edge-1/cam-2`, `Intruder (CM-90015-TS), MMSI 574300015`, or the originator as it is. */
-function subject(alarm: Alarm): string {
+function subject(alarm: Alarm, { t }: Translator): string {
   const { details } = alarm;
-  if (alarm.originator.startsWith('camera:')) return `camera ${alarm.originator.slice('camera:'.length)}`;
+  if (alarm.originator.startsWith('camera:'))
+    return t('notify.camera', { camera: alarm.originator.slice('camera:'.length) });
   if (alarm.originator.startsWith('vessel:')) {
     const mmsi = text(details.mmsi) ?? alarm.originator.slice('vessel:'.length);
     const name = text(details.name);
     const registration = text(details.registration);
-    if (!name && !registration) return `unregistered vessel, MMSI ${mmsi}`;
-    return `${name ?? 'vessel'}${registration ? ` (${registration})` : ''}, MMSI ${mmsi}`;
+    if (!name && !registration) return t('notify.unregistered', { mmsi });
+    const vessel = { name: name ?? t('notify.vesselNoName'), mmsi };
+    return registration
+      ? t('notify.vesselRegistered', { ...vessel, registration })
+      : t('notify.vessel', vessel);
   }
   return alarm.originator;
 }
 
 /** The facts that matter for the type, in words; unknown types get none (the JSON carries the details). */
-function facts(alarm: Alarm): string[] {
+function facts(alarm: Alarm, i18n: Translator, zoneName: DescribeOptions['zoneName']): string[] {
+  const { t } = i18n;
   const { details } = alarm;
   const out: string[] = [];
   const confidence = number(details.confidence);
   if (alarm.type === 'fire') {
-    if (text(details.className))
+    const className = text(details.className);
+    if (className)
       out.push(
-        `${text(details.className)}${confidence !== undefined ? ` ${Math.round(confidence * 100)} %` : ''}`,
+        `${i18n.label('fireClass', className)}${confidence !== undefined ? ` ${i18n.percent(confidence)}` : ''}`,
       );
     const bearing = number(details.bearingToFireDeg);
-    if (bearing !== undefined) out.push(`bearing ${Math.round(bearing)}° from the camera`);
+    if (bearing !== undefined) out.push(t('notify.bearing', { deg: Math.round(bearing) }));
     return out;
   }
-  const zone = text(details.zoneName) ?? text(details.zoneId);
-  if (text(details.direction)) out.push(details.direction === 'ENT' ? 'entered' : 'left');
-  if (zone) out.push(`zone ${zone}`);
+  const zoneId = text(details.zoneId);
+  const zone = text(details.zoneName) ?? (zoneId && (zoneName?.(zoneId) ?? zoneId));
+  if (text(details.direction)) out.push(t(details.direction === 'ENT' ? 'notify.entered' : 'notify.left'));
+  if (zone) out.push(t('notify.zone', { zone }));
   const silentH = number(details.silentForH);
-  if (silentH !== undefined) out.push(`silent for ${silentH} h`);
-  if (text(details.otherMmsi)) out.push(`with MMSI ${text(details.otherMmsi)}`);
+  if (silentH !== undefined)
+    out.push(t('notify.silentFor', { h: i18n.number(silentH, silentH % 1 ? 1 : 0) }));
+  if (text(details.otherMmsi)) out.push(t('notify.withMmsi', { mmsi: text(details.otherMmsi)! }));
   const hours = number(details.hours);
-  if (hours !== undefined) out.push(`for ${hours} h`);
+  if (hours !== undefined) out.push(t('notify.forHours', { h: i18n.number(hours, hours % 1 ? 1 : 0) }));
   const lat = number(details.lat);
   const lon = number(details.lon);
-  if (lat !== undefined && lon !== undefined) out.push(`at ${lat.toFixed(4)}, ${lon.toFixed(4)}`);
+  if (lat !== undefined && lon !== undefined) out.push(t('notify.at', { position: i18n.latLon(lat, lon) }));
   return out;
 }
 
-/** One line a ranger or an officer can read on a phone. */
-export function describeAlarm(change: AlarmChangeMessage): string {
+/** One line a ranger or an officer can read on a phone, in their language, in Vietnam's time. */
+export function describeAlarm(change: AlarmChangeMessage, options: DescribeOptions = {}): string {
+  const i18n = translator(options.lang ?? DEFAULT_LANGUAGE);
+  const { t } = i18n;
   const { alarm } = change;
-  const label = TYPE_LABELS[alarm.type] ?? alarm.type;
-  const what = facts(alarm);
+  const what = facts(alarm, i18n, options.zoneName);
+  const by =
+    change.kind === 'acknowledged' ? alarm.ackBy : change.kind === 'cleared' ? alarm.clearBy : undefined;
   const who =
-    change.kind === 'acknowledged'
-      ? ` by ${alarm.ackBy ?? '?'}`
-      : change.kind === 'cleared'
-        ? ` by ${alarm.clearBy ?? '?'}`
-        : '';
-  return `${KIND_PREFIX[change.kind]}[${alarm.severity}] ${label}: ${subject(alarm)}${what.length ? ` - ${what.join(', ')}` : ''} - since ${utc(alarm.startTs)}${who}`;
+    change.kind === 'acknowledged' || change.kind === 'cleared'
+      ? ` ${t('notify.by', { name: by ?? '?' })}`
+      : '';
+  const head = `${t(`notify.kind.${change.kind}`)}[${i18n.label('severity', alarm.severity)}] ${i18n.label('alarmType', alarm.type)}`;
+  return `${head}: ${subject(alarm, i18n)}${what.length ? ` - ${what.join(', ')}` : ''} - ${t('notify.since', { time: i18n.dateTime(alarm.startTs) })}${who}`;
 }
 
-export function toNotification(change: AlarmChangeMessage, publicUrl: string | undefined): AlarmNotification {
+export function toNotification(
+  change: AlarmChangeMessage,
+  publicUrl: string | undefined,
+  options: DescribeOptions = {},
+): AlarmNotification {
   const { alarm } = change;
   const notification: AlarmNotification = {
     version: 1,
     id: `${alarm.id}:${change.kind}:${alarm.updatedAt}`,
     kind: change.kind,
     alarm,
-    text: describeAlarm(change),
+    text: describeAlarm(change, options),
   };
   if (publicUrl) {
     const base = publicUrl.replace(/\/+$/, '');

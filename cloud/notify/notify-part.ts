@@ -11,6 +11,7 @@ import type { FeatureHealth } from '../core.js';
 import type { CloudBus } from '../events.js';
 import type { NotifyConfig, WebhookConfig } from './config.js';
 import { requestBody, toNotification } from './format.js';
+import type { Language } from '../i18n/index.js';
 
 /** A notification waiting for its webhook (also the line format of the spill file). */
 const Pending = Type.Object(
@@ -33,6 +34,8 @@ export interface NotifyOptions {
   registry: Registry;
   /** Where notifications not delivered at stop are kept for the next start; none = lost at stop (logged). */
   spillFile?: string;
+  /** Zone names (from the zone files) by zone id, read at start: texts name zones, not ids. */
+  zoneNames?: () => Promise<ReadonlyMap<string, string>>;
   clock?: () => number;
 }
 
@@ -222,6 +225,7 @@ export class NotifyPart implements Part {
   readonly #spill: JsonLinesFile<typeof Pending> | undefined;
   readonly #clock: () => number;
   #unsubscribe: (() => void) | undefined;
+  #zoneNames: ReadonlyMap<string, string> = new Map();
 
   constructor(private readonly options: NotifyOptions) {
     const { config, log, registry } = options;
@@ -261,6 +265,11 @@ export class NotifyPart implements Part {
   }
 
   async start(): Promise<void> {
+    this.#zoneNames =
+      (await this.options.zoneNames?.().catch((error: unknown) => {
+        this.options.log.warn({ err: error }, 'zone names not read: notifications name zones by id');
+        return undefined;
+      })) ?? new Map();
     await this.#readSpill();
     this.#unsubscribe = this.options.bus.on('alarmChange', (change) => this.#onChange(change));
     if (this.#deliveries.length > 0)
@@ -301,10 +310,18 @@ export class NotifyPart implements Part {
   #onChange(change: AlarmChangeMessage): void {
     const wanting = this.#deliveries.filter((delivery) => delivery.wants(change));
     if (wanting.length === 0) return;
-    const notification = toNotification(change, this.options.config.publicUrl);
     const firstTs = this.#clock();
-    for (const delivery of wanting)
+    const zoneName = (id: string) => this.#zoneNames.get(id);
+    const byLanguage = new Map<Language, AlarmNotification>();
+    for (const delivery of wanting) {
+      const { lang } = delivery.webhook;
+      let notification = byLanguage.get(lang);
+      if (!notification) {
+        notification = toNotification(change, this.options.config.publicUrl, { lang, zoneName });
+        byLanguage.set(lang, notification);
+      }
       delivery.enqueue({ webhook: delivery.webhook.name, notification, firstTs, attempts: 0 });
+    }
   }
 
   async #readSpill(): Promise<void> {

@@ -132,12 +132,13 @@ describe('alarm notifications to webhooks', () => {
       id: 'a1:created:1000',
       kind: 'created',
       alarm: alarm(),
-      text: '[CRITICAL] Fire / smoke: camera edge-1/cam-2 - smoke 89 %, bearing 252° from the camera - since 2026-11-28 03:41:20 UTC',
+      // Vietnamese unless the webhook says `lang: en`; Vietnam's time with its offset.
+      text: '[KHẨN CẤP] Cháy / khói: camera edge-1/cam-2 - khói 89 %, hướng 252° tính từ camera - từ 10:41 28/11/2026 (GMT+7)',
       link: 'https://lookout.example.vn/#alarm=a1',
       snapshotUrl: 'https://lookout.example.vn/api/v1/fire/snapshots/edge-1/x-new-1.jpg',
     });
     expect(vessel!.text).toBe(
-      'ESCALATED [CRITICAL] Closed area: Intruder (CM-90015-TS), MMSI 574300015 - zone Hon Khoai closed area, at 8.3957, 104.8000 - since 2026-11-28 03:41:20 UTC',
+      'NÂNG MỨC [KHẨN CẤP] Vào vùng cấm: Intruder (CM-90015-TS), MMSI 574300015 - vùng Hon Khoai closed area, tại 8°23′45″ B, 104°48′00″ Đ - từ 10:41 28/11/2026 (GMT+7)',
     );
     const first = hook.received[0]!;
     expect(first.headers['x-lookout-signature']).toBe(
@@ -156,7 +157,7 @@ describe('alarm notifications to webhooks', () => {
       makePart({
         webhooks: [
           { name: 'chat', url: slack.url, format: 'slack', types: ['fire'] },
-          { name: 'tg', url: telegram.url, format: 'telegram', chatId: '-100123' },
+          { name: 'tg', url: telegram.url, format: 'telegram', chatId: '-100123', lang: 'en' },
         ],
       }),
     );
@@ -174,7 +175,7 @@ describe('alarm notifications to webhooks', () => {
     expect(JSON.parse(slack.received[0]!.body)).toEqual({ text: describeAlarm(change('created')) });
     expect(JSON.parse(telegram.received[1]!.body)).toEqual({
       chat_id: '-100123',
-      text: '[CRITICAL] Signal lost: unregistered vessel, MMSI 1 - silent for 6 h - since 2026-11-28 03:41:20 UTC',
+      text: '[CRITICAL] Signal lost: unregistered vessel, MMSI 1 - silent for 6 h - since 10:41 28/11/2026 (GMT+7)',
       disable_web_page_preview: true,
     });
     expect(() => makePart({ webhooks: [{ name: 'tg', url: telegram.url, format: 'telegram' }] })).toThrow(

@@ -113,7 +113,7 @@ it('a fire alert from an edge reaches the rangers webhook (signed JSON with a wo
       status: 'ACTIVE_UNACK',
     },
     text: expect.stringMatching(
-      /^\[CRITICAL\] Fire \/ smoke: camera edge-u-minh\/tower-3 - smoke 77 %, bearing 205° from the camera - since /,
+      /^\[KHẨN CẤP\] Cháy \/ khói: camera edge-u-minh\/tower-3 - khói 77 %, hướng 205° tính từ camera - từ \d\d:\d\d \d\d\/\d\d\/\d{4} \(GMT\+7\)$/,
     ),
     link: `https://lookout.example.vn/#alarm=${notification!.alarm.id}`,
   });

@@ -241,7 +241,8 @@ beforeAll(async () => {
       '--disable-sync',
     ],
   });
-  page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+  // An English-speaking officer's browser: most checks read the English texts; Vietnamese is checked on its own.
+  page = await browser.newPage({ viewport: { width: 1366, height: 768 }, locale: 'en-GB' });
   page.on('console', (message) => {
     if (message.type() === 'error') consoleErrors.push(message.text());
   });
@@ -282,7 +283,7 @@ describe('live dashboard in Chromium', () => {
       name: 'Tan Phat 01',
       registration: 'CM-90101-TS',
       length: '18.5',
-      position: '8.899, 104.349',
+      position: '8°53′56″ N, 104°20′56″ E',
       speed: '7.5',
       flags: '',
     });
@@ -471,9 +472,40 @@ describe('live dashboard in Chromium', () => {
     expect(consoleErrors).toEqual([]);
   });
 
+  it('speaks Vietnamese to a Vietnamese browser, in Vietnam time, and switches to English (remembered)', async () => {
+    const ranger = await browser.newPage({ viewport: { width: 1366, height: 768 }, locale: 'vi-VN' });
+    try {
+      await ranger.goto(`${cloud.addresses.http}/`);
+      await ranger.waitForSelector('#live[data-state="live"]', { timeout: 20_000 });
+      expect(await ranger.getAttribute('html', 'lang')).toBe('vi');
+      expect(await ranger.textContent('#alarms-heading')).toBe('Báo động hiện tại');
+      expect(await ranger.textContent('#lang-button')).toContain('English');
+      const closedArea = ranger.locator('#alarms-list li[data-type="closed_area"]').first();
+      await expect.poll(() => closedArea.locator('.alarm-type').textContent()).toBe('Vào vùng cấm');
+      // Coordinates as Vietnamese officers write them; every time is Vietnam's, and the page says so.
+      await expect
+        .poll(() => ranger.textContent('#vessels-body tr[data-mmsi="574000102"] [data-col="position"]'))
+        .toBe('8°17′56″ B, 104°33′04″ Đ');
+      expect(await ranger.textContent('#time-zone-note')).toBe('(GMT+7)');
+      expect(await ranger.getAttribute('#alarms-list li time', 'title')).toMatch(
+        /^\d\d:\d\d \d\d\/\d\d\/\d{4} \(GMT\+7\)$/,
+      );
+
+      await ranger.click('#lang-button');
+      await ranger.waitForSelector('html[lang="en"]');
+      expect(await ranger.textContent('#alarms-heading')).toBe('Active alarms');
+      await expect.poll(() => closedArea.locator('.alarm-type').textContent()).toBe('Closed area');
+      await ranger.reload();
+      await ranger.waitForSelector('html[lang="en"] #live[data-state="live"]', { timeout: 20_000 });
+      expect(await ranger.textContent('#lang-button')).toContain('Tiếng Việt');
+    } finally {
+      await ranger.close();
+    }
+  });
+
   it('with alerts on, a new MAJOR or CRITICAL alarm that arrives live gives a desktop notification; a hidden tab counts it in its title', async () => {
     // A second operator screen, its tab in the background: the browser's Notification is recorded instead of shown.
-    const screen = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    const screen = await browser.newPage({ viewport: { width: 1366, height: 768 }, locale: 'en-GB' });
     try {
       await screen.addInitScript({
         content: `

@@ -74,16 +74,16 @@ describe('lookout demo', () => {
     const expectedTypes = iuuScenario({ durationH: 20 }).expected.length;
     const alarmLines = await waitFor(
       () => {
-        const printed = lines.filter((line) => line.startsWith('ALARM '));
+        const printed = lines.filter((line) => line.startsWith('BÁO ĐỘNG '));
         return printed.length >= expectedTypes ? printed : undefined;
       },
       30_000,
       'alarm notification lines',
     );
     expect(
-      alarmLines.some((line) => /^ALARM \[CRITICAL\] Closed area: .+, MMSI \d+ - zone /.test(line)),
+      alarmLines.some((line) => /^BÁO ĐỘNG \[KHẨN CẤP\] Vào vùng cấm: .+, MMSI \d+ - vùng /.test(line)),
     ).toBe(true);
-    expect(lines.some((line) => line.startsWith('(an alarm notification the demo could not read'))).toBe(
+    expect(lines.some((line) => line.startsWith('(thông báo báo động mà demo không đọc được'))).toBe(
       false,
     );
   });

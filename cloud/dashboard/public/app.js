@@ -1,5 +1,6 @@
 // The dashboard page: state, API polling, live MQTT changes, and the operator's actions.
-import { clockTime, severityRank } from './format.js';
+import { severityRank } from './format.js';
+import { chosenLanguage, clockTime, language, onLanguageChange, t, useLanguage, utcOffset } from './i18n.js';
 import { createAttention } from './attention.js';
 import { connectLive } from './live.js';
 import { MapView } from './map.js';
@@ -55,7 +56,7 @@ function showApiErrors() {
   const box = document.getElementById('api-error');
   const messages = [...apiErrors.values()];
   box.hidden = messages.length === 0;
-  box.textContent = messages.length ? `API problem: ${messages[0]}` : '';
+  box.textContent = messages.length ? t('header.apiProblem', { message: messages[0] }) : '';
 }
 
 async function api(path, init) {
@@ -68,7 +69,7 @@ async function api(path, init) {
     if (apiErrors.delete(key)) showApiErrors();
     return body;
   } catch (error) {
-    apiErrors.set(key, error.name === 'TimeoutError' ? `${key}: no answer` : error.message);
+    apiErrors.set(key, error.name === 'TimeoutError' ? t('header.noAnswer', { path: key }) : error.message);
     showApiErrors();
     throw error;
   }
@@ -259,14 +260,12 @@ function operatorName() {
 function showOperator() {
   const account = loggedIn();
   document.getElementById('operator-name').textContent = account
-    ? `${account.username} (${account.role})`
-    : (operatorName() ?? 'not set');
+    ? t('operator.account', { username: account.username, role: account.role })
+    : (operatorName() ?? t('operator.notSet'));
   const button = document.getElementById('operator-button');
   // Logged in: the server records the login as who acted; there is no name to choose.
   button.disabled = account !== undefined;
-  button.title = account
-    ? 'Logged in to the API: actions are recorded under this account'
-    : 'Name recorded when you acknowledge or clear an alarm';
+  button.title = t(account ? 'operator.loggedInTitle' : 'operator.title');
   document.body.dataset.role = account?.role ?? 'open';
 }
 
@@ -388,7 +387,9 @@ function renderHeader() {
   const alarms = [...state.alarms.values()];
   const unack = alarms.filter((a) => a.status === 'ACTIVE_UNACK').length;
   document.getElementById('count-alarms').textContent = state.features.alarms
-    ? `${alarms.length}${unack ? ` (${unack} new)` : ''}`
+    ? unack
+      ? t('header.alarmsNew', { total: alarms.length, unack })
+      : String(alarms.length)
     : '–';
   document.getElementById('counter-alarms').classList.toggle('hot', unack > 0);
   const fires = [...state.fires.values()].filter((f) => f.event !== 'end').length;
@@ -397,6 +398,7 @@ function renderHeader() {
   const updated = document.getElementById('last-update');
   updated.textContent = state.lastUpdate ? clockTime(state.lastUpdate) : '–';
   if (state.lastUpdate) updated.dateTime = new Date(state.lastUpdate).toISOString();
+  document.getElementById('time-zone-note').textContent = `(${utcOffset(state.lastUpdate ?? Date.now())})`;
 }
 
 function render() {
@@ -424,11 +426,9 @@ function setLive(live, detail) {
   state.live = live;
   const box = document.getElementById('live');
   box.dataset.state = live;
-  document.getElementById('live-text').textContent =
-    { connecting: 'connecting…', live: 'live', reconnecting: 'reconnecting…', unavailable: 'polling only' }[
-      live
-    ] ?? live;
-  box.title = detail ?? (live === 'live' ? `MQTT over WebSocket: ${state.config?.wsUrl}` : '');
+  state.liveDetail = detail;
+  document.getElementById('live-text').textContent = t(`live.${live}`);
+  box.title = detail ?? (live === 'live' ? t('live.title', { url: state.config?.wsUrl }) : '');
 }
 
 // ---- start ----------------------------------------------------------------------------------------------
@@ -448,7 +448,40 @@ async function loadZones() {
   }
 }
 
+function showLanguageSwitch() {
+  const button = document.getElementById('lang-button');
+  const other = language() === 'vi' ? 'en' : 'vi';
+  button.textContent = t('lang.switch');
+  button.title = t('lang.switchTitle');
+  button.lang = other;
+  button.dataset.switchTo = other;
+}
+
+function onLanguage() {
+  showLanguageSwitch();
+  showOperator();
+  if (state.config) applyTitle();
+  setLive(state.live, state.liveDetail);
+  showApiErrors();
+  markDirty('header', 'vessels', 'alarms', 'fires', 'cameras', 'edges', 'map');
+}
+
+function applyTitle() {
+  const title = state.config.title ?? t('app.title');
+  document.title = title;
+  document.getElementById('title').textContent = title;
+}
+
 async function start() {
+  await useLanguage(chosenLanguage());
+  showLanguageSwitch();
+  onLanguageChange(onLanguage);
+  document
+    .getElementById('lang-button')
+    .addEventListener(
+      'click',
+      (event) => void useLanguage(event.currentTarget.dataset.switchTo, { remember: true }),
+    );
   map = new MapView(document.getElementById('map'), { onSelectVessel: selectVessel });
   showOperator();
   document.getElementById('operator-button').addEventListener('click', () => void askOperator());
@@ -456,8 +489,7 @@ async function start() {
   state.config = config;
   state.features = config.features;
   showOperator();
-  document.title = config.title;
-  document.getElementById('title').textContent = config.title;
+  applyTitle();
   markDirty('header', 'vessels', 'alarms', 'fires', 'cameras', 'edges', 'map');
 
   fetch('/dashboard/ca-mau-land.json')
@@ -497,5 +529,5 @@ async function start() {
 start().catch((error) => {
   setLive('unavailable', error.message);
   document.getElementById('api-error').hidden = false;
-  document.getElementById('api-error').textContent = `Dashboard could not start: ${error.message}`;
+  document.getElementById('api-error').textContent = t('header.cannotStart', { message: error.message });
 });

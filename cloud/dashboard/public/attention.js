@@ -1,7 +1,8 @@
 // Draws the operator's attention to alarms that arrive live while nobody looks at the list: a short tone (once the
 // operator turned alerts on: browsers play sound only after a click on the page), a desktop notification (when
 // the browser allows them) and the tab title counting alarms not seen yet while the page is hidden.
-import { alarmTypeName, severityRank } from './format.js';
+import { severityRank } from './format.js';
+import { label, onLanguageChange, t } from './i18n.js';
 
 const STORAGE_KEY = 'lookout.alerts';
 const LOUD_KINDS = new Set(['created', 'escalated']);
@@ -13,11 +14,9 @@ export function createAttention(button) {
   let unseen = 0;
 
   const show = () => {
-    button.textContent = on ? 'Alerts: on' : 'Alerts: off';
+    button.textContent = t(on ? 'alerts.on' : 'alerts.off');
     button.setAttribute('aria-pressed', String(on));
-    button.title = on
-      ? 'A tone and a desktop notification for each new MAJOR or CRITICAL alarm. Click to turn off.'
-      : 'Click for a tone and a desktop notification on each new MAJOR or CRITICAL alarm.';
+    button.title = t(on ? 'alerts.onTitle' : 'alerts.offTitle');
   };
 
   button.addEventListener('click', () => {
@@ -64,7 +63,7 @@ export function createAttention(button) {
         ? `${alarm.details.name} (${alarm.originator})`
         : alarm.originator;
     const notification = new Notification(
-      `${kind === 'escalated' ? 'ESCALATED ' : ''}${alarm.severity} ${alarmTypeName(alarm.type)}`,
+      `${kind === 'escalated' ? `${t('alerts.escalated')} ` : ''}${label('severity', alarm.severity)} ${label('alarmType', alarm.type)}`,
       {
         body: who,
         tag: `${alarm.id}:${kind}`,
@@ -74,6 +73,7 @@ export function createAttention(button) {
   }
 
   show();
+  onLanguageChange(show);
   return {
     /** An alarm change that arrived live (not one read at start or on a resync). */
     onLiveChange(message) {

@@ -1,6 +1,7 @@
 // Live updates: mqtt.js over the cloud broker's WebSocket listener. The page re-reads the full state from the
 // API on every (re)connect, so nothing missed while disconnected stays missing.
 import mqtt from './vendor/mqtt.js';
+import { t } from './i18n.js';
 
 /** `lookout/v1/edge/{edgeId}/…` -> { kind, edgeId, cameraId } ; `lookout/v1/cloud/alarms/{id}` -> { kind: 'alarm' }. */
 export function parseTopic(topic) {
@@ -24,10 +25,7 @@ export function parseTopic(topic) {
  */
 export function connectLive(config, { onState, onMessage, onConnected }) {
   if (config.authRequired && !config.mqtt) {
-    onState(
-      'unavailable',
-      'the broker requires a login and no dashboard MQTT user is configured (cloud.mqtt.users, role: dashboard)',
-    );
+    onState('unavailable', t('live.noDashboardUser'));
     return undefined;
   }
   const client = mqtt.connect(config.wsUrl, {
@@ -48,7 +46,7 @@ export function connectLive(config, { onState, onMessage, onConnected }) {
       (error, granted) => {
         const refused = (granted ?? []).filter((g) => g.qos === 128).map((g) => g.topic);
         if (error || refused.length > 0) {
-          onState('reconnecting', `subscription refused: ${error?.message ?? refused.join(', ')}`);
+          onState('reconnecting', t('live.refused', { detail: error?.message ?? refused.join(', ') }));
           return;
         }
         onState('live');

@@ -1,6 +1,8 @@
 // The map: an inline SVG in an equirectangular projection (x scaled by cos of the mid latitude), drawn in
 // screen pixels so markers and text keep their size. No tiles: everything comes from the zones GeoJSON.
 
+import { label, t } from './i18n.js';
+
 const SVG_NS = 'http://www.w3.org/2000/svg';
 const KM_PER_DEG = 111.32;
 /** Used until zones arrive: the sea west and south of the Ca Mau cape. */
@@ -328,7 +330,7 @@ export class MapView {
         svg(
           'title',
           {},
-          `Camera ${camera.key}${camera.fire ? ' — FIRE ALERT' : ''}${camera.online === false ? ' (offline)' : ''}`,
+          `${t('map.camera', { camera: camera.key })}${camera.fire ? ` — ${t('map.cameraFire')}` : ''}${camera.online === false ? ` (${t('map.cameraOffline')})` : ''}`,
         ),
       );
       if (typeof camera.bearingDeg === 'number') {
@@ -369,12 +371,12 @@ export class MapView {
         'data-mmsi': vessel.mmsi,
         tabindex: -1,
       });
-      const name = vessel.name ?? 'unregistered';
+      const name = vessel.name ?? t('vessels.unnamed');
       group.append(
         svg(
           'title',
           {},
-          `${name} · MMSI ${vessel.mmsi} · ${vessel.status.replace('_', ' ')}${alarm ? ` · ${alarm} alarm` : ''}`,
+          `${name} · MMSI ${vessel.mmsi} · ${label('vesselStatus', vessel.status)}${alarm ? ` · ${t('map.vesselAlarm', { severity: label('severity', alarm) })}` : ''}`,
         ),
       );
       if (selected === vessel.mmsi)

@@ -1,17 +1,6 @@
 // Rendering of the list panels from the page state (see app.js). Each function replaces its panel's content.
-import {
-  ago,
-  alarmTypeName,
-  clockTime,
-  detailText,
-  el,
-  humanKey,
-  isTimeKey,
-  latLon,
-  severityRank,
-  timeEl,
-  updateChildren,
-} from './format.js';
+import { detailText, el, humanKey, isTimeKey, severityRank, timeEl, updateChildren } from './format.js';
+import { ago, clockTime, dateTime, label, latLon, number, percent, t } from './i18n.js';
 
 const MAX_VESSEL_ROWS = 500;
 
@@ -19,8 +8,8 @@ function badge(text, kind) {
   return el('span', { class: `badge ${kind}` }, text);
 }
 
-function dot(kind, label) {
-  return el('span', { class: `status-dot ${kind}`, role: 'img', 'aria-label': label, title: label });
+function dot(kind, text) {
+  return el('span', { class: `status-dot ${kind}`, role: 'img', 'aria-label': text, title: text });
 }
 
 /** Vessels in alarm first (most severe), then silent ones, then by name/MMSI. */
@@ -42,13 +31,7 @@ export function renderVessels(state, { onSelect }) {
   const body = document.getElementById('vessels-body');
   const note = document.getElementById('vessels-note');
   if (!state.features.fisheries) {
-    body.replaceChildren(
-      el(
-        'tr',
-        {},
-        el('td', { colspan: 9, class: 'empty' }, 'Vessel tracking (fisheries) is not enabled on this cloud.'),
-      ),
-    );
+    body.replaceChildren(el('tr', {}, el('td', { colspan: 9, class: 'empty' }, t('vessels.disabled'))));
     note.textContent = '';
     return;
   }
@@ -60,22 +43,30 @@ export function renderVessels(state, { onSelect }) {
     // The zone kind reads at a glance (the rules work on it); the full names are in the tooltip.
     const port =
       v.status === 'in_port' && v.nearestPort
-        ? `port ${state.zoneNames.get(v.nearestPort.id) ?? v.nearestPort.id}`
+        ? t('vessels.port', { name: state.zoneNames.get(v.nearestPort.id) ?? v.nearestPort.id })
         : undefined;
     const kinds = [...new Set(v.zones.map((id) => state.zoneKinds.get(id) ?? id))].sort((a, b) =>
       a === 'closed' ? -1 : b === 'closed' ? 1 : a.localeCompare(b),
     );
-    const zoneText = [...kinds, port].filter(Boolean).join(' · ') || '—';
+    const zoneText =
+      [...kinds.map((kind) => label('zoneKind', kind)), port].filter(Boolean).join(' · ') || '—';
     const zoneTitle =
       [...v.zones.map((id) => state.zoneNames.get(id) ?? id), port].filter(Boolean).join('\n') ||
-      'outside every zone';
+      t('vessels.outside');
     const flags = [
       alarm
-        ? el('span', { class: `badge sev-${alarm}`, title: `${alarm.toLowerCase()} alarm active` }, 'alarm')
+        ? el(
+            'span',
+            {
+              class: `badge sev-${alarm}`,
+              title: t('vessels.flagAlarmTitle', { severity: label('severity', alarm) }),
+            },
+            t('vessels.flagAlarm'),
+          )
         : null,
-      v.status === 'silent' ? badge('silent', 'silent') : null,
-      v.status === 'in_port' ? badge('in port', 'muted') : null,
-      v.registered ? null : badge('unregistered', 'unregistered'),
+      v.status === 'silent' ? badge(t('vessels.flagSilent'), 'silent') : null,
+      v.status === 'in_port' ? badge(t('vessels.flagInPort'), 'muted') : null,
+      v.registered ? null : badge(t('vessels.flagUnregistered'), 'unregistered'),
     ];
     const row = el(
       'tr',
@@ -94,26 +85,18 @@ export function renderVessels(state, { onSelect }) {
       el(
         'td',
         { class: 'num', dataset: { col: 'length' } },
-        typeof v.lengthM === 'number' ? v.lengthM.toFixed(1) : '—',
+        typeof v.lengthM === 'number' ? number(v.lengthM, 1) : '—',
       ),
-      el(
-        'td',
-        { class: 'mono small', dataset: { col: 'position' }, title: latLon(v.lat, v.lon) },
-        `${v.lat.toFixed(3)}, ${v.lon.toFixed(3)}`,
-      ),
+      el('td', { class: 'mono small', dataset: { col: 'position' } }, latLon(v.lat, v.lon)),
       el(
         'td',
         { class: 'num', dataset: { col: 'speed' } },
-        typeof v.sog === 'number' ? v.sog.toFixed(1) : '—',
+        typeof v.sog === 'number' ? number(v.sog, 1) : '—',
       ),
       el(
         'td',
         { class: 'small', dataset: { col: 'seen' } },
-        el(
-          'time',
-          { datetime: new Date(v.ts).toISOString(), title: new Date(v.ts).toISOString() },
-          ago(v.ts, now),
-        ),
+        el('time', { datetime: new Date(v.ts).toISOString(), title: dateTime(v.ts) }, ago(v.ts, now)),
       ),
       el(
         'td',
@@ -134,12 +117,16 @@ export function renderVessels(state, { onSelect }) {
     });
     return row;
   });
-  if (rows.length === 0)
-    rows.push(el('tr', {}, el('td', { colspan: 9, class: 'empty' }, 'No vessel positions yet.')));
+  if (rows.length === 0) rows.push(el('tr', {}, el('td', { colspan: 9, class: 'empty' }, t('vessels.none'))));
   updateChildren(body, rows);
   const silent = state.vessels.filter((v) => v.status === 'silent').length;
   const unregistered = state.vessels.filter((v) => !v.registered).length;
-  note.textContent = `${state.vessels.length} tracked · ${silent} silent · ${unregistered} unregistered${sorted.length > MAX_VESSEL_ROWS ? ` · first ${MAX_VESSEL_ROWS} shown` : ''}`;
+  note.textContent = [
+    t('vessels.note', { total: state.vessels.length, silent, unregistered }),
+    sorted.length > MAX_VESSEL_ROWS ? t('vessels.firstShown', { n: MAX_VESSEL_ROWS }) : null,
+  ]
+    .filter(Boolean)
+    .join(' · ');
   if (focusedMmsi) body.querySelector(`tr[data-mmsi="${focusedMmsi}"]`)?.focus();
 }
 
@@ -149,11 +136,13 @@ function originatorText(alarm, state) {
     const mmsi = Number(vessel[1]);
     const known = state.vessels.find((v) => v.mmsi === mmsi);
     if (known?.name)
-      return `${known.name}${known.registration ? ` (${known.registration})` : ''} · MMSI ${mmsi}`;
-    return `MMSI ${mmsi}${known && !known.registered ? ' · unregistered' : ''}`;
+      return known.registration
+        ? t('alarms.vesselRegistered', { name: known.name, registration: known.registration, mmsi })
+        : t('alarms.vessel', { name: known.name, mmsi });
+    return t(known && !known.registered ? 'alarms.vesselUnregistered' : 'alarms.vesselUnknown', { mmsi });
   }
   const camera = /^camera:(.+)$/.exec(alarm.originator);
-  if (camera) return `Camera ${camera[1]}`;
+  if (camera) return t('alarms.camera', { camera: camera[1] });
   return alarm.originator;
 }
 
@@ -181,14 +170,18 @@ function alarmDetails(alarm, state) {
   const items = [];
   for (const [key, value] of entries) {
     let text;
-    let label = humanKey(key);
+    let name = humanKey(key);
     if (isTimeKey(key, value)) text = clockTime(value);
     else if (typeof value === 'string' && state.zoneNames.has(value)) {
       text = state.zoneNames.get(value);
-      label = label.replace(/ id$/, '');
-    } else if (key === 'confidence' && typeof value === 'number') text = `${Math.round(value * 100)} %`;
+      name = name.replace(/ id$/, '');
+    } else if (key === 'confidence' && typeof value === 'number') text = percent(value);
+    else if (key === 'className' && typeof value === 'string') text = label('fireClass', value);
+    else if (key === 'zoneKind' && typeof value === 'string') text = label('zoneKind', value);
+    else if (typeof value === 'boolean' || value === 'ENT' || value === 'EXI')
+      text = label('value', String(value));
     else text = detailText(value);
-    items.push(el('div', { class: 'detail' }, el('dt', {}, label), el('dd', {}, text)));
+    items.push(el('div', { class: 'detail' }, el('dt', {}, name), el('dd', {}, text)));
     if (items.length >= 6) break;
   }
   return items.length ? el('dl', { class: 'details' }, items) : null;
@@ -208,7 +201,7 @@ export function renderAlarms(state, { onAck, onClear }) {
   const list = document.getElementById('alarms-list');
   const note = document.getElementById('alarms-note');
   if (!state.features.alarms) {
-    list.replaceChildren(el('li', { class: 'empty' }, 'Alarms are not enabled on this cloud.'));
+    list.replaceChildren(el('li', { class: 'empty' }, t('alarms.disabled')));
     return;
   }
   const alarms = sortAlarms(state.alarms.values());
@@ -216,7 +209,7 @@ export function renderAlarms(state, { onAck, onClear }) {
   const focusedAction = document.activeElement?.dataset?.action;
   const items = alarms.map((alarm) => {
     const unack = alarm.status === 'ACTIVE_UNACK';
-    const what = `${alarmTypeName(alarm.type)} — ${originatorText(alarm, state)}`;
+    const what = `${label('alarmType', alarm.type)} — ${originatorText(alarm, state)}`;
     const snapshot =
       typeof alarm.details?.snapshot === 'string'
         ? `/api/v1/fire/snapshots/${alarm.details.snapshot}`
@@ -231,23 +224,28 @@ export function renderAlarms(state, { onAck, onClear }) {
       el(
         'div',
         { class: 'alarm-head' },
-        el('span', { class: `sev sev-${alarm.severity}` }, alarm.severity),
-        el('span', { class: 'alarm-type' }, alarmTypeName(alarm.type)),
+        el('span', { class: `sev sev-${alarm.severity}` }, label('severity', alarm.severity)),
+        el('span', { class: 'alarm-type' }, label('alarmType', alarm.type)),
         alarm.count > 1
-          ? el('span', { class: 'count', title: 'times raised while active' }, `×${alarm.count}`)
+          ? el('span', { class: 'count', title: t('alarms.timesRaised') }, `×${alarm.count}`)
           : null,
       ),
       el('div', { class: 'alarm-originator' }, originatorText(alarm, state)),
       el(
         'div',
         { class: 'alarm-meta' },
-        'since ',
+        `${t('alarms.since')} `,
         timeEl(alarm.startTs),
-        alarm.lastTs !== alarm.startTs ? [' · last ', timeEl(alarm.lastTs)] : null,
+        alarm.lastTs !== alarm.startTs ? [` · ${t('alarms.last')} `, timeEl(alarm.lastTs)] : null,
         ' · ',
         unack
-          ? el('strong', { class: 'unack-text' }, 'not acknowledged')
-          : el('span', {}, `acknowledged by ${alarm.ackBy ?? '?'} at `, timeEl(alarm.ackTs)),
+          ? el('strong', { class: 'unack-text' }, t('alarms.notAcknowledged'))
+          : el(
+              'span',
+              {},
+              `${t('alarms.acknowledgedBy', { name: alarm.ackBy ?? '?' })} `,
+              timeEl(alarm.ackTs),
+            ),
       ),
       el(
         'div',
@@ -259,7 +257,7 @@ export function renderAlarms(state, { onAck, onClear }) {
               el('img', {
                 class: 'thumb small',
                 src: snapshot,
-                alt: `Snapshot for ${what}`,
+                alt: t('alarms.snapshotAlt', { what }),
                 loading: 'lazy',
               }),
             )
@@ -277,10 +275,10 @@ export function renderAlarms(state, { onAck, onClear }) {
                 type: 'button',
                 class: 'button primary',
                 dataset: { action: 'ack' },
-                'aria-label': `Acknowledge: ${what}`,
+                'aria-label': t('alarms.ackLabel', { what }),
                 onclick: () => onAck(alarm),
               },
-              'Ack',
+              t('alarms.ack'),
             )
           : null,
         el(
@@ -289,18 +287,18 @@ export function renderAlarms(state, { onAck, onClear }) {
             type: 'button',
             class: 'button',
             dataset: { action: 'clear' },
-            'aria-label': `Clear: ${what}`,
+            'aria-label': t('alarms.clearLabel', { what }),
             onclick: () => onClear(alarm),
           },
-          'Clear',
+          t('alarms.clear'),
         ),
       ),
     );
   });
-  if (items.length === 0) items.push(el('li', { class: 'empty calm' }, 'No active alarms.'));
+  if (items.length === 0) items.push(el('li', { class: 'empty calm' }, t('alarms.none')));
   updateChildren(list, items);
   const unack = alarms.filter((a) => a.status === 'ACTIVE_UNACK').length;
-  note.textContent = alarms.length ? `${unack} not acknowledged` : '';
+  note.textContent = alarms.length ? t('alarms.note', { n: unack }) : '';
   if (focusedId) {
     const item = list.querySelector(`li[data-alarm-id="${focusedId}"]`);
     (item?.querySelector(`button[data-action="${focusedAction}"]`) ?? item?.querySelector('button'))?.focus();
@@ -310,7 +308,7 @@ export function renderAlarms(state, { onAck, onClear }) {
 export function renderFires(state) {
   const list = document.getElementById('fires-list');
   if (!state.features.fire) {
-    list.replaceChildren(el('li', { class: 'empty' }, 'Fire detection is not enabled on this cloud.'));
+    list.replaceChildren(el('li', { class: 'empty' }, t('fires.disabled')));
     return;
   }
   const now = Date.now();
@@ -320,7 +318,8 @@ export function renderFires(state) {
   const items = fires.slice(0, 50).map((fire) => {
     const active = fire.event !== 'end';
     const image = fire.snapshotUrl ?? fire.snapshotData;
-    const cls = fire.className.toLowerCase();
+    const cls = label('fireClass', fire.className.toLowerCase());
+    const camera = `${fire.edgeId}/${fire.cameraId}`;
     return el(
       'li',
       { class: `fire ${active ? 'active' : 'ended'}`, dataset: { alertId: fire.alertId } },
@@ -332,16 +331,16 @@ export function renderFires(state) {
               target: '_blank',
               rel: 'noopener',
               class: 'thumb-link',
-              'aria-label': `Open snapshot of ${cls} at ${fire.edgeId}/${fire.cameraId}`,
+              'aria-label': t('fires.openSnapshot', { className: cls, camera }),
             },
             el('img', {
               class: 'thumb',
               src: image,
-              alt: `Snapshot: ${cls} seen by camera ${fire.cameraId}`,
+              alt: t('fires.snapshotAlt', { className: cls, camera: fire.cameraId }),
               loading: 'lazy',
             }),
           )
-        : el('div', { class: 'thumb placeholder', 'aria-hidden': 'true' }, 'no snapshot'),
+        : el('div', { class: 'thumb placeholder', 'aria-hidden': 'true' }, t('fires.noSnapshot')),
       el(
         'div',
         { class: 'fire-text' },
@@ -351,26 +350,26 @@ export function renderFires(state) {
           el(
             'span',
             { class: `badge ${active ? 'fire-badge' : 'muted'}` },
-            active ? cls.toUpperCase() : `${cls} · ended`,
+            active ? cls.toUpperCase() : t('fires.ended', { className: cls }),
           ),
           ' ',
-          el('span', { class: 'strong' }, `${Math.round(fire.confidence * 100)} %`),
+          el('span', { class: 'strong' }, percent(fire.confidence)),
         ),
         el('div', { class: 'small' }, `${fire.cameraId} @ ${fire.edgeId}`),
         el(
           'div',
           { class: 'small muted-text' },
-          'first seen ',
+          `${t('fires.firstSeen')} `,
           timeEl(fire.firstSeenTs),
           ` (${ago(fire.firstSeenTs, now)})`,
         ),
         typeof fire.bearingToFireDeg === 'number'
-          ? el('div', { class: 'small' }, `bearing ${Math.round(fire.bearingToFireDeg)}°`)
+          ? el('div', { class: 'small' }, t('fires.bearing', { deg: Math.round(fire.bearingToFireDeg) }))
           : null,
       ),
     );
   });
-  if (items.length === 0) items.push(el('li', { class: 'empty calm' }, 'No fire alerts in the last 24 h.'));
+  if (items.length === 0) items.push(el('li', { class: 'empty calm' }, t('fires.none')));
   updateChildren(list, items);
 }
 
@@ -385,18 +384,21 @@ export function renderCameras(state) {
     return el(
       'li',
       { class: `${fire ? 'fire-cam' : ''}`, dataset: { camera: camera.key } },
-      dot(fire ? 'fire' : online ? 'online' : 'offline', fire ? 'fire alert' : online ? 'online' : 'offline'),
+      dot(
+        fire ? 'fire' : online ? 'online' : 'offline',
+        t(fire ? 'cameras.fireAlert' : online ? 'cameras.online' : 'cameras.offline'),
+      ),
       el('span', { class: 'strong' }, camera.cameraId),
-      fire ? el('span', { class: 'badge fire-badge' }, 'FIRE') : null,
+      fire ? el('span', { class: 'badge fire-badge' }, t('cameras.fire')) : null,
       el(
         'div',
         { class: 'small sub' },
         [
           camera.edgeId,
-          camera.state !== 'online' ? `ONVIF ${camera.state}` : null,
-          camera.stream ? `stream ${camera.stream.state}` : 'no stream status',
-          last ? `frame ${ago(last, now)}` : null,
-          camera.stream?.restarts ? `${camera.stream.restarts} restarts` : null,
+          camera.state !== 'online' ? t('cameras.onvif', { state: camera.state }) : null,
+          camera.stream ? t('cameras.stream', { state: camera.stream.state }) : t('cameras.noStream'),
+          last ? t('cameras.frame', { ago: ago(last, now) }) : null,
+          camera.stream?.restarts ? t('cameras.restarts', { n: camera.stream.restarts }) : null,
         ]
           .filter(Boolean)
           .join(' · '),
@@ -404,8 +406,8 @@ export function renderCameras(state) {
     );
   });
   if (!state.features.cameras && items.length === 0)
-    items.push(el('li', { class: 'empty' }, 'Camera inventory is not enabled on this cloud.'));
-  else if (items.length === 0) items.push(el('li', { class: 'empty' }, 'No cameras reported.'));
+    items.push(el('li', { class: 'empty' }, t('cameras.disabled')));
+  else if (items.length === 0) items.push(el('li', { class: 'empty' }, t('cameras.none')));
   updateChildren(list, items);
 }
 
@@ -415,18 +417,18 @@ function clockWarning(skewMs) {
   const seconds = Math.abs(skewMs) / 1000;
   const size =
     seconds >= 5400
-      ? `${Math.round(seconds / 3600)} h`
+      ? t('unit.h', { n: Math.round(seconds / 3600) })
       : seconds >= 90
-        ? `${Math.round(seconds / 60)} min`
-        : `${Math.round(seconds)} s`;
+        ? t('unit.min', { n: Math.round(seconds / 60) })
+        : t('unit.s', { n: Math.round(seconds) });
   return el(
     'div',
     {
       class: 'small warn-text',
       dataset: { clock: 'wrong' },
-      title: 'Check the edge clock (NTP): vessel positions it stamps itself are off by as much',
+      title: t('edges.clockTitle'),
     },
-    `clock ${size} ${skewMs > 0 ? 'ahead' : 'behind'}`,
+    t('edges.clock', { size, direction: t(skewMs > 0 ? 'edges.clockAhead' : 'edges.clockBehind') }),
   );
 }
 
@@ -438,22 +440,22 @@ export function renderEdges(state) {
     el(
       'li',
       { dataset: { edge: edge.edgeId, state: edge.state } },
-      dot(edge.state, edge.state),
+      dot(edge.state, label('edges', edge.state)),
       el('span', { class: 'strong' }, edge.edgeId),
       ' ',
       el(
         'span',
         { class: `small ${edge.state === 'online' ? 'ok-text' : 'warn-text'}` },
-        edge.state + (edge.state === 'offline' && edge.reason ? ` (${edge.reason})` : ''),
+        label('edges', edge.state) + (edge.state === 'offline' && edge.reason ? ` (${edge.reason})` : ''),
       ),
       el(
         'div',
         { class: 'small sub' },
-        `last seen ${ago(edge.lastSeen, now)}${edge.version ? ` · v${edge.version}` : ''}`,
+        `${t('edges.lastSeen', { ago: ago(edge.lastSeen, now) })}${edge.version ? ` · v${edge.version}` : ''}`,
       ),
       clockWarning(edge.clockSkewMs),
     ),
   );
-  if (items.length === 0) items.push(el('li', { class: 'empty' }, 'No edge has connected yet.'));
+  if (items.length === 0) items.push(el('li', { class: 'empty' }, t('edges.none')));
   updateChildren(list, items);
 }

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import type { Alarm, AlarmChangeMessage } from '../../protocols/api/alarms.js';
+import { describeAlarm } from './format.js';
+
+const crossing: Alarm = {
+  id: 'b1',
+  originator: 'vessel:574000104',
+  type: 'boundary_crossing',
+  severity: 'MAJOR',
+  status: 'ACTIVE_UNACK',
+  startTs: Date.UTC(2026, 11, 3, 7, 5, 0),
+  lastTs: Date.UTC(2026, 11, 3, 7, 5, 0),
+  createdAt: Date.UTC(2026, 11, 3, 7, 5, 0),
+  updatedAt: Date.UTC(2026, 11, 3, 7, 5, 0),
+  count: 1,
+  details: {
+    mmsi: 574000104,
+    name: 'Phuoc Loc 04',
+    direction: 'ENT',
+    zoneId: 'ca-mau-offshore-test-zone',
+    lat: 8.625,
+    lon: 104.71667,
+  },
+};
+const zoneName = (id: string) =>
+  id === 'ca-mau-offshore-test-zone' ? 'Vùng khơi thử nghiệm Cà Mau' : undefined;
+const change = (alarm: Alarm, kind: AlarmChangeMessage['kind'] = 'created'): AlarmChangeMessage => ({
+  kind,
+  alarm,
+});
+
+describe('alarm texts for rangers and officers', () => {
+  it('speak Vietnamese by default: zone by name, Vietnam time with its offset, coordinates as officers write them', () => {
+    expect(describeAlarm(change(crossing), { zoneName })).toBe(
+      '[NGHIÊM TRỌNG] Vượt ranh giới: Phuoc Loc 04, MMSI 574000104 - đi vào, vùng Vùng khơi thử nghiệm Cà Mau, tại 8°37′30″ B, 104°43′00″ Đ - từ 14:05 03/12/2026 (GMT+7)',
+    );
+  });
+
+  it('speak English to a target configured with lang: en, and say who acknowledged', () => {
+    const acked = { ...crossing, status: 'ACTIVE_ACK' as const, ackBy: 'Officer Lan' };
+    expect(describeAlarm(change(acked, 'acknowledged'), { lang: 'en', zoneName })).toBe(
+      'acknowledged: [MAJOR] Boundary crossing: Phuoc Loc 04, MMSI 574000104 - entered, zone Vùng khơi thử nghiệm Cà Mau, at 8°37′30″ N, 104°43′00″ E - since 14:05 03/12/2026 (GMT+7) by Officer Lan',
+    );
+  });
+
+  it('fall back to the zone id when no name is known, and to the type for an unknown alarm type', () => {
+    const text = describeAlarm(change({ ...crossing, type: 'new_rule', details: { zoneId: 'z-9' } }));
+    expect(text).toBe(
+      '[NGHIÊM TRỌNG] new_rule: tàu chưa đăng ký, MMSI 574000104 - vùng z-9 - từ 14:05 03/12/2026 (GMT+7)',
+    );
+  });
+});
