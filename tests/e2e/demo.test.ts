@@ -83,9 +83,7 @@ describe('lookout demo', () => {
     expect(
       alarmLines.some((line) => /^BÁO ĐỘNG \[KHẨN CẤP\] Vào vùng cấm: .+, MMSI \d+ - vùng /.test(line)),
     ).toBe(true);
-    expect(lines.some((line) => line.startsWith('(thông báo báo động mà demo không đọc được'))).toBe(
-      false,
-    );
+    expect(lines.some((line) => line.startsWith('(thông báo báo động mà demo không đọc được'))).toBe(false);
   });
 
   it('documents every API route in one OpenAPI document', async () => {
