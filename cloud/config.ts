@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { TlsServerConfig } from '../runtime/tls.js';
 import { FisheriesConfig } from './fisheries/config.js';
+import { DashboardConfig } from './dashboard/config.js';
 import { NotifyConfig } from './notify/config.js';
 
 const Port = (value: number, description: string) =>
@@ -118,6 +119,8 @@ export const CloudConfig = Type.Object(
     fisheries: FisheriesConfig,
     /** Alarm notifications to webhooks: rangers' and officers' chat, SMS gateways (cloud/notify/config.ts). */
     notify: NotifyConfig,
+    /** The web dashboard's map: an optional raster tile source (cloud/dashboard/config.ts). */
+    dashboard: DashboardConfig,
     /** Cloud state (journal, checkpoint, dead letters). Relative paths resolve against the working directory. */
     dataDir: Type.String({ minLength: 1, default: '.lookout/cloud' }),
     /**

@@ -27,7 +27,7 @@ export function cloudFeatures(config: CloudConfig): CloudFeature[] {
     fisheriesFeature(config.fisheries, { alarms }),
     fireAlertsFeature({ alarms }),
     camerasFeature(),
-    dashboardFeature(),
+    dashboardFeature({ tiles: config.dashboard.tiles }),
     notifyFeature(config.notify),
   ];
 }

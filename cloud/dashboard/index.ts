@@ -11,6 +11,7 @@ import { Counter } from '../../runtime/metrics.js';
 import type { CloudContext, CloudFeature } from '../core.js';
 import { authenticatedOperator } from '../http/auth.js';
 import { I18N_DIR, LANGUAGES } from '../i18n/index.js';
+import type { TileSource } from './config.js';
 
 /** The page, its modules and styles: plain files, no build step. */
 export const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
@@ -25,25 +26,47 @@ export const DASHBOARD_TOPICS = [
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
+  '.webmanifest': 'application/manifest+json',
+  '.png': 'image/png',
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
   '.json': 'application/json; charset=utf-8',
   '.svg': 'image/svg+xml',
 };
 
-/** The page only talks to its own origin, plus MQTT over WebSocket on the broker's port. */
-const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  // mqtt.js runs its keepalive timers in a blob worker, so background tabs are not throttled into disconnects.
-  "worker-src 'self' blob:",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self' ws: wss:",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-].join('; ');
+/**
+ * The page only talks to its own origin, plus MQTT over WebSocket on the broker's port, plus the configured tile
+ * server's images (when there is one).
+ */
+export function contentSecurityPolicy(tiles?: TileSource): string {
+  const tileOrigin = tiles
+    ? ` ${new URL(tiles.url.replace(/\{s\}/g, 'a')).origin.replace('://a.', '://*.')}`
+    : '';
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    // mqtt.js runs its keepalive timers in a blob worker, so background tabs are not throttled into disconnects.
+    "worker-src 'self' blob:",
+    "style-src 'self'",
+    `img-src 'self' data:${tileOrigin}`,
+    "connect-src 'self' ws: wss:",
+    "manifest-src 'self'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join('; ');
+}
+
+/** Browser libraries served from node_modules (nothing from a CDN): name under /dashboard/vendor/ -> package file. */
+const VENDOR_FILES: Record<string, readonly [pkg: string, file: string]> = {
+  'mqtt.js': ['mqtt', 'dist/mqtt.esm.js'],
+  'leaflet.js': ['leaflet', 'dist/leaflet.js'],
+  'leaflet.css': ['leaflet', 'dist/leaflet.css'],
+  'images/layers.png': ['leaflet', 'dist/images/layers.png'],
+  'images/layers-2x.png': ['leaflet', 'dist/images/layers-2x.png'],
+  'leaflet.markercluster.js': ['leaflet.markercluster', 'dist/leaflet.markercluster.js'],
+  'MarkerCluster.css': ['leaflet.markercluster', 'dist/MarkerCluster.css'],
+};
 
 export const DashboardConfigResponse = Type.Object(
   {
@@ -66,6 +89,15 @@ export const DashboardConfigResponse = Type.Object(
       Type.Object({
         username: Type.String(),
         role: Type.Union([Type.Literal('viewer'), Type.Literal('operator')]),
+      }),
+    ),
+    /** Raster tiles for the map's layer switcher (`cloud.dashboard.tiles`); absent = offline layers only. */
+    tiles: Type.Optional(
+      Type.Object({
+        url: Type.String(),
+        attribution: Type.String(),
+        name: Type.String(),
+        maxZoom: Type.Integer(),
       }),
     ),
     /** Which feature APIs this cloud serves, so the page asks only for those. */
@@ -92,6 +124,8 @@ export interface DashboardOptions {
   vesselPollMs?: number;
   /** How often the page re-reads alarms, fire alerts and cameras in full besides the live MQTT changes. */
   resyncMs?: number;
+  /** A raster tile source for the map (`cloud.dashboard.tiles`); none = offline layers only. */
+  tiles?: TileSource;
 }
 
 interface StaticFile {
@@ -126,10 +160,15 @@ function loadI18nFiles(): Map<string, StaticFile> {
   return files;
 }
 
-function loadMqttBrowserBundle(): StaticFile {
-  const packageJson = createRequire(import.meta.url).resolve('mqtt/package.json');
-  const file = path.join(path.dirname(packageJson), 'dist', 'mqtt.esm.js');
-  return { body: readFileSync(file), type: CONTENT_TYPES['.js']! };
+function loadVendorFile(name: string): StaticFile | undefined {
+  const source = VENDOR_FILES[name];
+  if (!source) return undefined;
+  const [pkg, file] = source;
+  const packageJson = createRequire(import.meta.url).resolve(`${pkg}/package.json`);
+  return {
+    body: readFileSync(path.join(path.dirname(packageJson), file)),
+    type: CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream',
+  };
 }
 
 /** `ws://host:port` for a request: the host the browser used (without its port), the broker's WebSocket port. */
@@ -155,7 +194,7 @@ export function dashboardFeature(options: DashboardOptions = {}): CloudFeature {
 function registerDashboard(context: CloudContext, options: DashboardOptions): void {
   const files = loadPublicFiles();
   const i18nFiles = loadI18nFiles();
-  let mqttBundle: StaticFile | undefined;
+  const vendorFiles = new Map<string, StaticFile | undefined>();
   const pageLoads = new Counter({
     name: 'lookout_cloud_dashboard_page_loads_total',
     help: 'Dashboard pages served',
@@ -168,7 +207,11 @@ function registerDashboard(context: CloudContext, options: DashboardOptions): vo
     },
     file: (name) => files.get(name),
     i18nFile: (name) => i18nFiles.get(name),
-    mqttBundle: () => (mqttBundle ??= loadMqttBrowserBundle()),
+    vendorFile: (name) => {
+      if (!vendorFiles.has(name)) vendorFiles.set(name, loadVendorFile(name));
+      return vendorFiles.get(name);
+    },
+    contentSecurityPolicy: contentSecurityPolicy(options.tiles),
     config: (request) => dashboardConfig(context, options, request),
   });
   context.log.debug({ files: [...files.keys()] }, 'dashboard routes registered');
@@ -195,6 +238,7 @@ function dashboardConfig(
     topics: [...DASHBOARD_TOPICS],
     vesselPollMs: options.vesselPollMs ?? 2500,
     resyncMs: options.resyncMs ?? 30_000,
+    ...(options.tiles ? { tiles: options.tiles } : {}),
     features: {
       fisheries: has('/api/v1/vessels') && has('/api/v1/zones'),
       alarms: has('/api/v1/alarms'),
@@ -208,7 +252,8 @@ interface DashboardHandlers {
   page(): StaticFile;
   file(name: string): StaticFile | undefined;
   i18nFile(name: string): StaticFile | undefined;
-  mqttBundle(): StaticFile;
+  vendorFile(name: string): StaticFile | undefined;
+  contentSecurityPolicy: string;
   config(request: FastifyRequest): DashboardConfigResponse;
 }
 
@@ -218,18 +263,20 @@ function registerDashboardRoutes(app: HttpApp, handlers: DashboardHandlers): voi
     return reply
       .type(page.type)
       .header('cache-control', 'no-cache')
-      .header('content-security-policy', CONTENT_SECURITY_POLICY)
+      .header('content-security-policy', handlers.contentSecurityPolicy)
       .header('x-content-type-options', 'nosniff')
       .header('referrer-policy', 'no-referrer')
       .send(page.body);
   });
-  app.get('/dashboard/vendor/mqtt.js', { schema: { hide: true } }, async (_request, reply) => {
-    const bundle = handlers.mqttBundle();
+  app.get('/dashboard/vendor/*', { schema: { hide: true } }, async (request, reply) => {
+    const name = (request.params as { '*': string })['*'];
+    const file = handlers.vendorFile(name);
+    if (!file) return reply.code(404).send({ error: `no dashboard library file ${name}` });
     return reply
-      .type(bundle.type)
+      .type(file.type)
       .header('cache-control', 'public, max-age=3600')
       .header('x-content-type-options', 'nosniff')
-      .send(bundle.body);
+      .send(file.body);
   });
   app.get(
     '/dashboard/i18n/:file',

@@ -294,7 +294,18 @@ describe('live dashboard in Chromium', () => {
 
     await expect.poll(() => page.textContent('#count-vessels')).toBe(String(VESSELS));
     await expect.poll(() => page.textContent('#count-edges')).toBe('1 / 1');
-    await expect.poll(() => page.$$eval('#map g.vessel', (dots) => dots.length)).toBe(VESSELS);
+    // Every vessel is on the map: as a marker, or counted in a cluster when zoomed out.
+    await expect.poll(() => page.getAttribute('#map', 'data-vessels')).toBe(String(VESSELS));
+    await expect
+      .poll(() =>
+        page.$$eval(
+          '#map .vessel[data-mmsi], #map .vessel-cluster',
+          (marks) =>
+            marks.filter((m) => m.matches('.vessel')).length +
+            marks.filter((m) => m.matches('.vessel-cluster')).reduce((n, m) => n + Number(m.textContent), 0),
+        ),
+      )
+      .toBe(VESSELS);
     expect(await page.$$eval('#map path.zone-closed', (zones) => zones.length)).toBe(1);
     expect(await page.$$eval('#map path.boundary', (lines) => lines.length)).toBeGreaterThan(0);
     expect(await page.$$eval('#cameras-list li', (items) => items.map((li) => li.dataset.camera))).toEqual([
@@ -322,7 +333,8 @@ describe('live dashboard in Chromium', () => {
     expect(await item.textContent()).toContain('Phuoc Loc 04');
     expect(await item.getAttribute('data-status')).toBe('ACTIVE_UNACK');
     await expect.poll(() => page.textContent('#count-alarms')).toBe('1 (1 new)');
-    await page.waitForSelector(`#map g.vessel.alarm[data-mmsi="${INTRUDER}"]`);
+    // A vessel in alarm is never hidden in a cluster.
+    await page.waitForSelector(`#map .vessel.has-alarm[data-mmsi="${INTRUDER}"]`);
 
     await page.click('#alarms-list li[data-type="closed_area"] button[data-action="ack"]');
     await page.waitForSelector('#operator-dialog[open]');
@@ -369,7 +381,7 @@ describe('live dashboard in Chromium', () => {
       timeout: 20_000,
     });
     await expect.poll(() => page.textContent('#count-fires')).toBe('1');
-    await page.waitForSelector(`#map g.camera.fire[data-camera="${EDGE}/u-minh-tower-1"]`);
+    await page.waitForSelector(`#map path.fov.fire[data-camera="${EDGE}/u-minh-tower-1"]`);
     await page.waitForSelector(`#cameras-list li.fire-cam[data-camera="${EDGE}/u-minh-tower-1"]`);
     // Once stored, the thumbnail is the cloud's snapshot file, and it decodes.
     await expect
@@ -455,11 +467,40 @@ describe('live dashboard in Chromium', () => {
   it('selecting a vessel highlights it and draws its recent track from InfluxDB', async () => {
     await page.click('#vessels-body tr[data-mmsi="574000101"]');
     await page.waitForSelector('#vessels-body tr.selected[data-mmsi="574000101"]');
-    await page.waitForSelector('#map g.vessel.selected[data-mmsi="574000101"]');
+    await page.waitForSelector('#map .vessel.selected[data-mmsi="574000101"]');
     // Three positions were published for it (two at sea, one into the closed area): the track read from InfluxDB,
     // extended to the vessel's current position when that one is not stored yet, has all three.
     const track = await page.waitForSelector('#map path.track[data-mmsi="574000101"]', { timeout: 20_000 });
     expect(Number(await track.getAttribute('data-points'))).toBeGreaterThanOrEqual(3);
+  });
+
+  it('draws the offline base map with its sources, zooms, and fits back to the selection', async () => {
+    expect(await page.$$eval('#map path.land', (land) => land.length)).toBeGreaterThan(0);
+    const attribution = await page.textContent('#map .leaflet-control-attribution');
+    expect(attribution).toContain('Natural Earth');
+    expect(attribution).toContain('CC BY 4.0');
+    expect(await page.$('#map .leaflet-control-scale-line')).not.toBeNull();
+    expect(await page.$('#map .leaflet-control-layers')).not.toBeNull();
+    // Only the cloud's own files: no tile server is configured, no request leaves it.
+    const requested = await page.$$eval('img, script, link', (elements) =>
+      elements.map((e) => e.getAttribute('src') ?? e.getAttribute('href') ?? ''),
+    );
+    expect(requested.filter((url) => /^(https?:)?\/\//.test(url))).toEqual([]);
+
+    const zoom = Number(await page.getAttribute('#map', 'data-zoom'));
+    await page.click('#map .leaflet-control-zoom-in');
+    await page.waitForSelector(`#map[data-zoom="${zoom + 1}"]`);
+    await page.click('#map .map-fit');
+    // The selected vessel (574000101) and its track fill the map again.
+    await expect.poll(async () => Number(await page.getAttribute('#map', 'data-zoom'))).not.toBe(zoom + 1);
+    const box = (await page.locator('#map .vessel.selected[data-mmsi="574000101"]').boundingBox())!;
+    const map = (await page.locator('#map').boundingBox())!;
+    const visible =
+      box.x >= map.x &&
+      box.x + box.width <= map.x + map.width &&
+      box.y >= map.y &&
+      box.y + box.height <= map.y + map.height;
+    expect(visible).toBe(true);
   });
 
   it('reads well at 1366x768 and logged no console error', async () => {
@@ -599,6 +640,9 @@ describe('dashboard MQTT user is read-only', () => {
       '/dashboard/index.ts',
       '/dashboard/nothing.js',
       '/dashboard/%2e%2e%2fcore.ts',
+      '/dashboard/vendor/package.json',
+      '/dashboard/vendor/..%2F..%2Fpackage.json',
+      '/dashboard/i18n/index.ts',
     ]) {
       expect((await fetch(`${cloud.addresses.http}${bad}`)).status, bad).toBeGreaterThanOrEqual(400);
     }

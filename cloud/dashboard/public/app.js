@@ -143,6 +143,7 @@ function applyFireAlert(alert) {
     firstSeenTs: alert.firstSeenTs ?? alert.ts,
     position: alert.camera?.position,
     bearingDeg: alert.camera?.bearingDeg,
+    fovDeg: alert.camera?.fovDeg,
     bearingToFireDeg: alert.bearingToFireDeg,
     snapshotData: alert.snapshot?.data
       ? `data:image/jpeg;base64,${alert.snapshot.data}`
@@ -335,7 +336,8 @@ async function loadTrack(mmsi) {
     );
     if (state.selected !== mmsi) return;
     state.track = { mmsi, coordinates: track.geometry.coordinates, times: track.properties.times };
-    markDirty('map');
+    render();
+    map.fitSelection();
   } catch {
     // shown in the API problem line
   }
@@ -347,6 +349,8 @@ function selectVessel(mmsi) {
   markDirty('vessels', 'map');
   if (state.selected !== undefined) {
     document.querySelector(`#vessels-body tr[data-mmsi="${mmsi}"]`)?.scrollIntoView({ block: 'nearest' });
+    render();
+    map.fitSelection();
     void loadTrack(mmsi);
   }
 }
@@ -368,6 +372,7 @@ function mapCameras() {
     const camera = cameras.get(key) ?? { key, position: fire.position, bearingDeg: fire.bearingDeg };
     camera.position ??= fire.position;
     camera.bearingDeg ??= fire.bearingDeg;
+    camera.fovDeg ??= fire.fovDeg;
     if (fire.event !== 'end') {
       camera.fire = true;
       camera.bearingToFireDeg = fire.bearingToFireDeg;
@@ -463,6 +468,7 @@ function onLanguage() {
   if (state.config) applyTitle();
   setLive(state.live, state.liveDetail);
   showApiErrors();
+  map.relabel();
   markDirty('header', 'vessels', 'alarms', 'fires', 'cameras', 'edges', 'map');
 }
 
@@ -492,7 +498,8 @@ async function start() {
   applyTitle();
   markDirty('header', 'vessels', 'alarms', 'fires', 'cameras', 'edges', 'map');
 
-  fetch('/dashboard/ca-mau-land.json')
+  map.setTiles(config.tiles);
+  fetch('/dashboard/basemap.json')
     .then((r) => (r.ok ? r.json() : undefined))
     .then((land) => land && map.setLand(land))
     .catch(() => {});
