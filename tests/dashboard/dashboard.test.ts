@@ -381,7 +381,7 @@ describe('live dashboard in Chromium', () => {
       timeout: 20_000,
     });
     await expect.poll(() => page.textContent('#count-fires')).toBe('1');
-    await page.waitForSelector(`#map path.fov.fire[data-camera="${EDGE}/u-minh-tower-1"]`);
+    await page.waitForSelector(`#map path.fov.cam-fire[data-camera="${EDGE}/u-minh-tower-1"]`);
     await page.waitForSelector(`#cameras-list li.fire-cam[data-camera="${EDGE}/u-minh-tower-1"]`);
     // Once stored, the thumbnail is the cloud's snapshot file, and it decodes.
     await expect
@@ -541,6 +541,85 @@ describe('live dashboard in Chromium', () => {
       expect(await ranger.textContent('#lang-button')).toContain('Tiếng Việt');
     } finally {
       await ranger.close();
+    }
+  });
+
+  it("fits a ranger's phone at 390x844: nothing scrolls sideways, the fire comes first with its snapshot, place and buttons", async () => {
+    const alert: FireAlert = {
+      edgeId: EDGE,
+      cameraId: 'u-minh-tower-1',
+      alertId: 'u-minh-tower-1-0002',
+      event: 'new',
+      className: 'fire',
+      confidence: 0.91,
+      boxes: [{ x1: 0.4, y1: 0.3, x2: 0.6, y2: 0.5, score: 0.91 }],
+      firstSeenTs: Date.now() - 2000,
+      ts: Date.now(),
+      camera: { position: { lat: 9.3, lon: 104.97 }, bearingDeg: 250, fovDeg: 60 },
+      bearingToFireDeg: 256,
+      snapshot: { contentType: 'image/jpeg', width: 320, height: 180, data: jpeg.toString('base64') },
+    };
+    await edge.publishAsync(topics.fireAlert(EDGE), JSON.stringify(alert), { qos: 1 });
+    const phone = await browser.newPage({
+      viewport: { width: 390, height: 844 },
+      locale: 'vi-VN',
+      isMobile: true,
+      hasTouch: true,
+      // The map honours it (no zoom and cluster animations): the screenshot shows where things end up.
+      reducedMotion: 'reduce',
+    });
+    try {
+      await phone.goto(`${cloud.addresses.http}/`);
+      await phone.waitForSelector('#live[data-state="live"]', { timeout: 20_000 });
+      const first = phone.locator('#alarms-list li[data-alarm-id]').first();
+      await expect.poll(() => first.getAttribute('data-type'), { timeout: 20_000 }).toBe('fire');
+      await expect
+        .poll(() =>
+          first.locator('img').evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
+        )
+        .toBe(320);
+      expect(await first.locator('.alarm-location').textContent()).toBe(
+        'Tháp camera tại 9°18′00″ B, 104°58′12″ Đ, đám cháy ở hướng 256°',
+      );
+      for (const action of ['ack', 'clear', 'map']) {
+        const box = (await first.locator(`button[data-action="${action}"]`).boundingBox())!;
+        expect(box.height, action).toBeGreaterThanOrEqual(44);
+        expect(box.x + box.width, action).toBeLessThanOrEqual(390);
+      }
+      // The fire is above the map; the map is as wide as the screen allows.
+      const alarmsBox = (await phone.locator('.panel-alarms').boundingBox())!;
+      const mapBox = (await phone.locator('#map').boundingBox())!;
+      expect(alarmsBox.y).toBeLessThan(mapBox.y);
+      expect(mapBox.width).toBeGreaterThanOrEqual(370);
+
+      // The tower of the fire, on the map.
+      await first.locator('button[data-action="map"]').click();
+      await expect
+        .poll(async () => Number(await phone.getAttribute('#map', 'data-zoom')))
+        .toBeGreaterThanOrEqual(12);
+      await phone.waitForSelector(`#map .camera[data-camera="${EDGE}/u-minh-tower-1"]`);
+      // Tower 2 is 12 km away, off this view: no cluster of towers is left on the screen.
+      expect(await phone.$$eval('#map .camera-cluster', (clusters) => clusters.length)).toBe(0);
+
+      const overflow = (await phone.evaluate(
+        '({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth })',
+      )) as { scrollWidth: number; innerWidth: number };
+      expect(overflow.scrollWidth).toBeLessThanOrEqual(overflow.innerWidth);
+      await phone.screenshot({ path: '/tmp/dashboard-phone.png' });
+      await phone.screenshot({ path: '/tmp/dashboard-phone-full.png', fullPage: true });
+
+      // Installable as a web app.
+      const manifestUrl = await phone.getAttribute('link[rel="manifest"]', 'href');
+      const manifest = (await (await fetch(`${cloud.addresses.http}${manifestUrl}`)).json()) as {
+        name: string;
+        start_url: string;
+        icons: Array<{ src: string }>;
+      };
+      expect(manifest).toMatchObject({ name: 'Lookout · Cà Mau', start_url: '/' });
+      const icon = await fetch(`${cloud.addresses.http}${manifest.icons[0]!.src}`);
+      expect(icon.headers.get('content-type')).toBe('image/svg+xml');
+    } finally {
+      await phone.close();
     }
   });
 

@@ -355,6 +355,16 @@ function selectVessel(mmsi) {
   }
 }
 
+/** An alarm's place on the map: a vessel is selected (its track drawn), a camera's tower is zoomed to. */
+function showOnMap(alarm, position) {
+  const vessel = /^vessel:(\d+)$/.exec(alarm.originator);
+  if (vessel) {
+    if (state.selected !== Number(vessel[1])) selectVessel(Number(vessel[1]));
+    else map.fitSelection();
+  } else map.focusCamera(position);
+  document.getElementById('map').scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+}
+
 // ---- rendering ------------------------------------------------------------------------------------------
 
 function mapCameras() {
@@ -413,7 +423,11 @@ function render() {
   if (panels.has('header')) renderHeader();
   if (panels.has('vessels')) renderVessels(state, { onSelect: selectVessel });
   if (panels.has('alarms'))
-    renderAlarms(state, { onAck: (a) => alarmAction(a, 'ack'), onClear: (a) => alarmAction(a, 'clear') });
+    renderAlarms(state, {
+      onAck: (a) => alarmAction(a, 'ack'),
+      onClear: (a) => alarmAction(a, 'clear'),
+      onShowOnMap: showOnMap,
+    });
   if (panels.has('fires')) renderFires(state);
   if (panels.has('cameras')) renderCameras(state);
   if (panels.has('edges')) renderEdges(state);

@@ -35,6 +35,9 @@ function viewCone(position, bearingDeg, fovDeg) {
   return points;
 }
 
+const cameraState = (camera) =>
+  camera.fire ? 'cam-fire' : camera.online === false ? 'cam-offline' : 'cam-online';
+
 const zoneClass = (kind) => (kind === 'closed' ? 'zone zone-closed' : `zone zone-${kind ?? 'zone'}`);
 
 function escapeHtml(text) {
@@ -45,7 +48,16 @@ export class MapView {
   constructor(element, { onSelectVessel } = {}) {
     this.element = element;
     this.onSelectVessel = onSelectVessel;
-    this.map = L.map(element, { zoomSnap: 0.5, attributionControl: false, minZoom: 5, maxZoom: 16 });
+    const still = window.matchMedia?.('(prefers-reduced-motion: reduce)').matches === true;
+    this.map = L.map(element, {
+      zoomSnap: 0.5,
+      attributionControl: false,
+      minZoom: 5,
+      maxZoom: 16,
+      zoomAnimation: !still,
+      fadeAnimation: !still,
+      markerZoomAnimation: !still,
+    });
     this.map.fitBounds(DEFAULT_BOUNDS);
     this.attribution = L.control.attribution({ prefix: 'Leaflet' }).addTo(this.map);
     this.scale = L.control.scale({ metric: true, imperial: false, maxWidth: 140 }).addTo(this.map);
@@ -58,13 +70,14 @@ export class MapView {
       cameras: L.featureGroup(),
       // Towers a few kilometres apart overlap when zoomed out: one marker with their count until they separate.
       cameraMarkers: L.markerClusterGroup({
+        animate: !still,
         maxClusterRadius: 28,
         showCoverageOnHover: false,
         iconCreateFunction: (cluster) => {
           const fire = cluster.getAllChildMarkers().some((marker) => marker.options.fire);
           return L.divIcon({
             html: `<span class="cam-mark"></span><span class="cam-label">${t('map.cameraCount', { n: cluster.getChildCount() })}</span>`,
-            className: `camera camera-cluster${fire ? ' fire' : ''}`,
+            className: `camera camera-cluster${fire ? ' cam-fire' : ''}`,
             iconSize: [18, 18],
             iconAnchor: [9, 11],
           });
@@ -72,6 +85,7 @@ export class MapView {
       }),
       track: L.featureGroup(),
       vessels: L.markerClusterGroup({
+        animate: !still,
         maxClusterRadius: 36,
         disableClusteringAtZoom: 11,
         showCoverageOnHover: false,
@@ -195,9 +209,7 @@ export class MapView {
     this.fitControl.remove();
     this.fitControl = this.#fitControl().addTo(this.map);
     this.#layerControl();
-    this.cameraLayers.clear();
-    this.layers.cameras.clearLayers();
-    this.layers.cameraMarkers.clearLayers();
+    for (const known of this.cameraLayers.values()) known.signature = undefined;
     this.update(this.data);
   }
 
@@ -276,33 +288,35 @@ export class MapView {
       ]);
       const known = this.cameraLayers.get(camera.key);
       if (known?.signature === signature) continue;
-      if (known) this.#removeCamera(known);
-      const { group, marker } = this.#cameraLayers(camera);
-      group.addTo(this.layers.cameras);
-      this.layers.cameraMarkers.addLayer(marker);
+      if (known) this.layers.cameras.removeLayer(known.group);
+      const group = this.#cameraCone(camera).addTo(this.layers.cameras);
       group.eachLayer((layer) => layer.getElement?.()?.setAttribute('data-camera', camera.key));
+      // One marker per tower for its life: markers taken out of a cluster and put back leave stale clusters.
+      const marker = known?.marker ?? this.#cameraMarker(camera);
+      this.#dressCameraMarker(marker, camera);
+      if (!known) this.layers.cameraMarkers.addLayer(marker);
+      else if (!marker.getLatLng().equals([camera.position.lat, camera.position.lon])) {
+        this.layers.cameraMarkers.removeLayer(marker);
+        marker.setLatLng([camera.position.lat, camera.position.lon]);
+        this.layers.cameraMarkers.addLayer(marker);
+      } else this.layers.cameraMarkers.refreshClusters(marker);
       this.cameraLayers.set(camera.key, { signature, group, marker });
     }
     for (const [key, known] of this.cameraLayers) {
       if (seen.has(key)) continue;
-      this.#removeCamera(known);
+      this.layers.cameras.removeLayer(known.group);
+      this.layers.cameraMarkers.removeLayer(known.marker);
       this.cameraLayers.delete(key);
     }
   }
 
-  #removeCamera(known) {
-    this.layers.cameras.removeLayer(known.group);
-    this.layers.cameraMarkers.removeLayer(known.marker);
-  }
-
-  /** The view cone and the bearing to a fire (always drawn), and the tower's marker (clustered when zoomed out). */
-  #cameraLayers(camera) {
+  /** The view cone and the bearing to a fire, always drawn (the tower's marker is clustered when zoomed out). */
+  #cameraCone(camera) {
     const { lat, lon } = camera.position;
     const group = L.featureGroup();
-    const state = camera.fire ? 'fire' : camera.online === false ? 'offline' : 'online';
     if (typeof camera.bearingDeg === 'number')
       L.polygon(viewCone(camera.position, camera.bearingDeg, camera.fovDeg ?? 60), {
-        className: `fov ${state}`,
+        className: `fov ${cameraState(camera)}`,
         interactive: false,
       }).addTo(group);
     if (camera.fire && typeof camera.bearingToFireDeg === 'number')
@@ -310,25 +324,28 @@ export class MapView {
         className: 'fire-ray',
         interactive: false,
       }).addTo(group);
+    return group;
+  }
+
+  #cameraMarker(camera) {
+    const marker = L.marker([camera.position.lat, camera.position.lon], { keyboard: false });
+    marker.on('add', () => (marker.getElement().dataset.camera = camera.key));
+    return marker;
+  }
+
+  #dressCameraMarker(marker, camera) {
     const name = camera.key.split('/').pop();
     const title = `${t('map.camera', { camera: camera.key })}${camera.fire ? ` — ${t('map.cameraFire')}` : ''}${camera.online === false ? ` (${t('map.cameraOffline')})` : ''}`;
-    const marker = L.marker([lat, lon], {
-      icon: L.divIcon({
-        className: `camera ${state}`,
-        html: `<span class="cam-mark" data-camera="${escapeHtml(camera.key)}"></span><span class="cam-label">${escapeHtml(name)}</span>`,
+    marker.options.fire = camera.fire === true;
+    marker.options.title = title;
+    marker.setIcon(
+      L.divIcon({
+        className: `camera ${cameraState(camera)}`,
+        html: `<span class="cam-mark"></span><span class="cam-label">${escapeHtml(name)}</span>`,
         iconSize: [18, 18],
         iconAnchor: [9, 11],
       }),
-      title,
-      alt: title,
-      keyboard: false,
-      fire: camera.fire === true,
-    });
-    marker.on('add', () => {
-      const element = marker.getElement();
-      element.dataset.camera = camera.key;
-    });
-    return { group, marker };
+    );
   }
 
   #vesselIcon(vessel, alarm, selected) {

@@ -187,17 +187,41 @@ function alarmDetails(alarm, state) {
   return items.length ? el('dl', { class: 'details' }, items) : null;
 }
 
-/** Unacknowledged first, then most severe, then newest. */
+/** Fires first (a ranger's phone shows them at the top), then unacknowledged, then most severe, then newest. */
 export function sortAlarms(alarms) {
   return [...alarms].sort(
     (a, b) =>
+      (a.type === 'fire' ? 0 : 1) - (b.type === 'fire' ? 0 : 1) ||
       (a.status === 'ACTIVE_UNACK' ? 0 : 1) - (b.status === 'ACTIVE_UNACK' ? 0 : 1) ||
       severityRank(b.severity) - severityRank(a.severity) ||
       b.updatedAt - a.updatedAt,
   );
 }
 
-export function renderAlarms(state, { onAck, onClear }) {
+/** Where to look: the camera's tower and the bearing to the fire; a vessel's last position. */
+function alarmLocation(alarm, state) {
+  const camera = /^camera:(.+)$/.exec(alarm.originator);
+  if (camera) {
+    const position = state.cameras.get(camera[1])?.position;
+    if (!position) return undefined;
+    const bearing = alarm.details?.bearingToFireDeg;
+    return {
+      position,
+      text:
+        typeof bearing === 'number'
+          ? t('alarms.fireLocation', {
+              position: latLon(position.lat, position.lon),
+              deg: Math.round(bearing),
+            })
+          : t('alarms.cameraLocation', { position: latLon(position.lat, position.lon) }),
+    };
+  }
+  const vessel = /^vessel:(\d+)$/.exec(alarm.originator);
+  const known = vessel && state.vessels.find((v) => v.mmsi === Number(vessel[1]));
+  return known ? { position: { lat: known.lat, lon: known.lon }, text: undefined } : undefined;
+}
+
+export function renderAlarms(state, { onAck, onClear, onShowOnMap }) {
   const list = document.getElementById('alarms-list');
   const note = document.getElementById('alarms-note');
   if (!state.features.alarms) {
@@ -215,6 +239,7 @@ export function renderAlarms(state, { onAck, onClear }) {
         ? `/api/v1/fire/snapshots/${alarm.details.snapshot}`
         : undefined;
     const error = state.alarmErrors.get(alarm.id);
+    const location = alarmLocation(alarm, state);
     return el(
       'li',
       {
@@ -264,6 +289,7 @@ export function renderAlarms(state, { onAck, onClear }) {
           : null,
         alarmDetails(alarm, state),
       ),
+      location?.text ? el('p', { class: 'alarm-location' }, location.text) : null,
       error ? el('p', { class: 'inline-error', role: 'alert' }, error) : null,
       el(
         'div',
@@ -292,6 +318,19 @@ export function renderAlarms(state, { onAck, onClear }) {
           },
           t('alarms.clear'),
         ),
+        location
+          ? el(
+              'button',
+              {
+                type: 'button',
+                class: 'button',
+                dataset: { action: 'map' },
+                'aria-label': t('alarms.mapLabel', { what }),
+                onclick: () => onShowOnMap(alarm, location.position),
+              },
+              t('alarms.map'),
+            )
+          : null,
       ),
     );
   });
