@@ -474,6 +474,62 @@ describe('live dashboard in Chromium', () => {
     expect(Number(await track.getAttribute('data-points'))).toBeGreaterThanOrEqual(3);
   });
 
+  it('finds vessels by name, MMSI or registration and cameras by name; filters and sorts', async () => {
+    const rows = () =>
+      page.$$eval('#vessels-body tr[data-mmsi]', (trs) =>
+        trs.map((tr) => Number(tr.getAttribute('data-mmsi'))),
+      );
+    // Without diacritics or case: what a phone keyboard types.
+    await page.fill('#search', 'phuoc loc');
+    await expect.poll(rows).toEqual([INTRUDER]);
+    await page.fill('#search', 'CM-90102');
+    await expect.poll(rows).toEqual([574000102]);
+    await page.fill('#search', '5749990');
+    await expect.poll(rows).toEqual([UNREGISTERED]);
+    await page.fill('#search', 'tower-2');
+    await expect
+      .poll(() =>
+        page.$$eval('#cameras-list li[data-camera]', (items) =>
+          items.map((li) => li.getAttribute('data-camera')),
+        ),
+      )
+      .toEqual([`${EDGE}/u-minh-tower-2`]);
+    await expect
+      .poll(() => page.textContent('#vessels-body'))
+      .toBe('No vessel matches the search or filters.');
+    await page.fill('#search', '');
+
+    await page.selectOption('#filter-status', 'in_port');
+    await expect.poll(rows).toEqual([574000103]);
+    await page.selectOption('#filter-status', '');
+    await page.selectOption('#filter-zone', { label: 'Hòn Khoai closed area (test)' });
+    await expect.poll(async () => (await rows()).sort()).toEqual([574000101, INTRUDER].sort());
+    await page.selectOption('#filter-zone', '');
+
+    await page.click('#vessels-table button.sort[data-sort="mmsi"]');
+    await expect.poll(rows).toEqual([...registry.map((v) => v.mmsi), UNREGISTERED].sort((a, b) => a - b));
+    expect(await page.getAttribute('#vessels-table th[data-col="mmsi"]', 'aria-sort')).toBe('ascending');
+    await page.click('#vessels-table button.sort[data-sort="mmsi"]');
+    await expect.poll(rows).toEqual([...registry.map((v) => v.mmsi), UNREGISTERED].sort((a, b) => b - a));
+    await page.click('#vessels-table button.sort[data-sort="mmsi"]');
+    expect(await page.getAttribute('#vessels-table th[data-col="mmsi"]', 'aria-sort')).toBe('none');
+
+    const alarmTypes = () =>
+      page.$$eval('#alarms-list li[data-alarm-id]', (items) => [
+        ...new Set(items.map((li) => li.getAttribute('data-type'))),
+      ]);
+    await page.selectOption('#filter-alarm-type', 'closed_area');
+    await expect.poll(alarmTypes).toEqual(['closed_area']);
+    await page.selectOption('#filter-alarm-type', '');
+    await expect.poll(async () => (await alarmTypes()).length).toBeGreaterThan(1);
+
+    // Enter selects the first vessel found and shows it on the map.
+    await page.fill('#search', 'Tan Phat');
+    await page.press('#search', 'Enter');
+    await page.waitForSelector('#map .vessel.selected[data-mmsi="574000101"]');
+    await page.fill('#search', '');
+  });
+
   it('draws the offline base map with its sources, zooms, and fits back to the selection', async () => {
     expect(await page.$$eval('#map path.land', (land) => land.length)).toBeGreaterThan(0);
     const attribution = await page.textContent('#map .leaflet-control-attribution');
@@ -604,6 +660,8 @@ describe('live dashboard in Chromium', () => {
       const overflow = (await phone.evaluate(
         '({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth })',
       )) as { scrollWidth: number; innerWidth: number };
+      // A phone widens its layout viewport to content that overflows: it must stay the device's width.
+      expect(overflow.innerWidth).toBe(390);
       expect(overflow.scrollWidth).toBeLessThanOrEqual(overflow.innerWidth);
       await phone.screenshot({ path: '/tmp/dashboard-phone.png' });
       await phone.screenshot({ path: '/tmp/dashboard-phone-full.png', fullPage: true });

@@ -4,6 +4,7 @@ import { chosenLanguage, clockTime, language, onLanguageChange, t, useLanguage, 
 import { createAttention } from './attention.js';
 import { connectLive } from './live.js';
 import { MapView } from './map.js';
+import { fillFilterOptions, setupFilters, vesselMatches } from './filters.js';
 import { renderAlarms, renderCameras, renderEdges, renderFires, renderVessels } from './panels.js';
 
 const OPERATOR_KEY = 'lookout.operator';
@@ -27,6 +28,9 @@ const state = {
   zoneNames: new Map(),
   zoneKinds: new Map(),
   selected: undefined,
+  /** Search text and filters (filters.js); `sort`: the vessel column clicked, undefined = alarms first. */
+  filters: { text: '', status: '', zone: '', alarmType: '', severity: '' },
+  sort: undefined,
   /** Track of the selected vessel over the last hours: { mmsi, coordinates: [[lon, lat]...], times } */
   track: undefined,
   lastUpdate: undefined,
@@ -362,7 +366,7 @@ function showOnMap(alarm, position) {
     if (state.selected !== Number(vessel[1])) selectVessel(Number(vessel[1]));
     else map.fitSelection();
   } else map.focusCamera(position);
-  document.getElementById('map').scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+  document.getElementById('map').scrollIntoView({ block: 'nearest' });
 }
 
 // ---- rendering ------------------------------------------------------------------------------------------
@@ -433,7 +437,7 @@ function render() {
   if (panels.has('edges')) renderEdges(state);
   if (panels.has('map'))
     map.update({
-      vessels: state.vessels,
+      vessels: state.vessels.filter((v) => vesselMatches(v, state)),
       cameras: mapCameras(),
       alarmedVessels: state.alarmedVessels,
       selected: state.selected,
@@ -459,6 +463,7 @@ async function loadZones() {
       state.zoneNames = new Map(zones.features.map((f) => [f.id, f.properties?.name ?? f.id]));
       state.zoneKinds = new Map(zones.features.map((f) => [f.id, f.properties?.kind ?? 'zone']));
       map.setZones(zones);
+      fillFilterOptions(state);
       markDirty('vessels', 'alarms');
       return;
     } catch {
@@ -483,6 +488,7 @@ function onLanguage() {
   setLive(state.live, state.liveDetail);
   showApiErrors();
   map.relabel();
+  fillFilterOptions(state);
   markDirty('header', 'vessels', 'alarms', 'fires', 'cameras', 'edges', 'map');
 }
 
@@ -503,6 +509,14 @@ async function start() {
       (event) => void useLanguage(event.currentTarget.dataset.switchTo, { remember: true }),
     );
   map = new MapView(document.getElementById('map'), { onSelectVessel: selectVessel });
+  setupFilters(state, {
+    onChange: (...panels) => markDirty(...panels),
+    // Enter: the first vessel found is selected and shown on the map.
+    onSearchEnter: () => {
+      const found = document.querySelector('#vessels-body tr[data-mmsi]');
+      if (found && state.selected !== Number(found.dataset.mmsi)) selectVessel(Number(found.dataset.mmsi));
+    },
+  });
   showOperator();
   document.getElementById('operator-button').addEventListener('click', () => void askOperator());
   const config = await api('/api/v1/dashboard/config');

@@ -18,7 +18,7 @@ async function loadCatalogue(lang) {
   return response.json();
 }
 
-/** Texts written in the HTML: `data-i18n` (text), `data-i18n-title`, `data-i18n-aria-label`, `data-i18n-alt`. */
+/** Texts written in the HTML: `data-i18n` (text), `data-i18n-title`, `-aria-label`, `-alt`, `-placeholder`. */
 function translateDocument() {
   document.documentElement.lang = current.lang;
   for (const element of document.querySelectorAll('[data-i18n]'))
@@ -27,6 +27,7 @@ function translateDocument() {
     ['title', 'i18nTitle'],
     ['aria-label', 'i18nAriaLabel'],
     ['alt', 'i18nAlt'],
+    ['placeholder', 'i18nPlaceholder'],
   ]) {
     for (const element of document.querySelectorAll(`[data-i18n-${attribute}]`))
       element.setAttribute(attribute, current.t(element.dataset[key]));

@@ -1,5 +1,6 @@
 // Rendering of the list panels from the page state (see app.js). Each function replaces its panel's content.
 import { detailText, el, humanKey, isTimeKey, severityRank, timeEl, updateChildren } from './format.js';
+import { alarmMatches, cameraMatches, sortByColumn, vesselMatches } from './filters.js';
 import { ago, clockTime, dateTime, label, latLon, number, percent, t } from './i18n.js';
 
 const MAX_VESSEL_ROWS = 500;
@@ -37,7 +38,8 @@ export function renderVessels(state, { onSelect }) {
   }
   const focusedMmsi = document.activeElement?.closest?.('#vessels-body tr')?.dataset.mmsi;
   const now = Date.now();
-  const sorted = sortVessels(state.vessels, state.alarmedVessels);
+  const matching = state.vessels.filter((v) => vesselMatches(v, state));
+  const sorted = sortByColumn(sortVessels(matching, state.alarmedVessels), state.sort);
   const rows = sorted.slice(0, MAX_VESSEL_ROWS).map((v) => {
     const alarm = state.alarmedVessels.get(v.mmsi);
     // The zone kind reads at a glance (the rules work on it); the full names are in the tooltip.
@@ -117,12 +119,16 @@ export function renderVessels(state, { onSelect }) {
     });
     return row;
   });
-  if (rows.length === 0) rows.push(el('tr', {}, el('td', { colspan: 9, class: 'empty' }, t('vessels.none'))));
+  if (rows.length === 0) {
+    const empty = t(state.vessels.length ? 'vessels.noMatch' : 'vessels.none');
+    rows.push(el('tr', {}, el('td', { colspan: 9, class: 'empty' }, empty)));
+  }
   updateChildren(body, rows);
   const silent = state.vessels.filter((v) => v.status === 'silent').length;
   const unregistered = state.vessels.filter((v) => !v.registered).length;
   note.textContent = [
     t('vessels.note', { total: state.vessels.length, silent, unregistered }),
+    matching.length < state.vessels.length ? t('vessels.shown', { n: matching.length }) : null,
     sorted.length > MAX_VESSEL_ROWS ? t('vessels.firstShown', { n: MAX_VESSEL_ROWS }) : null,
   ]
     .filter(Boolean)
@@ -228,7 +234,7 @@ export function renderAlarms(state, { onAck, onClear, onShowOnMap }) {
     list.replaceChildren(el('li', { class: 'empty' }, t('alarms.disabled')));
     return;
   }
-  const alarms = sortAlarms(state.alarms.values());
+  const alarms = sortAlarms([...state.alarms.values()].filter((alarm) => alarmMatches(alarm, state)));
   const focusedId = document.activeElement?.closest?.('#alarms-list li')?.dataset.alarmId;
   const focusedAction = document.activeElement?.dataset?.action;
   const items = alarms.map((alarm) => {
@@ -415,7 +421,9 @@ export function renderFires(state) {
 export function renderCameras(state) {
   const list = document.getElementById('cameras-list');
   const now = Date.now();
-  const cameras = [...state.cameras.values()].sort((a, b) => a.key.localeCompare(b.key));
+  const cameras = [...state.cameras.values()]
+    .filter((camera) => cameraMatches(camera, state))
+    .sort((a, b) => a.key.localeCompare(b.key));
   const items = cameras.map((camera) => {
     const online = camera.stream ? camera.stream.state === 'online' : camera.state === 'online';
     const fire = state.fireCameras.has(camera.key);
