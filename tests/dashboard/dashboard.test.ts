@@ -530,6 +530,32 @@ describe('live dashboard in Chromium', () => {
     await page.fill('#search', '');
   });
 
+  it('shows the alarm history: who acknowledged and who cleared what, and when', async () => {
+    const cleared = alarms.store.list({ status: 'cleared' });
+    expect(cleared.length).toBeGreaterThan(0);
+    await page.click('#history-button');
+    await page.waitForSelector('#history-list:not([hidden])');
+    expect(await page.textContent('#alarms-heading')).toBe('Alarm history');
+    const fire = cleared.find((alarm) => alarm.type === 'fire')!;
+    const item = await page.waitForSelector(`#history-list li[data-alarm-id="${fire.id}"]`);
+    expect(await item.textContent()).toContain(`cleared by ${OPERATOR} at`);
+    expect(await item.textContent()).toContain('never acknowledged');
+    // A clear that happens while the history is open appears in it at once (MQTT).
+    const loitering = alarms.store.activeFor('vessel:574000102', 'loitering')!;
+    await fetch(`${cloud.addresses.http}/api/v1/alarms/${loitering.id}/clear`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ by: 'Officer Minh' }),
+    });
+    const live = await page.waitForSelector(`#history-list li[data-alarm-id="${loitering.id}"]`, {
+      timeout: 20_000,
+    });
+    expect(await live.textContent()).toContain(`acknowledged by ${OPERATOR} at`);
+    expect(await live.textContent()).toContain('cleared by Officer Minh at');
+    await page.click('#history-button');
+    await page.waitForSelector('#alarms-list:not([hidden])');
+  });
+
   it('draws the offline base map with its sources, zooms, and fits back to the selection', async () => {
     expect(await page.$$eval('#map path.land', (land) => land.length)).toBeGreaterThan(0);
     const attribution = await page.textContent('#map .leaflet-control-attribution');

@@ -5,7 +5,14 @@ import { createAttention } from './attention.js';
 import { connectLive } from './live.js';
 import { MapView } from './map.js';
 import { fillFilterOptions, setupFilters, vesselMatches } from './filters.js';
-import { renderAlarms, renderCameras, renderEdges, renderFires, renderVessels } from './panels.js';
+import {
+  renderAlarms,
+  renderCameras,
+  renderEdges,
+  renderFires,
+  renderHistory,
+  renderVessels,
+} from './panels.js';
 
 const OPERATOR_KEY = 'lookout.operator';
 const FIRE_WINDOW_MS = 24 * 3600_000;
@@ -18,6 +25,9 @@ const state = {
   alarmedVessels: new Map(),
   edges: new Map(),
   alarms: new Map(),
+  /** Cleared alarms (read when the history is opened, then kept up to date live). */
+  history: new Map(),
+  showHistory: false,
   alarmErrors: new Map(),
   /** alertId -> newest event of that alert */
   fires: new Map(),
@@ -109,8 +119,11 @@ function setAlarms(list) {
 function applyAlarmChange(message) {
   const alarm = message?.alarm;
   if (typeof alarm?.id !== 'string' || typeof alarm.status !== 'string') return;
-  if (alarm.status.startsWith('CLEARED')) state.alarms.delete(alarm.id);
-  else state.alarms.set(alarm.id, alarm);
+  if (alarm.status.startsWith('CLEARED')) {
+    state.alarms.delete(alarm.id);
+    state.history.set(alarm.id, alarm);
+    markDirty('history');
+  } else state.alarms.set(alarm.id, alarm);
   recomputeAlarmedVessels();
 }
 
@@ -432,6 +445,7 @@ function render() {
       onClear: (a) => alarmAction(a, 'clear'),
       onShowOnMap: showOnMap,
     });
+  if (panels.has('history') && state.showHistory) renderHistory(state);
   if (panels.has('fires')) renderFires(state);
   if (panels.has('cameras')) renderCameras(state);
   if (panels.has('edges')) renderEdges(state);
@@ -489,7 +503,25 @@ function onLanguage() {
   showApiErrors();
   map.relabel();
   fillFilterOptions(state);
-  markDirty('header', 'vessels', 'alarms', 'fires', 'cameras', 'edges', 'map');
+  markDirty('header', 'vessels', 'alarms', 'history', 'fires', 'cameras', 'edges', 'map');
+}
+
+async function loadHistory() {
+  const body = await api('/api/v1/alarms?status=cleared');
+  state.history = new Map(body.alarms.map((alarm) => [alarm.id, alarm]));
+  markDirty('history');
+}
+
+function toggleHistory() {
+  state.showHistory = !state.showHistory;
+  const button = document.getElementById('history-button');
+  button.setAttribute('aria-pressed', String(state.showHistory));
+  document.getElementById('history-list').hidden = !state.showHistory;
+  document.getElementById('alarms-list').hidden = state.showHistory;
+  const heading = document.getElementById('alarms-heading');
+  heading.dataset.i18n = state.showHistory ? 'history.heading' : 'alarms.heading';
+  heading.textContent = t(heading.dataset.i18n);
+  if (state.showHistory) void loadHistory().catch(() => {});
 }
 
 function applyTitle() {
@@ -509,8 +541,9 @@ async function start() {
       (event) => void useLanguage(event.currentTarget.dataset.switchTo, { remember: true }),
     );
   map = new MapView(document.getElementById('map'), { onSelectVessel: selectVessel });
+  document.getElementById('history-button').addEventListener('click', toggleHistory);
   setupFilters(state, {
-    onChange: (...panels) => markDirty(...panels),
+    onChange: (...panels) => markDirty(...panels, ...(panels.includes('alarms') ? ['history'] : [])),
     // Enter: the first vessel found is selected and shown on the map.
     onSearchEnter: () => {
       const found = document.querySelector('#vessels-body tr[data-mmsi]');

@@ -506,3 +506,39 @@ export function renderEdges(state) {
   if (items.length === 0) items.push(el('li', { class: 'empty' }, t('edges.none')));
   updateChildren(list, items);
 }
+
+/** Cleared alarms, newest first: who acknowledged and who cleared each, and when. */
+export function renderHistory(state) {
+  const list = document.getElementById('history-list');
+  const alarms = [...state.history.values()]
+    .filter((alarm) => alarmMatches(alarm, state))
+    .sort((a, b) => (b.clearTs ?? b.updatedAt) - (a.clearTs ?? a.updatedAt))
+    .slice(0, 200);
+  const items = alarms.map((alarm) =>
+    el(
+      'li',
+      { class: `alarm history sev-${alarm.severity}`, dataset: { alarmId: alarm.id, type: alarm.type } },
+      el(
+        'div',
+        { class: 'alarm-head' },
+        el('span', { class: `sev sev-${alarm.severity}` }, label('severity', alarm.severity)),
+        el('span', { class: 'alarm-type' }, label('alarmType', alarm.type)),
+      ),
+      el('div', { class: 'alarm-originator' }, originatorText(alarm, state)),
+      el(
+        'div',
+        { class: 'alarm-meta' },
+        `${t('alarms.since')} `,
+        timeEl(alarm.startTs),
+        alarm.ackTs
+          ? [' · ', t('history.acked', { name: alarm.ackBy ?? '?' }), ' ', timeEl(alarm.ackTs)]
+          : [' · ', t('history.neverAcked')],
+        alarm.clearTs
+          ? [' · ', t('history.cleared', { name: alarm.clearBy ?? '?' }), ' ', timeEl(alarm.clearTs)]
+          : null,
+      ),
+    ),
+  );
+  if (items.length === 0) items.push(el('li', { class: 'empty calm' }, t('history.none')));
+  updateChildren(list, items);
+}
