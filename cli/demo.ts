@@ -71,7 +71,7 @@ export function register(program: Command): void {
           `  vessels (API)     ${a.api}`,
           `  alarms (API)      ${a.api.replace('/vessels', '/alarms?status=active')}`,
           `  fire alerts       ${a.api.replace('/vessels', '/fire/alerts')}`,
-          `  OpenAPI           ${a.api.replace('/vessels', '/openapi.json')}`,
+          `  API docs          ${a.api.replace('/vessels', '/docs')}   (OpenAPI: ${a.api.replace('/vessels', '/openapi.json')})`,
           `  cloud health      ${a.cloudHealth}     metrics ${a.cloudMetrics}`,
           `  edge health       ${a.edgeHealth}`,
           `  MQTT broker       ${a.mqtt}   (try: npx mqtt sub -h 127.0.0.1 -p ${a.mqtt.split(':').pop()} -t 'lookout/v1/#' -v)`,

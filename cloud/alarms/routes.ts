@@ -19,7 +19,19 @@ export function registerAlarmRoutes(app: HttpApp, alarms: Pick<AlarmService, 'st
   const { store } = alarms;
   app.get(
     '/alarms',
-    { schema: { tags: ['alarms'], querystring: AlarmQuery, response: { 200: AlarmList } } },
+    {
+      schema: {
+        tags: ['alarms'],
+        summary: 'Alarms: active ones, or the history',
+        description:
+          'Every alarm of every rule (fisheries and fire) with its lifecycle: ACTIVE_UNACK, ACTIVE_ACK, CLEARED_UNACK, ' +
+          'CLEARED_ACK, who acknowledged and cleared it and when (ackBy/ackTs, clearBy/clearTs). `status=active` for ' +
+          'the open ones, `cleared` for the history; filter by type or originator (`vessel:<mmsi>`, ' +
+          '`camera:<edgeId>/<cameraId>`). `restoring: true` while the alarms are being rebuilt from InfluxDB.',
+        querystring: AlarmQuery,
+        response: { 200: AlarmList },
+      },
+    },
     async (request) =>
       alarms.isReady
         ? { alarms: store.list(request.query) }
@@ -31,6 +43,13 @@ export function registerAlarmRoutes(app: HttpApp, alarms: Pick<AlarmService, 'st
       {
         schema: {
           tags: ['alarms'],
+          summary: action === 'ack' ? 'Acknowledge an alarm' : 'Clear an alarm',
+          description:
+            (action === 'ack'
+              ? 'Records that someone has seen the alarm and takes care of it (ACTIVE_UNACK -> ACTIVE_ACK). '
+              : 'Ends the alarm (-> CLEARED_*); the same condition raises a new one. ') +
+            'With operator accounts the logged-in user is recorded and `by` is ignored; without, `by` (who does it) is ' +
+            'required. 404 when there is no such alarm; 503 with Retry-After while alarms are being rebuilt.',
           params: AlarmIdParams,
           body: AlarmActionBody,
           response: { 200: Alarm, 400: ErrorBody, 404: ErrorBody, 503: ErrorBody },

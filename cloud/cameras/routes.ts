@@ -6,7 +6,17 @@ import type { CameraStorePart } from './cameras-part.js';
 export function registerCameraRoutes(app: HttpApp, cameras: CameraStorePart): void {
   app.get(
     '/api/v1/cameras',
-    { schema: { querystring: CameraQuery, response: { 200: CameraList } } },
+    {
+      schema: {
+        tags: ['cameras'],
+        summary: 'The tower cameras and their state',
+        description:
+          'Every camera the edges report (ONVIF inventory and stream status): provisioning state, position and the ' +
+          'direction it looks (bearingDeg), stream state, last frame, restarts. Filter by edge or state.',
+        querystring: CameraQuery,
+        response: { 200: CameraList },
+      },
+    },
     async (request) => ({
       cameras: cameras.list(request.query),
     }),

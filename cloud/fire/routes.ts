@@ -6,14 +6,34 @@ import type { FireAlertsPart } from './fire-alerts-part.js';
 export function registerFireRoutes(app: HttpApp, part: FireAlertsPart): void {
   app.get(
     '/api/v1/fire/alerts',
-    { schema: { querystring: FireAlertQuery, response: { 200: FireAlertList } } },
+    {
+      schema: {
+        tags: ['fire'],
+        summary: 'Fire and smoke alerts from the tower cameras',
+        description:
+          'The stored fire alert events (new, update, end) of every edge, newest first, filtered by time, edge and ' +
+          'camera. Each carries the class (fire or smoke), confidence, the camera position and bearing, the bearing ' +
+          'to the fire when known, and the URL of its snapshot (GET /api/v1/fire/snapshots/{edgeId}/{file}).',
+        querystring: FireAlertQuery,
+        response: { 200: FireAlertList },
+      },
+    },
     async (request) => ({
       alerts: await part.list(request.query),
     }),
   );
   app.get(
     '/api/v1/fire/snapshots/:edgeId/:file',
-    { schema: { params: Type.Object({ edgeId: Type.String(), file: Type.String() }) } },
+    {
+      schema: {
+        tags: ['fire'],
+        summary: 'The JPEG snapshot of a fire alert',
+        description:
+          'The picture the camera took when it saw the fire or smoke, as stored by the cloud (image/jpeg, cached for ' +
+          'a year: a snapshot never changes). 404 with `{ error }` when there is no such snapshot.',
+        params: Type.Object({ edgeId: Type.String(), file: Type.String() }),
+      },
+    },
     async (request, reply) => {
       const jpeg = await part.readSnapshot(request.params.edgeId, request.params.file);
       if (!jpeg)

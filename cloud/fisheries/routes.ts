@@ -29,7 +29,18 @@ export function registerFisheriesRoutes(
 ): void {
   app.get(
     '/vessels',
-    { schema: { tags: ['fisheries'], querystring: VesselQuery, response: { 200: VesselList } } },
+    {
+      schema: {
+        tags: ['fisheries'],
+        summary: "The vessels tracked now, with the rules' view",
+        description:
+          'Every vessel with a recent AIS position: last position, speed and course, registration (name, number, ' +
+          'length) when registered, status (at_sea, in_port, silent) and the zones it is in. Filter by zone id, ' +
+          'status or registered. `restoring: true` while the cloud is still rebuilding its state from InfluxDB.',
+        querystring: VesselQuery,
+        response: { 200: VesselList },
+      },
+    },
     async (request) => {
       const { zone, status, registered } = request.query;
       const { vessels: all, restoring } = part.vesselStates(part.now());
@@ -48,6 +59,11 @@ export function registerFisheriesRoutes(
     {
       schema: {
         tags: ['fisheries'],
+        summary: 'The track of one vessel',
+        description:
+          'The positions of a vessel between `from` and `to` (ms since the epoch or ISO 8601; default the last ' +
+          'hours) as a GeoJSON LineString Feature with the times in `properties.times`, thinned to `maxPoints`. ' +
+          '400 with `{ error }` when a time cannot be read or `to` is before `from`.',
         params: Type.Object({ mmsi: Type.Integer({ minimum: 0, maximum: 999_999_999 }) }),
         querystring: TrackQuery,
         response: { 200: TrackFeature, 400: ErrorBody },
@@ -66,7 +82,19 @@ export function registerFisheriesRoutes(
       return queryTrack(influx, database, request.params.mmsi, from, to, request.query.maxPoints ?? 2000);
     },
   );
-  app.get('/zones', { schema: { tags: ['fisheries'], response: { 200: ZoneCollection } } }, async () =>
-    part.zones.toGeoJSON(),
+  app.get(
+    '/zones',
+    {
+      schema: {
+        tags: ['fisheries'],
+        summary: 'Zones, ports and boundary lines',
+        description:
+          'The zone files of the config (cloud.fisheries.zoneFiles) as one GeoJSON FeatureCollection: areas with ' +
+          'their kind (offshore, inshore, coastal, closed...), ports, and maritime boundary lines, each with its ' +
+          '`name`. Demo zones are approximate, not legal boundaries.',
+        response: { 200: ZoneCollection },
+      },
+    },
+    async () => part.zones.toGeoJSON(),
   );
 }

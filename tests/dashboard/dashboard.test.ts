@@ -811,3 +811,48 @@ describe('dashboard MQTT user is read-only', () => {
     }
   });
 });
+
+describe('API documentation', () => {
+  it('gives every route of the OpenAPI document a summary and a description', async () => {
+    const openapi = await api<{
+      paths: Record<string, Record<string, { summary?: string; description?: string }>>;
+    }>('/api/v1/openapi.json');
+    const operations = Object.entries(openapi.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, operation]) => ({
+        route: `${method.toUpperCase()} ${path}`,
+        ...operation,
+      })),
+    );
+    expect(operations.length).toBeGreaterThanOrEqual(10);
+    expect(operations.filter((o) => !o.summary || !o.description).map((o) => o.route)).toEqual([]);
+  });
+
+  it('serves a docs page from the cloud itself, and error bodies say what is wrong', async () => {
+    const docs = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    const origin = new URL(cloud.addresses.http).origin;
+    const elsewhere: string[] = [];
+    docs.on('request', (request) => {
+      if (!request.url().startsWith(origin) && !request.url().startsWith('data:'))
+        elsewhere.push(request.url());
+    });
+    try {
+      await docs.goto(`${cloud.addresses.http}/api/v1/docs`);
+      await docs.waitForSelector('.swagger-ui .opblock-summary-description', { timeout: 20_000 });
+      expect(await docs.textContent('.swagger-ui')).toContain('Acknowledge an alarm');
+      await docs.screenshot({ path: '/tmp/api-docs.png' });
+      expect(elsewhere).toEqual([]);
+    } finally {
+      await docs.close();
+    }
+    const bad = await fetch(`${cloud.addresses.http}/api/v1/alarms?status=nonsense`);
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(await bad.json())).toMatch(/status/);
+    const missing = await fetch(`${cloud.addresses.http}/api/v1/alarms/nope/ack`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ by: OPERATOR }),
+    });
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { error: string }).error).toMatch(/nope/);
+  });
+});
