@@ -12,6 +12,7 @@ import {
   renderFires,
   renderHistory,
   renderVessels,
+  tableOrder,
 } from './panels.js';
 
 const OPERATOR_KEY = 'lookout.operator';
@@ -545,9 +546,13 @@ async function start() {
   setupFilters(state, {
     onChange: (...panels) => markDirty(...panels, ...(panels.includes('alarms') ? ['history'] : [])),
     // Enter: the first vessel found is selected and shown on the map.
+    // From the state, not the table: the table may not show the last keystroke yet.
     onSearchEnter: () => {
-      const found = document.querySelector('#vessels-body tr[data-mmsi]');
-      if (found && state.selected !== Number(found.dataset.mmsi)) selectVessel(Number(found.dataset.mmsi));
+      const [found] = tableOrder(
+        state.vessels.filter((v) => vesselMatches(v, state)),
+        state,
+      );
+      if (found && state.selected !== found.mmsi) selectVessel(found.mmsi);
     },
   });
   showOperator();

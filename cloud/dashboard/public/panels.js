@@ -28,6 +28,11 @@ export function sortVessels(vessels, alarmedVessels) {
   );
 }
 
+/** The vessels the table lists, in its order: the search and filters applied, sorted as chosen. */
+export function tableOrder(vessels, state) {
+  return sortByColumn(sortVessels(vessels, state.alarmedVessels), state.sort);
+}
+
 export function renderVessels(state, { onSelect }) {
   const body = document.getElementById('vessels-body');
   const note = document.getElementById('vessels-note');
@@ -39,7 +44,7 @@ export function renderVessels(state, { onSelect }) {
   const focusedMmsi = document.activeElement?.closest?.('#vessels-body tr')?.dataset.mmsi;
   const now = Date.now();
   const matching = state.vessels.filter((v) => vesselMatches(v, state));
-  const sorted = sortByColumn(sortVessels(matching, state.alarmedVessels), state.sort);
+  const sorted = tableOrder(matching, state);
   const rows = sorted.slice(0, MAX_VESSEL_ROWS).map((v) => {
     const alarm = state.alarmedVessels.get(v.mmsi);
     // The zone kind reads at a glance (the rules work on it); the full names are in the tooltip.
