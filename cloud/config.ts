@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { TlsServerConfig } from '../runtime/tls.js';
 import { FisheriesConfig } from './fisheries/config.js';
 import { NotifyConfig } from './notify/config.js';
+import { RegistryConfig } from './registry/config.js';
 
 const Port = (value: number, description: string) =>
   Type.Integer({ minimum: 0, maximum: 65535, default: value, description });
@@ -116,6 +117,8 @@ export const CloudConfig = Type.Object(
     ),
     /** Fisheries control room: zones, vessel registry, rule parameters (cloud/fisheries/config.ts). */
     fisheries: FisheriesConfig,
+    /** Vessel registry database (PGlite by default, or a PostgreSQL server) and the VMS rules (cloud/registry/). */
+    registry: RegistryConfig,
     /** Alarm notifications to webhooks: rangers' and officers' chat, SMS gateways (cloud/notify/config.ts). */
     notify: NotifyConfig,
     /** Cloud state (journal, checkpoint, dead letters). Relative paths resolve against the working directory. */

@@ -6,10 +6,11 @@ import { dashboardFeature } from './dashboard/index.js';
 import { fireAlertsFeature } from './fire/feature.js';
 import { fisheriesFeature } from './fisheries/feature.js';
 import { notifyFeature } from './notify/feature.js';
+import { registryFeature } from './registry/feature.js';
 
 /**
  * The features a full Lookout cloud runs, in one place so that `lookout cloud`, `lookout demo` and the tests
- * start the same thing: alarms (used by fisheries and fire alerts, owned by neither), fisheries (vessels,
+ * start the same thing: the vessel registry (PGlite or PostgreSQL, read by the fisheries rules), alarms (used by fisheries and fire alerts, owned by neither), fisheries (vessels,
  * rules), fire alerts, cameras, the live web dashboard at `/` (cloud/dashboard), and alarm notifications to
  * webhooks (cloud/notify): `createCloud(config, { features: cloudFeatures(config) })`.
  */
@@ -22,9 +23,12 @@ export function cloudFeatures(config: CloudConfig): CloudFeature[] {
       maxHeld: restore.maxHeldAlarmRaises,
     },
   });
+  // The config's vessel list seeds the registry database once (the database is the registry from then on).
+  const registry = registryFeature({ seed: config.fisheries.vessels });
   return [
+    registry,
     alarms,
-    fisheriesFeature(config.fisheries, { alarms }),
+    fisheriesFeature(config.fisheries, { alarms, registry }),
     fireAlertsFeature({ alarms }),
     camerasFeature(),
     dashboardFeature(),

@@ -1,9 +1,9 @@
 import type { VesselPosition } from '../../protocols/mqtt/payloads.js';
 import type { SeverityName } from '../../protocols/api/alarms.js';
-import type { VesselRegistration, VesselState, VesselStatus } from '../../protocols/api/vessels.js';
+import type { VesselState, VesselStatus } from '../../protocols/api/vessels.js';
 import type { RulesConfig } from './config.js';
 import { SpaceTimeIndex } from './geometry.js';
-import { lengthClassOf, type LengthClass, type VesselRegistry } from './registry.js';
+import { lengthClassOf, type LengthClass, type VesselFacts, type VesselLookup } from './registry.js';
 import type { AreaZone, ZoneSet } from './zones.js';
 
 export const ALARM_TYPES = [
@@ -56,7 +56,7 @@ export interface EngineStats {
 
 export interface EngineOptions {
   zones: ZoneSet;
-  registry: VesselRegistry;
+  registry: VesselLookup;
   rules: RulesConfig;
   history: { maxPoints: number; windowH: number };
   raise: (request: VesselAlarmRequest) => void;
@@ -94,7 +94,7 @@ interface Interval {
 interface Vessel {
   mmsi: number;
   originator: string;
-  registration: VesselRegistration | undefined;
+  registration: VesselFacts | undefined;
   lengthClass: LengthClass | undefined;
   /** Sorted by time, at most history.maxPoints, within history.windowH of the newest. */
   track: TrackPoint[];
@@ -139,7 +139,7 @@ export class RuleEngine {
   #encounterHorizon = -Infinity;
   readonly #pairs = new Map<string, PairEpisode[]>();
   readonly #zones: ZoneSet;
-  readonly #registry: VesselRegistry;
+  readonly #registry: VesselLookup;
   readonly #rules: RulesConfig;
   readonly #raise: (request: VesselAlarmRequest) => void;
   readonly #resolve: (resolution: VesselAlarmResolution) => void;
@@ -339,6 +339,19 @@ export class RuleEngine {
       state.nearestPort = { id: newest.nearestPortId, distanceKm: Math.round(newest.portDistanceM) / 1000 };
     }
     return state;
+  }
+
+  /** The registry changed for this MMSI (created, edited, retired): later positions use the new facts. */
+  refreshRegistration(mmsi: number): void {
+    const vessel = this.#vessels.get(mmsi);
+    if (!vessel) return;
+    const wasRegistered = vessel.registration !== undefined;
+    vessel.registration = this.#registry.get(mmsi);
+    vessel.lengthClass = vessel.registration
+      ? lengthClassOf(vessel.registration.lengthM, this.#rules.zoneByLength)
+      : undefined;
+    if (wasRegistered !== (vessel.registration !== undefined))
+      this.stats.unregistered += wasRegistered ? 1 : -1;
   }
 
   get vesselCount(): number {

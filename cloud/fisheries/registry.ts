@@ -14,6 +14,24 @@ export function lengthClassOf(lengthM: number, limits: LengthClassLimits): Lengt
   return 'coastal';
 }
 
+/** What the rules need to know of a registered vessel (the registry's vessels and the config list both fit). */
+export interface VesselFacts {
+  registration: string;
+  name: string;
+  lengthM: number;
+  homePort?: string;
+  vmsDeviceId?: string;
+  licenceZoneClass?: LengthClass;
+  /** `YYYY-MM-DD`, Vietnam days. */
+  licenceValidFrom?: string;
+  licenceValidTo?: string;
+}
+
+/** Where the rules look a vessel up by MMSI (synchronously, on every position). */
+export interface VesselLookup {
+  get(mmsi: number): VesselFacts | undefined;
+}
+
 export class RegistryError extends Error {
   constructor(readonly problems: string[]) {
     super(`vessel registry: ${problems.join('; ')}`);
@@ -21,8 +39,11 @@ export class RegistryError extends Error {
   }
 }
 
-/** The provincial vessel registry from the config; MMSIs and registration numbers are unique. */
-export class VesselRegistry {
+/**
+ * The vessel list of the config (`cloud.fisheries.vessels`), for the rules when no registry database is given;
+ * the cloud seeds its registry database from it. MMSIs and registration numbers are unique.
+ */
+export class VesselRegistry implements VesselLookup {
   readonly #byMmsi = new Map<number, VesselRegistration>();
 
   constructor(vessels: readonly VesselRegistration[]) {
