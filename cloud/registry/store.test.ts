@@ -38,7 +38,7 @@ const UNITS = [
 
 beforeAll(async () => {
   db = await scope.use(openPglite(), (d) => d.close());
-  expect(await migrate(db)).toEqual(['001_registry.sql']);
+  expect(await migrate(db)).toEqual(['001_registry.sql', '002_office.sql']);
   expect(await migrate(db)).toEqual([]);
 });
 

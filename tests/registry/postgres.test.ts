@@ -15,7 +15,7 @@ describe.runIf(postgresAvailable())('registry on PostgreSQL', () => {
   });
 
   it('migrates, writes with its audit, and rolls a failed import back whole', async () => {
-    expect(await migrate(db)).toEqual(['001_registry.sql']);
+    expect(await migrate(db)).toEqual(['001_registry.sql', '002_office.sql']);
     expect(await migrate(db)).toEqual([]);
     const store = new RegistryStore({ db, clock: () => Date.parse('2026-03-15T00:00:00Z') });
     await store.load();
