@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { TlsServerConfig } from '../runtime/tls.js';
 import { FisheriesConfig } from './fisheries/config.js';
 import { NotifyConfig } from './notify/config.js';
+import { OfficeConfig } from './office/config.js';
 import { RegistryConfig } from './registry/config.js';
 
 const Port = (value: number, description: string) =>
@@ -119,6 +120,8 @@ export const CloudConfig = Type.Object(
     fisheries: FisheriesConfig,
     /** Vessel registry database (PGlite by default, or a PostgreSQL server) and the VMS rules (cloud/registry/). */
     registry: RegistryConfig,
+    /** The fisheries office: statistics, daily snapshots, scheduled reports (cloud/office/). */
+    office: OfficeConfig,
     /** Alarm notifications to webhooks: rangers' and officers' chat, SMS gateways (cloud/notify/config.ts). */
     notify: NotifyConfig,
     /** Cloud state (journal, checkpoint, dead letters). Relative paths resolve against the working directory. */

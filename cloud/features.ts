@@ -6,11 +6,13 @@ import { dashboardFeature } from './dashboard/index.js';
 import { fireAlertsFeature } from './fire/feature.js';
 import { fisheriesFeature } from './fisheries/feature.js';
 import { notifyFeature } from './notify/feature.js';
+import { officeFeature } from './office/feature.js';
 import { registryFeature } from './registry/feature.js';
 
 /**
  * The features a full Lookout cloud runs, in one place so that `lookout cloud`, `lookout demo` and the tests
- * start the same thing: the vessel registry (PGlite or PostgreSQL, read by the fisheries rules), alarms (used by fisheries and fire alerts, owned by neither), fisheries (vessels,
+ * start the same thing: the vessel registry (PGlite or PostgreSQL, read by the fisheries rules), the fisheries office (statistics,
+ * reports, port visits, signal-loss cases), alarms (used by fisheries and fire alerts, owned by neither), fisheries (vessels,
  * rules), fire alerts, cameras, the live web dashboard at `/` (cloud/dashboard), and alarm notifications to
  * webhooks (cloud/notify): `createCloud(config, { features: cloudFeatures(config) })`.
  */
@@ -25,10 +27,12 @@ export function cloudFeatures(config: CloudConfig): CloudFeature[] {
   });
   // The config's vessel list seeds the registry database once (the database is the registry from then on).
   const registry = registryFeature({ seed: config.fisheries.vessels });
+  const fisheries = fisheriesFeature(config.fisheries, { alarms, registry });
   return [
     registry,
     alarms,
-    fisheriesFeature(config.fisheries, { alarms, registry }),
+    fisheries,
+    officeFeature({ registry, fisheries, alarms }),
     fireAlertsFeature({ alarms }),
     camerasFeature(),
     dashboardFeature(),

@@ -1,4 +1,5 @@
 import type { VesselRegistration } from '../../protocols/api/vessels.js';
+import { vietnamDay } from '../registry/days.js';
 
 export type LengthClass = 'offshore' | 'inshore' | 'coastal';
 
@@ -21,10 +22,21 @@ export interface VesselFacts {
   lengthM: number;
   homePort?: string;
   vmsDeviceId?: string;
+  licenceNumber?: string;
   licenceZoneClass?: LengthClass;
   /** `YYYY-MM-DD`, Vietnam days. */
   licenceValidFrom?: string;
   licenceValidTo?: string;
+}
+
+/** Is the vessel's licence valid on the Vietnam day of `ts`? No licence: not licensed. */
+export function licensedOn(vessel: VesselFacts, ts: number): boolean {
+  if (vessel.licenceNumber === undefined) return false;
+  const day = vietnamDay(ts);
+  return (
+    (vessel.licenceValidFrom === undefined || vessel.licenceValidFrom <= day) &&
+    (vessel.licenceValidTo === undefined || day <= vessel.licenceValidTo)
+  );
 }
 
 /** Where the rules look a vessel up by MMSI (synchronously, on every position). */

@@ -1,9 +1,8 @@
 import type { PortEvent, PortEventQuery, Voyage } from '../../protocols/api/office.js';
 import type { VesselPosition } from '../../protocols/mqtt/payloads.js';
 import { haversineM } from '../fisheries/geometry.js';
-import type { VesselFacts } from '../fisheries/registry.js';
+import { licensedOn, type VesselFacts } from '../fisheries/registry.js';
 import type { Database, Queryable } from '../registry/database.js';
-import { vietnamDay } from './time.js';
 
 /** Which port (id) a position is in, if any: a port area, or within the in-port radius of a port point. */
 export type PortLocator = (lon: number, lat: number) => string | undefined;
@@ -18,21 +17,11 @@ interface VesselPlace {
 
 type Row = Record<string, unknown>;
 
-/** Is the licence valid on the day (Vietnam) of `ts`? A vessel without licence is not licensed. */
-export function licensedOn(vessel: VesselFacts & { licenceNumber?: string }, ts: number): boolean {
-  if (vessel.licenceNumber === undefined) return false;
-  const day = vietnamDay(ts);
-  return (
-    (vessel.licenceValidFrom === undefined || vessel.licenceValidFrom <= day) &&
-    (vessel.licenceValidTo === undefined || day <= vessel.licenceValidTo)
-  );
-}
-
 export interface PortCallsOptions {
   db: Database;
   locate: PortLocator;
   /** Registered vessel by MMSI (for the registration and the licence at departure). */
-  lookup: (mmsi: number) => (VesselFacts & { licenceNumber?: string }) | undefined;
+  lookup: (mmsi: number) => VesselFacts | undefined;
   onEvent?: (event: PortEvent) => void;
 }
 

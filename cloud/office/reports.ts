@@ -8,7 +8,7 @@ import {
 import type { RegisteredVessel } from '../../protocols/api/registry.js';
 import type { Sheet } from '../registry/tabular.js';
 import { addCounts, emptyCounts } from './stats.js';
-import { periodOf, type Period } from './time.js';
+import { periodOf, type Period } from '../registry/days.js';
 
 /** Vietnamese column headings of the counts (báo cáo gửi Chi cục Thủy sản / Sở Nông nghiệp và Môi trường). */
 export const COUNT_HEADINGS: Record<keyof FleetCounts, string> = {

@@ -3,7 +3,7 @@ import { GROUP_BYS } from '../../protocols/api/office.js';
 import type { RegisteredVessel } from '../../protocols/api/registry.js';
 import { lengthClassOf, type LengthClassLimits } from '../fisheries/registry.js';
 import type { RegistryConfig } from '../registry/config.js';
-import { vietnamDay } from './time.js';
+import { vietnamDay } from '../registry/days.js';
 
 const H = 3_600_000;
 

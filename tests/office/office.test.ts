@@ -11,7 +11,7 @@ import { buildReport, reportSheets } from '../../cloud/office/reports.js';
 import { SignalCases, type HeardVessel } from '../../cloud/office/signal-cases.js';
 import { readDaily, writeDailySnapshot } from '../../cloud/office/snapshots.js';
 import { fleetStatistics } from '../../cloud/office/stats.js';
-import { dayStartMs, periodOf, vietnamDay } from '../../cloud/office/time.js';
+import { dayStartMs, periodOf, vietnamDay } from '../../cloud/registry/days.js';
 
 const scope = scopeForFile();
 let db: Database;
