@@ -43,6 +43,7 @@ export function fisheriesFeature(
         clock: options.clock,
         vessels: registry && {
           lookup: { get: (mmsi) => registry.part.store.byMmsi(mmsi) },
+          vmsRequiredFromLengthM: context.config.registry.vms.requiredFromLengthM,
           onChange: (listener) =>
             registry.part.store.onChange(({ before, after }) =>
               listener([before?.mmsi, after?.mmsi].filter((m): m is number => m !== undefined)),

@@ -38,6 +38,8 @@ export interface FisheriesPartOptions {
 /** Vessel facts by MMSI, and word of which MMSIs changed (so the rules stop using what they knew). */
 export interface RegistrySource {
   lookup: VesselLookup;
+  /** Vessels this long must carry a VMS beacon (cloud.registry.vms). */
+  vmsRequiredFromLengthM: number;
   onChange(listener: (mmsis: number[]) => void): () => void;
 }
 
@@ -151,6 +153,9 @@ export class FisheriesPart implements Part {
     const engine = new RuleEngine({
       zones: this.#zones,
       registry: this.#vesselLookup(),
+      registryRules: this.options.vessels && {
+        vmsRequiredFromLengthM: this.options.vessels.vmsRequiredFromLengthM,
+      },
       rules: config.rules,
       history: config.history,
       raise: (request) => void alarms.raise(request),
