@@ -7,7 +7,7 @@ import { fireAlertsFeature } from './fire/feature.js';
 import { fisheriesFeature } from './fisheries/feature.js';
 import { notifyFeature } from './notify/feature.js';
 import { officeFeature } from './office/feature.js';
-import { registryFeature } from './registry/feature.js';
+import { registryFeature, type RegistryFeatureOptions } from './registry/feature.js';
 
 /**
  * The features a full Lookout cloud runs, in one place so that `lookout cloud`, `lookout demo` and the tests
@@ -16,7 +16,10 @@ import { registryFeature } from './registry/feature.js';
  * rules), fire alerts, cameras, the live web dashboard at `/` (cloud/dashboard), and alarm notifications to
  * webhooks (cloud/notify): `createCloud(config, { features: cloudFeatures(config) })`.
  */
-export function cloudFeatures(config: CloudConfig): CloudFeature[] {
+export function cloudFeatures(
+  config: CloudConfig,
+  options: { registryDemo?: RegistryFeatureOptions['demo'] } = {},
+): CloudFeature[] {
   const { restore } = config.fisheries;
   const alarms = alarmsFeature({
     restore: {
@@ -26,7 +29,7 @@ export function cloudFeatures(config: CloudConfig): CloudFeature[] {
     },
   });
   // The config's vessel list seeds the registry database once (the database is the registry from then on).
-  const registry = registryFeature({ seed: config.fisheries.vessels });
+  const registry = registryFeature({ seed: config.fisheries.vessels, demo: options.registryDemo });
   const fisheries = fisheriesFeature(config.fisheries, { alarms, registry });
   return [
     registry,

@@ -1,5 +1,6 @@
 import { PartFeature } from '../../runtime/feature.js';
 import type { VesselRegistration } from '../../protocols/api/vessels.js';
+import type { AdminUnit, VesselFields } from '../../protocols/api/registry.js';
 import type { CloudContext } from '../core.js';
 import type { Database } from './database.js';
 import { RegistryPart } from './part.js';
@@ -8,6 +9,8 @@ import { registerRegistryRoutes } from './routes.js';
 export interface RegistryFeatureOptions {
   /** Vessels of the old config list, added once when missing. */
   seed?: readonly VesselRegistration[];
+  /** Generated demo data (`lookout demo`): units and vessels added when missing, marked `demo`. */
+  demo?: { units: readonly AdminUnit[]; vessels: readonly VesselFields[] };
   /** An open database instead of the configured one (tests). */
   database?: Database;
   clock?: () => number;
@@ -24,6 +27,7 @@ export function registryFeature(options: RegistryFeatureOptions = {}): RegistryF
       log: context.log.child({ part: 'registry' }),
       registry: context.registry,
       seed: options.seed,
+      demo: options.demo,
       database: options.database,
       clock: options.clock,
     });

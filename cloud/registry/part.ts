@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { VesselRegistration } from '../../protocols/api/vessels.js';
-import type { VesselFields } from '../../protocols/api/registry.js';
+import type { AdminUnit, VesselFields } from '../../protocols/api/registry.js';
 import { Counter, Gauge, type Registry } from '../../runtime/metrics.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { Part } from '../../runtime/service.js';
@@ -16,6 +16,8 @@ export interface RegistryPartOptions {
   registry: Registry;
   /** The old config list (`cloud.fisheries.vessels`): vessels not in the database yet are added at start. */
   seed?: readonly VesselRegistration[];
+  /** Generated demo data: units and vessels added when missing, marked `demo`. */
+  demo?: { units: readonly AdminUnit[]; vessels: readonly VesselFields[] };
   /** An open database instead of the configured one (tests); closed at stop. */
   database?: Database;
   clock?: () => number;
@@ -80,7 +82,8 @@ export class RegistryPart implements Part {
     await store.load();
     store.onChange((change) => this.#changes.inc({ action: change.action }));
     this.#store = store;
-    const seeded = await this.#seed(store);
+    // Demo data first: it gives the scenario vessels the licences the config list does not have.
+    const seeded = (await this.#seedDemo(store)) + (await this.#seed(store));
     log.info(
       { database: db.description, migrations: applied, vessels: store.inService().length, seeded },
       'vessel registry open',
@@ -98,6 +101,26 @@ export class RegistryPart implements Part {
       database: this.#db?.description ?? 'closed',
       vessels: this.#store?.inService().length ?? 0,
     };
+  }
+
+  async #seedDemo(store: RegistryStore): Promise<number> {
+    const demo = this.options.demo;
+    if (!demo) return 0;
+    const known = new Set((await store.units()).map((u) => u.code));
+    await store.saveUnits(demo.units.filter((u) => !known.has(u.code)));
+    const have = new Set(
+      [...(await store.list()), ...(await store.list({ retired: true }))].map((v) => v.registration),
+    );
+    const missing = demo.vessels
+      // An MMSI an officer has given to another vessel meanwhile stays with it.
+      .filter((v) => !have.has(v.registration) && (v.mmsi === undefined || !store.byMmsi(v.mmsi)))
+      .map((fields, i) => ({ row: i + 2, fields: fields as Record<string, unknown> }));
+    if (missing.length === 0) return 0;
+    const result = await store.importVessels(missing, 'demo: generated registry', {
+      action: 'seed',
+      demo: true,
+    });
+    return result.created;
   }
 
   async #seed(store: RegistryStore): Promise<number> {
