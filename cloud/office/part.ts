@@ -142,6 +142,8 @@ export class OfficePart implements Part {
   /** Cases followed up, the daily snapshot and scheduled reports when due; one at a time. */
   tick(): Promise<void> {
     this.#ticking = this.#ticking.then(async () => {
+      // Before the rules have rebuilt vessel state, a vessel not heard yet would look silent (or at sea).
+      if (!this.options.fisheries.isReady) return;
       try {
         await this.cases.tick(this.#heardVessels());
         const now = this.now();
