@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { FleetStats, ReportQuery } from '../../protocols/api/office.js';
+import type { FleetStats, FleetVessel, FleetVesselQuery, ReportQuery } from '../../protocols/api/office.js';
 import type { RegisteredVessel } from '../../protocols/api/registry.js';
 import { Counter, type Registry } from '../../runtime/metrics.js';
 import type { Logger } from '../../runtime/logger.js';
@@ -178,6 +178,63 @@ export class OfficePart implements Part {
       lengthLimits: this.options.rules.zoneByLength,
       unitName: (code) => store.unit(code)?.name,
     });
+  }
+
+  /** Registered vessels with where they were last heard, filtered (MonitorFish's vessel list). */
+  async fleetVessels(
+    query: Omit<FleetVesselQuery, 'format' | 'heardSince'> & { heardSince?: number },
+  ): Promise<FleetVessel[]> {
+    const now = this.now();
+    const { reportEveryH, returnToPortAfterD } = this.options.vms;
+    const states = new Map(this.options.fisheries.vesselStates(now).vessels.map((s) => [s.mmsi, s]));
+    const alarms = new Map<number, number>();
+    for (const alarm of this.options.alarms.store.list({ status: 'active' })) {
+      const mmsi = Number(/^vessel:(\d+)$/.exec(alarm.originator)?.[1]);
+      if (Number.isInteger(mmsi)) alarms.set(mmsi, (alarms.get(mmsi) ?? 0) + 1);
+    }
+    const vessels = await this.options.registry.store.list({
+      commune: query.commune,
+      province: query.province,
+      homePort: query.homePort,
+      minLengthM: query.minLengthM,
+      maxLengthM: query.maxLengthM,
+    });
+    const out: FleetVessel[] = [];
+    for (const v of vessels) {
+      const state = v.mmsi === undefined ? undefined : states.get(v.mmsi);
+      const silentMs = state ? now - state.ts : 0;
+      const status: FleetVessel['status'] = !state
+        ? 'no_position'
+        : state.status === 'in_port'
+          ? 'in_port'
+          : silentMs >= returnToPortAfterD * 24 * H
+            ? 'must_return'
+            : silentMs >= reportEveryH * H
+              ? 'silent'
+              : 'at_sea';
+      if (query.status !== undefined && status !== query.status) continue;
+      if (query.heardSince !== undefined && !(state && state.ts >= query.heardSince)) continue;
+      const row: FleetVessel = {
+        registration: v.registration,
+        name: v.name,
+        lengthM: v.lengthM,
+        status,
+        activeAlarms: v.mmsi === undefined ? 0 : (alarms.get(v.mmsi) ?? 0),
+      };
+      for (const key of [
+        'mmsi',
+        'gear',
+        'communeCode',
+        'provinceCode',
+        'homePort',
+        'licenceValidTo',
+        'vmsDeviceId',
+      ] as const)
+        if (v[key] !== undefined) Object.assign(row, { [key]: v[key] });
+      if (state) Object.assign(row, { lastTs: state.ts, lon: state.lon, lat: state.lat });
+      out.push(row);
+    }
+    return out;
   }
 
   /** Writes today's counts (Vietnam day) to `fleet_daily`. */

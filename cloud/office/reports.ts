@@ -4,6 +4,7 @@ import {
   type FleetCounts,
   type PortEvent,
   type SignalCase,
+  type FleetVessel,
 } from '../../protocols/api/office.js';
 import type { RegisteredVessel } from '../../protocols/api/registry.js';
 import type { Sheet } from '../registry/tabular.js';
@@ -309,6 +310,38 @@ export function reportSheets(report: FleetReport): Sheet[] {
       rows: report.departuresWithoutLicence,
     },
   ];
+}
+
+const STATUS_LABELS: Record<FleetVessel['status'], string> = {
+  at_sea: 'Trên biển',
+  in_port: 'Trong cảng',
+  silent: 'Mất kết nối',
+  must_return: 'Mất kết nối > 10 ngày (phải về bến)',
+  no_position: 'Chưa có vị trí',
+};
+
+/** The vessel list as a sheet with Vietnamese headings (CSV/XLSX export). */
+export function fleetVesselSheet(vessels: readonly FleetVessel[]): Sheet {
+  return {
+    name: 'Danh sách tàu',
+    columns: [
+      { key: 'registration', header: 'Số đăng ký' },
+      { key: 'name', header: 'Tên tàu', width: 22 },
+      { key: 'mmsi', header: 'MMSI' },
+      { key: 'lengthM', header: 'Chiều dài (m)' },
+      { key: 'gear', header: 'Nghề khai thác', width: 22 },
+      { key: 'communeCode', header: 'Mã xã' },
+      { key: 'homePort', header: 'Cảng cá' },
+      { key: 'status', header: 'Trạng thái', width: 24 },
+      { key: 'lastTime', header: 'Vị trí cuối lúc', width: 18 },
+      { key: 'lat', header: 'Vĩ độ' },
+      { key: 'lon', header: 'Kinh độ' },
+      { key: 'activeAlarms', header: 'Cảnh báo đang mở' },
+      { key: 'licenceValidTo', header: 'Giấy phép hiệu lực đến' },
+      { key: 'vmsDeviceId', header: 'Thiết bị VMS' },
+    ],
+    rows: vessels.map((v) => ({ ...v, status: STATUS_LABELS[v.status], lastTime: time(v.lastTs) })),
+  };
 }
 
 export const REPORT_LISTS = { summary: 0, silent: 1, violations: 2, departures: 3 } as const;

@@ -6,6 +6,7 @@ import {
   DailyList,
   DailyQuery,
   FleetStats,
+  FleetVesselQuery,
   PortEventList,
   PortEventQuery,
   PositionReportBody,
@@ -15,8 +16,10 @@ import {
   VoyageList,
 } from '../../protocols/api/office.js';
 import type { HttpApp } from '../../runtime/http-server.js';
+import type { FleetVesselList } from '../../protocols/api/office.js';
 import { actorOf } from '../registry/routes.js';
-import { CSV_TYPE, XLSX_TYPE } from '../registry/tabular.js';
+import { CSV_TYPE, writeCsv, writeXlsx, XLSX_TYPE } from '../registry/tabular.js';
+import { fleetVesselSheet } from './reports.js';
 import type { OfficePart } from './part.js';
 import { listPortEvents, listVoyages } from './port-calls.js';
 import { CaseClosedError, CaseNotFoundError } from './signal-cases.js';
@@ -55,6 +58,36 @@ export function registerOfficeRoutes(app: HttpApp, office: OfficePart): void {
       },
     },
     async () => office.liveStats(),
+  );
+
+  app.get(
+    '/fleet/vessels',
+    {
+      schema: {
+        tags: ['office'],
+        summary: 'Registered vessels with their last position',
+        description:
+          'Filtered by commune, province, home port, length, status (at sea, in port, silent, must return, no position) and last position time; as JSON, or CSV/XLSX with Vietnamese headings.',
+        // JSON: FleetVesselList (protocols/api/office.ts); CSV/XLSX: the file; 400 { error } for a bad time.
+        querystring: FleetVesselQuery,
+      },
+    },
+    async (request, reply) => {
+      const { format, heardSince, ...filters } = request.query;
+      let since: number | undefined;
+      try {
+        since = parseTime(heardSince, 'heardSince');
+      } catch (error) {
+        return caseError(reply, error);
+      }
+      const vessels = await office.fleetVessels({ ...filters, heardSince: since });
+      if (format === 'json') return { vessels } satisfies FleetVesselList;
+      const sheet = fleetVesselSheet(vessels);
+      return reply
+        .header('content-type', format === 'csv' ? CSV_TYPE : XLSX_TYPE)
+        .header('content-disposition', `attachment; filename="danh-sach-tau.${format}"`)
+        .send(format === 'csv' ? writeCsv(sheet) : await writeXlsx([sheet]));
+    },
   );
 
   app.get(

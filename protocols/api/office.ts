@@ -244,3 +244,61 @@ export const ReportQuery = Type.Object(
   { additionalProperties: false },
 );
 export type ReportQuery = Static<typeof ReportQuery>;
+
+export const FleetVesselStatus = Type.Union(
+  [
+    Type.Literal('at_sea'),
+    Type.Literal('in_port'),
+    Type.Literal('silent'),
+    Type.Literal('must_return'),
+    Type.Literal('no_position'),
+  ],
+  { description: 'silent: at sea, not heard for vms.reportEveryH; must_return: for vms.returnToPortAfterD' },
+);
+export type FleetVesselStatus = Static<typeof FleetVesselStatus>;
+
+/** A registered vessel with where it was last heard (MonitorFish's vessel list). */
+export const FleetVessel = Type.Object(
+  {
+    registration: Type.String(),
+    name: Type.String(),
+    mmsi: Type.Optional(Type.Integer()),
+    lengthM: Type.Number(),
+    gear: Type.Optional(Type.String()),
+    communeCode: Type.Optional(Type.String()),
+    provinceCode: Type.Optional(Type.String()),
+    homePort: Type.Optional(Type.String()),
+    status: FleetVesselStatus,
+    lastTs: Type.Optional(Type.Integer()),
+    lon: Type.Optional(Type.Number()),
+    lat: Type.Optional(Type.Number()),
+    activeAlarms: Type.Integer({ minimum: 0 }),
+    licenceValidTo: Type.Optional(Type.String()),
+    vmsDeviceId: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+export type FleetVessel = Static<typeof FleetVessel>;
+
+export const FleetVesselQuery = Type.Object(
+  {
+    commune: Type.Optional(Type.String()),
+    province: Type.Optional(Type.String()),
+    homePort: Type.Optional(Type.String()),
+    minLengthM: Type.Optional(Type.Number({ minimum: 0 })),
+    maxLengthM: Type.Optional(Type.Number({ minimum: 0 })),
+    status: Type.Optional(FleetVesselStatus),
+    /** Heard at or after this time (ISO 8601 or ms): "last position within the last 24 h". */
+    heardSince: Type.Optional(Type.String()),
+    format: Type.Union([Type.Literal('json'), Type.Literal('csv'), Type.Literal('xlsx')], {
+      default: 'json',
+    }),
+  },
+  { additionalProperties: false },
+);
+export type FleetVesselQuery = Static<typeof FleetVesselQuery>;
+export const FleetVesselList = Type.Object(
+  { vessels: Type.Array(FleetVessel) },
+  { additionalProperties: false },
+);
+export type FleetVesselList = Static<typeof FleetVesselList>;

@@ -10,6 +10,7 @@ import type { Alarm } from '../../protocols/api/alarms.js';
 import type {
   DailyRow,
   FleetStats,
+  FleetVessel,
   PortEvent,
   SignalCase,
   Voyage as VoyageRow,
@@ -248,6 +249,13 @@ describe('fisheries office through the cloud', () => {
     const csv = await api<string>('/api/v1/reports?period=week&commune=C-DM&format=csv&list=departures');
     expect(csv.body.split('\r\n')[0]).toMatch(/Số đăng ký,Tên tàu,Mã xã,Cảng xuất bến/);
     expect(csv.body).toContain('CM-90002-TS,Không Phép,C-DM,Sông Đốc');
+    const silent = await api<{ vessels: FleetVessel[] }>('/api/v1/fleet/vessels?status=silent');
+    expect(silent.body.vessels).toEqual([
+      expect.objectContaining({ registration: 'CM-90002-TS', communeCode: 'C-DM', activeAlarms: 2 }),
+    ]);
+    const inPort = await api<string>('/api/v1/fleet/vessels?commune=C-SD&format=csv');
+    expect(inPort.body.split('\r\n')[0]).toMatch(/^Số đăng ký,Tên tàu,MMSI,Chiều dài \(m\)/);
+    expect(inPort.body).toContain('CM-90001-TS,Phúc Lộc 1,574300001,16,trawl,C-SD,port-song-doc,Trong cảng');
     const { body: openapi } = await api<{ paths: Record<string, Record<string, { summary?: string }>> }>(
       '/api/v1/openapi.json',
     );
