@@ -39,6 +39,7 @@ export function officeFeature(options: OfficeFeatureOptions): OfficeFeature {
         clock: options.clock,
       });
       context.addRoutes((app) => registerOfficeRoutes(app, office), { prefix: '/api/v1' });
+      context.addHealth('office', () => office.health());
       return office;
     },
     [registry, fisheries, alarms],

@@ -50,6 +50,7 @@ export class OfficePart implements Part {
   #ticking: Promise<void> = Promise.resolve();
   #lastSnapshot = -Infinity;
   #lastReportDay: string | undefined;
+  #lastTickError: string | undefined;
   readonly #caseEvents: Counter;
   readonly #portEvents: Counter;
   readonly #failures: Counter;
@@ -139,6 +140,15 @@ export class OfficePart implements Part {
     await this.#ticking;
   }
 
+  health(): { status: 'ok' | 'degraded'; portCallFailures: number; lastTickError?: string } {
+    const report: ReturnType<OfficePart['health']> = {
+      status: this.#lastTickError === undefined ? 'ok' : 'degraded',
+      portCallFailures: this.#portCalls?.failures ?? 0,
+    };
+    if (this.#lastTickError !== undefined) report.lastTickError = this.#lastTickError;
+    return report;
+  }
+
   /** Cases followed up, the daily snapshot and scheduled reports when due; one at a time. */
   tick(): Promise<void> {
     this.#ticking = this.#ticking.then(async () => {
@@ -149,7 +159,9 @@ export class OfficePart implements Part {
         const now = this.now();
         if (now - this.#lastSnapshot >= this.options.config.snapshotEveryMin * 60_000) await this.snapshot();
         await this.#scheduledReports(now);
+        this.#lastTickError = undefined;
       } catch (error) {
+        this.#lastTickError = (error as Error).message;
         this.#failures.inc({ what: 'tick' });
         this.options.log.error({ err: error }, 'fisheries office tick failed');
       }

@@ -67,6 +67,10 @@ export class PortCalls {
       } catch (error) {
         this.#failures++;
         onError(error);
+        // The batch was rolled back: what memory learnt from it is forgotten too (open voyages come back from
+        // the database; a vessel's next position starts it afresh).
+        this.#places.clear();
+        await this.load().catch(() => undefined);
         return;
       }
       // Told once committed: a batch that failed announces nothing.

@@ -256,6 +256,9 @@ describe('fisheries office through the cloud', () => {
     const inPort = await api<string>('/api/v1/fleet/vessels?commune=C-SD&format=csv');
     expect(inPort.body.split('\r\n')[0]).toMatch(/^Số đăng ký,Tên tàu,MMSI,Chiều dài \(m\)/);
     expect(inPort.body).toContain('CM-90001-TS,Phúc Lộc 1,574300001,16,trawl,C-SD,port-song-doc,Trong cảng');
+    const health = await api<{ features: Record<string, Record<string, unknown>> }>('/health');
+    expect(health.body.features.office).toEqual({ status: 'ok', portCallFailures: 0 });
+    expect(health.body.features.registry).toMatchObject({ status: 'ok', vessels: 2 });
     const { body: openapi } = await api<{ paths: Record<string, Record<string, { summary?: string }>> }>(
       '/api/v1/openapi.json',
     );
