@@ -67,6 +67,12 @@ export function createCloudMetrics(registry: Registry = createMetricsRegistry('c
       help: 'Journalled messages not yet checkpointed (not yet fully stored)',
       registers,
     }),
+    journalCorruptRecords: new Counter({
+      name: 'lookout_cloud_journal_corrupt_records_total',
+      help: 'Journalled messages lost in a damaged journal region that the reader skipped, by ingest lane',
+      labelNames: ['lane'],
+      registers,
+    }),
     mqttClients: new Gauge({ name: 'lookout_cloud_mqtt_clients', help: 'Connected MQTT clients', registers }),
     edgesOnline: new Gauge({ name: 'lookout_cloud_edges_online', help: 'Edges whose status is online', registers }),
     edgeClockSkew: new Gauge({ name: 'lookout_cloud_edge_clock_skew_seconds', help: "Edge clock minus cloud clock at its latest health message (positive: edge ahead)", labelNames: ['edge'], registers }),

@@ -8,15 +8,15 @@ import { compileSchema, type CompiledSchema } from '../../protocols/validation.j
 import type { Logger } from '../../runtime/logger.js';
 import type { Part } from '../../runtime/service.js';
 import { ingestLaneOf, type CloudBus, type DurableSink, type IngestLane, type MessageOrigin } from '../events.js';
-import { Journal, type JournalOptions, type JournalRecord } from '../journal/journal.js';
+import { Journal, type CorruptRegion, type JournalOptions, type JournalRecord } from '../journal/journal.js';
 import type { CloudMetrics } from '../metrics.js';
 import { edgePayloadSchemas, LIVE_KINDS } from './schemas.js';
 
 export interface IngestOptions {
   /** Telemetry (and alerts when `alertsJournal` is absent). */
-  journal: Omit<JournalOptions, 'log'>;
+  journal: Omit<JournalOptions, 'log' | 'onCorrupt'>;
   /** Alerts' own journal, read on its own (`IngestLane`). */
-  alertsJournal?: Omit<JournalOptions, 'log'>;
+  alertsJournal?: Omit<JournalOptions, 'log' | 'onCorrupt'>;
   /** How long a telemetry PUBLISH may wait for room in a full journal before it is refused. */
   fullWaitMs: number;
   /** File for invalid payloads (NDJSON), or undefined for none. */
@@ -82,8 +82,12 @@ export class IngestPart implements Part {
   #unsubscribe: Array<() => void> = [];
 
   constructor(private readonly options: IngestOptions) {
-    this.journal = new Journal({ ...options.journal, log: options.log });
-    this.alertsJournal = options.alertsJournal ? new Journal({ ...options.alertsJournal, log: options.log.child({ journal: 'alerts' }) }) : undefined;
+    const countCorrupt = (lane: IngestLane) => (region: CorruptRegion) =>
+      options.metrics.journalCorruptRecords.inc({ lane }, Math.max(0, region.lastLostSeq - region.firstLostSeq + 1));
+    this.journal = new Journal({ ...options.journal, log: options.log, onCorrupt: countCorrupt('telemetry') });
+    this.alertsJournal = options.alertsJournal
+      ? new Journal({ ...options.alertsJournal, log: options.log.child({ journal: 'alerts' }), onCorrupt: countCorrupt('alerts') })
+      : undefined;
     this.#lanes = [new Lane('telemetry', this.journal), ...(this.alertsJournal ? [new Lane('alerts', this.alertsJournal)] : [])];
     const schemas = { ...edgePayloadSchemas, ...options.schemas };
     for (const [kind, schema] of Object.entries(schemas)) if (schema) this.#validators.set(kind, compileSchema(schema));
