@@ -80,7 +80,7 @@ export const EdgeConfigSchema = Type.Object(
     ),
     dedupe: Type.Object(
       {
-        /** Exact duplicate sentences (two receivers hearing the same burst) within this window are dropped; 0 = off. */
+        /** A whole message heard again (two receivers hearing the same burst) within this window is dropped; 0 = off. */
         windowMs: Type.Integer({ minimum: 0, default: 2000 }),
       },
       { additionalProperties: false, default: {} },

@@ -30,7 +30,7 @@ export function aisMetrics(registry: Registry): AisMetrics {
     bytes: new Counter({ name: 'lookout_edge_ais_received_bytes_total', help: 'Bytes received by the AIS listeners', labelNames: ['receiver'], registers }),
     lines: new Counter({ name: 'lookout_edge_ais_lines_total', help: 'Text lines framed by the AIS listeners', labelNames: ['receiver'], registers }),
     messages: new Counter({ name: 'lookout_edge_ais_messages_total', help: 'AIS messages decoded, by type', labelNames: ['type'], registers }),
-    duplicates: new Counter({ name: 'lookout_edge_ais_duplicates_total', help: 'Duplicate sentences dropped (seen from two receivers)', registers }),
+    duplicates: new Counter({ name: 'lookout_edge_ais_duplicates_total', help: 'Duplicate AIS messages dropped (the same transmission from two receivers), whole messages after the checksum check', registers }),
     downsampled: new Counter({ name: 'lookout_edge_ais_downsampled_total', help: 'Positions skipped by per-vessel downsampling', registers }),
     tcpConnections: new Gauge({ name: 'lookout_edge_ais_tcp_connections', help: 'Open AIS TCP connections', registers }),
     receiverRejected,

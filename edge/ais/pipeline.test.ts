@@ -78,6 +78,42 @@ describe('AisPipeline', () => {
     expect(pipeline.duplicates).toBe(2);
   });
 
+  const staticParts = (mmsi: number) =>
+    toSentences(encodeStaticVoyage({ mmsi, shipname: `CM-${mmsi}`, callsign: 'XV1', shiptype: 30, toBow: 12, toStern: 8, toPort: 3, toStarboard: 3, draught: 2.1 }), { sequenceId: 0 });
+
+  it('keeps the static reports of two vessels whose type 5 part 2 is byte-identical', () => {
+    const { feed, statics, pipeline } = setup({ dedupeWindowMs: 2000 });
+    const [first, second] = [staticParts(574000001), staticParts(574000002)];
+    expect(first[1]).toBe('!AIVDM,2,2,0,A,00000000000,2*24');
+    expect(second[1]).toBe(first[1]);
+    for (const part of [...first, ...second]) feed(part);
+    expect(statics.map((s) => s.mmsi)).toEqual([574000001, 574000002]);
+    expect(pipeline.duplicates).toBe(0);
+  });
+
+  it('drops a two-part message heard by two receivers once, whole, however their fragments interleave', async () => {
+    const { feed, statics, pipeline, registry } = setup({ dedupeWindowMs: 2000 });
+    const [part1, part2] = staticParts(574000003);
+    feed(tagged(part1!, 's:rx1'), 1_700_000_000_000, 'udp rx1');
+    feed(tagged(part1!, 's:rx2'), 1_700_000_000_010, 'tcp rx2');
+    feed(tagged(part2!, 's:rx1'), 1_700_000_000_020, 'udp rx1');
+    feed(tagged(part2!, 's:rx2'), 1_700_000_000_030, 'tcp rx2');
+    expect(statics.map((s) => s.mmsi)).toEqual([574000003]);
+    expect(pipeline.duplicates).toBe(1);
+    expect(pipeline.decoder.stats.pending).toBe(0);
+    expect(await rejectedBy(registry)).toEqual({});
+  });
+
+  it('counts byte-identical lines with a bad checksum as checksum errors, not as duplicates', async () => {
+    const { feed, registry, pipeline } = setup({ dedupeWindowMs: 2000 });
+    const good = position(574000001, 8.5);
+    const bad = good.slice(0, -2) + (good.endsWith('00') ? '01' : '00');
+    feed(bad, 1_700_000_000_000, 'udp rx1');
+    feed(bad, 1_700_000_000_100, 'tcp rx2');
+    expect((await rejectedBy(registry))['decoder/checksum']).toBe(2);
+    expect(pipeline.duplicates).toBe(0);
+  });
+
   it('downsamples per vessel by position time', () => {
     const { feed, positions, pipeline } = setup({ downsampleMinIntervalS: 10 });
     for (let second = 0; second < 60; second += 2) {

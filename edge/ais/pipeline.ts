@@ -8,7 +8,7 @@ import type { AisLine, EdgeBus } from '../events.js';
 import { aisMetrics, RateLimitedLog, type AisMetrics } from './ais-metrics.js';
 
 export interface AisPipelineOptions {
-  /** Exact duplicate sentences within this window are dropped; 0 = off. */
+  /** A message heard again (same payload, e.g. from two receivers) within this window is dropped; 0 = off. */
   dedupeWindowMs: number;
   /** At most one position per vessel per this many seconds; 0 = off. */
   downsampleMinIntervalS: number;
@@ -22,8 +22,13 @@ export interface AisPipelineDeps {
 }
 
 /**
- * `ais.line` -> duplicate drop -> decode (protocols/ais) -> per-vessel downsampling -> `vessel.position` /
- * `vessel.static`. A position's time is the tag-block `c:` time when the line had one, else receive time.
+ * `ais.line` -> decode (protocols/ais, multi-sentence messages reassembled per source) -> duplicate drop ->
+ * per-vessel downsampling -> `vessel.position` / `vessel.static`. A position's time is the tag-block `c:` time
+ * when the line had one, else receive time.
+ *
+ * Duplicates are whole messages, after the checksum check: a fragment is not a message (part 2 of a type 5 is
+ * often byte-identical across vessels, `!AIVDM,2,2,0,A,00000000000,2*24`), and a line with a bad checksum is
+ * a `checksum` rejection however often it comes.
  */
 export class AisPipeline implements Part {
   readonly name = 'ais-pipeline';
@@ -60,12 +65,7 @@ export class AisPipeline implements Part {
   }
 
   handle({ line, receivedAtMs, source }: AisLine): void {
-    if (this.#dedupe.isDuplicate(sentenceOf(line), receivedAtMs)) {
-      this.duplicates += 1;
-      this.#metrics.duplicates.inc();
-      return;
-    }
-    const result = this.decoder.decode(line, receivedAtMs);
+    const result = this.decoder.decode(line, receivedAtMs, source);
     switch (result.status) {
       case 'message':
         break;
@@ -76,6 +76,11 @@ export class AisPipeline implements Part {
         return;
     }
     const { message, timestampMs } = result;
+    if (this.#dedupe.isDuplicate(result.payload, receivedAtMs)) {
+      this.duplicates += 1;
+      this.#metrics.duplicates.inc();
+      return;
+    }
     this.#metrics.messages.inc({ type: String(message.type) });
     const position = toVesselPosition(message, timestampMs);
     if (position) {
@@ -96,14 +101,7 @@ export class AisPipeline implements Part {
   }
 }
 
-/** The sentence without its tag block: two receivers tag the same burst differently. */
-function sentenceOf(line: string): string {
-  if (line.charCodeAt(0) !== 92 /* \ */) return line;
-  const close = line.indexOf('\\', 1);
-  return close === -1 ? line : line.slice(close + 1);
-}
-
-/** Remembers sentences for `windowMs` (by receive time); memory is bounded by what arrives in one window. */
+/** Remembers message keys for `windowMs` (by receive time); memory is bounded by what arrives in one window. */
 export class DuplicateFilter {
   readonly #seen = new Map<string, number>();
 
