@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { DEFAULT_MAX_FUTURE_SKEW_S } from '../protocols/record-time.js';
 import { TlsServerConfig } from '../runtime/tls.js';
 import { FisheriesConfig } from './fisheries/config.js';
 import { NotifyConfig } from './notify/config.js';
@@ -79,6 +80,13 @@ export const CloudConfig = Type.Object(
         batchSize: Type.Integer({ minimum: 1, maximum: 50_000, default: 5000 }),
         /** ...or when the oldest waiting point is this old. */
         flushIntervalMs: Type.Integer({ minimum: 1, default: 200 }),
+        /**
+         * A position or static report whose time is more than this far ahead of the broker's receive time is
+         * dropped and counted (`lookout_cloud_invalid_records_total{reason="future_time"}`); the rest of its
+         * message is stored. 300 s tolerates an edge clock without NTP and bounds how long a wrong time can hide
+         * a vessel's real positions (see protocols/record-time.ts). Times beyond InfluxDB (2262) always are.
+         */
+        maxFutureSkewS: Type.Integer({ minimum: 0, default: DEFAULT_MAX_FUTURE_SKEW_S }),
         /** Append invalid payloads (topic, reason, payload) to `<dataDir>/dead-letter.ndjson`. */
         deadLetter: Type.Boolean({ default: false }),
       },

@@ -142,6 +142,7 @@ export function createCloud(config: CloudConfig, options: CreateCloudOptions = {
       fsync: config.buffer.fsync,
     },
     fullWaitMs: config.buffer.fullWaitMs,
+    maxFutureSkewMs: config.ingest.maxFutureSkewS * 1000,
     deadLetterFile: config.ingest.deadLetter ? path.join(dataDir, 'dead-letter.ndjson') : undefined,
     schemas: options.schemas,
     bus,

@@ -17,6 +17,12 @@ export function createCloudMetrics(registry: Registry = createMetricsRegistry('c
       labelNames: ['reason', 'kind'],
       registers,
     }),
+    invalidRecords: new Counter({
+      name: 'lookout_cloud_invalid_records_total',
+      help: 'Positions and static reports dropped from a valid message (time too far ahead, or beyond InfluxDB), by reason',
+      labelNames: ['reason', 'kind'],
+      registers,
+    }),
     publishesRefused: new Counter({
       name: 'lookout_cloud_publishes_refused_total',
       help: 'Telemetry PUBLISHes not acknowledged (the edge keeps them), by reason',

@@ -89,7 +89,7 @@ export function createEdge(config: EdgeConfig, deps: EdgeDeps = {}): Edge {
   );
   const pipeline = core.add(
     new AisPipeline(
-      { dedupeWindowMs: config.dedupe.windowMs, downsampleMinIntervalS: config.downsample.minIntervalS, maxPartialAgeMs: config.ais.maxPartialAgeMs },
+      { dedupeWindowMs: config.dedupe.windowMs, downsampleMinIntervalS: config.downsample.minIntervalS, maxPartialAgeMs: config.ais.maxPartialAgeMs, maxFutureSkewS: config.ais.maxFutureSkewS },
       { bus, log: child('ais'), registry },
     ),
   );

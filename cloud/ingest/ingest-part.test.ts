@@ -30,6 +30,7 @@ async function startIngest(dir?: string, deadLetterFile?: string) {
   const ingest = new IngestPart({
     journal: { dir: journalDir, segmentBytes: 1 << 20, maxBytes: 1 << 26, fsync: 'never' },
     fullWaitMs: 0,
+    maxFutureSkewMs: 300_000,
     deadLetterFile,
     bus,
     metrics,

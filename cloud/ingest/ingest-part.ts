@@ -5,7 +5,9 @@ import type { TSchema } from '@sinclair/typebox';
 import type { EdgeHealth, EdgeStatus, VesselPositionBatch, VesselStaticBatch } from '../../protocols/mqtt/payloads.js';
 import { parseEdgeTopic, TOPIC_ROOT, type ParsedEdgeTopic } from '../../protocols/mqtt/topics.js';
 import { compileSchema, type CompiledSchema } from '../../protocols/validation.js';
+import { recordTimeProblem } from '../../protocols/record-time.js';
 import type { Logger } from '../../runtime/logger.js';
+import { RateLimitedLog } from '../../runtime/rate-limited-log.js';
 import type { Part } from '../../runtime/service.js';
 import { ingestLaneOf, type CloudBus, type DurableSink, type IngestLane, type MessageOrigin } from '../events.js';
 import { Journal, type CorruptRegion, type JournalOptions, type JournalRecord } from '../journal/journal.js';
@@ -19,6 +21,8 @@ export interface IngestOptions {
   alertsJournal?: Omit<JournalOptions, 'log' | 'onCorrupt'>;
   /** How long a telemetry PUBLISH may wait for room in a full journal before it is refused. */
   fullWaitMs: number;
+  /** A position or static report more than this far ahead of the broker's receive time is dropped and counted. */
+  maxFutureSkewMs: number;
   /** File for invalid payloads (NDJSON), or undefined for none. */
   deadLetterFile?: string;
   /** Extra or replacing schemas per topic kind. */
@@ -80,8 +84,10 @@ export class IngestPart implements Part {
   #stopped = true;
   #deadLetter: WriteStream | undefined;
   #unsubscribe: Array<() => void> = [];
+  readonly #limitedLog: RateLimitedLog;
 
   constructor(private readonly options: IngestOptions) {
+    this.#limitedLog = new RateLimitedLog(options.log);
     const countCorrupt = (lane: IngestLane) => (region: CorruptRegion) =>
       options.metrics.journalCorruptRecords.inc({ lane }, Math.max(0, region.lastLostSeq - region.firstLostSeq + 1));
     this.journal = new Journal({ ...options.journal, log: options.log, onCorrupt: countCorrupt('telemetry') });
@@ -250,12 +256,18 @@ export class IngestPart implements Part {
       return;
     }
     switch (parsed.kind) {
-      case 'vessels/positions':
-        bus.emit('positions', { ...origin, seq: origin.seq ?? 0, positions: (value as VesselPositionBatch).positions });
+      case 'vessels/positions': {
+        const batch = value as VesselPositionBatch;
+        batch.positions = this.#withStorableTimes(parsed.kind, batch.positions, origin.receivedAt);
+        bus.emit('positions', { ...origin, seq: origin.seq ?? 0, positions: batch.positions });
         break;
-      case 'vessels/static':
-        bus.emit('statics', { ...origin, seq: origin.seq ?? 0, statics: (value as VesselStaticBatch).statics });
+      }
+      case 'vessels/static': {
+        const batch = value as VesselStaticBatch;
+        batch.statics = this.#withStorableTimes(parsed.kind, batch.statics, origin.receivedAt);
+        bus.emit('statics', { ...origin, seq: origin.seq ?? 0, statics: batch.statics });
         break;
+      }
       case 'status':
         bus.emit('edgeStatus', { ...origin, status: value as EdgeStatus });
         break;
@@ -264,6 +276,23 @@ export class IngestPart implements Part {
         break;
     }
     bus.emit('message', { ...origin, kind: parsed.kind, cameraId: parsed.cameraId, value });
+  }
+
+  /**
+   * Drops the records whose time is too far ahead of the broker's receive time (the journal keeps it, so a
+   * replay judges the same) or beyond InfluxDB's range; counts them by reason. The rest of the message goes on:
+   * refusing the whole PUBLISH instead would make the edge send it again forever (its outbox is ordered).
+   */
+  #withStorableTimes<T extends { ts: number; mmsi: number }>(kind: string, records: T[], receivedAt: number): T[] {
+    const maxFutureSkewMs = this.options.maxFutureSkewMs;
+    if (records.every((record) => recordTimeProblem(record.ts, receivedAt, maxFutureSkewMs) === undefined)) return records;
+    return records.filter((record) => {
+      const reason = recordTimeProblem(record.ts, receivedAt, maxFutureSkewMs);
+      if (reason === undefined) return true;
+      this.options.metrics.invalidRecords.inc({ reason, kind });
+      this.#limitedLog.warn(reason, { kind, reason, mmsi: record.mmsi, ts: record.ts, receivedAt }, 'record with an unusable time dropped');
+      return false;
+    });
   }
 
   #invalid(topic: string, parsed: ParsedEdgeTopic | undefined, reason: string, errors: string[], payload: Buffer): void {

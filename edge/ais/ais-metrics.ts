@@ -1,5 +1,4 @@
 import type { Registry } from 'prom-client';
-import type { Logger } from '../../runtime/logger.js';
 import { Counter, Gauge } from '../../runtime/metrics.js';
 
 /** The AIS counters of one edge, shared by the receivers and the decode pipeline (one set per registry). */
@@ -12,9 +11,12 @@ export interface AisMetrics {
   tcpConnections: Gauge;
   /** Receiver-stage rejections by reason (line_too_long, not_text). */
   readonly receiverRejected: Map<string, number>;
+  /** Pipeline-stage rejections of decoded messages by reason (future_time, time_out_of_range). */
+  readonly pipelineRejected: Map<string, number>;
   /** The decoder's own tally (set by the pipeline): `rejected` by reason, `ignored`. */
   decoderStats: { rejected: Record<string, number>; ignored: number; sentences: number; messages: number } | undefined;
   countReceiverRejected(reason: string): void;
+  countPipelineRejected(reason: string): void;
   /** Everything rejected so far, both stages. */
   rejectedTotal(): number;
 }
@@ -26,6 +28,7 @@ export function aisMetrics(registry: Registry): AisMetrics {
   if (existing) return existing;
   const registers = [registry];
   const receiverRejected = new Map<string, number>();
+  const pipelineRejected = new Map<string, number>();
   const metrics: AisMetrics = {
     bytes: new Counter({ name: 'lookout_edge_ais_received_bytes_total', help: 'Bytes received by the AIS listeners', labelNames: ['receiver'], registers }),
     lines: new Counter({ name: 'lookout_edge_ais_lines_total', help: 'Text lines framed by the AIS listeners', labelNames: ['receiver'], registers }),
@@ -34,25 +37,31 @@ export function aisMetrics(registry: Registry): AisMetrics {
     downsampled: new Counter({ name: 'lookout_edge_ais_downsampled_total', help: 'Positions skipped by per-vessel downsampling', registers }),
     tcpConnections: new Gauge({ name: 'lookout_edge_ais_tcp_connections', help: 'Open AIS TCP connections', registers }),
     receiverRejected,
+    pipelineRejected,
     decoderStats: undefined,
     countReceiverRejected(reason) {
       receiverRejected.set(reason, (receiverRejected.get(reason) ?? 0) + 1);
     },
+    countPipelineRejected(reason) {
+      pipelineRejected.set(reason, (pipelineRejected.get(reason) ?? 0) + 1);
+    },
     rejectedTotal() {
       let total = 0;
       for (const count of receiverRejected.values()) total += count;
+      for (const count of pipelineRejected.values()) total += count;
       for (const count of Object.values(metrics.decoderStats?.rejected ?? {})) total += count;
       return total;
     },
   };
   new Counter({
     name: 'lookout_edge_ais_rejected_total',
-    help: 'AIS input discarded, by stage (receiver: framing; decoder: checksum, syntax, expired fragments...) and reason',
+    help: 'AIS input discarded, by stage (receiver: framing; decoder: checksum, syntax, expired fragments...; pipeline: time too far ahead) and reason',
     labelNames: ['stage', 'reason'],
     registers,
     collect() {
       this.reset();
       for (const [reason, count] of receiverRejected) this.inc({ stage: 'receiver', reason }, count);
+      for (const [reason, count] of pipelineRejected) this.inc({ stage: 'pipeline', reason }, count);
       for (const [reason, count] of Object.entries(metrics.decoderStats?.rejected ?? {})) this.inc({ stage: 'decoder', reason }, count);
     },
   });
@@ -67,28 +76,4 @@ export function aisMetrics(registry: Registry): AisMetrics {
   });
   byRegistry.set(registry, metrics);
   return metrics;
-}
-
-/**
- * Logs bad input at most once per interval per reason, with how many were not logged in between: a flood
- * of garbage must not become a flood of log lines.
- */
-export class RateLimitedLog {
-  readonly #last = new Map<string, { at: number; suppressed: number }>();
-
-  constructor(
-    private readonly log: Logger,
-    private readonly intervalMs = 10_000,
-  ) {}
-
-  warn(key: string, fields: Record<string, unknown>, message: string): void {
-    const now = Date.now();
-    const state = this.#last.get(key);
-    if (state && now - state.at < this.intervalMs) {
-      state.suppressed += 1;
-      return;
-    }
-    this.log.warn({ ...fields, suppressedSinceLast: state?.suppressed ?? 0 }, message);
-    this.#last.set(key, { at: now, suppressed: 0 });
-  }
 }

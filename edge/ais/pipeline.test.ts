@@ -10,7 +10,7 @@ import { AisPipeline, type AisPipelineOptions } from './pipeline.js';
 function setup(options: Partial<AisPipelineOptions> = {}) {
   const bus = createEdgeBus();
   const registry = createMetricsRegistry('edge-test', false);
-  const pipeline = new AisPipeline({ dedupeWindowMs: 0, downsampleMinIntervalS: 0, maxPartialAgeMs: 10_000, ...options }, { bus, log: silentLogger(), registry });
+  const pipeline = new AisPipeline({ dedupeWindowMs: 0, downsampleMinIntervalS: 0, maxPartialAgeMs: 10_000, maxFutureSkewS: 300, ...options }, { bus, log: silentLogger(), registry });
   const positions: VesselPosition[] = [];
   const statics: VesselStatic[] = [];
   bus.on('vessel.position', (p) => positions.push(p));
@@ -23,6 +23,7 @@ const position = (mmsi: number, lat: number, radio = 0) =>
   toSentences(encodePositionReport({ type: 1, mmsi, lat, lon: 104.5, sog: 5.5, cog: 123.4, heading: 120, navStatus: 7, radio }))[0]!;
 
 const tagged = (sentence: string, body: string) => `\\${body}*${nmeaChecksum(body)}\\${sentence}`;
+const withTagBlockTime = (sentences: string[], timeMs: number) => sentences.map((sentence) => tagged(sentence, `s:rx1,c:${timeMs / 1000}`));
 
 async function rejectedBy(registry: Registry): Promise<Record<string, number>> {
   const metric = await registry.getSingleMetric('lookout_edge_ais_rejected_total')!.get();
@@ -112,6 +113,22 @@ describe('AisPipeline', () => {
     feed(bad, 1_700_000_000_100, 'tcp rx2');
     expect((await rejectedBy(registry))['decoder/checksum']).toBe(2);
     expect(pipeline.duplicates).toBe(0);
+  });
+
+  it('refuses a tag-block time too far ahead of the receive time, counts it, and the vessel\'s next positions go on', async () => {
+    const { feed, positions, statics, registry } = setup();
+    const receivedAt = 1_700_000_000_000;
+    feed(tagged(position(574000001, 8.5), `s:rx1,c:${Date.UTC(2100, 0, 1) / 1000}`), receivedAt);
+    feed(tagged(position(574000001, 8.6, 1), 's:rx1,c:9300000000000'), receivedAt); // ms, in 2264: beyond InfluxDB
+    for (const part of withTagBlockTime(staticParts(574000001), Date.UTC(2100, 0, 1))) feed(part, receivedAt);
+    feed(tagged(position(574000001, 8.7, 2), `s:rx1,c:${receivedAt / 1000 + 299}`), receivedAt); // within the skew
+    feed(tagged(position(574000001, 8.8, 3), `s:rx1,c:${receivedAt / 1000 + 1}`), receivedAt + 1000);
+    expect(positions.map((p) => [p.lat, p.ts - receivedAt])).toEqual([
+      [8.7, 299_000],
+      [8.8, 1000],
+    ]);
+    expect(statics).toEqual([]);
+    expect(await rejectedBy(registry)).toEqual({ 'pipeline/future_time': 2, 'pipeline/time_out_of_range': 1 });
   });
 
   it('downsamples per vessel by position time', () => {

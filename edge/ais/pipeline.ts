@@ -1,11 +1,13 @@
 import type { Registry } from 'prom-client';
 import { AisDecoder } from '../../protocols/ais/decoder.js';
 import { toVesselPosition, toVesselStatic } from '../../protocols/ais/vessel.js';
+import { recordTimeProblem } from '../../protocols/record-time.js';
 import type { VesselPosition } from '../../protocols/mqtt/payloads.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { Part } from '../../runtime/service.js';
 import type { AisLine, EdgeBus } from '../events.js';
-import { aisMetrics, RateLimitedLog, type AisMetrics } from './ais-metrics.js';
+import { RateLimitedLog } from '../../runtime/rate-limited-log.js';
+import { aisMetrics, type AisMetrics } from './ais-metrics.js';
 
 export interface AisPipelineOptions {
   /** A message heard again (same payload, e.g. from two receivers) within this window is dropped; 0 = off. */
@@ -13,6 +15,8 @@ export interface AisPipelineOptions {
   /** At most one position per vessel per this many seconds; 0 = off. */
   downsampleMinIntervalS: number;
   maxPartialAgeMs: number;
+  /** A message whose (tag-block) time is more than this far ahead of its receive time is refused and counted. */
+  maxFutureSkewS: number;
 }
 
 export interface AisPipelineDeps {
@@ -22,7 +26,8 @@ export interface AisPipelineDeps {
 }
 
 /**
- * `ais.line` -> decode (protocols/ais, multi-sentence messages reassembled per source) -> duplicate drop ->
+ * `ais.line` -> decode (protocols/ais, multi-sentence messages reassembled per source) -> time check (a tag-block
+ * time too far ahead, e.g. a receiver clock in 2100, would freeze the vessel at the cloud) -> duplicate drop ->
  * per-vessel downsampling -> `vessel.position` / `vessel.static`. A position's time is the tag-block `c:` time
  * when the line had one, else receive time.
  *
@@ -76,6 +81,12 @@ export class AisPipeline implements Part {
         return;
     }
     const { message, timestampMs } = result;
+    const timeProblem = recordTimeProblem(timestampMs, receivedAtMs, this.options.maxFutureSkewS * 1000);
+    if (timeProblem) {
+      this.#metrics.countPipelineRejected(timeProblem);
+      this.#limitedLog.warn(`pipeline:${timeProblem}`, { source, reason: timeProblem, timestampMs, receivedAtMs, line: line.slice(0, 120) }, 'AIS message with an unusable time refused');
+      return;
+    }
     if (this.#dedupe.isDuplicate(result.payload, receivedAtMs)) {
       this.duplicates += 1;
       this.#metrics.duplicates.inc();

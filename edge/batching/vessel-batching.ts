@@ -4,7 +4,7 @@ import { topics } from '../../protocols/mqtt/topics.js';
 import type { Logger } from '../../runtime/logger.js';
 import { Counter } from '../../runtime/metrics.js';
 import type { Part } from '../../runtime/service.js';
-import { RateLimitedLog } from '../ais/ais-metrics.js';
+import { RateLimitedLog } from '../../runtime/rate-limited-log.js';
 import { Batcher } from './batcher.js';
 import type { EdgeBus } from '../events.js';
 import type { EnqueueResult, OutboxKind } from '../outbox/outbox.js';

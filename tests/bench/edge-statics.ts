@@ -29,7 +29,7 @@ const type5Sent = lines.filter((line) => {
 }).length;
 
 const bus = createEdgeBus();
-const pipeline = new AisPipeline({ dedupeWindowMs: 2000, downsampleMinIntervalS: 0, maxPartialAgeMs: 10_000 }, { bus, log: silentLogger(), registry: createMetricsRegistry('bench', false) });
+const pipeline = new AisPipeline({ dedupeWindowMs: 2000, downsampleMinIntervalS: 0, maxPartialAgeMs: 10_000, maxFutureSkewS: 300 }, { bus, log: silentLogger(), registry: createMetricsRegistry('bench', false) });
 let staticsOut = 0;
 bus.on('vessel.static', () => (staticsOut += 1));
 const receivedAtMs = Date.now();
