@@ -93,7 +93,7 @@ export function createEdge(config: EdgeConfig, deps: EdgeDeps = {}): Edge {
       { bus, log: child('ais'), registry },
     ),
   );
-  core.add(new VesselBatching({ edgeId: config.edgeId, ...config.batching }, { bus, outbox, log: child('batching'), registry }));
+  core.add(new VesselBatching({ edgeId: config.edgeId, ...config.batching, receiptLogDir: config.batching.durableOnReceipt ? config.outbox.dir : undefined }, { bus, outbox, log: child('batching'), registry }));
   const { udp: udpConfig, tcp: tcpConfig, maxLineBytes } = config.ais;
   const udp = udpConfig.enabled
     ? core.add(new UdpAisReceiver({ host: udpConfig.host, port: udpConfig.port, maxLineBytes, receiveBufferBytes: udpConfig.receiveBufferBytes }, { bus, log: child('ais-udp'), registry }))

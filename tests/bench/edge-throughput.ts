@@ -44,7 +44,9 @@ writeFileSync(trafficFile, lines.map((l) => `${l}\r\n`).join(''));
 
 // 2. Edge + broker; count what the broker gets.
 const broker = await startTestBroker();
-const edge = await startTestEdge(broker.url, path.join(outbox.dir, 'outbox'), { batching: { maxPositions: 500, maxDelayMs: 200 } });
+// EDGE_BENCH_DURABLE_ON_RECEIPT=false measures without the receipt log (batching.durableOnReceipt).
+const durableOnReceipt = process.env.EDGE_BENCH_DURABLE_ON_RECEIPT !== 'false';
+const edge = await startTestEdge(broker.url, path.join(outbox.dir, 'outbox'), { batching: { maxPositions: 500, maxDelayMs: 200, durableOnReceipt } });
 const topic = topics.vesselPositions('edge-test');
 let delivered = 0;
 broker.aedes.on('publish', (packet, client) => {
@@ -74,6 +76,7 @@ const result = compareWithSent(sim.report().log, positionsIn(broker.on(topic).ma
 console.log(
   JSON.stringify({
     protocol,
+    durableOnReceipt,
     udpRate: protocol === 'udp' ? udpRate : undefined,
     sentences: lines.length,
     positions: sim.report().positions,
