@@ -3,6 +3,7 @@ import { DEFAULT_MAX_FUTURE_SKEW_S } from '../protocols/record-time.js';
 import { TlsServerConfig } from '../runtime/tls.js';
 import { FisheriesConfig } from './fisheries/config.js';
 import { NotifyConfig } from './notify/config.js';
+import { StorageConfig } from './storage/config.js';
 
 const Port = (value: number, description: string) => Type.Integer({ minimum: 0, maximum: 65535, default: value, description });
 const Host = (description: string) => Type.String({ minLength: 1, default: '127.0.0.1', description });
@@ -71,6 +72,19 @@ export const CloudConfig = Type.Object(
         database: Type.String({ minLength: 1, default: 'lookout' }),
         username: Type.Optional(Type.String()),
         password: Type.Optional(Type.String()),
+        /**
+         * How long InfluxDB keeps data (influxdb/retention.ts; days, 0 = forever), set when the writer creates the
+         * database (needs an admin login). `rawDays`: everything at full rate, in the database's default policy,
+         * alarms and fire alerts included. `longDays`: the `long` policy, a vessel's track at one point per 10 min
+         * and its static data once a day (continuous queries). Sizes per vessel and year: cloud/README.md, Disks.
+         */
+        retention: Type.Object(
+          {
+            rawDays: Type.Integer({ minimum: 0, default: 365 }),
+            longDays: Type.Integer({ minimum: 0, default: 0 }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -121,6 +135,8 @@ export const CloudConfig = Type.Object(
     fisheries: FisheriesConfig,
     /** Alarm notifications to webhooks: rangers' and officers' chat, SMS gateways (cloud/notify/config.ts). */
     notify: NotifyConfig,
+    /** Disk: fire snapshot budget and age, free-space warning and shedding (cloud/storage/). */
+    storage: StorageConfig,
     /** Cloud state (journal, checkpoint, dead letters). Relative paths resolve against the working directory. */
     dataDir: Type.String({ minLength: 1, default: '.lookout/cloud' }),
     /**

@@ -123,6 +123,7 @@ export function createCloud(config: CloudConfig, options: CreateCloudOptions = {
     batchSize: config.ingest.batchSize,
     flushIntervalMs: config.ingest.flushIntervalMs,
     memoryPoints: config.buffer.memoryPoints,
+    retention: config.influx.retention,
     bus,
     metrics,
     log: log.child({ part: 'influx-writer' }),

@@ -6,6 +6,7 @@ import { dashboardExtension } from './dashboard/index.js';
 import { fireExtension, fireSchemas } from './fire/fire-alerts-part.js';
 import { fisheriesExtension } from './fisheries/part.js';
 import { notifyExtension } from './notify/notify-part.js';
+import { storageExtension } from './storage/storage-part.js';
 
 /**
  * The features a full Lookout cloud runs, in one place so that `lookout cloud`, `lookout demo` and the tests
@@ -22,6 +23,7 @@ export function cloudFeatures(config: CloudConfig, extra: CloudExtension[] = [])
       camerasExtension(),
       dashboardExtension(),
       notifyExtension(config.notify),
+      storageExtension(config.storage),
       ...extra,
     ],
     schemas: { ...fireSchemas, ...cameraSchemas },
