@@ -19,7 +19,7 @@ export function createCloudMetrics(registry: Registry = createMetricsRegistry('c
     }),
     invalidRecords: new Counter({
       name: 'lookout_cloud_invalid_records_total',
-      help: 'Positions and static reports dropped from a valid message (time too far ahead, or beyond InfluxDB), by reason',
+      help: 'Positions and static reports dropped from a valid message, alerts kept at their receive time, for a time too far ahead or beyond InfluxDB; by reason and kind',
       labelNames: ['reason', 'kind'],
       registers,
     }),

@@ -255,6 +255,7 @@ export class IngestPart implements Part {
       this.#invalid(topic, parsed, 'edge_id_mismatch', [`/edgeId: "${value.edgeId}" but the topic says "${parsed.edgeId}"`], payload);
       return;
     }
+    if (parsed.kind.startsWith('alerts/')) this.#restampUnusableTime(parsed.kind, value, origin.receivedAt);
     switch (parsed.kind) {
       case 'vessels/positions': {
         const batch = value as VesselPositionBatch;
@@ -293,6 +294,20 @@ export class IngestPart implements Part {
       this.#limitedLog.warn(reason, { kind, reason, mmsi: record.mmsi, ts: record.ts, receivedAt }, 'record with an unusable time dropped');
       return false;
     });
+  }
+
+  /**
+   * An alert is never dropped: one whose `ts` cannot be stored (beyond InfluxDB, or too far ahead) is kept at the
+   * broker's receive time instead, counted like a dropped record. Stored as it came, it would fail its InfluxDB
+   * write for ever and hold every later alert of the lane behind it.
+   */
+  #restampUnusableTime(kind: string, value: Record<string, unknown>, receivedAt: number): void {
+    if (typeof value.ts !== 'number') return;
+    const reason = recordTimeProblem(value.ts, receivedAt, this.options.maxFutureSkewMs);
+    if (reason === undefined) return;
+    this.options.metrics.invalidRecords.inc({ reason, kind });
+    this.#limitedLog.warn(`${kind}:${reason}`, { kind, reason, ts: value.ts, receivedAt }, 'alert with an unusable time kept at its receive time');
+    value.ts = receivedAt;
   }
 
   #invalid(topic: string, parsed: ParsedEdgeTopic | undefined, reason: string, errors: string[], payload: Buffer): void {

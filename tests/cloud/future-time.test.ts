@@ -2,10 +2,12 @@ import { rm } from 'node:fs/promises';
 import mqtt, { type MqttClient } from 'mqtt';
 import { describe, expect, it } from 'vitest';
 import { cloudConfig, createCloud, type Cloud } from '../../cloud/core.js';
+import { fireExtension, fireSchemas } from '../../cloud/fire/fire-alerts-part.js';
 import { fisheriesExtension, type FisheriesPart } from '../../cloud/fisheries/part.js';
 import type { VesselPositionRow } from '../../cloud/influxdb/points.js';
 import type { VesselState } from '../../protocols/api/vessels.js';
-import type { VesselPosition, VesselPositionBatch } from '../../protocols/mqtt/payloads.js';
+import type { FireAlertList } from '../../protocols/api/fire.js';
+import type { FireAlert, VesselPosition, VesselPositionBatch } from '../../protocols/mqtt/payloads.js';
 import { topics } from '../../protocols/mqtt/topics.js';
 import { capturingLogger, metricValue, tempDir } from '../support/cloud-fixtures.js';
 import { startTestInfluxd, waitFor } from '../support/influxd.js';
@@ -22,14 +24,16 @@ const DATABASE = 'future_time';
 const FROZEN = 574_200_001;
 const NEIGHBOUR = 574_200_002;
 
-async function startCloud() {
-  const influx = await scope.use(startTestInfluxd(), (started) => started.cleanup());
+const influxd = scope.use(startTestInfluxd(), (started) => started.cleanup());
+
+async function startCloud(database = DATABASE) {
+  const influx = await influxd;
   const dataDir = await scope.use(tempDir('future-time'), (dir) => rm(dir, { recursive: true, force: true }));
   let fisheries: FisheriesPart | undefined;
   const config = cloudConfig({
     mqtt: { port: 0, wsPort: 0 },
     http: { port: 0 },
-    influx: { host: influx.influxd.host, port: influx.influxd.port, database: DATABASE },
+    influx: { host: influx.influxd.host, port: influx.influxd.port, database },
     ingest: { batchSize: 500, flushIntervalMs: 50 },
     buffer: { fsync: 'never' },
     dataDir,
@@ -37,7 +41,8 @@ async function startCloud() {
   const capture = capturingLogger('warn');
   const cloud: Cloud = createCloud(config, {
     log: capture.log,
-    extensions: [fisheriesExtension(config.fisheries, { onCreated: (parts) => (fisheries = parts.fisheries) })],
+    extensions: [fisheriesExtension(config.fisheries, { onCreated: (parts) => (fisheries = parts.fisheries) }), fireExtension()],
+    schemas: fireSchemas,
   });
   await scope.use(cloud.start(), () => cloud.stop());
   const edge: MqttClient = await scope.use(mqtt.connectAsync(cloud.addresses.mqtt, { clientId: EDGE, reconnectPeriod: 0 }), (client) => client.endAsync(true));
@@ -73,5 +78,24 @@ describe('positions stamped in the future (real aedes, real influxd, fisheries)'
 
     const { vessels } = (await (await fetch(`${cloud.addresses.http}/api/v1/vessels`)).json()) as { vessels: VesselState[] };
     expect(vessels.find((vessel) => vessel.mmsi === FROZEN)).toMatchObject({ ts: now - 30_000, lat: 8.6 });
+  });
+
+  it('keeps a fire alert stamped beyond InfluxDB at its receive time, counts it, and the alerts after it are stored', async () => {
+    const { cloud, edge } = await startCloud('future_time_alerts');
+    const now = Date.now();
+    const alert = (alertId: string, ts: number): FireAlert => ({ edgeId: EDGE, cameraId: 'tower-1', alertId, event: 'new', className: 'smoke', confidence: 0.8, boxes: [], firstSeenTs: now - 5000, ts, camera: {} });
+    await edge.publishAsync(topics.fireAlert(EDGE), JSON.stringify(alert('clock-broken', 1e16)), { qos: 1 });
+    await edge.publishAsync(topics.fireAlert(EDGE), JSON.stringify(alert('clock-fine', now)), { qos: 1 });
+
+    const list = async () => ((await (await fetch(`${cloud.addresses.http}/api/v1/fire/alerts`)).json()) as FireAlertList).alerts;
+    const alerts = await waitFor(async () => {
+      const found = await list();
+      return found.length === 2 ? found : undefined;
+    }, 30_000, 'both alerts stored');
+    const broken = alerts.find((a) => a.alertId === 'clock-broken')!;
+    expect(broken.ts).toBeGreaterThanOrEqual(now);
+    expect(broken.ts).toBeLessThan(Date.now() + 1);
+    const metrics = await (await fetch(`${cloud.addresses.http}/metrics`)).text();
+    expect(metricValue(metrics, 'lookout_cloud_invalid_records_total', { reason: 'time_out_of_range', kind: 'alerts/fire' })).toBe(1);
   });
 });
