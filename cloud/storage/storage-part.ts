@@ -4,7 +4,7 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../../runtime/logger.js';
 import { Counter, Gauge } from '../../runtime/metrics.js';
 import type { Part } from '../../runtime/service.js';
-import type { CloudExtension, FeatureHealth } from '../core.js';
+import type { FeatureHealth } from '../core.js';
 import type { StorageConfig } from './config.js';
 
 const DAY_MS = 86_400_000;
@@ -177,21 +177,4 @@ async function listSnapshots(dir: string): Promise<SnapshotFile[]> {
     }
   }
   return files.sort((a, b) => a.modifiedMs - b.modifiedMs);
-}
-
-/** The storage part with the cloud's own folders; `lookout cloud` adds it through cloudFeatures. */
-export function storageExtension(config: StorageConfig, snapshotDir?: string): CloudExtension {
-  return (context) => {
-    const dataDir = path.resolve(context.config.dataDir);
-    const part = new StoragePart({
-      ...config,
-      dataDir,
-      snapshotDir: snapshotDir ?? path.join(dataDir, 'fire-snapshots'),
-      deadLetterFile: path.join(dataDir, 'dead-letter.ndjson'),
-      log: context.log.child({ part: 'storage' }),
-      registry: context.registry,
-    });
-    context.addHealth('storage', () => part.health());
-    return part;
-  };
 }

@@ -47,6 +47,7 @@ export class VesselBatching implements Part {
   readonly #statics: Batcher<VesselStatic>;
   readonly #unsubscribe: Array<() => void> = [];
   readonly #refused: Counter<'topic'>;
+  readonly #failed: Counter<'topic'>;
   readonly #limitedLog: RateLimitedLog;
   readonly #receipts: ReceiptLog | undefined;
   readonly #enqueueWaiting: (positions: VesselPosition[], statics: VesselStatic[]) => void;
@@ -71,6 +72,12 @@ export class VesselBatching implements Part {
     this.#refused = new Counter({
       name: 'lookout_edge_batches_refused_total',
       help: 'Telemetry batches the full outbox refused (refuse-new-telemetry policy)',
+      labelNames: ['topic'],
+      registers: [deps.registry],
+    });
+    this.#failed = new Counter({
+      name: 'lookout_edge_batches_failed_total',
+      help: 'Telemetry batches lost because the outbox could not write them (disk full, I/O error)',
       labelNames: ['topic'],
       registers: [deps.registry],
     });
@@ -107,8 +114,20 @@ export class VesselBatching implements Part {
     this.#receipts?.close();
   }
 
+  /**
+   * Called from a bus listener (a full batch) and from the batch timer: a failed outbox write (ENOSPC) is
+   * handled here, explicitly, because a throw would crash the edge from the timer. The batch is lost, as it
+   * would be in a crash, but the edge keeps receiving and sending what is already stored.
+   */
   #enqueue(topic: string, batch: object, items: number): void {
-    const result = this.deps.outbox.enqueue('telemetry', topic, JSON.stringify(batch));
+    let result: EnqueueResult;
+    try {
+      result = this.deps.outbox.enqueue('telemetry', topic, JSON.stringify(batch));
+    } catch (error) {
+      this.#failed.inc({ topic });
+      this.#limitedLog.error('failed', { topic, items, err: error }, 'outbox write failed: telemetry batch lost');
+      return;
+    }
     if (!result.accepted) {
       this.refusedBatches += 1;
       this.#refused.inc({ topic });

@@ -2,8 +2,9 @@ import { rm } from 'node:fs/promises';
 import mqtt, { type MqttClient } from 'mqtt';
 import { describe, expect, it } from 'vitest';
 import { cloudConfig, createCloud, type Cloud } from '../../cloud/core.js';
-import { fireExtension, fireSchemas } from '../../cloud/fire/fire-alerts-part.js';
-import { fisheriesExtension, type FisheriesPart } from '../../cloud/fisheries/part.js';
+import { alarmsFeature } from '../../cloud/alarms/feature.js';
+import { fireAlertsFeature } from '../../cloud/fire/feature.js';
+import { fisheriesFeature } from '../../cloud/fisheries/feature.js';
 import type { VesselPositionRow } from '../../cloud/influxdb/points.js';
 import type { VesselState } from '../../protocols/api/vessels.js';
 import type { FireAlertList } from '../../protocols/api/fire.js';
@@ -29,7 +30,6 @@ const influxd = scope.use(startTestInfluxd(), (started) => started.cleanup());
 async function startCloud(database = DATABASE) {
   const influx = await influxd;
   const dataDir = await scope.use(tempDir('future-time'), (dir) => rm(dir, { recursive: true, force: true }));
-  let fisheries: FisheriesPart | undefined;
   const config = cloudConfig({
     mqtt: { port: 0, wsPort: 0 },
     http: { port: 0 },
@@ -39,14 +39,16 @@ async function startCloud(database = DATABASE) {
     dataDir,
   });
   const capture = capturingLogger('warn');
+  const alarms = alarmsFeature();
+  const fisheries = fisheriesFeature(config.fisheries, { alarms });
   const cloud: Cloud = createCloud(config, {
     log: capture.log,
-    extensions: [fisheriesExtension(config.fisheries, { onCreated: (parts) => (fisheries = parts.fisheries) }), fireExtension()],
-    schemas: fireSchemas,
+    features: [alarms, fisheries, fireAlertsFeature({ alarms })],
   });
-  await scope.use(cloud.start(), () => cloud.stop());
+  scope.defer(() => cloud.stop());
+  await cloud.start();
   const edge: MqttClient = await scope.use(mqtt.connectAsync(cloud.addresses.mqtt, { clientId: EDGE, reconnectPeriod: 0 }), (client) => client.endAsync(true));
-  return { influx, cloud, edge, fisheries, logLines: capture.lines };
+  return { influx, cloud, edge, fisheries: fisheries.part, logLines: capture.lines };
 }
 
 const at = (mmsi: number, ts: number, lat = 8.5): VesselPosition => ({ mmsi, ts, lat, lon: 104.5, sog: 4, cog: 90, msgType: 1 });
