@@ -19,7 +19,11 @@ export const DEFAULT_MAX_FUTURE_SKEW_S = 300;
 export type RecordTimeProblem = 'future_time' | 'time_out_of_range';
 
 /** Why `ts` is refused when judged at `nowMs`, or undefined when it is fine. */
-export function recordTimeProblem(ts: number, nowMs: number, maxFutureSkewMs: number): RecordTimeProblem | undefined {
+export function recordTimeProblem(
+  ts: number,
+  nowMs: number,
+  maxFutureSkewMs: number,
+): RecordTimeProblem | undefined {
   if (!(ts <= INFLUX_MAX_TIME_MS)) return 'time_out_of_range';
   if (ts > nowMs + maxFutureSkewMs) return 'future_time';
   return undefined;

@@ -19,7 +19,13 @@ import { freePort } from '../../runtime/ports.js';
 import { influxSchemas, positionPoint } from '../influxdb/points.js';
 import { downsampleQueries, setUpRetention } from '../influxdb/retention.js';
 
-const { values } = parseArgs({ options: { vessels: { type: 'string', default: '500' }, positions: { type: 'string', default: '1000000' }, every: { type: 'string', default: '10' } } });
+const { values } = parseArgs({
+  options: {
+    vessels: { type: 'string', default: '500' },
+    positions: { type: 'string', default: '1000000' },
+    every: { type: 'string', default: '10' },
+  },
+});
 const vessels = Number(values.vessels);
 const total = Number(values.positions);
 const everyMs = Number(values.every) * 1000;
@@ -37,7 +43,8 @@ async function folderBytes(dir: string): Promise<number> {
 async function tsmFileBytes(dir: string): Promise<number> {
   let bytes = 0;
   for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile() && entry.name.endsWith('.tsm')) bytes += (await stat(path.join(entry.parentPath, entry.name))).size;
+    if (entry.isFile() && entry.name.endsWith('.tsm'))
+      bytes += (await stat(path.join(entry.parentPath, entry.name))).size;
   }
   return bytes;
 }
@@ -72,12 +79,22 @@ await writeFile(
 const influxd = spawn('influxd', ['-config', configFile], { stdio: 'ignore' });
 try {
   const influx = new InfluxDB({ host: '127.0.0.1', port, database, schema: influxSchemas });
-  for (let ready = false; !ready; ) ready = await influx.ping(1000).then((hosts) => hosts.some((h) => h.online), () => false);
+  for (let ready = false; !ready;)
+    ready = await influx.ping(1000).then(
+      (hosts) => hosts.some((h) => h.online),
+      () => false,
+    );
   await influx.createDatabase(database);
   await setUpRetention(influx, database, { rawDays: 365, longDays: 0 });
 
   const start = Date.UTC(2026, 0, 1);
-  const tracks = Array.from({ length: vessels }, (_, i) => ({ mmsi: 574_000_000 + i, lat: 8 + (i % 50) * 0.02, lon: 104 + Math.floor(i / 50) * 0.02, cog: (i * 37) % 360, sog: 2 + (i % 9) }));
+  const tracks = Array.from({ length: vessels }, (_, i) => ({
+    mmsi: 574_000_000 + i,
+    lat: 8 + (i % 50) * 0.02,
+    lon: 104 + Math.floor(i / 50) * 0.02,
+    cog: (i * 37) % 360,
+    sog: 2 + (i % 9),
+  }));
   const batch: ReturnType<typeof positionPoint>[] = [];
   for (let n = 0; n < total; n++) {
     const track = tracks[n % vessels]!;
@@ -112,7 +129,10 @@ try {
   const rawBytes = await folderBytes(path.join(dir, 'data'));
   const tsmBytes = await tsmFileBytes(path.join(dir, 'data'));
   const spanH = ((total / vessels) * everyMs) / 3_600_000;
-  for (const query of downsampleQueries(database)) await influx.query(`${query.select} WHERE time >= ${start}ms AND time < ${start + (total / vessels) * everyMs + 600_000}ms ${query.groupBy}`);
+  for (const query of downsampleQueries(database))
+    await influx.query(
+      `${query.select} WHERE time >= ${start}ms AND time < ${start + (total / vessels) * everyMs + 600_000}ms ${query.groupBy}`,
+    );
   let settledLong = -1;
   for (;;) {
     await new Promise((resolve) => setTimeout(resolve, 3000));
@@ -120,7 +140,9 @@ try {
     if (data === settledLong && wal === 0) break;
     settledLong = data;
   }
-  const [longRows] = await influx.query<{ count: number }>(`SELECT count(lat) AS count FROM "${database}"."long"."vessel_track_10m"`);
+  const [longRows] = await influx.query<{ count: number }>(
+    `SELECT count(lat) AS count FROM "${database}"."long"."vessel_track_10m"`,
+  );
   const longBytes = settledLong - rawBytes;
   console.log(
     JSON.stringify({

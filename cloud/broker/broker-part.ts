@@ -64,7 +64,8 @@ export class BrokerPart implements Part {
         this.#wills.set(client, packet.will);
         done(null, true);
       },
-      authenticate: (client, username, password, done) => this.#authenticate(client, username, password, done),
+      authenticate: (client, username, password, done) =>
+        this.#authenticate(client, username, password, done),
       authorizePublish: (client, packet, done) => {
         // client null: a will the broker publishes for a client that is gone (cluster persistence); checked at CONNECT.
         if (client) {
@@ -86,7 +87,10 @@ export class BrokerPart implements Part {
         );
       },
       authorizeSubscribe: (client, subscription, done) => {
-        const decision = this.acl.subscribe(client ? this.#usernames.get(client) : undefined, subscription.topic);
+        const decision = this.acl.subscribe(
+          client ? this.#usernames.get(client) : undefined,
+          subscription.topic,
+        );
         if (decision.allowed) return done(null, subscription);
         this.#deny(client, decision, subscription.topic);
         done(null, null); // SUBACK return code 128 for this filter; the connection stays
@@ -96,7 +100,9 @@ export class BrokerPart implements Part {
     this.#wireEvents(aedes);
 
     const { tls } = this.options;
-    const tcp = tls ? createTlsServer(tls, (socket) => aedes.handle(socket)) : createServer((socket) => aedes.handle(socket));
+    const tcp = tls
+      ? createTlsServer(tls, (socket) => aedes.handle(socket))
+      : createServer((socket) => aedes.handle(socket));
     if (tls) this.#countHandshakeErrors(tcp, 'mqtt');
     this.#tcp = tcp;
     await listen(tcp, config.port, config.host);
@@ -107,7 +113,9 @@ export class BrokerPart implements Part {
     const wsServer = tls ? createHttpsServer(tls) : undefined;
     if (wsServer) this.#countHandshakeErrors(wsServer, 'ws');
     this.#wsServer = wsServer;
-    const wss = wsServer ? new WebSocketServer({ server: wsServer }) : new WebSocketServer({ host: config.host, port: config.wsPort });
+    const wss = wsServer
+      ? new WebSocketServer({ server: wsServer })
+      : new WebSocketServer({ host: config.host, port: config.wsPort });
     this.#ws = wss;
     if (wsServer) {
       await listen(wsServer, config.wsPort, config.host);
@@ -124,9 +132,15 @@ export class BrokerPart implements Part {
     });
     this.wsPort = ((wsServer ?? wss).address() as AddressInfo).port;
     this.wsUrl = `${tls ? 'wss' : 'ws'}://${config.host}:${this.wsPort}`;
-    log.info({ mqtt: this.mqttUrl, ws: this.wsUrl, auth: !this.acl.anonymous, tls: tls !== undefined }, 'MQTT broker listening');
+    log.info(
+      { mqtt: this.mqttUrl, ws: this.wsUrl, auth: !this.acl.anonymous, tls: tls !== undefined },
+      'MQTT broker listening',
+    );
     if (!tls && !isLoopback(config.host)) {
-      log.warn({ host: config.host, mqtt: this.mqttUrl }, 'MQTT broker without TLS on a non-loopback address: passwords and telemetry cross the network in clear text. Set cloud.tls (cloud/README.md, Security) or use a VPN');
+      log.warn(
+        { host: config.host, mqtt: this.mqttUrl },
+        'MQTT broker without TLS on a non-loopback address: passwords and telemetry cross the network in clear text. Set cloud.tls (cloud/README.md, Security) or use a VPN',
+      );
     }
     if (this.acl.anonymous && !isLoopback(config.host)) {
       log.warn(
@@ -137,9 +151,15 @@ export class BrokerPart implements Part {
   }
 
   async stop(): Promise<void> {
-    const tcpClosed = this.#tcp ? new Promise<void>((resolve) => this.#tcp!.close(() => resolve())) : Promise.resolve();
-    const wsClosed = this.#ws ? new Promise<void>((resolve) => this.#ws!.close(() => resolve())) : Promise.resolve();
-    const wsServerClosed = this.#wsServer ? new Promise<void>((resolve) => this.#wsServer!.close(() => resolve())) : Promise.resolve();
+    const tcpClosed = this.#tcp
+      ? new Promise<void>((resolve) => this.#tcp!.close(() => resolve()))
+      : Promise.resolve();
+    const wsClosed = this.#ws
+      ? new Promise<void>((resolve) => this.#ws!.close(() => resolve()))
+      : Promise.resolve();
+    const wsServerClosed = this.#wsServer
+      ? new Promise<void>((resolve) => this.#wsServer!.close(() => resolve()))
+      : Promise.resolve();
     if (this.aedes) await new Promise<void>((resolve) => this.aedes!.close(() => resolve()));
     for (const socket of this.#ws?.clients ?? []) socket.terminate();
     await Promise.all([tcpClosed, wsClosed, wsServerClosed]);
@@ -151,7 +171,8 @@ export class BrokerPart implements Part {
     server.on('tlsClientError', (error: Error, socket: TLSSocket) => {
       this.options.metrics.tlsHandshakeErrors.inc({ listener });
       const details = { listener, remote: socket.remoteAddress, err: error.message };
-      if (this.#firstTime(`tls|${listener}|${socket.remoteAddress ?? ''}`)) this.options.log.warn(details, 'TLS handshake failed (logged once per address)');
+      if (this.#firstTime(`tls|${listener}|${socket.remoteAddress ?? ''}`))
+        this.options.log.warn(details, 'TLS handshake failed (logged once per address)');
       else this.options.log.debug(details, 'TLS handshake failed');
     });
   }
@@ -165,12 +186,17 @@ export class BrokerPart implements Part {
   }
 
   /** Counts a refusal and logs it at warn once per client id and reason (then at debug). */
-  #deny(client: Client | null, decision: Extract<AclDecision, { allowed: false }>, topic: string | undefined): void {
+  #deny(
+    client: Client | null,
+    decision: Extract<AclDecision, { allowed: false }>,
+    topic: string | undefined,
+  ): void {
     this.#count(decision.reason);
     const clientId = client?.id;
     const username = client ? this.#usernames.get(client) : undefined;
     const details = { clientId, username, topic, reason: decision.reason };
-    if (this.#firstTime(`${clientId}|${decision.reason}`)) this.options.log.warn(details, `MQTT refused: ${decision.message} (logged once per client)`);
+    if (this.#firstTime(`${clientId}|${decision.reason}`))
+      this.options.log.warn(details, `MQTT refused: ${decision.message} (logged once per client)`);
     else this.options.log.debug(details, decision.message);
   }
 
@@ -190,7 +216,11 @@ export class BrokerPart implements Part {
     if (this.acl.anonymous) return done(null, true);
     const user = this.options.config.users.find((candidate) => candidate.username === username);
     if (!user || !samePassword(password ?? Buffer.alloc(0), user.password)) {
-      this.#deny(client, { allowed: false, reason: 'bad_credentials', message: `login refused for user "${username ?? ''}"` }, undefined);
+      this.#deny(
+        client,
+        { allowed: false, reason: 'bad_credentials', message: `login refused for user "${username ?? ''}"` },
+        undefined,
+      );
       return done(refusal('bad username or password', 4), false);
     }
     const identity = this.acl.clientId(username, client.id);
@@ -222,11 +252,19 @@ export class BrokerPart implements Part {
       metrics.mqttClients.set(this.clients.size);
       bus.emit('clientDisconnected', { clientId: client.id, username: known?.username });
     });
-    aedes.on('clientError', (client, error) => log.debug({ clientId: client.id, err: error.message }, 'MQTT client error'));
+    aedes.on('clientError', (client, error) =>
+      log.debug({ clientId: client.id, err: error.message }, 'MQTT client error'),
+    );
     aedes.on('publish', (packet, client) => {
       if (packet.topic.startsWith('$SYS/')) return;
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-      bus.emit('mqttPublished', { topic: packet.topic, payload, clientId: client?.id, retain: packet.retain, receivedAt: Date.now() });
+      bus.emit('mqttPublished', {
+        topic: packet.topic,
+        payload,
+        clientId: client?.id,
+        retain: packet.retain,
+        receivedAt: Date.now(),
+      });
     });
   }
 }
@@ -257,5 +295,10 @@ function refusal(message: string, returnCode: 2 | 4 | 5): AuthenticateError {
 /** True when the listeners bind to a loopback address only (no other machine can connect). */
 export function isLoopback(host: string): boolean {
   const normalized = host.toLowerCase().replace(/^\[|\]$/g, '');
-  return normalized === 'localhost' || normalized === '::1' || /^127\.\d+\.\d+\.\d+$/.test(normalized) || /^::ffff:127\./.test(normalized);
+  return (
+    normalized === 'localhost' ||
+    normalized === '::1' ||
+    /^127\.\d+\.\d+\.\d+$/.test(normalized) ||
+    /^::ffff:127\./.test(normalized)
+  );
 }

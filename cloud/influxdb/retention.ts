@@ -34,9 +34,13 @@ const durationDays = (shown: string) => {
 };
 
 /** The downsampling SELECT ... INTO (without WHERE): continuous queries run them, a backfill can too. */
-export function downsampleQueries(database: string, rawPolicy = 'autogen'): Array<{ name: string; select: string; groupBy: string }> {
+export function downsampleQueries(
+  database: string,
+  rawPolicy = 'autogen',
+): Array<{ name: string; select: string; groupBy: string }> {
   const from = (measurement: string) => `${quoted(database)}.${quoted(rawPolicy)}.${quoted(measurement)}`;
-  const into = (measurement: string) => `${quoted(database)}.${quoted(LONG_RETENTION_POLICY)}.${quoted(measurement)}`;
+  const into = (measurement: string) =>
+    `${quoted(database)}.${quoted(LONG_RETENTION_POLICY)}.${quoted(measurement)}`;
   return [
     {
       name: `cq_${MEASUREMENT_TRACK_10M}`,
@@ -54,17 +58,35 @@ export function downsampleQueries(database: string, rawPolicy = 'autogen'): Arra
 }
 
 /** Sets the raw and long retention policies and the downsampling continuous queries (idempotent). */
-export async function setUpRetention(influx: InfluxDB, database: string, settings: RetentionSettings): Promise<void> {
+export async function setUpRetention(
+  influx: InfluxDB,
+  database: string,
+  settings: RetentionSettings,
+): Promise<void> {
   const policies = await influx.showRetentionPolicies(database);
   const raw = policies.find((policy) => policy.default);
   const rawPolicy = raw?.name ?? 'autogen';
   if (raw && durationDays(raw.duration) !== settings.rawDays) {
-    await influx.alterRetentionPolicy(rawPolicy, { database, duration: influxDuration(settings.rawDays), replication: raw.replicaN, isDefault: true });
+    await influx.alterRetentionPolicy(rawPolicy, {
+      database,
+      duration: influxDuration(settings.rawDays),
+      replication: raw.replicaN,
+      isDefault: true,
+    });
   }
   const long = policies.find((policy) => policy.name === LONG_RETENTION_POLICY);
-  if (!long) await influx.createRetentionPolicy(LONG_RETENTION_POLICY, { database, duration: influxDuration(settings.longDays), replication: 1 });
+  if (!long)
+    await influx.createRetentionPolicy(LONG_RETENTION_POLICY, {
+      database,
+      duration: influxDuration(settings.longDays),
+      replication: 1,
+    });
   else if (durationDays(long.duration) !== settings.longDays) {
-    await influx.alterRetentionPolicy(LONG_RETENTION_POLICY, { database, duration: influxDuration(settings.longDays), replication: long.replicaN });
+    await influx.alterRetentionPolicy(LONG_RETENTION_POLICY, {
+      database,
+      duration: influxDuration(settings.longDays),
+      replication: long.replicaN,
+    });
   }
   // InfluxDB shows a continuous query normalised, so it cannot be compared with ours: replace it (a change of
   // this code then takes effect at the next start; nothing is lost, the next run covers the last day again).

@@ -2,14 +2,25 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { TSchema } from '@sinclair/typebox';
-import type { EdgeHealth, EdgeStatus, VesselPositionBatch, VesselStaticBatch } from '../../protocols/mqtt/payloads.js';
+import type {
+  EdgeHealth,
+  EdgeStatus,
+  VesselPositionBatch,
+  VesselStaticBatch,
+} from '../../protocols/mqtt/payloads.js';
 import { parseEdgeTopic, TOPIC_ROOT, type ParsedEdgeTopic } from '../../protocols/mqtt/topics.js';
 import { compileSchema, type CompiledSchema } from '../../protocols/validation.js';
 import { recordTimeProblem } from '../../protocols/record-time.js';
 import type { Logger } from '../../runtime/logger.js';
 import { RateLimitedLog } from '../../runtime/rate-limited-log.js';
 import type { Part } from '../../runtime/service.js';
-import { ingestLaneOf, type CloudBus, type DurableSink, type IngestLane, type MessageOrigin } from '../events.js';
+import {
+  ingestLaneOf,
+  type CloudBus,
+  type DurableSink,
+  type IngestLane,
+  type MessageOrigin,
+} from '../events.js';
 import { Journal, type CorruptRegion, type JournalOptions, type JournalRecord } from '../journal/journal.js';
 import type { CloudMetrics } from '../metrics.js';
 import { edgePayloadSchemas, LIVE_KINDS } from './schemas.js';
@@ -89,18 +100,33 @@ export class IngestPart implements Part {
   constructor(private readonly options: IngestOptions) {
     this.#limitedLog = new RateLimitedLog(options.log);
     const countCorrupt = (lane: IngestLane) => (region: CorruptRegion) =>
-      options.metrics.journalCorruptRecords.inc({ lane }, Math.max(0, region.lastLostSeq - region.firstLostSeq + 1));
-    this.journal = new Journal({ ...options.journal, log: options.log, onCorrupt: countCorrupt('telemetry') });
+      options.metrics.journalCorruptRecords.inc(
+        { lane },
+        Math.max(0, region.lastLostSeq - region.firstLostSeq + 1),
+      );
+    this.journal = new Journal({
+      ...options.journal,
+      log: options.log,
+      onCorrupt: countCorrupt('telemetry'),
+    });
     this.alertsJournal = options.alertsJournal
-      ? new Journal({ ...options.alertsJournal, log: options.log.child({ journal: 'alerts' }), onCorrupt: countCorrupt('alerts') })
+      ? new Journal({
+          ...options.alertsJournal,
+          log: options.log.child({ journal: 'alerts' }),
+          onCorrupt: countCorrupt('alerts'),
+        })
       : undefined;
-    this.#lanes = [new Lane('telemetry', this.journal), ...(this.alertsJournal ? [new Lane('alerts', this.alertsJournal)] : [])];
+    this.#lanes = [
+      new Lane('telemetry', this.journal),
+      ...(this.alertsJournal ? [new Lane('alerts', this.alertsJournal)] : []),
+    ];
     this.addSchemas({ ...edgePayloadSchemas, ...options.schemas });
   }
 
   /** Validates these topic kinds with these schemas (replacing the core's own for a kind); before start. */
   addSchemas(schemas: Partial<Record<string, TSchema>>): void {
-    for (const [kind, schema] of Object.entries(schemas)) if (schema) this.#validators.set(kind, compileSchema(schema));
+    for (const [kind, schema] of Object.entries(schemas))
+      if (schema) this.#validators.set(kind, compileSchema(schema));
   }
 
   /** Registers a sink whose pending work holds back its lane's journal checkpoint (before start). */
@@ -110,7 +136,12 @@ export class IngestPart implements Part {
 
   /** Where each reader loop is and where its journal stands, for diagnostics. */
   describe(): Record<string, unknown> {
-    return Object.fromEntries(this.#lanes.map((lane) => [lane.name, { loop: lane.state, dispatchedSeq: lane.dispatchedSeq, journal: lane.journal.describe() }]));
+    return Object.fromEntries(
+      this.#lanes.map((lane) => [
+        lane.name,
+        { loop: lane.state, dispatchedSeq: lane.dispatchedSeq, journal: lane.journal.describe() },
+      ]),
+    );
   }
 
   #lane(name: IngestLane): Lane {
@@ -128,7 +159,10 @@ export class IngestPart implements Part {
       lane.dispatchedSeq = lane.journal.committedSeq;
       lane.replayUntilSeq = lane.journal.lastSeq;
       if (lane.replayUntilSeq > lane.dispatchedSeq) {
-        this.options.log.info({ lane: lane.name, messages: lane.replayUntilSeq - lane.dispatchedSeq }, 'replaying journalled messages not yet stored');
+        this.options.log.info(
+          { lane: lane.name, messages: lane.replayUntilSeq - lane.dispatchedSeq },
+          'replaying journalled messages not yet stored',
+        );
       }
     }
     this.#stopped = false;
@@ -139,11 +173,16 @@ export class IngestPart implements Part {
           lane.wakeUp();
         }
       }),
-      bus.on('mqttPublished', (message) => this.#onPublished(message.topic, message.payload, message.receivedAt)),
+      bus.on('mqttPublished', (message) =>
+        this.#onPublished(message.topic, message.payload, message.receivedAt),
+      ),
     ];
     for (const lane of this.#lanes) {
       lane.loop = this.#run(lane).catch((error: unknown) => {
-        this.options.log.fatal({ err: error, lane: lane.name }, 'ingest loop failed; journalled messages will be replayed on restart');
+        this.options.log.fatal(
+          { err: error, lane: lane.name },
+          'ingest loop failed; journalled messages will be replayed on restart',
+        );
       });
     }
   }
@@ -230,7 +269,13 @@ export class IngestPart implements Part {
   #dispatch(lane: Lane, record: JournalRecord): void {
     const parsed = parseEdgeTopic(record.topic);
     if (parsed) {
-      const origin = { edgeId: parsed.edgeId, topic: record.topic, receivedAt: record.receivedAt, seq: record.seq, replayed: record.seq <= lane.replayUntilSeq };
+      const origin = {
+        edgeId: parsed.edgeId,
+        topic: record.topic,
+        receivedAt: record.receivedAt,
+        seq: record.seq,
+        replayed: record.seq <= lane.replayUntilSeq,
+      };
       try {
         this.#handle(parsed, record.topic, record.payload, origin);
       } catch (error) {
@@ -257,7 +302,13 @@ export class IngestPart implements Part {
     }
     const value = result.value as Record<string, unknown>;
     if (typeof value.edgeId === 'string' && value.edgeId !== parsed.edgeId) {
-      this.#invalid(topic, parsed, 'edge_id_mismatch', [`/edgeId: "${value.edgeId}" but the topic says "${parsed.edgeId}"`], payload);
+      this.#invalid(
+        topic,
+        parsed,
+        'edge_id_mismatch',
+        [`/edgeId: "${value.edgeId}" but the topic says "${parsed.edgeId}"`],
+        payload,
+      );
       return;
     }
     if (parsed.kind.startsWith('alerts/')) this.#restampUnusableTime(parsed.kind, value, origin.receivedAt);
@@ -289,14 +340,23 @@ export class IngestPart implements Part {
    * replay judges the same) or beyond InfluxDB's range; counts them by reason. The rest of the message goes on:
    * refusing the whole PUBLISH instead would make the edge send it again forever (its outbox is ordered).
    */
-  #withStorableTimes<T extends { ts: number; mmsi: number }>(kind: string, records: T[], receivedAt: number): T[] {
+  #withStorableTimes<T extends { ts: number; mmsi: number }>(
+    kind: string,
+    records: T[],
+    receivedAt: number,
+  ): T[] {
     const maxFutureSkewMs = this.options.maxFutureSkewMs;
-    if (records.every((record) => recordTimeProblem(record.ts, receivedAt, maxFutureSkewMs) === undefined)) return records;
+    if (records.every((record) => recordTimeProblem(record.ts, receivedAt, maxFutureSkewMs) === undefined))
+      return records;
     return records.filter((record) => {
       const reason = recordTimeProblem(record.ts, receivedAt, maxFutureSkewMs);
       if (reason === undefined) return true;
       this.options.metrics.invalidRecords.inc({ reason, kind });
-      this.#limitedLog.warn(reason, { kind, reason, mmsi: record.mmsi, ts: record.ts, receivedAt }, 'record with an unusable time dropped');
+      this.#limitedLog.warn(
+        reason,
+        { kind, reason, mmsi: record.mmsi, ts: record.ts, receivedAt },
+        'record with an unusable time dropped',
+      );
       return false;
     });
   }
@@ -311,15 +371,31 @@ export class IngestPart implements Part {
     const reason = recordTimeProblem(value.ts, receivedAt, this.options.maxFutureSkewMs);
     if (reason === undefined) return;
     this.options.metrics.invalidRecords.inc({ reason, kind });
-    this.#limitedLog.warn(`${kind}:${reason}`, { kind, reason, ts: value.ts, receivedAt }, 'alert with an unusable time kept at its receive time');
+    this.#limitedLog.warn(
+      `${kind}:${reason}`,
+      { kind, reason, ts: value.ts, receivedAt },
+      'alert with an unusable time kept at its receive time',
+    );
     value.ts = receivedAt;
   }
 
-  #invalid(topic: string, parsed: ParsedEdgeTopic | undefined, reason: string, errors: string[], payload: Buffer): void {
+  #invalid(
+    topic: string,
+    parsed: ParsedEdgeTopic | undefined,
+    reason: string,
+    errors: string[],
+    payload: Buffer,
+  ): void {
     const kind = parsed?.kind ?? 'unknown';
     this.options.metrics.invalidPayloads.inc({ reason, kind });
     this.options.log.warn({ topic, reason, errors }, 'invalid edge message dropped');
-    this.options.bus.emit('invalidMessage', { topic, edgeId: parsed?.edgeId, kind: parsed?.kind, reason, errors });
+    this.options.bus.emit('invalidMessage', {
+      topic,
+      edgeId: parsed?.edgeId,
+      kind: parsed?.kind,
+      reason,
+      errors,
+    });
     this.#deadLetter?.write(
       `${JSON.stringify({ at: new Date().toISOString(), topic, reason, errors, payload: payload.toString('base64') })}\n`,
     );
@@ -338,6 +414,8 @@ export class IngestPart implements Part {
   /** Both journals together: what waits on this cloud's disk. */
   #updateBufferGauges(): void {
     this.options.metrics.bufferDiskBytes.set(this.#lanes.reduce((sum, lane) => sum + lane.journal.bytes, 0));
-    this.options.metrics.bufferDiskMessages.set(this.#lanes.reduce((sum, lane) => sum + lane.journal.pendingMessages, 0));
+    this.options.metrics.bufferDiskMessages.set(
+      this.#lanes.reduce((sum, lane) => sum + lane.journal.pendingMessages, 0),
+    );
   }
 }

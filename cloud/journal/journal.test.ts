@@ -6,7 +6,13 @@ import { Journal, type CorruptRegion } from './journal.js';
 
 let dir: string;
 const open = async (overrides: Partial<ConstructorParameters<typeof Journal>[0]> = {}) => {
-  const journal = new Journal({ dir, segmentBytes: 1024 * 1024, maxBytes: 64 * 1024 * 1024, fsync: 'always', ...overrides });
+  const journal = new Journal({
+    dir,
+    segmentBytes: 1024 * 1024,
+    maxBytes: 64 * 1024 * 1024,
+    fsync: 'always',
+    ...overrides,
+  });
   await journal.open();
   return journal;
 };
@@ -26,7 +32,9 @@ afterEach(async () => {
 describe('Journal', () => {
   it('returns appended records in order with consecutive seqs, and reading follows new appends', async () => {
     const journal = await open();
-    const seqs = await Promise.all(Array.from({ length: 50 }, (_, i) => journal.append(`t/${i}`, Buffer.from(`payload ${i}`), 1000 + i)));
+    const seqs = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => journal.append(`t/${i}`, Buffer.from(`payload ${i}`), 1000 + i)),
+    );
     expect(seqs).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     const records = await readAll(journal);
     expect(records.map((r) => r.topic)).toEqual(seqs.map((s) => `t/${s - 1}`));
@@ -75,7 +83,11 @@ describe('Journal', () => {
     data[offset] = data[offset]! ^ 0xff;
     await writeFile(file, data);
   };
-  const segmentFiles = async () => (await readdir(dir)).filter((name) => name.endsWith('.seg')).sort().map((name) => path.join(dir, name));
+  const segmentFiles = async () =>
+    (await readdir(dir))
+      .filter((name) => name.endsWith('.seg'))
+      .sort()
+      .map((name) => path.join(dir, name));
 
   it('skips a corrupt record in the middle of the last segment, counts it, and keeps every record after it', async () => {
     const first = await open();
@@ -89,18 +101,28 @@ describe('Journal', () => {
     expect(second.lastSeq).toBe(5);
     expect(await second.append('t', payloadOf(6))).toBe(6);
     expect((await readAll(second)).map((r) => r.seq)).toEqual([1, 2, 4, 5, 6]);
-    expect(corrupt).toEqual([{ file: segment, offset: 2 * RECORD, bytes: RECORD, firstLostSeq: 3, lastLostSeq: 3 }]);
+    expect(corrupt).toEqual([
+      { file: segment, offset: 2 * RECORD, bytes: RECORD, firstLostSeq: 3, lastLostSeq: 3 },
+    ]);
     await second.close();
   });
 
   it('skips a record whose length field is damaged in an older segment while the reader runs, and goes on', async () => {
     const corrupt: CorruptRegion[] = [];
-    const journal = await open({ segmentBytes: 10 * RECORD, fsync: 'never', onCorrupt: (region) => corrupt.push(region) });
+    const journal = await open({
+      segmentBytes: 10 * RECORD,
+      fsync: 'never',
+      onCorrupt: (region) => corrupt.push(region),
+    });
     for (let i = 1; i <= 25; i++) await journal.append('t', payloadOf(i));
     const [oldest] = await segmentFiles();
     await damage(oldest!, 4 * RECORD + 1); // the length of record 5: it now claims more bytes than the segment has
-    expect((await readAll(journal)).map((r) => r.seq)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1).filter((seq) => seq !== 5));
-    expect(corrupt).toEqual([{ file: oldest, offset: 4 * RECORD, bytes: RECORD, firstLostSeq: 5, lastLostSeq: 5 }]);
+    expect((await readAll(journal)).map((r) => r.seq)).toEqual(
+      Array.from({ length: 25 }, (_, i) => i + 1).filter((seq) => seq !== 5),
+    );
+    expect(corrupt).toEqual([
+      { file: oldest, offset: 4 * RECORD, bytes: RECORD, firstLostSeq: 5, lastLostSeq: 5 },
+    ]);
     await journal.close();
   });
 

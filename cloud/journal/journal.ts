@@ -1,4 +1,14 @@
-import { mkdir, open, readdir, rename, rm, stat, writeFile, readFile, type FileHandle } from 'node:fs/promises';
+import {
+  mkdir,
+  open,
+  readdir,
+  rename,
+  rm,
+  stat,
+  writeFile,
+  readFile,
+  type FileHandle,
+} from 'node:fs/promises';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Logger } from '../../runtime/logger.js';
@@ -137,7 +147,10 @@ export class Journal {
     if (last) {
       const { lastSeq, validBytes } = await this.#scanSegment(last);
       if (validBytes < last.bytes) {
-        this.#options.log?.warn({ file: last.file, validBytes, bytes: last.bytes }, 'journal: cutting off a torn record at the end');
+        this.#options.log?.warn(
+          { file: last.file, validBytes, bytes: last.bytes },
+          'journal: cutting off a torn record at the end',
+        );
         const handle = await open(last.file, 'r+');
         await handle.truncate(validBytes);
         await handle.close();
@@ -221,7 +234,10 @@ export class Journal {
       const header = Buffer.alloc(HEADER);
       await handle.read(header, 0, HEADER, this.#read.offset);
       const length = header.readUInt32LE(0);
-      const want = Math.min(segment.bytes - this.#read.offset, Math.max(HEADER + length, Math.min(budget, READ_CHUNK)));
+      const want = Math.min(
+        segment.bytes - this.#read.offset,
+        Math.max(HEADER + length, Math.min(budget, READ_CHUNK)),
+      );
       const chunk = Buffer.allocUnsafe(want);
       const { bytesRead } = await handle.read(chunk, 0, want, this.#read.offset);
       let offset = 0;
@@ -259,8 +275,17 @@ export class Journal {
     const rest = Buffer.alloc(segment.bytes - from);
     await handle.read(rest, 0, rest.length, from);
     const next = nextIntactRecord(rest, 1);
-    const nextSeq = next === undefined ? (this.#segments[this.#read.segment + 1]?.firstSeq ?? this.#lastSeq + 1) : rest.readDoubleLE(next + HEADER);
-    const region: CorruptRegion = { file: segment.file, offset: from, bytes: next ?? rest.length, firstLostSeq: this.#lastReadSeq + 1, lastLostSeq: nextSeq - 1 };
+    const nextSeq =
+      next === undefined
+        ? (this.#segments[this.#read.segment + 1]?.firstSeq ?? this.#lastSeq + 1)
+        : rest.readDoubleLE(next + HEADER);
+    const region: CorruptRegion = {
+      file: segment.file,
+      offset: from,
+      bytes: next ?? rest.length,
+      firstLostSeq: this.#lastReadSeq + 1,
+      lastLostSeq: nextSeq - 1,
+    };
     this.#read.offset = from + region.bytes;
     this.#lastReadSeq = region.lastLostSeq;
     this.#options.log?.error(region, 'journal: skipped a damaged region; the records in it are lost');
@@ -382,7 +407,9 @@ export class Journal {
 
   async #readCheckpoint(): Promise<number> {
     try {
-      const parsed = JSON.parse(await readFile(path.join(this.#options.dir, CHECKPOINT), 'utf8')) as { committedSeq?: unknown };
+      const parsed = JSON.parse(await readFile(path.join(this.#options.dir, CHECKPOINT), 'utf8')) as {
+        committedSeq?: unknown;
+      };
       return typeof parsed.committedSeq === 'number' && parsed.committedSeq >= 0 ? parsed.committedSeq : 0;
     } catch {
       return 0;
@@ -402,7 +429,10 @@ export class Journal {
       if (end === undefined) {
         const next = nextIntactRecord(data, offset + 1);
         if (next === undefined) break;
-        this.#options.log?.warn({ file: segment.file, offset, bytes: next - offset }, 'journal: damaged record in the middle of a segment');
+        this.#options.log?.warn(
+          { file: segment.file, offset, bytes: next - offset },
+          'journal: damaged record in the middle of a segment',
+        );
         offset = next;
         continue;
       }
@@ -447,7 +477,12 @@ function nextIntactRecord(data: Buffer, from: number): number | undefined {
 
 const MAX_IOVECS = 512;
 
-async function writeAll(handle: FileHandle, buffers: Buffer[], position: number, size: number): Promise<void> {
+async function writeAll(
+  handle: FileHandle,
+  buffers: Buffer[],
+  position: number,
+  size: number,
+): Promise<void> {
   let written = 0;
   for (let i = 0; i < buffers.length; i += MAX_IOVECS) {
     const { bytesWritten } = await handle.writev(buffers.slice(i, i + MAX_IOVECS), position + written);

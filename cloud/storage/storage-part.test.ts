@@ -29,8 +29,14 @@ async function dataFolder(snapshots: Array<{ ageDays: number; bytes: number }>) 
   return { dataDir, snapshotDir, deadLetterFile };
 }
 
-function storage(folders: Awaited<ReturnType<typeof dataFolder>>, overrides: Partial<Omit<StorageConfig, 'snapshots'>> & { snapshots?: Partial<StorageConfig['snapshots']> }) {
-  const config = Value.Default(StorageConfig, { ...overrides, snapshots: { ...overrides.snapshots } }) as StorageConfig;
+function storage(
+  folders: Awaited<ReturnType<typeof dataFolder>>,
+  overrides: Partial<Omit<StorageConfig, 'snapshots'>> & { snapshots?: Partial<StorageConfig['snapshots']> },
+) {
+  const config = Value.Default(StorageConfig, {
+    ...overrides,
+    snapshots: { ...overrides.snapshots },
+  }) as StorageConfig;
   const registry = createMetricsRegistry('storage-test', false);
   const part = new StoragePart({ ...config, ...folders, log: silentLogger(), registry, now: () => NOW });
   return { part, registry };
@@ -47,12 +53,23 @@ describe('StoragePart', () => {
       { ageDays: 10, bytes: 1000 },
       { ageDays: 1, bytes: 1000 },
     ]);
-    const { part, registry } = storage(folders, { warnFreePercent: 0, shedFreePercent: 0, snapshots: { maxAgeDays: 365, maxBytes: 2500 } });
+    const { part, registry } = storage(folders, {
+      warnFreePercent: 0,
+      shedFreePercent: 0,
+      snapshots: { maxAgeDays: 365, maxBytes: 2500 },
+    });
     await part.check();
     expect(await remaining(folders.snapshotDir)).toEqual(['alert-3.jpg', 'alert-4.jpg']);
     expect(part.health()).toMatchObject({ status: 'ok', snapshots: { files: 2, bytes: 2000 } });
-    const deleted = (await registry.getSingleMetric('lookout_cloud_storage_deleted_files_total')!.get()).values.map((v) => [v.labels.reason, v.value]);
-    expect(deleted).toEqual(expect.arrayContaining([['age', 1], ['budget', 2]]));
+    const deleted = (
+      await registry.getSingleMetric('lookout_cloud_storage_deleted_files_total')!.get()
+    ).values.map((v) => [v.labels.reason, v.value]);
+    expect(deleted).toEqual(
+      expect.arrayContaining([
+        ['age', 1],
+        ['budget', 2],
+      ]),
+    );
     expect((await stat(folders.deadLetterFile)).size).toBeGreaterThan(0);
   });
 
@@ -63,9 +80,16 @@ describe('StoragePart', () => {
       { ageDays: 2, bytes: 1000 },
     ]);
     // Thresholds at 100 %: the real file system is "low" whatever its free space.
-    const { part, registry } = storage(folders, { warnFreePercent: 100, shedFreePercent: 100, snapshots: { keepDaysWhenShedding: 7 } });
+    const { part, registry } = storage(folders, {
+      warnFreePercent: 100,
+      shedFreePercent: 100,
+      snapshots: { keepDaysWhenShedding: 7 },
+    });
     await part.check();
-    const health = part.health() as { status: string; fileSystems: Array<{ path: string; freeBytes: number }> };
+    const health = part.health() as {
+      status: string;
+      fileSystems: Array<{ path: string; freeBytes: number }>;
+    };
     expect(health.status).toBe('degraded');
     expect(health.fileSystems[0]).toMatchObject({ path: folders.dataDir });
     expect(health.fileSystems[0]!.freeBytes).toBeGreaterThan(0);

@@ -55,11 +55,34 @@ export class StoragePart implements Part {
   constructor(private readonly options: StorageOptions) {
     const registers = [options.registry];
     this.#metrics = {
-      freeBytes: new Gauge({ name: 'lookout_cloud_disk_free_bytes', help: 'Free bytes of a file system the cloud writes to', labelNames: ['path'], registers }),
-      freeRatio: new Gauge({ name: 'lookout_cloud_disk_free_ratio', help: 'Free share (0-1) of a file system the cloud writes to', labelNames: ['path'], registers }),
-      low: new Gauge({ name: 'lookout_cloud_disk_low', help: '1 while a checked file system is below storage.warnFreePercent', registers }),
-      snapshotBytes: new Gauge({ name: 'lookout_cloud_fire_snapshot_bytes', help: 'Bytes of fire snapshot files kept', registers }),
-      deleted: new Counter({ name: 'lookout_cloud_storage_deleted_files_total', help: 'Files the storage part deleted or emptied, by what and why (age, budget, disk)', labelNames: ['what', 'reason'], registers }),
+      freeBytes: new Gauge({
+        name: 'lookout_cloud_disk_free_bytes',
+        help: 'Free bytes of a file system the cloud writes to',
+        labelNames: ['path'],
+        registers,
+      }),
+      freeRatio: new Gauge({
+        name: 'lookout_cloud_disk_free_ratio',
+        help: 'Free share (0-1) of a file system the cloud writes to',
+        labelNames: ['path'],
+        registers,
+      }),
+      low: new Gauge({
+        name: 'lookout_cloud_disk_low',
+        help: '1 while a checked file system is below storage.warnFreePercent',
+        registers,
+      }),
+      snapshotBytes: new Gauge({
+        name: 'lookout_cloud_fire_snapshot_bytes',
+        help: 'Bytes of fire snapshot files kept',
+        registers,
+      }),
+      deleted: new Counter({
+        name: 'lookout_cloud_storage_deleted_files_total',
+        help: 'Files the storage part deleted or emptied, by what and why (age, budget, disk)',
+        labelNames: ['what', 'reason'],
+        registers,
+      }),
     };
   }
 
@@ -75,7 +98,11 @@ export class StoragePart implements Part {
   }
 
   health(): FeatureHealth {
-    return { status: this.#low ? 'degraded' : 'ok', fileSystems: this.#fileSystems, snapshots: this.#snapshots };
+    return {
+      status: this.#low ? 'degraded' : 'ok',
+      fileSystems: this.#fileSystems,
+      snapshots: this.#snapshots,
+    };
   }
 
   /** One round: prune snapshots, measure free space, shed when low. Concurrent calls share the round. */
@@ -90,7 +117,12 @@ export class StoragePart implements Part {
     const { snapshots } = this.options;
     const now = this.options.now?.() ?? Date.now();
     let files = await listSnapshots(this.options.snapshotDir);
-    if (snapshots.maxAgeDays > 0) files = await this.#delete(files, (file) => now - file.modifiedMs > snapshots.maxAgeDays * DAY_MS, 'age');
+    if (snapshots.maxAgeDays > 0)
+      files = await this.#delete(
+        files,
+        (file) => now - file.modifiedMs > snapshots.maxAgeDays * DAY_MS,
+        'age',
+      );
     if (snapshots.maxBytes > 0) files = await this.#deleteOldestBeyond(files, snapshots.maxBytes, 'budget');
     this.#fileSystems = await this.#measure();
     const lowest = this.#fileSystems.reduce((low, fs) => Math.min(low, fs.freePercent), 100);
@@ -107,7 +139,12 @@ export class StoragePart implements Part {
       if (!info) continue;
       const freeBytes = info.bavail * info.bsize;
       const totalBytes = info.blocks * info.bsize;
-      const state = { path: checked, freeBytes, totalBytes, freePercent: totalBytes > 0 ? (100 * freeBytes) / totalBytes : 100 };
+      const state = {
+        path: checked,
+        freeBytes,
+        totalBytes,
+        freePercent: totalBytes > 0 ? (100 * freeBytes) / totalBytes : 100,
+      };
       this.#metrics.freeBytes.set({ path: checked }, freeBytes);
       this.#metrics.freeRatio.set({ path: checked }, state.freePercent / 100);
       states.push(state);
@@ -121,16 +158,27 @@ export class StoragePart implements Part {
     if (deadLetters && deadLetters.size > 0) {
       await truncate(this.options.deadLetterFile, 0);
       this.#metrics.deleted.inc({ what: 'dead_letters', reason: 'disk' });
-      this.options.log.warn({ file: this.options.deadLetterFile, bytes: deadLetters.size }, 'disk low: dead letters emptied');
+      this.options.log.warn(
+        { file: this.options.deadLetterFile, bytes: deadLetters.size },
+        'disk low: dead letters emptied',
+      );
     }
     const keepFrom = now - this.options.snapshots.keepDaysWhenShedding * DAY_MS;
     const before = files.length;
     const kept = await this.#delete(files, (file) => file.modifiedMs < keepFrom, 'disk');
-    if (kept.length < before) this.options.log.warn({ deleted: before - kept.length, keptDays: this.options.snapshots.keepDaysWhenShedding }, 'disk low: older fire snapshots deleted');
+    if (kept.length < before)
+      this.options.log.warn(
+        { deleted: before - kept.length, keptDays: this.options.snapshots.keepDaysWhenShedding },
+        'disk low: older fire snapshots deleted',
+      );
     return kept;
   }
 
-  async #deleteOldestBeyond(files: SnapshotFile[], maxBytes: number, reason: string): Promise<SnapshotFile[]> {
+  async #deleteOldestBeyond(
+    files: SnapshotFile[],
+    maxBytes: number,
+    reason: string,
+  ): Promise<SnapshotFile[]> {
     let total = files.reduce((sum, file) => sum + file.bytes, 0);
     const doomed = new Set<SnapshotFile>();
     for (const file of files) {
@@ -142,7 +190,11 @@ export class StoragePart implements Part {
   }
 
   /** Deletes the files `doomed` says; returns the others (oldest first, as given). */
-  async #delete(files: SnapshotFile[], doomed: (file: SnapshotFile) => boolean, reason: string): Promise<SnapshotFile[]> {
+  async #delete(
+    files: SnapshotFile[],
+    doomed: (file: SnapshotFile) => boolean,
+    reason: string,
+  ): Promise<SnapshotFile[]> {
     const kept: SnapshotFile[] = [];
     for (const file of files) {
       if (!doomed(file)) {
@@ -156,8 +208,13 @@ export class StoragePart implements Part {
   }
 
   #setLow(low: boolean): void {
-    if (low && !this.#low) this.options.log.warn({ fileSystems: this.#fileSystems, warnFreePercent: this.options.warnFreePercent }, 'disk space low');
-    if (!low && this.#low) this.options.log.info({ fileSystems: this.#fileSystems }, 'disk space back above the warning level');
+    if (low && !this.#low)
+      this.options.log.warn(
+        { fileSystems: this.#fileSystems, warnFreePercent: this.options.warnFreePercent },
+        'disk space low',
+      );
+    if (!low && this.#low)
+      this.options.log.info({ fileSystems: this.#fileSystems }, 'disk space back above the warning level');
     this.#low = low;
     this.#metrics.low.set(low ? 1 : 0);
   }

@@ -75,7 +75,11 @@ export class AisPipeline implements Part {
       case 'message':
         break;
       case 'rejected':
-        this.#limitedLog.warn(`decoder:${result.reason}`, { source, reason: result.reason, detail: result.detail, line: line.slice(0, 120) }, 'AIS sentence rejected');
+        this.#limitedLog.warn(
+          `decoder:${result.reason}`,
+          { source, reason: result.reason, detail: result.detail, line: line.slice(0, 120) },
+          'AIS sentence rejected',
+        );
         return;
       default:
         return;
@@ -84,7 +88,11 @@ export class AisPipeline implements Part {
     const timeProblem = recordTimeProblem(timestampMs, receivedAtMs, this.options.maxFutureSkewS * 1000);
     if (timeProblem) {
       this.#metrics.countPipelineRejected(timeProblem);
-      this.#limitedLog.warn(`pipeline:${timeProblem}`, { source, reason: timeProblem, timestampMs, receivedAtMs, line: line.slice(0, 120) }, 'AIS message with an unusable time refused');
+      this.#limitedLog.warn(
+        `pipeline:${timeProblem}`,
+        { source, reason: timeProblem, timestampMs, receivedAtMs, line: line.slice(0, 120) },
+        'AIS message with an unusable time refused',
+      );
       return;
     }
     if (this.#dedupe.isDuplicate(result.payload, receivedAtMs)) {

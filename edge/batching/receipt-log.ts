@@ -1,7 +1,8 @@
 import { closeSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import type { VesselPosition, VesselStatic } from '../../protocols/mqtt/payloads.js';
 
-export type ReceivedItem = { kind: 'position'; value: VesselPosition } | { kind: 'static'; value: VesselStatic };
+export type ReceivedItem =
+  { kind: 'position'; value: VesselPosition } | { kind: 'static'; value: VesselStatic };
 
 const PREFIX = { position: 'P', static: 'S' } as const;
 

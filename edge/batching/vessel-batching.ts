@@ -1,6 +1,11 @@
 import path from 'node:path';
 import type { Registry } from 'prom-client';
-import type { VesselPosition, VesselPositionBatch, VesselStatic, VesselStaticBatch } from '../../protocols/mqtt/payloads.js';
+import type {
+  VesselPosition,
+  VesselPositionBatch,
+  VesselStatic,
+  VesselStaticBatch,
+} from '../../protocols/mqtt/payloads.js';
 import { topics } from '../../protocols/mqtt/topics.js';
 import type { Logger } from '../../runtime/logger.js';
 import { Counter } from '../../runtime/metrics.js';
@@ -61,14 +66,30 @@ export class VesselBatching implements Part {
   ) {
     const positionsTopic = topics.vesselPositions(options.edgeId);
     const staticsTopic = topics.vesselStatics(options.edgeId);
-    this.#receipts = options.receiptLogDir ? new ReceiptLog(path.join(options.receiptLogDir, RECEIPT_LOG)) : undefined;
+    this.#receipts = options.receiptLogDir
+      ? new ReceiptLog(path.join(options.receiptLogDir, RECEIPT_LOG))
+      : undefined;
     this.#enqueueWaiting = (positions, statics) => {
-      if (positions.length > 0) this.#enqueue(positionsTopic, { edgeId: options.edgeId, seq: deps.outbox.nextSeq, positions } satisfies VesselPositionBatch, positions.length);
-      if (statics.length > 0) this.#enqueue(staticsTopic, { edgeId: options.edgeId, seq: deps.outbox.nextSeq, statics } satisfies VesselStaticBatch, statics.length);
+      if (positions.length > 0)
+        this.#enqueue(
+          positionsTopic,
+          { edgeId: options.edgeId, seq: deps.outbox.nextSeq, positions } satisfies VesselPositionBatch,
+          positions.length,
+        );
+      if (statics.length > 0)
+        this.#enqueue(
+          staticsTopic,
+          { edgeId: options.edgeId, seq: deps.outbox.nextSeq, statics } satisfies VesselStaticBatch,
+          statics.length,
+        );
       this.#receipts?.clear();
     };
-    this.#positions = new Batcher(options.maxPositions, options.maxDelayMs, (positions) => this.#enqueueWaiting(positions, this.#statics.take()));
-    this.#statics = new Batcher(options.maxPositions, options.maxDelayMs, (statics) => this.#enqueueWaiting(this.#positions.take(), statics));
+    this.#positions = new Batcher(options.maxPositions, options.maxDelayMs, (positions) =>
+      this.#enqueueWaiting(positions, this.#statics.take()),
+    );
+    this.#statics = new Batcher(options.maxPositions, options.maxDelayMs, (statics) =>
+      this.#enqueueWaiting(this.#positions.take(), statics),
+    );
     this.#refused = new Counter({
       name: 'lookout_edge_batches_refused_total',
       help: 'Telemetry batches the full outbox refused (refuse-new-telemetry policy)',
@@ -90,10 +111,16 @@ export class VesselBatching implements Part {
       const positions = left.flatMap((item) => (item.kind === 'position' ? [item.value] : []));
       const statics = left.flatMap((item) => (item.kind === 'static' ? [item.value] : []));
       for (let i = 0; i < Math.max(positions.length, statics.length); i += this.options.maxPositions) {
-        this.#enqueueWaiting(positions.slice(i, i + this.options.maxPositions), statics.slice(i, i + this.options.maxPositions));
+        this.#enqueueWaiting(
+          positions.slice(i, i + this.options.maxPositions),
+          statics.slice(i, i + this.options.maxPositions),
+        );
       }
       this.recovered = left.length;
-      this.deps.log.warn({ positions: positions.length, statics: statics.length }, 'sent what the previous run had received but not batched (it did not stop cleanly)');
+      this.deps.log.warn(
+        { positions: positions.length, statics: statics.length },
+        'sent what the previous run had received but not batched (it did not stop cleanly)',
+      );
     }
     this.#unsubscribe.push(
       this.deps.bus.on('vessel.position', (position) => {
@@ -125,7 +152,11 @@ export class VesselBatching implements Part {
       result = this.deps.outbox.enqueue('telemetry', topic, JSON.stringify(batch));
     } catch (error) {
       this.#failed.inc({ topic });
-      this.#limitedLog.error('failed', { topic, items, err: error }, 'outbox write failed: telemetry batch lost');
+      this.#limitedLog.error(
+        'failed',
+        { topic, items, err: error },
+        'outbox write failed: telemetry batch lost',
+      );
       return;
     }
     if (!result.accepted) {

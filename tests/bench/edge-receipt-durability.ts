@@ -16,7 +16,18 @@ import type { VesselPosition } from '../../protocols/mqtt/payloads.js';
 import { silentLogger } from '../../runtime/logger.js';
 
 const secondsPerCase = Number(process.argv[2] ?? 3);
-const position = (i: number): VesselPosition => ({ mmsi: 574_000_000 + (i % 500), ts: 1_772_323_200_000 + i, lat: 8.51234, lon: 104.81234, sog: 6.2, cog: 231.4, heading: 230, navStatus: 7, msgType: 1, aisClass: 'A' });
+const position = (i: number): VesselPosition => ({
+  mmsi: 574_000_000 + (i % 500),
+  ts: 1_772_323_200_000 + i,
+  lat: 8.51234,
+  lon: 104.81234,
+  sog: 6.2,
+  cog: 231.4,
+  heading: 230,
+  navStatus: 7,
+  msgType: 1,
+  aisClass: 'A',
+});
 
 /** Runs `step(i)` (which handles `per` positions) for about `secondsPerCase`; positions per second. */
 function rate(per: number, step: (i: number) => void): number {
@@ -32,13 +43,20 @@ function rate(per: number, step: (i: number) => void): number {
 
 async function outboxRate(fsync: boolean, perRecord: number): Promise<number> {
   const dir = mkdtempSync(path.join(tmpdir(), 'lookout-receipt-bench-'));
-  const outbox = new DiskOutbox({ dir, maxBytes: 4 * 2 ** 30, whenFull: 'drop-oldest-telemetry', fsync }, { log: silentLogger() });
+  const outbox = new DiskOutbox(
+    { dir, maxBytes: 4 * 2 ** 30, whenFull: 'drop-oldest-telemetry', fsync },
+    { log: silentLogger() },
+  );
   await outbox.start();
   const result = rate(perRecord, (i) => {
     const positions = Array.from({ length: perRecord }, (_, k) => position(i * perRecord + k));
-    outbox.enqueue('telemetry', 'lookout/v1/edge/e/vessels/positions', JSON.stringify({ edgeId: 'e', seq: i, positions }));
+    outbox.enqueue(
+      'telemetry',
+      'lookout/v1/edge/e/vessels/positions',
+      JSON.stringify({ edgeId: 'e', seq: i, positions }),
+    );
   });
-  if (outbox.stats.appended === 0) throw new Error("nothing appended");
+  if (outbox.stats.appended === 0) throw new Error('nothing appended');
   await outbox.stop();
   rmSync(dir, { recursive: true, force: true });
   return result;
@@ -67,9 +85,15 @@ async function batchingCpuMicros(durableOnReceipt: boolean, positions = 200_000)
   const dir = mkdtempSync(path.join(tmpdir(), 'lookout-receipt-bench-'));
   const bus = createEdgeBus();
   const registry = createMetricsRegistry('bench', false);
-  const outbox = new DiskOutbox({ dir, maxBytes: 4 * 2 ** 30, whenFull: 'drop-oldest-telemetry' }, { log: silentLogger(), registry });
+  const outbox = new DiskOutbox(
+    { dir, maxBytes: 4 * 2 ** 30, whenFull: 'drop-oldest-telemetry' },
+    { log: silentLogger(), registry },
+  );
   await outbox.start();
-  const batching = new VesselBatching({ edgeId: 'e', maxPositions: 500, maxDelayMs: 1000, receiptLogDir: durableOnReceipt ? dir : undefined }, { bus, outbox, log: silentLogger(), registry });
+  const batching = new VesselBatching(
+    { edgeId: 'e', maxPositions: 500, maxDelayMs: 1000, receiptLogDir: durableOnReceipt ? dir : undefined },
+    { bus, outbox, log: silentLogger(), registry },
+  );
   await batching.start();
   const items = Array.from({ length: positions }, (_, i) => position(i));
   const before = process.cpuUsage();
@@ -82,7 +106,9 @@ async function batchingCpuMicros(durableOnReceipt: boolean, positions = 200_000)
 }
 
 for (let round = 0; round < 3; round++) {
-  console.log(`batching path, CPU µs per position: receipt log ${await batchingCpuMicros(true)}, without ${await batchingCpuMicros(false)}`);
+  console.log(
+    `batching path, CPU µs per position: receipt log ${await batchingCpuMicros(true)}, without ${await batchingCpuMicros(false)}`,
+  );
 }
 
 const results = {
@@ -93,4 +119,5 @@ const results = {
   'on receipt: one line per position in a receipt log, no fsync': receiptLogRate(false),
   'on receipt: one line per position in a receipt log, fdatasync each': receiptLogRate(true),
 };
-for (const [what, perSecond] of Object.entries(results)) console.log(`${String(perSecond).padStart(9)} positions/s  ${what}`);
+for (const [what, perSecond] of Object.entries(results))
+  console.log(`${String(perSecond).padStart(9)} positions/s  ${what}`);

@@ -16,8 +16,19 @@ import type { SentenceTransport } from '../../simulators/fleet/transport.js';
 
 const vessels = Number(process.argv[2] ?? 500);
 const lines: string[] = [];
-const memory: SentenceTransport = { ready: true, start: async () => {}, stop: async () => {}, send: async (sent) => (lines.push(...sent), true) };
-const sim = createFleetSimulator({ vessels, seed: 1, clock: new SimClock(Date.UTC(2026, 2, 1)), transport: memory, staticIntervalS: 1 });
+const memory: SentenceTransport = {
+  ready: true,
+  start: async () => {},
+  stop: async () => {},
+  send: async (sent) => (lines.push(...sent), true),
+};
+const sim = createFleetSimulator({
+  vessels,
+  seed: 1,
+  clock: new SimClock(Date.UTC(2026, 2, 1)),
+  transport: memory,
+  staticIntervalS: 1,
+});
 await sim.start();
 await sim.reportVessels(sim.fleet.vessels);
 await sim.stop();
@@ -29,9 +40,21 @@ const type5Sent = lines.filter((line) => {
 }).length;
 
 const bus = createEdgeBus();
-const pipeline = new AisPipeline({ dedupeWindowMs: 2000, downsampleMinIntervalS: 0, maxPartialAgeMs: 10_000, maxFutureSkewS: 300 }, { bus, log: silentLogger(), registry: createMetricsRegistry('bench', false) });
+const pipeline = new AisPipeline(
+  { dedupeWindowMs: 2000, downsampleMinIntervalS: 0, maxPartialAgeMs: 10_000, maxFutureSkewS: 300 },
+  { bus, log: silentLogger(), registry: createMetricsRegistry('bench', false) },
+);
 let staticsOut = 0;
 bus.on('vessel.static', () => (staticsOut += 1));
 const receivedAtMs = Date.now();
 for (const line of lines) pipeline.handle({ line, receivedAtMs, source: 'udp 127.0.0.1:5000' });
-console.log(JSON.stringify({ vessels, sentences: lines.length, type5Sent, staticsOut, duplicatesDropped: pipeline.duplicates, rejected: pipeline.decoder.stats.rejected }));
+console.log(
+  JSON.stringify({
+    vessels,
+    sentences: lines.length,
+    type5Sent,
+    staticsOut,
+    duplicatesDropped: pipeline.duplicates,
+    rejected: pipeline.decoder.stats.rejected,
+  }),
+);

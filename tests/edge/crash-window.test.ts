@@ -38,28 +38,66 @@ it('loses no received position when the edge is killed with SIGKILL inside the b
       '  http: { port: 0 }',
     ].join('\n'),
   );
-  const child = spawn(process.execPath, [path.join(root, 'cli/lookout.js'), 'edge', '--config', configFile], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'info' } });
-  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+  const child = spawn(process.execPath, [path.join(root, 'cli/lookout.js'), 'edge', '--config', configFile], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, LOG_LEVEL: 'info' },
+  });
+  const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+    child.once('exit', (_code, signal) => resolve(signal)),
+  );
   scope.defer(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'));
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   await until(() => output.includes('edge running'), 'the edge to start', 30_000);
-  const running = JSON.parse(output.split('\n').find((line) => line.includes('edge running'))!) as { aisUdp: string; metrics: string };
+  const running = JSON.parse(output.split('\n').find((line) => line.includes('edge running'))!) as {
+    aisUdp: string;
+    metrics: string;
+  };
 
-  const sentences = Array.from({ length: COUNT }, (_, i) => toSentences(encodePositionReport({ type: 1, mmsi: 574_300_000 + i, lat: 8.5 + i / 100, lon: 104.5, sog: 5, cog: 90, heading: 90, navStatus: 0 }))[0]!);
+  const sentences = Array.from(
+    { length: COUNT },
+    (_, i) =>
+      toSentences(
+        encodePositionReport({
+          type: 1,
+          mmsi: 574_300_000 + i,
+          lat: 8.5 + i / 100,
+          lon: 104.5,
+          sog: 5,
+          cog: 90,
+          heading: 90,
+          navStatus: 0,
+        }),
+      )[0]!,
+  );
   const socket = createSocket('udp4');
   const [host, port] = running.aisUdp.split(':');
-  await new Promise<void>((resolve) => socket.send(`${sentences.join('\r\n')}\r\n`, Number(port), host, () => resolve()));
+  await new Promise<void>((resolve) =>
+    socket.send(`${sentences.join('\r\n')}\r\n`, Number(port), host, () => resolve()),
+  );
   socket.close();
-  await until(async () => metricValue(await (await fetch(running.metrics)).text(), 'lookout_edge_ais_messages_total', { type: '1' }) === COUNT, 'the edge to decode every position');
+  await until(
+    async () =>
+      metricValue(await (await fetch(running.metrics)).text(), 'lookout_edge_ais_messages_total', {
+        type: '1',
+      }) === COUNT,
+    'the edge to decode every position',
+  );
   expect(positionsIn(broker.on(topics.vesselPositions(EDGE)).map((p) => p.payload))).toHaveLength(0); // still in the window
 
   child.kill('SIGKILL');
   expect(await exited).toBe('SIGKILL');
 
   await scope.use(startTestEdge(broker.url, outboxDir, { edgeId: EDGE }), (started) => started.stop());
-  await until(() => positionsIn(broker.on(topics.vesselPositions(EDGE)).map((p) => p.payload)).length >= COUNT, 'every position at the broker', 20_000);
+  await until(
+    () => positionsIn(broker.on(topics.vesselPositions(EDGE)).map((p) => p.payload)).length >= COUNT,
+    'every position at the broker',
+    20_000,
+  );
   const delivered = positionsIn(broker.on(topics.vesselPositions(EDGE)).map((p) => p.payload));
-  expect(delivered.map((p) => p.mmsi).sort()).toEqual(Array.from({ length: COUNT }, (_, i) => 574_300_000 + i));
+  expect(delivered.map((p) => p.mmsi).sort()).toEqual(
+    Array.from({ length: COUNT }, (_, i) => 574_300_000 + i),
+  );
 });

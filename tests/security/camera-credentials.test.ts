@@ -40,7 +40,13 @@ it('reads an RTSP camera with Digest auth while no process argv shows its passwo
   let frames = 0;
   let exit: ReaderExit | undefined;
   const reader = await createFrameReader(
-    { url: withCredentials(info.streamUrls.sub, info.username, PASSWORD), fps: 2, width: 64, height: 64, socketTimeoutS: 5 },
+    {
+      url: withCredentials(info.streamUrls.sub, info.username, PASSWORD),
+      fps: 2,
+      width: 64,
+      height: 64,
+      socketTimeoutS: 5,
+    },
     { onFrame: () => void (frames += 1), onExit: (ended) => (exit = ended) },
   );
   reader.start();
