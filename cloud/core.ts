@@ -150,7 +150,7 @@ export function createCloud(config: CloudConfig, options: CreateCloudOptions = {
   });
   ingest.addSink(writer);
   const tls = config.tls ? readTlsServerFiles(config.tls, 'cloud.tls') : undefined;
-  const broker = new BrokerPart({ config: config.mqtt, bus, metrics, log: log.child({ part: 'broker' }), publishGate: ingest.gate, tls });
+  const broker = new BrokerPart({ config: config.mqtt, bus, metrics, log: log.child({ part: 'broker' }), publishGate: ingest.gate, retainable: ingest.retainable, tls });
 
   const featureHealth = new Map<string, () => FeatureHealth>();
   const health = async (): Promise<CloudHealth> => {
