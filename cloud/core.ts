@@ -172,9 +172,9 @@ export function createCloud(config: CloudConfig, options: CreateCloudOptions = {
       features,
     };
   };
-  const app = createHttpApp({ log: log.child({ part: 'http' }), registry: metrics.registry, health, https: tls });
+  const app = createHttpApp({ log: log.child({ part: 'http' }), registry: metrics.registry, health, https: tls, timeouts: config.http.limits });
   // Before any route: the hook on the root instance then covers every route, features' routes included.
-  installOperatorAuth(app, { operators: config.http.operators, log: log.child({ part: 'http-auth' }), refused: metrics.httpAuthRefused });
+  installOperatorAuth(app, { operators: config.http.operators, limits: config.http.limits, log: log.child({ part: 'http-auth' }), metrics });
   registerCoreRoutes(app, presence);
   const http = new HttpServerPart(app, config.http.host, config.http.port);
 
