@@ -158,6 +158,7 @@ export class BrokerPart implements Part {
       const details = { listener, remote: socket.remoteAddress, err: error.message };
       if (this.#firstTime(`tls|${listener}|${socket.remoteAddress ?? ''}`)) this.options.log.warn(details, 'TLS handshake failed (logged once per address)');
       else this.options.log.debug(details, 'TLS handshake failed');
+      socket.destroy(); // a plain tls.Server leaves the socket open after a handshake timeout
     });
   }
 
