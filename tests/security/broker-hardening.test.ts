@@ -44,12 +44,15 @@ async function metric(cloud: Cloud, name: string, labels: Record<string, string>
 
 /** Publishes and tells whether it was acknowledged or the broker closed the connection instead. */
 async function publishOutcome(client: MqttClient, topic: string, payload: string | Buffer, retain = false): Promise<'acknowledged' | 'closed'> {
-  const closed = new Promise<'closed'>((resolve) => client.once('close', () => resolve('closed')));
+  let onClose!: () => void;
+  const closed = new Promise<'closed'>((resolve) => client.once('close', (onClose = () => resolve('closed'))));
   const acknowledged = client.publishAsync(topic, payload, { qos: 1, retain }).then(
     () => 'acknowledged' as const,
     () => new Promise<'closed'>(() => undefined),
   );
-  return Promise.race([acknowledged, closed]);
+  const outcome = await Promise.race([acknowledged, closed]);
+  client.off('close', onClose);
+  return outcome;
 }
 
 /** The retained messages a new subscriber of `filter` receives, once `last` (retained, published last) has arrived. */
