@@ -13,7 +13,8 @@ export const allowedImports = {
   cloud: ['cloud', 'protocols', 'runtime'],
   simulators: ['simulators', 'protocols', 'runtime'],
   models: ['models', 'edge', 'protocols', 'runtime'],
-  cli: ['cli', 'edge', 'cloud', 'simulators', 'models', 'protocols', 'runtime'],
+  // cli/lookout.js starts the build of the sources (dist/, cli/build.mjs).
+  cli: ['cli', 'dist', 'edge', 'cloud', 'simulators', 'models', 'protocols', 'runtime'],
   tests: ['tests', 'cli', 'edge', 'cloud', 'simulators', 'models', 'protocols', 'runtime'],
 };
 

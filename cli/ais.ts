@@ -9,7 +9,7 @@ export function register(program: Command): void {
     .option('--stats', 'print decoder counters (sentences, messages, ignored, rejected by reason) to stderr at the end')
     .action(async (file: string | undefined, options: { unscaled?: boolean; stats?: boolean }) => {
       const [{ createReadStream }, { decodeStream }] = await Promise.all([import('node:fs'), import('../protocols/ais/decode-stream.js')]);
-      const input = file === undefined || file === '-' ? process.stdin : createReadStream(file);
+      const input = file === undefined || file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 });
       const stats = await decodeStream(input, process.stdout, process.stderr, { unscaled: options.unscaled === true, source: file ?? 'stdin' });
       if (options.stats) process.stderr.write(`${JSON.stringify(stats)}\n`);
     });

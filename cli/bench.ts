@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 
 /** Benchmarks (never tests): each prints its figures side by side with a peer or a ceiling measured in the same run. */
 export const BENCHMARKS = [
-  { name: 'ais', script: 'protocols/ais/bench/ais-bench.ts', what: 'AIS decoding: Lookout vs gpsdecode, ggencoder, ais-stream-decoder' },
+  { name: 'ais', script: 'protocols/ais/bench/ais-bench.ts', what: 'AIS decoding: Lookout vs gpsdecode, ggencoder, ais-stream-decoder; then lookout ais decode vs gpsdecode end to end' },
   { name: 'edge', script: 'tests/bench/edge-throughput.ts', what: 'edge throughput: AIS over TCP -> decode -> outbox -> MQTT, all delivered' },
   { name: 'ingest', script: 'cloud/bench/ingest-bench.ts', what: 'cloud ingest: MQTT edges -> InfluxDB end to end vs raw line-protocol ceiling' },
   { name: 'rules', script: 'cloud/fisheries/bench.ts', what: 'fisheries rules: positions/s for 100,000 vessels with the Ca Mau zones' },

@@ -16,7 +16,7 @@ export function register(program: Command): void {
       const { cloudFeatures } = await import('../cloud/features.js');
       const log = createLogger('cloud');
       const config = options.config ? await loadConfigSection(options.config, 'cloud', CloudConfig) : cloudConfig();
-      const cloud = createCloud(config, { log, ...cloudFeatures(config) });
+      const cloud = createCloud(config, { log, features: cloudFeatures(config) });
       await cloud.start();
       const { mqtt, ws, http } = cloud.addresses;
       log.info(

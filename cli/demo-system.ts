@@ -7,7 +7,7 @@ import { cloudFeatures } from '../cloud/features.js';
 import { LocalInfluxd } from '../cloud/influxdb/local-influxd.js';
 import { edgeConfig } from '../edge/config.js';
 import { createEdge, type Edge } from '../edge/core.js';
-import { attachFire } from '../edge/fire/index.js';
+import { edgeFeatures } from '../edge/features.js';
 import { AlarmNotification } from '../protocols/api/notifications.js';
 import { compileSchema } from '../protocols/validation.js';
 import { readConfigDocument } from '../runtime/config.js';
@@ -135,8 +135,7 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
         webhooks: [...baseCloud.notify.webhooks, { name: 'demo-console', url: notifications.url, format: 'json' }],
       },
     });
-    const features = cloudFeatures(config);
-    const cloud = createCloud(config, { log: logger('cloud'), ...features });
+    const cloud = createCloud(config, { log: logger('cloud'), features: cloudFeatures(config) });
     await cloud.start();
     stops.push(() => cloud.stop());
 
@@ -161,31 +160,28 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
     const modelPath = path.join(ROOT, baseEdge.fire.model.path);
     const fireOn = cameras !== undefined && existsSync(modelPath);
     if (cameras && !fireOn) say(`  (no detector model at ${modelPath}: cameras are provisioned but fire detection is off)`);
-    const edge = createEdge(
-      edgeConfig({
-        ...(document.edge ?? {}),
-        edgeId: 'edge-demo',
-        mqtt: { ...baseEdge.mqtt, url: cloud.addresses.mqtt },
-        ais: { ...baseEdge.ais, udp: { ...baseEdge.ais.udp, port: 0 }, tcp: { ...baseEdge.ais.tcp, port: 0 } },
-        outbox: { ...baseEdge.outbox, dir: path.join(dir, 'edge-outbox') },
-        http: { ...baseEdge.http, port: await preferredPort(options.ports.edgeHttp) },
-        health: { intervalS: 10 },
-        cameras: {
-          ...baseEdge.cameras,
-          devices: (cameras?.info() ?? []).map((camera, index) => ({
-            id: camera.id,
-            xaddr: camera.xaddr,
-            username: camera.username,
-            password: camera.password,
-            position: { lat: TOWERS[index % TOWERS.length]!.lat, lon: TOWERS[index % TOWERS.length]!.lon },
-            bearingDeg: TOWERS[index % TOWERS.length]!.bearingDeg,
-          })),
-        },
-        fire: { ...baseEdge.fire, enabled: fireOn, model: { ...baseEdge.fire.model, path: modelPath } },
-      }),
-      { log: logger('edge') },
-    );
-    attachFire(edge);
+    const demoEdgeConfig = edgeConfig({
+      ...(document.edge ?? {}),
+      edgeId: 'edge-demo',
+      mqtt: { ...baseEdge.mqtt, url: cloud.addresses.mqtt },
+      ais: { ...baseEdge.ais, udp: { ...baseEdge.ais.udp, port: 0 }, tcp: { ...baseEdge.ais.tcp, port: 0 } },
+      outbox: { ...baseEdge.outbox, dir: path.join(dir, 'edge-outbox') },
+      http: { ...baseEdge.http, port: await preferredPort(options.ports.edgeHttp) },
+      health: { intervalS: 10 },
+      cameras: {
+        ...baseEdge.cameras,
+        devices: (cameras?.info() ?? []).map((camera, index) => ({
+          id: camera.id,
+          xaddr: camera.xaddr,
+          username: camera.username,
+          password: camera.password,
+          position: { lat: TOWERS[index % TOWERS.length]!.lat, lon: TOWERS[index % TOWERS.length]!.lon },
+          bearingDeg: TOWERS[index % TOWERS.length]!.bearingDeg,
+        })),
+      },
+      fire: { ...baseEdge.fire, enabled: fireOn, model: { ...baseEdge.fire.model, path: modelPath } },
+    });
+    const edge = createEdge(demoEdgeConfig, { log: logger('edge'), features: edgeFeatures(demoEdgeConfig) });
     await edge.start();
     stops.push(() => edge.stop());
 

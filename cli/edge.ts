@@ -14,9 +14,9 @@ export function register(program: Command): void {
       ]);
       const config = options.config ? await loadEdgeConfig(options.config) : edgeConfig();
       const log = createLogger('edge');
-      const edge = createEdge(config, { log });
-      const { attachFire } = await import('../edge/fire/index.js');
-      attachFire(edge);
+      // Loaded only here: fire detection brings the ONNX runtime.
+      const { edgeFeatures } = await import('../edge/features.js');
+      const edge = createEdge(config, { log, features: edgeFeatures(config) });
       await edge.start();
       const { udp, tcp } = edge.ports;
       log.info(

@@ -6,7 +6,8 @@ import { compileSchema } from '../protocols/validation.js';
 import { readTlsServerFiles } from '../runtime/tls.js';
 import { createHttpApp, HttpServerPart, type HealthReport, type HttpApp } from '../runtime/http-server.js';
 import { silentLogger, type Logger } from '../runtime/logger.js';
-import { ServiceCore, type Part } from '../runtime/service.js';
+import { featureParts, type Feature } from '../runtime/feature.js';
+import { ServiceCore } from '../runtime/service.js';
 import { BrokerPart } from './broker/broker-part.js';
 import { CloudConfig } from './config.js';
 import { createCloudBus, type CloudBus, type DurableSink } from './events.js';
@@ -17,7 +18,7 @@ import { IngestPart } from './ingest/ingest-part.js';
 import { createCloudMetrics, type CloudMetrics } from './metrics.js';
 import { PresencePart, type EdgePresence } from './presence/presence-part.js';
 
-/** What an extension (a feature such as fisheries or fire alarms) gets to plug itself into the cloud. */
+/** What a feature (fisheries, alarms, fire alerts, ...) gets in `start` to plug itself into the cloud. */
 export interface CloudContext {
   config: CloudConfig;
   log: Logger;
@@ -26,12 +27,14 @@ export interface CloudContext {
   registry: Registry;
   /** The fastify app, before it listens: add routes with `addRoutes` (or `app.register(plugin, { prefix })`). */
   app: HttpApp;
-  /** Declares routes inside a plugin, so that they are listed in the OpenAPI document like every other route. */
-  addRoutes(register: (app: HttpApp) => void): void;
+  /** Declares routes inside a plugin (under `prefix`, e.g. `/api/v1`), so that they are listed in the OpenAPI document. */
+  addRoutes(register: (app: HttpApp) => void, options?: { prefix?: string }): void;
   influx: InfluxDB;
   presence: PresencePart;
   /** Makes the journal keep messages until this sink has finished with them (see DurableSink). */
   addSink(sink: DurableSink): void;
+  /** Schemas for edge topic kinds the core does not know (e.g. `alerts/fire`), by kind. */
+  addSchemas(schemas: Partial<Record<string, TSchema>>): void;
   /** Adds a feature's line to `/health` (under `features.<name>`); a `degraded` feature makes the cloud degraded. */
   addHealth(name: string, report: () => FeatureHealth): void;
   /** Publishes from the cloud to MQTT subscribers (e.g. alarms to dashboards); works once started. */
@@ -40,14 +43,16 @@ export interface CloudContext {
   readonly addresses: CloudAddresses;
 }
 
-/** Called once by createCloud; returned parts start after the core parts and before the broker accepts clients. */
-export type CloudExtension = (context: CloudContext) => Part | Part[] | void;
+/**
+ * A cloud feature: started in list order after the InfluxDB writer and presence, before the ingest replays the
+ * journal and the broker accepts clients (so its sinks, schemas and routes are in place); stopped in reverse.
+ */
+export type CloudFeature = Feature<CloudContext>;
 
 export interface CreateCloudOptions {
   log?: Logger;
-  extensions?: CloudExtension[];
-  /** Schemas for edge topic kinds the core does not know (or replacing its own), by kind. */
-  schemas?: Partial<Record<string, TSchema>>;
+  /** The product's list is `cloudFeatures(config)` (features.ts). */
+  features?: CloudFeature[];
 }
 
 export interface CloudAddresses {
@@ -106,13 +111,13 @@ export function cloudConfig(section: unknown = {}): CloudConfig {
 }
 
 /**
- * The cloud service: parts wired through one event bus. Start order: InfluxDB writer, presence, extension
- * parts, ingest (opens the journal and replays what was not stored yet), broker, HTTP; stop in reverse.
+ * The cloud service: parts wired through one event bus. Start order: InfluxDB writer, presence, features
+ * (in list order), ingest (opens the journal and replays what was not stored yet), broker, HTTP; stop in reverse.
  */
 export function createCloud(config: CloudConfig, options: CreateCloudOptions = {}): Cloud {
   const log = options.log ?? silentLogger();
-  const bus = createCloudBus();
   const metrics = createCloudMetrics();
+  const bus = createCloudBus({ metrics, log: log.child({ part: 'bus' }) });
   const dataDir = path.resolve(config.dataDir);
   const core = new ServiceCore('cloud', log);
 
@@ -143,7 +148,6 @@ export function createCloud(config: CloudConfig, options: CreateCloudOptions = {
     },
     fullWaitMs: config.buffer.fullWaitMs,
     deadLetterFile: config.ingest.deadLetter ? path.join(dataDir, 'dead-letter.ndjson') : undefined,
-    schemas: options.schemas,
     bus,
     metrics,
     log: log.child({ part: 'ingest' }),
@@ -199,8 +203,9 @@ export function createCloud(config: CloudConfig, options: CreateCloudOptions = {
   const context: CloudContext = {
     ...shared,
     log,
-    addRoutes: (register) => void app.register(async (scope) => register(scope as unknown as HttpApp)),
+    addRoutes: (register, routeOptions = {}) => void app.register(async (scope) => register(scope as unknown as HttpApp), routeOptions),
     addSink: (sink) => ingest.addSink(sink),
+    addSchemas: (schemas) => ingest.addSchemas(schemas),
     addHealth: (name, report) => void featureHealth.set(name, report),
     get addresses() {
       return addresses();
@@ -208,10 +213,7 @@ export function createCloud(config: CloudConfig, options: CreateCloudOptions = {
   };
   core.add(writer);
   core.add(presence);
-  for (const extension of options.extensions ?? []) {
-    const parts = extension(context);
-    for (const part of Array.isArray(parts) ? parts : parts ? [parts] : []) core.add(part);
-  }
+  for (const part of featureParts(options.features ?? [], context)) core.add(part);
   core.add(ingest);
   core.add(broker);
   core.add(http);

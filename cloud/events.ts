@@ -1,7 +1,9 @@
 import type { EdgeTopicKind } from '../protocols/mqtt/topics.js';
 import type { EdgeHealth, EdgeStatus, VesselPosition, VesselStatic } from '../protocols/mqtt/payloads.js';
 import type { AlarmChangeMessage } from '../protocols/api/alarms.js';
-import { EventBus } from '../runtime/service.js';
+import { countAndLogListenerErrors, EventBus } from '../runtime/event-bus.js';
+import { silentLogger, type Logger } from '../runtime/logger.js';
+import { createCloudMetrics, type CloudMetrics } from './metrics.js';
 
 /**
  * Where a validated message came from. `seq` is its journal sequence number for durable kinds (telemetry,
@@ -58,8 +60,10 @@ export interface CloudEvents {
 
 export type CloudBus = EventBus<CloudEvents>;
 
-export function createCloudBus(): CloudBus {
-  return new EventBus<CloudEvents>();
+/** The cloud's bus: a listener that fails is counted (`metrics.busListenerErrors`) and logged, never reaches the emitter. */
+export function createCloudBus(deps: { metrics?: CloudMetrics; log?: Logger } = {}): CloudBus {
+  const metrics = deps.metrics ?? createCloudMetrics();
+  return new EventBus<CloudEvents>(countAndLogListenerErrors(metrics.busListenerErrors, deps.log ?? silentLogger()));
 }
 
 /**

@@ -89,6 +89,12 @@ export function createCloudMetrics(registry: Registry = createMetricsRegistry('c
     mqttClients: new Gauge({ name: 'lookout_cloud_mqtt_clients', help: 'Connected MQTT clients', registers }),
     edgesOnline: new Gauge({ name: 'lookout_cloud_edges_online', help: 'Edges whose status is online', registers }),
     edgeClockSkew: new Gauge({ name: 'lookout_cloud_edge_clock_skew_seconds', help: "Edge clock minus cloud clock at its latest health message (positive: edge ahead)", labelNames: ['edge'], registers }),
+    busListenerErrors: new Counter({
+      name: 'lookout_cloud_bus_listener_errors_total',
+      help: 'Errors thrown (or promises rejected) by bus listeners, by event; the emitter and the other listeners went on',
+      labelNames: ['event'],
+      registers,
+    }),
     influxUp: new Gauge({ name: 'lookout_cloud_influx_up', help: '1 when the last InfluxDB request succeeded', registers }),
   };
 }

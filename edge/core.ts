@@ -4,7 +4,8 @@ import type { EdgeHealth } from '../protocols/mqtt/payloads.js';
 import { createHttpApp, HttpServerPart, type HealthReport } from '../runtime/http-server.js';
 import { createLogger, type Logger } from '../runtime/logger.js';
 import { createMetricsRegistry } from '../runtime/metrics.js';
-import { ServiceCore, type Part } from '../runtime/service.js';
+import { featureParts, type Feature } from '../runtime/feature.js';
+import { ServiceCore } from '../runtime/service.js';
 import { aisMetrics } from './ais/ais-metrics.js';
 import { AisPipeline } from './ais/pipeline.js';
 import { TcpAisReceiver } from './ais/tcp-receiver.js';
@@ -19,10 +20,30 @@ import { MqttUplink } from './uplink/mqtt-uplink.js';
 
 export const EDGE_VERSION = '0.1.0';
 
+/** What a feature (fire detection, ...) gets in `start` to plug itself into the edge. */
+export interface EdgeContext {
+  config: EdgeConfig;
+  bus: EdgeBus;
+  log: Logger;
+  registry: Registry;
+  /** Store-and-forward outbox: `outbox.enqueue('alert', topic, payload)` (never dropped, sent in order). */
+  outbox: DiskOutbox;
+  /** Publishes outside the outbox (retained state); resolves false when the link is down. */
+  publishDirect(topic: string, payload: string, retain?: boolean): Promise<boolean>;
+}
+
+/**
+ * An edge feature: started in list order after the AIS parts and before camera provisioning (so that it is
+ * subscribed to `camera.sources` before the first emission), health and HTTP; stopped in reverse.
+ */
+export type EdgeFeature = Feature<EdgeContext>;
+
 export interface EdgeDeps {
   log?: Logger;
   /** Default: a fresh registry for service `edge` (with process metrics). */
   registry?: Registry;
+  /** The product's list is `edgeFeatures(config)` (features.ts). */
+  features?: EdgeFeature[];
 }
 
 export interface EdgePorts {
@@ -48,8 +69,6 @@ export interface Edge {
   readonly ports: EdgePorts;
   /** `http://host:port` of /health and /metrics, valid after `start()`. */
   readonly httpAddress: string;
-  /** Adds a part (cameras, fire detection) before `start()`; it starts after the AIS parts, before health/http. */
-  addPart(part: Part): void;
   /** The `EdgeHealth` payload as it would be published now. */
   health(): EdgeHealth;
   start(): Promise<void>;
@@ -63,14 +82,14 @@ export interface Edge {
  *   `vessel.static` -> VesselBatching -> DiskOutbox -> `outbox.appended` -> MqttUplink -> broker.
  *   HealthPublisher publishes `EdgeHealth`; the HTTP part serves /health and /metrics.
  *
- * Start order: outbox, uplink, pipeline, batching, receivers, extra parts, health, http; stop is the reverse,
+ * Start order: outbox, uplink, pipeline, batching, receivers, features, cameras, health, http; stop is the reverse,
  * so receivers go quiet first, batches waiting are flushed to the outbox, the uplink drains briefly and says
  * `offline`, and the outbox closes last.
  */
 export function createEdge(config: EdgeConfig, deps: EdgeDeps = {}): Edge {
   const log = deps.log ?? createLogger('edge');
   const registry = deps.registry ?? createMetricsRegistry('edge');
-  const bus = createEdgeBus();
+  const bus = createEdgeBus({ registry, log: log.child({ part: 'bus' }) });
   const core = new ServiceCore(`edge ${config.edgeId}`, log);
   const startedAt = Date.now();
   const child = (part: string) => log.child({ part });
@@ -109,8 +128,6 @@ export function createEdge(config: EdgeConfig, deps: EdgeDeps = {}): Edge {
     registry,
     publishRetained: (topic, payload) => uplink.publishDirect(topic, payload, true),
   });
-  const extraParts: Part[] = [];
-  let started = false;
 
   const cameraCounts = () => {
     const counts = cameras.countByState();
@@ -147,6 +164,20 @@ export function createEdge(config: EdgeConfig, deps: EdgeDeps = {}): Edge {
     log: child('health'),
   });
 
+  const context: EdgeContext = {
+    config,
+    bus,
+    log,
+    registry,
+    outbox,
+    publishDirect: (topic, payload, retain = false) => uplink.publishDirect(topic, payload, retain),
+  };
+  for (const part of featureParts(deps.features ?? [], context)) core.add(part);
+  // After the features: the frame readers subscribe to `camera.sources` in their start().
+  core.add(cameras);
+  core.add(healthPublisher);
+  core.add(http);
+
   return {
     config,
     bus,
@@ -162,18 +193,8 @@ export function createEdge(config: EdgeConfig, deps: EdgeDeps = {}): Edge {
     get httpAddress() {
       return http.address;
     },
-    addPart(part) {
-      if (started) throw new Error('addPart: the edge is already started');
-      extraParts.push(part);
-    },
     health,
     async start() {
-      started = true;
-      for (const part of extraParts) core.add(part);
-      // After the extra parts: the frame readers subscribe to `camera.sources` in their start().
-      core.add(cameras);
-      core.add(healthPublisher);
-      core.add(http);
       await core.start();
       log.info({ edgeId: config.edgeId, ports: this.ports, http: http.address, mqtt: config.mqtt.url }, 'edge started');
     },

@@ -1,5 +1,7 @@
 import type { VesselPosition, VesselStatic } from '../protocols/mqtt/payloads.js';
-import { EventBus } from '../runtime/service.js';
+import { countAndLogListenerErrors, EventBus } from '../runtime/event-bus.js';
+import { silentLogger, type Logger } from '../runtime/logger.js';
+import { Counter, type Registry } from '../runtime/metrics.js';
 
 /** A line of text as a receiver framed it, before any NMEA/AIS parsing. */
 export interface AisLine {
@@ -57,6 +59,19 @@ export interface EdgeEvents {
 
 export type EdgeBus = EventBus<EdgeEvents>;
 
-export function createEdgeBus(): EdgeBus {
-  return new EventBus<EdgeEvents>();
+export interface EdgeBusDeps {
+  /** Where `lookout_edge_bus_listener_errors_total{event}` is registered; default none (unit tests). */
+  registry?: Registry;
+  log?: Logger;
+}
+
+/** The edge's bus: a listener that fails is counted and logged, and never reaches the part that emitted. */
+export function createEdgeBus(deps: EdgeBusDeps = {}): EdgeBus {
+  const errors = new Counter({
+    name: 'lookout_edge_bus_listener_errors_total',
+    help: 'Errors thrown (or promises rejected) by bus listeners, by event; the emitter and the other listeners went on',
+    labelNames: ['event'],
+    registers: deps.registry ? [deps.registry] : [],
+  });
+  return new EventBus<EdgeEvents>(countAndLogListenerErrors(errors, deps.log ?? silentLogger()));
 }

@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import type { Logger } from './logger.js';
 
 /** An independent piece of a service: started in order by the service core, stopped in reverse. */
@@ -6,24 +5,6 @@ export interface Part {
   readonly name: string;
   start(): Promise<void>;
   stop(): Promise<void>;
-}
-
-/** A typed event bus: parts talk through it instead of holding references to each other. */
-export class EventBus<Events extends { [K in keyof Events]: unknown }> {
-  readonly #emitter = new EventEmitter({ captureRejections: false });
-
-  constructor() {
-    this.#emitter.setMaxListeners(100);
-  }
-
-  on<K extends keyof Events & string>(event: K, listener: (payload: Events[K]) => void): () => void {
-    this.#emitter.on(event, listener);
-    return () => this.#emitter.off(event, listener);
-  }
-
-  emit<K extends keyof Events & string>(event: K, payload: Events[K]): void {
-    this.#emitter.emit(event, payload);
-  }
 }
 
 /**

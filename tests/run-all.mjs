@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: type check, lint, then every vitest test (unit and integration, real components). Ends with
+// `npm test`: type check, lint, format check (Prettier), then every vitest test (unit and integration, real components). Ends with
 // one line `tests: N passed, M failed` read from vitest's JSON report.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, existsSync } from 'node:fs';
@@ -18,6 +18,7 @@ const run = (label, command, args) => {
 
 const typecheckOk = run('type check', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']);
 const lintOk = run('lint', bin('eslint'), ['.']);
+const formatOk = run('format', bin('prettier'), ['--check', '--log-level=warn', '.']);
 
 const reportDir = path.join(root, 'tests', '.tmp');
 mkdirSync(reportDir, { recursive: true });
@@ -38,6 +39,7 @@ if (existsSync(report)) {
 if (!testsOk && failed === 0) failed = 1;
 if (!typecheckOk) failed += 1;
 if (!lintOk) failed += 1;
-console.log(`\ntype check: ${typecheckOk ? 'ok' : 'FAILED'}, lint: ${lintOk ? 'ok' : 'FAILED'}`);
+if (!formatOk) failed += 1;
+console.log(`\ntype check: ${typecheckOk ? 'ok' : 'FAILED'}, lint: ${lintOk ? 'ok' : 'FAILED'}, format: ${formatOk ? 'ok' : 'FAILED (npm run format)'}`);
 console.log(`tests: ${passed} passed, ${failed} failed`);
-process.exit(typecheckOk && lintOk && testsOk ? 0 : 1);
+process.exit(typecheckOk && lintOk && formatOk && testsOk ? 0 : 1);

@@ -9,7 +9,8 @@ import { capturingLogger, metricValue } from '../../tests/support/cloud-fixtures
 import { waitFor } from '../../tests/support/influxd.js';
 import type { Alarm } from '../../protocols/api/alarms.js';
 import type { RaiseRequest } from './alarm-store.js';
-import { AlarmsPart, registerAlarmRoutes } from './alarms-part.js';
+import { AlarmsPart } from './alarms-part.js';
+import { registerAlarmRoutes } from './routes.js';
 
 /**
  * A fake InfluxDB (unit test): keeps written alarm events in memory and fails every call while `down`, the

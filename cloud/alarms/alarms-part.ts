@@ -1,20 +1,15 @@
-import type { InfluxDB, IPoint } from 'influx';
-import { Type } from '@sinclair/typebox';
+import type { InfluxDB } from 'influx';
 import { Counter, Gauge, type Registry } from '../../runtime/metrics.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { Part } from '../../runtime/service.js';
 import { backoffMs } from '../../runtime/retry.js';
 import { JsonLinesFile } from '../../runtime/json-lines-file.js';
-import type { HttpApp } from '../../runtime/http-server.js';
-import { compileSchema } from '../../protocols/validation.js';
 import { topics } from '../../protocols/mqtt/topics.js';
-import { Alarm, AlarmActionBody, AlarmChangeMessage, AlarmIdParams, AlarmList, AlarmQuery } from '../../protocols/api/alarms.js';
-import { authenticatedOperator } from '../http/auth.js';
-import { AlarmNotFoundError, AlarmStore, type AlarmChange, type RaiseRequest } from './alarm-store.js';
+import { Alarm, AlarmChangeMessage } from '../../protocols/api/alarms.js';
+import { AlarmStore, type AlarmChange, type RaiseRequest } from './alarm-store.js';
 import type { CloudBus } from '../events.js';
 import { HoldQueue } from './hold-queue.js';
-
-export const MEASUREMENT_ALARM_EVENT = 'alarm_event';
+import { alarmEventPoint, readAlarmSnapshots } from './storage.js';
 
 export interface AlarmsPartOptions {
   influx: InfluxDB;
@@ -64,8 +59,6 @@ export interface AlarmService {
   /** Raise through the part: applied now when ready, else held and applied in order after the rebuild. */
   raise(request: RaiseRequest): AlarmChange | undefined;
 }
-
-const checkAlarm = compileSchema(Alarm);
 
 /**
  * The cloud's alarms: one AlarmStore for every alarm type (vessel rules, fire alerts). Each change is stored
@@ -212,7 +205,10 @@ export class AlarmsPart implements Part, AlarmService {
     this.#restoreAttempts++;
     let snapshots: Alarm[];
     try {
-      snapshots = await this.#readSnapshots();
+      snapshots = await readAlarmSnapshots(this.options.influx, this.options.database, (row) => {
+        this.#storeErrors.inc();
+        log.warn({ row }, 'alarm event in InfluxDB is not a valid alarm; skipped');
+      });
     } catch (error) {
       this.#storeErrors.inc();
       this.#restoreError = (error as Error).message;
@@ -286,30 +282,6 @@ export class AlarmsPart implements Part, AlarmService {
       this.#storeErrors.inc();
       this.options.log.error({ err: error, file: this.#state.file }, 'could not write the alarm state file');
     }
-  }
-
-  /** Every stored alarm snapshot (all of them or an error: a partial rebuild would raise duplicates). */
-  async #readSnapshots(): Promise<Alarm[]> {
-    const { influx, database, log } = this.options;
-    const databases = await influx.getDatabaseNames();
-    if (!databases.includes(database)) return [];
-    const rows = await influx.query<{ json: string }>(`SELECT "json" FROM "${MEASUREMENT_ALARM_EVENT}"`, { database });
-    const snapshots: Alarm[] = [];
-    for (const row of rows) {
-      let value: unknown;
-      try {
-        value = JSON.parse(row.json);
-      } catch {
-        value = undefined;
-      }
-      if (checkAlarm.check(value)) {
-        snapshots.push(value);
-      } else {
-        this.#storeErrors.inc();
-        log.warn({ row: String(row.json).slice(0, 200) }, 'alarm event in InfluxDB is not a valid alarm; skipped');
-      }
-    }
-    return snapshots;
   }
 
   #onChange(change: AlarmChange): void {
@@ -393,56 +365,5 @@ export class AlarmsPart implements Part, AlarmService {
   async #removeSpill(): Promise<void> {
     await this.#spill?.remove();
     this.#spillOnDisk = false;
-  }
-}
-
-function alarmEventPoint({ kind, alarm }: AlarmChangeMessage): IPoint {
-  return {
-    measurement: MEASUREMENT_ALARM_EVENT,
-    tags: { alarm_id: alarm.id, kind, type: alarm.type },
-    fields: { json: JSON.stringify(alarm), status: alarm.status, severity: alarm.severity, originator: alarm.originator },
-    timestamp: alarm.updatedAt,
-  };
-}
-
-const ErrorBody = Type.Object({ error: Type.String() });
-
-/** Seconds a client should wait before trying an action again while alarms are being rebuilt. */
-const RESTORING_RETRY_AFTER_S = 5;
-
-/**
- * `GET alarms`, `POST alarms/{id}/ack`, `POST alarms/{id}/clear` (register with prefix `/api/v1`). While the
- * store is not rebuilt from InfluxDB yet, `GET` answers with what it has and `restoring: true`, and actions are
- * refused with 503 (an ack on a half-known store could not find the alarm, or be lost under the rebuilt one).
- */
-export function registerAlarmRoutes(app: HttpApp, alarms: Pick<AlarmService, 'store' | 'isReady'>): void {
-  const { store } = alarms;
-  app.get('/alarms', { schema: { tags: ['alarms'], querystring: AlarmQuery, response: { 200: AlarmList } } }, async (request) =>
-    alarms.isReady ? { alarms: store.list(request.query) } : { alarms: store.list(request.query), restoring: true },
-  );
-  for (const action of ['ack', 'clear'] as const) {
-    app.post(
-      `/alarms/:id/${action}`,
-      { schema: { tags: ['alarms'], params: AlarmIdParams, body: AlarmActionBody, response: { 200: Alarm, 400: ErrorBody, 404: ErrorBody, 503: ErrorBody } } },
-      async (request, reply) => {
-        // With operator accounts the login is who did it (the body cannot claim someone else); without, the body says.
-        const by = authenticatedOperator(request)?.username ?? request.body.by;
-        if (by === undefined) return reply.code(400).send({ error: 'body.by is required (who does it) while the API has no operator accounts' });
-        if (!alarms.isReady) {
-          return reply
-            .code(503)
-            .header('retry-after', String(RESTORING_RETRY_AFTER_S))
-            .send({ error: `alarms are still being rebuilt from InfluxDB (unreachable); ${action} is refused until then, try again later` });
-        }
-        try {
-          const change = action === 'ack' ? store.acknowledge(request.params.id, by) : store.clear(request.params.id, by);
-          request.log.info({ alarm: request.params.id, action, by, authenticated: authenticatedOperator(request) !== undefined }, `alarm ${action} by ${by}`);
-          return change.alarm;
-        } catch (error) {
-          if (error instanceof AlarmNotFoundError) return reply.code(404).send({ error: error.message });
-          throw error;
-        }
-      },
-    );
   }
 }

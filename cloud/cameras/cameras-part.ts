@@ -1,14 +1,9 @@
-import { CameraList, CameraQuery, type CameraRecord } from '../../protocols/api/cameras.js';
-import { CameraInventory, CameraStatus } from '../../protocols/mqtt/payloads.js';
-import type { HttpApp } from '../../runtime/http-server.js';
+import type { CameraQuery, CameraRecord } from '../../protocols/api/cameras.js';
+import type { CameraInventory, CameraStatus } from '../../protocols/mqtt/payloads.js';
 import type { Logger } from '../../runtime/logger.js';
 import { Counter, Gauge, type Registry } from '../../runtime/metrics.js';
 import type { Part } from '../../runtime/service.js';
-import type { CloudExtension } from '../core.js';
 import type { CloudBus, ValidatedMessage } from '../events.js';
-
-/** Schemas the cloud ingest validates the camera topics with (also registered in cloud/ingest/schemas.ts). */
-export const cameraSchemas = { 'cameras/inventory': CameraInventory, 'cameras/status': CameraStatus };
 
 export interface CameraStoreOptions {
   bus: CloudBus;
@@ -94,19 +89,4 @@ export class CameraStorePart implements Part {
     }
     return records.sort((a, b) => a.edgeId.localeCompare(b.edgeId) || a.cameraId.localeCompare(b.cameraId));
   }
-
-  registerRoutes(app: HttpApp): void {
-    app.get('/api/v1/cameras', { schema: { querystring: CameraQuery, response: { 200: CameraList } } }, async (request) => ({
-      cameras: this.list(request.query),
-    }));
-  }
-}
-
-/** `createCloud(config, { extensions: [camerasExtension()] })`: stores inventories, serves GET /api/v1/cameras. */
-export function camerasExtension(): CloudExtension {
-  return (context) => {
-    const part = new CameraStorePart({ bus: context.bus, log: context.log.child({ part: 'cameras' }), registry: context.registry });
-    context.addRoutes((app) => part.registerRoutes(app));
-    return part;
-  };
 }

@@ -7,7 +7,7 @@ import type { FastifyRequest } from 'fastify';
 import { TOPIC_ROOT, filters } from '../../protocols/mqtt/topics.js';
 import type { HttpApp } from '../../runtime/http-server.js';
 import { Counter } from '../../runtime/metrics.js';
-import type { CloudContext, CloudExtension } from '../core.js';
+import type { CloudContext, CloudFeature } from '../core.js';
 import { authenticatedOperator } from '../http/auth.js';
 
 /** The page, its modules and styles: plain files, no build step. */
@@ -114,26 +114,32 @@ export function webSocketUrl(hostname: string, protocol: string, wsPort: number)
  * modules, styles, the mqtt.js browser bundle) and `GET /api/v1/dashboard/config` (where and how the page
  * connects to MQTT over WebSocket). All data comes from the other features' APIs and MQTT topics.
  */
-export function dashboardExtension(options: DashboardOptions = {}): CloudExtension {
-  return (context: CloudContext) => {
-    const files = loadPublicFiles();
-    let mqttBundle: StaticFile | undefined;
-    const pageLoads = new Counter({
-      name: 'lookout_cloud_dashboard_page_loads_total',
-      help: 'Dashboard pages served',
-      registers: [context.registry],
-    });
-    registerDashboardRoutes(context.app, {
-      page: () => {
-        pageLoads.inc();
-        return files.get('index.html')!;
-      },
-      file: (name) => files.get(name),
-      mqttBundle: () => (mqttBundle ??= loadMqttBrowserBundle()),
-      config: (request) => dashboardConfig(context, options, request),
-    });
-    context.log.debug({ files: [...files.keys()] }, 'dashboard routes registered');
+export function dashboardFeature(options: DashboardOptions = {}): CloudFeature {
+  return {
+    name: 'dashboard',
+    start: async (context) => registerDashboard(context, options),
+    stop: async () => {},
   };
+}
+
+function registerDashboard(context: CloudContext, options: DashboardOptions): void {
+  const files = loadPublicFiles();
+  let mqttBundle: StaticFile | undefined;
+  const pageLoads = new Counter({
+    name: 'lookout_cloud_dashboard_page_loads_total',
+    help: 'Dashboard pages served',
+    registers: [context.registry],
+  });
+  registerDashboardRoutes(context.app, {
+    page: () => {
+      pageLoads.inc();
+      return files.get('index.html')!;
+    },
+    file: (name) => files.get(name),
+    mqttBundle: () => (mqttBundle ??= loadMqttBrowserBundle()),
+    config: (request) => dashboardConfig(context, options, request),
+  });
+  context.log.debug({ files: [...files.keys()] }, 'dashboard routes registered');
 }
 
 function dashboardConfig(context: CloudContext, options: DashboardOptions, request: FastifyRequest): DashboardConfigResponse {

@@ -1,31 +1,18 @@
 import { fileURLToPath } from 'node:url';
-import path from 'node:path';
 import type { InfluxDB } from 'influx';
-import { Type } from '@sinclair/typebox';
 import type { VesselPosition } from '../../protocols/mqtt/payloads.js';
-import {
-  TrackFeature,
-  TrackQuery,
-  VesselList,
-  VesselQuery,
-  ZoneCollection,
-  type TrackFeature as TrackFeatureType,
-  type VesselState,
-} from '../../protocols/api/vessels.js';
+import type { VesselState } from '../../protocols/api/vessels.js';
 import { Counter, Gauge, type Registry } from '../../runtime/metrics.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { Part } from '../../runtime/service.js';
-import type { HttpApp } from '../../runtime/http-server.js';
 import type { CloudBus } from '../events.js';
-import type { CloudContext, CloudExtension } from '../core.js';
-import { MEASUREMENT_POSITION } from '../influxdb/points.js';
 import { backoffMs } from '../../runtime/retry.js';
-import { AlarmsPart, registerAlarmRoutes, type AlarmService } from '../alarms/alarms-part.js';
+import type { AlarmService } from '../alarms/alarms-part.js';
 import { HoldQueue } from '../alarms/hold-queue.js';
-import type { VesselPositionRow } from '../influxdb/points.js';
 import type { FisheriesConfig } from './config.js';
 import { RuleEngine } from './engine.js';
 import { VesselRegistry } from './registry.js';
+import { positionKey, readNewestPositions } from './storage.js';
 import { ZoneSet, loadZones } from './zones.js';
 
 /** Where relative zone file paths resolve: the Lookout installation (repository root). */
@@ -298,10 +285,7 @@ export class FisheriesPart implements Part {
   async #readStoredPositions(): Promise<VesselPosition[]> {
     const { influx, database, config } = this.options;
     if (!(await influx.getDatabaseNames()).includes(database)) return [];
-    const select = `SELECT "lat", "lon", "sog", "cog", "heading", "nav_status", "msg_type" FROM "${MEASUREMENT_POSITION}"`;
-    const newest = `GROUP BY "mmsi" ORDER BY time DESC LIMIT ${config.history.maxPoints}`;
-    const read = async (where: string) =>
-      (await influx.query<PositionRow>(`${select}${where} ${newest}`, { database, precision: 'ms' })).map(rowToPosition).filter((p): p is VesselPosition => p !== undefined);
+    const read = (where: string) => readNewestPositions(influx, database, config.history.maxPoints, where);
     let rows = await read('');
     const bufferedKeys = () => new Set(Array.from(this.#buffer, positionKey));
     let keys = bufferedKeys();
@@ -327,147 +311,4 @@ export class FisheriesPart implements Part {
     clearTimeout(this.#sleepTimer);
     this.#wake?.();
   }
-}
-
-const positionKey = (p: VesselPosition) => `${p.mmsi}:${p.ts}`;
-
-type PositionRow = Omit<VesselPositionRow, 'edge'>;
-
-function rowToPosition(row: PositionRow): VesselPosition | undefined {
-  const mmsi = Number(row.mmsi);
-  if (!Number.isInteger(mmsi) || typeof row.lat !== 'number' || typeof row.lon !== 'number') return undefined;
-  const position: VesselPosition = { mmsi, ts: row.time.getTime(), lat: row.lat, lon: row.lon, msgType: row.msg_type ?? 1 };
-  if (row.sog !== null) position.sog = row.sog;
-  if (row.cog !== null) position.cog = row.cog;
-  if (row.heading !== null) position.heading = row.heading;
-  if (row.nav_status !== null) position.navStatus = row.nav_status;
-  return position;
-}
-
-function parseTime(text: string, name: string): number {
-  const ms = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
-  if (!Number.isFinite(ms)) throw new RangeError(`${name}: "${text}" is neither an ISO 8601 time nor ms since epoch`);
-  return ms;
-}
-
-/**
- * A vessel's track from InfluxDB between two times. Up to `maxPoints` positions are returned as they are;
- * beyond that InfluxDB downsamples (GROUP BY time, the last position of each bucket).
- */
-export async function queryTrack(
-  influx: InfluxDB,
-  database: string,
-  mmsi: number,
-  from: number,
-  to: number,
-  maxPoints: number,
-): Promise<TrackFeatureType> {
-  const where = `"mmsi" = '${mmsi}' AND time >= ${from}ms AND time <= ${to}ms`;
-  const counted = await influx.query<{ count: number }>(`SELECT count("lat") AS "count" FROM "${MEASUREMENT_POSITION}" WHERE ${where}`, { database });
-  const count = counted[0]?.count ?? 0;
-  let intervalMs = 0;
-  let query = `SELECT "lon", "lat" FROM "${MEASUREMENT_POSITION}" WHERE ${where} ORDER BY time ASC`;
-  if (count > maxPoints) {
-    intervalMs = Math.max(1000, Math.ceil((to - from) / maxPoints / 1000) * 1000);
-    query = `SELECT last("lon") AS "lon", last("lat") AS "lat" FROM "${MEASUREMENT_POSITION}" WHERE ${where} GROUP BY time(${intervalMs}ms) fill(none)`;
-  }
-  const rows = await influx.query<{ time: Date; lon: number; lat: number }>(query, { database, precision: 'ms' });
-  return {
-    type: 'Feature',
-    geometry: { type: 'LineString', coordinates: rows.map((r) => [r.lon, r.lat] as [number, number]) },
-    properties: { mmsi, from, to, times: rows.map((r) => r.time.getTime()), intervalMs },
-  };
-}
-
-const ErrorBody = Type.Object({ error: Type.String() });
-
-/** `GET vessels`, `GET vessels/{mmsi}/track`, `GET zones` (register with prefix `/api/v1`). */
-export function registerFisheriesRoutes(app: HttpApp, part: FisheriesPart, influx: InfluxDB, database: string): void {
-  app.get('/vessels', { schema: { tags: ['fisheries'], querystring: VesselQuery, response: { 200: VesselList } } }, async (request) => {
-    const { zone, status, registered } = request.query;
-    const { vessels: all, restoring } = part.vesselStates(part.now());
-    const vessels = all
-      .filter((v) => (zone === undefined || v.zones.includes(zone)) && (status === undefined || v.status === status))
-      .filter((v) => registered === undefined || v.registered === registered)
-      .sort((a, b) => a.mmsi - b.mmsi);
-    return restoring ? { vessels, restoring } : { vessels };
-  });
-  app.get(
-    '/vessels/:mmsi/track',
-    {
-      schema: {
-        tags: ['fisheries'],
-        params: Type.Object({ mmsi: Type.Integer({ minimum: 0, maximum: 999_999_999 }) }),
-        querystring: TrackQuery,
-        response: { 200: TrackFeature, 400: ErrorBody },
-      },
-    },
-    async (request, reply) => {
-      let from: number;
-      let to: number;
-      try {
-        from = parseTime(request.query.from, 'from');
-        to = parseTime(request.query.to, 'to');
-      } catch (error) {
-        return reply.code(400).send({ error: (error as Error).message });
-      }
-      if (to < from) return reply.code(400).send({ error: 'to is before from' });
-      return queryTrack(influx, database, request.params.mmsi, from, to, request.query.maxPoints ?? 2000);
-    },
-  );
-  app.get('/zones', { schema: { tags: ['fisheries'], response: { 200: ZoneCollection } } }, async () => part.zones.toGeoJSON());
-}
-
-export interface FisheriesExtensionOptions {
-  baseDir?: string;
-  /** One clock for signal loss, escalations and alarm times; default the wall clock. */
-  clock?: () => number;
-  /** Called with the parts once created (tests and the demo reach the engine and the alarm store here). */
-  onCreated?: (parts: { fisheries: FisheriesPart; alarms: AlarmsPart }) => void;
-}
-
-/**
- * Plugs the fisheries control room into the cloud: the alarms part, the fisheries part, their routes under
- * `/api/v1` (listed in the OpenAPI document the core serves at `/api/v1/openapi.json`).
- */
-export function fisheriesExtension(config: FisheriesConfig, options: FisheriesExtensionOptions = {}): CloudExtension {
-  return (context: CloudContext) => {
-    const database = context.config.influx.database;
-    const alarms = new AlarmsPart({
-      influx: context.influx,
-      database,
-      log: context.log.child({ part: 'alarms' }),
-      registry: context.registry,
-      publish: context.publish,
-      clock: options.clock,
-      restore: { retryMinMs: config.restore.retryMinMs, retryMaxMs: config.restore.retryMaxMs, maxHeld: config.restore.maxHeldAlarmRaises },
-      spillFile: path.resolve(context.config.dataDir, 'alarms', 'unwritten.ndjson'),
-      stateFile: path.resolve(context.config.dataDir, 'alarms', 'state.ndjson'),
-      bus: context.bus,
-    });
-    const fisheries = new FisheriesPart({
-      config,
-      bus: context.bus,
-      influx: context.influx,
-      database,
-      alarms,
-      log: context.log.child({ part: 'fisheries' }),
-      registry: context.registry,
-      baseDir: options.baseDir,
-      clock: options.clock,
-    });
-    const app = context.app;
-    void app.register(
-      async (api) => {
-        const typed = api as unknown as HttpApp;
-        registerFisheriesRoutes(typed, fisheries, context.influx, database);
-        registerAlarmRoutes(typed, alarms);
-      },
-      { prefix: '/api/v1' },
-    );
-    context.addHealth('alarms', () => alarms.health());
-    context.addHealth('fisheries', () => fisheries.health());
-    options.onCreated?.({ fisheries, alarms });
-    return [alarms, fisheries];
-  };
 }

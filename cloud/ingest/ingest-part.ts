@@ -94,7 +94,11 @@ export class IngestPart implements Part {
     this.journal = new Journal({ ...options.journal, log: options.log });
     this.alertsJournal = options.alertsJournal ? new Journal({ ...options.alertsJournal, log: options.log.child({ journal: 'alerts' }) }) : undefined;
     this.#lanes = [new Lane('telemetry', this.journal), ...(this.alertsJournal ? [new Lane('alerts', this.alertsJournal)] : [])];
-    const schemas = { ...edgePayloadSchemas, ...options.schemas };
+    this.addSchemas({ ...edgePayloadSchemas, ...options.schemas });
+  }
+
+  /** Validates these topic kinds with these schemas (replacing the core's own for a kind); before start. */
+  addSchemas(schemas: Partial<Record<string, TSchema>>): void {
     for (const [kind, schema] of Object.entries(schemas)) if (schema) this.#validators.set(kind, compileSchema(schema));
   }
 
@@ -241,7 +245,8 @@ export class IngestPart implements Part {
       try {
         this.#handle(parsed, record.topic, record.payload, origin);
       } catch (error) {
-        // A consumer threw: log it, never let one message stop the stream.
+        // Validation or the dead-letter write threw (a consumer's error stays on the bus, counted there):
+        // log it, never let one message stop the stream.
         this.options.log.error({ err: error, topic: record.topic, seq: record.seq }, 'event handler failed');
       }
     }

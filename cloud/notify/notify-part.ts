@@ -1,5 +1,4 @@
 import { createHmac } from 'node:crypto';
-import path from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { severityRank, type AlarmChangeMessage } from '../../protocols/api/alarms.js';
 import { AlarmNotification } from '../../protocols/api/notifications.js';
@@ -8,7 +7,7 @@ import { Counter, Gauge, type Registry } from '../../runtime/metrics.js';
 import { backoffMs } from '../../runtime/retry.js';
 import type { Part } from '../../runtime/service.js';
 import { JsonLinesFile } from '../../runtime/json-lines-file.js';
-import type { CloudExtension, FeatureHealth } from '../core.js';
+import type { FeatureHealth } from '../core.js';
 import type { CloudBus } from '../events.js';
 import type { NotifyConfig, WebhookConfig } from './config.js';
 import { requestBody, toNotification } from './format.js';
@@ -240,19 +239,4 @@ export class NotifyPart implements Part {
     }
     if (kept.length > 0) log.info({ file: spill.file, notifications: kept.length }, 'notifications kept at the last stop are being sent');
   }
-}
-
-/** Plugs alarm notifications into the cloud (cloudFeatures does); spill file `<dataDir>/notify/pending.ndjson`. */
-export function notifyExtension(config: NotifyConfig): CloudExtension {
-  return (context) => {
-    const part = new NotifyPart({
-      config,
-      bus: context.bus,
-      log: context.log.child({ part: 'notify' }),
-      registry: context.registry,
-      spillFile: path.resolve(context.config.dataDir, 'notify', 'pending.ndjson'),
-    });
-    if (config.webhooks.length > 0) context.addHealth('notify', () => part.health());
-    return part;
-  };
 }

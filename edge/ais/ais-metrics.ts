@@ -1,5 +1,4 @@
 import type { Registry } from 'prom-client';
-import type { Logger } from '../../runtime/logger.js';
 import { Counter, Gauge } from '../../runtime/metrics.js';
 
 /** The AIS counters of one edge, shared by the receivers and the decode pipeline (one set per registry). */
@@ -67,28 +66,4 @@ export function aisMetrics(registry: Registry): AisMetrics {
   });
   byRegistry.set(registry, metrics);
   return metrics;
-}
-
-/**
- * Logs bad input at most once per interval per reason, with how many were not logged in between: a flood
- * of garbage must not become a flood of log lines.
- */
-export class RateLimitedLog {
-  readonly #last = new Map<string, { at: number; suppressed: number }>();
-
-  constructor(
-    private readonly log: Logger,
-    private readonly intervalMs = 10_000,
-  ) {}
-
-  warn(key: string, fields: Record<string, unknown>, message: string): void {
-    const now = Date.now();
-    const state = this.#last.get(key);
-    if (state && now - state.at < this.intervalMs) {
-      state.suppressed += 1;
-      return;
-    }
-    this.log.warn({ ...fields, suppressedSinceLast: state?.suppressed ?? 0 }, message);
-    this.#last.set(key, { at: now, suppressed: 0 });
-  }
 }

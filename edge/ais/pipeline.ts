@@ -5,7 +5,8 @@ import type { VesselPosition } from '../../protocols/mqtt/payloads.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { Part } from '../../runtime/service.js';
 import type { AisLine, EdgeBus } from '../events.js';
-import { aisMetrics, RateLimitedLog, type AisMetrics } from './ais-metrics.js';
+import { RateLimitedLog } from '../../runtime/rate-limited-log.js';
+import { aisMetrics, type AisMetrics } from './ais-metrics.js';
 
 export interface AisPipelineOptions {
   /** Exact duplicate sentences within this window are dropped; 0 = off. */

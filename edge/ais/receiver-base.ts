@@ -1,7 +1,8 @@
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../runtime/logger.js';
 import type { EdgeBus } from '../events.js';
-import { aisMetrics, RateLimitedLog, type AisMetrics } from './ais-metrics.js';
+import { RateLimitedLog } from '../../runtime/rate-limited-log.js';
+import { aisMetrics, type AisMetrics } from './ais-metrics.js';
 import { LineFramer } from './line-framer.js';
 
 export interface ReceiverOptions {

@@ -7,6 +7,7 @@ import { topics } from '../../protocols/mqtt/topics.js';
 import { compileSchema } from '../../protocols/validation.js';
 import { silentLogger } from '../../runtime/logger.js';
 import { createMetricsRegistry } from '../../runtime/metrics.js';
+import { capturingLogger, metricValue } from '../../tests/support/cloud-fixtures.js';
 import { createEdgeBus } from '../events.js';
 import { DiskOutbox } from '../outbox/outbox.js';
 import { VesselBatching } from './vessel-batching.js';
@@ -59,5 +60,24 @@ describe('VesselBatching', () => {
     expect(outbox.stats.messages).toBe(0);
     await batching.stop();
     expect(outbox.stats.messages).toBe(1);
+  });
+
+  it('loses a batch the outbox cannot write (disk full), counted and logged, without throwing at the emitter', async () => {
+    const registry = createMetricsRegistry('edge-test', false);
+    const { log, lines } = capturingLogger('warn');
+    const bus = createEdgeBus({ registry, log });
+    const diskFull = {
+      nextSeq: 1,
+      enqueue(): never {
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      },
+    };
+    const batching = new VesselBatching({ edgeId: 'e1', maxPositions: 2, maxDelayMs: 10 }, { bus, outbox: diskFull, log, registry });
+    await batching.start();
+    for (let i = 0; i < 3; i++) emit(bus, i); // one full batch from the listener, one from the timer
+    await expect.poll(async () => metricValue(await registry.metrics(), 'lookout_edge_batches_failed_total')).toBe(2);
+    await batching.stop();
+    expect(metricValue(await registry.metrics(), 'lookout_edge_bus_listener_errors_total')).toBeUndefined();
+    expect(lines.filter((line) => line.msg === 'outbox write failed: telemetry batch lost')).toHaveLength(1);
   });
 });

@@ -4,7 +4,7 @@ import { topics } from '../../protocols/mqtt/topics.js';
 import type { Logger } from '../../runtime/logger.js';
 import { Counter } from '../../runtime/metrics.js';
 import type { Part } from '../../runtime/service.js';
-import { RateLimitedLog } from '../ais/ais-metrics.js';
+import { RateLimitedLog } from '../../runtime/rate-limited-log.js';
 import { Batcher } from './batcher.js';
 import type { EdgeBus } from '../events.js';
 import type { EnqueueResult, OutboxKind } from '../outbox/outbox.js';
@@ -38,6 +38,7 @@ export class VesselBatching implements Part {
   readonly #statics: Batcher<VesselStatic>;
   readonly #unsubscribe: Array<() => void> = [];
   readonly #refused: Counter<'topic'>;
+  readonly #failed: Counter<'topic'>;
   readonly #limitedLog: RateLimitedLog;
   refusedBatches = 0;
 
@@ -61,6 +62,12 @@ export class VesselBatching implements Part {
       labelNames: ['topic'],
       registers: [deps.registry],
     });
+    this.#failed = new Counter({
+      name: 'lookout_edge_batches_failed_total',
+      help: 'Telemetry batches lost because the outbox could not write them (disk full, I/O error)',
+      labelNames: ['topic'],
+      registers: [deps.registry],
+    });
     this.#limitedLog = new RateLimitedLog(deps.log);
   }
 
@@ -78,8 +85,20 @@ export class VesselBatching implements Part {
     this.#statics.flush();
   }
 
+  /**
+   * Called from a bus listener (a full batch) and from the batch timer: a failed outbox write (ENOSPC) is
+   * handled here, explicitly, because a throw would crash the edge from the timer. The batch is lost, as it
+   * would be in a crash, but the edge keeps receiving and sending what is already stored.
+   */
   #enqueue(topic: string, batch: object, items: number): void {
-    const result = this.deps.outbox.enqueue('telemetry', topic, JSON.stringify(batch));
+    let result: EnqueueResult;
+    try {
+      result = this.deps.outbox.enqueue('telemetry', topic, JSON.stringify(batch));
+    } catch (error) {
+      this.#failed.inc({ topic });
+      this.#limitedLog.error('failed', { topic, items, err: error }, 'outbox write failed: telemetry batch lost');
+      return;
+    }
     if (!result.accepted) {
       this.refusedBatches += 1;
       this.#refused.inc({ topic });

@@ -64,6 +64,24 @@ export class PayloadBits {
     return -1;
   }
 
+  /** `append` for payload bytes bytes[start, end) (latin1: one byte per character). */
+  appendBytes(bytes: Uint8Array, start: number, end: number): number {
+    const data = this.data;
+    let at = this.length;
+    for (let i = start; i < end; i++) {
+      const value = SIXBIT_VALUE[bytes[i]!]!;
+      if (value < 0) {
+        this.length = at;
+        this.#dirty = Math.max(this.#dirty, at);
+        return i;
+      }
+      data[at++] = value;
+    }
+    this.length = at;
+    this.#dirty = Math.max(this.#dirty, at);
+    return -1;
+  }
+
   /** Sets the bit length once all characters are in. */
   finish(fillBits: number): void {
     this.bitLength = this.length * 6 - fillBits;

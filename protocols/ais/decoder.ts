@@ -233,6 +233,16 @@ export class AisDecoder {
     return this.#addFragment(key, total, number, line.slice(payloadStart, payloadEnd), fillBits, tagBlock, receivedAtMs);
   }
 
+  /**
+   * Counts a single-sentence message that the caller decoded from the same line without `decode` (the
+   * stream's byte path for position reports): the counters and the expiry clock move as `decode` moves them.
+   */
+  countMessageDecodedElsewhere(receivedAtMs: number): void {
+    this.stats.sentences++;
+    this.stats.messages++;
+    if (this.#partials.size > 0 && receivedAtMs - this.#lastSweepMs >= 250) this.expire(receivedAtMs);
+  }
+
   /** Type 24 part A names held while waiting for their part B (bounded by `maxType24Names`). */
   get heldType24Names(): number {
     return this.#type24.size;

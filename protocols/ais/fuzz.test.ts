@@ -1,8 +1,7 @@
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { prng, randomMessage, randomType24Pair } from '../../tests/support/ais-generator.js';
-import { aisFixturesDir } from '../../tests/support/gpsdecode.js';
+import { aisFixtureFiles } from '../../tests/support/gpsdecode.js';
 import { VesselPosition, VesselStatic } from '../mqtt/payloads.js';
 import { compileSchema } from '../validation.js';
 import { AisDecoder } from './decoder.js';
@@ -18,10 +17,7 @@ const TOTAL = Number(process.env.AIS_FUZZ_SENTENCES ?? 1_000_000);
 
 function corpus(): string[] {
   const lines: string[] = [];
-  for (const name of readdirSync(aisFixturesDir)) {
-    if (name === 'README.md' || name.startsWith('LICENSE')) continue;
-    lines.push(...readFileSync(join(aisFixturesDir, name), 'latin1').split('\n'));
-  }
+  for (const file of aisFixtureFiles()) lines.push(...readFileSync(file, 'latin1').split('\n'));
   const random = prng(99);
   for (let type = 1; type <= 27; type++) for (let i = 0; i < 20; i++) lines.push(...(type === 24 ? randomType24Pair(random) : randomMessage(type, random, i % 10).sentences));
   return lines.filter((line) => line.trim() !== '');

@@ -200,6 +200,22 @@ const COURSE_PART = TENTHS_TEXT.map((text) => `,"course":${text},"heading":`);
 const TURN_TEXT = Array.from({ length: 256 }, (_, index) => JSON.stringify(turnLegend(index - 128)));
 const DRAUGHT_NUMBER_TEXT = Array.from({ length: 256 }, (_, raw) => JSON.stringify(tenths(raw)));
 
+/** The pieces of the position report lines, for position-lines.ts, which writes the same lines as bytes. */
+export const POSITION_LINE_PARTS = {
+  messageHead: MESSAGE_HEAD,
+  statusPart: STATUS_PART,
+  maneuverPart: MANEUVER_PART,
+  reservedPart: RESERVED_PART,
+  classBFlagsPart: CLASS_B_FLAGS_PART,
+  accuracyTrue: ACCURACY_TRUE,
+  accuracyFalse: ACCURACY_FALSE,
+  tenthsText: TENTHS_TEXT,
+  speedPart: SPEED_PART,
+  coursePart: COURSE_PART,
+  turnText: TURN_TEXT,
+  degreesText,
+} as const;
+
 /** The message in gpsd's scaled form (`gpsdecode -j`), fields in gpsd's order. */
 export function scaledFields(message: AisMessage): Fields {
   const m = message as unknown as Fields;

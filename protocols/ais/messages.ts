@@ -375,7 +375,7 @@ export class Type24Store {
 export type BodyResult = AisMessage | 'stored' | BodyFailure;
 
 /** Bit-length limits per type: [min, max]. Below min is truncated; above max is longer than the type allows. */
-const LENGTH_LIMITS: ReadonlyArray<readonly [number, number] | undefined> = (() => {
+export const LENGTH_LIMITS: ReadonlyArray<readonly [number, number] | undefined> = (() => {
   const limits: Array<readonly [number, number] | undefined> = [];
   // Fixed-size types: gpsd's minimum, and at most one character more than the nominal length.
   const upTo = (nominal: number) => Math.ceil(nominal / 6) * 6 + 6;

@@ -1,18 +1,16 @@
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AisDecoder } from '../../protocols/ais/decoder.js';
 import { toGpsdJson } from '../../protocols/ais/json.js';
-import { compareWithGpsd, gpsdecodeLines, aisFixturesDir } from '../support/gpsdecode.js';
+import { aisFixtureFiles, aisFixturesDir, compareWithGpsd, gpsdecodeLines } from '../support/gpsdecode.js';
 
 /**
  * Every AIS sample file in tests/fixtures/ais decoded by Lookout and by the real gpsdecode, compared field by field,
  * unscaled (-u -j) and scaled (-j). Lines Lookout deliberately rejects as longer than their type allows
  * (protocols/ais/README.md) are taken out of gpsdecode's input too.
  */
-const files = readdirSync(aisFixturesDir, { withFileTypes: true })
-  .filter((entry) => entry.isFile() && entry.name !== 'README.md')
-  .map((entry) => entry.name);
+const files = aisFixtureFiles().map((file) => basename(file));
 
 function decodeFile(lines: string[], scaled: boolean): { json: string[]; tooLong: Set<string> } {
   const decoder = new AisDecoder();

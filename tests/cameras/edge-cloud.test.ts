@@ -4,7 +4,7 @@
  */
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { camerasExtension } from '../../cloud/cameras/cameras-part.js';
+import { camerasFeature } from '../../cloud/cameras/feature.js';
 import { cloudConfig, createCloud, type Cloud } from '../../cloud/core.js';
 import type { Edge } from '../../edge/core.js';
 import type { CameraList } from '../../protocols/api/cameras.js';
@@ -35,7 +35,7 @@ beforeAll(async () => {
       influx: { host: influx.influxd.host, port: influx.influxd.port, database: 'cameras_e2e' },
       dataDir: await scope.use(tempDir('cloud-cameras'), removeDir),
     }),
-    { log: capturingLogger('warn').log, extensions: [camerasExtension()] },
+    { log: capturingLogger('warn').log, features: [camerasFeature()] },
   );
   await cloud.start();
   edge = await startTestEdge(cloud.addresses.mqtt, outbox.dir, {

@@ -55,7 +55,7 @@ async function startCloud(database: string, buffer: object): Promise<Cloud> {
     dataDir,
     notify: { webhooks: [{ name: 'rangers', url: rangers.url, types: ['fire'] }] },
   });
-  const cloud = createCloud(config, { log: capturingLogger('warn').log, ...cloudFeatures(config) });
+  const cloud = createCloud(config, { log: capturingLogger('warn').log, features: cloudFeatures(config) });
   await cloud.start();
   cleanups.push(async () => {
     await cloud.stop();

@@ -59,7 +59,7 @@ afterAll(async () => {
 });
 
 async function startCloud(): Promise<Cloud> {
-  const started = createCloud(config, { log: capturingLogger('warn').log, ...cloudFeatures(config) });
+  const started = createCloud(config, { log: capturingLogger('warn').log, features: cloudFeatures(config) });
   await started.start();
   return started;
 }

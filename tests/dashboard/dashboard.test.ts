@@ -11,11 +11,13 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlarmsPart } from '../../cloud/alarms/alarms-part.js';
-import { camerasExtension } from '../../cloud/cameras/cameras-part.js';
+import { alarmsFeature } from '../../cloud/alarms/feature.js';
+import { camerasFeature } from '../../cloud/cameras/feature.js';
 import { cloudConfig, createCloud, type Cloud } from '../../cloud/core.js';
-import { dashboardExtension, type DashboardConfigResponse } from '../../cloud/dashboard/index.js';
-import { fireExtension, fireSchemas } from '../../cloud/fire/fire-alerts-part.js';
-import { fisheriesExtension, type FisheriesPart } from '../../cloud/fisheries/part.js';
+import { dashboardFeature, type DashboardConfigResponse } from '../../cloud/dashboard/index.js';
+import { fireAlertsFeature } from '../../cloud/fire/feature.js';
+import { fisheriesFeature } from '../../cloud/fisheries/feature.js';
+import type { FisheriesPart } from '../../cloud/fisheries/part.js';
 import type { Alarm } from '../../protocols/api/alarms.js';
 import type { VesselRegistration } from '../../protocols/api/vessels.js';
 import type { CameraInventory, CameraStatus, EdgeHealth, EdgeStatus, FireAlert, VesselPosition, VesselPositionBatch } from '../../protocols/mqtt/payloads.js';
@@ -84,7 +86,6 @@ beforeAll(async () => {
   await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=1', '-frames:v', '1', '-q:v', '6', snapshotFile]);
   jpeg = await readFile(snapshotFile);
 
-  let parts: { fisheries: FisheriesPart; alarms: AlarmsPart } | undefined;
   const config = cloudConfig({
     mqtt: { port: 0, wsPort: 0, users: [EDGE_USER, DASHBOARD_USER] },
     http: { port: 0 },
@@ -94,22 +95,25 @@ beforeAll(async () => {
     dataDir,
     fisheries: { vessels: registry, tickIntervalS: 3600 },
   });
+  const alarmsOnly = alarmsFeature();
+  const fisheriesOnly = fisheriesFeature(config.fisheries, { alarms: alarmsOnly });
   cloud = createCloud(config, {
     log: capturingLogger('warn').log,
-    schemas: fireSchemas,
-    extensions: [
-      fisheriesExtension(config.fisheries, { onCreated: (p) => (parts = p) }),
-      fireExtension({ raiseAlarm: (request) => parts!.alarms.store.raise(request) }),
-      camerasExtension(),
+    features: [
+      alarmsOnly,
+      fisheriesOnly,
+      fireAlertsFeature({ alarms: alarmsOnly }),
+      camerasFeature(),
       // A resync far in the future: alarms and fire alerts can only reach the open page over MQTT.
-      dashboardExtension({ vesselPollMs: 1000, resyncMs: 600_000 }),
+      dashboardFeature({ vesselPollMs: 1000, resyncMs: 600_000 }),
     ],
   });
   cloud.bus.on('clientConnected', ({ clientId, username }) => {
     if (username === DASHBOARD_USER.username) dashboardClientIds.push(clientId);
   });
   await cloud.start();
-  ({ fisheries, alarms } = parts!);
+  fisheries = fisheriesOnly.part;
+  alarms = alarmsOnly.part;
 
   edge = await mqtt.connectAsync(cloud.addresses.mqtt, { clientId: edgeClientId(EDGE), ...EDGE_USER, reconnectPeriod: 0 });
   const status: EdgeStatus = { state: 'online', ts: Date.now(), version: '0.1.0' };

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { edgeConfig } from '../../edge/config.js';
 import { createEdge, type Edge } from '../../edge/core.js';
-import { attachFire } from '../../edge/fire/index.js';
+import { edgeFeatures } from '../../edge/features.js';
 import { CameraStatus } from '../../protocols/mqtt/payloads.js';
 import { topics } from '../../protocols/mqtt/topics.js';
 import { compileSchema } from '../../protocols/validation.js';
@@ -87,8 +87,7 @@ beforeAll(async () => {
       cameras: [{ id: 'cam-http', url: `http://127.0.0.1:${port}/snapshot.jpg` }],
     },
   });
-  edge = createEdge(config, { log: silentLogger(), registry: createMetricsRegistry('edge', false) });
-  attachFire(edge);
+  edge = createEdge(config, { log: silentLogger(), registry: createMetricsRegistry('edge', false), features: edgeFeatures(config) });
   await edge.start();
 });
 

@@ -8,9 +8,9 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { AlarmStore } from '../../cloud/alarms/alarm-store.js';
+import { alarmsFeature } from '../../cloud/alarms/feature.js';
 import { cloudConfig, createCloud, type Cloud } from '../../cloud/core.js';
-import { fireExtension, fireSchemas } from '../../cloud/fire/fire-alerts-part.js';
+import { fireAlertsFeature } from '../../cloud/fire/feature.js';
 import type { FireAlertList } from '../../protocols/api/fire.js';
 import type { FireAlert } from '../../protocols/mqtt/payloads.js';
 import { topics } from '../../protocols/mqtt/topics.js';
@@ -24,7 +24,7 @@ const scope = scopeForFile();
 let influx: TestInfluxd;
 let cloud: Cloud;
 let jpeg: Buffer;
-const alarms = new AlarmStore();
+const alarms = alarmsFeature();
 
 beforeAll(async () => {
   const dir = await scope.use(tempDir('fire-cloud'), removeDir);
@@ -38,7 +38,7 @@ beforeAll(async () => {
       influx: { host: influx.influxd.host, port: influx.influxd.port, database: 'fire_cloud' },
       dataDir: path.join(dir, 'cloud'),
     }),
-    { log: silentLogger(), extensions: [fireExtension({ raiseAlarm: (request) => alarms.raise(request) })], schemas: fireSchemas },
+    { log: silentLogger(), features: [alarms, fireAlertsFeature({ alarms })] },
   );
   await cloud.start();
 });
@@ -108,7 +108,7 @@ it('stores alert events with their snapshots, serves them on the API, counts inv
     expect((await fetch(`${cloud.addresses.http}/api/v1/fire/snapshots/edge-c/nothing.jpg`)).status).toBe(404);
 
     // The generic alarm lifecycle (cloud/alarms) got one active CRITICAL fire alarm for this camera.
-    const fireAlarms = alarms.list({ type: 'fire' });
+    const fireAlarms = alarms.part.store.list({ type: 'fire' });
     expect(fireAlarms).toHaveLength(1);
     expect(fireAlarms[0]).toMatchObject({ originator: 'camera:edge-c/cam-7', severity: 'CRITICAL', status: 'ACTIVE_UNACK' });
     expect(fireAlarms[0]!.details).toMatchObject({ alertId: 'cam-7-abc-1', className: 'smoke' });

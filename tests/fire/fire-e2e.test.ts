@@ -10,10 +10,10 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cloudConfig, createCloud, type Cloud } from '../../cloud/core.js';
-import { fireExtension, fireSchemas } from '../../cloud/fire/fire-alerts-part.js';
+import { fireAlertsFeature } from '../../cloud/fire/feature.js';
 import { edgeConfig } from '../../edge/config.js';
 import { createEdge, type Edge } from '../../edge/core.js';
-import { attachFire, type FirePart } from '../../edge/fire/index.js';
+import { fireFeature, type FirePart } from '../../edge/fire/index.js';
 import type { FireAlertList, FireAlertRecord } from '../../protocols/api/fire.js';
 import { createLogger, silentLogger } from '../../runtime/logger.js';
 import { createMetricsRegistry } from '../../runtime/metrics.js';
@@ -69,7 +69,7 @@ beforeAll(async () => {
       influx: { host: influx.influxd.host, port: influx.influxd.port, database: 'fire_e2e' },
       dataDir: path.join(work, 'cloud'),
     }),
-    { log, extensions: [fireExtension()], schemas: fireSchemas },
+    { log, features: [fireAlertsFeature()] },
   );
   scope.defer(() => cloud.stop());
   await cloud.start();
@@ -96,12 +96,12 @@ async function startFireEdge(
       cameras: [{ ...camera, realtime: false, position: { lat: 9.18, lon: 104.91 }, bearingDeg: 270, fovDeg: 60 }],
     },
   });
-  const edge = createEdge(config, { log, registry: createMetricsRegistry('edge', false) });
-  const fire = attachFire(edge)!;
+  const fire = fireFeature();
+  const edge = createEdge(config, { log, registry: createMetricsRegistry('edge', false), features: [fire] });
   await edge.start();
   return {
     edge,
-    fire,
+    fire: fire.part,
     cleanup: async () => {
       await edge.stop();
       outbox.remove();
@@ -184,7 +184,7 @@ describe('fire detection end to end', () => {
           influx: { host: influx.influxd.host, port: influx.influxd.port, database: 'fire_e2e_late' },
           dataDir: path.join(work, 'cloud-late'),
         }),
-        { log, extensions: [fireExtension()], schemas: fireSchemas },
+        { log, features: [fireAlertsFeature()] },
       );
       await late.start();
       const alerts = await waitFor(() => newAndEndAtCloud('tower-9', late), 20_000, 'the alerts held in the outbox to reach the cloud');

@@ -2,7 +2,9 @@ import { rm } from 'node:fs/promises';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cloudConfig, createCloud, type Cloud } from '../../cloud/core.js';
-import { fisheriesExtension, type FisheriesPart } from '../../cloud/fisheries/part.js';
+import { alarmsFeature } from '../../cloud/alarms/feature.js';
+import { fisheriesFeature } from '../../cloud/fisheries/feature.js';
+import type { FisheriesPart } from '../../cloud/fisheries/part.js';
 import type { AlarmsPart } from '../../cloud/alarms/alarms-part.js';
 import { compileSchema } from '../../protocols/validation.js';
 import { AlarmChangeMessage, type Alarm } from '../../protocols/api/alarms.js';
@@ -40,7 +42,6 @@ interface Running {
 let running: Running | undefined;
 
 async function startCloud(): Promise<Running> {
-  let parts: { fisheries: FisheriesPart; alarms: AlarmsPart } | undefined;
   const config = cloudConfig({
     mqtt: { port: 0, wsPort: 0 },
     http: { port: 0 },
@@ -50,9 +51,12 @@ async function startCloud(): Promise<Running> {
     dataDir,
     fisheries: { vessels: scenario.registry, tickIntervalS: 3600 },
   });
+  const clock = () => simNow;
+  const alarms = alarmsFeature({ clock });
+  const fisheries = fisheriesFeature(config.fisheries, { alarms, clock });
   const cloud = createCloud(config, {
     log: capturingLogger('warn').log,
-    extensions: [fisheriesExtension(config.fisheries, { clock: () => simNow, onCreated: (p) => (parts = p) })],
+    features: [alarms, fisheries],
   });
   await cloud.start();
   const watcher = await mqtt.connectAsync(cloud.addresses.mqtt, { clientId: 'control-room', reconnectPeriod: 0 });
@@ -65,7 +69,7 @@ async function startCloud(): Promise<Running> {
   });
   await watcher.subscribeAsync(filters.cloudAlarms, { qos: 1 });
   const edge = await mqtt.connectAsync(cloud.addresses.mqtt, { clientId: EDGE, reconnectPeriod: 0 });
-  return { cloud, ...parts!, edge, watcher, messages, seq: 0 };
+  return { cloud, fisheries: fisheries.part, alarms: alarms.part, edge, watcher, messages, seq: 0 };
 }
 
 async function stopCloud(): Promise<void> {

@@ -46,7 +46,7 @@ let alarmBefore: Alarm;
 let fireAlarmBefore: Alarm;
 
 async function startCloud(): Promise<Cloud> {
-  const started = createCloud(config, { log: capturingLogger('warn').log, ...cloudFeatures(config) });
+  const started = createCloud(config, { log: capturingLogger('warn').log, features: cloudFeatures(config) });
   await started.start();
   edge = await mqtt.connectAsync(started.addresses.mqtt, { clientId: EDGE, reconnectPeriod: 0 });
   return started;

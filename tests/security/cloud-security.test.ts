@@ -10,8 +10,9 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlarmsPart } from '../../cloud/alarms/alarms-part.js';
 import { cloudConfig, createCloud, type Cloud } from '../../cloud/core.js';
-import { dashboardExtension } from '../../cloud/dashboard/index.js';
-import { fisheriesExtension } from '../../cloud/fisheries/part.js';
+import { alarmsFeature } from '../../cloud/alarms/feature.js';
+import { dashboardFeature } from '../../cloud/dashboard/index.js';
+import { fisheriesFeature } from '../../cloud/fisheries/feature.js';
 import { hashPassword } from '../../cloud/http/auth.js';
 import type { Alarm } from '../../protocols/api/alarms.js';
 import type { EdgeStatus, VesselPositionBatch } from '../../protocols/mqtt/payloads.js';
@@ -82,11 +83,13 @@ beforeAll(async () => {
     dataDir,
     fisheries: { tickIntervalS: 3600 },
   });
+  const alarmsOnly = alarmsFeature();
   cloud = createCloud(config, {
     log: capture.log,
-    extensions: [fisheriesExtension(config.fisheries, { onCreated: (parts) => (alarms = parts.alarms) }), dashboardExtension({ resyncMs: 600_000 })],
+    features: [alarmsOnly, fisheriesFeature(config.fisheries, { alarms: alarmsOnly }), dashboardFeature({ resyncMs: 600_000 })],
   });
   await cloud.start();
+  alarms = alarmsOnly.part;
 });
 
 afterAll(async () => {

@@ -37,7 +37,7 @@ async function startCloud(database: string, users: unknown[] = []): Promise<Clou
     ingest: { batchSize: 500, flushIntervalMs: 50 },
     dataDir,
   });
-  const cloud = createCloud(config, { log, ...cloudFeatures(config) });
+  const cloud = createCloud(config, { log, features: cloudFeatures(config) });
   await cloud.start();
   cleanups.push(() => rm(dataDir, { recursive: true, force: true }), () => cloud.stop());
   return cloud;

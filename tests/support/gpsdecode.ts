@@ -1,10 +1,18 @@
 import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Repository root, and the real AIS captures shipped as test fixtures (tests/fixtures/ais/README.md). */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const aisFixturesDir = resolve(repoRoot, 'tests/fixtures/ais');
+
+/** The capture files in tests/fixtures/ais (not its README or licences), as absolute paths. */
+export function aisFixtureFiles(): string[] {
+  return readdirSync(aisFixturesDir, { withFileTypes: true })
+    .filter((entry) => entry.isFile() && entry.name !== 'README.md')
+    .map((entry) => resolve(aisFixturesDir, entry.name));
+}
 
 export type GpsdJson = Record<string, unknown>;
 

@@ -2,10 +2,12 @@
  * AIS decoder benchmark (a script, not a test): Lookout vs gpsdecode -u -j vs npm ggencoder and
  * ais-stream-decoder on the same generated input, one core each, in one run.
  *
- *   npx tsx protocols/ais/bench/ais-bench.ts [--sentences 500000] [--rounds 3]
+ *   npx tsx protocols/ais/bench/ais-bench.ts [--sentences 500000] [--rounds 3] [--cli-lines 1000000]
  *
  * The input is a realistic mix: mostly class A/B position reports (types 1/3/18), some static data (two-part
- * type 5, type 24 A+B) and aids to navigation (type 21). Prints sentences/s and ratios to Lookout.
+ * type 5, type 24 A+B) and aids to navigation (type 21). Prints sentences/s and ratios to Lookout. Then the
+ * same comparison end to end: `lookout ais decode` vs `gpsdecode` processes on real captures (cli-bench.ts;
+ * `--cli-lines 0` skips it).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,9 +18,12 @@ import { parseArgs } from 'node:util';
 import { AisDecoder } from '../decoder.js';
 import { encodeClassBPosition, encodePositionReport, encodeStaticVoyage, toSentences } from '../encode.js';
 import { toGpsdJson } from '../json.js';
+import { runCliBenchmark } from './cli-bench.js';
 import { prng, randomMessage, randomType24Pair } from '../../../tests/support/ais-generator.js';
 
-const { values } = parseArgs({ options: { sentences: { type: 'string', default: '500000' }, rounds: { type: 'string', default: '3' } } });
+const { values } = parseArgs({
+  options: { sentences: { type: 'string', default: '500000' }, rounds: { type: 'string', default: '3' }, 'cli-lines': { type: 'string', default: '1000000' } },
+});
 const target = Number(values.sentences);
 const rounds = Number(values.rounds);
 
@@ -134,3 +139,6 @@ rows.push({ name: 'npm ais-stream-decoder', rate: stream.rate, note: `${stream.m
 const base = rows[0]!.rate;
 console.log('\n| decoder | sentences/s | Lookout objects ÷ this | notes |\n|---|---:|---:|---|');
 for (const row of rows) console.log(`| ${row.name} | ${Math.round(row.rate).toLocaleString('en-US')} | ${(base / row.rate).toFixed(2)}× | ${row.note} |`);
+
+const cliLines = Number(values['cli-lines']);
+if (cliLines > 0) runCliBenchmark({ lines: cliLines, rounds });

@@ -1,0 +1,48 @@
+import { Type } from '@sinclair/typebox';
+import { Alarm, AlarmActionBody, AlarmIdParams, AlarmList, AlarmQuery } from '../../protocols/api/alarms.js';
+import type { HttpApp } from '../../runtime/http-server.js';
+import { authenticatedOperator } from '../http/auth.js';
+import { AlarmNotFoundError } from './alarm-store.js';
+import type { AlarmService } from './alarms-part.js';
+
+const ErrorBody = Type.Object({ error: Type.String() });
+
+/** Seconds a client should wait before trying an action again while alarms are being rebuilt. */
+const RESTORING_RETRY_AFTER_S = 5;
+
+/**
+ * `GET alarms`, `POST alarms/{id}/ack`, `POST alarms/{id}/clear` (register with prefix `/api/v1`). While the
+ * store is not rebuilt from InfluxDB yet, `GET` answers with what it has and `restoring: true`, and actions are
+ * refused with 503 (an ack on a half-known store could not find the alarm, or be lost under the rebuilt one).
+ */
+export function registerAlarmRoutes(app: HttpApp, alarms: Pick<AlarmService, 'store' | 'isReady'>): void {
+  const { store } = alarms;
+  app.get('/alarms', { schema: { tags: ['alarms'], querystring: AlarmQuery, response: { 200: AlarmList } } }, async (request) =>
+    alarms.isReady ? { alarms: store.list(request.query) } : { alarms: store.list(request.query), restoring: true },
+  );
+  for (const action of ['ack', 'clear'] as const) {
+    app.post(
+      `/alarms/:id/${action}`,
+      { schema: { tags: ['alarms'], params: AlarmIdParams, body: AlarmActionBody, response: { 200: Alarm, 400: ErrorBody, 404: ErrorBody, 503: ErrorBody } } },
+      async (request, reply) => {
+        // With operator accounts the login is who did it (the body cannot claim someone else); without, the body says.
+        const by = authenticatedOperator(request)?.username ?? request.body.by;
+        if (by === undefined) return reply.code(400).send({ error: 'body.by is required (who does it) while the API has no operator accounts' });
+        if (!alarms.isReady) {
+          return reply
+            .code(503)
+            .header('retry-after', String(RESTORING_RETRY_AFTER_S))
+            .send({ error: `alarms are still being rebuilt from InfluxDB (unreachable); ${action} is refused until then, try again later` });
+        }
+        try {
+          const change = action === 'ack' ? store.acknowledge(request.params.id, by) : store.clear(request.params.id, by);
+          request.log.info({ alarm: request.params.id, action, by, authenticated: authenticatedOperator(request) !== undefined }, `alarm ${action} by ${by}`);
+          return change.alarm;
+        } catch (error) {
+          if (error instanceof AlarmNotFoundError) return reply.code(404).send({ error: error.message });
+          throw error;
+        }
+      },
+    );
+  }
+}

@@ -1,0 +1,39 @@
+import type { InfluxDB, IPoint } from 'influx';
+import { Alarm, type AlarmChangeMessage } from '../../protocols/api/alarms.js';
+import { compileSchema } from '../../protocols/validation.js';
+
+/** Each alarm change is an event in InfluxDB, the alarm snapshot as JSON: the store is rebuilt from them. */
+export const MEASUREMENT_ALARM_EVENT = 'alarm_event';
+
+const checkAlarm = compileSchema(Alarm);
+
+export function alarmEventPoint({ kind, alarm }: AlarmChangeMessage): IPoint {
+  return {
+    measurement: MEASUREMENT_ALARM_EVENT,
+    tags: { alarm_id: alarm.id, kind, type: alarm.type },
+    fields: { json: JSON.stringify(alarm), status: alarm.status, severity: alarm.severity, originator: alarm.originator },
+    timestamp: alarm.updatedAt,
+  };
+}
+
+/**
+ * Every stored alarm snapshot (all of them or an error: a partial rebuild would raise duplicates); a row that
+ * is not a valid alarm is skipped and handed to `onInvalid` (its start).
+ */
+export async function readAlarmSnapshots(influx: InfluxDB, database: string, onInvalid: (row: string) => void): Promise<Alarm[]> {
+  const databases = await influx.getDatabaseNames();
+  if (!databases.includes(database)) return [];
+  const rows = await influx.query<{ json: string }>(`SELECT "json" FROM "${MEASUREMENT_ALARM_EVENT}"`, { database });
+  const snapshots: Alarm[] = [];
+  for (const row of rows) {
+    let value: unknown;
+    try {
+      value = JSON.parse(row.json);
+    } catch {
+      value = undefined;
+    }
+    if (checkAlarm.check(value)) snapshots.push(value);
+    else onInvalid(String(row.json).slice(0, 200));
+  }
+  return snapshots;
+}
