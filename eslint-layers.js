@@ -30,7 +30,8 @@ const allowedImportsRule = {
     docs: { description: 'imports follow the architecture allow-list in eslint-layers.js' },
     schema: [],
     messages: {
-      refused: "{{from}}/ may import from {{allowed}} only, not {{to}}/ ('{{specifier}}'): see eslint-layers.js",
+      refused:
+        "{{from}}/ may import from {{allowed}} only, not {{to}}/ ('{{specifier}}'): see eslint-layers.js",
       unknownLayer: '{{from}}/ is not in the architecture allow-list (eslint-layers.js)',
     },
   },
@@ -44,10 +45,20 @@ const allowedImportsRule = {
     }
     const permitted = usesTestSupport(file) ? [...allowed, ...testFileExtra] : allowed;
     const check = (node, source) => {
-      if (!source || source.type !== 'Literal' || typeof source.value !== 'string' || !source.value.startsWith('.')) return;
+      if (
+        !source ||
+        source.type !== 'Literal' ||
+        typeof source.value !== 'string' ||
+        !source.value.startsWith('.')
+      )
+        return;
       const to = layerOf(path.resolve(path.dirname(file), source.value));
       if (permitted.includes(to)) return;
-      context.report({ node: source, messageId: 'refused', data: { from, to, allowed: permitted.map((l) => `${l}/`).join(', '), specifier: source.value } });
+      context.report({
+        node: source,
+        messageId: 'refused',
+        data: { from, to, allowed: permitted.map((l) => `${l}/`).join(', '), specifier: source.value },
+      });
     };
     return {
       ImportDeclaration: (node) => check(node, node.source),

@@ -7,7 +7,19 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', setImmediate: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        setImmediate: 'readonly',
+      },
+    },
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
@@ -17,7 +29,19 @@ export default tseslint.config(
   {
     files: ['cloud/dashboard/public/**/*.js'],
     languageOptions: {
-      globals: { document: 'readonly', window: 'readonly', Notification: 'readonly', AudioContext: 'readonly', Node: 'readonly', ResizeObserver: 'readonly', requestAnimationFrame: 'readonly', localStorage: 'readonly', fetch: 'readonly', AbortSignal: 'readonly', TextDecoder: 'readonly' },
+      globals: {
+        document: 'readonly',
+        window: 'readonly',
+        Notification: 'readonly',
+        AudioContext: 'readonly',
+        Node: 'readonly',
+        ResizeObserver: 'readonly',
+        requestAnimationFrame: 'readonly',
+        localStorage: 'readonly',
+        fetch: 'readonly',
+        AbortSignal: 'readonly',
+        TextDecoder: 'readonly',
+      },
     },
   },
   // Architecture as an allow-list: each top-level folder names the folders it may import from (eslint-layers.js).

@@ -20,7 +20,8 @@ function listSources(dir) {
   for (const entry of readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {
     const relative = path.join(dir, entry.name);
     if (entry.isDirectory()) sources.push(...listSources(relative));
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') && !entry.name.endsWith('.d.ts')) sources.push(relative);
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') && !entry.name.endsWith('.d.ts'))
+      sources.push(relative);
   }
   return sources;
 }
@@ -85,7 +86,10 @@ export async function buildDist() {
         sourcefile: pathToFileURL(path.join(ROOT, source)).href,
         tsconfigRaw: { compilerOptions },
       });
-      writeAtomically(output, `${pointImportMetaAtSource(result.code, source, output)}//# sourceMappingURL=${path.basename(output)}.map\n`);
+      writeAtomically(
+        output,
+        `${pointImportMetaAtSource(result.code, source, output)}//# sourceMappingURL=${path.basename(output)}.map\n`,
+      );
       writeAtomically(`${output}.map`, result.map);
     }),
   );

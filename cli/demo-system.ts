@@ -94,14 +94,27 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
   };
 
   try {
-    const document = (await readConfigDocument(options.configFile)) as { cloud?: Record<string, unknown>; edge?: Record<string, unknown> };
+    const document = (await readConfigDocument(options.configFile)) as {
+      cloud?: Record<string, unknown>;
+      edge?: Record<string, unknown>;
+    };
 
     say(`starting InfluxDB 1.x with its data in ${path.join(dir, 'influxdb')} ...`);
-    const influxd = new LocalInfluxd({ dir: path.join(dir, 'influxdb'), port: await preferredPort(options.ports.influx), log: logger('influxd') });
+    const influxd = new LocalInfluxd({
+      dir: path.join(dir, 'influxdb'),
+      port: await preferredPort(options.ports.influx),
+      log: logger('influxd'),
+    });
     await influxd.start();
     stops.push(() => influxd.stop());
 
-    const scenario = options.replayHours > 0 ? iuuScenario({ startTs: Date.now() - options.replayHours * 3_600_000 - 60_000, durationH: options.replayHours }) : undefined;
+    const scenario =
+      options.replayHours > 0
+        ? iuuScenario({
+            startTs: Date.now() - options.replayHours * 3_600_000 - 60_000,
+            durationH: options.replayHours,
+          })
+        : undefined;
     say('starting the cloud (MQTT broker, ingest, fisheries rules, alarms, fire alerts, API, dashboard) ...');
     const baseCloud = cloudConfig(document.cloud ?? {});
     const fisheries = {
@@ -110,21 +123,37 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
       tickIntervalS: Math.min(baseCloud.fisheries.tickIntervalS, 5),
       rules: {
         ...baseCloud.fisheries.rules,
-        signalLoss: { ...baseCloud.fisheries.rules.signalLoss, arrivalGraceS: Math.min(baseCloud.fisheries.rules.signalLoss.arrivalGraceS, 10) },
+        signalLoss: {
+          ...baseCloud.fisheries.rules.signalLoss,
+          arrivalGraceS: Math.min(baseCloud.fisheries.rules.signalLoss.arrivalGraceS, 10),
+        },
       },
-      vessels: [...baseCloud.fisheries.vessels, ...(scenario?.registry ?? []).filter((v) => !baseCloud.fisheries.vessels.some((b) => b.mmsi === v.mmsi))],
+      vessels: [
+        ...baseCloud.fisheries.vessels,
+        ...(scenario?.registry ?? []).filter(
+          (v) => !baseCloud.fisheries.vessels.some((b) => b.mmsi === v.mmsi),
+        ),
+      ],
     };
     // Where a ranger's chat would be: the demo prints each alarm notification the cloud sends.
     const notifications = new WebhookReceiver((request) => {
       const parsed = checkNotification.parseJson(request.body);
-      say(parsed.ok ? `ALARM ${parsed.value.text}` : `(an alarm notification the demo could not read: ${parsed.errors.join('; ')})`);
+      say(
+        parsed.ok
+          ? `ALARM ${parsed.value.text}`
+          : `(an alarm notification the demo could not read: ${parsed.errors.join('; ')})`,
+      );
     });
     await notifications.start();
     stops.push(() => notifications.stop());
     const httpPort = await preferredPort(options.ports.http);
     const config = cloudConfig({
       ...(document.cloud ?? {}),
-      mqtt: { ...baseCloud.mqtt, port: await preferredPort(options.ports.mqtt), wsPort: await preferredPort(options.ports.ws) },
+      mqtt: {
+        ...baseCloud.mqtt,
+        port: await preferredPort(options.ports.mqtt),
+        wsPort: await preferredPort(options.ports.ws),
+      },
       http: { ...baseCloud.http, port: httpPort },
       influx: { ...baseCloud.influx, host: influxd.host, port: influxd.port },
       dataDir: path.join(dir, 'cloud'),
@@ -132,7 +161,10 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
       notify: {
         ...baseCloud.notify,
         publicUrl: baseCloud.notify.publicUrl ?? `http://127.0.0.1:${httpPort}`,
-        webhooks: [...baseCloud.notify.webhooks, { name: 'demo-console', url: notifications.url, format: 'json' }],
+        webhooks: [
+          ...baseCloud.notify.webhooks,
+          { name: 'demo-console', url: notifications.url, format: 'json' },
+        ],
       },
     });
     const cloud = createCloud(config, { log: logger('cloud'), features: cloudFeatures(config) });
@@ -152,14 +184,19 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
       await cameras.start();
       stops.push(() => cameras!.stop());
       for (const camera of cameras.info()) say(`  ${camera.id}: ${describeScript(camera)}`);
-      say('  each camera learns its view for the first 2 minutes (fire.change.warmupS); scene times count from now');
+      say(
+        '  each camera learns its view for the first 2 minutes (fire.change.warmupS); scene times count from now',
+      );
     }
 
-    say('starting the edge (AIS receivers, disk outbox, MQTT uplink, camera provisioning, fire detection) ...');
+    say(
+      'starting the edge (AIS receivers, disk outbox, MQTT uplink, camera provisioning, fire detection) ...',
+    );
     const baseEdge = edgeConfig(document.edge ?? {});
     const modelPath = path.join(ROOT, baseEdge.fire.model.path);
     const fireOn = cameras !== undefined && existsSync(modelPath);
-    if (cameras && !fireOn) say(`  (no detector model at ${modelPath}: cameras are provisioned but fire detection is off)`);
+    if (cameras && !fireOn)
+      say(`  (no detector model at ${modelPath}: cameras are provisioned but fire detection is off)`);
     const demoEdgeConfig = edgeConfig({
       ...(document.edge ?? {}),
       edgeId: 'edge-demo',
@@ -207,7 +244,10 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
       const transport = new UdpTransport({ protocol: 'udp', host: '127.0.0.1', port: edge.ports.udp! });
       await transport.start();
       stops.push(() => transport.stop());
-      replayDone = replayPositions(scenario.positions, transport, { durationS: options.replaySeconds, signal: abort.signal });
+      replayDone = replayPositions(scenario.positions, transport, {
+        durationS: options.replaySeconds,
+        signal: abort.signal,
+      });
     }
 
     const http = cloud.addresses.http;
@@ -250,10 +290,17 @@ export async function demoCounts(system: DemoSystem): Promise<DemoCounts> {
     get('/api/v1/alarms?status=active').catch(() => ({}) as Record<string, unknown>),
     get('/api/v1/fire/alerts').catch(() => ({}) as Record<string, unknown>),
     system.cloud.influx
-      .query<{ count: number }>('SELECT count(lat) AS count FROM vessel_position', { database: system.cloud.config.influx.database })
+      .query<{ count: number }>('SELECT count(lat) AS count FROM vessel_position', {
+        database: system.cloud.config.influx.database,
+      })
       .then((rows) => rows[0]?.count ?? 0)
       .catch(() => 0),
   ]);
   const length = (value: unknown) => (Array.isArray(value) ? value.length : 0);
-  return { vessels: length(vessels.vessels), activeAlarms: length(alarms.alarms), fireAlerts: length(fire.alerts), points };
+  return {
+    vessels: length(vessels.vessels),
+    activeAlarms: length(alarms.alarms),
+    fireAlerts: length(fire.alerts),
+    points,
+  };
 }

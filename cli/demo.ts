@@ -13,16 +13,23 @@ interface DemoFlags {
 
 const positiveNumber = (flag: string, value: string): number => {
   const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed < 0) throw new Error(`${flag}: expected a number >= 0, got "${value}"`);
+  if (!Number.isFinite(parsed) || parsed < 0)
+    throw new Error(`${flag}: expected a number >= 0, got "${value}"`);
   return parsed;
 };
 
 export function register(program: Command): void {
   program
     .command('demo')
-    .description('run the whole system on this machine: InfluxDB, cloud, one edge, vessel fleet, IUU scenario replay, cameras with a scripted fire')
+    .description(
+      'run the whole system on this machine: InfluxDB, cloud, one edge, vessel fleet, IUU scenario replay, cameras with a scripted fire',
+    )
     .option('--dir <folder>', 'data folder for InfluxDB, journals, outbox and logs', '.lookout/demo')
-    .option('-c, --config <file>', 'config file whose cloud: and edge: sections the demo starts from', 'lookout.example.yaml')
+    .option(
+      '-c, --config <file>',
+      'config file whose cloud: and edge: sections the demo starts from',
+      'lookout.example.yaml',
+    )
     .option('--vessels <n>', 'vessels in the live fleet', '40')
     .option('--rate <n>', 'position reports per second of the live fleet', '20')
     .option('--cameras <n>', 'simulated ONVIF cameras (0 = none, no fire detection)', '4')
@@ -30,7 +37,10 @@ export function register(program: Command): void {
     .option('--replay-seconds <s>', 'real seconds the replay takes', '60')
     .option('--http-port <port>', 'preferred HTTP port of the cloud (API and dashboard)', '8080')
     .action(async (flags: DemoFlags) => {
-      const [{ startDemoSystem, demoCounts }, { setTimeout: sleep }] = await Promise.all([import('./demo-system.js'), import('node:timers/promises')]);
+      const [{ startDemoSystem, demoCounts }, { setTimeout: sleep }] = await Promise.all([
+        import('./demo-system.js'),
+        import('node:timers/promises'),
+      ]);
       const say = (line: string) => console.log(`[demo] ${line}`);
       const t0 = Date.now();
       const system = await startDemoSystem({
@@ -41,7 +51,13 @@ export function register(program: Command): void {
         cameras: positiveNumber('--cameras', flags.cameras),
         replayHours: positiveNumber('--replay-hours', flags.replayHours),
         replaySeconds: positiveNumber('--replay-seconds', flags.replaySeconds),
-        ports: { http: positiveNumber('--http-port', flags.httpPort), mqtt: 1883, ws: 8883, influx: 8086, edgeHttp: 8081 },
+        ports: {
+          http: positiveNumber('--http-port', flags.httpPort),
+          mqtt: 1883,
+          ws: 8883,
+          influx: 8086,
+          edgeHttp: 8081,
+        },
         say,
       });
       const a = system.addresses;
@@ -79,7 +95,9 @@ export function register(program: Command): void {
       };
       process.once('SIGINT', () => void stop('SIGINT'));
       process.once('SIGTERM', () => void stop('SIGTERM'));
-      void system.replayDone.then((sent) => sent > 0 && !stopping && say(`IUU scenario replay done: ${sent} positions sent.`));
+      void system.replayDone.then(
+        (sent) => sent > 0 && !stopping && say(`IUU scenario replay done: ${sent} positions sent.`),
+      );
 
       while (!stopping) {
         await sleep(10_000);

@@ -3,15 +3,18 @@ import type { Command } from 'commander';
 export function register(program: Command): void {
   program
     .command('edge')
-    .description('run an edge gateway: AIS over UDP/TCP -> decode -> disk outbox -> MQTT (QoS 1) to the cloud, /health and /metrics')
+    .description(
+      'run an edge gateway: AIS over UDP/TCP -> decode -> disk outbox -> MQTT (QoS 1) to the cloud, /health and /metrics',
+    )
     .option('-c, --config <file>', 'YAML config file; its `edge:` section is used (defaults when omitted)')
     .action(async (options: { config?: string }) => {
-      const [{ createLogger }, { edgeConfig, loadEdgeConfig }, { createEdge }, { runUntilSignal }] = await Promise.all([
-        import('../runtime/logger.js'),
-        import('../edge/config.js'),
-        import('../edge/core.js'),
-        import('./run.js'),
-      ]);
+      const [{ createLogger }, { edgeConfig, loadEdgeConfig }, { createEdge }, { runUntilSignal }] =
+        await Promise.all([
+          import('../runtime/logger.js'),
+          import('../edge/config.js'),
+          import('../edge/core.js'),
+          import('./run.js'),
+        ]);
       const config = options.config ? await loadEdgeConfig(options.config) : edgeConfig();
       const log = createLogger('edge');
       // Loaded only here: fire detection brings the ONNX runtime.

@@ -10,7 +10,9 @@ async function rebuilt() {
     await buildDist();
     return true;
   } catch (error) {
-    process.stderr.write(`lookout: could not rebuild dist/ (${String(error.message).split('\n')[0]}); running the sources through tsx\n`);
+    process.stderr.write(
+      `lookout: could not rebuild dist/ (${String(error.message).split('\n')[0]}); running the sources through tsx\n`,
+    );
     return false;
   }
 }

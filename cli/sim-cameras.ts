@@ -14,16 +14,22 @@ interface SimCamerasOptions {
 
 /** `lookout sim cameras`: joins the `sim` group (created here when the fleet module has not created it). */
 export function register(program: Command): void {
-  const sim = program.commands.find((c) => c.name() === 'sim') ?? program.command('sim').description('simulators');
+  const sim =
+    program.commands.find((c) => c.name() === 'sim') ?? program.command('sim').description('simulators');
   registerCameras(sim);
 }
 
 export function registerCameras(sim: Command): void {
   sim
     .command('cameras')
-    .description('start N simulated ONVIF cameras (RTSP H.264 + JPEG snapshot, WS-Discovery) with scripted fires')
+    .description(
+      'start N simulated ONVIF cameras (RTSP H.264 + JPEG snapshot, WS-Discovery) with scripted fires',
+    )
     .option('-n, --count <n>', 'number of cameras (default 4)')
-    .option('-s, --scenario <file>', 'scenario file: fires and distractors per camera (see simulators/cameras/scenarios/demo.yaml)')
+    .option(
+      '-s, --scenario <file>',
+      'scenario file: fires and distractors per camera (see simulators/cameras/scenarios/demo.yaml)',
+    )
     .option('-c, --config <file>', 'YAML config file; its `simulators.cameras` section is used')
     .option('--host <address>', 'address to serve on (default 127.0.0.1)')
     .option('--username <name>', 'camera user name (DEMO default: admin)')
@@ -32,21 +38,30 @@ export function registerCameras(sim: Command): void {
     .option('--no-discovery', 'do not answer WS-Discovery probes')
     .option('--json', 'print the camera list as one JSON line')
     .action(async (options: SimCamerasOptions) => {
-      const [{ createLogger, createStderrLogger }, { readConfigDocument, validateConfigSection }, { SimulatorsCamerasSection }, { loadScenario, describeScript }, { createCameraSimulator }, { runUntilSignal }] =
-        await Promise.all([
-          import('../runtime/logger.js'),
-          import('../runtime/config.js'),
-          import('../simulators/cameras/config.js'),
-          import('../simulators/cameras/scenario.js'),
-          import('../simulators/cameras/simulator.js'),
-          import('./run.js'),
-        ]);
+      const [
+        { createLogger, createStderrLogger },
+        { readConfigDocument, validateConfigSection },
+        { SimulatorsCamerasSection },
+        { loadScenario, describeScript },
+        { createCameraSimulator },
+        { runUntilSignal },
+      ] = await Promise.all([
+        import('../runtime/logger.js'),
+        import('../runtime/config.js'),
+        import('../simulators/cameras/config.js'),
+        import('../simulators/cameras/scenario.js'),
+        import('../simulators/cameras/simulator.js'),
+        import('./run.js'),
+      ]);
       // With --json, stdout carries only the camera list: logs go to stderr.
-      const log = options.json
-        ? createStderrLogger('sim-cameras')
-        : createLogger('sim-cameras');
+      const log = options.json ? createStderrLogger('sim-cameras') : createLogger('sim-cameras');
       const document = options.config ? await readConfigDocument(options.config) : {};
-      const section = validateConfigSection(options.config ?? '(defaults)', document, 'simulators', SimulatorsCamerasSection).cameras;
+      const section = validateConfigSection(
+        options.config ?? '(defaults)',
+        document,
+        'simulators',
+        SimulatorsCamerasSection,
+      ).cameras;
       const count = options.count !== undefined ? positiveInt(options.count, '--count') : section.count;
       const scenarioFile = options.scenario ?? section.scenario;
       const simulator = createCameraSimulator({

@@ -3,7 +3,8 @@ import { TlsServerConfig } from '../runtime/tls.js';
 import { FisheriesConfig } from './fisheries/config.js';
 import { NotifyConfig } from './notify/config.js';
 
-const Port = (value: number, description: string) => Type.Integer({ minimum: 0, maximum: 65535, default: value, description });
+const Port = (value: number, description: string) =>
+  Type.Integer({ minimum: 0, maximum: 65535, default: value, description });
 const Host = (description: string) => Type.String({ minLength: 1, default: '127.0.0.1', description });
 
 export const MqttUser = Type.Object(
@@ -28,7 +29,11 @@ export type MqttUser = Static<typeof MqttUser>;
 /** An HTTP API account (`cloud.http.operators`): `password` (plain) or `passwordHash` (`lookout cloud hash-password`). */
 export const HttpOperator = Type.Object(
   {
-    username: Type.String({ minLength: 1, pattern: '^[^:]+$', description: 'no colon (HTTP Basic separates user and password by it)' }),
+    username: Type.String({
+      minLength: 1,
+      pattern: '^[^:]+$',
+      description: 'no colon (HTTP Basic separates user and password by it)',
+    }),
     password: Type.Optional(Type.String({ minLength: 1 })),
     /** `$scrypt$ln=14,r=8,p=1$<salt base64>$<key base64>`, as printed by `lookout cloud hash-password`. */
     passwordHash: Type.Optional(Type.String({ pattern: '^\\$scrypt\\$' })),

@@ -38,7 +38,11 @@ export interface CloudContext {
   /** Adds a feature's line to `/health` (under `features.<name>`); a `degraded` feature makes the cloud degraded. */
   addHealth(name: string, report: () => FeatureHealth): void;
   /** Publishes from the cloud to MQTT subscribers (e.g. alarms to dashboards); works once started. */
-  publish(topic: string, payload: string | Buffer, options?: { qos?: 0 | 1; retain?: boolean }): Promise<void>;
+  publish(
+    topic: string,
+    payload: string | Buffer,
+    options?: { qos?: 0 | 1; retain?: boolean },
+  ): Promise<void>;
   /** Bound addresses (ports 0 resolved); valid once started, e.g. inside a request handler. */
   readonly addresses: CloudAddresses;
 }
@@ -154,7 +158,15 @@ export function createCloud(config: CloudConfig, options: CreateCloudOptions = {
   });
   ingest.addSink(writer);
   const tls = config.tls ? readTlsServerFiles(config.tls, 'cloud.tls') : undefined;
-  const broker = new BrokerPart({ config: config.mqtt, bus, metrics, log: log.child({ part: 'broker' }), publishGate: ingest.gate, retainable: ingest.retainable, tls });
+  const broker = new BrokerPart({
+    config: config.mqtt,
+    bus,
+    metrics,
+    log: log.child({ part: 'broker' }),
+    publishGate: ingest.gate,
+    retainable: ingest.retainable,
+    tls,
+  });
 
   const featureHealth = new Map<string, () => FeatureHealth>();
   const health = async (): Promise<CloudHealth> => {
@@ -162,23 +174,43 @@ export function createCloud(config: CloudConfig, options: CreateCloudOptions = {
     const featuresOk = Object.values(features).every((feature) => feature.status === 'ok');
     return {
       status: writer.reachable && featuresOk ? 'ok' : 'degraded',
-      influx: { url: `http://${config.influx.host}:${config.influx.port}`, reachable: writer.reachable, lastError: writer.lastError },
+      influx: {
+        url: `http://${config.influx.host}:${config.influx.port}`,
+        reachable: writer.reachable,
+        lastError: writer.lastError,
+      },
       buffer: {
         memoryPoints: writer.pendingPoints,
         diskBytes: ingest.journal.bytes,
         diskMessages: ingest.journal.pendingMessages,
         diskMaxBytes: config.buffer.diskMaxBytes,
         full: ingest.journal.full,
-        alerts: { diskBytes: ingest.alertsJournal?.bytes ?? 0, diskMessages: ingest.alertsJournal?.pendingMessages ?? 0, diskMaxBytes: config.buffer.alertsDiskMaxBytes, full: ingest.alertsJournal?.full ?? false },
+        alerts: {
+          diskBytes: ingest.alertsJournal?.bytes ?? 0,
+          diskMessages: ingest.alertsJournal?.pendingMessages ?? 0,
+          diskMaxBytes: config.buffer.alertsDiskMaxBytes,
+          full: ingest.alertsJournal?.full ?? false,
+        },
       },
       mqtt: { clients: broker.clients.size },
       edges: presence.list(),
       features,
     };
   };
-  const app = createHttpApp({ log: log.child({ part: 'http' }), registry: metrics.registry, health, https: tls, timeouts: config.http.limits });
+  const app = createHttpApp({
+    log: log.child({ part: 'http' }),
+    registry: metrics.registry,
+    health,
+    https: tls,
+    timeouts: config.http.limits,
+  });
   // Before any route: the hook on the root instance then covers every route, features' routes included.
-  installOperatorAuth(app, { operators: config.http.operators, limits: config.http.limits, log: log.child({ part: 'http-auth' }), metrics });
+  installOperatorAuth(app, {
+    operators: config.http.operators,
+    limits: config.http.limits,
+    log: log.child({ part: 'http-auth' }),
+    metrics,
+  });
   registerCoreRoutes(app, presence);
   const http = new HttpServerPart(app, config.http.host, config.http.port);
 
@@ -186,7 +218,14 @@ export function createCloud(config: CloudConfig, options: CreateCloudOptions = {
     new Promise((resolve, reject) => {
       if (!broker.aedes) return reject(new Error('cloud is not started'));
       broker.aedes.publish(
-        { cmd: 'publish', topic, payload: Buffer.from(payload), qos: publishOptions.qos ?? 1, retain: publishOptions.retain ?? false, dup: false },
+        {
+          cmd: 'publish',
+          topic,
+          payload: Buffer.from(payload),
+          qos: publishOptions.qos ?? 1,
+          retain: publishOptions.retain ?? false,
+          dup: false,
+        },
         (error?: Error) => (error ? reject(error) : resolve()),
       );
     });
@@ -203,7 +242,8 @@ export function createCloud(config: CloudConfig, options: CreateCloudOptions = {
   const context: CloudContext = {
     ...shared,
     log,
-    addRoutes: (register, routeOptions = {}) => void app.register(async (scope) => register(scope as unknown as HttpApp), routeOptions),
+    addRoutes: (register, routeOptions = {}) =>
+      void app.register(async (scope) => register(scope as unknown as HttpApp), routeOptions),
     addSink: (sink) => ingest.addSink(sink),
     addSchemas: (schemas) => ingest.addSchemas(schemas),
     addHealth: (name, report) => void featureHealth.set(name, report),

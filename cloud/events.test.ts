@@ -3,7 +3,13 @@ import { capturingLogger, metricValue } from '../tests/support/cloud-fixtures.js
 import { createCloudBus } from './events.js';
 import { createCloudMetrics } from './metrics.js';
 
-const origin = { edgeId: 'e1', topic: 'lookout/v1/edge/e1/vessels/positions', receivedAt: 0, replayed: false, seq: 1 };
+const origin = {
+  edgeId: 'e1',
+  topic: 'lookout/v1/edge/e1/vessels/positions',
+  receivedAt: 0,
+  replayed: false,
+  seq: 1,
+};
 
 describe('the cloud bus', () => {
   it('keeps a throwing listener away from the emitter, runs the others, counts and logs it', async () => {
@@ -20,7 +26,11 @@ describe('the cloud bus', () => {
     bus.emit('positions', { ...origin, seq: 2, positions: [] });
 
     expect(received).toEqual([1, 2]);
-    expect(metricValue(await metrics.registry.metrics(), 'lookout_cloud_bus_listener_errors_total', { event: 'positions' })).toBe(2);
+    expect(
+      metricValue(await metrics.registry.metrics(), 'lookout_cloud_bus_listener_errors_total', {
+        event: 'positions',
+      }),
+    ).toBe(2);
     expect(lines.filter((entry) => entry.event === 'positions')).toHaveLength(1);
     expect(lines[0]).toMatchObject({ level: 50, event: 'positions', err: { message: 'listener bug' } });
   });
@@ -32,6 +42,12 @@ describe('the cloud bus', () => {
       throw new Error('async failure');
     });
     bus.emit('edgeActivity', { edgeId: 'e1', at: 1 });
-    await expect.poll(async () => metricValue(await metrics.registry.metrics(), 'lookout_cloud_bus_listener_errors_total', { event: 'edgeActivity' })).toBe(1);
+    await expect
+      .poll(async () =>
+        metricValue(await metrics.registry.metrics(), 'lookout_cloud_bus_listener_errors_total', {
+          event: 'edgeActivity',
+        }),
+      )
+      .toBe(1);
   });
 });

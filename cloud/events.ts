@@ -63,7 +63,9 @@ export type CloudBus = EventBus<CloudEvents>;
 /** The cloud's bus: a listener that fails is counted (`metrics.busListenerErrors`) and logged, never reaches the emitter. */
 export function createCloudBus(deps: { metrics?: CloudMetrics; log?: Logger } = {}): CloudBus {
   const metrics = deps.metrics ?? createCloudMetrics();
-  return new EventBus<CloudEvents>(countAndLogListenerErrors(metrics.busListenerErrors, deps.log ?? silentLogger()));
+  return new EventBus<CloudEvents>(
+    countAndLogListenerErrors(metrics.busListenerErrors, deps.log ?? silentLogger()),
+  );
 }
 
 /**

@@ -15,7 +15,13 @@ import { notifyFeature } from './notify/feature.js';
  */
 export function cloudFeatures(config: CloudConfig): CloudFeature[] {
   const { restore } = config.fisheries;
-  const alarms = alarmsFeature({ restore: { retryMinMs: restore.retryMinMs, retryMaxMs: restore.retryMaxMs, maxHeld: restore.maxHeldAlarmRaises } });
+  const alarms = alarmsFeature({
+    restore: {
+      retryMinMs: restore.retryMinMs,
+      retryMaxMs: restore.retryMaxMs,
+      maxHeld: restore.maxHeldAlarmRaises,
+    },
+  });
   return [
     alarms,
     fisheriesFeature(config.fisheries, { alarms }),

@@ -40,8 +40,16 @@ export function createCloudMetrics(registry: Registry = createMetricsRegistry('c
       labelNames: ['reason'],
       registers,
     }),
-    retainedMessages: new Gauge({ name: 'lookout_cloud_mqtt_retained_messages', help: 'Retained messages the broker keeps', registers }),
-    retainedBytes: new Gauge({ name: 'lookout_cloud_mqtt_retained_bytes', help: 'Payload bytes of the retained messages the broker keeps', registers }),
+    retainedMessages: new Gauge({
+      name: 'lookout_cloud_mqtt_retained_messages',
+      help: 'Retained messages the broker keeps',
+      registers,
+    }),
+    retainedBytes: new Gauge({
+      name: 'lookout_cloud_mqtt_retained_bytes',
+      help: 'Payload bytes of the retained messages the broker keeps',
+      registers,
+    }),
     loginLockouts: new Counter({
       name: 'lookout_cloud_login_lockouts_total',
       help: 'Users or client addresses locked out after too many failed logins, by listener (mqtt, http) and by (user, address)',
@@ -87,15 +95,28 @@ export function createCloudMetrics(registry: Registry = createMetricsRegistry('c
       registers,
     }),
     mqttClients: new Gauge({ name: 'lookout_cloud_mqtt_clients', help: 'Connected MQTT clients', registers }),
-    edgesOnline: new Gauge({ name: 'lookout_cloud_edges_online', help: 'Edges whose status is online', registers }),
-    edgeClockSkew: new Gauge({ name: 'lookout_cloud_edge_clock_skew_seconds', help: "Edge clock minus cloud clock at its latest health message (positive: edge ahead)", labelNames: ['edge'], registers }),
+    edgesOnline: new Gauge({
+      name: 'lookout_cloud_edges_online',
+      help: 'Edges whose status is online',
+      registers,
+    }),
+    edgeClockSkew: new Gauge({
+      name: 'lookout_cloud_edge_clock_skew_seconds',
+      help: 'Edge clock minus cloud clock at its latest health message (positive: edge ahead)',
+      labelNames: ['edge'],
+      registers,
+    }),
     busListenerErrors: new Counter({
       name: 'lookout_cloud_bus_listener_errors_total',
       help: 'Errors thrown (or promises rejected) by bus listeners, by event; the emitter and the other listeners went on',
       labelNames: ['event'],
       registers,
     }),
-    influxUp: new Gauge({ name: 'lookout_cloud_influx_up', help: '1 when the last InfluxDB request succeeded', registers }),
+    influxUp: new Gauge({
+      name: 'lookout_cloud_influx_up',
+      help: '1 when the last InfluxDB request succeeded',
+      registers,
+    }),
   };
 }
 export type CloudMetrics = ReturnType<typeof createCloudMetrics>;

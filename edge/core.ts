@@ -96,29 +96,63 @@ export function createEdge(config: EdgeConfig, deps: EdgeDeps = {}): Edge {
 
   const outbox = core.add(
     new DiskOutbox(
-      { dir: config.outbox.dir, maxBytes: config.outbox.maxBytes, whenFull: config.outbox.whenFull, fsync: config.outbox.fsync },
+      {
+        dir: config.outbox.dir,
+        maxBytes: config.outbox.maxBytes,
+        whenFull: config.outbox.whenFull,
+        fsync: config.outbox.fsync,
+      },
       { log, registry, onAppended: (seq) => bus.emit('outbox.appended', { seq }) },
     ),
   );
   const uplink = core.add(
     new MqttUplink(
-      { edgeId: config.edgeId, ...config.mqtt, tls: config.mqtt.tls ? readTlsClientFiles(config.mqtt.tls, 'edge.mqtt.tls') : undefined, version: EDGE_VERSION },
+      {
+        edgeId: config.edgeId,
+        ...config.mqtt,
+        tls: config.mqtt.tls ? readTlsClientFiles(config.mqtt.tls, 'edge.mqtt.tls') : undefined,
+        version: EDGE_VERSION,
+      },
       { outbox, bus, log: child('uplink'), registry },
     ),
   );
   const pipeline = core.add(
     new AisPipeline(
-      { dedupeWindowMs: config.dedupe.windowMs, downsampleMinIntervalS: config.downsample.minIntervalS, maxPartialAgeMs: config.ais.maxPartialAgeMs },
+      {
+        dedupeWindowMs: config.dedupe.windowMs,
+        downsampleMinIntervalS: config.downsample.minIntervalS,
+        maxPartialAgeMs: config.ais.maxPartialAgeMs,
+      },
       { bus, log: child('ais'), registry },
     ),
   );
-  core.add(new VesselBatching({ edgeId: config.edgeId, ...config.batching }, { bus, outbox, log: child('batching'), registry }));
+  core.add(
+    new VesselBatching(
+      { edgeId: config.edgeId, ...config.batching },
+      { bus, outbox, log: child('batching'), registry },
+    ),
+  );
   const { udp: udpConfig, tcp: tcpConfig, maxLineBytes } = config.ais;
   const udp = udpConfig.enabled
-    ? core.add(new UdpAisReceiver({ host: udpConfig.host, port: udpConfig.port, maxLineBytes, receiveBufferBytes: udpConfig.receiveBufferBytes }, { bus, log: child('ais-udp'), registry }))
+    ? core.add(
+        new UdpAisReceiver(
+          {
+            host: udpConfig.host,
+            port: udpConfig.port,
+            maxLineBytes,
+            receiveBufferBytes: udpConfig.receiveBufferBytes,
+          },
+          { bus, log: child('ais-udp'), registry },
+        ),
+      )
     : undefined;
   const tcp = tcpConfig.enabled
-    ? core.add(new TcpAisReceiver({ host: tcpConfig.host, port: tcpConfig.port, maxLineBytes }, { bus, log: child('ais-tcp'), registry }))
+    ? core.add(
+        new TcpAisReceiver(
+          { host: tcpConfig.host, port: tcpConfig.port, maxLineBytes },
+          { bus, log: child('ais-tcp'), registry },
+        ),
+      )
     : undefined;
 
   const cameras = new CameraInventoryPart(config.cameras, {
@@ -131,7 +165,10 @@ export function createEdge(config: EdgeConfig, deps: EdgeDeps = {}): Edge {
 
   const cameraCounts = () => {
     const counts = cameras.countByState();
-    return { online: counts.online, offline: counts.pending + counts.unauthorized + counts.unreachable + counts.malformed };
+    return {
+      online: counts.online,
+      offline: counts.pending + counts.unauthorized + counts.unreachable + counts.malformed,
+    };
   };
 
   const health = (): EdgeHealth => {
@@ -141,7 +178,12 @@ export function createEdge(config: EdgeConfig, deps: EdgeDeps = {}): Edge {
       ts: Date.now(),
       uptimeS: Math.round((Date.now() - startedAt) / 1000),
       outbox: { messages: stats.messages, bytes: stats.bytes, dropped: stats.dropped },
-      ais: { sentences: decoder.sentences, messages: decoder.messages, rejected: aisMetrics(registry).rejectedTotal(), duplicates: pipeline.duplicates },
+      ais: {
+        sentences: decoder.sentences,
+        messages: decoder.messages,
+        rejected: aisMetrics(registry).rejectedTotal(),
+        duplicates: pipeline.duplicates,
+      },
       cameras: cameraCounts(),
     };
   };
@@ -155,7 +197,11 @@ export function createEdge(config: EdgeConfig, deps: EdgeDeps = {}): Edge {
     ais: { ...health().ais, listeners: { udp: udp?.port, tcp: tcp?.port } },
   });
 
-  const http = new HttpServerPart(createHttpApp({ log: child('http'), registry, health: healthReport }), config.http.host, config.http.port);
+  const http = new HttpServerPart(
+    createHttpApp({ log: child('http'), registry, health: healthReport }),
+    config.http.host,
+    config.http.port,
+  );
   const healthPublisher = new HealthPublisher({
     edgeId: config.edgeId,
     intervalS: config.health.intervalS,
@@ -196,7 +242,10 @@ export function createEdge(config: EdgeConfig, deps: EdgeDeps = {}): Edge {
     health,
     async start() {
       await core.start();
-      log.info({ edgeId: config.edgeId, ports: this.ports, http: http.address, mqtt: config.mqtt.url }, 'edge started');
+      log.info(
+        { edgeId: config.edgeId, ports: this.ports, http: http.address, mqtt: config.mqtt.url },
+        'edge started',
+      );
     },
     async stop() {
       await core.stop();

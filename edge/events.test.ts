@@ -20,10 +20,16 @@ describe('the edge bus', () => {
     bus.emit('ais.line', line);
 
     expect(received).toEqual(['test', 'test']);
-    expect(metricValue(await registry.metrics(), 'lookout_edge_bus_listener_errors_total', { event: 'ais.line' })).toBe(2);
+    expect(
+      metricValue(await registry.metrics(), 'lookout_edge_bus_listener_errors_total', { event: 'ais.line' }),
+    ).toBe(2);
     // Once per burst: the second failure is counted, not logged again.
     expect(lines.filter((entry) => entry.event === 'ais.line')).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ level: 50, event: 'ais.line', err: { message: 'ENOSPC: no space left on device' } });
+    expect(lines[0]).toMatchObject({
+      level: 50,
+      event: 'ais.line',
+      err: { message: 'ENOSPC: no space left on device' },
+    });
   });
 
   it('catches and counts a rejected promise of an async listener', async () => {
@@ -34,6 +40,12 @@ describe('the edge bus', () => {
       throw new Error('late failure');
     });
     bus.emit('uplink.state', { connected: true });
-    await expect.poll(async () => metricValue(await registry.metrics(), 'lookout_edge_bus_listener_errors_total', { event: 'uplink.state' })).toBe(1);
+    await expect
+      .poll(async () =>
+        metricValue(await registry.metrics(), 'lookout_edge_bus_listener_errors_total', {
+          event: 'uplink.state',
+        }),
+      )
+      .toBe(1);
   });
 });

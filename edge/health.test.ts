@@ -5,7 +5,12 @@ import { compileSchema } from '../protocols/validation.js';
 import { silentLogger } from '../runtime/logger.js';
 import { HealthPublisher } from './health.js';
 
-const snapshot = (): EdgeHealth => ({ ts: Date.now(), uptimeS: 1, outbox: { messages: 2, bytes: 30, dropped: 0 }, ais: { sentences: 5, messages: 4, rejected: 1, duplicates: 0 } });
+const snapshot = (): EdgeHealth => ({
+  ts: Date.now(),
+  uptimeS: 1,
+  outbox: { messages: 2, bytes: 30, dropped: 0 },
+  ais: { sentences: 5, messages: 4, rejected: 1, duplicates: 0 },
+});
 
 describe('HealthPublisher', () => {
   it('publishes a valid EdgeHealth on the edge health topic every interval, and counts what the link refused', async () => {

@@ -31,10 +31,12 @@ export class HealthPublisher implements Part {
   }
 
   async publishNow(): Promise<boolean> {
-    const ok = await this.deps.publish(topics.edgeHealth(this.deps.edgeId), JSON.stringify(this.deps.snapshot())).catch((error: unknown) => {
-      this.deps.log.warn({ err: error }, 'health publish failed');
-      return false;
-    });
+    const ok = await this.deps
+      .publish(topics.edgeHealth(this.deps.edgeId), JSON.stringify(this.deps.snapshot()))
+      .catch((error: unknown) => {
+        this.deps.log.warn({ err: error }, 'health publish failed');
+        return false;
+      });
     if (ok) this.published += 1;
     else this.skipped += 1;
     return ok;

@@ -49,7 +49,8 @@ const { values } = parseArgs({
     source: { type: 'string', default: '1280x720' },
   },
 });
-if (values.only !== undefined && values.only !== 'snapshot' && values.only !== 'tiles') throw new Error(`--only: snapshot or tiles, got ${values.only}`);
+if (values.only !== undefined && values.only !== 'snapshot' && values.only !== 'tiles')
+  throw new Error(`--only: snapshot or tiles, got ${values.only}`);
 const snapshotWidths = values['snapshot-widths']!.split(',').map(Number);
 const sourceSize = values.source!;
 if (!/^\d+x\d+$/.test(sourceSize)) throw new Error(`--source: WIDTHxHEIGHT, got ${sourceSize}`);
@@ -76,7 +77,11 @@ function cpuSeconds(): number {
 async function inference(threads: number) {
   const detector = await Detector.load({ modelPath, threads });
   const { inputWidth: w, inputHeight: h } = detector.info;
-  const frame = { data: new Uint8Array(w * h * 3).map(() => Math.floor(Math.random() * 256)), width: w, height: h };
+  const frame = {
+    data: new Uint8Array(w * h * 3).map(() => Math.floor(Math.random() * 256)),
+    width: w,
+    height: h,
+  };
   for (let i = 0; i < 10; i++) await detector.detect(frame);
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -87,14 +92,24 @@ async function inference(threads: number) {
   await detector.close();
   times.sort((a, b) => a - b);
   const mean = times.reduce((a, b) => a + b, 0) / times.length;
-  return { threads, input: `${w}x${h}`, meanMs: +mean.toFixed(2), p50Ms: +times[Math.floor(times.length / 2)]!.toFixed(2), p95Ms: +times[Math.floor(times.length * 0.95)]!.toFixed(2) };
+  return {
+    threads,
+    input: `${w}x${h}`,
+    meanMs: +mean.toFixed(2),
+    p50Ms: +times[Math.floor(times.length / 2)]!.toFixed(2),
+    p95Ms: +times[Math.floor(times.length * 0.95)]!.toFixed(2),
+  };
 }
 
 /** One 1280x720 frame of random pixels through detectTiled (the edge's tiling: 28 tiles + the whole frame, batches of 8). */
 async function inferenceTiled(threads: number) {
   const detector = await Detector.load({ modelPath, threads });
   const { inputWidth, inputHeight, letterbox } = detector.info;
-  const image = { data: new Uint8Array(1280 * 720 * 3).map(() => Math.floor(Math.random() * 256)), width: 1280, height: 720 };
+  const image = {
+    data: new Uint8Array(1280 * 720 * 3).map(() => Math.floor(Math.random() * 256)),
+    width: 1280,
+    height: 720,
+  };
   const inputs = modelInputs(image, inputWidth, inputHeight, letterbox, defaultTiling).length;
   for (let i = 0; i < 3; i++) await detector.detectTiled(image, defaultTiling);
   const times: number[] = [];
@@ -171,8 +186,13 @@ async function cameraRun(count: number, video: string, runSeconds: number, optio
   const cpu = cpuSeconds() - cpu0;
   await detector.close();
   const counts = [...frames.values()];
-  const sumOf = async (metric: { get(): Promise<{ values: Array<{ value: number; metricName?: string }> }> }, name?: string) =>
-    (await metric.get()).values.filter((v) => name === undefined || v.metricName === name).reduce((a, v) => a + v.value, 0);
+  const sumOf = async (
+    metric: { get(): Promise<{ values: Array<{ value: number; metricName?: string }> }> },
+    name?: string,
+  ) =>
+    (await metric.get()).values
+      .filter((v) => name === undefined || v.metricName === name)
+      .reduce((a, v) => a + v.value, 0);
   const dropped = await sumOf(metrics.framesDropped);
   const detectS = await sumOf(metrics.inference, 'lookout_edge_fire_inference_seconds_sum');
   const detectN = await sumOf(metrics.inference, 'lookout_edge_fire_inference_seconds_count');
@@ -181,7 +201,9 @@ async function cameraRun(count: number, video: string, runSeconds: number, optio
   const [sw, sh] = sourceSize.split('x').map(Number) as [number, number];
   const aw = Math.min(sw, tiles.analysisMaxWidth);
   const analysis = { data: new Uint8Array(0), width: aw, height: Math.round((sh * aw) / sw) };
-  const inputsPerFrame = tiles.enabled ? modelInputs(analysis, detector.info.inputWidth, detector.info.inputHeight, 0, tiles).length : 1;
+  const inputsPerFrame = tiles.enabled
+    ? modelInputs(analysis, detector.info.inputWidth, detector.info.inputHeight, 0, tiles).length
+    : 1;
   return {
     cameras: count,
     fps,
@@ -210,13 +232,28 @@ async function tilesRounds(video: string, tiledMs1Thread: number) {
     { name: 'tiles', tiles: edgeTiling },
     { name: 'whole-frame', tiles: wholeFrameOnly },
   ];
-  const results: Record<string, Array<Awaited<ReturnType<typeof cameraRun>>>> = { tiles: [], 'whole-frame': [] };
+  const results: Record<string, Array<Awaited<ReturnType<typeof cameraRun>>>> = {
+    tiles: [],
+    'whole-frame': [],
+  };
   for (let round = 0; round < 2; round++) {
     for (const mode of modes) {
       const loadBefore = os.loadavg()[0]!.toFixed(2);
-      const result = await cameraRun(cameras, video, seconds, { fps: towerFps, tiles: mode.tiles, change: defaultChange });
+      const result = await cameraRun(cameras, video, seconds, {
+        fps: towerFps,
+        tiles: mode.tiles,
+        change: defaultChange,
+      });
       results[mode.name]!.push(result);
-      console.log(JSON.stringify({ bench: `cameras-${towerFps}fps-${mode.name}`, round, ...result, loadAverage1mBefore: loadBefore, loadAverage1mAfter: os.loadavg()[0]!.toFixed(2) }));
+      console.log(
+        JSON.stringify({
+          bench: `cameras-${towerFps}fps-${mode.name}`,
+          round,
+          ...result,
+          loadAverage1mBefore: loadBefore,
+          loadAverage1mAfter: os.loadavg()[0]!.toFixed(2),
+        }),
+      );
     }
     const [t, w] = [results.tiles![round]!, results['whole-frame']![round]!];
     console.log(
@@ -225,7 +262,10 @@ async function tilesRounds(video: string, tiledMs1Thread: number) {
         round,
         cpuRatio: +(t.cpuCores / w.cpuCores).toFixed(2),
         cpuPerCameraPointsAdded: +(t.cpuPerCameraPercent - w.cpuPerCameraPercent).toFixed(2),
-        detectorMsRatio: t.detectorMsPerFrame && w.detectorMsPerFrame ? +(t.detectorMsPerFrame / w.detectorMsPerFrame).toFixed(1) : null,
+        detectorMsRatio:
+          t.detectorMsPerFrame && w.detectorMsPerFrame
+            ? +(t.detectorMsPerFrame / w.detectorMsPerFrame).toFixed(1)
+            : null,
       }),
     );
   }
@@ -250,7 +290,9 @@ async function tilesRounds(video: string, tiledMs1Thread: number) {
       tiledFrameMs1Thread: tiledMs1Thread,
       camerasAt80PercentOfDetectorThread: byDetector,
       camerasPerNode: keptUp ? Math.min(byCpu, byDetector) : byDetector,
-      wholeFramePerCameraCores: +(Math.max(...results['whole-frame']!.map((r) => r.cpuPerCameraPercent)) / 100).toFixed(4),
+      wholeFramePerCameraCores: +(
+        Math.max(...results['whole-frame']!.map((r) => r.cpuPerCameraPercent)) / 100
+      ).toFixed(4),
     }),
   );
 }
@@ -258,13 +300,41 @@ async function tilesRounds(video: string, tiledMs1Thread: number) {
 const dir = mkdtempSync(path.join(os.tmpdir(), 'lookout-bench-'));
 try {
   const video = path.join(dir, `cam${sourceSize}.mp4`);
-  const made = spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${sourceSize}:rate=10`, '-t', String(seconds + 30), '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '20', '-pix_fmt', 'yuv420p', video]);
+  const made = spawnSync('ffmpeg', [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=${sourceSize}:rate=10`,
+    '-t',
+    String(seconds + 30),
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-g',
+    '20',
+    '-pix_fmt',
+    'yuv420p',
+    video,
+  ]);
   if (made.status !== 0) throw new Error(`ffmpeg could not make the test video: ${made.stderr.toString()}`);
   const load = os.loadavg()[0]!.toFixed(2);
-  console.log(JSON.stringify({ machine: `${os.cpus().length} x ${os.cpus()[0]?.model}`, loadAverage1m: load, model: modelPath, source: `${sourceSize} 10 fps H.264` }));
+  console.log(
+    JSON.stringify({
+      machine: `${os.cpus().length} x ${os.cpus()[0]?.model}`,
+      loadAverage1m: load,
+      model: modelPath,
+      source: `${sourceSize} 10 fps H.264`,
+    }),
+  );
   const tiled: Array<Awaited<ReturnType<typeof inferenceTiled>>> = [];
   if (values.only !== 'snapshot') {
-    for (const threads of [1, 2]) console.log(JSON.stringify({ bench: 'inference', ...(await inference(threads)) }));
+    for (const threads of [1, 2])
+      console.log(JSON.stringify({ bench: 'inference', ...(await inference(threads)) }));
     for (const threads of [1, 2]) {
       tiled.push(await inferenceTiled(threads));
       console.log(JSON.stringify({ bench: 'inference-tiled', ...tiled.at(-1) }));
@@ -273,10 +343,24 @@ try {
   if (values.only === undefined) {
     // Model-size frames only (snapshot.maxWidth 0, tiles and change off), as these figures were first measured.
     console.log(JSON.stringify({ bench: 'camera-1fps', ...(await cameraRun(1, video, seconds)) }));
-    console.log(JSON.stringify({ bench: `cameras-1fps`, ...(await cameraRun(cameras, video, seconds)), loadAverage1mAfter: os.loadavg()[0]!.toFixed(2) }));
+    console.log(
+      JSON.stringify({
+        bench: `cameras-1fps`,
+        ...(await cameraRun(cameras, video, seconds)),
+        loadAverage1mAfter: os.loadavg()[0]!.toFixed(2),
+      }),
+    );
   }
   for (let round = 0; round < (values.only === 'snapshot' ? 2 : 0); round++) {
-    for (const width of snapshotWidths) console.log(JSON.stringify({ bench: 'snapshot-output', round, ...(await cameraRun(cameras, video, seconds, { snapshotMaxWidth: width })), loadAverage1m: os.loadavg()[0]!.toFixed(2) }));
+    for (const width of snapshotWidths)
+      console.log(
+        JSON.stringify({
+          bench: 'snapshot-output',
+          round,
+          ...(await cameraRun(cameras, video, seconds, { snapshotMaxWidth: width })),
+          loadAverage1m: os.loadavg()[0]!.toFixed(2),
+        }),
+      );
   }
   if (values.only === 'tiles') await tilesRounds(video, tiled[0]!.meanMs);
 } finally {

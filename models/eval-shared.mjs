@@ -29,11 +29,15 @@ const { values: opts } = parseArgs({
 });
 const shared = path.resolve(opts.shared);
 if (opts.help) {
-  console.log('usage: npm run eval -- [--whole] [--shared DIR] [--model FILE] [--config FILE] [--no-tiles] [--threads N] [--json FILE]');
+  console.log(
+    'usage: npm run eval -- [--whole] [--shared DIR] [--model FILE] [--config FILE] [--no-tiles] [--threads N] [--json FILE]',
+  );
   process.exit(0);
 }
 if (!existsSync(path.join(shared, 'fire')) && !existsSync(path.join(shared, 'fire-real'))) {
-  console.log(`eval: ${shared}/fire and ${shared}/fire-real not found: nothing to evaluate (the shared photo sets are not part of the repository)`);
+  console.log(
+    `eval: ${shared}/fire and ${shared}/fire-real not found: nothing to evaluate (the shared photo sets are not part of the repository)`,
+  );
   process.exit(0);
 }
 const useSplit = !opts.whole && existsSync(splitFile);
@@ -42,23 +46,58 @@ const useSplit = !opts.whole && existsSync(splitFile);
 const SETS = [
   { name: 'wildfires2025', dir: 'fire/wildfires2025', args: [], split: null },
   { name: 'et760', dir: 'fire-real/et760', args: [], split: 'et760' },
-  { name: 'et760-extra', dir: 'fire-real/et760-extra', args: ['--label-classes', 'smoke,fire'], split: 'et760-extra' },
+  {
+    name: 'et760-extra',
+    dir: 'fire-real/et760-extra',
+    args: ['--label-classes', 'smoke,fire'],
+    split: 'et760-extra',
+  },
   // A missing label file there means "not labelled", not "nothing there" (its README).
-  { name: 'aiformankind-web-positive', dir: 'fire-real/aiformankind-web-positive', args: ['--label-classes', 'smoke,fire', '--unlabelled', 'skip'], split: 'aiformankind-web-positive' },
-  { name: 'aiformankind-web-negative', dir: 'fire-real/aiformankind-web-negative', args: ['--negative'], split: 'aiformankind-web-negative' },
+  {
+    name: 'aiformankind-web-positive',
+    dir: 'fire-real/aiformankind-web-positive',
+    args: ['--label-classes', 'smoke,fire', '--unlabelled', 'skip'],
+    split: 'aiformankind-web-positive',
+  },
+  {
+    name: 'aiformankind-web-negative',
+    dir: 'fire-real/aiformankind-web-negative',
+    args: ['--negative'],
+    split: 'aiformankind-web-negative',
+  },
   { name: 'cair/fire', dir: 'fire/cair/fire', args: ['--positive'], split: 'cair-fire' },
   { name: 'cair/normal', dir: 'fire/cair/normal', args: ['--negative'], split: 'cair-normal' },
-  { name: 'deepquestai fire+smoke', dir: 'fire/deepquestai', args: ['--positive'], list: ['fire_1.jpg', 'fire_2.jpg', 'smoke_1.jpg', 'smoke_2.jpg'], split: null },
-  { name: 'deepquestai neutral', dir: 'fire/deepquestai', args: ['--negative'], list: ['neutral_1.jpg', 'neutral_2.jpg'], split: null },
+  {
+    name: 'deepquestai fire+smoke',
+    dir: 'fire/deepquestai',
+    args: ['--positive'],
+    list: ['fire_1.jpg', 'fire_2.jpg', 'smoke_1.jpg', 'smoke_2.jpg'],
+    split: null,
+  },
+  {
+    name: 'deepquestai neutral',
+    dir: 'fire/deepquestai',
+    args: ['--negative'],
+    list: ['neutral_1.jpg', 'neutral_2.jpg'],
+    split: null,
+  },
 ];
 
 function lookoutEval(args) {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [path.join(root, 'cli', 'lookout.js'), 'eval', 'fire', ...args, '--json'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    const proc = spawn(
+      process.execPath,
+      [path.join(root, 'cli', 'lookout.js'), 'eval', 'fire', ...args, '--json'],
+      { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let out = '';
     proc.stdout.on('data', (c) => (out += c.toString()));
     proc.on('error', reject);
-    proc.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`lookout eval fire ${args.join(' ')}: exit code ${code}`))));
+    proc.on('close', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out))
+        : reject(new Error(`lookout eval fire ${args.join(' ')}: exit code ${code}`)),
+    );
   });
 }
 
@@ -102,7 +141,19 @@ try {
 }
 
 const r = (x) => (x.of === 0 ? '-' : `${x.n}/${x.of} ${x.rate.toFixed(2)}`);
-const header = ['set', 'part', 'images', 'boxes', 'smoke recall', 'fire recall', 'any-class recall', 'image recall', 'false alarms', 'precision', 'ms/image'];
+const header = [
+  'set',
+  'part',
+  'images',
+  'boxes',
+  'smoke recall',
+  'fire recall',
+  'any-class recall',
+  'image recall',
+  'false alarms',
+  'precision',
+  'ms/image',
+];
 const table = rows.map(({ set, part, m }) => [
   set,
   part,
@@ -122,9 +173,19 @@ const table = rows.map(({ set, part, m }) => [
 console.log(`| ${header.join(' | ')} |\n|${header.map(() => '---').join('|')}|`);
 for (const row of table) console.log(`| ${row.join(' | ')} |`);
 if (settings) {
-  console.log(`\nmodel ${settings.modelName} (${settings.model}, input ${settings.inputSize}); thresholds ${Object.entries(settings.thresholds).map(([c, t]) => `${c} ${t}`).join(', ')}; box match IoU >= ${settings.matchIou}`);
+  console.log(
+    `\nmodel ${settings.modelName} (${settings.model}, input ${settings.inputSize}); thresholds ${Object.entries(
+      settings.thresholds,
+    )
+      .map(([c, t]) => `${c} ${t}`)
+      .join(', ')}; box match IoU >= ${settings.matchIou}`,
+  );
   console.log(`tiling ${settings.tiling}; static filter ${settings.staticFilter}`);
   console.log('not applied: change over time and the confirmation window (single photos, no frame sequence)');
-  console.log(useSplit ? `parts from ${path.relative(root, splitFile)} (eval = never trained on by the tile model; --whole for entire sets)` : 'entire sets (no split file, or --whole): cair/ was partly trained on by the committed model');
+  console.log(
+    useSplit
+      ? `parts from ${path.relative(root, splitFile)} (eval = never trained on by the tile model; --whole for entire sets)`
+      : 'entire sets (no split file, or --whole): cair/ was partly trained on by the committed model',
+  );
 }
 if (opts.json) await writeFile(opts.json, `${JSON.stringify({ settings, useSplit, sets: all }, null, 1)}\n`);

@@ -35,7 +35,8 @@ export class Admission {
       return await task();
     } finally {
       const next = this.#waiting.shift();
-      if (next) next(); // the slot passes on to the next in line
+      if (next)
+        next(); // the slot passes on to the next in line
       else this.#running -= 1;
     }
   }

@@ -34,12 +34,20 @@ describe('environment variables in the config', () => {
   it('replaces ${NAME} in strings of the section, nested in arrays and objects, and keeps $${ literal', async () => {
     process.env.LOOKOUT_TEST_PASSWORD = 'from-env';
     process.env.LOOKOUT_TEST_SECRET = 's3';
-    const file = await configFile('cloud:\n  password: "${LOOKOUT_TEST_PASSWORD}"\n  users:\n    - { name: a, secret: "x-${LOOKOUT_TEST_SECRET}-$${NOT_EXPANDED}" }\n');
-    expect(await loadConfigSection(file, 'cloud', Section)).toEqual({ password: 'from-env', users: [{ name: 'a', secret: 'x-s3-${NOT_EXPANDED}' }], port: 1883 });
+    const file = await configFile(
+      'cloud:\n  password: "${LOOKOUT_TEST_PASSWORD}"\n  users:\n    - { name: a, secret: "x-${LOOKOUT_TEST_SECRET}-$${NOT_EXPANDED}" }\n',
+    );
+    expect(await loadConfigSection(file, 'cloud', Section)).toEqual({
+      password: 'from-env',
+      users: [{ name: 'a', secret: 'x-s3-${NOT_EXPANDED}' }],
+      port: 1883,
+    });
   });
 
   it('an unset variable is an error naming the path and the variable; other sections are not expanded', async () => {
-    const file = await configFile('cloud:\n  password: "${LOOKOUT_TEST_PASSWORD}"\n  users:\n    - { name: a, secret: "${LOOKOUT_TEST_SECRET}" }\nedge:\n  password: "${LOOKOUT_UNSET_EDGE}"\n');
+    const file = await configFile(
+      'cloud:\n  password: "${LOOKOUT_TEST_PASSWORD}"\n  users:\n    - { name: a, secret: "${LOOKOUT_TEST_SECRET}" }\nedge:\n  password: "${LOOKOUT_UNSET_EDGE}"\n',
+    );
     const error = await loadConfigSection(file, 'cloud', Section).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).problems).toEqual([
@@ -51,7 +59,12 @@ describe('environment variables in the config', () => {
 
   it('leaves numbers, booleans and strings without references as they are', () => {
     const problems: string[] = [];
-    expect(expandEnvironment({ a: 1, b: true, c: null, d: 'plain $ text {x}' }, '/s', {}, problems)).toEqual({ a: 1, b: true, c: null, d: 'plain $ text {x}' });
+    expect(expandEnvironment({ a: 1, b: true, c: null, d: 'plain $ text {x}' }, '/s', {}, problems)).toEqual({
+      a: 1,
+      b: true,
+      c: null,
+      d: 'plain $ text {x}',
+    });
     expect(problems).toEqual([]);
   });
 });

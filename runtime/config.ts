@@ -23,7 +23,9 @@ export async function readConfigDocument(file: string): Promise<unknown> {
   } catch (error) {
     if (error instanceof YAMLParseError) {
       const where = error.linePos?.[0];
-      throw new ConfigError(file, [`line ${where?.line ?? '?'} column ${where?.col ?? '?'}: ${error.message}`]);
+      throw new ConfigError(file, [
+        `line ${where?.line ?? '?'} column ${where?.col ?? '?'}: ${error.message}`,
+      ]);
     }
     throw error;
   }
@@ -40,7 +42,12 @@ export function validateConfigSection<S extends TSchema>(
   schema: S,
 ): Static<S> {
   const problems: string[] = [];
-  const raw = expandEnvironment((document as Record<string, unknown> | null)?.[section] ?? {}, `/${section}`, process.env, problems);
+  const raw = expandEnvironment(
+    (document as Record<string, unknown> | null)?.[section] ?? {},
+    `/${section}`,
+    process.env,
+    problems,
+  );
   if (problems.length > 0) throw new ConfigError(file, problems);
   const result = compileSchema(schema).parseValue(raw, `/${section}`);
   if (!result.ok) throw new ConfigError(file, result.errors);
@@ -54,7 +61,12 @@ const ENV_REFERENCE = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
  * key paths) can stay out of the file; `$${` is a literal `${`. An unset variable is a problem naming its path.
  * Only the section being validated is expanded: the cloud does not need the edge's variables.
  */
-export function expandEnvironment(value: unknown, where: string, env: NodeJS.ProcessEnv, problems: string[]): unknown {
+export function expandEnvironment(
+  value: unknown,
+  where: string,
+  env: NodeJS.ProcessEnv,
+  problems: string[],
+): unknown {
   if (typeof value === 'string') {
     return value.replace(ENV_REFERENCE, (match, name: string | undefined) => {
       if (name === undefined) return '${';
@@ -66,13 +78,23 @@ export function expandEnvironment(value: unknown, where: string, env: NodeJS.Pro
       return found;
     });
   }
-  if (Array.isArray(value)) return value.map((item, index) => expandEnvironment(item, `${where}/${index}`, env, problems));
+  if (Array.isArray(value))
+    return value.map((item, index) => expandEnvironment(item, `${where}/${index}`, env, problems));
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, expandEnvironment(item, `${where}/${key}`, env, problems)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [
+        key,
+        expandEnvironment(item, `${where}/${key}`, env, problems),
+      ]),
+    );
   }
   return value;
 }
 
-export async function loadConfigSection<S extends TSchema>(file: string, section: string, schema: S): Promise<Static<S>> {
+export async function loadConfigSection<S extends TSchema>(
+  file: string,
+  section: string,
+  schema: S,
+): Promise<Static<S>> {
   return validateConfigSection(file, await readConfigDocument(file), section, schema);
 }

@@ -24,12 +24,17 @@ export class EventBus<Events extends { [K in keyof Events]: unknown }> {
     const entry = { listener: listener as Listener<never> };
     const entries = this.#listeners.get(event) ?? [];
     this.#listeners.set(event, [...entries, entry]);
-    return () => this.#listeners.set(event, (this.#listeners.get(event) ?? []).filter((e) => e !== entry));
+    return () =>
+      this.#listeners.set(
+        event,
+        (this.#listeners.get(event) ?? []).filter((e) => e !== entry),
+      );
   }
 
   emit<K extends keyof Events & string>(event: K, payload: Events[K]): void {
     // Listeners added or removed by a listener take effect from the next emit (as with EventEmitter).
-    for (const { listener } of this.#listeners.get(event) ?? []) this.#call(event, listener as Listener<Events[K]>, payload);
+    for (const { listener } of this.#listeners.get(event) ?? [])
+      this.#call(event, listener as Listener<Events[K]>, payload);
   }
 
   #call<P>(event: string, listener: Listener<P>, payload: P): void {
@@ -47,6 +52,10 @@ export function countAndLogListenerErrors(counter: Counter<'event'>, log: Logger
   const limited = new RateLimitedLog(log);
   return (event, error) => {
     counter.inc({ event });
-    limited.error(event, { event, err: error }, 'bus listener failed; the emitter and the other listeners went on');
+    limited.error(
+      event,
+      { event, err: error },
+      'bus listener failed; the emitter and the other listeners went on',
+    );
   };
 }

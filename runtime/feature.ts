@@ -20,8 +20,12 @@ export function checkFeatureOrder<Context>(features: ReadonlyArray<Feature<Conte
     if (features.indexOf(feature) !== index) throw new Error(`feature "${feature.name}" is listed twice`);
     for (const needed of feature.needs ?? []) {
       const at = features.indexOf(needed);
-      if (at === -1) throw new Error(`feature "${feature.name}" needs "${needed.name}", which is not in the features list`);
-      if (at > index) throw new Error(`feature "${feature.name}" needs "${needed.name}", which must be listed before it`);
+      if (at === -1)
+        throw new Error(
+          `feature "${feature.name}" needs "${needed.name}", which is not in the features list`,
+        );
+      if (at > index)
+        throw new Error(`feature "${feature.name}" needs "${needed.name}", which must be listed before it`);
     }
   });
 }
@@ -29,7 +33,11 @@ export function checkFeatureOrder<Context>(features: ReadonlyArray<Feature<Conte
 /** The features as parts of the service core (each started with the context), after checking their order. */
 export function featureParts<Context>(features: ReadonlyArray<Feature<Context>>, context: Context): Part[] {
   checkFeatureOrder(features);
-  return features.map((feature) => ({ name: feature.name, start: () => feature.start(context), stop: () => feature.stop() }));
+  return features.map((feature) => ({
+    name: feature.name,
+    start: () => feature.start(context),
+    stop: () => feature.stop(),
+  }));
 }
 
 /**

@@ -36,20 +36,42 @@ export interface HttpServerOptions {
   timeouts?: HttpTimeouts;
 }
 
-const DEFAULT_TIMEOUTS: HttpTimeouts = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, idleTimeoutMs: 30_000 };
+const DEFAULT_TIMEOUTS: HttpTimeouts = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  idleTimeoutMs: 30_000,
+};
 
 /** Every service's HTTP face: `/health` (JSON, 503 when down) and `/metrics` (Prometheus text). */
-export function createHttpApp({ log, registry, health, https, timeouts = DEFAULT_TIMEOUTS }: HttpServerOptions): HttpApp {
+export function createHttpApp({
+  log,
+  registry,
+  health,
+  https,
+  timeouts = DEFAULT_TIMEOUTS,
+}: HttpServerOptions): HttpApp {
   // Per-request lines would drown the logs under dashboard polling and Prometheus scrapes; routes that change
   // state log what they did themselves.
   const logController = new LogController({ disableRequestLogging: true });
   // Node checks headersTimeout and requestTimeout every connectionsCheckingInterval (default 30 s).
-  const server = { headersTimeout: timeouts.headersTimeoutMs, connectionsCheckingInterval: Math.min(1000, timeouts.headersTimeoutMs) };
-  const options = { loggerInstance: log, logController, requestTimeout: timeouts.requestTimeoutMs, keepAliveTimeout: timeouts.keepAliveTimeoutMs, connectionTimeout: timeouts.idleTimeoutMs };
+  const server = {
+    headersTimeout: timeouts.headersTimeoutMs,
+    connectionsCheckingInterval: Math.min(1000, timeouts.headersTimeoutMs),
+  };
+  const options = {
+    loggerInstance: log,
+    logController,
+    requestTimeout: timeouts.requestTimeoutMs,
+    keepAliveTimeout: timeouts.keepAliveTimeoutMs,
+    connectionTimeout: timeouts.idleTimeoutMs,
+  };
   // An https app differs from an http one only in its server type, which no route of ours touches.
   const app = (
     https
-      ? (Fastify({ ...options, https: { ...https, ...server } }) as unknown as ReturnType<typeof plainFastify>)
+      ? (Fastify({ ...options, https: { ...https, ...server } }) as unknown as ReturnType<
+          typeof plainFastify
+        >)
       : plainFastify({ ...options, http: server })
   ).withTypeProvider<TypeBoxTypeProvider>();
   if (!https) closeSilentConnections(app as unknown as FastifyInstance, timeouts.headersTimeoutMs);
@@ -89,18 +111,31 @@ function closeSilentConnections(app: FastifyInstance, ms: number): void {
 function answerWrongMethodWith405(app: FastifyInstance): void {
   const routes: Array<{ pattern: RegExp; method: string }> = [];
   app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) routes.push({ pattern: routePattern(route.url ?? route.path), method });
+    for (const method of [route.method].flat())
+      routes.push({ pattern: routePattern(route.url ?? route.path), method });
   });
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0] ?? '';
-    const allowed = [...new Set(routes.filter((route) => route.pattern.test(path)).map((route) => route.method))].sort();
+    const allowed = [
+      ...new Set(routes.filter((route) => route.pattern.test(path)).map((route) => route.method)),
+    ].sort();
     if (allowed.length === 0) {
-      return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no route ${request.method} ${clipForLog(path)}` });
+      return reply
+        .code(404)
+        .send({
+          statusCode: 404,
+          error: 'Not Found',
+          message: `no route ${request.method} ${clipForLog(path)}`,
+        });
     }
     return reply
       .code(405)
       .header('allow', allowed.join(', '))
-      .send({ statusCode: 405, error: 'Method Not Allowed', message: `${request.method} is not allowed on ${clipForLog(path)}; allowed: ${allowed.join(', ')}` });
+      .send({
+        statusCode: 405,
+        error: 'Method Not Allowed',
+        message: `${request.method} is not allowed on ${clipForLog(path)}; allowed: ${allowed.join(', ')}`,
+      });
   });
 }
 
@@ -119,8 +154,14 @@ function explainInvalidJson(app: FastifyInstance): void {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     parseJson(request, body as string, (error: Error | null, value?: unknown) => {
-      if ((error as { code?: string } | null)?.code !== 'FST_ERR_CTP_INVALID_JSON_BODY') return done(error, value);
-      done(Object.assign(new Error(`request body is not valid JSON: ${describeJsonError(body as string)}`), { statusCode: 400 }), undefined);
+      if ((error as { code?: string } | null)?.code !== 'FST_ERR_CTP_INVALID_JSON_BODY')
+        return done(error, value);
+      done(
+        Object.assign(new Error(`request body is not valid JSON: ${describeJsonError(body as string)}`), {
+          statusCode: 400,
+        }),
+        undefined,
+      );
     });
   });
 }

@@ -65,6 +65,9 @@ export class BurstLog {
     this.#bursts.delete(key);
     if (burst.repeated === 0) return;
     const windowS = Math.round(this.options.windowMs / 1000);
-    this.log.warn({ ...burst.last, repeated: burst.repeated, windowS }, `${burst.message} (and ${burst.repeated} more like it within ${windowS} s)`);
+    this.log.warn(
+      { ...burst.last, repeated: burst.repeated, windowS },
+      `${burst.message} (and ${burst.repeated} more like it within ${windowS} s)`,
+    );
   }
 }

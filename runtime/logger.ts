@@ -6,7 +6,12 @@ export type { Logger };
 export function createLogger(name: string, options: LoggerOptions = {}): Logger {
   const level = process.env.LOG_LEVEL ?? options.level ?? 'info';
   if (process.env.LOG_PRETTY === '1') {
-    return pino({ name, level, ...options, transport: { target: 'pino-pretty', options: { colorize: true } } });
+    return pino({
+      name,
+      level,
+      ...options,
+      transport: { target: 'pino-pretty', options: { colorize: true } },
+    });
   }
   return pino({ name, level, ...options });
 }
@@ -20,7 +25,11 @@ export function createStderrLogger(name: string): Logger {
 }
 
 /** JSON lines appended to a file (the demo keeps each service's log in its own file). */
-export function createFileLogger(name: string, file: string, level = process.env.LOG_LEVEL ?? 'info'): Logger {
+export function createFileLogger(
+  name: string,
+  file: string,
+  level = process.env.LOG_LEVEL ?? 'info',
+): Logger {
   return pino({ name, level }, destination({ dest: file, mkdir: true, sync: false }));
 }
 

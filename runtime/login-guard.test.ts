@@ -4,7 +4,10 @@ import { LoginGuard } from './login-guard.js';
 describe('LoginGuard', () => {
   it('locks a user after maxFailuresPerUser in the window, for lockoutS, then lets it try again', () => {
     let now = 0;
-    const guard = new LoginGuard({ maxFailuresPerUser: 3, maxFailuresPerAddress: 10, windowS: 60, lockoutS: 300, failureDelayMs: 0 }, () => now);
+    const guard = new LoginGuard(
+      { maxFailuresPerUser: 3, maxFailuresPerAddress: 10, windowS: 60, lockoutS: 300, failureDelayMs: 0 },
+      () => now,
+    );
     const subject = { username: 'lan', address: '10.0.0.1' };
     expect(guard.fail(subject)).toEqual([]);
     expect(guard.fail(subject)).toEqual([]);
@@ -17,7 +20,10 @@ describe('LoginGuard', () => {
 
   it('forgets failures older than the window; locks an address across users; 0 turns a limit off', () => {
     let now = 0;
-    const guard = new LoginGuard({ maxFailuresPerUser: 0, maxFailuresPerAddress: 2, windowS: 60, lockoutS: 30, failureDelayMs: 0 }, () => now);
+    const guard = new LoginGuard(
+      { maxFailuresPerUser: 0, maxFailuresPerAddress: 2, windowS: 60, lockoutS: 30, failureDelayMs: 0 },
+      () => now,
+    );
     expect(guard.fail({ username: 'a', address: 'x' })).toEqual([]);
     now = 61_000;
     expect(guard.fail({ username: 'b', address: 'x' })).toEqual([]);

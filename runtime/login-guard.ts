@@ -49,7 +49,8 @@ export class LoginGuard {
   fail(subject: LoginSubject): Array<'user' | 'address'> {
     const locked: Array<'user' | 'address'> = [];
     if (this.#count(this.#users, subject.username, this.limits.maxFailuresPerUser)) locked.push('user');
-    if (this.#count(this.#addresses, subject.address, this.limits.maxFailuresPerAddress)) locked.push('address');
+    if (this.#count(this.#addresses, subject.address, this.limits.maxFailuresPerAddress))
+      locked.push('address');
     return locked;
   }
 

@@ -3,7 +3,9 @@ import { backoffMs, settlesWithin, withEqualJitter } from './retry.js';
 
 describe('retry timing', () => {
   it('backs off from the minimum, doubling, up to the maximum (attempts are 1-based)', () => {
-    expect([0, 1, 2, 3, 4, 5, 6, 7, 100].map((n) => backoffMs(n, 1000, 30_000))).toEqual([1000, 1000, 2000, 4000, 8000, 16_000, 30_000, 30_000, 30_000]);
+    expect([0, 1, 2, 3, 4, 5, 6, 7, 100].map((n) => backoffMs(n, 1000, 30_000))).toEqual([
+      1000, 1000, 2000, 4000, 8000, 16_000, 30_000, 30_000, 30_000,
+    ]);
   });
 
   it('equal jitter keeps half fixed and spreads the other half', () => {

@@ -17,7 +17,9 @@ export type TlsServerConfig = Static<typeof TlsServerConfig>;
 /** How a client checks the server: a private CA (PEM), or the system's CAs when absent. */
 export const TlsClientConfig = Type.Object(
   {
-    caFile: Type.Optional(Type.String({ minLength: 1, description: 'PEM CA certificate(s) to trust instead of the system ones' })),
+    caFile: Type.Optional(
+      Type.String({ minLength: 1, description: 'PEM CA certificate(s) to trust instead of the system ones' }),
+    ),
     /** Host name the certificate must name when the URL's host is an address (SNI and the check). */
     servername: Type.Optional(Type.String({ minLength: 1 })),
   },
@@ -42,17 +44,28 @@ function readPem(key: string, file: string): Buffer {
   } catch (error) {
     throw new TlsFileError(key, resolved, error as Error);
   }
-  if (!pem.includes('-----BEGIN ')) throw new TlsFileError(key, resolved, new Error('not a PEM file (no -----BEGIN line)'));
+  if (!pem.includes('-----BEGIN '))
+    throw new TlsFileError(key, resolved, new Error('not a PEM file (no -----BEGIN line)'));
   return pem;
 }
 
 /** Reads the server's PEM files; `where` is the config path of the section (e.g. `cloud.tls`). */
-export function readTlsServerFiles(config: TlsServerConfig, where: string): { cert: Buffer; key: Buffer; handshakeTimeout: number } {
-  return { cert: readPem(`${where}.certFile`, config.certFile), key: readPem(`${where}.keyFile`, config.keyFile), handshakeTimeout: config.handshakeTimeoutMs };
+export function readTlsServerFiles(
+  config: TlsServerConfig,
+  where: string,
+): { cert: Buffer; key: Buffer; handshakeTimeout: number } {
+  return {
+    cert: readPem(`${where}.certFile`, config.certFile),
+    key: readPem(`${where}.keyFile`, config.keyFile),
+    handshakeTimeout: config.handshakeTimeoutMs,
+  };
 }
 
 /** Reads the client's trust settings; `where` is the config path of the section (e.g. `edge.mqtt.tls`). */
-export function readTlsClientFiles(config: TlsClientConfig, where: string): { ca?: Buffer; servername?: string } {
+export function readTlsClientFiles(
+  config: TlsClientConfig,
+  where: string,
+): { ca?: Buffer; servername?: string } {
   const files: { ca?: Buffer; servername?: string } = {};
   if (config.caFile) files.ca = readPem(`${where}.caFile`, config.caFile);
   if (config.servername) files.servername = config.servername;

@@ -12,7 +12,13 @@ function setup() {
   return { store, changes, advance: (ms: number) => (now += ms) };
 }
 
-const raise = { originator: 'vessel:1', type: 'closed_area', severity: 'MAJOR' as const, ts: 500, details: { zone: 'z' } };
+const raise = {
+  originator: 'vessel:1',
+  type: 'closed_area',
+  severity: 'MAJOR' as const,
+  ts: 500,
+  details: { zone: 'z' },
+};
 
 describe('alarm lifecycle', () => {
   it('creates once per originator and type while active; repeats refresh', () => {
@@ -21,7 +27,15 @@ describe('alarm lifecycle', () => {
     advance(10);
     const again = store.raise({ ...raise, ts: 900, details: { zone: 'z', extra: 1 } });
     expect(again.kind).toBe('refreshed');
-    expect(again.alarm).toMatchObject({ id: 'a1', count: 2, startTs: 500, lastTs: 900, createdAt: 1000, updatedAt: 1010, status: 'ACTIVE_UNACK' });
+    expect(again.alarm).toMatchObject({
+      id: 'a1',
+      count: 2,
+      startTs: 500,
+      lastTs: 900,
+      createdAt: 1000,
+      updatedAt: 1010,
+      status: 'ACTIVE_UNACK',
+    });
     expect(again.alarm.details).toEqual({ zone: 'z', extra: 1 });
     expect(store.raise({ ...raise, originator: 'vessel:2' }).kind).toBe('created');
     expect(store.raise({ ...raise, type: 'loitering' }).kind).toBe('created');
@@ -37,7 +51,12 @@ describe('alarm lifecycle', () => {
     advance(5);
     const resolved = store.resolve('vessel:1', 'closed_area', 'system: signal restored', { restoredTs: 700 });
     expect(resolved?.kind).toBe('cleared');
-    expect(resolved?.alarm).toMatchObject({ status: 'CLEARED_UNACK', clearBy: 'system: signal restored', clearTs: 1005, details: { zone: 'z', restoredTs: 700 } });
+    expect(resolved?.alarm).toMatchObject({
+      status: 'CLEARED_UNACK',
+      clearBy: 'system: signal restored',
+      clearTs: 1005,
+      details: { zone: 'z', restoredTs: 700 },
+    });
     expect(store.resolve('vessel:1', 'closed_area', 'system', {})).toBeUndefined();
     expect(store.raise(raise).alarm.id).toBe('a2');
     expect(changes.map((c) => c.kind)).toEqual(['created', 'cleared', 'created']);
@@ -47,7 +66,10 @@ describe('alarm lifecycle', () => {
     const { store } = setup();
     store.raise(raise);
     store.acknowledge('a1', 'op');
-    expect(store.raise({ ...raise, severity: 'MINOR' }).alarm).toMatchObject({ severity: 'MAJOR', status: 'ACTIVE_ACK' });
+    expect(store.raise({ ...raise, severity: 'MINOR' }).alarm).toMatchObject({
+      severity: 'MAJOR',
+      status: 'ACTIVE_ACK',
+    });
     const up = store.raise({ ...raise, severity: 'CRITICAL' });
     expect(up.kind).toBe('escalated');
     expect(up.alarm.severity).toBe('CRITICAL');
@@ -59,10 +81,18 @@ describe('alarm lifecycle', () => {
     const { store, changes, advance } = setup();
     store.raise(raise);
     advance(5);
-    expect(store.acknowledge('a1', 'lan').alarm).toMatchObject({ status: 'ACTIVE_ACK', ackBy: 'lan', ackTs: 1005 });
+    expect(store.acknowledge('a1', 'lan').alarm).toMatchObject({
+      status: 'ACTIVE_ACK',
+      ackBy: 'lan',
+      ackTs: 1005,
+    });
     advance(5);
     expect(store.acknowledge('a1', 'minh').alarm).toMatchObject({ ackBy: 'lan', ackTs: 1005 });
-    expect(store.clear('a1', 'minh').alarm).toMatchObject({ status: 'CLEARED_ACK', clearBy: 'minh', clearTs: 1010 });
+    expect(store.clear('a1', 'minh').alarm).toMatchObject({
+      status: 'CLEARED_ACK',
+      clearBy: 'minh',
+      clearTs: 1010,
+    });
     expect(store.clear('a1', 'x').alarm.clearBy).toBe('minh');
     expect(changes.map((c) => c.kind)).toEqual(['created', 'acknowledged', 'cleared']);
 
@@ -89,9 +119,19 @@ describe('alarm lifecycle', () => {
     store.raise({ ...raise, originator: 'vessel:2' });
     store.acknowledge('a2', 'op');
     store.clear('a3', 'op');
-    expect(store.list({ status: 'active' }).map((a) => a.id).sort()).toEqual(['a1', 'a2']);
+    expect(
+      store
+        .list({ status: 'active' })
+        .map((a) => a.id)
+        .sort(),
+    ).toEqual(['a1', 'a2']);
     expect(store.list({ status: 'cleared' }).map((a) => a.id)).toEqual(['a3']);
-    expect(store.list({ status: 'unack' }).map((a) => a.id).sort()).toEqual(['a1', 'a3']);
+    expect(
+      store
+        .list({ status: 'unack' })
+        .map((a) => a.id)
+        .sort(),
+    ).toEqual(['a1', 'a3']);
     expect(store.list({ status: 'ACTIVE_ACK' }).map((a) => a.id)).toEqual(['a2']);
     expect(store.list({ type: 'closed_area', status: 'active' }).map((a) => a.id)).toEqual(['a1']);
   });
@@ -108,7 +148,11 @@ describe('alarm lifecycle', () => {
     advance(1);
     store.raise(raise);
     const snapshots = changes.map((c) => c.alarm);
-    for (const order of [snapshots, [...snapshots].reverse(), [snapshots[3]!, snapshots[0]!, snapshots[4]!, snapshots[2]!, snapshots[1]!]]) {
+    for (const order of [
+      snapshots,
+      [...snapshots].reverse(),
+      [snapshots[3]!, snapshots[0]!, snapshots[4]!, snapshots[2]!, snapshots[1]!],
+    ]) {
       const rebuilt = new AlarmStore();
       for (const s of order) rebuilt.restore(s);
       expect(rebuilt.list()).toEqual(store.list());
@@ -126,6 +170,11 @@ describe('alarm lifecycle', () => {
       store.clear(`id${i + 1}`, 'op');
     }
     store.raise({ ...raise, originator: 'vessel:active' });
-    expect(store.list().map((a) => a.id).sort()).toEqual(['id4', 'id5', 'id6']);
+    expect(
+      store
+        .list()
+        .map((a) => a.id)
+        .sort(),
+    ).toEqual(['id4', 'id5', 'id6']);
   });
 });

@@ -130,7 +130,12 @@ export class AlarmStore {
    * Clears the active alarm of this originator and type because its condition is over (nobody acknowledged it
    * by doing so: it stays unacknowledged until an operator does). Undefined when none is active.
    */
-  resolve(originator: string, type: string, by: string, details: Record<string, unknown>): AlarmChange | undefined {
+  resolve(
+    originator: string,
+    type: string,
+    by: string,
+    details: Record<string, unknown>,
+  ): AlarmChange | undefined {
     const id = this.#active.get(activeKey(originator, type));
     const alarm = id ? this.#alarms.get(id) : undefined;
     return alarm ? this.#cleared(alarm, by, details) : undefined;
@@ -154,7 +159,8 @@ export class AlarmStore {
   restore(snapshot: Alarm): void {
     const current = this.#alarms.get(snapshot.id);
     if (current && current.updatedAt > snapshot.updatedAt) return;
-    if (current && current.updatedAt === snapshot.updatedAt && statusOrder(current) >= statusOrder(snapshot)) return;
+    if (current && current.updatedAt === snapshot.updatedAt && statusOrder(current) >= statusOrder(snapshot))
+      return;
     this.#put(structuredClone(snapshot));
   }
 

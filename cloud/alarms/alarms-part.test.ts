@@ -47,7 +47,11 @@ class FakeInflux {
   }
 }
 
-const closedArea = (mmsi: number, ts: number, severity: RaiseRequest['severity'] = 'CRITICAL'): RaiseRequest => ({
+const closedArea = (
+  mmsi: number,
+  ts: number,
+  severity: RaiseRequest['severity'] = 'CRITICAL',
+): RaiseRequest => ({
   originator: `vessel:${mmsi}`,
   type: 'closed_area',
   severity,
@@ -57,7 +61,12 @@ const closedArea = (mmsi: number, ts: number, severity: RaiseRequest['severity']
 
 const started: AlarmsPart[] = [];
 
-function makePart(influx: FakeInflux, restore: { maxHeld?: number } = {}, spillFile?: string, stateFile?: string) {
+function makePart(
+  influx: FakeInflux,
+  restore: { maxHeld?: number } = {},
+  spillFile?: string,
+  stateFile?: string,
+) {
   const { log, lines } = capturingLogger('debug');
   const registry = createMetricsRegistry('cloud', false);
   const published: string[] = [];
@@ -89,8 +98,14 @@ async function previousRun(influx: FakeInflux, requests: RaiseRequest[]): Promis
 }
 
 async function withRoutes(part: AlarmsPart): Promise<HttpApp> {
-  const app = createHttpApp({ log: capturingLogger('silent').log, registry: createMetricsRegistry('test', false), health: () => ({ status: 'ok' }) });
-  await app.register(async (api) => registerAlarmRoutes(api as unknown as HttpApp, part), { prefix: '/api/v1' });
+  const app = createHttpApp({
+    log: capturingLogger('silent').log,
+    registry: createMetricsRegistry('test', false),
+    health: () => ({ status: 'ok' }),
+  });
+  await app.register(async (api) => registerAlarmRoutes(api as unknown as HttpApp, part), {
+    prefix: '/api/v1',
+  });
   await app.ready();
   return app;
 }
@@ -116,7 +131,13 @@ describe('AlarmsPart rebuild from InfluxDB', () => {
     const { part, lines, registry } = makePart(influx);
     await part.start();
     expect(part.isReady).toBe(false);
-    expect(lines.some((l) => l.level === 50 && /could not rebuild alarms from InfluxDB; retrying in the background/.test(String(l.msg)))).toBe(true);
+    expect(
+      lines.some(
+        (l) =>
+          l.level === 50 &&
+          /could not rebuild alarms from InfluxDB; retrying in the background/.test(String(l.msg)),
+      ),
+    ).toBe(true);
 
     // The condition of the alarm raised before the restart recurs, a more severe one for a new vessel follows.
     expect(part.raise(closedArea(1, 300))).toBeUndefined();
@@ -128,7 +149,12 @@ describe('AlarmsPart rebuild from InfluxDB', () => {
     expect(metricValue(metrics, 'lookout_cloud_alarms_restore_pending')).toBe(1);
     expect(metricValue(metrics, 'lookout_cloud_alarm_raises_held')).toBe(3);
     expect(metricValue(metrics, 'lookout_cloud_alarm_raises_held_total')).toBe(3);
-    expect(part.health()).toMatchObject({ status: 'degraded', restoring: true, heldRaises: 3, lastError: expect.stringContaining('ECONNREFUSED') });
+    expect(part.health()).toMatchObject({
+      status: 'degraded',
+      restoring: true,
+      heldRaises: 3,
+      lastError: expect.stringContaining('ECONNREFUSED'),
+    });
 
     // Several background attempts fail while InfluxDB is down, then one succeeds.
     await waitFor(() => part.health().restoreAttempts >= 3, 15_000, 'background retries');
@@ -147,7 +173,12 @@ describe('AlarmsPart rebuild from InfluxDB', () => {
     const after = await registry.metrics();
     expect(metricValue(after, 'lookout_cloud_alarms_restore_pending')).toBe(0);
     expect(metricValue(after, 'lookout_cloud_alarm_raises_held')).toBe(0);
-    expect(part.health()).toEqual({ status: 'ok', restoring: false, heldRaises: 0, restoreAttempts: expect.any(Number) });
+    expect(part.health()).toEqual({
+      status: 'ok',
+      restoring: false,
+      heldRaises: 0,
+      restoreAttempts: expect.any(Number),
+    });
     expect(lines.some((l) => l.msg === 'alarms rebuilt from InfluxDB' && l.heldApplied === 3)).toBe(true);
   });
 
@@ -163,10 +194,19 @@ describe('AlarmsPart rebuild from InfluxDB', () => {
     expect(part.heldRaises).toBe(2);
     expect(part.store.list().map((a) => a.originator)).toEqual(['vessel:1']);
     expect(metricValue(await registry.metrics(), 'lookout_cloud_alarm_raises_hold_overflow_total')).toBe(1);
-    expect(lines.some((l) => l.level === 40 && /hold queue full/.test(String(l.msg)) && l.originator === 'vessel:1')).toBe(true);
+    expect(
+      lines.some(
+        (l) => l.level === 40 && /hold queue full/.test(String(l.msg)) && l.originator === 'vessel:1',
+      ),
+    ).toBe(true);
     influx.down = false;
     await part.ready;
-    expect(part.store.list().map((a) => a.originator).sort()).toEqual(['vessel:1', 'vessel:2', 'vessel:3']);
+    expect(
+      part.store
+        .list()
+        .map((a) => a.originator)
+        .sort(),
+    ).toEqual(['vessel:1', 'vessel:2', 'vessel:3']);
   });
 
   it('stops retrying once stopped', async () => {
@@ -181,7 +221,6 @@ describe('AlarmsPart rebuild from InfluxDB', () => {
     expect(influx.calls).toBe(calls);
     expect(part.isReady).toBe(false);
   });
-
 });
 
 describe('alarm changes not written when the part stops', () => {
@@ -198,7 +237,10 @@ describe('alarm changes not written when the part stops', () => {
       first.part.store.acknowledge(before!.id, 'ranger-an');
       await first.part.stop();
       const kept = (await readFile(spill, 'utf8')).trim().split('\n');
-      expect(kept.map((line) => (JSON.parse(line) as { kind: string }).kind)).toEqual(['refreshed', 'acknowledged']);
+      expect(kept.map((line) => (JSON.parse(line) as { kind: string }).kind)).toEqual([
+        'refreshed',
+        'acknowledged',
+      ]);
       await writeFile(spill, `${kept.join('\n')}\n{"kind":"created","alarm":{"id":7}}\n`);
 
       influx.down = false;
@@ -206,9 +248,22 @@ describe('alarm changes not written when the part stops', () => {
       await second.part.start();
       await second.part.flushed();
       expect(influx.kinds(before!.id)).toEqual(['created', 'refreshed', 'acknowledged']);
-      expect(second.part.store.get(before!.id)).toMatchObject({ count: 2, status: 'ACTIVE_ACK', lastTs: 200 });
-      await waitFor(async () => (await readFile(spill).catch(() => undefined)) === undefined, 15_000, 'the spill file to be removed once written');
-      expect(second.lines.some((l) => l.level === 40 && l.line === 3 && /invalid alarm change in the spill file/.test(String(l.msg)))).toBe(true);
+      expect(second.part.store.get(before!.id)).toMatchObject({
+        count: 2,
+        status: 'ACTIVE_ACK',
+        lastTs: 200,
+      });
+      await waitFor(
+        async () => (await readFile(spill).catch(() => undefined)) === undefined,
+        15_000,
+        'the spill file to be removed once written',
+      );
+      expect(
+        second.lines.some(
+          (l) =>
+            l.level === 40 && l.line === 3 && /invalid alarm change in the spill file/.test(String(l.msg)),
+        ),
+      ).toBe(true);
       expect(metricValue(await second.registry.metrics(), 'lookout_cloud_alarm_store_errors_total')).toBe(1);
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -245,10 +300,20 @@ describe('the local state file', () => {
       const second = makePart(influx, {}, undefined, stateFile);
       await second.part.start();
       expect(second.part.isReady).toBe(true);
-      expect(second.part.raise(closedArea(1, 200))?.alarm).toMatchObject({ id: created.id, count: 2, lastTs: 200 });
+      expect(second.part.raise(closedArea(1, 200))?.alarm).toMatchObject({
+        id: created.id,
+        count: 2,
+        lastTs: 200,
+      });
       expect(second.part.heldRaises).toBe(0);
-      expect(second.lines.some((l) => l.level === 40 && /rebuilt from the local state file/.test(String(l.msg)))).toBe(true);
-      expect(second.lines.some((l) => l.level === 40 && l.line === 2 && /invalid alarm in the state file/.test(String(l.msg)))).toBe(true);
+      expect(
+        second.lines.some((l) => l.level === 40 && /rebuilt from the local state file/.test(String(l.msg))),
+      ).toBe(true);
+      expect(
+        second.lines.some(
+          (l) => l.level === 40 && l.line === 2 && /invalid alarm in the state file/.test(String(l.msg)),
+        ),
+      ).toBe(true);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -266,17 +331,35 @@ describe('alarm routes while the alarms are rebuilt', () => {
     try {
       const list = await app.inject({ method: 'GET', url: '/api/v1/alarms' });
       expect(list.json()).toEqual({ alarms: [], restoring: true });
-      const ack = await app.inject({ method: 'POST', url: `/api/v1/alarms/${before!.id}/ack`, payload: { by: 'officer.lan' } });
+      const ack = await app.inject({
+        method: 'POST',
+        url: `/api/v1/alarms/${before!.id}/ack`,
+        payload: { by: 'officer.lan' },
+      });
       expect(ack.statusCode).toBe(503);
       expect(ack.headers['retry-after']).toBe('5');
-      expect(ack.json()).toEqual({ error: expect.stringMatching(/being rebuilt from InfluxDB.*ack is refused/) });
-      expect((await app.inject({ method: 'POST', url: `/api/v1/alarms/${before!.id}/clear`, payload: { by: 'officer.lan' } })).statusCode).toBe(503);
+      expect(ack.json()).toEqual({
+        error: expect.stringMatching(/being rebuilt from InfluxDB.*ack is refused/),
+      });
+      expect(
+        (
+          await app.inject({
+            method: 'POST',
+            url: `/api/v1/alarms/${before!.id}/clear`,
+            payload: { by: 'officer.lan' },
+          })
+        ).statusCode,
+      ).toBe(503);
 
       influx.down = false;
       await part.ready;
       const after = await app.inject({ method: 'GET', url: '/api/v1/alarms' });
       expect(after.json()).toEqual({ alarms: [expect.objectContaining({ id: before!.id })] });
-      const acked = await app.inject({ method: 'POST', url: `/api/v1/alarms/${before!.id}/ack`, payload: { by: 'officer.lan' } });
+      const acked = await app.inject({
+        method: 'POST',
+        url: `/api/v1/alarms/${before!.id}/ack`,
+        payload: { by: 'officer.lan' },
+      });
       expect(acked.statusCode).toBe(200);
       expect(acked.json()).toMatchObject({ status: 'ACTIVE_ACK', ackBy: 'officer.lan' });
     } finally {

@@ -47,7 +47,11 @@ export interface AlarmsRestoreOptions {
   maxHeld: number;
 }
 
-export const DEFAULT_ALARMS_RESTORE: AlarmsRestoreOptions = { retryMinMs: 1000, retryMaxMs: 30_000, maxHeld: 10_000 };
+export const DEFAULT_ALARMS_RESTORE: AlarmsRestoreOptions = {
+  retryMinMs: 1000,
+  retryMaxMs: 30_000,
+  maxHeld: 10_000,
+};
 
 /** What other parts (fisheries rules, fire alerts, routes) use of the alarms part. */
 export interface AlarmService {
@@ -105,12 +109,37 @@ export class AlarmsPart implements Part, AlarmService {
     this.#spill = options.spillFile ? new JsonLinesFile(options.spillFile, AlarmChangeMessage) : undefined;
     this.#state = options.stateFile ? new JsonLinesFile(options.stateFile, Alarm) : undefined;
     const registers = [options.registry];
-    this.#changes = new Counter({ name: 'lookout_cloud_alarm_changes_total', help: 'Alarm lifecycle changes, by kind and type', labelNames: ['kind', 'type'], registers });
-    this.#storeErrors = new Counter({ name: 'lookout_cloud_alarm_store_errors_total', help: 'Failed writes or reads of alarm events in InfluxDB', registers });
-    this.#pendingGauge = new Gauge({ name: 'lookout_cloud_alarm_events_pending', help: 'Alarm events waiting to be written to InfluxDB', registers });
-    this.#restorePending = new Gauge({ name: 'lookout_cloud_alarms_restore_pending', help: '1 while the alarm store has not been rebuilt from InfluxDB yet (raises are held)', registers });
-    this.#heldGauge = new Gauge({ name: 'lookout_cloud_alarm_raises_held', help: 'Alarm raises held until the alarm store is rebuilt from InfluxDB', registers });
-    this.#heldTotal = new Counter({ name: 'lookout_cloud_alarm_raises_held_total', help: 'Alarm raises that had to wait for the alarm store to be rebuilt from InfluxDB', registers });
+    this.#changes = new Counter({
+      name: 'lookout_cloud_alarm_changes_total',
+      help: 'Alarm lifecycle changes, by kind and type',
+      labelNames: ['kind', 'type'],
+      registers,
+    });
+    this.#storeErrors = new Counter({
+      name: 'lookout_cloud_alarm_store_errors_total',
+      help: 'Failed writes or reads of alarm events in InfluxDB',
+      registers,
+    });
+    this.#pendingGauge = new Gauge({
+      name: 'lookout_cloud_alarm_events_pending',
+      help: 'Alarm events waiting to be written to InfluxDB',
+      registers,
+    });
+    this.#restorePending = new Gauge({
+      name: 'lookout_cloud_alarms_restore_pending',
+      help: '1 while the alarm store has not been rebuilt from InfluxDB yet (raises are held)',
+      registers,
+    });
+    this.#heldGauge = new Gauge({
+      name: 'lookout_cloud_alarm_raises_held',
+      help: 'Alarm raises held until the alarm store is rebuilt from InfluxDB',
+      registers,
+    });
+    this.#heldTotal = new Counter({
+      name: 'lookout_cloud_alarm_raises_held_total',
+      help: 'Alarm raises that had to wait for the alarm store to be rebuilt from InfluxDB',
+      registers,
+    });
     this.#heldOverflow = new Counter({
       name: 'lookout_cloud_alarm_raises_hold_overflow_total',
       help: 'Held alarm raises applied before the rebuild because the hold queue was full (may duplicate an alarm)',
@@ -146,7 +175,11 @@ export class AlarmsPart implements Part, AlarmService {
     this.#unsubscribe?.();
     clearTimeout(this.#retryTimer);
     clearTimeout(this.#restoreTimer);
-    if (this.#held.size > 0) this.options.log.warn({ held: this.#held.size }, 'stopping before alarms were rebuilt from InfluxDB: held raises are dropped (their telemetry is replayed from the journal at the next start unless InfluxDB stored it meanwhile)');
+    if (this.#held.size > 0)
+      this.options.log.warn(
+        { held: this.#held.size },
+        'stopping before alarms were rebuilt from InfluxDB: held raises are dropped (their telemetry is replayed from the journal at the next start unless InfluxDB stored it meanwhile)',
+      );
     await this.#flushing?.catch(() => {});
     if (this.#pending.length > 0) await this.#flush().catch(() => {});
     await this.#writeSpill();
@@ -173,13 +206,27 @@ export class AlarmsPart implements Part, AlarmService {
     const overflow = this.#held.push(request);
     this.#heldTotal.inc();
     this.#heldGauge.set(this.#held.size);
-    if (this.#held.held === 1) log.warn({ originator: request.originator, type: request.type }, 'alarms not rebuilt from InfluxDB yet: holding alarm raises until they are');
-    else log.debug({ originator: request.originator, type: request.type, held: this.#held.size }, 'alarm raise held');
+    if (this.#held.held === 1)
+      log.warn(
+        { originator: request.originator, type: request.type },
+        'alarms not rebuilt from InfluxDB yet: holding alarm raises until they are',
+      );
+    else
+      log.debug(
+        { originator: request.originator, type: request.type, held: this.#held.size },
+        'alarm raise held',
+      );
     if (overflow) {
       this.#heldOverflow.inc();
       if (this.#held.evicted === 1 || this.#held.evicted % 1000 === 0) {
         log.warn(
-          { held: this.#held.size, max: this.#held.max, overflowed: this.#held.evicted, originator: overflow.originator, type: overflow.type },
+          {
+            held: this.#held.size,
+            max: this.#held.max,
+            overflowed: this.#held.evicted,
+            originator: overflow.originator,
+            type: overflow.type,
+          },
           'alarm hold queue full before the rebuild from InfluxDB: applying the oldest held raise now (it may duplicate an alarm that was active before the restart)',
         );
       }
@@ -188,7 +235,13 @@ export class AlarmsPart implements Part, AlarmService {
     return undefined;
   }
 
-  health(): { status: 'ok' | 'degraded'; restoring: boolean; heldRaises: number; restoreAttempts: number; lastError?: string } {
+  health(): {
+    status: 'ok' | 'degraded';
+    restoring: boolean;
+    heldRaises: number;
+    restoreAttempts: number;
+    lastError?: string;
+  } {
     const report: ReturnType<AlarmsPart['health']> = {
       status: this.#isReady ? 'ok' : 'degraded',
       restoring: !this.#isReady,
@@ -215,12 +268,19 @@ export class AlarmsPart implements Part, AlarmService {
       const { retryMinMs, retryMaxMs } = this.#restoreOptions;
       const retryInMs = backoffMs(this.#restoreAttempts, retryMinMs, retryMaxMs);
       if (this.#stateRead) {
-        log.warn({ err: error, file: this.#state?.file, alarms: this.store.size }, 'InfluxDB unreachable: alarms rebuilt from the local state file; raises apply at once');
+        log.warn(
+          { err: error, file: this.#state?.file, alarms: this.store.size },
+          'InfluxDB unreachable: alarms rebuilt from the local state file; raises apply at once',
+        );
         this.#becomeReady(0);
         return;
       }
       const context = { err: error, attempt: this.#restoreAttempts, retryInMs, held: this.#held.size };
-      if (this.#restoreAttempts === 1) log.error(context, 'could not rebuild alarms from InfluxDB; retrying in the background, alarm raises are held until then');
+      if (this.#restoreAttempts === 1)
+        log.error(
+          context,
+          'could not rebuild alarms from InfluxDB; retrying in the background, alarm raises are held until then',
+        );
       else log.warn(context, 'alarms still not rebuilt from InfluxDB; retrying');
       if (this.#started) this.#restoreTimer = setTimeout(() => void this.#attemptRestore(), retryInMs);
       return;
@@ -240,7 +300,13 @@ export class AlarmsPart implements Part, AlarmService {
     this.#restorePending.set(0);
     this.#heldGauge.set(0);
     this.options.log.info(
-      { events, alarms: this.store.size, attempts: this.#restoreAttempts, heldApplied: held.length, heldOverflowed: this.#held.evicted },
+      {
+        events,
+        alarms: this.store.size,
+        attempts: this.#restoreAttempts,
+        heldApplied: held.length,
+        heldOverflowed: this.#held.evicted,
+      },
       events > 0 || !this.#stateRead ? 'alarms rebuilt from InfluxDB' : 'alarms rebuilt',
     );
     this.#scheduleStateWrite();
@@ -258,7 +324,10 @@ export class AlarmsPart implements Part, AlarmService {
         log.warn({ file: state.file, line, errors }, 'invalid alarm in the state file; skipped');
       })
       .catch((error: Error) => {
-        log.error({ err: error, file: state.file }, 'could not read the alarm state file; rebuilding from InfluxDB only');
+        log.error(
+          { err: error, file: state.file },
+          'could not read the alarm state file; rebuilding from InfluxDB only',
+        );
         return undefined;
       });
     for (const alarm of alarms ?? []) this.store.restore(alarm);
@@ -293,9 +362,11 @@ export class AlarmsPart implements Part, AlarmService {
     this.options.bus?.emit('alarmChange', message);
     this.#pendingGauge.set(this.#pending.length);
     if (!this.#flushing && !this.#retryTimer) void this.#flush().catch(() => {});
-    this.options.publish(topics.cloudAlarm(alarm.id), JSON.stringify(message), { qos: 1 }).catch((error: Error) => {
-      this.options.log.warn({ err: error, alarm: alarm.id }, 'could not publish alarm change on MQTT');
-    });
+    this.options
+      .publish(topics.cloudAlarm(alarm.id), JSON.stringify(message), { qos: 1 })
+      .catch((error: Error) => {
+        this.options.log.warn({ err: error, alarm: alarm.id }, 'could not publish alarm change on MQTT');
+      });
   }
 
   #flush(): Promise<void> {
@@ -323,7 +394,8 @@ export class AlarmsPart implements Part, AlarmService {
       })
       .finally(() => {
         this.#flushing = undefined;
-        if (this.#pending.length > 0 && this.#started && !this.#retryTimer) void this.#flush().catch(() => {});
+        if (this.#pending.length > 0 && this.#started && !this.#retryTimer)
+          void this.#flush().catch(() => {});
       });
     return this.#flushing;
   }
@@ -332,15 +404,24 @@ export class AlarmsPart implements Part, AlarmService {
     const { log } = this.options;
     if (this.#pending.length === 0) return;
     if (!this.#spill) {
-      log.error({ lost: this.#pending.length }, 'stopping with alarm changes not written to InfluxDB and no spill file: they are lost');
+      log.error(
+        { lost: this.#pending.length },
+        'stopping with alarm changes not written to InfluxDB and no spill file: they are lost',
+      );
       return;
     }
     try {
       await this.#spill.write(this.#pending);
-      log.warn({ file: this.#spill.file, changes: this.#pending.length }, 'alarm changes not yet in InfluxDB kept on disk; written at the next start');
+      log.warn(
+        { file: this.#spill.file, changes: this.#pending.length },
+        'alarm changes not yet in InfluxDB kept on disk; written at the next start',
+      );
     } catch (error) {
       this.#storeErrors.inc();
-      log.error({ err: error, file: this.#spill.file, lost: this.#pending.length }, 'could not keep unwritten alarm changes on disk: they are lost');
+      log.error(
+        { err: error, file: this.#spill.file, lost: this.#pending.length },
+        'could not keep unwritten alarm changes on disk: they are lost',
+      );
     }
   }
 
@@ -358,7 +439,10 @@ export class AlarmsPart implements Part, AlarmService {
     this.#spillOnDisk = true;
     this.#pending.unshift(...read);
     this.#pendingGauge.set(this.#pending.length);
-    log.info({ file: spill.file, changes: read.length }, 'alarm changes kept at the last stop read back; writing them to InfluxDB');
+    log.info(
+      { file: spill.file, changes: read.length },
+      'alarm changes kept at the last stop read back; writing them to InfluxDB',
+    );
     void this.#flush().catch(() => {});
   }
 

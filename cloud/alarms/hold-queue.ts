@@ -10,7 +10,8 @@ export class HoldQueue<T> {
   #evicted = 0;
 
   constructor(readonly max: number) {
-    if (!Number.isInteger(max) || max < 1) throw new RangeError(`HoldQueue max must be a positive integer, got ${max}`);
+    if (!Number.isInteger(max) || max < 1)
+      throw new RangeError(`HoldQueue max must be a positive integer, got ${max}`);
   }
 
   get size(): number {

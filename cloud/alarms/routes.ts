@@ -17,26 +17,52 @@ const RESTORING_RETRY_AFTER_S = 5;
  */
 export function registerAlarmRoutes(app: HttpApp, alarms: Pick<AlarmService, 'store' | 'isReady'>): void {
   const { store } = alarms;
-  app.get('/alarms', { schema: { tags: ['alarms'], querystring: AlarmQuery, response: { 200: AlarmList } } }, async (request) =>
-    alarms.isReady ? { alarms: store.list(request.query) } : { alarms: store.list(request.query), restoring: true },
+  app.get(
+    '/alarms',
+    { schema: { tags: ['alarms'], querystring: AlarmQuery, response: { 200: AlarmList } } },
+    async (request) =>
+      alarms.isReady
+        ? { alarms: store.list(request.query) }
+        : { alarms: store.list(request.query), restoring: true },
   );
   for (const action of ['ack', 'clear'] as const) {
     app.post(
       `/alarms/:id/${action}`,
-      { schema: { tags: ['alarms'], params: AlarmIdParams, body: AlarmActionBody, response: { 200: Alarm, 400: ErrorBody, 404: ErrorBody, 503: ErrorBody } } },
+      {
+        schema: {
+          tags: ['alarms'],
+          params: AlarmIdParams,
+          body: AlarmActionBody,
+          response: { 200: Alarm, 400: ErrorBody, 404: ErrorBody, 503: ErrorBody },
+        },
+      },
       async (request, reply) => {
         // With operator accounts the login is who did it (the body cannot claim someone else); without, the body says.
         const by = authenticatedOperator(request)?.username ?? request.body.by;
-        if (by === undefined) return reply.code(400).send({ error: 'body.by is required (who does it) while the API has no operator accounts' });
+        if (by === undefined)
+          return reply
+            .code(400)
+            .send({ error: 'body.by is required (who does it) while the API has no operator accounts' });
         if (!alarms.isReady) {
           return reply
             .code(503)
             .header('retry-after', String(RESTORING_RETRY_AFTER_S))
-            .send({ error: `alarms are still being rebuilt from InfluxDB (unreachable); ${action} is refused until then, try again later` });
+            .send({
+              error: `alarms are still being rebuilt from InfluxDB (unreachable); ${action} is refused until then, try again later`,
+            });
         }
         try {
-          const change = action === 'ack' ? store.acknowledge(request.params.id, by) : store.clear(request.params.id, by);
-          request.log.info({ alarm: request.params.id, action, by, authenticated: authenticatedOperator(request) !== undefined }, `alarm ${action} by ${by}`);
+          const change =
+            action === 'ack' ? store.acknowledge(request.params.id, by) : store.clear(request.params.id, by);
+          request.log.info(
+            {
+              alarm: request.params.id,
+              action,
+              by,
+              authenticated: authenticatedOperator(request) !== undefined,
+            },
+            `alarm ${action} by ${by}`,
+          );
           return change.alarm;
         } catch (error) {
           if (error instanceof AlarmNotFoundError) return reply.code(404).send({ error: error.message });

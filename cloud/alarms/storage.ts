@@ -11,7 +11,12 @@ export function alarmEventPoint({ kind, alarm }: AlarmChangeMessage): IPoint {
   return {
     measurement: MEASUREMENT_ALARM_EVENT,
     tags: { alarm_id: alarm.id, kind, type: alarm.type },
-    fields: { json: JSON.stringify(alarm), status: alarm.status, severity: alarm.severity, originator: alarm.originator },
+    fields: {
+      json: JSON.stringify(alarm),
+      status: alarm.status,
+      severity: alarm.severity,
+      originator: alarm.originator,
+    },
     timestamp: alarm.updatedAt,
   };
 }
@@ -20,10 +25,16 @@ export function alarmEventPoint({ kind, alarm }: AlarmChangeMessage): IPoint {
  * Every stored alarm snapshot (all of them or an error: a partial rebuild would raise duplicates); a row that
  * is not a valid alarm is skipped and handed to `onInvalid` (its start).
  */
-export async function readAlarmSnapshots(influx: InfluxDB, database: string, onInvalid: (row: string) => void): Promise<Alarm[]> {
+export async function readAlarmSnapshots(
+  influx: InfluxDB,
+  database: string,
+  onInvalid: (row: string) => void,
+): Promise<Alarm[]> {
   const databases = await influx.getDatabaseNames();
   if (!databases.includes(database)) return [];
-  const rows = await influx.query<{ json: string }>(`SELECT "json" FROM "${MEASUREMENT_ALARM_EVENT}"`, { database });
+  const rows = await influx.query<{ json: string }>(`SELECT "json" FROM "${MEASUREMENT_ALARM_EVENT}"`, {
+    database,
+  });
   const snapshots: Alarm[] = [];
   for (const row of rows) {
     let value: unknown;

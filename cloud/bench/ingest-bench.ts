@@ -75,7 +75,9 @@ async function countPoints(influxd: LocalInfluxd, database: string): Promise<num
 }
 
 async function rawCeiling(influxd: LocalInfluxd, database: string): Promise<number> {
-  await fetch(`${influxd.url}/query?q=${encodeURIComponent(`CREATE DATABASE ${database}`)}`, { method: 'POST' });
+  await fetch(`${influxd.url}/query?q=${encodeURIComponent(`CREATE DATABASE ${database}`)}`, {
+    method: 'POST',
+  });
   const bodies: string[] = [];
   for (let i = 0; i < totalPoints; i += rawBatch) {
     const lines: string[] = [];
@@ -84,12 +86,17 @@ async function rawCeiling(influxd: LocalInfluxd, database: string): Promise<numb
   }
   const t0 = performance.now();
   for (const body of bodies) {
-    const response = await fetch(`${influxd.url}/write?db=${database}&precision=ms`, { method: 'POST', body });
-    if (response.status !== 204) throw new Error(`raw write failed: ${response.status} ${await response.text()}`);
+    const response = await fetch(`${influxd.url}/write?db=${database}&precision=ms`, {
+      method: 'POST',
+      body,
+    });
+    if (response.status !== 204)
+      throw new Error(`raw write failed: ${response.status} ${await response.text()}`);
   }
   const seconds = (performance.now() - t0) / 1000;
   const stored = await countPoints(influxd, database);
-  if (stored !== totalPoints) throw new Error(`${database}: ${stored} points stored, expected ${totalPoints}`);
+  if (stored !== totalPoints)
+    throw new Error(`${database}: ${stored} points stored, expected ${totalPoints}`);
   return totalPoints / seconds;
 }
 
@@ -102,7 +109,9 @@ async function endToEnd(influxd: LocalInfluxd, dataDir: string) {
     buffer: { fsync, memoryPoints: Math.max(50_000, influxBatch * 4) },
     dataDir,
   });
-  const cloud = createCloud(config, { log: process.env.BENCH_LOG ? createLogger('bench-cloud') : silentLogger() });
+  const cloud = createCloud(config, {
+    log: process.env.BENCH_LOG ? createLogger('bench-cloud') : silentLogger(),
+  });
   await cloud.start();
 
   // Each edge gets its share of the points as pre-serialised messages.
@@ -115,15 +124,22 @@ async function endToEnd(influxd: LocalInfluxd, dataDir: string) {
     messages[edge]!.push(JSON.stringify({ edgeId: `bench-${edge}`, seq: seq++, positions }));
   }
   const clients = await Promise.all(
-    messages.map((_, edge) => mqtt.connectAsync(cloud.addresses.mqtt, { clientId: `bench-${edge}`, reconnectPeriod: 0 })),
+    messages.map((_, edge) =>
+      mqtt.connectAsync(cloud.addresses.mqtt, { clientId: `bench-${edge}`, reconnectPeriod: 0 }),
+    ),
   );
 
   // A publisher that loses its connection would wait for PUBACKs forever: fail loudly instead.
   let finished = false;
   const connectionLost = new Promise<never>((_, reject) => {
-    for (const client of clients) client.on('close', () => finished || reject(new Error(`${client.options.clientId} lost its connection`)));
+    for (const client of clients)
+      client.on(
+        'close',
+        () => finished || reject(new Error(`${client.options.clientId} lost its connection`)),
+      );
   });
-  const written = async () => (await cloud.metrics.pointsWritten.get()).values.reduce((sum, v) => sum + v.value, 0);
+  const written = async () =>
+    (await cloud.metrics.pointsWritten.get()).values.reduce((sum, v) => sum + v.value, 0);
   const t0 = performance.now();
   let ackedAt = 0;
   const publishing = clients.map(async (client, edge) => {
@@ -147,7 +163,9 @@ async function endToEnd(influxd: LocalInfluxd, dataDir: string) {
   for (let now = await written(); now < totalPoints; now = await written()) {
     if (now !== last) [last, lastChange] = [now, performance.now()];
     if (performance.now() - lastChange > 20_000) {
-      throw new Error(`no progress for 20 s at ${now} points written: ${JSON.stringify(await cloud.health())}`);
+      throw new Error(
+        `no progress for 20 s at ${now} points written: ${JSON.stringify(await cloud.health())}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
@@ -181,8 +199,12 @@ try {
   const e2e = await endToEnd(influxd, path.join(dir, 'cloud'));
   const rawAfter = await rawCeiling(influxd, 'raw_after');
   const raw = Math.max(rawBefore, rawAfter);
-  console.log(`raw ceiling (line protocol, ${rawBatch}/request, 1 connection): ${Math.round(raw)} points/s (before ${Math.round(rawBefore)}, after ${Math.round(rawAfter)})`);
-  console.log(`end to end (MQTT QoS 1 -> journal -> InfluxDB):       ${Math.round(e2e.writtenPerSecond)} points/s (${e2e.seconds.toFixed(1)} s; acked ${Math.round(e2e.ackedPerSecond)} points/s)`);
+  console.log(
+    `raw ceiling (line protocol, ${rawBatch}/request, 1 connection): ${Math.round(raw)} points/s (before ${Math.round(rawBefore)}, after ${Math.round(rawAfter)})`,
+  );
+  console.log(
+    `end to end (MQTT QoS 1 -> journal -> InfluxDB):       ${Math.round(e2e.writtenPerSecond)} points/s (${e2e.seconds.toFixed(1)} s; acked ${Math.round(e2e.ackedPerSecond)} points/s)`,
+  );
   console.log(`ratio end to end / raw: ${(e2e.writtenPerSecond / raw).toFixed(2)}`);
   console.log(`all ${totalPoints} points verified in InfluxDB (count) for every run`);
 } finally {

@@ -27,7 +27,12 @@ describe('MqttAcl', () => {
 
   it('an edge user publishes on its own edge topics only; its edge id defaults to its username', () => {
     expect(acl.anonymous).toBe(false);
-    for (const topic of [topics.vesselPositions('edge-1'), topics.edgeStatus('edge-1'), topics.cameraStatus('edge-1', 'cam-1'), topics.fireAlert('edge-1')]) {
+    for (const topic of [
+      topics.vesselPositions('edge-1'),
+      topics.edgeStatus('edge-1'),
+      topics.cameraStatus('edge-1', 'cam-1'),
+      topics.fireAlert('edge-1'),
+    ]) {
       expect(reason(acl.publish('edge-1', topic)), topic).toBe('allowed');
     }
     for (const topic of [
@@ -62,14 +67,23 @@ describe('MqttAcl', () => {
     expect(reason(acl.publish('dashboard', topics.edgeStatus('edge-1'), { will: true }))).toBe('read_only');
     expect(reason(acl.subscribe('dashboard', 'lookout/v1/edge/+/status'))).toBe('allowed');
     expect(reason(acl.subscribe('dashboard', 'lookout/v1/cloud/alarms/#'))).toBe('allowed');
-    for (const filter of ['#', '$SYS/#', '+/v1/edge/+/status', 'lookout/#']) expect(reason(acl.subscribe('dashboard', filter)), filter).toBe('subscribe_topic');
+    for (const filter of ['#', '$SYS/#', '+/v1/edge/+/status', 'lookout/#'])
+      expect(reason(acl.subscribe('dashboard', filter)), filter).toBe('subscribe_topic');
   });
 
   it("an edge may subscribe inside its own subtree only, never to other edges' data", () => {
     expect(reason(acl.subscribe('edge-1', 'lookout/v1/edge/edge-1/#'))).toBe('allowed');
     expect(reason(acl.subscribe('edge-1', 'lookout/v1/edge/edge-1/cameras/+/status'))).toBe('allowed');
     expect(reason(acl.publish('edge-1', topics.cloudAlarm('a-1')))).toBe('cloud_topic');
-    for (const filter of ['lookout/v1/edge/+/status', 'lookout/v1/edge/#', 'lookout/v1/#', '#', 'lookout/v1/edge/edge-2/#', 'lookout/v1/cloud/alarms/#', 'lookout/v1/edge/edge-1']) {
+    for (const filter of [
+      'lookout/v1/edge/+/status',
+      'lookout/v1/edge/#',
+      'lookout/v1/#',
+      '#',
+      'lookout/v1/edge/edge-2/#',
+      'lookout/v1/cloud/alarms/#',
+      'lookout/v1/edge/edge-1',
+    ]) {
       expect(reason(acl.subscribe('edge-1', filter)), filter).toBe('subscribe_topic');
     }
   });
@@ -92,9 +106,23 @@ describe('MqttAcl', () => {
   });
 
   it('rejects inconsistent users with the config path', () => {
-    expect(() => new MqttAcl([{ username: 'a', password: 'x' }, { username: 'a', password: 'y' }])).toThrow('/cloud/mqtt/users/1/username');
-    expect(() => new MqttAcl([{ username: 'd', password: 'x', role: 'dashboard', edgeIds: ['edge-1'] }])).toThrow('/cloud/mqtt/users/0/edgeIds');
-    expect(() => new MqttAcl([{ username: 'edge one', password: 'x' }])).toThrow(/\/cloud\/mqtt\/users\/0: .*"edge one".*set edgeIds/);
-    expect(new MqttAcl([{ username: 'edge one', password: 'x', edgeIds: ['edge-1'] }]).principal('edge one')?.edgeIds.has('edge-1')).toBe(true);
+    expect(
+      () =>
+        new MqttAcl([
+          { username: 'a', password: 'x' },
+          { username: 'a', password: 'y' },
+        ]),
+    ).toThrow('/cloud/mqtt/users/1/username');
+    expect(
+      () => new MqttAcl([{ username: 'd', password: 'x', role: 'dashboard', edgeIds: ['edge-1'] }]),
+    ).toThrow('/cloud/mqtt/users/0/edgeIds');
+    expect(() => new MqttAcl([{ username: 'edge one', password: 'x' }])).toThrow(
+      /\/cloud\/mqtt\/users\/0: .*"edge one".*set edgeIds/,
+    );
+    expect(
+      new MqttAcl([{ username: 'edge one', password: 'x', edgeIds: ['edge-1'] }])
+        .principal('edge one')
+        ?.edgeIds.has('edge-1'),
+    ).toBe(true);
   });
 });

@@ -60,13 +60,19 @@ export class MqttAcl {
   constructor(users: readonly MqttUser[]) {
     users.forEach((user, index) => {
       const where = `/cloud/mqtt/users/${index}`;
-      if (this.#principals.has(user.username)) throw new Error(`${where}/username: "${user.username}" is listed twice`);
+      if (this.#principals.has(user.username))
+        throw new Error(`${where}/username: "${user.username}" is listed twice`);
       const role = user.role ?? 'edge';
-      if (role === 'dashboard' && user.edgeIds) throw new Error(`${where}/edgeIds: only edge users act as edges; remove it from dashboard user "${user.username}"`);
+      if (role === 'dashboard' && user.edgeIds)
+        throw new Error(
+          `${where}/edgeIds: only edge users act as edges; remove it from dashboard user "${user.username}"`,
+        );
       const edgeIds = role === 'edge' ? (user.edgeIds ?? [user.username]) : [];
       const invalid = edgeIds.find((id) => !EDGE_ID.test(id));
       if (invalid !== undefined) {
-        throw new Error(`${where}: edge user "${user.username}" acts as edge id "${invalid}", which is not a valid edge id (letters, digits, _ . -); set edgeIds`);
+        throw new Error(
+          `${where}: edge user "${user.username}" acts as edge id "${invalid}", which is not a valid edge id (letters, digits, _ . -); set edgeIds`,
+        );
       }
       this.#principals.set(user.username, { username: user.username, role, edgeIds: new Set(edgeIds) });
     });
@@ -83,13 +89,21 @@ export class MqttAcl {
 
   /** May this login publish on `topic`? `will`: the topic of its last will, checked at CONNECT. */
   publish(username: string | undefined, topic: string, { will = false } = {}): AclDecision {
-    if (isCloudTopic(topic)) return denied('cloud_topic', `only the cloud publishes under ${CLOUD_ROOT}/, not a client (${topic})`);
+    if (isCloudTopic(topic))
+      return denied('cloud_topic', `only the cloud publishes under ${CLOUD_ROOT}/, not a client (${topic})`);
     if (this.anonymous) return ALLOWED;
     const principal = this.principal(username);
     if (!principal) return denied('publish_topic', `unknown user may not publish on ${topic}`);
-    if (principal.role === 'dashboard') return denied('read_only', `read-only (dashboard) user "${principal.username}" may not publish${will ? ' a last will' : ''}`);
+    if (principal.role === 'dashboard')
+      return denied(
+        'read_only',
+        `read-only (dashboard) user "${principal.username}" may not publish${will ? ' a last will' : ''}`,
+      );
     if (ownEdgeTopic(principal, topic)) return ALLOWED;
-    return denied(will ? 'will_topic' : 'publish_topic', `edge user "${principal.username}" may publish only on ${describeEdgeTopics(principal)}, not on ${topic}`);
+    return denied(
+      will ? 'will_topic' : 'publish_topic',
+      `edge user "${principal.username}" may publish only on ${describeEdgeTopics(principal)}, not on ${topic}`,
+    );
   }
 
   /**
@@ -103,11 +117,17 @@ export class MqttAcl {
     if (!principal) return denied('client_id', `unknown user may not connect as ${clientId}`);
     if (principal.role === 'dashboard') {
       if (!clientId.startsWith(EDGE_CLIENT_ID_PREFIX)) return ALLOWED;
-      return denied('client_id', `dashboard user "${principal.username}" may not connect with an edge's client id (${clientId})`);
+      return denied(
+        'client_id',
+        `dashboard user "${principal.username}" may not connect with an edge's client id (${clientId})`,
+      );
     }
     if ([...principal.edgeIds].some((id) => edgeClientId(id) === clientId)) return ALLOWED;
     const allowed = [...principal.edgeIds].map(edgeClientId).join(', ');
-    return denied('client_id', `edge user "${principal.username}" may connect only as ${allowed}, not as "${clientId}"`);
+    return denied(
+      'client_id',
+      `edge user "${principal.username}" may connect only as ${allowed}, not as "${clientId}"`,
+    );
   }
 
   /** May this login subscribe to `filter`? */
@@ -117,10 +137,16 @@ export class MqttAcl {
     if (!principal) return denied('subscribe_topic', `unknown user may not subscribe to ${filter}`);
     if (principal.role === 'dashboard') {
       if (filter.startsWith(`${TOPIC_ROOT}/`)) return ALLOWED;
-      return denied('subscribe_topic', `dashboard user "${principal.username}" may subscribe only under ${TOPIC_ROOT}/, not to ${filter}`);
+      return denied(
+        'subscribe_topic',
+        `dashboard user "${principal.username}" may subscribe only under ${TOPIC_ROOT}/, not to ${filter}`,
+      );
     }
     if (ownEdgeTopic(principal, filter)) return ALLOWED;
-    return denied('subscribe_topic', `edge user "${principal.username}" may subscribe only inside ${describeEdgeTopics(principal)}, not to ${filter}`);
+    return denied(
+      'subscribe_topic',
+      `edge user "${principal.username}" may subscribe only inside ${describeEdgeTopics(principal)}, not to ${filter}`,
+    );
   }
 }
 

@@ -34,13 +34,21 @@ describe('BrokerPart', () => {
     bus.on('mqttPublished', (event) => published.push(event));
     const browser = await connect(broker.wsUrl, { clientId: 'browser' });
     await browser.subscribeAsync('lookout/v1/edge/+/status', { qos: 1 });
-    const received = new Promise<string>((resolve) => browser.on('message', (_topic, payload) => resolve(payload.toString())));
+    const received = new Promise<string>((resolve) =>
+      browser.on('message', (_topic, payload) => resolve(payload.toString())),
+    );
 
     const edge = await connect(broker.mqttUrl, { clientId: 'edge-1' });
-    await edge.publishAsync('lookout/v1/edge/edge-1/status', '{"state":"online","ts":1}', { qos: 1, retain: true });
+    await edge.publishAsync('lookout/v1/edge/edge-1/status', '{"state":"online","ts":1}', {
+      qos: 1,
+      retain: true,
+    });
     expect(await received).toBe('{"state":"online","ts":1}');
-    for (let i = 0; i < 1500 && published.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(published).toContainEqual(expect.objectContaining({ topic: 'lookout/v1/edge/edge-1/status', clientId: 'edge-1', retain: true }));
+    for (let i = 0; i < 1500 && published.length === 0; i++)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(published).toContainEqual(
+      expect.objectContaining({ topic: 'lookout/v1/edge/edge-1/status', clientId: 'edge-1', retain: true }),
+    );
     expect(broker.clients.size).toBe(2);
   });
 
@@ -48,9 +56,15 @@ describe('BrokerPart', () => {
     const { broker, bus } = await startBroker({ users: [{ username: 'edge', password: 'demo-secret' }] });
     const connected: string[] = [];
     bus.on('clientConnected', ({ clientId, username }) => connected.push(`${clientId}:${username}`));
-    await expect(mqtt.connectAsync(broker.mqttUrl, { reconnectPeriod: 0, username: 'edge', password: 'wrong' })).rejects.toThrow(/Bad username or password|Not authorized/i);
+    await expect(
+      mqtt.connectAsync(broker.mqttUrl, { reconnectPeriod: 0, username: 'edge', password: 'wrong' }),
+    ).rejects.toThrow(/Bad username or password|Not authorized/i);
     await expect(mqtt.connectAsync(broker.mqttUrl, { reconnectPeriod: 0 })).rejects.toThrow();
-    await connect(broker.mqttUrl, { clientId: 'lookout-edge-edge', username: 'edge', password: 'demo-secret' });
+    await connect(broker.mqttUrl, {
+      clientId: 'lookout-edge-edge',
+      username: 'edge',
+      password: 'demo-secret',
+    });
     expect(connected).toEqual(['lookout-edge-edge:edge']);
   });
 
@@ -60,10 +74,13 @@ describe('BrokerPart', () => {
     const gate = (topic: string) => {
       order.push(`gate ${topic}`);
       if (topic === 'refuse') return Promise.reject(new Error('buffer_full'));
-      return new Promise<void>((resolve) => (release = () => {
-        order.push('released');
-        resolve();
-      }));
+      return new Promise<void>(
+        (resolve) =>
+          (release = () => {
+            order.push('released');
+            resolve();
+          }),
+      );
     };
     const { broker } = await startBroker({}, gate);
     const edge = await connect(broker.mqttUrl, { clientId: 'gated' });
@@ -76,14 +93,19 @@ describe('BrokerPart', () => {
 
     const closed = new Promise<void>((resolve) => edge.once('close', () => resolve()));
     let refusedAcked = false;
-    void edge.publishAsync('refuse', 'y', { qos: 1 }).then(() => (refusedAcked = true), () => undefined);
+    void edge.publishAsync('refuse', 'y', { qos: 1 }).then(
+      () => (refusedAcked = true),
+      () => undefined,
+    );
     await closed;
     expect(refusedAcked).toBe(false);
   });
 
   it('warns about an anonymous broker only when it is reachable from other machines', async () => {
-    for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]']) expect(isLoopback(host), host).toBe(true);
-    for (const host of ['0.0.0.0', '::', '10.0.0.5', '192.168.1.10', 'cloud.example']) expect(isLoopback(host), host).toBe(false);
+    for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]'])
+      expect(isLoopback(host), host).toBe(true);
+    for (const host of ['0.0.0.0', '::', '10.0.0.5', '192.168.1.10', 'cloud.example'])
+      expect(isLoopback(host), host).toBe(false);
     const lines: string[] = [];
     const log = silentLogger();
     log.warn = ((_details: object, message: string) => void lines.push(message)) as typeof log.warn;

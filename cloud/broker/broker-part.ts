@@ -81,10 +81,14 @@ export class BrokerPart implements Part {
         this.#wills.set(client, packet.will);
         done(null, true);
       },
-      authenticate: (client, username, password, done) => this.#authenticate(client, username, password, done),
+      authenticate: (client, username, password, done) =>
+        this.#authenticate(client, username, password, done),
       authorizePublish: (client, packet, done) => this.#authorizePublish(client, packet, done),
       authorizeSubscribe: (client, subscription, done) => {
-        const decision = this.acl.subscribe(client ? this.#usernames.get(client) : undefined, subscription.topic);
+        const decision = this.acl.subscribe(
+          client ? this.#usernames.get(client) : undefined,
+          subscription.topic,
+        );
         if (decision.allowed) return done(null, subscription);
         this.#deny(client, decision, subscription.topic);
         done(null, null); // SUBACK return code 128 for this filter; the connection stays
@@ -98,7 +102,9 @@ export class BrokerPart implements Part {
       const client = aedes.handle(stream, request);
       this.#limitPacketSize(client, stream);
     };
-    const tcp = tls ? createTlsServer(tls, (socket) => handle(socket)) : createServer((socket) => handle(socket));
+    const tcp = tls
+      ? createTlsServer(tls, (socket) => handle(socket))
+      : createServer((socket) => handle(socket));
     if (tls) this.#countHandshakeErrors(tcp, 'mqtt');
     this.#tcp = tcp;
     await listen(tcp, config.port, config.host);
@@ -111,7 +117,9 @@ export class BrokerPart implements Part {
     this.#wsServer = wsServer;
     // A WebSocket message carries one MQTT packet or a part of one; the packet guard checks the MQTT size itself.
     const maxPayload = config.limits.maxPacketBytes;
-    const wss = wsServer ? new WebSocketServer({ server: wsServer, maxPayload }) : new WebSocketServer({ host: config.host, port: config.wsPort, maxPayload });
+    const wss = wsServer
+      ? new WebSocketServer({ server: wsServer, maxPayload })
+      : new WebSocketServer({ host: config.host, port: config.wsPort, maxPayload });
     this.#ws = wss;
     if (wsServer) {
       await listen(wsServer, config.wsPort, config.host);
@@ -128,9 +136,15 @@ export class BrokerPart implements Part {
     });
     this.wsPort = ((wsServer ?? wss).address() as AddressInfo).port;
     this.wsUrl = `${tls ? 'wss' : 'ws'}://${config.host}:${this.wsPort}`;
-    log.info({ mqtt: this.mqttUrl, ws: this.wsUrl, auth: !this.acl.anonymous, tls: tls !== undefined }, 'MQTT broker listening');
+    log.info(
+      { mqtt: this.mqttUrl, ws: this.wsUrl, auth: !this.acl.anonymous, tls: tls !== undefined },
+      'MQTT broker listening',
+    );
     if (!tls && !isLoopback(config.host)) {
-      log.warn({ host: config.host, mqtt: this.mqttUrl }, 'MQTT broker without TLS on a non-loopback address: passwords and telemetry cross the network in clear text. Set cloud.tls (cloud/README.md, Security) or use a VPN');
+      log.warn(
+        { host: config.host, mqtt: this.mqttUrl },
+        'MQTT broker without TLS on a non-loopback address: passwords and telemetry cross the network in clear text. Set cloud.tls (cloud/README.md, Security) or use a VPN',
+      );
     }
     if (this.acl.anonymous && !isLoopback(config.host)) {
       log.warn(
@@ -141,9 +155,15 @@ export class BrokerPart implements Part {
   }
 
   async stop(): Promise<void> {
-    const tcpClosed = this.#tcp ? new Promise<void>((resolve) => this.#tcp!.close(() => resolve())) : Promise.resolve();
-    const wsClosed = this.#ws ? new Promise<void>((resolve) => this.#ws!.close(() => resolve())) : Promise.resolve();
-    const wsServerClosed = this.#wsServer ? new Promise<void>((resolve) => this.#wsServer!.close(() => resolve())) : Promise.resolve();
+    const tcpClosed = this.#tcp
+      ? new Promise<void>((resolve) => this.#tcp!.close(() => resolve()))
+      : Promise.resolve();
+    const wsClosed = this.#ws
+      ? new Promise<void>((resolve) => this.#ws!.close(() => resolve()))
+      : Promise.resolve();
+    const wsServerClosed = this.#wsServer
+      ? new Promise<void>((resolve) => this.#wsServer!.close(() => resolve()))
+      : Promise.resolve();
     if (this.aedes) await new Promise<void>((resolve) => this.aedes!.close(() => resolve()));
     for (const socket of this.#ws?.clients ?? []) socket.terminate();
     await Promise.all([tcpClosed, wsClosed, wsServerClosed]);
@@ -156,7 +176,8 @@ export class BrokerPart implements Part {
     server.on('tlsClientError', (error: Error, socket: TLSSocket) => {
       this.options.metrics.tlsHandshakeErrors.inc({ listener });
       const details = { listener, remote: socket.remoteAddress, err: error.message };
-      if (this.#firstTime(`tls|${listener}|${socket.remoteAddress ?? ''}`)) this.options.log.warn(details, 'TLS handshake failed (logged once per address)');
+      if (this.#firstTime(`tls|${listener}|${socket.remoteAddress ?? ''}`))
+        this.options.log.warn(details, 'TLS handshake failed (logged once per address)');
       else this.options.log.debug(details, 'TLS handshake failed');
       socket.destroy(); // a plain tls.Server leaves the socket open after a handshake timeout
     });
@@ -174,18 +195,32 @@ export class BrokerPart implements Part {
    * Counts a refusal and logs it at warn once per burst of the same reason from the same client id (logins: the
    * same address, since a guesser may change its client id every time), then one line with how many more.
    */
-  #deny(client: Client | null, decision: Extract<AclDecision, { allowed: false }>, topic: string | undefined): void {
+  #deny(
+    client: Client | null,
+    decision: Extract<AclDecision, { allowed: false }>,
+    topic: string | undefined,
+  ): void {
     this.#count(decision.reason);
     const clientId = client?.id === undefined ? undefined : clipForLog(client.id);
     const username = client ? this.#usernames.get(client) : undefined;
     const address = client ? remoteAddress(client) : undefined;
-    const details = { clientId, username: username === undefined ? undefined : clipForLog(username), address, topic: topic === undefined ? undefined : clipForLog(topic), reason: decision.reason };
+    const details = {
+      clientId,
+      username: username === undefined ? undefined : clipForLog(username),
+      address,
+      topic: topic === undefined ? undefined : clipForLog(topic),
+      reason: decision.reason,
+    };
     const byAddress = decision.reason === 'bad_credentials' || decision.reason === 'locked_out';
     const key = `${decision.reason}|${byAddress ? address : client?.id}`;
     this.#deniedLog.warn(key, details, `MQTT refused: ${clipForLog(decision.message, 500)}`);
   }
 
-  #authorizePublish(client: Client | null, packet: PublishPacket, done: (error?: Error | null) => void): void {
+  #authorizePublish(
+    client: Client | null,
+    packet: PublishPacket,
+    done: (error?: Error | null) => void,
+  ): void {
     // client null: a will the broker publishes for a client that is gone (cluster persistence); checked at CONNECT.
     if (client) {
       const decision = this.acl.publish(this.#usernames.get(client), packet.topic);
@@ -216,7 +251,10 @@ export class BrokerPart implements Part {
     gate(packet.topic, payloadOf(packet)).then(
       () => done(null),
       (error: Error) => {
-        this.options.log.warn({ topic: clipForLog(packet.topic), err: error.message }, 'PUBLISH refused (not acknowledged)');
+        this.options.log.warn(
+          { topic: clipForLog(packet.topic), err: error.message },
+          'PUBLISH refused (not acknowledged)',
+        );
         done(error);
       },
     );
@@ -226,7 +264,10 @@ export class BrokerPart implements Part {
    * An invalid payload is delivered but not retained (the broker would hand it to every new subscriber); a valid
    * one must fit the retained limits, else it is refused.
    */
-  #admitRetained(client: Client, packet: PublishPacket): Extract<AclDecision, { allowed: false }> | undefined {
+  #admitRetained(
+    client: Client,
+    packet: PublishPacket,
+  ): Extract<AclDecision, { allowed: false }> | undefined {
     const payload = payloadOf(packet);
     if (this.options.retainable && !this.options.retainable(packet.topic, payload)) {
       packet.retain = false;
@@ -238,14 +279,24 @@ export class BrokerPart implements Part {
     const verdict = this.#retained.admit(owner, packet.topic, payload.length);
     this.options.metrics.retainedMessages.set(this.#retained.count);
     this.options.metrics.retainedBytes.set(this.#retained.bytes);
-    return verdict.ok ? undefined : { allowed: false, reason: 'retained_limit', message: `retained message refused: ${verdict.message}` };
+    return verdict.ok
+      ? undefined
+      : { allowed: false, reason: 'retained_limit', message: `retained message refused: ${verdict.message}` };
   }
 
   /** Closes a connection at the header of a packet larger than the limit, before aedes buffers its body. */
   #limitPacketSize(client: Client, stream: Duplex): void {
     const max = this.options.config.limits.maxPacketBytes;
     limitPacketSize(stream, max, (packetBytes) => {
-      this.#deny(client, { allowed: false, reason: 'packet_too_large', message: `packet of ${packetBytes} bytes, the limit is ${max}` }, undefined);
+      this.#deny(
+        client,
+        {
+          allowed: false,
+          reason: 'packet_too_large',
+          message: `packet of ${packetBytes} bytes, the limit is ${max}`,
+        },
+        undefined,
+      );
     });
   }
 
@@ -267,17 +318,43 @@ export class BrokerPart implements Part {
       const lockout = this.#logins.state(subject);
       if (lockout.locked) {
         const seconds = Math.ceil(lockout.retryAfterMs / 1000);
-        this.#deny(client, { allowed: false, reason: 'locked_out', message: `login of "${subject.username}" from ${subject.address} refused: ${lockout.by} locked out for ${seconds} s more after too many failed logins` }, undefined);
+        this.#deny(
+          client,
+          {
+            allowed: false,
+            reason: 'locked_out',
+            message: `login of "${subject.username}" from ${subject.address} refused: ${lockout.by} locked out for ${seconds} s more after too many failed logins`,
+          },
+          undefined,
+        );
         return done(refusal('locked out after too many failed logins', 5), false);
       }
       const user = this.options.config.users.find((candidate) => candidate.username === username);
       if (!user || !samePassword(password ?? Buffer.alloc(0), user.password)) {
-        this.#deny(client, { allowed: false, reason: 'bad_credentials', message: `login refused for user "${username ?? ''}"` }, undefined);
+        this.#deny(
+          client,
+          {
+            allowed: false,
+            reason: 'bad_credentials',
+            message: `login refused for user "${username ?? ''}"`,
+          },
+          undefined,
+        );
         for (const by of this.#logins.fail(subject)) {
           this.options.metrics.loginLockouts.inc({ listener: 'mqtt', by });
-          this.options.log.warn({ username: clipForLog(subject.username), address: subject.address, by, lockoutS: this.#logins.limits.lockoutS }, `MQTT ${by} locked out after too many failed logins`);
+          this.options.log.warn(
+            {
+              username: clipForLog(subject.username),
+              address: subject.address,
+              by,
+              lockoutS: this.#logins.limits.lockoutS,
+            },
+            `MQTT ${by} locked out after too many failed logins`,
+          );
         }
-        void delay(this.#logins.limits.failureDelayMs).then(() => done(refusal('bad username or password', 4), false));
+        void delay(this.#logins.limits.failureDelayMs).then(() =>
+          done(refusal('bad username or password', 4), false),
+        );
         return;
       }
       const identity = this.acl.clientId(username, client.id);
@@ -311,10 +388,18 @@ export class BrokerPart implements Part {
       metrics.mqttClients.set(this.clients.size);
       bus.emit('clientDisconnected', { clientId: client.id, username: known?.username });
     });
-    aedes.on('clientError', (client, error) => log.debug({ clientId: client.id, err: error.message }, 'MQTT client error'));
+    aedes.on('clientError', (client, error) =>
+      log.debug({ clientId: client.id, err: error.message }, 'MQTT client error'),
+    );
     aedes.on('publish', (packet, client) => {
       if (packet.topic.startsWith('$SYS/')) return;
-      bus.emit('mqttPublished', { topic: packet.topic, payload: payloadOf(packet), clientId: client?.id, retain: packet.retain, receivedAt: Date.now() });
+      bus.emit('mqttPublished', {
+        topic: packet.topic,
+        payload: payloadOf(packet),
+        clientId: client?.id,
+        retain: packet.retain,
+        receivedAt: Date.now(),
+      });
     });
   }
 }
@@ -354,5 +439,10 @@ function refusal(message: string, returnCode: 2 | 4 | 5): AuthenticateError {
 /** True when the listeners bind to a loopback address only (no other machine can connect). */
 export function isLoopback(host: string): boolean {
   const normalized = host.toLowerCase().replace(/^\[|\]$/g, '');
-  return normalized === 'localhost' || normalized === '::1' || /^127\.\d+\.\d+\.\d+$/.test(normalized) || /^::ffff:127\./.test(normalized);
+  return (
+    normalized === 'localhost' ||
+    normalized === '::1' ||
+    /^127\.\d+\.\d+\.\d+$/.test(normalized) ||
+    /^::ffff:127\./.test(normalized)
+  );
 }

@@ -18,7 +18,9 @@ describe('PacketSizeGuard', () => {
     const guard = new PacketSizeGuard(1000);
     const small = Buffer.concat([header(500), Buffer.alloc(500)]);
     expect(guard.feed(small.subarray(0, 3))).toBeUndefined();
-    expect(guard.feed(Buffer.concat([small.subarray(3), header(0), header(997), Buffer.alloc(997)]))).toBeUndefined();
+    expect(
+      guard.feed(Buffer.concat([small.subarray(3), header(0), header(997), Buffer.alloc(997)])),
+    ).toBeUndefined();
     expect(guard.feed(header(200 * 1024 * 1024).subarray(0, 2))).toBeUndefined();
     const guard2 = new PacketSizeGuard(1000);
     expect(guard2.feed(header(200 * 1024 * 1024))).toBe(1 + 4 + 200 * 1024 * 1024);
@@ -27,7 +29,12 @@ describe('PacketSizeGuard', () => {
 
 describe('RetainedLedger', () => {
   it('counts per owner and in all; replacing or deleting frees room', () => {
-    const ledger = new RetainedLedger({ retainedPerClient: 2, retainedBytesPerClient: 100, retainedTotal: 3, retainedBytesTotal: 1000 });
+    const ledger = new RetainedLedger({
+      retainedPerClient: 2,
+      retainedBytesPerClient: 100,
+      retainedTotal: 3,
+      retainedBytesTotal: 1000,
+    });
     expect(ledger.admit('a', 't/1', 10).ok).toBe(true);
     expect(ledger.admit('a', 't/2', 10).ok).toBe(true);
     expect(ledger.admit('a', 't/3', 10).ok).toBe(false);

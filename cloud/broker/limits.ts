@@ -53,7 +53,11 @@ function lengthBytes(length: number): number {
  * reads with `read()` on 'readable'; a 'data' listener then sees each chunk as aedes takes it, without changing
  * the flow (Node: "'readable' takes precedence in controlling the flow").
  */
-export function limitPacketSize(stream: Duplex, maxBytes: number, onTooLarge: (packetBytes: number) => void): void {
+export function limitPacketSize(
+  stream: Duplex,
+  maxBytes: number,
+  onTooLarge: (packetBytes: number) => void,
+): void {
   const guard = new PacketSizeGuard(maxBytes);
   const watch = (chunk: Buffer) => {
     const tooLarge = guard.feed(chunk);
@@ -77,7 +81,12 @@ export class RetainedLedger {
   #count = 0;
   #bytes = 0;
 
-  constructor(private readonly limits: Pick<MqttLimits, 'retainedPerClient' | 'retainedBytesPerClient' | 'retainedTotal' | 'retainedBytesTotal'>) {}
+  constructor(
+    private readonly limits: Pick<
+      MqttLimits,
+      'retainedPerClient' | 'retainedBytesPerClient' | 'retainedTotal' | 'retainedBytesTotal'
+    >,
+  ) {}
 
   get count(): number {
     return this.#count;
@@ -98,10 +107,14 @@ export class RetainedLedger {
     const totalBytes = this.#bytes + bytes - (previous?.bytes ?? 0);
     const { retainedPerClient, retainedBytesPerClient, retainedTotal, retainedBytesTotal } = this.limits;
     if (bytes > 0) {
-      if (ownerCount > retainedPerClient) return refused(`${owner} already keeps ${mine.count} retained messages (limit ${retainedPerClient})`);
-      if (ownerBytes > retainedBytesPerClient) return refused(`${owner}'s retained messages would exceed ${retainedBytesPerClient} bytes`);
-      if (totalCount > retainedTotal) return refused(`the broker already keeps ${this.#count} retained messages (limit ${retainedTotal})`);
-      if (totalBytes > retainedBytesTotal) return refused(`retained messages would exceed ${retainedBytesTotal} bytes in all`);
+      if (ownerCount > retainedPerClient)
+        return refused(`${owner} already keeps ${mine.count} retained messages (limit ${retainedPerClient})`);
+      if (ownerBytes > retainedBytesPerClient)
+        return refused(`${owner}'s retained messages would exceed ${retainedBytesPerClient} bytes`);
+      if (totalCount > retainedTotal)
+        return refused(`the broker already keeps ${this.#count} retained messages (limit ${retainedTotal})`);
+      if (totalBytes > retainedBytesTotal)
+        return refused(`retained messages would exceed ${retainedBytesTotal} bytes in all`);
     }
     if (previous) this.#release(previous.owner, previous.bytes);
     if (bytes > 0) {

@@ -65,7 +65,10 @@ export class CameraStorePart implements Part {
       if (previous && previous.inventory.ts > inventory.ts) return;
       this.#inventories.set(message.edgeId, { inventory, receivedAt: message.receivedAt });
       this.#received.inc({ kind: 'inventory' });
-      this.options.log.debug({ edgeId: message.edgeId, cameras: inventory.cameras.length }, 'camera inventory stored');
+      this.options.log.debug(
+        { edgeId: message.edgeId, cameras: inventory.cameras.length },
+        'camera inventory stored',
+      );
     } else if (message.kind === 'cameras/status' && message.cameraId) {
       const status = message.value as CameraStatus;
       const key = `${message.edgeId}/${message.cameraId}`;

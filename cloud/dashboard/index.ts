@@ -59,9 +59,19 @@ export const DashboardConfigResponse = Type.Object(
      * The logged-in API account when the cloud has operator accounts (HTTP Basic, `cloud.http.operators`): the
      * page records actions under this name instead of asking for one, and a `viewer` gets no Ack/Clear.
      */
-    operator: Type.Optional(Type.Object({ username: Type.String(), role: Type.Union([Type.Literal('viewer'), Type.Literal('operator')]) })),
+    operator: Type.Optional(
+      Type.Object({
+        username: Type.String(),
+        role: Type.Union([Type.Literal('viewer'), Type.Literal('operator')]),
+      }),
+    ),
     /** Which feature APIs this cloud serves, so the page asks only for those. */
-    features: Type.Object({ fisheries: Type.Boolean(), alarms: Type.Boolean(), fire: Type.Boolean(), cameras: Type.Boolean() }),
+    features: Type.Object({
+      fisheries: Type.Boolean(),
+      alarms: Type.Boolean(),
+      fire: Type.Boolean(),
+      cameras: Type.Boolean(),
+    }),
   },
   { $id: 'DashboardConfigResponse', additionalProperties: false },
 );
@@ -142,7 +152,11 @@ function registerDashboard(context: CloudContext, options: DashboardOptions): vo
   context.log.debug({ files: [...files.keys()] }, 'dashboard routes registered');
 }
 
-function dashboardConfig(context: CloudContext, options: DashboardOptions, request: FastifyRequest): DashboardConfigResponse {
+function dashboardConfig(
+  context: CloudContext,
+  options: DashboardOptions,
+  request: FastifyRequest,
+): DashboardConfigResponse {
   const { hostname, protocol } = request;
   const operator = authenticatedOperator(request);
   const { users } = context.config.mqtt;
@@ -152,7 +166,9 @@ function dashboardConfig(context: CloudContext, options: DashboardOptions, reque
     title: options.title ?? 'Lookout · Ca Mau',
     wsUrl: options.wsUrl ?? webSocketUrl(hostname, protocol, context.addresses.wsPort),
     authRequired: users.length > 0,
-    ...(users.length > 0 && dashboardUser ? { mqtt: { username: dashboardUser.username, password: dashboardUser.password } } : {}),
+    ...(users.length > 0 && dashboardUser
+      ? { mqtt: { username: dashboardUser.username, password: dashboardUser.password } }
+      : {}),
     ...(operator ? { operator: { username: operator.username, role: operator.role } } : {}),
     topics: [...DASHBOARD_TOPICS],
     vesselPollMs: options.vesselPollMs ?? 2500,
@@ -186,18 +202,33 @@ function registerDashboardRoutes(app: HttpApp, handlers: DashboardHandlers): voi
   });
   app.get('/dashboard/vendor/mqtt.js', { schema: { hide: true } }, async (_request, reply) => {
     const bundle = handlers.mqttBundle();
-    return reply.type(bundle.type).header('cache-control', 'public, max-age=3600').header('x-content-type-options', 'nosniff').send(bundle.body);
+    return reply
+      .type(bundle.type)
+      .header('cache-control', 'public, max-age=3600')
+      .header('x-content-type-options', 'nosniff')
+      .send(bundle.body);
   });
   app.get(
     '/dashboard/:file',
-    { schema: { hide: true, params: Type.Object({ file: Type.String({ pattern: '^[a-z0-9-]+\\.[a-z]+$' }) }) } },
+    {
+      schema: {
+        hide: true,
+        params: Type.Object({ file: Type.String({ pattern: '^[a-z0-9-]+\\.[a-z]+$' }) }),
+      },
+    },
     async (request, reply) => {
       const file = request.params.file === 'index.html' ? undefined : handlers.file(request.params.file);
       if (!file) return reply.code(404).send({ error: `no dashboard file ${request.params.file}` });
-      return reply.type(file.type).header('cache-control', 'no-cache').header('x-content-type-options', 'nosniff').send(file.body);
+      return reply
+        .type(file.type)
+        .header('cache-control', 'no-cache')
+        .header('x-content-type-options', 'nosniff')
+        .send(file.body);
     },
   );
-  app.get('/api/v1/dashboard/config', { schema: { hide: true, response: { 200: DashboardConfigResponse } } }, async (request) =>
-    handlers.config(request),
+  app.get(
+    '/api/v1/dashboard/config',
+    { schema: { hide: true, response: { 200: DashboardConfigResponse } } },
+    async (request) => handlers.config(request),
   );
 }

@@ -27,7 +27,16 @@ function alert(event: FireAlert['event'], ts: number, withSnapshot: boolean): Fi
     firstSeenTs: 1_000,
     ts,
     camera: {},
-    ...(withSnapshot ? { snapshot: { contentType: 'image/jpeg' as const, width: 2, height: 2, data: Buffer.alloc(64 * 1024, 7).toString('base64') } } : {}),
+    ...(withSnapshot
+      ? {
+          snapshot: {
+            contentType: 'image/jpeg' as const,
+            width: 2,
+            height: 2,
+            data: Buffer.alloc(64 * 1024, 7).toString('base64'),
+          },
+        }
+      : {}),
   };
 }
 
@@ -35,15 +44,25 @@ it('stores events in the order they arrived: an end without a snapshot waits for
   const dir = await mkdtemp(path.join(os.tmpdir(), 'fire-part-'));
   dirs.push(dir);
   const written: IPoint[][] = [];
-  const influx = { writePoints: async (points: IPoint[]) => void written.push(points) } as unknown as InfluxDB;
+  const influx = {
+    writePoints: async (points: IPoint[]) => void written.push(points),
+  } as unknown as InfluxDB;
   const bus = createCloudBus();
-  const part = new FireAlertsPart({ snapshotDir: dir, influx, database: 'x', bus, log: silentLogger(), registry: createMetricsRegistry('cloud', false) });
+  const part = new FireAlertsPart({
+    snapshotDir: dir,
+    influx,
+    database: 'x',
+    bus,
+    log: silentLogger(),
+    registry: createMetricsRegistry('cloud', false),
+  });
   await part.start();
   const origin = { edgeId: 'edge-u', topic: topics.fireAlert('edge-u'), receivedAt: 0, replayed: false };
   bus.emit('message', { ...origin, kind: 'alerts/fire', seq: 1, value: alert('new', 2_000, true) });
   bus.emit('message', { ...origin, kind: 'alerts/fire', seq: 2, value: alert('end', 9_000, false) });
   expect(part.oldestPendingSeq()).toBe(1);
-  for (let i = 0; i < 3000 && part.oldestPendingSeq() !== undefined; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  for (let i = 0; i < 3000 && part.oldestPendingSeq() !== undefined; i++)
+    await new Promise((resolve) => setTimeout(resolve, 5));
   expect(part.oldestPendingSeq()).toBeUndefined();
   expect(written.flat().map((p) => p.tags?.event)).toEqual(['new', 'end']);
   expect(written.flat()[0]!.fields?.snapshot).toBe('edge-u/cam-1-a-new-2000.jpg');

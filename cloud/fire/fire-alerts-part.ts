@@ -46,15 +46,27 @@ export class FireAlertsPart implements Part, DurableSink {
 
   constructor(private readonly options: FireAlertsOptions) {
     const registers = [options.registry];
-    this.#received = new Counter({ name: 'lookout_cloud_fire_alert_events_total', help: 'Fire alert events received', labelNames: ['event', 'class'], registers });
-    this.#errors = new Counter({ name: 'lookout_cloud_fire_alert_errors_total', help: 'Fire alert events that failed to store (snapshot or InfluxDB), by stage', labelNames: ['stage'], registers });
+    this.#received = new Counter({
+      name: 'lookout_cloud_fire_alert_events_total',
+      help: 'Fire alert events received',
+      labelNames: ['event', 'class'],
+      registers,
+    });
+    this.#errors = new Counter({
+      name: 'lookout_cloud_fire_alert_errors_total',
+      help: 'Fire alert events that failed to store (snapshot or InfluxDB), by stage',
+      labelNames: ['stage'],
+      registers,
+    });
   }
 
   async start(): Promise<void> {
     await mkdir(this.options.snapshotDir, { recursive: true });
     this.#running = true;
     // The promise goes back to the bus: an unexpected rejection is counted and logged there, not unhandled.
-    this.#unsubscribe = this.options.bus.on('message', (message) => (message.kind === 'alerts/fire' ? this.#onAlert(message) : undefined));
+    this.#unsubscribe = this.options.bus.on('message', (message) =>
+      message.kind === 'alerts/fire' ? this.#onAlert(message) : undefined,
+    );
   }
 
   async stop(): Promise<void> {
@@ -66,7 +78,8 @@ export class FireAlertsPart implements Part, DurableSink {
 
   oldestPendingSeq(): number | undefined {
     let oldest: number | undefined;
-    for (const p of this.#queue) if (p.seq !== undefined && (oldest === undefined || p.seq < oldest)) oldest = p.seq;
+    for (const p of this.#queue)
+      if (p.seq !== undefined && (oldest === undefined || p.seq < oldest)) oldest = p.seq;
     return oldest;
   }
 
@@ -101,13 +114,29 @@ export class FireAlertsPart implements Part, DurableSink {
           type: 'fire',
           severity: 'CRITICAL',
           ts: alert.ts,
-          details: { alertId: alert.alertId, className: alert.className, confidence: alert.confidence, firstSeenTs: alert.firstSeenTs, bearingToFireDeg: alert.bearingToFireDeg, snapshot },
+          details: {
+            alertId: alert.alertId,
+            className: alert.className,
+            confidence: alert.confidence,
+            firstSeenTs: alert.firstSeenTs,
+            bearingToFireDeg: alert.bearingToFireDeg,
+            snapshot,
+          },
         });
       } catch (error) {
         this.options.log.error({ err: error, alert: alert.alertId }, 'could not raise fire alarm');
       }
     }
-    this.options.log.info({ edge: alert.edgeId, camera: alert.cameraId, alert: alert.alertId, event: alert.event, class: alert.className }, 'fire alert');
+    this.options.log.info(
+      {
+        edge: alert.edgeId,
+        camera: alert.cameraId,
+        alert: alert.alertId,
+        event: alert.event,
+        class: alert.className,
+      },
+      'fire alert',
+    );
     void this.#write();
   }
 
@@ -132,12 +161,14 @@ export class FireAlertsPart implements Part, DurableSink {
         (error: Error) => {
           this.#errors.inc({ stage: 'influx' });
           log.warn({ err: error, pending: this.#queue.length }, 'could not store fire alerts; retrying');
-          if (this.#running) this.#retryTimer = setTimeout(() => void this.#write(), this.options.retryMs ?? 2000);
+          if (this.#running)
+            this.#retryTimer = setTimeout(() => void this.#write(), this.options.retryMs ?? 2000);
         },
       )
       .finally(() => {
         this.#writing = undefined;
-        if (this.#queue[0]?.point.timestamp !== undefined && !batch.includes(this.#queue[0])) void this.#write();
+        if (this.#queue[0]?.point.timestamp !== undefined && !batch.includes(this.#queue[0]))
+          void this.#write();
       });
     return this.#writing;
   }

@@ -48,7 +48,11 @@ export async function readSnapshot(dir: string, edgeId: string, file: string): P
 }
 
 /** Stored events, newest first. */
-export async function queryFireAlerts(influx: InfluxDB, database: string, query: FireAlertQuery): Promise<FireAlertRecord[]> {
+export async function queryFireAlerts(
+  influx: InfluxDB,
+  database: string,
+  query: FireAlertQuery,
+): Promise<FireAlertRecord[]> {
   const where: string[] = [];
   if (query.edgeId) where.push(`"edge" = '${query.edgeId}'`);
   if (query.cameraId) where.push(`"camera" = '${query.cameraId}'`);
@@ -78,7 +82,13 @@ export function toPoint(alert: FireAlert, snapshot: string | undefined): IPoint 
   if (snapshot) fields.snapshot = snapshot;
   return {
     measurement: MEASUREMENT_FIRE_ALERT,
-    tags: { edge: alert.edgeId, camera: alert.cameraId, alert_id: alert.alertId, event: alert.event, class: alert.className },
+    tags: {
+      edge: alert.edgeId,
+      camera: alert.cameraId,
+      alert_id: alert.alertId,
+      event: alert.event,
+      class: alert.className,
+    },
     fields,
     timestamp: alert.ts,
   };

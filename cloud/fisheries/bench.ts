@@ -15,7 +15,9 @@ import { RuleEngine } from './engine.js';
 import { VesselRegistry } from './registry.js';
 import { ZoneSet, loadZones } from './zones.js';
 
-const { values } = parseArgs({ options: { vessels: { type: 'string', default: '100000' }, rounds: { type: 'string', default: '12' } } });
+const { values } = parseArgs({
+  options: { vessels: { type: 'string', default: '100000' }, rounds: { type: 'string', default: '12' } },
+});
 const vessels = Number(values.vessels);
 const rounds = Number(values.rounds);
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -23,13 +25,14 @@ const config = Value.Default(FisheriesConfig, {}) as FisheriesConfig;
 const zones = new ZoneSet(await loadZones(config.zoneFiles, repoRoot), config.gridCellDeg);
 
 let seed = 12345;
-const random = () => ((seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0) / 4_294_967_296);
+const random = () => (seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0) / 4_294_967_296;
 
 // Three quarters registered with a length drawn across the three classes; the rest unregistered.
 const registrations: VesselRegistration[] = [];
 const state = Array.from({ length: vessels }, (_, i) => {
   const mmsi = 574_000_000 + i;
-  if (i % 4 !== 0) registrations.push({ mmsi, registration: `CM-${i}-TS`, name: `V${i}`, lengthM: 6 + random() * 20 });
+  if (i % 4 !== 0)
+    registrations.push({ mmsi, registration: `CM-${i}-TS`, name: `V${i}`, lengthM: 6 + random() * 20 });
   // spread over the sea west and south of the cape, some across the treaty line, a few at rest
   const slow = random() < 0.1;
   return {
@@ -66,12 +69,22 @@ function round(r: number): VesselPosition[] {
       v.lat += Math.cos(v.course) * v.kn * stepDeg;
       if (random() < 0.05) v.course += random() - 0.5;
     }
-    out[i] = { mmsi: v.mmsi, ts: t0 + r * everyMs + (i % 1000) * 100, lon: v.lon, lat: v.lat, sog: v.kn, cog: 0, msgType: 1 };
+    out[i] = {
+      mmsi: v.mmsi,
+      ts: t0 + r * everyMs + (i % 1000) * 100,
+      lon: v.lon,
+      lat: v.lat,
+      sog: v.kn,
+      cog: 0,
+      msgType: 1,
+    };
   }
   return out;
 }
 
-console.log(`zones: ${zones.lines.length} boundary lines, ${zones.areas.length} areas, ${zones.ports.length} ports; vessels: ${vessels}; rounds: ${rounds}`);
+console.log(
+  `zones: ${zones.lines.length} boundary lines, ${zones.areas.length} areas, ${zones.ports.length} ports; vessels: ${vessels}; rounds: ${rounds}`,
+);
 let steadyPositions = 0;
 let steadyMs = 0;
 for (let r = 0; r < rounds; r++) {
@@ -83,7 +96,9 @@ for (let r = 0; r < rounds; r++) {
     steadyPositions += batch.length;
     steadyMs += ms;
   }
-  console.log(`round ${r + 1}: ${batch.length} positions in ${ms.toFixed(0)} ms = ${Math.round(batch.length / (ms / 1000)).toLocaleString('en')} positions/s`);
+  console.log(
+    `round ${r + 1}: ${batch.length} positions in ${ms.toFixed(0)} ms = ${Math.round(batch.length / (ms / 1000)).toLocaleString('en')} positions/s`,
+  );
 }
 // The floor under any rule engine, measured on the same positions: keeping only the latest position per vessel.
 const latest = new Map<number, VesselPosition>();

@@ -13,7 +13,10 @@ export const ZoneKind = Type.Union(
     Type.Literal('closed'),
     Type.Literal('port'),
   ],
-  { description: 'boundary: a line (ENT/EXI when crossed); allowed: leaving it is an EXI; offshore/inshore/coastal: length-class fishing zones; closed: no entry; port: a point (or area) where vessels are in port' },
+  {
+    description:
+      'boundary: a line (ENT/EXI when crossed); allowed: leaving it is an EXI; offshore/inshore/coastal: length-class fishing zones; closed: no entry; port: a point (or area) where vessels are in port',
+  },
 );
 export type ZoneKind = Static<typeof ZoneKind>;
 
@@ -28,7 +31,9 @@ export const ZoneFileConfig = Type.Object(
     /** Only these feature ids (feature `id`, else `properties.id`); default all. */
     include: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
     /** Boundary lines: a point on the home side, near the line. Crossing towards it is ENT, away from it EXI. */
-    homePoint: Type.Optional(Type.Tuple([Type.Number({ minimum: -180, maximum: 180 }), Type.Number({ minimum: -90, maximum: 90 })])),
+    homePoint: Type.Optional(
+      Type.Tuple([Type.Number({ minimum: -180, maximum: 180 }), Type.Number({ minimum: -90, maximum: 90 })]),
+    ),
   },
   { additionalProperties: false },
 );
@@ -36,7 +41,8 @@ export type ZoneFileConfig = Static<typeof ZoneFileConfig>;
 
 export { VesselRegistration };
 
-const Hours = (value: number, description: string) => Type.Number({ exclusiveMinimum: 0, default: value, description });
+const Hours = (value: number, description: string) =>
+  Type.Number({ exclusiveMinimum: 0, default: value, description });
 const Minutes = Hours;
 const Knots = (value: number) => Type.Number({ minimum: 0, default: value, description: 'knots' });
 
@@ -59,7 +65,10 @@ export const RulesConfig = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
-    closedArea: Type.Object({ severity: severitySchema('CRITICAL') }, { additionalProperties: false, default: {} }),
+    closedArea: Type.Object(
+      { severity: severitySchema('CRITICAL') },
+      { additionalProperties: false, default: {} },
+    ),
     zoneByLength: Type.Object(
       {
         severity: severitySchema('MINOR'),
@@ -125,7 +134,13 @@ export const FisheriesConfig = Type.Object(
         {
           file: 'cloud/fisheries/zones/vietnam-boundary-lines.geojson',
           kind: 'boundary',
-          include: ['eez_boundaries.155', 'eez_boundaries.497', 'eez_boundaries.501', 'eez_boundaries.874', 'eez_boundaries.811'],
+          include: [
+            'eez_boundaries.155',
+            'eez_boundaries.497',
+            'eez_boundaries.501',
+            'eez_boundaries.874',
+            'eez_boundaries.811',
+          ],
           homePoint: [104.0, 8.5],
         },
         { file: 'cloud/fisheries/zones/ca-mau-zones.geojson', kinds: { zone: 'offshore' } },

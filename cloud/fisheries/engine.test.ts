@@ -4,7 +4,12 @@ import { Value } from '@sinclair/typebox/value';
 import type { VesselPosition } from '../../protocols/mqtt/payloads.js';
 import type { VesselRegistration } from '../../protocols/api/vessels.js';
 import { FisheriesConfig } from './config.js';
-import { RuleEngine, type BoundaryEvent, type VesselAlarmRequest, type VesselAlarmResolution } from './engine.js';
+import {
+  RuleEngine,
+  type BoundaryEvent,
+  type VesselAlarmRequest,
+  type VesselAlarmResolution,
+} from './engine.js';
 import { VesselRegistry } from './registry.js';
 import { ZoneSet, loadZones } from './zones.js';
 
@@ -43,19 +48,38 @@ function setup() {
   return { engine, requests, events, resolutions };
 }
 
-const pos = (mmsi: number, ts: number, lon: number, lat: number, sog = 5, cog = 0): VesselPosition => ({ mmsi, ts, lon, lat, sog, cog, msgType: 1 });
+const pos = (mmsi: number, ts: number, lon: number, lat: number, sog = 5, cog = 0): VesselPosition => ({
+  mmsi,
+  ts,
+  lon,
+  lat,
+  sog,
+  cog,
+  msgType: 1,
+});
 
 /** Positions every `stepMin` minutes along a straight line. */
-function leg(mmsi: number, start: number, from: [number, number], to: [number, number], minutes: number, stepMin: number, sog: number): VesselPosition[] {
+function leg(
+  mmsi: number,
+  start: number,
+  from: [number, number],
+  to: [number, number],
+  minutes: number,
+  stepMin: number,
+  sog: number,
+): VesselPosition[] {
   const out: VesselPosition[] = [];
   for (let m = 0; m <= minutes; m += stepMin) {
     const f = m / minutes;
-    out.push(pos(mmsi, start + m * MIN, from[0] + (to[0] - from[0]) * f, from[1] + (to[1] - from[1]) * f, sog));
+    out.push(
+      pos(mmsi, start + m * MIN, from[0] + (to[0] - from[0]) * f, from[1] + (to[1] - from[1]) * f, sog),
+    );
   }
   return out;
 }
 
-const types = (requests: VesselAlarmRequest[]) => requests.map((r) => `${r.originator} ${r.type} ${r.severity}`);
+const types = (requests: VesselAlarmRequest[]) =>
+  requests.map((r) => `${r.originator} ${r.type} ${r.severity}`);
 
 describe('boundary crossing', () => {
   const westward = () => leg(574000001, T0, [103.3, 8.0], [102.7, 8.0], 240, 20, 9);
@@ -65,7 +89,11 @@ describe('boundary crossing', () => {
     for (const p of westward()) engine.ingest(p);
     expect(types(requests)).toEqual(['vessel:574000001 boundary_crossing MAJOR']);
     const details = requests[0]!.details;
-    expect(details).toMatchObject({ direction: 'EXI', zoneId: 'eez_boundaries.155', registration: 'CM-90001-TS' });
+    expect(details).toMatchObject({
+      direction: 'EXI',
+      zoneId: 'eez_boundaries.155',
+      registration: 'CM-90001-TS',
+    });
     expect(details.lat as number).toBeCloseTo(8.0, 6);
     expect(details.lon as number).toBeCloseTo(102.87089, 4);
     // 0.6 degrees in 240 min: the line at 103.3 - 0.4291 => 171.6 min after start
@@ -117,7 +145,10 @@ describe('boundary crossing', () => {
     expect(crossings()).toHaveLength(1);
     gone.engine.tick(crossingTs + 12 * H);
     gone.engine.tick(crossingTs + 13 * H);
-    expect(types(crossings())).toEqual(['vessel:574000001 boundary_crossing MAJOR', 'vessel:574000001 boundary_crossing CRITICAL']);
+    expect(types(crossings())).toEqual([
+      'vessel:574000001 boundary_crossing MAJOR',
+      'vessel:574000001 boundary_crossing CRITICAL',
+    ]);
     expect(crossings()[1]!.details).toMatchObject({ escalated: true, crossingTs });
 
     const back = setup();
@@ -134,7 +165,8 @@ describe('closed area', () => {
     const { engine, requests } = setup();
     const inbound = leg(574000004, T0, [104.83, 8.3], [104.83, 8.43], 120, 10, 4);
     for (const p of inbound) engine.ingest(p);
-    for (const p of leg(574000004, T0 + 130 * MIN, [104.83, 8.43], [104.84, 8.44], 60, 10, 1)) engine.ingest(p);
+    for (const p of leg(574000004, T0 + 130 * MIN, [104.83, 8.43], [104.84, 8.44], 60, 10, 1))
+      engine.ingest(p);
     expect(types(requests)).toEqual(['vessel:574000004 closed_area CRITICAL']);
     const d = requests[0]!.details;
     expect(d.zoneId).toBe('hon-khoai-closed-area');
@@ -142,8 +174,10 @@ describe('closed area', () => {
     for (const p of inbound) engine.ingest(p);
     expect(requests).toHaveLength(1);
     // leave for open sea, come back
-    for (const p of leg(574000004, T0 + 200 * MIN, [104.84, 8.44], [104.95, 8.3], 120, 10, 6)) engine.ingest(p);
-    for (const p of leg(574000004, T0 + 330 * MIN, [104.95, 8.3], [104.83, 8.42], 120, 10, 6)) engine.ingest(p);
+    for (const p of leg(574000004, T0 + 200 * MIN, [104.84, 8.44], [104.95, 8.3], 120, 10, 6))
+      engine.ingest(p);
+    for (const p of leg(574000004, T0 + 330 * MIN, [104.95, 8.3], [104.83, 8.42], 120, 10, 6))
+      engine.ingest(p);
     expect(requests.map((r) => r.type)).toEqual(['closed_area', 'closed_area']);
   });
 });
@@ -156,7 +190,11 @@ describe('zone by length class', () => {
     expect(requests).toHaveLength(0);
     for (const p of leg(574000003, T0 + 30 * MIN, [104.32, 8.9], [104.34, 8.9], 60, 5, 3)) engine.ingest(p);
     expect(types(requests)).toEqual(['vessel:574000003 zone_by_length MINOR']);
-    expect(requests[0]!.details).toMatchObject({ zoneId: 'ca-mau-offshore-test-zone', allowedKind: 'coastal', lengthM: 9 });
+    expect(requests[0]!.details).toMatchObject({
+      zoneId: 'ca-mau-offshore-test-zone',
+      allowedKind: 'coastal',
+      lengthM: 9,
+    });
     expect(requests[0]!.ts).toBe(T0 + 30 * MIN);
 
     const transit = setup();
@@ -195,7 +233,10 @@ describe('signal loss', () => {
     engine.tick(last + 8 * H);
     engine.tick(last + 24 * H);
     engine.tick(last + 30 * H);
-    expect(types(requests)).toEqual(['vessel:574000001 signal_loss MAJOR', 'vessel:574000001 signal_loss CRITICAL']);
+    expect(types(requests)).toEqual([
+      'vessel:574000001 signal_loss MAJOR',
+      'vessel:574000001 signal_loss CRITICAL',
+    ]);
     // a new position ends it; a new silence raises again
     engine.ingest(pos(574000001, last + 31 * H, 104.3, 8.8));
     engine.tick(last + 37 * H);
@@ -210,14 +251,23 @@ describe('signal loss', () => {
     expect(types(requests)).toEqual(['vessel:574000001 signal_loss MAJOR']);
     expect(resolutions).toHaveLength(0);
     // The edge's backlog arrives: the vessel reported every 20 min all along, it was only delivered late.
-    for (const p of leg(574000001, last + 20 * MIN, [104.3, 8.8], [104.4, 8.8], 6 * 60, 20, 5)) engine.ingest(p);
+    for (const p of leg(574000001, last + 20 * MIN, [104.3, 8.8], [104.4, 8.8], 6 * 60, 20, 5))
+      engine.ingest(p);
     expect(resolutions).toHaveLength(1);
-    expect(resolutions[0]).toMatchObject({ originator: 'vessel:574000001', type: 'signal_loss', ts: last + 20 * MIN, details: { lastTs: last, lateData: true } });
+    expect(resolutions[0]).toMatchObject({
+      originator: 'vessel:574000001',
+      type: 'signal_loss',
+      ts: last + 20 * MIN,
+      details: { lastTs: last, lateData: true },
+    });
     // A real silence, heard again after 9 h: resolved too, and not late data.
     engine.tick(last + 20 * H);
     const heardAt = last + 6 * H + 20 * MIN + 9 * H;
     engine.ingest(pos(574000001, heardAt, 104.4, 8.8));
-    expect(types(requests)).toEqual(['vessel:574000001 signal_loss MAJOR', 'vessel:574000001 signal_loss MAJOR']);
+    expect(types(requests)).toEqual([
+      'vessel:574000001 signal_loss MAJOR',
+      'vessel:574000001 signal_loss MAJOR',
+    ]);
     expect(resolutions[1]).toMatchObject({ ts: heardAt, details: { lateData: false, gapH: 9 } });
   });
 
@@ -251,7 +301,8 @@ describe('signal loss', () => {
 });
 
 describe('encounter and loitering', () => {
-  const meet = (mmsi: number, dLat: number, minutes: number) => leg(mmsi, T0, [104.0, 8.2 + dLat], [104.005, 8.2 + dLat], minutes, 5, 1);
+  const meet = (mmsi: number, dLat: number, minutes: number) =>
+    leg(mmsi, T0, [104.0, 8.2 + dLat], [104.005, 8.2 + dLat], minutes, 5, 1);
 
   it('two vessels within 500 m at < 2 kn for 2 h far from port: one encounter alarm each, once', () => {
     const { engine, requests } = setup();
@@ -261,7 +312,10 @@ describe('encounter and loitering', () => {
       engine.ingest(a[i]!);
       engine.ingest(b[i]!);
     }
-    expect(types(requests).sort()).toEqual(['vessel:574000001 encounter MAJOR', 'vessel:574000004 encounter MAJOR']);
+    expect(types(requests).sort()).toEqual([
+      'vessel:574000001 encounter MAJOR',
+      'vessel:574000004 encounter MAJOR',
+    ]);
     expect(requests.find((r) => r.originator === 'vessel:574000001')!.details.otherMmsi).toBe(574000004);
     expect(requests[0]!.ts).toBe(T0 + 2 * H);
     for (const p of [...b].reverse()) engine.ingest(p);
@@ -310,9 +364,18 @@ describe('vessel state', () => {
     engine.ingest(pos(999000111, T0, 104.83, 8.43, 3));
     engine.ingest(pos(574000001, T0, 104.3, 8.8, 3));
     const unknown = engine.state(999000111, T0)!;
-    expect(unknown).toMatchObject({ registered: false, zones: ['ca-mau-offshore-test-zone', 'hon-khoai-closed-area'], status: 'at_sea' });
+    expect(unknown).toMatchObject({
+      registered: false,
+      zones: ['ca-mau-offshore-test-zone', 'hon-khoai-closed-area'],
+      status: 'at_sea',
+    });
     expect(unknown.registration).toBeUndefined();
-    expect(engine.state(574000001, T0)).toMatchObject({ registered: true, registration: 'CM-90001-TS', lengthM: 20, sog: 3 });
+    expect(engine.state(574000001, T0)).toMatchObject({
+      registered: true,
+      registration: 'CM-90001-TS',
+      lengthM: 20,
+      sog: 3,
+    });
     expect(engine.stats).toMatchObject({ vessels: 2, unregistered: 1 });
     expect(engine.states(T0)).toHaveLength(2);
   });
@@ -324,7 +387,10 @@ describe('vessel state', () => {
     first.engine.tick(T0 + 30 * H);
     const raised = first.requests.filter((r) => r.type === 'signal_loss' || r.details.escalated === true);
     // one tick 26 h into the silence goes straight to the highest step reached: one raise, CRITICAL
-    expect(types(raised).sort()).toEqual(['vessel:574000001 boundary_crossing CRITICAL', 'vessel:574000001 signal_loss CRITICAL']);
+    expect(types(raised).sort()).toEqual([
+      'vessel:574000001 boundary_crossing CRITICAL',
+      'vessel:574000001 signal_loss CRITICAL',
+    ]);
 
     const restarted = setup();
     restarted.engine.restore(track);

@@ -6,7 +6,14 @@ import { SpaceTimeIndex } from './geometry.js';
 import { lengthClassOf, type LengthClass, type VesselRegistry } from './registry.js';
 import type { AreaZone, ZoneSet } from './zones.js';
 
-export const ALARM_TYPES = ['boundary_crossing', 'closed_area', 'zone_by_length', 'signal_loss', 'encounter', 'loitering'] as const;
+export const ALARM_TYPES = [
+  'boundary_crossing',
+  'closed_area',
+  'zone_by_length',
+  'signal_loss',
+  'encounter',
+  'loitering',
+] as const;
 export type VesselAlarmType = (typeof ALARM_TYPES)[number];
 
 /** What the engine asks of the alarm lifecycle (AlarmStore.raise fits). */
@@ -93,7 +100,9 @@ interface Vessel {
   track: TrackPoint[];
   /** What has been raised or recorded already, per rule and subject: never twice for the same time span. */
   seen: Map<string, Interval[]>;
-  lastBoundary: { direction: 'ENT' | 'EXI'; ts: number; zoneId: string; lon: number; lat: number; escalated: boolean } | undefined;
+  lastBoundary:
+    | { direction: 'ENT' | 'EXI'; ts: number; zoneId: string; lon: number; lat: number; escalated: boolean }
+    | undefined;
   signalLoss: { sinceTs: number; level: number } | undefined;
   /** When a position of it last arrived (the caller's clock), whatever its own time. */
   lastArrival: number | undefined;
@@ -117,7 +126,14 @@ const CLASS_KINDS = new Set(['offshore', 'inshore', 'coastal']);
  * arrives again (replays, store-and-forward duplicates) or refines a known span never raises twice.
  */
 export class RuleEngine {
-  readonly stats: EngineStats = { positions: 0, duplicates: 0, outOfOrder: 0, tooLate: 0, vessels: 0, unregistered: 0 };
+  readonly stats: EngineStats = {
+    positions: 0,
+    duplicates: 0,
+    outOfOrder: 0,
+    tooLate: 0,
+    vessels: 0,
+    unregistered: 0,
+  };
   readonly #vessels = new Map<number, Vessel>();
   readonly #encounterIndex: SpaceTimeIndex<number>;
   #encounterHorizon = -Infinity;
@@ -175,23 +191,29 @@ export class RuleEngine {
     const newest = vessel?.track[vessel.track.length - 1];
     if (!vessel || !newest) return;
     if (type === 'signal_loss' && details.lastTs === newest.ts && typeof details.step === 'number') {
-      vessel.signalLoss = { sinceTs: newest.ts, level: Math.max(details.step, vessel.signalLoss?.level ?? 0) };
+      vessel.signalLoss = {
+        sinceTs: newest.ts,
+        level: Math.max(details.step, vessel.signalLoss?.level ?? 0),
+      };
     }
     const last = vessel.lastBoundary;
-    if (type === 'boundary_crossing' && details.escalated === true && last && details.crossingTs === last.ts) last.escalated = true;
+    if (type === 'boundary_crossing' && details.escalated === true && last && details.crossingTs === last.ts)
+      last.escalated = true;
   }
 
   /** `arrivedAt`: when it reached the cloud (the clock `tick` gets); without it signal loss has no arrival grace. */
   ingest(position: VesselPosition, arrivedAt?: number): void {
     const vessel = this.#vessel(position.mmsi);
-    if (arrivedAt !== undefined && !(arrivedAt <= (vessel.lastArrival ?? -Infinity))) vessel.lastArrival = arrivedAt;
+    if (arrivedAt !== undefined && !(arrivedAt <= (vessel.lastArrival ?? -Infinity)))
+      vessel.lastArrival = arrivedAt;
     const track = vessel.track;
     const newest = track[track.length - 1];
     if (newest && position.ts < newest.ts - this.#windowMs) {
       this.stats.tooLate++;
       return;
     }
-    const index = newest === undefined || position.ts > newest.ts ? track.length : insertionIndex(track, position.ts);
+    const index =
+      newest === undefined || position.ts > newest.ts ? track.length : insertionIndex(track, position.ts);
     if (index === 0 && track.length >= this.#maxPoints) {
       // Older than everything kept: it would be trimmed at once (and would cut the runs it precedes).
       this.stats.tooLate++;
@@ -255,15 +277,21 @@ export class RuleEngine {
       const exit = vessel.lastBoundary;
       if (exit && exit.direction === 'EXI' && !exit.escalated && now - exit.ts >= escalateAfterMs) {
         exit.escalated = true;
-        this.#emit(vessel, 'boundary_crossing', this.#rules.boundary.escalatedSeverity, exit.ts + escalateAfterMs, {
-          escalated: true,
-          direction: 'EXI',
-          zoneId: exit.zoneId,
-          crossingTs: exit.ts,
-          lon: exit.lon,
-          lat: exit.lat,
-          notBackAfterH: this.#rules.boundary.escalateAfterH,
-        });
+        this.#emit(
+          vessel,
+          'boundary_crossing',
+          this.#rules.boundary.escalatedSeverity,
+          exit.ts + escalateAfterMs,
+          {
+            escalated: true,
+            direction: 'EXI',
+            zoneId: exit.zoneId,
+            crossingTs: exit.ts,
+            lon: exit.lon,
+            lat: exit.lat,
+            notBackAfterH: this.#rules.boundary.escalateAfterH,
+          },
+        );
       }
     }
   }
@@ -285,7 +313,11 @@ export class RuleEngine {
     const registration = vessel.registration;
     const firstStepMs = (this.#rules.signalLoss.steps[0]?.afterH ?? Infinity) * H;
     const status: VesselStatus =
-      newest.portDistanceM <= this.#inPortM ? 'in_port' : now - newest.ts >= firstStepMs ? 'silent' : 'at_sea';
+      newest.portDistanceM <= this.#inPortM
+        ? 'in_port'
+        : now - newest.ts >= firstStepMs
+          ? 'silent'
+          : 'at_sea';
     const state: VesselState = {
       mmsi: vessel.mmsi,
       registered: registration !== undefined,
@@ -370,8 +402,10 @@ export class RuleEngine {
       nearestPortId: port?.port.id,
       closedZone,
       wrongClassZone,
-      loitering: sog < rules.loitering.maxSpeedKn && portDistanceM >= rules.loitering.minPortDistanceKm * 1000,
-      encounterCandidate: sog < rules.encounter.maxSpeedKn && portDistanceM >= rules.encounter.minPortDistanceKm * 1000,
+      loitering:
+        sog < rules.loitering.maxSpeedKn && portDistanceM >= rules.loitering.minPortDistanceKm * 1000,
+      encounterCandidate:
+        sog < rules.encounter.maxSpeedKn && portDistanceM >= rules.encounter.minPortDistanceKm * 1000,
       closedSince: NaN,
       wrongClassSince: NaN,
       loiteringSince: NaN,
@@ -384,10 +418,22 @@ export class RuleEngine {
     const previous = track[i - 1];
     const continues = previous !== undefined && point.ts - previous.ts <= this.#maxGapMs;
     point.closedSince =
-      point.closedZone < 0 ? NaN : continues && previous.closedZone === point.closedZone ? previous.closedSince : point.ts;
+      point.closedZone < 0
+        ? NaN
+        : continues && previous.closedZone === point.closedZone
+          ? previous.closedSince
+          : point.ts;
     point.wrongClassSince =
-      point.wrongClassZone < 0 ? NaN : continues && previous.wrongClassZone >= 0 ? previous.wrongClassSince : point.ts;
-    point.loiteringSince = !point.loitering ? NaN : continues && previous.loitering ? previous.loiteringSince : point.ts;
+      point.wrongClassZone < 0
+        ? NaN
+        : continues && previous.wrongClassZone >= 0
+          ? previous.wrongClassSince
+          : point.ts;
+    point.loiteringSince = !point.loitering
+      ? NaN
+      : continues && previous.loitering
+        ? previous.loiteringSince
+        : point.ts;
   }
 
   #evaluateRuns(vessel: Vessel, i: number): void {
@@ -395,32 +441,59 @@ export class RuleEngine {
     const rules = this.#rules;
     if (point.closedZone >= 0) {
       const zone = this.#zones.zone(point.closedZone);
-      this.#runRule(vessel, 'closed_area', zone.id, point.closedSince, point.ts, 0, rules.closedArea.severity, () => {
-        const entry = this.#entryOf(vessel, point.closedSince, zone as AreaZone);
-        return { zoneId: zone.id, zoneName: zone.name, entryTs: entry.ts, lon: entry.lon, lat: entry.lat };
-      });
+      this.#runRule(
+        vessel,
+        'closed_area',
+        zone.id,
+        point.closedSince,
+        point.ts,
+        0,
+        rules.closedArea.severity,
+        () => {
+          const entry = this.#entryOf(vessel, point.closedSince, zone as AreaZone);
+          return { zoneId: zone.id, zoneName: zone.name, entryTs: entry.ts, lon: entry.lon, lat: entry.lat };
+        },
+      );
     }
     if (point.wrongClassZone >= 0) {
       const zone = this.#zones.zone(point.wrongClassZone);
       const minMs = rules.zoneByLength.minDurationMin * MIN;
-      this.#runRule(vessel, 'zone_by_length', '', point.wrongClassSince, point.ts, minMs, rules.zoneByLength.severity, () => ({
-        zoneId: zone.id,
-        zoneKind: zone.kind,
-        allowedKind: vessel.lengthClass,
-        lengthM: vessel.registration?.lengthM,
-        sinceTs: point.wrongClassSince,
-        lon: point.lon,
-        lat: point.lat,
-      }));
+      this.#runRule(
+        vessel,
+        'zone_by_length',
+        '',
+        point.wrongClassSince,
+        point.ts,
+        minMs,
+        rules.zoneByLength.severity,
+        () => ({
+          zoneId: zone.id,
+          zoneKind: zone.kind,
+          allowedKind: vessel.lengthClass,
+          lengthM: vessel.registration?.lengthM,
+          sinceTs: point.wrongClassSince,
+          lon: point.lon,
+          lat: point.lat,
+        }),
+      );
     }
     if (point.loitering) {
       const minMs = rules.loitering.minDurationH * H;
-      this.#runRule(vessel, 'loitering', '', point.loiteringSince, point.ts, minMs, rules.loitering.severity, () => ({
-        sinceTs: point.loiteringSince,
-        hours: Math.round(((point.ts - point.loiteringSince) / H) * 10) / 10,
-        lon: point.lon,
-        lat: point.lat,
-      }));
+      this.#runRule(
+        vessel,
+        'loitering',
+        '',
+        point.loiteringSince,
+        point.ts,
+        minMs,
+        rules.loitering.severity,
+        () => ({
+          sinceTs: point.loiteringSince,
+          hours: Math.round(((point.ts - point.loiteringSince) / H) * 10) / 10,
+          lon: point.lon,
+          lat: point.lat,
+        }),
+      );
     }
   }
 
@@ -458,7 +531,12 @@ export class RuleEngine {
     const before = track[i - 1];
     if (first && before) {
       const crossing = this.#zones.areaCrossing(zone, [before.lon, before.lat], [first.lon, first.lat]);
-      if (crossing) return { ts: Math.round(before.ts + crossing.t * (first.ts - before.ts)), lon: crossing.lon, lat: crossing.lat };
+      if (crossing)
+        return {
+          ts: Math.round(before.ts + crossing.t * (first.ts - before.ts)),
+          lon: crossing.lon,
+          lat: crossing.lat,
+        };
     }
     return first ? { ts: first.ts, lon: first.lon, lat: first.lat } : { ts: since, lon: NaN, lat: NaN };
   }
@@ -482,12 +560,20 @@ export class RuleEngine {
       }
     }
     if (a.areas !== b.areas && (a.areas.length > 0 || b.areas.length > 0)) {
-      for (const index of a.areas) if (!b.areas.includes(index)) this.#allowedAreaEvent(vessel, a, b, index, 'EXI');
-      for (const index of b.areas) if (!a.areas.includes(index)) this.#allowedAreaEvent(vessel, a, b, index, 'ENT');
+      for (const index of a.areas)
+        if (!b.areas.includes(index)) this.#allowedAreaEvent(vessel, a, b, index, 'EXI');
+      for (const index of b.areas)
+        if (!a.areas.includes(index)) this.#allowedAreaEvent(vessel, a, b, index, 'ENT');
     }
   }
 
-  #allowedAreaEvent(vessel: Vessel, a: TrackPoint, b: TrackPoint, index: number, direction: 'ENT' | 'EXI'): void {
+  #allowedAreaEvent(
+    vessel: Vessel,
+    a: TrackPoint,
+    b: TrackPoint,
+    index: number,
+    direction: 'ENT' | 'EXI',
+  ): void {
     const zone = this.#zones.zone(index);
     if (zone.kind !== 'allowed') return;
     const crossing = this.#zones.areaCrossing(zone, [a.lon, a.lat], [b.lon, b.lat]);
@@ -511,7 +597,14 @@ export class RuleEngine {
     if (!this.#silent) this.#onBoundaryEvent(event);
     const last = vessel.lastBoundary;
     if (!last || event.ts > last.ts) {
-      vessel.lastBoundary = { direction: event.direction, ts: event.ts, zoneId: event.zoneId, lon: event.lon, lat: event.lat, escalated: false };
+      vessel.lastBoundary = {
+        direction: event.direction,
+        ts: event.ts,
+        zoneId: event.zoneId,
+        lon: event.lon,
+        lat: event.lat,
+        escalated: false,
+      };
     }
     if (event.direction === 'EXI') {
       this.#emit(vessel, 'boundary_crossing', this.#rules.boundary.severity, event.ts, {
@@ -529,9 +622,21 @@ export class RuleEngine {
   #evaluateEncounter(vessel: Vessel, point: TrackPoint): void {
     const rules = this.#rules.encounter;
     const index = this.#encounterIndex;
-    for (const q of index.near(point.lon, point.lat, point.ts, rules.maxDistanceM, rules.maxTimeDiffMin * MIN)) {
+    for (const q of index.near(
+      point.lon,
+      point.lat,
+      point.ts,
+      rules.maxDistanceM,
+      rules.maxTimeDiffMin * MIN,
+    )) {
       if (q.id === vessel.mmsi) continue;
-      this.#pairObservation(vessel, this.#vessels.get(q.id)!, Math.min(point.ts, q.ts), Math.max(point.ts, q.ts), point);
+      this.#pairObservation(
+        vessel,
+        this.#vessels.get(q.id)!,
+        Math.min(point.ts, q.ts),
+        Math.max(point.ts, q.ts),
+        point,
+      );
     }
     index.add({ id: vessel.mmsi, ts: point.ts, lon: point.lon, lat: point.lat });
     if (point.ts - this.#windowMs > this.#encounterHorizon + H) {
@@ -615,11 +720,22 @@ export class RuleEngine {
       originator: vessel.originator,
       type: 'signal_loss',
       ts,
-      details: { restoredTs: ts, lastTs, gapH: Math.round((gapMs / H) * 100) / 100, lateData: gapMs < firstStepMs },
+      details: {
+        restoredTs: ts,
+        lastTs,
+        gapH: Math.round((gapMs / H) * 100) / 100,
+        lateData: gapMs < firstStepMs,
+      },
     });
   }
 
-  #emit(vessel: Vessel, type: VesselAlarmType, severity: SeverityName, ts: number, details: Record<string, unknown>): void {
+  #emit(
+    vessel: Vessel,
+    type: VesselAlarmType,
+    severity: SeverityName,
+    ts: number,
+    details: Record<string, unknown>,
+  ): void {
     if (this.#silent) return;
     const registration = vessel.registration;
     this.#raise({

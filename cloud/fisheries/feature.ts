@@ -19,7 +19,10 @@ export type FisheriesFeature = PartFeature<CloudContext, FisheriesPart>;
  * The fisheries control room: vessel rules on every `positions` batch, `GET /api/v1/vessels`, `.../track`,
  * `/api/v1/zones` (listed in the OpenAPI document at `/api/v1/openapi.json`), `/health` `features.fisheries`.
  */
-export function fisheriesFeature(config: FisheriesConfig, options: FisheriesFeatureOptions): FisheriesFeature {
+export function fisheriesFeature(
+  config: FisheriesConfig,
+  options: FisheriesFeatureOptions,
+): FisheriesFeature {
   const { alarms } = options;
   return new PartFeature(
     'fisheries',
@@ -36,7 +39,9 @@ export function fisheriesFeature(config: FisheriesConfig, options: FisheriesFeat
         baseDir: options.baseDir,
         clock: options.clock,
       });
-      context.addRoutes((app) => registerFisheriesRoutes(app, fisheries, context.influx, database), { prefix: '/api/v1' });
+      context.addRoutes((app) => registerFisheriesRoutes(app, fisheries, context.influx, database), {
+        prefix: '/api/v1',
+      });
       context.addHealth('fisheries', () => fisheries.health());
       return fisheries;
     },

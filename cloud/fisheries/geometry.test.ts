@@ -106,13 +106,25 @@ describe('point in polygon', () => {
 describe('grid indexes', () => {
   it('GridIndex returns the items whose box touches the cell', () => {
     const grid = new GridIndex<string>(1);
-    grid.insert(bboxOfPoints([[0.5, 0.5], [2.5, 0.5]]), 'wide');
+    grid.insert(
+      bboxOfPoints([
+        [0.5, 0.5],
+        [2.5, 0.5],
+      ]),
+      'wide',
+    );
     grid.insert(bboxOfPoints([[5.5, 5.5]]), 'dot');
     expect(grid.at(1.5, 0.2)).toEqual(['wide']);
     expect(grid.at(5.9, 5.1)).toEqual(['dot']);
     expect(grid.at(-3, -3)).toEqual([]);
     const seen: string[] = [];
-    grid.forEachIn(bboxOfPoints([[0, 0], [6, 6]]), (item) => seen.push(item));
+    grid.forEachIn(
+      bboxOfPoints([
+        [0, 0],
+        [6, 6],
+      ]),
+      (item) => seen.push(item),
+    );
     expect(new Set(seen)).toEqual(new Set(['wide', 'dot']));
   });
 

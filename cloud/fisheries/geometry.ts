@@ -109,7 +109,14 @@ export function intersectSegments(
 }
 
 /** Which side of the directed segment b1→b2 the point is on: > 0 left, < 0 right, 0 on the line. */
-export function sideOfSegment(b1x: number, b1y: number, b2x: number, b2y: number, px: number, py: number): number {
+export function sideOfSegment(
+  b1x: number,
+  b1y: number,
+  b2x: number,
+  b2y: number,
+  px: number,
+  py: number,
+): number {
   return (b2x - b1x) * (py - b1y) - (b2y - b1y) * (px - b1x);
 }
 
@@ -170,7 +177,14 @@ export function crossPolyline(a: LonLat, b: LonLat, parts: readonly Ring[]): Pol
 }
 
 /** Distance in metres from a point to a segment (equirectangular at the point's latitude). */
-export function distanceToSegmentM(px: number, py: number, ax: number, ay: number, bx: number, by: number): number {
+export function distanceToSegmentM(
+  px: number,
+  py: number,
+  ax: number,
+  ay: number,
+  bx: number,
+  by: number,
+): number {
   const k = Math.cos(py * DEG);
   const dx = (bx - ax) * k;
   const dy = by - ay;
@@ -342,7 +356,11 @@ export class SpaceTimeIndex<K> {
     const dLon = dLat / Math.max(0.01, Math.cos(lat * DEG));
     const grid = this.#grid;
     const found: TimedPoint<K>[] = [];
-    for (let b = Math.floor((ts - maxDtMs) / this.bucketMs); b <= Math.floor((ts + maxDtMs) / this.bucketMs); b++) {
+    for (
+      let b = Math.floor((ts - maxDtMs) / this.bucketMs);
+      b <= Math.floor((ts + maxDtMs) / this.bucketMs);
+      b++
+    ) {
       const bucket = this.#buckets.get(b);
       if (!bucket) continue;
       for (let row = grid.row(lat - dLat); row <= grid.row(lat + dLat); row++) {

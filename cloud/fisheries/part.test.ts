@@ -42,7 +42,17 @@ class FakeInflux {
       own
         .sort((a, b) => b.ts - a.ts)
         .slice(0, limit)
-        .map((p) => ({ time: new Date(p.ts), mmsi: String(p.mmsi), lat: p.lat, lon: p.lon, sog: p.sog ?? null, cog: p.cog ?? null, heading: null, nav_status: null, msg_type: p.msgType })),
+        .map((p) => ({
+          time: new Date(p.ts),
+          mmsi: String(p.mmsi),
+          lat: p.lat,
+          lon: p.lon,
+          sog: p.sog ?? null,
+          cog: p.cog ?? null,
+          heading: null,
+          nav_status: null,
+          msg_type: p.msgType,
+        })),
     );
   }
 }
@@ -62,7 +72,15 @@ function sail(waypoints: Array<[number, number]>, kn: number): VesselPosition[] 
     const steps = Math.max(1, Math.round(metres / ((kn * 1852) / 20)));
     for (let k = 0; k < steps; k++, ts += 3 * MIN) {
       const f = k / steps;
-      out.push({ mmsi: INTRUDER, ts, lon: lon0 + (lon1 - lon0) * f, lat: lat0 + (lat1 - lat0) * f, sog: kn, cog: 90, msgType: 1 });
+      out.push({
+        mmsi: INTRUDER,
+        ts,
+        lon: lon0 + (lon1 - lon0) * f,
+        lat: lat0 + (lat1 - lat0) * f,
+        sog: kn,
+        cog: 90,
+        msgType: 1,
+      });
     }
   }
   return out;
@@ -70,7 +88,17 @@ function sail(waypoints: Array<[number, number]>, kn: number): VesselPosition[] 
 
 // Into the Hòn Khoai closed area (centre 104.83 E 8.43 N, 5 km; raised before the restart), still inside after
 // the restart, out, and in again.
-const track = sail([[104.7, 8.35], [104.83, 8.43], [104.84, 8.425], [104.95, 8.43], [104.83, 8.44], [104.82, 8.44]], 5);
+const track = sail(
+  [
+    [104.7, 8.35],
+    [104.83, 8.43],
+    [104.84, 8.425],
+    [104.95, 8.43],
+    [104.83, 8.44],
+    [104.82, 8.44],
+  ],
+  5,
+);
 const atCentreTs = track.find((p) => p.lon === 104.83 && p.lat === 8.43)!.ts;
 const before = track.filter((p) => p.ts <= atCentreTs);
 const after = track.filter((p) => p.ts > atCentreTs);
@@ -83,9 +111,17 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
 
 const parts: FisheriesPart[] = [];
 
-function makePart(influx: FakeInflux, options: { maxBufferedPositions?: number; alarmsReady?: Promise<void> } = {}) {
+function makePart(
+  influx: FakeInflux,
+  options: { maxBufferedPositions?: number; alarmsReady?: Promise<void> } = {},
+) {
   const config = Value.Default(FisheriesConfig, {}) as FisheriesConfig;
-  config.restore = { retryMinMs: 5, retryMaxMs: 20, maxHeldAlarmRaises: 100, maxBufferedPositions: options.maxBufferedPositions ?? 10_000 };
+  config.restore = {
+    retryMinMs: 5,
+    retryMaxMs: 20,
+    maxHeldAlarmRaises: 100,
+    maxBufferedPositions: options.maxBufferedPositions ?? 10_000,
+  };
   config.tickIntervalS = 3600;
   const store = new AlarmStore();
   let alarmsReady = options.alarmsReady === undefined;
@@ -101,7 +137,16 @@ function makePart(influx: FakeInflux, options: { maxBufferedPositions?: number; 
   const { log, lines } = capturingLogger('debug');
   const registry = createMetricsRegistry('cloud', false);
   let now = after.at(-1)!.ts + 10 * MIN;
-  const part = new FisheriesPart({ config, bus: createCloudBus(), influx: influx as unknown as InfluxDB, database: 'lookout', alarms, log, registry, clock: () => now });
+  const part = new FisheriesPart({
+    config,
+    bus: createCloudBus(),
+    influx: influx as unknown as InfluxDB,
+    database: 'lookout',
+    alarms,
+    log,
+    registry,
+    clock: () => now,
+  });
   parts.push(part);
   return { part, store, lines, registry, setNow: (ts: number) => (now = ts) };
 }
@@ -118,13 +163,22 @@ describe('FisheriesPart rebuild when InfluxDB is unreachable at start', () => {
     const { part, store, registry, lines, setNow } = makePart(influx);
     await part.start();
     expect(part.isReady).toBe(false);
-    expect(lines.some((l) => l.level === 50 && /could not rebuild vessel state from InfluxDB; retrying in the background/.test(String(l.msg)))).toBe(true);
+    expect(
+      lines.some(
+        (l) =>
+          l.level === 50 &&
+          /could not rebuild vessel state from InfluxDB; retrying in the background/.test(String(l.msg)),
+      ),
+    ).toBe(true);
 
     // Late batches first: the buffer is evaluated in time order.
     part.ingest(after.slice(30));
     part.ingest(after.slice(0, 30));
     expect(part.bufferedPositions).toBe(after.length);
-    expect(part.vesselStates(after.at(-1)!.ts)).toEqual({ restoring: true, vessels: [expect.objectContaining({ mmsi: INTRUDER, ts: after.at(-1)!.ts })] });
+    expect(part.vesselStates(after.at(-1)!.ts)).toEqual({
+      restoring: true,
+      vessels: [expect.objectContaining({ mmsi: INTRUDER, ts: after.at(-1)!.ts })],
+    });
     setNow(after.at(-1)!.ts + 48 * 3_600_000);
     part.tick(); // no signal loss judged on a vessel state that is not rebuilt
     expect(store.size).toBe(0);
@@ -133,7 +187,12 @@ describe('FisheriesPart rebuild when InfluxDB is unreachable at start', () => {
     expect(metricValue(metrics, 'lookout_cloud_fisheries_restore_pending')).toBe(1);
     expect(metricValue(metrics, 'lookout_cloud_fisheries_positions_buffered')).toBe(after.length);
     expect(metricValue(metrics, 'lookout_cloud_fisheries_positions_buffered_total')).toBe(after.length);
-    expect(part.health()).toMatchObject({ status: 'degraded', restoring: true, bufferedPositions: after.length, lastError: expect.stringContaining('ECONNREFUSED') });
+    expect(part.health()).toMatchObject({
+      status: 'degraded',
+      restoring: true,
+      bufferedPositions: after.length,
+      lastError: expect.stringContaining('ECONNREFUSED'),
+    });
 
     await waitFor(() => part.health().restoreAttempts >= 3, 15_000, 'background retries');
     // The ingest's writer stored the buffered positions before the rebuild ran: they must still be evaluated.
@@ -150,7 +209,10 @@ describe('FisheriesPart rebuild when InfluxDB is unreachable at start', () => {
     expect(alarms).toHaveLength(1);
     expect(alarms[0]).toMatchObject({ type: 'closed_area', count: 1 });
     expect(alarms[0]!.startTs).toBeGreaterThan(after[20]!.ts);
-    expect(part.vesselStates(after.at(-1)!.ts)).toEqual({ restoring: false, vessels: [expect.objectContaining({ mmsi: INTRUDER, ts: after.at(-1)!.ts })] });
+    expect(part.vesselStates(after.at(-1)!.ts)).toEqual({
+      restoring: false,
+      vessels: [expect.objectContaining({ mmsi: INTRUDER, ts: after.at(-1)!.ts })],
+    });
     expect(metricValue(await registry.metrics(), 'lookout_cloud_fisheries_restore_pending')).toBe(0);
   });
 
@@ -161,8 +223,14 @@ describe('FisheriesPart rebuild when InfluxDB is unreachable at start', () => {
     await part.start();
     part.ingest(after.slice(0, 15));
     expect(part.bufferedPositions).toBe(10);
-    expect(metricValue(await registry.metrics(), 'lookout_cloud_fisheries_positions_ignored_total', { reason: 'restore_overflow' })).toBe(5);
-    expect(lines.some((l) => l.level === 40 && l.dropped === 5 && /position buffer full/.test(String(l.msg)))).toBe(true);
+    expect(
+      metricValue(await registry.metrics(), 'lookout_cloud_fisheries_positions_ignored_total', {
+        reason: 'restore_overflow',
+      }),
+    ).toBe(5);
+    expect(
+      lines.some((l) => l.level === 40 && l.dropped === 5 && /position buffer full/.test(String(l.msg))),
+    ).toBe(true);
     influx.down = false;
     await part.whenReady();
     expect(part.engine.stats.positions).toBe(10);

@@ -69,17 +69,37 @@ export class FisheriesPart implements Part {
 
   constructor(private readonly options: FisheriesPartOptions) {
     const registers = [options.registry];
-    this.#positions = new Counter({ name: 'lookout_cloud_fisheries_positions_total', help: 'Positions evaluated by the fisheries rules', registers });
+    this.#positions = new Counter({
+      name: 'lookout_cloud_fisheries_positions_total',
+      help: 'Positions evaluated by the fisheries rules',
+      registers,
+    });
     this.#ignored = new Counter({
       name: 'lookout_cloud_fisheries_positions_ignored_total',
       help: 'Positions not evaluated, by reason (duplicate, too_late)',
       labelNames: ['reason'],
       registers,
     });
-    this.#vessels = new Gauge({ name: 'lookout_cloud_fisheries_vessels', help: 'Vessels tracked (registered or not)', registers });
-    this.#restorePending = new Gauge({ name: 'lookout_cloud_fisheries_restore_pending', help: '1 while vessel state has not been rebuilt from InfluxDB yet (positions are buffered)', registers });
-    this.#bufferedGauge = new Gauge({ name: 'lookout_cloud_fisheries_positions_buffered', help: 'Positions waiting for the rebuild from InfluxDB before the rules', registers });
-    this.#bufferedTotal = new Counter({ name: 'lookout_cloud_fisheries_positions_buffered_total', help: 'Positions that had to wait for the rebuild from InfluxDB', registers });
+    this.#vessels = new Gauge({
+      name: 'lookout_cloud_fisheries_vessels',
+      help: 'Vessels tracked (registered or not)',
+      registers,
+    });
+    this.#restorePending = new Gauge({
+      name: 'lookout_cloud_fisheries_restore_pending',
+      help: '1 while vessel state has not been rebuilt from InfluxDB yet (positions are buffered)',
+      registers,
+    });
+    this.#bufferedGauge = new Gauge({
+      name: 'lookout_cloud_fisheries_positions_buffered',
+      help: 'Positions waiting for the rebuild from InfluxDB before the rules',
+      registers,
+    });
+    this.#bufferedTotal = new Counter({
+      name: 'lookout_cloud_fisheries_positions_buffered_total',
+      help: 'Positions that had to wait for the rebuild from InfluxDB',
+      registers,
+    });
     this.#buffer = new HoldQueue(options.config.restore.maxBufferedPositions);
     this.#restorePending.set(1);
   }
@@ -115,7 +135,10 @@ export class FisheriesPart implements Part {
 
   async start(): Promise<void> {
     const { config, log, alarms } = this.options;
-    this.#zones = new ZoneSet(await loadZones(config.zoneFiles, this.options.baseDir ?? INSTALL_DIR), config.gridCellDeg);
+    this.#zones = new ZoneSet(
+      await loadZones(config.zoneFiles, this.options.baseDir ?? INSTALL_DIR),
+      config.gridCellDeg,
+    );
     const engine = new RuleEngine({
       zones: this.#zones,
       registry: new VesselRegistry(config.vessels),
@@ -123,7 +146,8 @@ export class FisheriesPart implements Part {
       history: config.history,
       raise: (request) => void alarms.raise(request),
       // Evaluation starts only once the alarms are rebuilt, so the store can be told directly.
-      resolve: ({ originator, type, details }) => void alarms.store.resolve(originator, type, 'system: signal restored', details),
+      resolve: ({ originator, type, details }) =>
+        void alarms.store.resolve(originator, type, 'system: signal restored', details),
       onBoundaryEvent: (event) => log.info({ event }, 'boundary event'),
     });
     this.#engine = engine;
@@ -136,8 +160,17 @@ export class FisheriesPart implements Part {
     const restored = alarms.isReady && (await this.#attemptRestore());
     this.#restoring = restored ? Promise.resolve() : this.#retryRestore();
     log.info(
-      { zones: this.#zones.zones.length, lines: this.#zones.lines.length, areas: this.#zones.areas.length, ports: this.#zones.ports.length, registered: config.vessels.length, restored },
-      restored ? 'fisheries rules running' : 'fisheries rules waiting for the rebuild from InfluxDB; positions are buffered',
+      {
+        zones: this.#zones.zones.length,
+        lines: this.#zones.lines.length,
+        areas: this.#zones.areas.length,
+        ports: this.#zones.ports.length,
+        registered: config.vessels.length,
+        restored,
+      },
+      restored
+        ? 'fisheries rules running'
+        : 'fisheries rules waiting for the rebuild from InfluxDB; positions are buffered',
     );
   }
 
@@ -147,7 +180,10 @@ export class FisheriesPart implements Part {
     this.#unsubscribe?.();
     this.#wakeUp();
     if (this.#buffer.size > 0) {
-      this.options.log.warn({ buffered: this.#buffer.size }, 'stopping before vessel state was rebuilt: buffered positions were not evaluated (the journal delivers them again at the next start unless InfluxDB stored them meanwhile)');
+      this.options.log.warn(
+        { buffered: this.#buffer.size },
+        'stopping before vessel state was rebuilt: buffered positions were not evaluated (the journal delivers them again at the next start unless InfluxDB stored them meanwhile)',
+      );
     }
   }
 
@@ -165,7 +201,13 @@ export class FisheriesPart implements Part {
     return { vessels: source?.states(now) ?? [], restoring: !this.#isReady };
   }
 
-  health(): { status: 'ok' | 'degraded'; restoring: boolean; bufferedPositions: number; restoreAttempts: number; lastError?: string } {
+  health(): {
+    status: 'ok' | 'degraded';
+    restoring: boolean;
+    bufferedPositions: number;
+    restoreAttempts: number;
+    lastError?: string;
+  } {
     const report: ReturnType<FisheriesPart['health']> = {
       status: this.#isReady ? 'ok' : 'degraded',
       restoring: !this.#isReady,
@@ -182,8 +224,10 @@ export class FisheriesPart implements Part {
     const arrivedAt = this.now();
     for (const position of positions) engine.ingest(position, arrivedAt);
     this.#positions.inc(positions.length);
-    if (engine.stats.duplicates > duplicates) this.#ignored.inc({ reason: 'duplicate' }, engine.stats.duplicates - duplicates);
-    if (engine.stats.tooLate > tooLate) this.#ignored.inc({ reason: 'too_late' }, engine.stats.tooLate - tooLate);
+    if (engine.stats.duplicates > duplicates)
+      this.#ignored.inc({ reason: 'duplicate' }, engine.stats.duplicates - duplicates);
+    if (engine.stats.tooLate > tooLate)
+      this.#ignored.inc({ reason: 'too_late' }, engine.stats.tooLate - tooLate);
     this.#vessels.set(engine.vesselCount);
   }
 
@@ -228,7 +272,8 @@ export class FisheriesPart implements Part {
     const { retryMinMs, retryMaxMs } = this.options.config.restore;
     // No attempt was made while the alarms were not rebuilt: when they are, InfluxDB is back, so try at once.
     let failures = this.#restoreAttempts;
-    if (!this.options.alarms.isReady) await Promise.race([this.options.alarms.ready, new Promise<void>((resolve) => (this.#wake = resolve))]);
+    if (!this.options.alarms.isReady)
+      await Promise.race([this.options.alarms.ready, new Promise<void>((resolve) => (this.#wake = resolve))]);
     while (this.#running) {
       if (failures > 0) await this.#sleep(backoffMs(failures, retryMinMs, retryMaxMs));
       if (!this.#running) return;
@@ -251,8 +296,17 @@ export class FisheriesPart implements Part {
     } catch (error) {
       this.#restoreError = (error as Error).message;
       const { retryMinMs, retryMaxMs } = this.options.config.restore;
-      const context = { err: error, attempt: this.#restoreAttempts, retryInMs: backoffMs(this.#restoreAttempts, retryMinMs, retryMaxMs), buffered: this.#buffer.size };
-      if (this.#restoreAttempts === 1) log.error(context, 'could not rebuild vessel state from InfluxDB; retrying in the background, positions are buffered until then');
+      const context = {
+        err: error,
+        attempt: this.#restoreAttempts,
+        retryInMs: backoffMs(this.#restoreAttempts, retryMinMs, retryMaxMs),
+        buffered: this.#buffer.size,
+      };
+      if (this.#restoreAttempts === 1)
+        log.error(
+          context,
+          'could not rebuild vessel state from InfluxDB; retrying in the background, positions are buffered until then',
+        );
       else log.warn(context, 'vessel state still not rebuilt from InfluxDB; retrying');
       return false;
     }
@@ -271,7 +325,13 @@ export class FisheriesPart implements Part {
     this.#bufferedGauge.set(0);
     this.#evaluate(buffered);
     log.info(
-      { positions: stored.length, vessels: engine.vesselCount, attempts: this.#restoreAttempts, bufferedEvaluated: buffered.length, bufferedDropped: this.#buffer.evicted },
+      {
+        positions: stored.length,
+        vessels: engine.vesselCount,
+        attempts: this.#restoreAttempts,
+        bufferedEvaluated: buffered.length,
+        bufferedDropped: this.#buffer.evicted,
+      },
       'vessel state rebuilt from InfluxDB',
     );
     return true;

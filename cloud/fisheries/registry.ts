@@ -31,7 +31,8 @@ export class VesselRegistry {
     vessels.forEach((vessel, i) => {
       if (this.#byMmsi.has(vessel.mmsi)) problems.push(`/vessels/${i}: MMSI ${vessel.mmsi} is listed twice`);
       const other = registrations.get(vessel.registration);
-      if (other !== undefined) problems.push(`/vessels/${i}: registration ${vessel.registration} is also MMSI ${other}`);
+      if (other !== undefined)
+        problems.push(`/vessels/${i}: registration ${vessel.registration} is also MMSI ${other}`);
       this.#byMmsi.set(vessel.mmsi, vessel);
       registrations.set(vessel.registration, vessel.mmsi);
     });

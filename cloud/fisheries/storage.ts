@@ -11,7 +11,13 @@ type PositionRow = Omit<VesselPositionRow, 'edge'>;
 function rowToPosition(row: PositionRow): VesselPosition | undefined {
   const mmsi = Number(row.mmsi);
   if (!Number.isInteger(mmsi) || typeof row.lat !== 'number' || typeof row.lon !== 'number') return undefined;
-  const position: VesselPosition = { mmsi, ts: row.time.getTime(), lat: row.lat, lon: row.lon, msgType: row.msg_type ?? 1 };
+  const position: VesselPosition = {
+    mmsi,
+    ts: row.time.getTime(),
+    lat: row.lat,
+    lon: row.lon,
+    msgType: row.msg_type ?? 1,
+  };
   if (row.sog !== null) position.sog = row.sog;
   if (row.cog !== null) position.cog = row.cog;
   if (row.heading !== null) position.heading = row.heading;
@@ -20,7 +26,12 @@ function rowToPosition(row: PositionRow): VesselPosition | undefined {
 }
 
 /** The newest `maxPoints` positions of every vessel in InfluxDB (`where`: an extra ` WHERE ...` clause), any order. */
-export async function readNewestPositions(influx: InfluxDB, database: string, maxPoints: number, where: string): Promise<VesselPosition[]> {
+export async function readNewestPositions(
+  influx: InfluxDB,
+  database: string,
+  maxPoints: number,
+  where: string,
+): Promise<VesselPosition[]> {
   const select = `SELECT "lat", "lon", "sog", "cog", "heading", "nav_status", "msg_type" FROM "${MEASUREMENT_POSITION}"`;
   const newest = `GROUP BY "mmsi" ORDER BY time DESC LIMIT ${maxPoints}`;
   const rows = await influx.query<PositionRow>(`${select}${where} ${newest}`, { database, precision: 'ms' });
@@ -40,7 +51,10 @@ export async function queryTrack(
   maxPoints: number,
 ): Promise<TrackFeature> {
   const where = `"mmsi" = '${mmsi}' AND time >= ${from}ms AND time <= ${to}ms`;
-  const counted = await influx.query<{ count: number }>(`SELECT count("lat") AS "count" FROM "${MEASUREMENT_POSITION}" WHERE ${where}`, { database });
+  const counted = await influx.query<{ count: number }>(
+    `SELECT count("lat") AS "count" FROM "${MEASUREMENT_POSITION}" WHERE ${where}`,
+    { database },
+  );
   const count = counted[0]?.count ?? 0;
   let intervalMs = 0;
   let query = `SELECT "lon", "lat" FROM "${MEASUREMENT_POSITION}" WHERE ${where} ORDER BY time ASC`;
@@ -48,7 +62,10 @@ export async function queryTrack(
     intervalMs = Math.max(1000, Math.ceil((to - from) / maxPoints / 1000) * 1000);
     query = `SELECT last("lon") AS "lon", last("lat") AS "lat" FROM "${MEASUREMENT_POSITION}" WHERE ${where} GROUP BY time(${intervalMs}ms) fill(none)`;
   }
-  const rows = await influx.query<{ time: Date; lon: number; lat: number }>(query, { database, precision: 'ms' });
+  const rows = await influx.query<{ time: Date; lon: number; lat: number }>(query, {
+    database,
+    precision: 'ms',
+  });
   return {
     type: 'Feature',
     geometry: { type: 'LineString', coordinates: rows.map((r) => [r.lon, r.lat] as [number, number]) },

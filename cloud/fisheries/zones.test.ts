@@ -41,17 +41,58 @@ describe('parsing the Marine Regions WFS output', () => {
   it('names the file and the feature on bad input', () => {
     const bad = JSON.stringify({
       type: 'FeatureCollection',
-      features: [{ type: 'Feature', id: 'x1', properties: { kind: 'closed' }, geometry: { type: 'Polygon', coordinates: [[[0, 0], [1, 0], [1, 1], [0, 1]]] } }],
+      features: [
+        {
+          type: 'Feature',
+          id: 'x1',
+          properties: { kind: 'closed' },
+          geometry: {
+            type: 'Polygon',
+            coordinates: [
+              [
+                [0, 0],
+                [1, 0],
+                [1, 1],
+                [0, 1],
+              ],
+            ],
+          },
+        },
+      ],
     });
     expect(() => parseZoneFile(bad, { file: 'bad.geojson' })).toThrow(ZoneFileError);
-    expect(() => parseZoneFile(bad, { file: 'bad.geojson' })).toThrow(/bad\.geojson feature x1 \(#0\): coordinates\[0\]: ring is not closed/);
+    expect(() => parseZoneFile(bad, { file: 'bad.geojson' })).toThrow(
+      /bad\.geojson feature x1 \(#0\): coordinates\[0\]: ring is not closed/,
+    );
     const unknownKind = caMauText;
-    expect(() => parseZoneFile(unknownKind, { file: 'z.geojson' })).toThrow(/z\.geojson feature ca-mau-offshore-test-zone \(#0\): kind "zone" is not one of/);
-    expect(() => parseZoneFile('{"type":"FeatureCollection"', { file: 'cut.geojson' })).toThrow(/cut\.geojson: not valid JSON/);
-    const badPoint = JSON.stringify({ type: 'FeatureCollection', features: [{ type: 'Feature', id: 'p', properties: { kind: 'port' }, geometry: { type: 'Point', coordinates: [200, 9] } }] });
-    expect(() => parseZoneFile(badPoint, { file: 'p.geojson' })).toThrow(/feature p \(#0\): coordinates: position \[200, 9\] is not a WGS84/);
-    expect(() => parseZoneFile(boundaryText, { file: 'l.geojson', kind: 'boundary', include: ['nope'] })).toThrow(/feature nope: listed in include/);
-    const projected = JSON.stringify({ type: 'FeatureCollection', crs: { type: 'name', properties: { name: 'urn:ogc:def:crs:EPSG::3857' } }, features: [] });
+    expect(() => parseZoneFile(unknownKind, { file: 'z.geojson' })).toThrow(
+      /z\.geojson feature ca-mau-offshore-test-zone \(#0\): kind "zone" is not one of/,
+    );
+    expect(() => parseZoneFile('{"type":"FeatureCollection"', { file: 'cut.geojson' })).toThrow(
+      /cut\.geojson: not valid JSON/,
+    );
+    const badPoint = JSON.stringify({
+      type: 'FeatureCollection',
+      features: [
+        {
+          type: 'Feature',
+          id: 'p',
+          properties: { kind: 'port' },
+          geometry: { type: 'Point', coordinates: [200, 9] },
+        },
+      ],
+    });
+    expect(() => parseZoneFile(badPoint, { file: 'p.geojson' })).toThrow(
+      /feature p \(#0\): coordinates: position \[200, 9\] is not a WGS84/,
+    );
+    expect(() =>
+      parseZoneFile(boundaryText, { file: 'l.geojson', kind: 'boundary', include: ['nope'] }),
+    ).toThrow(/feature nope: listed in include/);
+    const projected = JSON.stringify({
+      type: 'FeatureCollection',
+      crs: { type: 'name', properties: { name: 'urn:ogc:def:crs:EPSG::3857' } },
+      features: [],
+    });
     expect(() => parseZoneFile(projected, { file: 'm.geojson' })).toThrow(/unsupported crs/);
   });
 });
@@ -83,7 +124,9 @@ describe('the Ca Mau test zones (expected results from the notes of whoever drew
     let inside = 0;
     for (let lon = 103.3; lon <= 105.4; lon += 0.0137) {
       for (let lat = 7.6; lat <= 9.6; lat += 0.0131) {
-        const brute = set.areas.filter((z) => z.polygons.some((p) => pointInPolygon(lon, lat, p))).map((z) => z.index);
+        const brute = set.areas
+          .filter((z) => z.polygons.some((p) => pointInPolygon(lon, lat, p)))
+          .map((z) => z.index);
         expect(set.areasAt(lon, lat)).toEqual(brute);
         expect(coarse.areasAt(lon, lat)).toEqual(brute);
         inside += brute.length;
@@ -104,7 +147,13 @@ describe('boundary crossings against the real treaty line', () => {
   const lines = parseZoneFile(boundaryText, {
     file: 'lines.geojson',
     kind: 'boundary',
-    include: ['eez_boundaries.155', 'eez_boundaries.497', 'eez_boundaries.501', 'eez_boundaries.874', 'eez_boundaries.811'],
+    include: [
+      'eez_boundaries.155',
+      'eez_boundaries.497',
+      'eez_boundaries.501',
+      'eez_boundaries.874',
+      'eez_boundaries.811',
+    ],
     homePoint: [104.0, 8.5],
   });
   const set = new ZoneSet([...lines, ...caMau()], 0.05);
@@ -122,7 +171,9 @@ describe('boundary crossings against the real treaty line', () => {
   });
 
   it('crossing the Malaysia median line southwards is EXI; moving inside the offshore zone crosses nothing', () => {
-    expect(set.lineCrossings([104.0, 7.5], [104.0, 6.5]).map((c) => [c.zone.id, c.direction])).toEqual([['eez_boundaries.811', 'EXI']]);
+    expect(set.lineCrossings([104.0, 7.5], [104.0, 6.5]).map((c) => [c.zone.id, c.direction])).toEqual([
+      ['eez_boundaries.811', 'EXI'],
+    ]);
     expect(set.lineCrossings([103.6, 7.9], [105.1, 9.3])).toEqual([]);
   });
 
@@ -138,12 +189,19 @@ describe('loading the shipped demo zones from the default config', () => {
     const config = Value.Default(FisheriesConfig, {}) as FisheriesConfig;
     expect(config.zoneFiles.every((f) => !f.file.includes('shared'))).toBe(true);
     const zones = await loadZones(config.zoneFiles, repoRoot);
-    const kinds = zones.reduce<Record<string, number>>((acc, z) => ({ ...acc, [z.kind]: (acc[z.kind] ?? 0) + 1 }), {});
+    const kinds = zones.reduce<Record<string, number>>(
+      (acc, z) => ({ ...acc, [z.kind]: (acc[z.kind] ?? 0) + 1 }),
+      {},
+    );
     expect(kinds).toEqual({ boundary: 5, offshore: 1, closed: 1, port: 3, inshore: 1, coastal: 1 });
-    expect(zones.filter((z) => z.kind === 'boundary').every((z) => (z as LineZone).homeSide !== 0)).toBe(true);
+    expect(zones.filter((z) => z.kind === 'boundary').every((z) => (z as LineZone).homeSide !== 0)).toBe(
+      true,
+    );
   });
 
   it('a missing file is an error naming the path', async () => {
-    await expect(loadZones([{ file: 'nowhere.geojson' }], repoRoot)).rejects.toThrow(/nowhere\.geojson: cannot read: ENOENT/);
+    await expect(loadZones([{ file: 'nowhere.geojson' }], repoRoot)).rejects.toThrow(
+      /nowhere\.geojson: cannot read: ENOENT/,
+    );
   });
 });

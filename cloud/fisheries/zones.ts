@@ -18,7 +18,15 @@ import {
   type Ring,
 } from './geometry.js';
 
-const ZONE_KINDS: readonly ZoneKind[] = ['boundary', 'allowed', 'offshore', 'inshore', 'coastal', 'closed', 'port'];
+const ZONE_KINDS: readonly ZoneKind[] = [
+  'boundary',
+  'allowed',
+  'offshore',
+  'inshore',
+  'coastal',
+  'closed',
+  'port',
+];
 export const AREA_KINDS = ['allowed', 'offshore', 'inshore', 'coastal', 'closed'] as const;
 export type AreaKind = (typeof AREA_KINDS)[number];
 
@@ -71,7 +79,12 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 function readPosition(value: unknown, where: string, fail: (problem: string) => never): Position {
-  if (!Array.isArray(value) || value.length < 2 || typeof value[0] !== 'number' || typeof value[1] !== 'number') {
+  if (
+    !Array.isArray(value) ||
+    value.length < 2 ||
+    typeof value[0] !== 'number' ||
+    typeof value[1] !== 'number'
+  ) {
     fail(`${where}: expected a position [lon, lat]`);
   }
   const [lon, lat] = value as number[] as [number, number];
@@ -81,7 +94,12 @@ function readPosition(value: unknown, where: string, fail: (problem: string) => 
   return [lon, lat];
 }
 
-function readLine(value: unknown, where: string, minLength: number, fail: (problem: string) => never): Position[] {
+function readLine(
+  value: unknown,
+  where: string,
+  minLength: number,
+  fail: (problem: string) => never,
+): Position[] {
   if (!Array.isArray(value)) fail(`${where}: expected an array of positions`);
   const line = (value as unknown[]).map((p, i) => readPosition(p, `${where}[${i}]`, fail));
   if (line.length < minLength) fail(`${where}: needs at least ${minLength} positions, has ${line.length}`);
@@ -94,7 +112,8 @@ function readPolygon(value: unknown, where: string, fail: (problem: string) => n
     const positions = readLine(ring, `${where}[${r}]`, 4, fail);
     const first = positions[0]!;
     const last = positions[positions.length - 1]!;
-    if (first[0] !== last[0] || first[1] !== last[1]) fail(`${where}[${r}]: ring is not closed (first position differs from last)`);
+    if (first[0] !== last[0] || first[1] !== last[1])
+      fail(`${where}[${r}]: ring is not closed (first position differs from last)`);
     return positions;
   });
 }
@@ -105,14 +124,17 @@ function readLines(geometry: Record<string, unknown>, fail: (problem: string) =>
     case 'LineString':
       return [readLine(coordinates, 'coordinates', 2, fail)];
     case 'MultiLineString':
-      if (!Array.isArray(coordinates) || coordinates.length === 0) fail('coordinates: expected an array of lines');
+      if (!Array.isArray(coordinates) || coordinates.length === 0)
+        fail('coordinates: expected an array of lines');
       return (coordinates as unknown[]).map((line, i) => readLine(line, `coordinates[${i}]`, 2, fail));
     case 'Polygon':
     case 'MultiPolygon':
       // A polygon as a boundary: its rings are the lines.
       return readPolygons(geometry, fail).flat();
     default:
-      return fail(`geometry type ${String(geometry.type)} cannot be a boundary line (LineString, MultiLineString, Polygon)`);
+      return fail(
+        `geometry type ${String(geometry.type)} cannot be a boundary line (LineString, MultiLineString, Polygon)`,
+      );
   }
 }
 
@@ -122,7 +144,8 @@ function readPolygons(geometry: Record<string, unknown>, fail: (problem: string)
     case 'Polygon':
       return [readPolygon(coordinates, 'coordinates', fail)];
     case 'MultiPolygon':
-      if (!Array.isArray(coordinates) || coordinates.length === 0) fail('coordinates: expected an array of polygons');
+      if (!Array.isArray(coordinates) || coordinates.length === 0)
+        fail('coordinates: expected an array of polygons');
       return (coordinates as unknown[]).map((polygon, i) => readPolygon(polygon, `coordinates[${i}]`, fail));
     default:
       return fail(`geometry type ${String(geometry.type)} cannot be an area (Polygon, MultiPolygon)`);
@@ -166,15 +189,23 @@ export function parseZoneFile(text: string, source: ZoneFileConfig, firstIndex =
   if (!isRecord(document) || document.type !== 'FeatureCollection' || !Array.isArray(document.features)) {
     throw new ZoneFileError(file, undefined, 'expected a GeoJSON FeatureCollection with a features array');
   }
-  const crs = isRecord(document.crs) && isRecord(document.crs.properties) ? document.crs.properties.name : undefined;
+  const crs =
+    isRecord(document.crs) && isRecord(document.crs.properties) ? document.crs.properties.name : undefined;
   if (typeof crs === 'string' && !/(EPSG::?4326|CRS84)$/i.test(crs)) {
-    throw new ZoneFileError(file, undefined, `unsupported crs ${crs}: coordinates must be WGS84 lon, lat (EPSG:4326)`);
+    throw new ZoneFileError(
+      file,
+      undefined,
+      `unsupported crs ${crs}: coordinates must be WGS84 lon, lat (EPSG:4326)`,
+    );
   }
   const include = source.include ? new Set(source.include) : undefined;
   const zones: Zone[] = [];
   const seen = new Set<string>();
   document.features.forEach((feature: unknown, position: number) => {
-    const label = isRecord(feature) && (typeof feature.id === 'string' || typeof feature.id === 'number') ? `${feature.id} (#${position})` : `#${position}`;
+    const label =
+      isRecord(feature) && (typeof feature.id === 'string' || typeof feature.id === 'number')
+        ? `${feature.id} (#${position})`
+        : `#${position}`;
     const fail = (problem: string): never => {
       throw new ZoneFileError(file, label, problem);
     };
@@ -182,7 +213,8 @@ export function parseZoneFile(text: string, source: ZoneFileConfig, firstIndex =
     const f = feature as Record<string, unknown>;
     const properties = isRecord(f.properties) ? f.properties : {};
     const rawId = f.id ?? properties.id;
-    if (typeof rawId !== 'string' && typeof rawId !== 'number') fail('has no id (feature id or properties.id)');
+    if (typeof rawId !== 'string' && typeof rawId !== 'number')
+      fail('has no id (feature id or properties.id)');
     const id = String(rawId);
     if (include && !include.has(id)) return;
     if (seen.has(id)) fail(`duplicate id ${id}`);
@@ -204,7 +236,13 @@ export function parseZoneFile(text: string, source: ZoneFileConfig, firstIndex =
       } else {
         const polygons = readPolygons(geometry, fail);
         const box = bboxOfPoints(polygons.flat(2));
-        zones.push({ ...base, kind, lon: (box.minLon + box.maxLon) / 2, lat: (box.minLat + box.maxLat) / 2, polygons });
+        zones.push({
+          ...base,
+          kind,
+          lon: (box.minLon + box.maxLon) / 2,
+          lat: (box.minLat + box.maxLat) / 2,
+          polygons,
+        });
       }
     } else {
       const polygons = readPolygons(geometry, fail);
@@ -213,17 +251,25 @@ export function parseZoneFile(text: string, source: ZoneFileConfig, firstIndex =
   });
   if (include) {
     const missing = [...include].filter((id) => !seen.has(id));
-    if (missing.length > 0) throw new ZoneFileError(file, missing.join(', '), 'listed in include but not in the file');
+    if (missing.length > 0)
+      throw new ZoneFileError(file, missing.join(', '), 'listed in include but not in the file');
   }
   return zones;
 }
 
-function resolveKind(source: ZoneFileConfig, featureKind: unknown, fail: (problem: string) => never): ZoneKind {
+function resolveKind(
+  source: ZoneFileConfig,
+  featureKind: unknown,
+  fail: (problem: string) => never,
+): ZoneKind {
   if (source.kind) return source.kind;
-  if (typeof featureKind !== 'string') return fail('has no properties.kind and the zone file entry gives no kind');
+  if (typeof featureKind !== 'string')
+    return fail('has no properties.kind and the zone file entry gives no kind');
   const mapped = source.kinds?.[featureKind] ?? featureKind;
   if (!(ZONE_KINDS as readonly string[]).includes(mapped)) {
-    return fail(`kind "${featureKind}" is not one of ${ZONE_KINDS.join(', ')} (map it with kinds: in the zone file entry)`);
+    return fail(
+      `kind "${featureKind}" is not one of ${ZONE_KINDS.join(', ')} (map it with kinds: in the zone file entry)`,
+    );
   }
   return mapped as ZoneKind;
 }
@@ -316,7 +362,8 @@ export class ZoneSet {
         for (let i = 0; i + 1 < ring.length; i++) {
           const box = bboxOfPoints([ring[i]!, ring[i + 1]!]);
           for (let row = grid.row(box.minLat); row <= grid.row(box.maxLat); row++) {
-            for (let col = grid.col(box.minLon); col <= grid.col(box.maxLon); col++) edgeCells.add(row * 1_048_576 + col);
+            for (let col = grid.col(box.minLon); col <= grid.col(box.maxLon); col++)
+              edgeCells.add(row * 1_048_576 + col);
           }
         }
       }
@@ -328,7 +375,8 @@ export class ZoneSet {
         const lat = row * d - 90 + d / 2;
         const box = extendBBox(extendBBox(emptyBBox(), lon, lat), lon, lat);
         if (edgeCells.has(row * 1_048_576 + col)) grid.insert(box, { zone, wholeCellInside: false });
-        else if (zone.polygons.some((p) => pointInPolygon(lon, lat, p))) grid.insert(box, { zone, wholeCellInside: true });
+        else if (zone.polygons.some((p) => pointInPolygon(lon, lat, p)))
+          grid.insert(box, { zone, wholeCellInside: true });
       }
     }
   }
@@ -390,7 +438,9 @@ export class ZoneSet {
   nearestPort(lon: number, lat: number): { port: PortZone; distanceM: number } | undefined {
     let best: { port: PortZone; distanceM: number } | undefined;
     for (const port of this.ports) {
-      const d = port.polygons.some((p) => pointInPolygon(lon, lat, p)) ? 0 : distanceM(lon, lat, port.lon, port.lat);
+      const d = port.polygons.some((p) => pointInPolygon(lon, lat, p))
+        ? 0
+        : distanceM(lon, lat, port.lon, port.lat);
       if (!best || d < best.distanceM) best = { port, distanceM: d };
     }
     return best;
@@ -407,7 +457,13 @@ export class ZoneSet {
         type: 'Feature' as const,
         id: zone.id,
         geometry: zone.geometry,
-        properties: { ...zone.properties, id: zone.id, name: zone.name, kind: zone.kind, sourceKind: zone.properties.kind },
+        properties: {
+          ...zone.properties,
+          id: zone.id,
+          name: zone.name,
+          kind: zone.kind,
+          sourceKind: zone.properties.kind,
+        },
       })),
     };
   }

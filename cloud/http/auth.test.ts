@@ -5,10 +5,18 @@ import type { HttpOperator } from '../config.js';
 import { cloudConfig } from '../core.js';
 import { createCloudMetrics } from '../metrics.js';
 import { AdmissionRefused } from '../../runtime/admission.js';
-import { authenticatedOperator, hashPassword, installOperatorAuth, OperatorDirectory, parsePasswordHash, verifyPassword } from './auth.js';
+import {
+  authenticatedOperator,
+  hashPassword,
+  installOperatorAuth,
+  OperatorDirectory,
+  parsePasswordHash,
+  verifyPassword,
+} from './auth.js';
 
 const FAST = { ln: 10, r: 8, p: 1 };
-const basic = (username: string, password: string) => `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+const basic = (username: string, password: string) =>
+  `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 
 describe('password hashes', () => {
   it('verifies the password it hashed and nothing else; each hash has its own salt', async () => {
@@ -21,9 +29,15 @@ describe('password hashes', () => {
   });
 
   it('names what is wrong with a bad hash', () => {
-    expect(() => parsePasswordHash('$2b$10$abc', '/cloud/http/operators/0/passwordHash')).toThrow(/operators\/0\/passwordHash: not a scrypt hash/);
-    expect(() => parsePasswordHash('$scrypt$ln=30,r=8,p=1$c2FsdHNhbHRzYWx0$a2V5a2V5a2V5a2V5a2V5a2V5')).toThrow(/cost out of range/);
-    expect(() => parsePasswordHash('$scrypt$ln=14,r=8,p=1$c2E=$a2V5a2V5a2V5a2V5a2V5a2V5')).toThrow(/too short/);
+    expect(() => parsePasswordHash('$2b$10$abc', '/cloud/http/operators/0/passwordHash')).toThrow(
+      /operators\/0\/passwordHash: not a scrypt hash/,
+    );
+    expect(() =>
+      parsePasswordHash('$scrypt$ln=30,r=8,p=1$c2FsdHNhbHRzYWx0$a2V5a2V5a2V5a2V5a2V5a2V5'),
+    ).toThrow(/cost out of range/);
+    expect(() => parsePasswordHash('$scrypt$ln=14,r=8,p=1$c2E=$a2V5a2V5a2V5a2V5a2V5a2V5')).toThrow(
+      /too short/,
+    );
   });
 });
 
@@ -45,7 +59,10 @@ describe('OperatorDirectory', () => {
 
   it('runs at most passwordChecks scrypt checks and queues passwordCheckQueue; refuses beyond at once, remembered logins skip it', async () => {
     const hash = await hashPassword('hashed-secret', FAST);
-    const directory = new OperatorDirectory([{ username: 'minh', passwordHash: hash, role: 'viewer' }], { passwordChecks: 1, passwordCheckQueue: 1 });
+    const directory = new OperatorDirectory([{ username: 'minh', passwordHash: hash, role: 'viewer' }], {
+      passwordChecks: 1,
+      passwordCheckQueue: 1,
+    });
     const running = directory.verify('minh', 'wrong-1');
     const waiting = directory.verify('minh', 'wrong-2');
     await expect(directory.verify('nobody', 'wrong-3')).rejects.toBeInstanceOf(AdmissionRefused);
@@ -60,10 +77,18 @@ describe('OperatorDirectory', () => {
 
   it('rejects accounts without exactly one password, bad hashes and duplicates, with the config path', () => {
     const op = (entry: Partial<HttpOperator>): HttpOperator => ({ username: 'u', role: 'viewer', ...entry });
-    expect(() => new OperatorDirectory([op({})])).toThrow('/cloud/http/operators/0: give exactly one of password or passwordHash');
-    expect(() => new OperatorDirectory([op({ password: 'a', passwordHash: '$scrypt$x' })])).toThrow('exactly one');
-    expect(() => new OperatorDirectory([op({ passwordHash: '$scrypt$nope' })])).toThrow('/cloud/http/operators/0/passwordHash');
-    expect(() => new OperatorDirectory([op({ password: 'a' }), op({ password: 'b' })])).toThrow('/cloud/http/operators/1/username');
+    expect(() => new OperatorDirectory([op({})])).toThrow(
+      '/cloud/http/operators/0: give exactly one of password or passwordHash',
+    );
+    expect(() => new OperatorDirectory([op({ password: 'a', passwordHash: '$scrypt$x' })])).toThrow(
+      'exactly one',
+    );
+    expect(() => new OperatorDirectory([op({ passwordHash: '$scrypt$nope' })])).toThrow(
+      '/cloud/http/operators/0/passwordHash',
+    );
+    expect(() => new OperatorDirectory([op({ password: 'a' }), op({ password: 'b' })])).toThrow(
+      '/cloud/http/operators/1/username',
+    );
   });
 });
 
@@ -76,15 +101,23 @@ describe('installOperatorAuth (the onRequest hook)', () => {
   async function appWith(operators: HttpOperator[], logins: object = {}) {
     const metrics = createCloudMetrics();
     const capture = capturingLogger('debug');
-    const app = createHttpApp({ log: capture.log, registry: metrics.registry, health: () => ({ status: 'ok' }) });
+    const app = createHttpApp({
+      log: capture.log,
+      registry: metrics.registry,
+      health: () => ({ status: 'ok' }),
+    });
     apps.push(app);
     const { limits } = cloudConfig({ http: { limits: { logins: { failureDelayMs: 0, ...logins } } } }).http;
     installOperatorAuth(app, { operators, limits, log: capture.log, metrics });
     app.get('/', async () => 'page');
     app.get('/api/v1/things', async (request) => ({ who: authenticatedOperator(request) ?? null }));
-    app.post('/api/v1/things/:id/ack', async (request) => ({ by: authenticatedOperator(request)?.username ?? null, body: request.body }));
+    app.post('/api/v1/things/:id/ack', async (request) => ({
+      by: authenticatedOperator(request)?.username ?? null,
+      body: request.body,
+    }));
     await app.ready();
-    const refused = async (reason: string) => metricValue(await metrics.registry.metrics(), 'lookout_cloud_http_auth_refused_total', { reason }) ?? 0;
+    const refused = async (reason: string) =>
+      metricValue(await metrics.registry.metrics(), 'lookout_cloud_http_auth_refused_total', { reason }) ?? 0;
     return { app, lines: capture.lines, refused };
   }
 
@@ -96,8 +129,12 @@ describe('installOperatorAuth (the onRequest hook)', () => {
   it('without operators leaves everything open and warns that the API is open', async () => {
     const { app, lines } = await appWith([]);
     expect((await app.inject({ method: 'GET', url: '/api/v1/things' })).json()).toEqual({ who: null });
-    expect((await app.inject({ method: 'POST', url: '/api/v1/things/a/ack', payload: { by: 'x' } })).statusCode).toBe(200);
-    expect(lines.some((line) => line.level === 40 && String(line.msg).includes('HTTP API is OPEN'))).toBe(true);
+    expect(
+      (await app.inject({ method: 'POST', url: '/api/v1/things/a/ack', payload: { by: 'x' } })).statusCode,
+    ).toBe(200);
+    expect(lines.some((line) => line.level === 40 && String(line.msg).includes('HTTP API is OPEN'))).toBe(
+      true,
+    );
   });
 
   it('answers 401 with a Basic challenge and a JSON error without or with wrong credentials; counts, logs once per burst', async () => {
@@ -110,24 +147,41 @@ describe('installOperatorAuth (the onRequest hook)', () => {
     }
     expect(await refused('missing')).toBe(4);
     for (let i = 0; i < 3; i++) {
-      const wrong = await app.inject({ method: 'GET', url: '/api/v1/things', headers: { authorization: basic('officer.lan', 'view-pass') } });
+      const wrong = await app.inject({
+        method: 'GET',
+        url: '/api/v1/things',
+        headers: { authorization: basic('officer.lan', 'view-pass') },
+      });
       expect(wrong.statusCode).toBe(401);
       expect(wrong.json()).toMatchObject({ message: 'bad username or password' });
     }
-    const unknownUser = await app.inject({ method: 'GET', url: '/api/v1/things', headers: { authorization: basic('nobody', 'ack-pass') } });
+    const unknownUser = await app.inject({
+      method: 'GET',
+      url: '/api/v1/things',
+      headers: { authorization: basic('nobody', 'ack-pass') },
+    });
     expect(unknownUser.statusCode).toBe(401);
     expect(await refused('bad_credentials')).toBe(4);
-    const warnings = () => lines.filter((line) => line.level === 40 && String(line.msg).startsWith('HTTP login refused'));
+    const warnings = () =>
+      lines.filter((line) => line.level === 40 && String(line.msg).startsWith('HTTP login refused'));
     expect(warnings().map((line) => line.username)).toEqual(['officer.lan']);
     await app.close(); // ends the burst: one line with the count and the last one
-    expect(warnings().map((line) => [line.username, line.repeated])).toEqual([['officer.lan', undefined], ['nobody', 3]]);
+    expect(warnings().map((line) => [line.username, line.repeated])).toEqual([
+      ['officer.lan', undefined],
+      ['nobody', 3],
+    ]);
     expect(JSON.stringify(lines)).not.toContain('view-pass');
     expect(JSON.stringify(lines)).not.toContain('ack-pass');
   });
 
   it('locks a user out after maxFailuresPerUser failures: even the right password gets 429 with Retry-After (Grafana)', async () => {
     const { app, refused } = await appWith(OPERATORS, { maxFailuresPerUser: 3, lockoutS: 300 });
-    const as = (password: string) => app.inject({ method: 'GET', url: '/api/v1/things', headers: { authorization: basic('viewer-1', password) } });
+    const as = (password: string) =>
+      app.inject({
+        method: 'GET',
+        url: '/api/v1/things',
+        headers: { authorization: basic('viewer-1', password) },
+      });
     for (let i = 0; i < 3; i++) expect((await as(`guess-${i}`)).statusCode).toBe(401);
     const locked = await as('view-pass');
     expect(locked.statusCode).toBe(429);
@@ -135,7 +189,15 @@ describe('installOperatorAuth (the onRequest hook)', () => {
     expect(locked.json()).toMatchObject({ statusCode: 429, message: expect.stringContaining('locked out') });
     expect(await refused('locked_out')).toBe(1);
     // Another user from the same address is not locked (the address limit is higher).
-    expect((await app.inject({ method: 'GET', url: '/api/v1/things', headers: { authorization: basic('officer.lan', 'ack-pass') } })).statusCode).toBe(200);
+    expect(
+      (
+        await app.inject({
+          method: 'GET',
+          url: '/api/v1/things',
+          headers: { authorization: basic('officer.lan', 'ack-pass') },
+        })
+      ).statusCode,
+    ).toBe(200);
   });
 
   it('keeps /health and /metrics open', async () => {
@@ -148,25 +210,55 @@ describe('installOperatorAuth (the onRequest hook)', () => {
 
   it('lets a viewer read but not change (403 JSON, no challenge); an operator may change and is the one recorded', async () => {
     const { app, refused } = await appWith(OPERATORS);
-    const read = await app.inject({ method: 'GET', url: '/api/v1/things', headers: { authorization: basic('viewer-1', 'view-pass') } });
+    const read = await app.inject({
+      method: 'GET',
+      url: '/api/v1/things',
+      headers: { authorization: basic('viewer-1', 'view-pass') },
+    });
     expect(read.statusCode).toBe(200);
     expect(read.json()).toEqual({ who: { username: 'viewer-1', role: 'viewer' } });
-    expect((await app.inject({ method: 'GET', url: '/', headers: { authorization: basic('viewer-1', 'view-pass') } })).body).toBe('page');
+    expect(
+      (
+        await app.inject({
+          method: 'GET',
+          url: '/',
+          headers: { authorization: basic('viewer-1', 'view-pass') },
+        })
+      ).body,
+    ).toBe('page');
 
-    const forbidden = await app.inject({ method: 'POST', url: '/api/v1/things/a/ack', payload: {}, headers: { authorization: basic('viewer-1', 'view-pass') } });
+    const forbidden = await app.inject({
+      method: 'POST',
+      url: '/api/v1/things/a/ack',
+      payload: {},
+      headers: { authorization: basic('viewer-1', 'view-pass') },
+    });
     expect(forbidden.statusCode).toBe(403);
     expect(forbidden.headers['www-authenticate']).toBeUndefined();
-    expect(forbidden.json()).toMatchObject({ statusCode: 403, error: 'Forbidden', message: expect.stringContaining('operator role') });
+    expect(forbidden.json()).toMatchObject({
+      statusCode: 403,
+      error: 'Forbidden',
+      message: expect.stringContaining('operator role'),
+    });
     expect(await refused('forbidden')).toBe(1);
 
-    const acked = await app.inject({ method: 'POST', url: '/api/v1/things/a/ack', payload: { by: 'someone else' }, headers: { authorization: basic('officer.lan', 'ack-pass') } });
+    const acked = await app.inject({
+      method: 'POST',
+      url: '/api/v1/things/a/ack',
+      payload: { by: 'someone else' },
+      headers: { authorization: basic('officer.lan', 'ack-pass') },
+    });
     expect(acked.statusCode).toBe(200);
     expect(acked.json()).toEqual({ by: 'officer.lan', body: { by: 'someone else' } });
   });
 
   it('accepts a username and password with non-ASCII characters and a colon in the password (RFC 7617, UTF-8)', async () => {
     const { app } = await appWith([{ username: 'Nguyễn Lan', password: 'mật:khẩu', role: 'viewer' }]);
-    const response = await app.inject({ method: 'GET', url: '/api/v1/things', headers: { authorization: basic('Nguyễn Lan', 'mật:khẩu') } });
+    const response = await app.inject({
+      method: 'GET',
+      url: '/api/v1/things',
+      headers: { authorization: basic('Nguyễn Lan', 'mật:khẩu') },
+    });
     expect(response.json()).toEqual({ who: { username: 'Nguyễn Lan', role: 'viewer' } });
   });
 });

@@ -1,4 +1,11 @@
-import { createHash, createHmac, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import {
+  createHash,
+  createHmac,
+  randomBytes,
+  scrypt,
+  timingSafeEqual,
+  type ScryptOptions,
+} from 'node:crypto';
 import basicAuth from '@fastify/basic-auth';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Admission, AdmissionRefused } from '../../runtime/admission.js';
@@ -27,7 +34,8 @@ const REALM = 'Lookout';
 /** scrypt cost: N = 2^14, r = 8, p = 1 (16 MiB, some tens of ms): Node's defaults, OWASP's minimum. */
 const DEFAULT_COST = { ln: 14, r: 8, p: 1 };
 const KEY_BYTES = 32;
-const HASH_FORMAT = /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9+/]+={0,2})\$([A-Za-z0-9+/]+={0,2})$/;
+const HASH_FORMAT =
+  /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9+/]+={0,2})\$([A-Za-z0-9+/]+={0,2})$/;
 
 interface ParsedHash {
   cost: ScryptOptions;
@@ -35,24 +43,40 @@ interface ParsedHash {
   key: Buffer;
 }
 
-function scryptAsync(password: string, salt: Buffer, length: number, options: ScryptOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) => scrypt(password, salt, length, options, (error, key) => (error ? reject(error) : resolve(key))));
+function scryptAsync(
+  password: string,
+  salt: Buffer,
+  length: number,
+  options: ScryptOptions,
+): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    scrypt(password, salt, length, options, (error, key) => (error ? reject(error) : resolve(key))),
+  );
 }
 
 /** `$scrypt$ln=14,r=8,p=1$<salt base64>$<key base64>` (PHC string format), with a random 16-byte salt. */
 export async function hashPassword(password: string, cost = DEFAULT_COST): Promise<string> {
   const salt = randomBytes(16);
   const N = 2 ** cost.ln;
-  const key = await scryptAsync(password, salt, KEY_BYTES, { N, r: cost.r, p: cost.p, maxmem: 256 * N * cost.r });
+  const key = await scryptAsync(password, salt, KEY_BYTES, {
+    N,
+    r: cost.r,
+    p: cost.p,
+    maxmem: 256 * N * cost.r,
+  });
   return `$scrypt$ln=${cost.ln},r=${cost.r},p=${cost.p}$${salt.toString('base64')}$${key.toString('base64')}`;
 }
 
 /** Throws a message naming what is wrong; `where` is the config path. */
 export function parsePasswordHash(hash: string, where = 'passwordHash'): ParsedHash {
   const match = HASH_FORMAT.exec(hash);
-  if (!match) throw new Error(`${where}: not a scrypt hash "$scrypt$ln=..,r=..,p=..$<salt>$<key>" (make one with: lookout cloud hash-password)`);
+  if (!match)
+    throw new Error(
+      `${where}: not a scrypt hash "$scrypt$ln=..,r=..,p=..$<salt>$<key>" (make one with: lookout cloud hash-password)`,
+    );
   const [ln, r, p] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  if (ln < 10 || ln > 20 || r < 1 || p < 1) throw new Error(`${where}: scrypt cost out of range (ln 10..20, r >= 1, p >= 1)`);
+  if (ln < 10 || ln > 20 || r < 1 || p < 1)
+    throw new Error(`${where}: scrypt cost out of range (ln 10..20, r >= 1, p >= 1)`);
   const salt = Buffer.from(match[4]!, 'base64');
   const key = Buffer.from(match[5]!, 'base64');
   if (salt.length < 8 || key.length < 16) throw new Error(`${where}: salt or key too short`);
@@ -100,13 +124,18 @@ export class OperatorDirectory {
   readonly #scrypt: Admission;
 
   /** Throws with the config path of the first bad account (no or two passwords, bad hash, duplicate name). */
-  constructor(operators: readonly HttpOperator[], limits: PasswordCheckLimits = { passwordChecks: 1, passwordCheckQueue: 8 }) {
+  constructor(
+    operators: readonly HttpOperator[],
+    limits: PasswordCheckLimits = { passwordChecks: 1, passwordCheckQueue: 8 },
+  ) {
     this.#scrypt = new Admission('password checks', limits.passwordChecks, limits.passwordCheckQueue);
-    const hashed = (password: string, hash: ParsedHash) => this.#scrypt.run(() => verifyPassword(password, hash));
+    const hashed = (password: string, hash: ParsedHash) =>
+      this.#scrypt.run(() => verifyPassword(password, hash));
     let anyHash = false;
     operators.forEach((entry, index) => {
       const where = `/cloud/http/operators/${index}`;
-      if (this.#accounts.has(entry.username)) throw new Error(`${where}/username: "${entry.username}" is listed twice`);
+      if (this.#accounts.has(entry.username))
+        throw new Error(`${where}/username: "${entry.username}" is listed twice`);
       if ((entry.password === undefined) === (entry.passwordHash === undefined)) {
         throw new Error(`${where}: give exactly one of password or passwordHash for "${entry.username}"`);
       }
@@ -117,11 +146,18 @@ export class OperatorDirectory {
         this.#accounts.set(entry.username, { operator, check: (password) => hashed(password, parsed) });
       } else {
         const expected = entry.password!;
-        this.#accounts.set(entry.username, { operator, check: async (password) => samePlainPassword(password, expected) });
+        this.#accounts.set(entry.username, {
+          operator,
+          check: async (password) => samePlainPassword(password, expected),
+        });
       }
     });
     const unknown = randomBytes(32).toString('base64');
-    const dummyHash = anyHash ? parsePasswordHash(`$scrypt$ln=${DEFAULT_COST.ln},r=8,p=1$${randomBytes(16).toString('base64')}$${unknown}`) : undefined;
+    const dummyHash = anyHash
+      ? parsePasswordHash(
+          `$scrypt$ln=${DEFAULT_COST.ln},r=8,p=1$${randomBytes(16).toString('base64')}$${unknown}`,
+        )
+      : undefined;
     this.#dummy = async (password) => {
       if (dummyHash) await hashed(password, dummyHash);
       else samePlainPassword(password, unknown);
@@ -134,8 +170,16 @@ export class OperatorDirectory {
   }
 
   /** The operator, or undefined for wrong credentials; throws AdmissionRefused when too many checks are under way. */
-  async verify(username: string, password: string, now = Date.now()): Promise<AuthenticatedOperator | undefined> {
-    const key = createHmac('sha256', this.#cacheKey).update(username).update('\0').update(password).digest('base64');
+  async verify(
+    username: string,
+    password: string,
+    now = Date.now(),
+  ): Promise<AuthenticatedOperator | undefined> {
+    const key = createHmac('sha256', this.#cacheKey)
+      .update(username)
+      .update('\0')
+      .update(password)
+      .digest('base64');
     const cached = this.#verified.get(key);
     if (cached && cached.expiresAt > now) return cached.operator;
     const account = this.#accounts.get(username);
@@ -197,12 +241,17 @@ const FAILURE_LOG_WINDOW_MS = 60_000;
  * open, and a warning says so. Answers 401 (with `WWW-Authenticate: Basic realm="Lookout"`) without or with
  * wrong credentials, 403 when a viewer tries to change something; both as JSON `{ statusCode, error, message }`.
  */
-export function installOperatorAuth(app: HttpApp, options: OperatorAuthOptions): OperatorDirectory | undefined {
+export function installOperatorAuth(
+  app: HttpApp,
+  options: OperatorAuthOptions,
+): OperatorDirectory | undefined {
   const { log, limits } = options;
   const refused = options.metrics.httpAuthRefused;
   const directory = new OperatorDirectory(options.operators, limits);
   if (directory.size === 0) {
-    log.warn('HTTP API is OPEN: no cloud.http.operators, so anyone who reaches the HTTP port can read the API and acknowledge/clear alarms (cloud/README.md, Security)');
+    log.warn(
+      'HTTP API is OPEN: no cloud.http.operators, so anyone who reaches the HTTP port can read the API and acknowledge/clear alarms (cloud/README.md, Security)',
+    );
     return undefined;
   }
   const logins = new LoginGuard(limits.logins);
@@ -220,13 +269,25 @@ export function installOperatorAuth(app: HttpApp, options: OperatorAuthOptions):
     authenticate: { realm: REALM },
     async validate(username: string, password: string, request: FastifyRequest, reply: FastifyReply) {
       const subject = { username, address: request.ip };
-      const details = { username: clipForLog(username), ip: request.ip, method: request.method, url: clipForLog(request.url) };
+      const details = {
+        username: clipForLog(username),
+        ip: request.ip,
+        method: request.method,
+        url: clipForLog(request.url),
+      };
       const lockout = logins.state(subject);
       if (lockout.locked) {
         refused.inc({ reason: 'locked_out' });
-        failures.warn(`locked|${request.ip}`, { ...details, by: lockout.by }, 'HTTP login refused: locked out after too many failed logins');
+        failures.warn(
+          `locked|${request.ip}`,
+          { ...details, by: lockout.by },
+          'HTTP login refused: locked out after too many failed logins',
+        );
         void reply.header('retry-after', String(Math.ceil(lockout.retryAfterMs / 1000)));
-        throw new HttpError(429, `too many failed logins: ${lockout.by} locked out, try again in ${Math.ceil(lockout.retryAfterMs / 1000)} s`);
+        throw new HttpError(
+          429,
+          `too many failed logins: ${lockout.by} locked out, try again in ${Math.ceil(lockout.retryAfterMs / 1000)} s`,
+        );
       }
       const operator = await directory.verify(username, password).catch((error: unknown) => {
         if (!(error instanceof AdmissionRefused)) throw error;
@@ -239,15 +300,25 @@ export function installOperatorAuth(app: HttpApp, options: OperatorAuthOptions):
         failures.warn(`bad|${request.ip}`, details, 'HTTP login refused: bad username or password');
         for (const by of logins.fail(subject)) {
           options.metrics.loginLockouts.inc({ listener: 'http', by });
-          log.warn({ username: details.username, ip: request.ip, by, lockoutS: limits.logins.lockoutS }, `HTTP ${by} locked out after too many failed logins`);
+          log.warn(
+            { username: details.username, ip: request.ip, by, lockoutS: limits.logins.lockoutS },
+            `HTTP ${by} locked out after too many failed logins`,
+          );
         }
         await delay(limits.logins.failureDelayMs);
         throw new HttpError(401, 'bad username or password');
       }
       if (!mayUse(operator.role, request.method)) {
         refused.inc({ reason: 'forbidden' });
-        noteOnce(`forbidden|${username}|${request.ip}`, { ...details, role: operator.role }, `HTTP ${request.method} refused for a ${operator.role}`);
-        throw new HttpError(403, `${operator.role} "${username}" may only read; ${request.method} needs the operator role`);
+        noteOnce(
+          `forbidden|${username}|${request.ip}`,
+          { ...details, role: operator.role },
+          `HTTP ${request.method} refused for a ${operator.role}`,
+        );
+        throw new HttpError(
+          403,
+          `${operator.role} "${username}" may only read; ${request.method} needs the operator role`,
+        );
       }
       operators.set(request, operator);
     },
@@ -255,12 +326,20 @@ export function installOperatorAuth(app: HttpApp, options: OperatorAuthOptions):
   app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => {
     if (!requiresAuthentication(request.routeOptions.url)) return done();
     // The plugin's hook does not use `this`; its declared type is a union of three hook kinds.
-    const check = app.basicAuth as unknown as (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => void;
+    const check = app.basicAuth as unknown as (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      done: (error?: Error) => void,
+    ) => void;
     check(request, reply, (error?: Error) => {
-      if (error && (error as { code?: string }).code === 'FST_BASIC_AUTH_MISSING_OR_BAD_AUTHORIZATION_HEADER') refused.inc({ reason: 'missing' });
+      if (error && (error as { code?: string }).code === 'FST_BASIC_AUTH_MISSING_OR_BAD_AUTHORIZATION_HEADER')
+        refused.inc({ reason: 'missing' });
       done(error);
     });
   });
-  log.info({ operators: directory.size }, 'HTTP API requires operator login (HTTP Basic); /health and /metrics stay open');
+  log.info(
+    { operators: directory.size },
+    'HTTP API requires operator login (HTTP Basic); /health and /metrics stay open',
+  );
   return directory;
 }

@@ -126,7 +126,8 @@ export class LocalInfluxd {
   async #waitForPing(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (!this.#child) throw new Error(`influxd exited during start: ${this.#stderrTail.trim() || 'no output'}`);
+      if (!this.#child)
+        throw new Error(`influxd exited during start: ${this.#stderrTail.trim() || 'no output'}`);
       try {
         const response = await fetch(`${this.url}/ping`, { signal: AbortSignal.timeout(1000) });
         if (response.status === 204) return;
@@ -135,7 +136,9 @@ export class LocalInfluxd {
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    throw new Error(`influxd did not answer ${this.url}/ping within ${timeoutMs} ms: ${this.#stderrTail.trim()}`);
+    throw new Error(
+      `influxd did not answer ${this.url}/ping within ${timeoutMs} ms: ${this.#stderrTail.trim()}`,
+    );
   }
 }
 

@@ -15,7 +15,10 @@ afterAll(async () => {
   await influx?.cleanup();
 });
 
-async function startWriter(database: string, options: { batchSize: number; flushIntervalMs: number; memoryPoints?: number }) {
+async function startWriter(
+  database: string,
+  options: { batchSize: number; flushIntervalMs: number; memoryPoints?: number },
+) {
   const bus = createCloudBus();
   const metrics = createCloudMetrics();
   const config = cloudConfig({ influx: { host: influx.influxd.host, port: influx.influxd.port, database } });
@@ -37,13 +40,21 @@ async function startWriter(database: string, options: { batchSize: number; flush
     bus.emit('positions', { edgeId: 'e1', topic: 't', receivedAt: 0, replayed: false, seq, positions: list });
     return list;
   };
-  const count = async () => (await influx.client.query<{ count: number }>('SELECT count(lat) FROM vessel_position', { database }).catch(() => []))[0]?.count ?? 0;
+  const count = async () =>
+    (
+      await influx.client
+        .query<{ count: number }>('SELECT count(lat) FROM vessel_position', { database })
+        .catch(() => [])
+    )[0]?.count ?? 0;
   return { writer, metrics, positions, count, progress: () => progress };
 }
 
 describe('LocalInfluxd', () => {
   it('restarts on the same port with the same data', async () => {
-    const { positions, count, writer } = await startWriter('restart_keeps', { batchSize: 10, flushIntervalMs: 10 });
+    const { positions, count, writer } = await startWriter('restart_keeps', {
+      batchSize: 10,
+      flushIntervalMs: 10,
+    });
     positions(1, 10, 1_700_000_000_000);
     await waitFor(async () => (await count()) === 10, 10_000, '10 points');
     const port = influx.influxd.port;
@@ -56,7 +67,10 @@ describe('LocalInfluxd', () => {
 
 describe('InfluxWriterPart', () => {
   it('writes full batches at once and the rest when the interval ends or on flush, advancing its pending seq', async () => {
-    const { writer, metrics, positions, count, progress } = await startWriter('by_size', { batchSize: 100, flushIntervalMs: 60_000 });
+    const { writer, metrics, positions, count, progress } = await startWriter('by_size', {
+      batchSize: 100,
+      flushIntervalMs: 60_000,
+    });
     positions(1, 120, 1_700_000_000_000);
     positions(2, 130, 1_700_100_000_000);
     // The writer's own acknowledgement, not the rows in InfluxDB: under load influxd has the second batch before
@@ -74,21 +88,32 @@ describe('InfluxWriterPart', () => {
   });
 
   it('writes a small batch once the oldest point is flushIntervalMs old', async () => {
-    const { writer, positions, count } = await startWriter('by_time', { batchSize: 1000, flushIntervalMs: 30 });
+    const { writer, positions, count } = await startWriter('by_time', {
+      batchSize: 1000,
+      flushIntervalMs: 30,
+    });
     positions(7, 3, 1_700_000_000_000);
     await waitFor(async () => (await count()) === 3, 10_000, '3 points');
     await writer.stop();
   });
 
   it('keeps points while InfluxDB is down, reports no room beyond memoryPoints, and writes them when it is back', async () => {
-    const { writer, metrics, positions, count } = await startWriter('down', { batchSize: 50, flushIntervalMs: 10, memoryPoints: 100 });
+    const { writer, metrics, positions, count } = await startWriter('down', {
+      batchSize: 50,
+      flushIntervalMs: 10,
+      memoryPoints: 100,
+    });
     await influx.influxd.stop();
     try {
       positions(1, 80, 1_700_000_000_000);
       expect(writer.hasRoom()).toBe(true);
       positions(2, 80, 1_700_200_000_000);
       expect(writer.hasRoom()).toBe(false);
-      await waitFor(async () => ((await metrics.writeErrors.get()).values[0]?.value ?? 0) >= 2, 10_000, 'failed writes');
+      await waitFor(
+        async () => ((await metrics.writeErrors.get()).values[0]?.value ?? 0) >= 2,
+        10_000,
+        'failed writes',
+      );
       expect(writer.reachable).toBe(false);
       expect(writer.pendingPoints).toBe(160);
     } finally {

@@ -83,8 +83,18 @@ export class InfluxWriterPart implements Part, DurableSink {
     const { bus } = this.options;
     this.#stopped = false;
     this.#unsubscribe = [
-      bus.on('positions', (event) => this.#enqueue(event.seq, event.positions.map((p) => positionPoint(event.edgeId, p)))),
-      bus.on('statics', (event) => this.#enqueue(event.seq, event.statics.map((s) => staticPoint(event.edgeId, s)))),
+      bus.on('positions', (event) =>
+        this.#enqueue(
+          event.seq,
+          event.positions.map((p) => positionPoint(event.edgeId, p)),
+        ),
+      ),
+      bus.on('statics', (event) =>
+        this.#enqueue(
+          event.seq,
+          event.statics.map((s) => staticPoint(event.edgeId, s)),
+        ),
+      ),
     ];
     // InfluxDB may well be down when the cloud starts: that is an outage like any other, not a start failure.
     await this.#ensureDatabase().catch((error: Error) => {
@@ -137,11 +147,13 @@ export class InfluxWriterPart implements Part, DurableSink {
   #schedule(): void {
     if (this.#stopped || this.#retryTimer || this.#failed.length > 0) return;
     const concurrency = this.options.concurrency ?? 2;
-    while (this.#inflight.size < concurrency && this.#queue.length >= this.options.batchSize) void this.#startWrite();
+    while (this.#inflight.size < concurrency && this.#queue.length >= this.options.batchSize)
+      void this.#startWrite();
     if (this.#queue.length > 0 && this.#inflight.size < concurrency) {
       this.#flushTimer ??= setTimeout(() => {
         this.#flushTimer = undefined;
-        if (this.#inflight.size < concurrency && !this.#retryTimer && this.#failed.length === 0) void this.#startWrite();
+        if (this.#inflight.size < concurrency && !this.#retryTimer && this.#failed.length === 0)
+          void this.#startWrite();
       }, this.options.flushIntervalMs);
     }
   }
@@ -195,14 +207,18 @@ export class InfluxWriterPart implements Part, DurableSink {
       if (status === 404) this.#databaseReady = false;
       if (status === 400) {
         // InfluxDB refused the points themselves (e.g. a field type conflict): retrying cannot succeed.
-        log.error({ err: (error as Error).message, points: batch.length }, 'InfluxDB rejected a batch; dropped');
+        log.error(
+          { err: (error as Error).message, points: batch.length },
+          'InfluxDB rejected a batch; dropped',
+        );
         return true;
       }
       this.#markUnreachable(error as Error, batch.length);
       return false;
     }
     const perMeasurement = new Map<string, number>();
-    for (const { point } of batch) perMeasurement.set(point.measurement!, (perMeasurement.get(point.measurement!) ?? 0) + 1);
+    for (const { point } of batch)
+      perMeasurement.set(point.measurement!, (perMeasurement.get(point.measurement!) ?? 0) + 1);
     for (const [measurement, count] of perMeasurement) metrics.pointsWritten.inc({ measurement }, count);
     if (!this.reachable) log.info({ pending: this.pendingPoints }, 'InfluxDB writes succeed again');
     this.reachable = true;
@@ -228,7 +244,10 @@ export class InfluxWriterPart implements Part, DurableSink {
 
   #markUnreachable(error: Error, points: number): void {
     if (this.reachable || this.lastError === undefined) {
-      this.options.log.warn({ err: error.message, points, pending: this.#queue.length }, 'InfluxDB write failed; retrying with backoff');
+      this.options.log.warn(
+        { err: error.message, points, pending: this.#queue.length },
+        'InfluxDB write failed; retrying with backoff',
+      );
     }
     this.reachable = false;
     this.lastError = error.message;

@@ -51,12 +51,22 @@ async function startIngest(dir?: string, deadLetterFile?: string) {
   cleanups.push(stop);
   const publish = async (topic: string, payload: string) => {
     await ingest.gate(topic, Buffer.from(payload));
-    bus.emit('mqttPublished', { topic, payload: Buffer.from(payload), retain: false, receivedAt: Date.now() });
+    bus.emit('mqttPublished', {
+      topic,
+      payload: Buffer.from(payload),
+      retain: false,
+      receivedAt: Date.now(),
+    });
   };
   return { ingest, bus, metrics, sink, positions, publish, stop, journalDir };
 }
 
-const batch = (seq: number) => JSON.stringify({ edgeId: 'e1', seq, positions: makePositions(3, { startTs: 1_700_000_000_000 + seq * 10_000 }) });
+const batch = (seq: number) =>
+  JSON.stringify({
+    edgeId: 'e1',
+    seq,
+    positions: makePositions(3, { startTs: 1_700_000_000_000 + seq * 10_000 }),
+  });
 
 describe('IngestPart', () => {
   it('journals durable kinds only, emits validated events in order with their journal seq', async () => {
@@ -112,7 +122,11 @@ describe('IngestPart', () => {
     await publish(topics.edgeHealth('e1'), '{"ts":1}');
     await publish(topics.vesselPositions('e1'), batch(9));
     await waitFor(() => positions.length === 1, 15_000, 'the valid batch');
-    const values = (await metrics.invalidPayloads.get()).values.map((v) => [v.labels.reason, v.labels.kind, v.value]);
+    const values = (await metrics.invalidPayloads.get()).values.map((v) => [
+      v.labels.reason,
+      v.labels.kind,
+      v.value,
+    ]);
     expect(values).toEqual(
       expect.arrayContaining([
         ['invalid_json', 'vessels/positions', 1],
@@ -132,7 +146,10 @@ describe('IngestPart', () => {
     await publish(topics.edgeStatus('e1'), '{"state":"sleeping","ts":1}');
     await new Promise((resolve) => setTimeout(resolve, 50));
     await stop();
-    const lines = (await readFile(file, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = (await readFile(file, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines.map((line) => [line.topic, line.reason])).toEqual([
       [topics.edgeStatus('e1'), 'schema'],
       [topics.vesselPositions('e1'), 'invalid_json'],

@@ -2,13 +2,24 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { TSchema } from '@sinclair/typebox';
-import type { EdgeHealth, EdgeStatus, VesselPositionBatch, VesselStaticBatch } from '../../protocols/mqtt/payloads.js';
+import type {
+  EdgeHealth,
+  EdgeStatus,
+  VesselPositionBatch,
+  VesselStaticBatch,
+} from '../../protocols/mqtt/payloads.js';
 import { parseEdgeTopic, TOPIC_ROOT, type ParsedEdgeTopic } from '../../protocols/mqtt/topics.js';
 import { compileSchema, type CompiledSchema } from '../../protocols/validation.js';
 import { BurstLog, clipForLog } from '../../runtime/log-limits.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { Part } from '../../runtime/service.js';
-import { ingestLaneOf, type CloudBus, type DurableSink, type IngestLane, type MessageOrigin } from '../events.js';
+import {
+  ingestLaneOf,
+  type CloudBus,
+  type DurableSink,
+  type IngestLane,
+  type MessageOrigin,
+} from '../events.js';
 import { Journal, type JournalOptions, type JournalRecord } from '../journal/journal.js';
 import type { CloudMetrics } from '../metrics.js';
 import { edgePayloadSchemas, LIVE_KINDS } from './schemas.js';
@@ -44,7 +55,8 @@ const INVALID_LOG_WINDOW_MS = 60_000;
 /** JSON-path errors one log line carries for an invalid message. */
 const LOGGED_ERRORS_MAX = 5;
 
-type Validation = { ok: true; value: Record<string, unknown> } | { ok: false; reason: string; errors: string[] };
+type Validation =
+  { ok: true; value: Record<string, unknown> } | { ok: false; reason: string; errors: string[] };
 
 /** One journal with its reader loop, its sinks and where its dispatching stands. */
 class Lane {
@@ -92,14 +104,20 @@ export class IngestPart implements Part {
   constructor(private readonly options: IngestOptions) {
     this.#invalidLog = new BurstLog(options.log, { windowMs: INVALID_LOG_WINDOW_MS });
     this.journal = new Journal({ ...options.journal, log: options.log });
-    this.alertsJournal = options.alertsJournal ? new Journal({ ...options.alertsJournal, log: options.log.child({ journal: 'alerts' }) }) : undefined;
-    this.#lanes = [new Lane('telemetry', this.journal), ...(this.alertsJournal ? [new Lane('alerts', this.alertsJournal)] : [])];
+    this.alertsJournal = options.alertsJournal
+      ? new Journal({ ...options.alertsJournal, log: options.log.child({ journal: 'alerts' }) })
+      : undefined;
+    this.#lanes = [
+      new Lane('telemetry', this.journal),
+      ...(this.alertsJournal ? [new Lane('alerts', this.alertsJournal)] : []),
+    ];
     this.addSchemas({ ...edgePayloadSchemas, ...options.schemas });
   }
 
   /** Validates these topic kinds with these schemas (replacing the core's own for a kind); before start. */
   addSchemas(schemas: Partial<Record<string, TSchema>>): void {
-    for (const [kind, schema] of Object.entries(schemas)) if (schema) this.#validators.set(kind, compileSchema(schema));
+    for (const [kind, schema] of Object.entries(schemas))
+      if (schema) this.#validators.set(kind, compileSchema(schema));
   }
 
   /** Registers a sink whose pending work holds back its lane's journal checkpoint (before start). */
@@ -109,7 +127,12 @@ export class IngestPart implements Part {
 
   /** Where each reader loop is and where its journal stands, for diagnostics. */
   describe(): Record<string, unknown> {
-    return Object.fromEntries(this.#lanes.map((lane) => [lane.name, { loop: lane.state, dispatchedSeq: lane.dispatchedSeq, journal: lane.journal.describe() }]));
+    return Object.fromEntries(
+      this.#lanes.map((lane) => [
+        lane.name,
+        { loop: lane.state, dispatchedSeq: lane.dispatchedSeq, journal: lane.journal.describe() },
+      ]),
+    );
   }
 
   #lane(name: IngestLane): Lane {
@@ -127,7 +150,10 @@ export class IngestPart implements Part {
       lane.dispatchedSeq = lane.journal.committedSeq;
       lane.replayUntilSeq = lane.journal.lastSeq;
       if (lane.replayUntilSeq > lane.dispatchedSeq) {
-        this.options.log.info({ lane: lane.name, messages: lane.replayUntilSeq - lane.dispatchedSeq }, 'replaying journalled messages not yet stored');
+        this.options.log.info(
+          { lane: lane.name, messages: lane.replayUntilSeq - lane.dispatchedSeq },
+          'replaying journalled messages not yet stored',
+        );
       }
     }
     this.#stopped = false;
@@ -138,11 +164,16 @@ export class IngestPart implements Part {
           lane.wakeUp();
         }
       }),
-      bus.on('mqttPublished', (message) => this.#onPublished(message.topic, message.payload, message.receivedAt)),
+      bus.on('mqttPublished', (message) =>
+        this.#onPublished(message.topic, message.payload, message.receivedAt),
+      ),
     ];
     for (const lane of this.#lanes) {
       lane.loop = this.#run(lane).catch((error: unknown) => {
-        this.options.log.fatal({ err: error, lane: lane.name }, 'ingest loop failed; journalled messages will be replayed on restart');
+        this.options.log.fatal(
+          { err: error, lane: lane.name },
+          'ingest loop failed; journalled messages will be replayed on restart',
+        );
       });
     }
   }
@@ -241,7 +272,13 @@ export class IngestPart implements Part {
   #dispatch(lane: Lane, record: JournalRecord): void {
     const parsed = parseEdgeTopic(record.topic);
     if (parsed) {
-      const origin = { edgeId: parsed.edgeId, topic: record.topic, receivedAt: record.receivedAt, seq: record.seq, replayed: record.seq <= lane.replayUntilSeq };
+      const origin = {
+        edgeId: parsed.edgeId,
+        topic: record.topic,
+        receivedAt: record.receivedAt,
+        seq: record.seq,
+        replayed: record.seq <= lane.replayUntilSeq,
+      };
       try {
         this.#handle(parsed, record.topic, record.payload, origin);
       } catch (error) {
@@ -255,12 +292,22 @@ export class IngestPart implements Part {
 
   #validate(parsed: ParsedEdgeTopic, payload: Buffer): Validation {
     const validator = this.#validators.get(parsed.kind);
-    if (!validator) return { ok: false, reason: 'no_schema', errors: [`no schema for topic kind "${parsed.kind}"`] };
+    if (!validator)
+      return { ok: false, reason: 'no_schema', errors: [`no schema for topic kind "${parsed.kind}"`] };
     const result = validator.parseJson(payload);
-    if (!result.ok) return { ok: false, reason: result.errors[0]?.includes('invalid JSON') ? 'invalid_json' : 'schema', errors: result.errors };
+    if (!result.ok)
+      return {
+        ok: false,
+        reason: result.errors[0]?.includes('invalid JSON') ? 'invalid_json' : 'schema',
+        errors: result.errors,
+      };
     const value = result.value as Record<string, unknown>;
     if (typeof value.edgeId === 'string' && value.edgeId !== parsed.edgeId) {
-      return { ok: false, reason: 'edge_id_mismatch', errors: [`/edgeId: "${value.edgeId}" but the topic says "${parsed.edgeId}"`] };
+      return {
+        ok: false,
+        reason: 'edge_id_mismatch',
+        errors: [`/edgeId: "${value.edgeId}" but the topic says "${parsed.edgeId}"`],
+      };
     }
     return { ok: true, value };
   }
@@ -275,10 +322,18 @@ export class IngestPart implements Part {
     const value = validation.value;
     switch (parsed.kind) {
       case 'vessels/positions':
-        bus.emit('positions', { ...origin, seq: origin.seq ?? 0, positions: (value as VesselPositionBatch).positions });
+        bus.emit('positions', {
+          ...origin,
+          seq: origin.seq ?? 0,
+          positions: (value as VesselPositionBatch).positions,
+        });
         break;
       case 'vessels/static':
-        bus.emit('statics', { ...origin, seq: origin.seq ?? 0, statics: (value as VesselStaticBatch).statics });
+        bus.emit('statics', {
+          ...origin,
+          seq: origin.seq ?? 0,
+          statics: (value as VesselStaticBatch).statics,
+        });
         break;
       case 'status':
         bus.emit('edgeStatus', { ...origin, status: value as EdgeStatus });
@@ -290,12 +345,29 @@ export class IngestPart implements Part {
     bus.emit('message', { ...origin, kind: parsed.kind, cameraId: parsed.cameraId, value });
   }
 
-  #invalid(topic: string, parsed: ParsedEdgeTopic | undefined, reason: string, errors: string[], payload: Buffer): void {
+  #invalid(
+    topic: string,
+    parsed: ParsedEdgeTopic | undefined,
+    reason: string,
+    errors: string[],
+    payload: Buffer,
+  ): void {
     const kind = parsed?.kind ?? 'unknown';
     this.options.metrics.invalidPayloads.inc({ reason, kind });
-    const logged = { topic: clipForLog(topic), reason, kind, errors: errors.slice(0, LOGGED_ERRORS_MAX).map((error) => clipForLog(error)) };
+    const logged = {
+      topic: clipForLog(topic),
+      reason,
+      kind,
+      errors: errors.slice(0, LOGGED_ERRORS_MAX).map((error) => clipForLog(error)),
+    };
     this.#invalidLog.warn(`${reason}|${kind}`, logged, 'invalid edge message dropped');
-    this.options.bus.emit('invalidMessage', { topic, edgeId: parsed?.edgeId, kind: parsed?.kind, reason, errors });
+    this.options.bus.emit('invalidMessage', {
+      topic,
+      edgeId: parsed?.edgeId,
+      kind: parsed?.kind,
+      reason,
+      errors,
+    });
     this.#deadLetter?.write(
       `${JSON.stringify({ at: new Date().toISOString(), topic, reason, errors, payload: payload.toString('base64') })}\n`,
     );
@@ -314,6 +386,8 @@ export class IngestPart implements Part {
   /** Both journals together: what waits on this cloud's disk. */
   #updateBufferGauges(): void {
     this.options.metrics.bufferDiskBytes.set(this.#lanes.reduce((sum, lane) => sum + lane.journal.bytes, 0));
-    this.options.metrics.bufferDiskMessages.set(this.#lanes.reduce((sum, lane) => sum + lane.journal.pendingMessages, 0));
+    this.options.metrics.bufferDiskMessages.set(
+      this.#lanes.reduce((sum, lane) => sum + lane.journal.pendingMessages, 0),
+    );
   }
 }

@@ -1,5 +1,12 @@
 import type { TSchema } from '@sinclair/typebox';
-import { CameraInventory, CameraStatus, EdgeHealth, EdgeStatus, VesselPositionBatch, VesselStaticBatch } from '../../protocols/mqtt/payloads.js';
+import {
+  CameraInventory,
+  CameraStatus,
+  EdgeHealth,
+  EdgeStatus,
+  VesselPositionBatch,
+  VesselStaticBatch,
+} from '../../protocols/mqtt/payloads.js';
 import type { EdgeTopicKind } from '../../protocols/mqtt/topics.js';
 
 /**
@@ -20,4 +27,9 @@ export const edgePayloadSchemas: Partial<Record<EdgeTopicKind, TSchema>> = {
  * Kinds that describe current state rather than history: handled as they arrive and not journalled, so
  * presence stays live even while InfluxDB is down and the journal is behind. Every other kind is durable.
  */
-export const LIVE_KINDS: ReadonlySet<EdgeTopicKind> = new Set<EdgeTopicKind>(['status', 'health', 'cameras/inventory', 'cameras/status']);
+export const LIVE_KINDS: ReadonlySet<EdgeTopicKind> = new Set<EdgeTopicKind>([
+  'status',
+  'health',
+  'cameras/inventory',
+  'cameras/status',
+]);

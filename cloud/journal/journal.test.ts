@@ -6,7 +6,13 @@ import { Journal } from './journal.js';
 
 let dir: string;
 const open = async (overrides: Partial<ConstructorParameters<typeof Journal>[0]> = {}) => {
-  const journal = new Journal({ dir, segmentBytes: 1024 * 1024, maxBytes: 64 * 1024 * 1024, fsync: 'always', ...overrides });
+  const journal = new Journal({
+    dir,
+    segmentBytes: 1024 * 1024,
+    maxBytes: 64 * 1024 * 1024,
+    fsync: 'always',
+    ...overrides,
+  });
   await journal.open();
   return journal;
 };
@@ -26,7 +32,9 @@ afterEach(async () => {
 describe('Journal', () => {
   it('returns appended records in order with consecutive seqs, and reading follows new appends', async () => {
     const journal = await open();
-    const seqs = await Promise.all(Array.from({ length: 50 }, (_, i) => journal.append(`t/${i}`, Buffer.from(`payload ${i}`), 1000 + i)));
+    const seqs = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => journal.append(`t/${i}`, Buffer.from(`payload ${i}`), 1000 + i)),
+    );
     expect(seqs).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     const records = await readAll(journal);
     expect(records.map((r) => r.topic)).toEqual(seqs.map((s) => `t/${s - 1}`));

@@ -1,4 +1,14 @@
-import { mkdir, open, readdir, rename, rm, stat, writeFile, readFile, type FileHandle } from 'node:fs/promises';
+import {
+  mkdir,
+  open,
+  readdir,
+  rename,
+  rm,
+  stat,
+  writeFile,
+  readFile,
+  type FileHandle,
+} from 'node:fs/promises';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Logger } from '../../runtime/logger.js';
@@ -121,7 +131,10 @@ export class Journal {
     if (last) {
       const { lastSeq, validBytes } = await this.#scanSegment(last);
       if (validBytes < last.bytes) {
-        this.#options.log?.warn({ file: last.file, validBytes, bytes: last.bytes }, 'journal: cutting off a torn record at the end');
+        this.#options.log?.warn(
+          { file: last.file, validBytes, bytes: last.bytes },
+          'journal: cutting off a torn record at the end',
+        );
         const handle = await open(last.file, 'r+');
         await handle.truncate(validBytes);
         await handle.close();
@@ -204,7 +217,10 @@ export class Journal {
       const header = Buffer.alloc(HEADER);
       await handle.read(header, 0, HEADER, this.#read.offset);
       const length = header.readUInt32LE(0);
-      const want = Math.min(segment.bytes - this.#read.offset, Math.max(HEADER + length, Math.min(budget, READ_CHUNK)));
+      const want = Math.min(
+        segment.bytes - this.#read.offset,
+        Math.max(HEADER + length, Math.min(budget, READ_CHUNK)),
+      );
       const chunk = Buffer.allocUnsafe(want);
       const { bytesRead } = await handle.read(chunk, 0, want, this.#read.offset);
       let offset = 0;
@@ -221,7 +237,8 @@ export class Journal {
       }
       this.#read.offset += offset;
       budget -= offset;
-      if (offset === 0) throw new Error(`journal ${segment.file}: cannot decode record at byte ${this.#read.offset}`);
+      if (offset === 0)
+        throw new Error(`journal ${segment.file}: cannot decode record at byte ${this.#read.offset}`);
     }
     return records;
   }
@@ -341,7 +358,9 @@ export class Journal {
 
   async #readCheckpoint(): Promise<number> {
     try {
-      const parsed = JSON.parse(await readFile(path.join(this.#options.dir, CHECKPOINT), 'utf8')) as { committedSeq?: unknown };
+      const parsed = JSON.parse(await readFile(path.join(this.#options.dir, CHECKPOINT), 'utf8')) as {
+        committedSeq?: unknown;
+      };
       return typeof parsed.committedSeq === 'number' && parsed.committedSeq >= 0 ? parsed.committedSeq : 0;
     } catch {
       return 0;
@@ -380,7 +399,12 @@ export class Journal {
 
 const MAX_IOVECS = 512;
 
-async function writeAll(handle: FileHandle, buffers: Buffer[], position: number, size: number): Promise<void> {
+async function writeAll(
+  handle: FileHandle,
+  buffers: Buffer[],
+  position: number,
+  size: number,
+): Promise<void> {
   let written = 0;
   for (let i = 0; i < buffers.length; i += MAX_IOVECS) {
     const { bytesWritten } = await handle.writev(buffers.slice(i, i + MAX_IOVECS), position + written);

@@ -11,7 +11,9 @@ export const WebhookConfig = Type.Object(
      * Mattermost, Rocket.Chat and Google Chat incoming webhooks take. `telegram`: the Bot API `sendMessage` body
      * (`url: https://api.telegram.org/bot<token>/sendMessage`, `chatId` required).
      */
-    format: Type.Union([Type.Literal('json'), Type.Literal('slack'), Type.Literal('telegram')], { default: 'json' }),
+    format: Type.Union([Type.Literal('json'), Type.Literal('slack'), Type.Literal('telegram')], {
+      default: 'json',
+    }),
     chatId: Type.Optional(Type.String({ minLength: 1 })),
     /** Which changes are sent. Default: a new alarm and an escalation (not refreshes, acks, clears). */
     kinds: Type.Array(AlarmChangeMessage.properties.kind, { minItems: 1, default: ['created', 'escalated'] }),

@@ -21,7 +21,8 @@ const KIND_PREFIX: Record<AlarmChangeMessage['kind'], string> = {
 };
 
 const utc = (ms: number) => `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
-const text = (value: unknown) => (typeof value === 'string' || typeof value === 'number' ? String(value) : undefined);
+const text = (value: unknown) =>
+  typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
 const number = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
 
 /** Who: `camera edge-1/cam-2`, `Intruder (CM-90015-TS), MMSI 574300015`, or the originator as it is. */
@@ -44,7 +45,10 @@ function facts(alarm: Alarm): string[] {
   const out: string[] = [];
   const confidence = number(details.confidence);
   if (alarm.type === 'fire') {
-    if (text(details.className)) out.push(`${text(details.className)}${confidence !== undefined ? ` ${Math.round(confidence * 100)} %` : ''}`);
+    if (text(details.className))
+      out.push(
+        `${text(details.className)}${confidence !== undefined ? ` ${Math.round(confidence * 100)} %` : ''}`,
+      );
     const bearing = number(details.bearingToFireDeg);
     if (bearing !== undefined) out.push(`bearing ${Math.round(bearing)}° from the camera`);
     return out;
@@ -68,13 +72,24 @@ export function describeAlarm(change: AlarmChangeMessage): string {
   const { alarm } = change;
   const label = TYPE_LABELS[alarm.type] ?? alarm.type;
   const what = facts(alarm);
-  const who = change.kind === 'acknowledged' ? ` by ${alarm.ackBy ?? '?'}` : change.kind === 'cleared' ? ` by ${alarm.clearBy ?? '?'}` : '';
+  const who =
+    change.kind === 'acknowledged'
+      ? ` by ${alarm.ackBy ?? '?'}`
+      : change.kind === 'cleared'
+        ? ` by ${alarm.clearBy ?? '?'}`
+        : '';
   return `${KIND_PREFIX[change.kind]}[${alarm.severity}] ${label}: ${subject(alarm)}${what.length ? ` - ${what.join(', ')}` : ''} - since ${utc(alarm.startTs)}${who}`;
 }
 
 export function toNotification(change: AlarmChangeMessage, publicUrl: string | undefined): AlarmNotification {
   const { alarm } = change;
-  const notification: AlarmNotification = { version: 1, id: `${alarm.id}:${change.kind}:${alarm.updatedAt}`, kind: change.kind, alarm, text: describeAlarm(change) };
+  const notification: AlarmNotification = {
+    version: 1,
+    id: `${alarm.id}:${change.kind}:${alarm.updatedAt}`,
+    kind: change.kind,
+    alarm,
+    text: describeAlarm(change),
+  };
   if (publicUrl) {
     const base = publicUrl.replace(/\/+$/, '');
     notification.link = `${base}/#alarm=${encodeURIComponent(alarm.id)}`;
@@ -86,13 +101,19 @@ export function toNotification(change: AlarmChangeMessage, publicUrl: string | u
 
 /** The request body for a webhook's format. */
 export function requestBody(webhook: WebhookConfig, notification: AlarmNotification): string {
-  const lines = [notification.text, notification.snapshotUrl, notification.link].filter((line): line is string => line !== undefined);
+  const lines = [notification.text, notification.snapshotUrl, notification.link].filter(
+    (line): line is string => line !== undefined,
+  );
   switch (webhook.format) {
     case 'json':
       return JSON.stringify(notification);
     case 'slack':
       return JSON.stringify({ text: lines.join('\n') });
     case 'telegram':
-      return JSON.stringify({ chat_id: webhook.chatId, text: lines.join('\n'), disable_web_page_preview: notification.snapshotUrl === undefined });
+      return JSON.stringify({
+        chat_id: webhook.chatId,
+        text: lines.join('\n'),
+        disable_web_page_preview: notification.snapshotUrl === undefined,
+      });
   }
 }

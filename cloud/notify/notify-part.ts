@@ -13,7 +13,15 @@ import type { NotifyConfig, WebhookConfig } from './config.js';
 import { requestBody, toNotification } from './format.js';
 
 /** A notification waiting for its webhook (also the line format of the spill file). */
-const Pending = Type.Object({ webhook: Type.String(), notification: AlarmNotification, firstTs: Type.Integer(), attempts: Type.Integer({ minimum: 0 }) }, { additionalProperties: false });
+const Pending = Type.Object(
+  {
+    webhook: Type.String(),
+    notification: AlarmNotification,
+    firstTs: Type.Integer(),
+    attempts: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
 type Pending = Static<typeof Pending>;
 
 type Outcome = 'sent' | 'retried' | 'rejected' | 'expired' | 'dropped';
@@ -59,7 +67,14 @@ class WebhookDelivery {
 
   constructor(
     readonly webhook: WebhookConfig,
-    private readonly deps: { retry: NotifyConfig['retry']; maxQueued: number; log: Logger; clock: () => number; count: (outcome: Outcome) => void; queued: (size: number) => void },
+    private readonly deps: {
+      retry: NotifyConfig['retry'];
+      maxQueued: number;
+      log: Logger;
+      clock: () => number;
+      count: (outcome: Outcome) => void;
+      queued: (size: number) => void;
+    },
   ) {}
 
   wants(change: AlarmChangeMessage): boolean {
@@ -77,7 +92,10 @@ class WebhookDelivery {
       // The oldest one waiting: the head may be on its way right now.
       const [dropped] = this.queue.splice(this.#sending ? 1 : 0, 1);
       this.deps.count('dropped');
-      this.deps.log.error({ webhook: this.webhook.name, notification: dropped!.notification.id, max: this.deps.maxQueued }, 'notification queue full: the oldest waiting notification is dropped');
+      this.deps.log.error(
+        { webhook: this.webhook.name, notification: dropped!.notification.id, max: this.deps.maxQueued },
+        'notification queue full: the oldest waiting notification is dropped',
+      );
     }
     this.deps.queued(this.queue.length);
     this.#pump();
@@ -96,7 +114,15 @@ class WebhookDelivery {
     const { retry, log, clock, count } = this.deps;
     if (clock() - head.firstTs > retry.maxAgeS * 1000) {
       this.#finish('expired');
-      log.error({ webhook: this.webhook.name, notification: head.notification.id, attempts: head.attempts, lastError: this.lastError }, 'notification not delivered in time: given up');
+      log.error(
+        {
+          webhook: this.webhook.name,
+          notification: head.notification.id,
+          attempts: head.attempts,
+          lastError: this.lastError,
+        },
+        'notification not delivered in time: given up',
+      );
       return this.#pump();
     }
     head.attempts += 1;
@@ -111,13 +137,25 @@ class WebhookDelivery {
         this.lastError = error.message;
         if (!error.retryable) {
           this.#finish('rejected');
-          log.error({ webhook: this.webhook.name, notification: head.notification.id, err: error.message }, 'webhook refused the notification: not retried (fix the webhook config)');
+          log.error(
+            { webhook: this.webhook.name, notification: head.notification.id, err: error.message },
+            'webhook refused the notification: not retried (fix the webhook config)',
+          );
           return;
         }
         count('retried');
         this.#failures += 1;
-        const delay = Math.min(retry.maxMs, error.retryAfterMs ?? backoffMs(this.#failures, retry.minMs, retry.maxMs));
-        const details = { webhook: this.webhook.name, notification: head.notification.id, attempt: head.attempts, retryInMs: delay, err: error.message };
+        const delay = Math.min(
+          retry.maxMs,
+          error.retryAfterMs ?? backoffMs(this.#failures, retry.minMs, retry.maxMs),
+        );
+        const details = {
+          webhook: this.webhook.name,
+          notification: head.notification.id,
+          attempt: head.attempts,
+          retryInMs: delay,
+          err: error.message,
+        };
         if (this.#failures === 1) log.warn(details, 'could not deliver a notification; retrying');
         else log.debug(details, 'notification delivery retry failed');
         if (this.#running) this.#timer = setTimeout(() => ((this.#timer = undefined), this.#pump()), delay);
@@ -138,11 +176,22 @@ class WebhookDelivery {
   async #send(notification: AlarmNotification): Promise<void> {
     const { webhook } = this;
     const body = requestBody(webhook, notification);
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'x-lookout-notification-id': notification.id, ...webhook.headers };
-    if (webhook.secret) headers['x-lookout-signature'] = `sha256=${createHmac('sha256', webhook.secret).update(body).digest('hex')}`;
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'x-lookout-notification-id': notification.id,
+      ...webhook.headers,
+    };
+    if (webhook.secret)
+      headers['x-lookout-signature'] =
+        `sha256=${createHmac('sha256', webhook.secret).update(body).digest('hex')}`;
     let response: Response;
     try {
-      response = await fetch(webhook.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(webhook.timeoutMs) });
+      response = await fetch(webhook.url, {
+        method: 'POST',
+        headers,
+        body,
+        signal: AbortSignal.timeout(webhook.timeoutMs),
+      });
     } catch (error) {
       const cause = (error as Error & { cause?: Error }).cause;
       throw new DeliveryError(`${(error as Error).message}${cause ? `: ${cause.message}` : ''}`, true);
@@ -153,7 +202,11 @@ class WebhookDelivery {
     }
     const excerpt = (await response.text().catch(() => '')).slice(0, 200);
     const retryable = response.status === 408 || response.status === 429 || response.status >= 500;
-    throw new DeliveryError(`HTTP ${response.status}${excerpt ? `: ${excerpt}` : ''}`, retryable, retryAfterMs(response.headers.get('retry-after'), this.deps.clock()));
+    throw new DeliveryError(
+      `HTTP ${response.status}${excerpt ? `: ${excerpt}` : ''}`,
+      retryable,
+      retryAfterMs(response.headers.get('retry-after'), this.deps.clock()),
+    );
   }
 }
 
@@ -173,14 +226,25 @@ export class NotifyPart implements Part {
   constructor(private readonly options: NotifyOptions) {
     const { config, log, registry } = options;
     config.webhooks.forEach((webhook, index) => {
-      if (webhook.format === 'telegram' && !webhook.chatId) throw new Error(`cloud.notify.webhooks[${index}] (${webhook.name}): format telegram needs chatId`);
+      if (webhook.format === 'telegram' && !webhook.chatId)
+        throw new Error(`cloud.notify.webhooks[${index}] (${webhook.name}): format telegram needs chatId`);
     });
     const names = config.webhooks.map((webhook) => webhook.name);
     const duplicate = names.find((name, index) => names.indexOf(name) !== index);
     if (duplicate) throw new Error(`cloud.notify.webhooks: the name "${duplicate}" is used twice`);
     const registers = [registry];
-    const outcomes = new Counter({ name: 'lookout_cloud_notifications_total', help: 'Alarm notifications by webhook and outcome (sent, retried attempt, rejected by the webhook, expired, dropped from a full queue)', labelNames: ['webhook', 'outcome'], registers });
-    const queued = new Gauge({ name: 'lookout_cloud_notifications_queued', help: 'Alarm notifications waiting for their webhook', labelNames: ['webhook'], registers });
+    const outcomes = new Counter({
+      name: 'lookout_cloud_notifications_total',
+      help: 'Alarm notifications by webhook and outcome (sent, retried attempt, rejected by the webhook, expired, dropped from a full queue)',
+      labelNames: ['webhook', 'outcome'],
+      registers,
+    });
+    const queued = new Gauge({
+      name: 'lookout_cloud_notifications_queued',
+      help: 'Alarm notifications waiting for their webhook',
+      labelNames: ['webhook'],
+      registers,
+    });
     const clock = (this.#clock = options.clock ?? Date.now);
     this.#deliveries = config.webhooks.map(
       (webhook) =>
@@ -199,7 +263,11 @@ export class NotifyPart implements Part {
   async start(): Promise<void> {
     await this.#readSpill();
     this.#unsubscribe = this.options.bus.on('alarmChange', (change) => this.#onChange(change));
-    if (this.#deliveries.length > 0) this.options.log.info({ webhooks: this.#deliveries.map((d) => d.webhook.name) }, 'alarm notifications on');
+    if (this.#deliveries.length > 0)
+      this.options.log.info(
+        { webhooks: this.#deliveries.map((d) => d.webhook.name) },
+        'alarm notifications on',
+      );
   }
 
   async stop(): Promise<void> {
@@ -207,13 +275,25 @@ export class NotifyPart implements Part {
     await Promise.all(this.#deliveries.map((delivery) => delivery.stop()));
     const waiting = this.#deliveries.flatMap((delivery) => delivery.queue);
     if (waiting.length === 0) return this.#spill?.remove();
-    if (!this.#spill) return this.options.log.error({ lost: waiting.length }, 'stopping with undelivered notifications and no spill file: they are lost');
+    if (!this.#spill)
+      return this.options.log.error(
+        { lost: waiting.length },
+        'stopping with undelivered notifications and no spill file: they are lost',
+      );
     await this.#spill.write(waiting);
-    this.options.log.warn({ file: this.#spill.file, notifications: waiting.length }, 'undelivered notifications kept on disk; sent after the next start');
+    this.options.log.warn(
+      { file: this.#spill.file, notifications: waiting.length },
+      'undelivered notifications kept on disk; sent after the next start',
+    );
   }
 
   health(): FeatureHealth {
-    const webhooks = Object.fromEntries(this.#deliveries.map((d) => [d.webhook.name, { queued: d.queue.length, delivered: d.delivered, lastError: d.lastError }]));
+    const webhooks = Object.fromEntries(
+      this.#deliveries.map((d) => [
+        d.webhook.name,
+        { queued: d.queue.length, delivered: d.delivered, lastError: d.lastError },
+      ]),
+    );
     const failing = this.#deliveries.some((d) => d.lastError !== undefined);
     return { status: failing ? 'degraded' : 'ok', webhooks };
   }
@@ -223,20 +303,32 @@ export class NotifyPart implements Part {
     if (wanting.length === 0) return;
     const notification = toNotification(change, this.options.config.publicUrl);
     const firstTs = this.#clock();
-    for (const delivery of wanting) delivery.enqueue({ webhook: delivery.webhook.name, notification, firstTs, attempts: 0 });
+    for (const delivery of wanting)
+      delivery.enqueue({ webhook: delivery.webhook.name, notification, firstTs, attempts: 0 });
   }
 
   async #readSpill(): Promise<void> {
     const spill = this.#spill;
     if (!spill) return;
     const { log } = this.options;
-    const kept = (await spill.read((line, errors) => log.warn({ file: spill.file, line, errors }, 'invalid notification in the spill file; skipped'))) ?? [];
+    const kept =
+      (await spill.read((line, errors) =>
+        log.warn({ file: spill.file, line, errors }, 'invalid notification in the spill file; skipped'),
+      )) ?? [];
     await spill.remove();
     for (const item of kept) {
       const delivery = this.#deliveries.find((d) => d.webhook.name === item.webhook);
       if (delivery) delivery.enqueue(item);
-      else log.warn({ webhook: item.webhook, notification: item.notification.id }, 'kept notification for a webhook no longer configured; dropped');
+      else
+        log.warn(
+          { webhook: item.webhook, notification: item.notification.id },
+          'kept notification for a webhook no longer configured; dropped',
+        );
     }
-    if (kept.length > 0) log.info({ file: spill.file, notifications: kept.length }, 'notifications kept at the last stop are being sent');
+    if (kept.length > 0)
+      log.info(
+        { file: spill.file, notifications: kept.length },
+        'notifications kept at the last stop are being sent',
+      );
   }
 }

@@ -65,7 +65,9 @@ export class PresencePart implements Part {
   }
 
   list(): EdgePresence[] {
-    return [...this.#edges.values()].sort((a, b) => a.edgeId.localeCompare(b.edgeId)).map((edge) => ({ ...edge }));
+    return [...this.#edges.values()]
+      .sort((a, b) => a.edgeId.localeCompare(b.edgeId))
+      .map((edge) => ({ ...edge }));
   }
 
   get(edgeId: string): EdgePresence | undefined {
@@ -81,10 +83,16 @@ export class PresencePart implements Part {
     if (wrong === this.#skewed.has(edgeId)) return;
     if (wrong) {
       this.#skewed.add(edgeId);
-      this.options.log?.warn({ edge: edgeId, clockSkewS: Math.round(skewMs / 1000) }, "edge clock is wrong: positions it stamps itself (no tag-block time) are off by as much; check the edge's NTP");
+      this.options.log?.warn(
+        { edge: edgeId, clockSkewS: Math.round(skewMs / 1000) },
+        "edge clock is wrong: positions it stamps itself (no tag-block time) are off by as much; check the edge's NTP",
+      );
     } else {
       this.#skewed.delete(edgeId);
-      this.options.log?.info({ edge: edgeId, clockSkewS: Math.round(skewMs / 1000) }, 'edge clock is right again');
+      this.options.log?.info(
+        { edge: edgeId, clockSkewS: Math.round(skewMs / 1000) },
+        'edge clock is right again',
+      );
     }
   }
 

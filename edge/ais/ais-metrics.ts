@@ -12,7 +12,8 @@ export interface AisMetrics {
   /** Receiver-stage rejections by reason (line_too_long, not_text). */
   readonly receiverRejected: Map<string, number>;
   /** The decoder's own tally (set by the pipeline): `rejected` by reason, `ignored`. */
-  decoderStats: { rejected: Record<string, number>; ignored: number; sentences: number; messages: number } | undefined;
+  decoderStats:
+    { rejected: Record<string, number>; ignored: number; sentences: number; messages: number } | undefined;
   countReceiverRejected(reason: string): void;
   /** Everything rejected so far, both stages. */
   rejectedTotal(): number;
@@ -26,12 +27,39 @@ export function aisMetrics(registry: Registry): AisMetrics {
   const registers = [registry];
   const receiverRejected = new Map<string, number>();
   const metrics: AisMetrics = {
-    bytes: new Counter({ name: 'lookout_edge_ais_received_bytes_total', help: 'Bytes received by the AIS listeners', labelNames: ['receiver'], registers }),
-    lines: new Counter({ name: 'lookout_edge_ais_lines_total', help: 'Text lines framed by the AIS listeners', labelNames: ['receiver'], registers }),
-    messages: new Counter({ name: 'lookout_edge_ais_messages_total', help: 'AIS messages decoded, by type', labelNames: ['type'], registers }),
-    duplicates: new Counter({ name: 'lookout_edge_ais_duplicates_total', help: 'Duplicate sentences dropped (seen from two receivers)', registers }),
-    downsampled: new Counter({ name: 'lookout_edge_ais_downsampled_total', help: 'Positions skipped by per-vessel downsampling', registers }),
-    tcpConnections: new Gauge({ name: 'lookout_edge_ais_tcp_connections', help: 'Open AIS TCP connections', registers }),
+    bytes: new Counter({
+      name: 'lookout_edge_ais_received_bytes_total',
+      help: 'Bytes received by the AIS listeners',
+      labelNames: ['receiver'],
+      registers,
+    }),
+    lines: new Counter({
+      name: 'lookout_edge_ais_lines_total',
+      help: 'Text lines framed by the AIS listeners',
+      labelNames: ['receiver'],
+      registers,
+    }),
+    messages: new Counter({
+      name: 'lookout_edge_ais_messages_total',
+      help: 'AIS messages decoded, by type',
+      labelNames: ['type'],
+      registers,
+    }),
+    duplicates: new Counter({
+      name: 'lookout_edge_ais_duplicates_total',
+      help: 'Duplicate sentences dropped (seen from two receivers)',
+      registers,
+    }),
+    downsampled: new Counter({
+      name: 'lookout_edge_ais_downsampled_total',
+      help: 'Positions skipped by per-vessel downsampling',
+      registers,
+    }),
+    tcpConnections: new Gauge({
+      name: 'lookout_edge_ais_tcp_connections',
+      help: 'Open AIS TCP connections',
+      registers,
+    }),
     receiverRejected,
     decoderStats: undefined,
     countReceiverRejected(reason) {
@@ -52,7 +80,8 @@ export function aisMetrics(registry: Registry): AisMetrics {
     collect() {
       this.reset();
       for (const [reason, count] of receiverRejected) this.inc({ stage: 'receiver', reason }, count);
-      for (const [reason, count] of Object.entries(metrics.decoderStats?.rejected ?? {})) this.inc({ stage: 'decoder', reason }, count);
+      for (const [reason, count] of Object.entries(metrics.decoderStats?.rejected ?? {}))
+        this.inc({ stage: 'decoder', reason }, count);
     },
   });
   new Counter({

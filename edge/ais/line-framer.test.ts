@@ -4,7 +4,10 @@ import { LineFramer } from './line-framer.js';
 function frame(chunks: Array<string | Buffer>, maxLineBytes = 100) {
   const lines: string[] = [];
   const rejected: string[] = [];
-  const framer = new LineFramer(maxLineBytes, { line: (l) => lines.push(l), reject: (reason) => rejected.push(reason) });
+  const framer = new LineFramer(maxLineBytes, {
+    line: (l) => lines.push(l),
+    reject: (reason) => rejected.push(reason),
+  });
   for (const chunk of chunks) framer.push(typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk);
   framer.end();
   return { lines, rejected };

@@ -60,7 +60,8 @@ export class LineFramer {
       return;
     }
     if (this.#pendingBytes === 0) return;
-    let bytes = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending, this.#pendingBytes);
+    let bytes =
+      this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending, this.#pendingBytes);
     this.#pending = [];
     this.#pendingBytes = 0;
     if (bytes[bytes.length - 1] === CARRIAGE_RETURN) bytes = bytes.subarray(0, -1);
@@ -70,7 +71,10 @@ export class LineFramer {
     }
     const bad = firstNonText(bytes);
     if (bad !== -1) {
-      this.handlers.reject('not_text', `byte 0x${bytes[bad]!.toString(16).padStart(2, '0')} at column ${bad + 1}`);
+      this.handlers.reject(
+        'not_text',
+        `byte 0x${bytes[bad]!.toString(16).padStart(2, '0')} at column ${bad + 1}`,
+      );
       return;
     }
     const line = bytes.toString('latin1').trim();

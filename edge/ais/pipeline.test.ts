@@ -10,17 +10,33 @@ import { AisPipeline, type AisPipelineOptions } from './pipeline.js';
 function setup(options: Partial<AisPipelineOptions> = {}) {
   const bus = createEdgeBus();
   const registry = createMetricsRegistry('edge-test', false);
-  const pipeline = new AisPipeline({ dedupeWindowMs: 0, downsampleMinIntervalS: 0, maxPartialAgeMs: 10_000, ...options }, { bus, log: silentLogger(), registry });
+  const pipeline = new AisPipeline(
+    { dedupeWindowMs: 0, downsampleMinIntervalS: 0, maxPartialAgeMs: 10_000, ...options },
+    { bus, log: silentLogger(), registry },
+  );
   const positions: VesselPosition[] = [];
   const statics: VesselStatic[] = [];
   bus.on('vessel.position', (p) => positions.push(p));
   bus.on('vessel.static', (s) => statics.push(s));
-  const feed = (line: string, receivedAtMs = 1_700_000_000_000, source = 'udp test') => pipeline.handle({ line, receivedAtMs, source });
+  const feed = (line: string, receivedAtMs = 1_700_000_000_000, source = 'udp test') =>
+    pipeline.handle({ line, receivedAtMs, source });
   return { pipeline, positions, statics, feed, registry };
 }
 
 const position = (mmsi: number, lat: number, radio = 0) =>
-  toSentences(encodePositionReport({ type: 1, mmsi, lat, lon: 104.5, sog: 5.5, cog: 123.4, heading: 120, navStatus: 7, radio }))[0]!;
+  toSentences(
+    encodePositionReport({
+      type: 1,
+      mmsi,
+      lat,
+      lon: 104.5,
+      sog: 5.5,
+      cog: 123.4,
+      heading: 120,
+      navStatus: 7,
+      radio,
+    }),
+  )[0]!;
 
 const tagged = (sentence: string, body: string) => `\\${body}*${nmeaChecksum(body)}\\${sentence}`;
 
@@ -36,7 +52,18 @@ describe('AisPipeline', () => {
     feed(tagged(position(574000002, 8.6), 's:rx1,c:1699999999'), 1_700_000_000_500);
     feed(tagged(position(574000003, 8.7), 's:rx1,c:1699999999123'), 1_700_000_000_500);
     expect(positions).toEqual([
-      { mmsi: 574000001, ts: 1_700_000_000_500, lat: 8.5, lon: 104.5, sog: 5.5, cog: 123.4, heading: 120, navStatus: 7, msgType: 1, aisClass: 'A' },
+      {
+        mmsi: 574000001,
+        ts: 1_700_000_000_500,
+        lat: 8.5,
+        lon: 104.5,
+        sog: 5.5,
+        cog: 123.4,
+        heading: 120,
+        navStatus: 7,
+        msgType: 1,
+        aisClass: 'A',
+      },
       expect.objectContaining({ mmsi: 574000002, ts: 1_699_999_999_000 }),
       expect.objectContaining({ mmsi: 574000003, ts: 1_699_999_999_123 }),
     ]);
@@ -44,10 +71,32 @@ describe('AisPipeline', () => {
 
   it('reassembles a two-part type 5 into a static report', () => {
     const { feed, statics } = setup();
-    const parts = toSentences(encodeStaticVoyage({ mmsi: 574123456, shipname: 'CM-90123-TS', callsign: 'XV12345', shiptype: 30, toBow: 12, toStern: 8, toPort: 3, toStarboard: 3, draught: 2.1 }), { sequenceId: 3 });
+    const parts = toSentences(
+      encodeStaticVoyage({
+        mmsi: 574123456,
+        shipname: 'CM-90123-TS',
+        callsign: 'XV12345',
+        shiptype: 30,
+        toBow: 12,
+        toStern: 8,
+        toPort: 3,
+        toStarboard: 3,
+        draught: 2.1,
+      }),
+      { sequenceId: 3 },
+    );
     expect(parts).toHaveLength(2);
     for (const part of parts) feed(part);
-    expect(statics).toEqual([expect.objectContaining({ mmsi: 574123456, shipname: 'CM-90123-TS', callsign: 'XV12345', shiptype: 30, draught: 2.1, msgType: 5 })]);
+    expect(statics).toEqual([
+      expect.objectContaining({
+        mmsi: 574123456,
+        shipname: 'CM-90123-TS',
+        callsign: 'XV12345',
+        shiptype: 30,
+        draught: 2.1,
+        msgType: 5,
+      }),
+    ]);
   });
 
   it('counts bad checksums and malformed sentences by reason and goes on with the stream', async () => {
@@ -84,7 +133,9 @@ describe('AisPipeline', () => {
       feed(position(574000001, 8.5, second), 1_700_000_000_000 + second * 1000);
       feed(position(574000002, 8.6, second), 1_700_000_000_000 + second * 1000);
     }
-    expect(positions.filter((p) => p.mmsi === 574000001).map((p) => (p.ts - 1_700_000_000_000) / 1000)).toEqual([0, 10, 20, 30, 40, 50]);
+    expect(
+      positions.filter((p) => p.mmsi === 574000001).map((p) => (p.ts - 1_700_000_000_000) / 1000),
+    ).toEqual([0, 10, 20, 30, 40, 50]);
     expect(positions).toHaveLength(12);
     expect(pipeline.downsampled).toBe(48);
   });

@@ -71,7 +71,11 @@ export class AisPipeline implements Part {
       case 'message':
         break;
       case 'rejected':
-        this.#limitedLog.warn(`decoder:${result.reason}`, { source, reason: result.reason, detail: result.detail, line: line.slice(0, 120) }, 'AIS sentence rejected');
+        this.#limitedLog.warn(
+          `decoder:${result.reason}`,
+          { source, reason: result.reason, detail: result.detail, line: line.slice(0, 120) },
+          'AIS sentence rejected',
+        );
         return;
       default:
         return;

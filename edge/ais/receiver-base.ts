@@ -43,7 +43,11 @@ export abstract class AisReceiver {
       },
       reject: (reason, detail) => {
         this.metrics.countReceiverRejected(reason);
-        this.#limitedLog.warn(`${receiver}:${reason}`, { receiver, source, reason, detail }, 'AIS input rejected');
+        this.#limitedLog.warn(
+          `${receiver}:${reason}`,
+          { receiver, source, reason, detail },
+          'AIS input rejected',
+        );
       },
     });
   }

@@ -47,13 +47,19 @@ describe('UDP AIS receiver', () => {
     const client = createSocket('udp4');
     stops.push(() => new Promise((resolve) => client.close(() => resolve())));
     const send = (data: Buffer | string) =>
-      new Promise<void>((resolve, reject) => client.send(data, receiver.port, '127.0.0.1', (e) => (e ? reject(e) : resolve())));
+      new Promise<void>((resolve, reject) =>
+        client.send(data, receiver.port, '127.0.0.1', (e) => (e ? reject(e) : resolve())),
+      );
     await send(`${S1}\r\n${S2}\r\n`);
     await send(Buffer.from([0xde, 0xad, 0xbe, 0xef, 0x00, 0x01]));
     await send(`${'Z'.repeat(500)}\n`);
     await send(S2); // no newline at the end of the datagram
     await until(() => lines.length === 3, 'three lines');
-    await until(async () => (await rejected(registry, 'not_text')) === 1 && (await rejected(registry, 'line_too_long')) === 1, 'rejections');
+    await until(
+      async () =>
+        (await rejected(registry, 'not_text')) === 1 && (await rejected(registry, 'line_too_long')) === 1,
+      'rejections',
+    );
     expect(lines.map((l) => l.line)).toEqual([S1, S2, S2]);
     expect(lines[0]!.source).toMatch(/^udp 127\.0\.0\.1:\d+$/);
     expect(lines[0]!.receivedAtMs).toBeGreaterThan(0);

@@ -8,10 +8,7 @@ export class UdpAisReceiver extends AisReceiver implements Part {
   readonly name = 'ais-udp';
   #socket: Socket | undefined;
 
-  constructor(
-    options: ReceiverOptions & { receiveBufferBytes?: number },
-    deps: ReceiverDeps,
-  ) {
+  constructor(options: ReceiverOptions & { receiveBufferBytes?: number }, deps: ReceiverDeps) {
     super(options, deps);
     this.#receiveBufferBytes = options.receiveBufferBytes;
   }
@@ -19,7 +16,10 @@ export class UdpAisReceiver extends AisReceiver implements Part {
   readonly #receiveBufferBytes: number | undefined;
 
   async start(): Promise<void> {
-    const socket = createSocket({ type: isIPv6(this.options.host) ? 'udp6' : 'udp4', recvBufferSize: this.#receiveBufferBytes });
+    const socket = createSocket({
+      type: isIPv6(this.options.host) ? 'udp6' : 'udp4',
+      recvBufferSize: this.#receiveBufferBytes,
+    });
     socket.on('message', (datagram, peer) => {
       this.metrics.bytes.inc({ receiver: 'udp' }, datagram.length);
       const framer = this.framer('udp', `udp ${peer.address}:${peer.port}`);
@@ -36,7 +36,10 @@ export class UdpAisReceiver extends AisReceiver implements Part {
     });
     this.#socket = socket;
     this.port = socket.address().port;
-    this.log.info({ host: this.options.host, port: this.port, receiveBufferBytes: socket.getRecvBufferSize() }, 'AIS UDP listener ready');
+    this.log.info(
+      { host: this.options.host, port: this.port, receiveBufferBytes: socket.getRecvBufferSize() },
+      'AIS UDP listener ready',
+    );
   }
 
   async stop(): Promise<void> {

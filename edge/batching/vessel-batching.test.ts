@@ -23,17 +23,29 @@ async function setup(maxPositions: number, maxDelayMs: number) {
   const log = silentLogger();
   const registry = createMetricsRegistry('edge-test', false);
   const bus = createEdgeBus();
-  const outbox = new DiskOutbox({ dir, maxBytes: 1 << 20, whenFull: 'drop-oldest-telemetry' }, { log, registry });
+  const outbox = new DiskOutbox(
+    { dir, maxBytes: 1 << 20, whenFull: 'drop-oldest-telemetry' },
+    { log, registry },
+  );
   await outbox.start();
   cleanups.push(() => outbox.stop());
-  const batching = new VesselBatching({ edgeId: 'e1', maxPositions, maxDelayMs }, { bus, outbox, log, registry });
+  const batching = new VesselBatching(
+    { edgeId: 'e1', maxPositions, maxDelayMs },
+    { bus, outbox, log, registry },
+  );
   await batching.start();
   return { bus, outbox, batching };
 }
 
 const schema = compileSchema(VesselPositionBatch);
 const emit = (bus: ReturnType<typeof createEdgeBus>, i: number) =>
-  bus.emit('vessel.position', { mmsi: 574000000 + (i % 3), ts: 1_700_000_000_000 + i, lat: 8.5, lon: 104.5, msgType: 1 });
+  bus.emit('vessel.position', {
+    mmsi: 574000000 + (i % 3),
+    ts: 1_700_000_000_000 + i,
+    lat: 8.5,
+    lon: 104.5,
+    msgType: 1,
+  });
 
 describe('VesselBatching', () => {
   it('cuts batches by count, then by delay, as valid VesselPositionBatch records in the outbox', async () => {
@@ -41,7 +53,8 @@ describe('VesselBatching', () => {
     for (let i = 0; i < 25; i++) emit(bus, i);
     expect(outbox.stats.messages).toBe(2); // two full batches at once; 5 wait for the delay
     const deadline = Date.now() + 15_000;
-    while (outbox.stats.messages < 3 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    while (outbox.stats.messages < 3 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 5));
     const records = outbox.pendingAfter(0, 10);
     expect(records.map((r) => r.topic)).toEqual(Array(3).fill(topics.vesselPositions('e1')));
     const batches = records.map((r) => {
@@ -51,7 +64,9 @@ describe('VesselBatching', () => {
     });
     expect(batches.map((b) => b.positions.length)).toEqual([10, 10, 5]);
     expect(batches.map((b) => b.seq)).toEqual(records.map((r) => r.seq));
-    expect(batches.flatMap((b) => b.positions.map((p) => p.ts - 1_700_000_000_000))).toEqual(Array.from({ length: 25 }, (_, i) => i));
+    expect(batches.flatMap((b) => b.positions.map((p) => p.ts - 1_700_000_000_000))).toEqual(
+      Array.from({ length: 25 }, (_, i) => i),
+    );
   });
 
   it('flushes what waits into the outbox on stop', async () => {
@@ -72,10 +87,15 @@ describe('VesselBatching', () => {
         throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
       },
     };
-    const batching = new VesselBatching({ edgeId: 'e1', maxPositions: 2, maxDelayMs: 10 }, { bus, outbox: diskFull, log, registry });
+    const batching = new VesselBatching(
+      { edgeId: 'e1', maxPositions: 2, maxDelayMs: 10 },
+      { bus, outbox: diskFull, log, registry },
+    );
     await batching.start();
     for (let i = 0; i < 3; i++) emit(bus, i); // one full batch from the listener, one from the timer
-    await expect.poll(async () => metricValue(await registry.metrics(), 'lookout_edge_batches_failed_total')).toBe(2);
+    await expect
+      .poll(async () => metricValue(await registry.metrics(), 'lookout_edge_batches_failed_total'))
+      .toBe(2);
     await batching.stop();
     expect(metricValue(await registry.metrics(), 'lookout_edge_bus_listener_errors_total')).toBeUndefined();
     expect(lines.filter((line) => line.msg === 'outbox write failed: telemetry batch lost')).toHaveLength(1);

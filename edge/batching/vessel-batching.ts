@@ -1,5 +1,10 @@
 import type { Registry } from 'prom-client';
-import type { VesselPosition, VesselPositionBatch, VesselStatic, VesselStaticBatch } from '../../protocols/mqtt/payloads.js';
+import type {
+  VesselPosition,
+  VesselPositionBatch,
+  VesselStatic,
+  VesselStaticBatch,
+} from '../../protocols/mqtt/payloads.js';
 import { topics } from '../../protocols/mqtt/topics.js';
 import type { Logger } from '../../runtime/logger.js';
 import { Counter } from '../../runtime/metrics.js';
@@ -96,7 +101,11 @@ export class VesselBatching implements Part {
       result = this.deps.outbox.enqueue('telemetry', topic, JSON.stringify(batch));
     } catch (error) {
       this.#failed.inc({ topic });
-      this.#limitedLog.error('failed', { topic, items, err: error }, 'outbox write failed: telemetry batch lost');
+      this.#limitedLog.error(
+        'failed',
+        { topic, items, err: error },
+        'outbox write failed: telemetry batch lost',
+      );
       return;
     }
     if (!result.accepted) {

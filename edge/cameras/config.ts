@@ -18,7 +18,13 @@ export const CameraDeviceConfig = Type.Object(
     /** Use this media profile instead of the automatic choice. */
     profileToken: Type.Optional(Type.String({ minLength: 1 })),
     position: Type.Optional(
-      Type.Object({ lat: Type.Number({ minimum: -90, maximum: 90 }), lon: Type.Number({ minimum: -180, maximum: 180 }) }, { additionalProperties: false }),
+      Type.Object(
+        {
+          lat: Type.Number({ minimum: -90, maximum: 90 }),
+          lon: Type.Number({ minimum: -180, maximum: 180 }),
+        },
+        { additionalProperties: false },
+      ),
     ),
     /** Direction the camera looks, degrees clockwise from true north. */
     bearingDeg: Type.Optional(Type.Number({ minimum: 0, maximum: 360 })),
@@ -70,7 +76,8 @@ export function checkCamerasConfig(config: CamerasConfig, where = '/edge/cameras
   const problems: string[] = [];
   const seen = new Set<string>();
   config.devices.forEach((device, i) => {
-    if (!device.xaddr && !device.streamUrl) problems.push(`${where}/devices/${i}: give "xaddr" (ONVIF) or "streamUrl"`);
+    if (!device.xaddr && !device.streamUrl)
+      problems.push(`${where}/devices/${i}: give "xaddr" (ONVIF) or "streamUrl"`);
     if (seen.has(device.id)) problems.push(`${where}/devices/${i}/id: duplicate camera id "${device.id}"`);
     seen.add(device.id);
   });

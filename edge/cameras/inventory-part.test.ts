@@ -12,7 +12,13 @@ const device: ProvisionedDevice = {
   model: 'X',
   firmware: '1',
   profiles: [
-    { token: 'main', width: 1920, height: 1080, streamUri: 'rtsp://10.0.0.9/main', snapshotUri: 'http://10.0.0.9/snap.jpg' },
+    {
+      token: 'main',
+      width: 1920,
+      height: 1080,
+      streamUri: 'rtsp://10.0.0.9/main',
+      snapshotUri: 'http://10.0.0.9/snap.jpg',
+    },
     { token: 'sub', width: 640, height: 360, streamUri: 'rtsp://10.0.0.9/sub' },
   ],
 };
@@ -25,14 +31,24 @@ const until = async (what: string, check: () => boolean) => {
   }
 };
 
-function setup(outcomes: Array<ProvisionedDevice | OnvifProblem | Error>, extra: Record<string, unknown> = {}) {
+function setup(
+  outcomes: Array<ProvisionedDevice | OnvifProblem | Error>,
+  extra: Record<string, unknown> = {},
+) {
   const calls: number[] = [];
   const published: CameraInventory[] = [];
   const emitted: CameraSource[][] = [];
   const bus = createEdgeBus();
   bus.on('camera.sources', ({ cameras }) => emitted.push(cameras));
   const part = new CameraInventoryPart(
-    camerasConfig({ username: 'admin', password: 'pw', checkIntervalS: 0.1, retry: { initialS: 0.05, maxS: 0.2 }, devices: [{ id: 'c1', xaddr: 'http://10.0.0.9/onvif/device_service' }], ...extra }),
+    camerasConfig({
+      username: 'admin',
+      password: 'pw',
+      checkIntervalS: 0.1,
+      retry: { initialS: 0.05, maxS: 0.2 },
+      devices: [{ id: 'c1', xaddr: 'http://10.0.0.9/onvif/device_service' }],
+      ...extra,
+    }),
     {
       edgeId: 'e1',
       bus,
@@ -63,7 +79,15 @@ describe('CameraInventoryPart', () => {
     expect(calls.length).toBeGreaterThanOrEqual(5);
     // Each retry counted (the delay between them doubles: 50, 100, 200, 200 ms here); the count resets online.
     expect(published.slice(0, 5).map((p) => p.cameras[0]!.failures)).toEqual([1, 2, 3, 4, 0]);
-    expect(emitted.at(-1)).toEqual([{ cameraId: 'c1', streamUrl: 'rtsp://admin:pw@10.0.0.9/main', snapshotUrl: 'http://admin:pw@10.0.0.9/snap.jpg', width: 1920, height: 1080 }]);
+    expect(emitted.at(-1)).toEqual([
+      {
+        cameraId: 'c1',
+        streamUrl: 'rtsp://admin:pw@10.0.0.9/main',
+        snapshotUrl: 'http://admin:pw@10.0.0.9/snap.jpg',
+        width: 1920,
+        height: 1080,
+      },
+    ]);
   });
 
   it('publishes only when something changed, and again when the uplink reconnects', async () => {
@@ -81,13 +105,21 @@ describe('CameraInventoryPart', () => {
     const noRtsp: ProvisionedDevice = { profiles: [{ token: 'p', width: 320, height: 180 }] };
     const { part, published } = setup([new TypeError('boom'), noRtsp]);
     await part.start();
-    await until('malformed with reason about RTSP', () => /RTSP stream URI/.test(published.at(-1)?.cameras[0]?.reason ?? ''));
+    await until('malformed with reason about RTSP', () =>
+      /RTSP stream URI/.test(published.at(-1)?.cameras[0]?.reason ?? ''),
+    );
     await part.stop();
-    expect(published.some((p) => p.cameras[0]?.reason === 'boom' && p.cameras[0].state === 'malformed')).toBe(true);
+    expect(published.some((p) => p.cameras[0]?.reason === 'boom' && p.cameras[0].state === 'malformed')).toBe(
+      true,
+    );
   });
 
   it('refuses a config without address or with duplicate ids, naming the path', () => {
-    expect(() => setup([device], { devices: [{ id: 'a' }, { id: 'b', streamUrl: 'rtsp://x/1' }, { id: 'b', streamUrl: 'rtsp://x/2' }] })).toThrow(
+    expect(() =>
+      setup([device], {
+        devices: [{ id: 'a' }, { id: 'b', streamUrl: 'rtsp://x/1' }, { id: 'b', streamUrl: 'rtsp://x/2' }],
+      }),
+    ).toThrow(
       /\/edge\/cameras\/devices\/0: give "xaddr".*\n.*\/edge\/cameras\/devices\/2\/id: duplicate camera id "b"/s,
     );
   });

@@ -1,5 +1,9 @@
 import type { Registry } from 'prom-client';
-import { CameraInventory, type CameraInventoryEntry, type CameraProvisioningState } from '../../protocols/mqtt/payloads.js';
+import {
+  CameraInventory,
+  type CameraInventoryEntry,
+  type CameraProvisioningState,
+} from '../../protocols/mqtt/payloads.js';
 import { topics } from '../../protocols/mqtt/topics.js';
 import { compileSchema } from '../../protocols/validation.js';
 import type { Logger } from '../../runtime/logger.js';
@@ -8,7 +12,13 @@ import { Counter, Gauge } from '../../runtime/metrics.js';
 import type { Part } from '../../runtime/service.js';
 import type { CameraSource, EdgeBus } from '../events.js';
 import { checkCamerasConfig, type CameraDeviceConfig, type CamerasConfig } from './config.js';
-import { OnvifProblem, discoverOnvif, provisionOnvif, type DiscoveredCamera, type ProvisionedDevice } from './onvif-client.js';
+import {
+  OnvifProblem,
+  discoverOnvif,
+  provisionOnvif,
+  type DiscoveredCamera,
+  type ProvisionedDevice,
+} from './onvif-client.js';
 import { chooseDetectionProfile, withCredentials, withoutCredentials } from './profile.js';
 
 export interface CameraInventoryDeps {
@@ -94,7 +104,9 @@ export class CameraInventoryPart implements Part {
 
   /** The sources usable now (URLs with credentials), as last emitted on `camera.sources`. */
   sources(): CameraSource[] {
-    return [...this.#slots.values()].flatMap((slot) => (slot.state === 'online' && slot.source ? [slot.source] : []));
+    return [...this.#slots.values()].flatMap((slot) =>
+      slot.state === 'online' && slot.source ? [slot.source] : [],
+    );
   }
 
   countByState(): Record<CameraProvisioningState, number> {
@@ -110,7 +122,10 @@ export class CameraInventoryPart implements Part {
     });
     for (const [id, slot] of this.#slots) this.#schedule(id, slot, 0);
     if (this.config.discovery.enabled) this.#scheduleDiscovery(0);
-    this.#log.info({ configured: this.#slots.size, discovery: this.config.discovery.enabled }, 'camera inventory started');
+    this.#log.info(
+      { configured: this.#slots.size, discovery: this.config.discovery.enabled },
+      'camera inventory started',
+    );
   }
 
   async stop(): Promise<void> {
@@ -131,7 +146,9 @@ export class CameraInventoryPart implements Part {
     clearTimeout(slot.timer);
     if (!this.#running) return;
     slot.timer = setTimeout(() => {
-      this.#check(id, slot).catch((error: unknown) => this.#log.error({ camera: id, err: error }, 'camera check failed unexpectedly'));
+      this.#check(id, slot).catch((error: unknown) =>
+        this.#log.error({ camera: id, err: error }, 'camera check failed unexpectedly'),
+      );
     }, delayMs);
   }
 
@@ -146,7 +163,8 @@ export class CameraInventoryPart implements Part {
     }
     this.#changed();
     if (slot.origin === 'url') return; // nothing to poll: the frame reader's watchdog watches the stream
-    const delayMs = slot.state === 'online' ? this.config.checkIntervalS * 1000 : this.#backoffMs(slot.failures);
+    const delayMs =
+      slot.state === 'online' ? this.config.checkIntervalS * 1000 : this.#backoffMs(slot.failures);
     this.#schedule(id, slot, delayMs);
   }
 
@@ -177,7 +195,11 @@ export class CameraInventoryPart implements Part {
     const { username, password } = this.#credentials(config);
     try {
       const device = await this.#provision({ xaddr: config.xaddr!, username, password });
-      const profile = chooseDetectionProfile(device.profiles, this.config.detectionInputSize, config.profileToken);
+      const profile = chooseDetectionProfile(
+        device.profiles,
+        this.config.detectionInputSize,
+        config.profileToken,
+      );
       if (!profile?.streamUri) {
         throw new OnvifProblem(
           'malformed',
@@ -191,7 +213,9 @@ export class CameraInventoryPart implements Part {
       slot.source = {
         cameraId: id,
         streamUrl: withCredentials(profile.streamUri, username, password),
-        snapshotUrl: profile.snapshotUri ? withCredentials(profile.snapshotUri, username, password) : undefined,
+        snapshotUrl: profile.snapshotUri
+          ? withCredentials(profile.snapshotUri, username, password)
+          : undefined,
         width: profile.width,
         height: profile.height,
         fps: profile.fps,
@@ -199,7 +223,14 @@ export class CameraInventoryPart implements Part {
         bearingDeg: config.bearingDeg,
       };
       slot.entry = {
-        profile: { token: profile.token, name: profile.name, width: profile.width, height: profile.height, fps: profile.fps, encoding: profile.encoding },
+        profile: {
+          token: profile.token,
+          name: profile.name,
+          width: profile.width,
+          height: profile.height,
+          fps: profile.fps,
+          encoding: profile.encoding,
+        },
         profiles: device.profiles.length,
         streamUrl: withoutCredentials(profile.streamUri),
         snapshotUrl: profile.snapshotUri ? withoutCredentials(profile.snapshotUri) : undefined,
@@ -207,7 +238,10 @@ export class CameraInventoryPart implements Part {
       this.#metrics.attempts.inc({ result: 'online' });
       this.#setState(id, slot, 'online');
     } catch (error) {
-      const problem = error instanceof OnvifProblem ? error : new OnvifProblem('malformed', String((error as Error)?.message ?? error));
+      const problem =
+        error instanceof OnvifProblem
+          ? error
+          : new OnvifProblem('malformed', String((error as Error)?.message ?? error));
       slot.failures += 1;
       this.#metrics.attempts.inc({ result: problem.kind });
       this.#setState(id, slot, problem.kind, problem.message);
@@ -215,7 +249,10 @@ export class CameraInventoryPart implements Part {
   }
 
   #credentials(config: CameraDeviceConfig): { username: string; password: string } {
-    return { username: config.username ?? this.config.username, password: config.password ?? this.config.password };
+    return {
+      username: config.username ?? this.config.username,
+      password: config.password ?? this.config.password,
+    };
   }
 
   #setState(id: string, slot: Slot, state: CameraProvisioningState, reason?: string): void {
@@ -228,11 +265,20 @@ export class CameraInventoryPart implements Part {
     const where = slot.config.xaddr ?? withoutCredentials(slot.config.streamUrl ?? '');
     if (state === 'online') {
       this.#log.info(
-        { camera: id, where, make: slot.device?.manufacturer, model: slot.device?.model, profile: slot.entry?.profile?.token },
+        {
+          camera: id,
+          where,
+          make: slot.device?.manufacturer,
+          model: slot.device?.model,
+          profile: slot.entry?.profile?.token,
+        },
         STATE_HINT.online,
       );
     } else {
-      this.#log.warn({ camera: id, where, state, reason, failures: slot.failures }, `camera ${state}: ${STATE_HINT[state]}`);
+      this.#log.warn(
+        { camera: id, where, state, reason, failures: slot.failures },
+        `camera ${state}: ${STATE_HINT[state]}`,
+      );
     }
   }
 
@@ -256,16 +302,22 @@ export class CameraInventoryPart implements Part {
     this.#lastPublishedKey = key;
     const checked = inventorySchema.parseValue(inventory);
     if (!checked.ok) {
-      this.#log.error({ errors: checked.errors }, 'camera inventory does not match its schema: not published');
+      this.#log.error(
+        { errors: checked.errors },
+        'camera inventory does not match its schema: not published',
+      );
       return;
     }
     this.#publishChain = this.#publishChain
-      .then(() => this.deps.publishRetained(topics.cameraInventory(this.deps.edgeId), JSON.stringify(inventory)))
+      .then(() =>
+        this.deps.publishRetained(topics.cameraInventory(this.deps.edgeId), JSON.stringify(inventory)),
+      )
       .then(
         (sent) => {
           if (!sent) this.#log.debug('camera inventory not sent (uplink down); sent on reconnect');
         },
-        (error: unknown) => this.#log.warn({ err: error }, 'camera inventory publish failed; sent again on reconnect'),
+        (error: unknown) =>
+          this.#log.warn({ err: error }, 'camera inventory publish failed; sent again on reconnect'),
       );
   }
 
@@ -338,7 +390,11 @@ function createCameraMetrics(registry: Registry, part: CameraInventoryPart) {
     labelNames: ['result'],
     registers: [registry],
   });
-  const discovered = new Counter({ name: 'lookout_edge_cameras_discovered_total', help: 'Cameras added by WS-Discovery', registers: [registry] });
+  const discovered = new Counter({
+    name: 'lookout_edge_cameras_discovered_total',
+    help: 'Cameras added by WS-Discovery',
+    registers: [registry],
+  });
   new Gauge({
     name: 'lookout_edge_cameras',
     help: 'Cameras by provisioning state',

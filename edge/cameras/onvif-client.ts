@@ -35,8 +35,13 @@ export class OnvifProblem extends Error {
 
 /** Sorts a node-onvif error message into what the operator has to do about it. */
 export function classifyOnvifError(message: string): OnvifProblemKind {
-  if (/NotAuthori[sz]ed|not authori[sz]ed|\b401\b|Unauthori[sz]ed|authority failure|password/i.test(message)) return 'unauthorized';
-  if (/Network Error|ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|socket hang up|timed? ?out/i.test(message)) {
+  if (/NotAuthori[sz]ed|not authori[sz]ed|\b401\b|Unauthori[sz]ed|authority failure|password/i.test(message))
+    return 'unauthorized';
+  if (
+    /Network Error|ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|socket hang up|timed? ?out/i.test(
+      message,
+    )
+  ) {
     return 'unreachable';
   }
   return 'malformed';
@@ -55,7 +60,11 @@ const ProfileList = Type.Array(
     token: Type.String({ minLength: 1 }),
     name: Type.Optional(Type.Unknown()),
     snapshot: Type.Optional(Type.Unknown()),
-    stream: Type.Object({ rtsp: Type.Optional(Type.Unknown()), http: Type.Optional(Type.Unknown()), udp: Type.Optional(Type.Unknown()) }),
+    stream: Type.Object({
+      rtsp: Type.Optional(Type.Unknown()),
+      http: Type.Optional(Type.Unknown()),
+      udp: Type.Optional(Type.Unknown()),
+    }),
     video: Type.Object({
       encoder: Type.Union([
         Type.Null(),
@@ -104,17 +113,26 @@ const profileListSchema = compileSchema(ProfileList);
  * Logs in and reads device information, media profiles, stream and snapshot URIs. The device is built
  * with `{ xaddr }` (with `{ address }` node-onvif rewrites the returned URIs wrongly, see field notes).
  */
-export async function provisionOnvif({ xaddr, username, password }: OnvifCredentials): Promise<ProvisionedDevice> {
+export async function provisionOnvif({
+  xaddr,
+  username,
+  password,
+}: OnvifCredentials): Promise<ProvisionedDevice> {
   let device: NodeOnvifDevice;
   try {
     device = new nodeOnvif.OnvifDevice({ xaddr, user: username, pass: password });
   } catch (error) {
-    throw new OnvifProblem('malformed', `invalid ONVIF address or credentials for node-onvif: ${(error as Error).message}`);
+    throw new OnvifProblem(
+      'malformed',
+      `invalid ONVIF address or credentials for node-onvif: ${(error as Error).message}`,
+    );
   }
   try {
     await device.init();
   } catch (error) {
-    const message = String((error as Error)?.message ?? error).replace(/\s+/g, ' ').slice(0, 300);
+    const message = String((error as Error)?.message ?? error)
+      .replace(/\s+/g, ' ')
+      .slice(0, 300);
     throw new OnvifProblem(classifyOnvifError(message), message);
   }
   const info = informationSchema.parseValue(device.getInformation() ?? {});
@@ -158,7 +176,13 @@ export interface DiscoveredCamera {
   via: 'multicast' | 'unicast';
 }
 
-const ProbeList = Type.Array(Type.Object({ urn: Type.String({ minLength: 1 }), xaddrs: Type.Array(Type.String()), scopes: Type.Array(Type.String()) }));
+const ProbeList = Type.Array(
+  Type.Object({
+    urn: Type.String({ minLength: 1 }),
+    xaddrs: Type.Array(Type.String()),
+    scopes: Type.Array(Type.String()),
+  }),
+);
 const probeListSchema = compileSchema(ProbeList);
 type ProbeList = Static<typeof ProbeList>;
 
@@ -205,7 +229,9 @@ export interface DiscoveryOptions {
 }
 
 /** WS-Discovery: node-onvif's multicast probe and, when configured, directed probes; merged by endpoint. */
-export async function discoverOnvif(options: DiscoveryOptions): Promise<{ cameras: DiscoveredCamera[]; errors: string[] }> {
+export async function discoverOnvif(
+  options: DiscoveryOptions,
+): Promise<{ cameras: DiscoveredCamera[]; errors: string[] }> {
   const errors: string[] = [];
   const [multicast, unicast] = await Promise.all([
     options.multicast
@@ -214,10 +240,13 @@ export async function discoverOnvif(options: DiscoveryOptions): Promise<{ camera
           return [] as ProbeList;
         })
       : Promise.resolve([] as ProbeList),
-    options.unicastTargets.length > 0 ? unicastProbe(options.unicastTargets, options.unicastWaitMs ?? 1500) : Promise.resolve([]),
+    options.unicastTargets.length > 0
+      ? unicastProbe(options.unicastTargets, options.unicastWaitMs ?? 1500)
+      : Promise.resolve([]),
   ]);
   const byEndpoint = new Map<string, DiscoveredCamera>();
-  for (const d of multicast) byEndpoint.set(d.urn, { endpoint: d.urn, xaddrs: d.xaddrs, scopes: d.scopes, via: 'multicast' });
+  for (const d of multicast)
+    byEndpoint.set(d.urn, { endpoint: d.urn, xaddrs: d.xaddrs, scopes: d.scopes, via: 'multicast' });
   for (const d of unicast) if (!byEndpoint.has(d.endpoint)) byEndpoint.set(d.endpoint, d);
   return { cameras: [...byEndpoint.values()], errors };
 }

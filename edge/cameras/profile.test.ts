@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { classifyOnvifError } from './onvif-client.js';
 import { chooseDetectionProfile, withCredentials, withoutCredentials } from './profile.js';
 
-const profile = (token: string, width?: number, height?: number, streamUri: string | undefined = `rtsp://h/${token}`) => ({ token, width, height, streamUri });
+const profile = (
+  token: string,
+  width?: number,
+  height?: number,
+  streamUri: string | undefined = `rtsp://h/${token}`,
+) => ({ token, width, height, streamUri });
 
 describe('chooseDetectionProfile', () => {
   const profiles = [profile('main', 1920, 1080), profile('sub', 640, 360), profile('third', 320, 180)];
@@ -15,7 +20,9 @@ describe('chooseDetectionProfile', () => {
   });
 
   it('skips profiles without a stream URI, puts unknown resolutions last, honours a configured token', () => {
-    expect(chooseDetectionProfile([{ token: 'a', width: 320, height: 180 }, profile('b', 1920, 1080)], 320)!.token).toBe('b');
+    expect(
+      chooseDetectionProfile([{ token: 'a', width: 320, height: 180 }, profile('b', 1920, 1080)], 320)!.token,
+    ).toBe('b');
     expect(chooseDetectionProfile([profile('x'), profile('b', 1920, 1080)], 320)!.token).toBe('b');
     expect(chooseDetectionProfile(profiles, 320, 'main')!.token).toBe('main');
     expect(chooseDetectionProfile(profiles, 320, 'nope')).toBeUndefined();
@@ -36,10 +43,16 @@ describe('classifyOnvifError', () => {
   it.each([
     ['Failed to initialize the device: Error: 400 Bad Request - Sender not Authorized', 'unauthorized'],
     ['Failed to initialize the device: Error: 401 Unauthorized', 'unauthorized'],
-    ['Failed to initialize the device: Error: Network Error: connect ECONNREFUSED 127.0.0.1:1', 'unreachable'],
+    [
+      'Failed to initialize the device: Error: Network Error: connect ECONNREFUSED 127.0.0.1:1',
+      'unreachable',
+    ],
     ['Failed to initialize the device: Error: Network Error: socket hang up', 'unreachable'],
     ['Failed to initialize the device: Error: Unclosed root tag Line: 0', 'malformed'],
-    ["Failed to initialize the device: TypeError: Cannot read properties of undefined (reading 'Width')", 'malformed'],
+    [
+      "Failed to initialize the device: TypeError: Cannot read properties of undefined (reading 'Width')",
+      'malformed',
+    ],
   ])('%s -> %s', (message, kind) => {
     expect(classifyOnvifError(message)).toBe(kind);
   });

@@ -6,7 +6,11 @@ import type { OnvifProfile } from './onvif-client.js';
  * sub-stream (e.g. 640x360 for a 320 px model is 2x, 1920x1080 is 6x). Profiles without a known resolution
  * come last.
  */
-export function chooseDetectionProfile(profiles: OnvifProfile[], inputSize: number, preferredToken?: string): OnvifProfile | undefined {
+export function chooseDetectionProfile(
+  profiles: OnvifProfile[],
+  inputSize: number,
+  preferredToken?: string,
+): OnvifProfile | undefined {
   const usable = profiles.filter((p) => p.streamUri);
   if (preferredToken) return usable.find((p) => p.token === preferredToken);
   const distance = (p: OnvifProfile) => {

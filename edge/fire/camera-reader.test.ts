@@ -29,14 +29,22 @@ describe('CameraReader and the snapshot output', () => {
       'cam-1',
       { url: 'rtsp://cam/stream', fps: 1, width: 64, height: 64, snapshotMaxWidth: 1280 },
       { stallTimeoutS: 60, backoff: { minMs: 10, maxMs: 10 }, restartOnEnd: true },
-      { onFrame: () => undefined, onStatus: () => undefined, onHighResError: (message) => problems.push(message) },
+      {
+        onFrame: () => undefined,
+        onStatus: () => undefined,
+        onHighResError: (message) => problems.push(message),
+      },
       silentLogger(),
     );
     reader.start();
     try {
       await until(() => spawned.length === 1);
       expect(spawned[0]!.spec.snapshotMaxWidth).toBe(1280);
-      const failed: ReaderExit = { reason: 'error', message: 'unix:/tmp/lookout-snap-x/frames.sock: Connection refused', highResFailed: true };
+      const failed: ReaderExit = {
+        reason: 'error',
+        message: 'unix:/tmp/lookout-snap-x/frames.sock: Connection refused',
+        highResFailed: true,
+      };
       spawned[0]!.handlers.onExit(failed);
       await until(() => spawned.length === 2);
       expect(spawned[1]!.spec.snapshotMaxWidth).toBe(0);
@@ -59,7 +67,11 @@ describe('CameraReader and the snapshot output', () => {
       'cam-2',
       { url: 'rtsp://cam/stream', fps: 1, width: 64, height: 64, snapshotMaxWidth: 640 },
       { stallTimeoutS: 60, backoff: { minMs: 10, maxMs: 10 }, restartOnEnd: true },
-      { onFrame: () => undefined, onStatus: () => undefined, onHighResError: (message) => problems.push(message) },
+      {
+        onFrame: () => undefined,
+        onStatus: () => undefined,
+        onHighResError: (message) => problems.push(message),
+      },
       silentLogger(),
     );
     reader.start();

@@ -1,6 +1,12 @@
 import type { Logger } from '../../runtime/logger.js';
 import { backoffMs } from '../../runtime/retry.js';
-import { createFrameReader, type Frame, type FrameReader, type FrameSourceSpec, type ReaderExit } from './frames.js';
+import {
+  createFrameReader,
+  type Frame,
+  type FrameReader,
+  type FrameSourceSpec,
+  type ReaderExit,
+} from './frames.js';
 
 export interface WatchdogOptions {
   /** No frame for this long -> SIGKILL and restart. */
@@ -84,7 +90,12 @@ export class CameraReader {
         if (generation !== this.#generation) return;
         this.#lastActivityMs = Date.now();
         this.#attempt = 0;
-        if (this.#status.state !== 'online') this.#setStatus({ state: 'online', lastFrameMs: frame.receivedAtMs, restarts: this.#status.restarts });
+        if (this.#status.state !== 'online')
+          this.#setStatus({
+            state: 'online',
+            lastFrameMs: frame.receivedAtMs,
+            restarts: this.#status.restarts,
+          });
         else this.#status.lastFrameMs = frame.receivedAtMs;
         return this.handlers.onFrame(frame);
       },
@@ -101,7 +112,8 @@ export class CameraReader {
         this.#reader = reader;
         reader.start();
       },
-      (error: Error) => generation === this.#generation && this.#lost({ reason: 'error', message: error.message }),
+      (error: Error) =>
+        generation === this.#generation && this.#lost({ reason: 'error', message: error.message }),
     );
   }
 
@@ -120,12 +132,19 @@ export class CameraReader {
     this.#reader = undefined;
     if (exit.highResFailed && !this.#highResOff) {
       this.#highResOff = true;
-      this.handlers.onHighResError?.(`ffmpeg failed on the snapshot output (${exit.message}); reading on without it`);
+      this.handlers.onHighResError?.(
+        `ffmpeg failed on the snapshot output (${exit.message}); reading on without it`,
+      );
     }
     if (!this.#running) return;
     if (!this.options.restartOnEnd) {
       const ended = exit.reason === 'end';
-      this.#setStatus({ state: 'offline', lastFrameMs: this.#status.lastFrameMs, restarts: this.#status.restarts, reason: ended ? 'source ended' : exit.message.slice(0, 500) });
+      this.#setStatus({
+        state: 'offline',
+        lastFrameMs: this.#status.lastFrameMs,
+        restarts: this.#status.restarts,
+        reason: ended ? 'source ended' : exit.message.slice(0, 500),
+      });
       this.#running = false;
       clearInterval(this.#watchdog);
       if (ended) this.handlers.onEnded?.();
@@ -134,8 +153,16 @@ export class CameraReader {
     }
     this.#attempt++;
     const delay = backoffMs(this.#attempt, this.options.backoff.minMs, this.options.backoff.maxMs);
-    this.log.warn({ camera: this.cameraId, reason: exit.message, retryInMs: delay }, 'camera reader stopped; restarting');
-    this.#setStatus({ state: 'offline', lastFrameMs: this.#status.lastFrameMs, restarts: this.#status.restarts, reason: exit.message.slice(0, 500) });
+    this.log.warn(
+      { camera: this.cameraId, reason: exit.message, retryInMs: delay },
+      'camera reader stopped; restarting',
+    );
+    this.#setStatus({
+      state: 'offline',
+      lastFrameMs: this.#status.lastFrameMs,
+      restarts: this.#status.restarts,
+      reason: exit.message.slice(0, 500),
+    });
     this.#generation++;
     clearTimeout(this.#restartTimer);
     this.#restartTimer = setTimeout(() => {

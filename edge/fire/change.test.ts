@@ -30,7 +30,8 @@ function scene(rand: () => number, paint?: (x: number, y: number) => number | un
   return { data, width: W, height: H };
 }
 
-const inBox = (b: Box) => (x: number, y: number) => x >= b.x1 * W && x < b.x2 * W && y >= b.y1 * H && y < b.y2 * H;
+const inBox = (b: Box) => (x: number, y: number) =>
+  x >= b.x1 * W && x < b.x2 * W && y >= b.y1 * H && y < b.y2 * H;
 
 describe('ChangeModel', () => {
   it('a bright sun that was there all along never counts; a new grey plume over the quiet tree line does, and stays new for minutes', () => {
@@ -42,12 +43,18 @@ describe('ChangeModel', () => {
     const plumeAt = inBox(plume);
     let t = 0;
     for (; t <= 600_000; t += STEP_MS) {
-      model.update(scene(rand, (x, y) => (sunAt(x, y) ? 250 : undefined)), t);
+      model.update(
+        scene(rand, (x, y) => (sunAt(x, y) ? 250 : undefined)),
+        t,
+      );
       if (t > defaultChange.warmupS * 1000) expect(model.region(sun).anchored).toBe(false);
     }
     const anchoredFrames: boolean[] = [];
     for (let i = 0; i < 36; i++, t += STEP_MS) {
-      model.update(scene(rand, (x, y) => (sunAt(x, y) ? 250 : plumeAt(x, y) ? 150 : undefined)), t);
+      model.update(
+        scene(rand, (x, y) => (sunAt(x, y) ? 250 : plumeAt(x, y) ? 150 : undefined)),
+        t,
+      );
       anchoredFrames.push(model.region(plume).anchored);
       expect(model.region(sun).anchored).toBe(false);
     }
@@ -74,7 +81,10 @@ describe('ChangeModel', () => {
     const low = { x1: 0.6, y1: 0.6, x2: 0.8, y2: 0.8 };
     const cloudAt = inBox(cloud);
     const lowAt = inBox(low);
-    model.update(scene(rand, (x, y) => (cloudAt(x, y) || lowAt(x, y) ? 200 : sky(t)(x, y))), t);
+    model.update(
+      scene(rand, (x, y) => (cloudAt(x, y) || lowAt(x, y) ? 200 : sky(t)(x, y))),
+      t,
+    );
     expect(model.region(cloud).anchored).toBe(false);
     expect(model.region(low).anchored).toBe(true);
   });
@@ -85,7 +95,8 @@ describe('ChangeModel', () => {
     let t = 0;
     for (; t <= 300_000; t += STEP_MS) model.update(scene(rand), t);
     // A soft-edged grey bank 80 px wide, 30 px a frame to the right (6 px/s).
-    const bank = (left: number) => (x: number, y: number) => (y > 100 && y < 150 && x >= left && x < left + 80 ? 150 + 30 * Math.sin((x - left) / 9) : undefined);
+    const bank = (left: number) => (x: number, y: number) =>
+      y > 100 && y < 150 && x >= left && x < left + 80 ? 150 + 30 * Math.sin((x - left) / 9) : undefined;
     const box = { x1: 0.1, y1: 0.5, x2: 0.7, y2: 0.9 };
     model.update(scene(rand, bank(40)), t);
     t += STEP_MS;
@@ -102,15 +113,24 @@ describe('ChangeModel', () => {
     const blob = { x1: 0.2, y1: 0.6, x2: 0.3, y2: 0.8 };
     const blobAt = inBox(blob);
     expect(model.update(scene(rand), 0).reset).toBe(true);
-    model.update(scene(rand, (x, y) => (blobAt(x, y) ? 160 : undefined)), STEP_MS);
+    model.update(
+      scene(rand, (x, y) => (blobAt(x, y) ? 160 : undefined)),
+      STEP_MS,
+    );
     expect(model.region(blob).anchored).toBe(false);
     let t = 2 * STEP_MS;
     for (; t <= 200_000; t += STEP_MS) model.update(scene(rand), t);
     // The camera turned to another preset: the whole picture is different.
-    const turned = model.update(scene(rand, () => 220), t);
+    const turned = model.update(
+      scene(rand, () => 220),
+      t,
+    );
     expect(turned.reset).toBe(true);
     t += STEP_MS;
-    model.update(scene(rand, (x, y) => (blobAt(x, y) ? 60 : 220)), t);
+    model.update(
+      scene(rand, (x, y) => (blobAt(x, y) ? 60 : 220)),
+      t,
+    );
     expect(model.region(blob).anchored).toBe(false);
   });
 });

@@ -137,7 +137,11 @@ export class ChangeModel {
     for (let r = r1; r < r2; r++) for (let c = c1; c < c2; c++) changed += this.#changed[r * this.#cols + c]!;
     const fraction = changed / ((r2 - r1) * (c2 - c1));
     const drifting = this.#drifts(c1, c2, r1, r2);
-    return { changed: fraction, drifting, anchored: !drifting && changed >= 2 && fraction >= this.settings.minChangedFraction };
+    return {
+      changed: fraction,
+      drifting,
+      anchored: !drifting && changed >= 2 && fraction >= this.settings.minChangedFraction,
+    };
   }
 
   /**
@@ -255,7 +259,8 @@ export class ChangeModel {
       const row = Math.floor(y / cellHeight) * cols;
       let o = y * width * 3;
       for (let x = 0; x < cols * cellWidth; x++, o += 3) {
-        sums[row + Math.floor(x / cellWidth)]! += 0.299 * data[o]! + 0.587 * data[o + 1]! + 0.114 * data[o + 2]!;
+        sums[row + Math.floor(x / cellWidth)]! +=
+          0.299 * data[o]! + 0.587 * data[o + 1]! + 0.114 * data[o + 2]!;
       }
     }
     const area = cellWidth * cellHeight;

@@ -15,7 +15,9 @@ describe('fire config: snapshot', () => {
     const parsed = schema.parseValue({});
     if (!parsed.ok) throw new Error(parsed.errors.join('; '));
     expect(parsed.value.snapshot).toEqual(defaultSnapshotSettings);
-    const example = parse(await readFile(path.resolve(import.meta.dirname, '../../lookout.example.yaml'), 'utf8')) as { edge: { fire: { snapshot: unknown } } };
+    const example = parse(
+      await readFile(path.resolve(import.meta.dirname, '../../lookout.example.yaml'), 'utf8'),
+    ) as { edge: { fire: { snapshot: unknown } } };
     expect(example.edge.fire.snapshot).toEqual(defaultSnapshotSettings);
   });
 
@@ -25,11 +27,17 @@ describe('fire config: snapshot', () => {
     expect(parsed.value.tiles).toEqual(defaultTiling);
     expect(parsed.value.change).toEqual(defaultChange);
     expect(parsed.value.fps).toBe(0.2);
-    const example = parse(await readFile(path.resolve(import.meta.dirname, '../../lookout.example.yaml'), 'utf8')) as { edge: { fire: { tiles: unknown; change: unknown; fps: number } } };
+    const example = parse(
+      await readFile(path.resolve(import.meta.dirname, '../../lookout.example.yaml'), 'utf8'),
+    ) as { edge: { fire: { tiles: unknown; change: unknown; fps: number } } };
     expect(example.edge.fire.tiles).toEqual(parsed.value.tiles);
     expect(example.edge.fire.change).toEqual(parsed.value.change);
     expect(example.edge.fire.fps).toBe(0.2);
-    const bad = schema.parseValue({ tiles: { overlap: 0.95 }, change: { warmupS: -1 }, cameras: [{ id: 'c', url: 'x.mp4', analysisMaxWidth: 10 }] });
+    const bad = schema.parseValue({
+      tiles: { overlap: 0.95 },
+      change: { warmupS: -1 },
+      cameras: [{ id: 'c', url: 'x.mp4', analysisMaxWidth: 10 }],
+    });
     const errors = bad.ok ? '' : bad.errors.join('\n');
     expect(errors).toMatch(/\/tiles\/overlap/);
     expect(errors).toMatch(/\/change\/warmupS/);
@@ -37,7 +45,10 @@ describe('fire config: snapshot', () => {
   });
 
   it('names the bad setting: maxBytes above what the cloud accepts, a quality outside ffmpeg -q:v, a negative camera width', () => {
-    const bad = schema.parseValue({ snapshot: { maxBytes: 2_000_000, quality: 1 }, cameras: [{ id: 'c', url: 'x.mp4', snapshotMaxWidth: -1 }] });
+    const bad = schema.parseValue({
+      snapshot: { maxBytes: 2_000_000, quality: 1 },
+      cameras: [{ id: 'c', url: 'x.mp4', snapshotMaxWidth: -1 }],
+    });
     expect(bad.ok).toBe(false);
     const errors = bad.ok ? '' : bad.errors.join('\n');
     expect(errors).toMatch(/\/snapshot\/maxBytes/);

@@ -1,16 +1,35 @@
 import { Type, type Static } from '@sinclair/typebox';
 
 const Unit = Type.Number({ minimum: 0, maximum: 1 });
-export const MaskRegion = Type.Object({ x1: Unit, y1: Unit, x2: Unit, y2: Unit }, { additionalProperties: false, description: 'frame units 0..1, origin top-left' });
+export const MaskRegion = Type.Object(
+  { x1: Unit, y1: Unit, x2: Unit, y2: Unit },
+  { additionalProperties: false, description: 'frame units 0..1, origin top-left' },
+);
 
 export const FireCameraSchema = Type.Object(
   {
     id: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }),
     /** rtsp://, http(s):// (MJPEG stream or snapshot URL), a video file or a folder of images. */
     url: Type.String({ minLength: 1 }),
-    kind: Type.Optional(Type.Union([Type.Literal('rtsp'), Type.Literal('mjpeg'), Type.Literal('snapshot'), Type.Literal('file'), Type.Literal('folder')])),
+    kind: Type.Optional(
+      Type.Union([
+        Type.Literal('rtsp'),
+        Type.Literal('mjpeg'),
+        Type.Literal('snapshot'),
+        Type.Literal('file'),
+        Type.Literal('folder'),
+      ]),
+    ),
     fps: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 30 })),
-    position: Type.Optional(Type.Object({ lat: Type.Number({ minimum: -90, maximum: 90 }), lon: Type.Number({ minimum: -180, maximum: 180 }) }, { additionalProperties: false })),
+    position: Type.Optional(
+      Type.Object(
+        {
+          lat: Type.Number({ minimum: -90, maximum: 90 }),
+          lon: Type.Number({ minimum: -180, maximum: 180 }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     bearingDeg: Type.Optional(Type.Number({ minimum: 0, maximum: 360 })),
     fovDeg: Type.Optional(Type.Number({ minimum: 1, maximum: 360 })),
     ignoreMasks: Type.Optional(Type.Array(MaskRegion)),
@@ -113,7 +132,10 @@ export const FireConfigSchema = Type.Object(
     /** Socket timeout handed to ffmpeg for network cameras. */
     socketTimeoutS: Type.Number({ minimum: 0.5, default: 5 }),
     backoff: Type.Object(
-      { minMs: Type.Integer({ minimum: 10, default: 1000 }), maxMs: Type.Integer({ minimum: 10, default: 30_000 }) },
+      {
+        minMs: Type.Integer({ minimum: 10, default: 1000 }),
+        maxMs: Type.Integer({ minimum: 10, default: 30_000 }),
+      },
       { additionalProperties: false, default: {} },
     ),
     confirmation: Type.Object(

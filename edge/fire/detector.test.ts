@@ -7,9 +7,18 @@ const fixtures = path.resolve(import.meta.dirname, '../../tests/fire/fixtures');
 
 describe('Detector on onnxruntime-node', () => {
   it('YOLOv8 layout [1, 4+C, N]: decodes, suppresses, and maps boxes back through the letterbox', async () => {
-    const detector = await Detector.load({ modelPath: path.join(fixtures, 'yolov8-2class.onnx'), classes: ['fire', 'smoke'], confidence: 0.3 });
+    const detector = await Detector.load({
+      modelPath: path.join(fixtures, 'yolov8-2class.onnx'),
+      classes: ['fire', 'smoke'],
+      confidence: 0.3,
+    });
     try {
-      expect(detector.info).toMatchObject({ layout: 'yolov8', inputWidth: 64, inputHeight: 64, classes: ['fire', 'smoke'] });
+      expect(detector.info).toMatchObject({
+        layout: 'yolov8',
+        inputWidth: 64,
+        inputHeight: 64,
+        classes: ['fire', 'smoke'],
+      });
       // a 128x64 frame: letterboxed into 64x64 at scale 0.5 with 16 px bars above and below
       const frame = { data: new Uint8Array(128 * 64 * 3), width: 128, height: 64 };
       const out = await detector.detect(frame);
@@ -24,7 +33,10 @@ describe('Detector on onnxruntime-node', () => {
   });
 
   it('YOLOv5 layout [1, N, 5+C], found from the output shape, score = objectness x class; per-class threshold by name', async () => {
-    const detector = await Detector.load({ modelPath: path.join(fixtures, 'yolov5-1class.onnx'), classes: ['smoke'] });
+    const detector = await Detector.load({
+      modelPath: path.join(fixtures, 'yolov5-1class.onnx'),
+      classes: ['smoke'],
+    });
     try {
       expect(detector.info.layout).toBe('yolov5');
       const out = await detector.detect({ data: new Uint8Array(64 * 64 * 3), width: 64, height: 64 });
@@ -34,14 +46,28 @@ describe('Detector on onnxruntime-node', () => {
     } finally {
       await detector.close();
     }
-    const strict = await Detector.load({ modelPath: path.join(fixtures, 'yolov5-1class.onnx'), classes: ['smoke'], classThresholds: { smoke: 0.8 } });
+    const strict = await Detector.load({
+      modelPath: path.join(fixtures, 'yolov5-1class.onnx'),
+      classes: ['smoke'],
+      classThresholds: { smoke: 0.8 },
+    });
     expect(await strict.detect({ data: new Uint8Array(64 * 64 * 3), width: 64, height: 64 })).toEqual([]);
     await strict.close();
   });
 
   it('refuses class names that do not fit the output, and class thresholds for unknown classes, naming them', async () => {
-    await expect(Detector.load({ modelPath: path.join(fixtures, 'yolov5-1class.onnx'), classes: ['fire', 'smoke'] })).rejects.toThrow(/fits neither YOLOv8.*classes/);
-    await expect(Detector.load({ modelPath: path.join(fixtures, 'yolov8-2class.onnx'), classes: ['fire', 'smoke'], classThresholds: { flame: 0.5 } })).rejects.toThrow(/unknown classes flame/);
-    await expect(Detector.load({ modelPath: path.join(fixtures, 'yolov8-2class.onnx') })).rejects.toThrow(/class names unknown/);
+    await expect(
+      Detector.load({ modelPath: path.join(fixtures, 'yolov5-1class.onnx'), classes: ['fire', 'smoke'] }),
+    ).rejects.toThrow(/fits neither YOLOv8.*classes/);
+    await expect(
+      Detector.load({
+        modelPath: path.join(fixtures, 'yolov8-2class.onnx'),
+        classes: ['fire', 'smoke'],
+        classThresholds: { flame: 0.5 },
+      }),
+    ).rejects.toThrow(/unknown classes flame/);
+    await expect(Detector.load({ modelPath: path.join(fixtures, 'yolov8-2class.onnx') })).rejects.toThrow(
+      /class names unknown/,
+    );
   });
 });

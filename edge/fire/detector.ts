@@ -1,8 +1,25 @@
 import * as ort from 'onnxruntime-node';
 import type { FireConfig } from './config.js';
 import { readModelMetadata, type ModelMetadata } from './model-meta.js';
-import { classesInOutput, decodeOutput, inferLayout, nms, rgbToChw, toFrameUnits, type Box, type LetterboxTransform, type OutputLayout, type RgbImage } from './tensor.js';
-import { defaultTiling, mergeAcrossTiles, modelInputs, type ModelInput, type TilingSettings } from './tiles.js';
+import {
+  classesInOutput,
+  decodeOutput,
+  inferLayout,
+  nms,
+  rgbToChw,
+  toFrameUnits,
+  type Box,
+  type LetterboxTransform,
+  type OutputLayout,
+  type RgbImage,
+} from './tensor.js';
+import {
+  defaultTiling,
+  mergeAcrossTiles,
+  modelInputs,
+  type ModelInput,
+  type TilingSettings,
+} from './tiles.js';
 
 export interface DetectorOptions {
   modelPath: string;
@@ -75,19 +92,36 @@ export class Detector {
     const input = session.inputMetadata[0];
     const inputName = session.inputNames[0];
     const outputName = session.outputNames[0];
-    if (!input || !inputName || !outputName) throw new Error(`model ${options.modelPath}: no input or output`);
+    if (!input || !inputName || !outputName)
+      throw new Error(`model ${options.modelPath}: no input or output`);
     const shape = input.isTensor ? input.shape : [];
-    const fromShape = (i: number) => (typeof shape[i] === 'number' && (shape[i] as number) > 0 ? (shape[i] as number) : undefined);
+    const fromShape = (i: number) =>
+      typeof shape[i] === 'number' && (shape[i] as number) > 0 ? (shape[i] as number) : undefined;
     const inputWidth = options.inputSize ?? meta.input?.width ?? fromShape(3);
     const inputHeight = options.inputSize ?? meta.input?.height ?? fromShape(2);
-    if (!inputWidth || !inputHeight) throw new Error(`model ${options.modelPath}: input size unknown (dynamic shape): set input.width/height in its metadata or fire.model.inputSize`);
+    if (!inputWidth || !inputHeight)
+      throw new Error(
+        `model ${options.modelPath}: input size unknown (dynamic shape): set input.width/height in its metadata or fire.model.inputSize`,
+      );
     const classes = options.classes ?? meta.classes;
-    if (!classes) throw new Error(`model ${options.modelPath}: class names unknown: add \`classes\` to ${options.metadataPath ?? 'the metadata file next to the model'} or set fire.model.classes`);
+    if (!classes)
+      throw new Error(
+        `model ${options.modelPath}: class names unknown: add \`classes\` to ${options.metadataPath ?? 'the metadata file next to the model'} or set fire.model.classes`,
+      );
     // Config before metadata, a class's own threshold before the general one.
     const thresholds: Record<string, number> = {};
-    for (const name of classes) thresholds[name] = options.classThresholds?.[name] ?? options.confidence ?? meta.thresholds?.classes?.[name] ?? meta.thresholds?.confidence ?? 0.25;
+    for (const name of classes)
+      thresholds[name] =
+        options.classThresholds?.[name] ??
+        options.confidence ??
+        meta.thresholds?.classes?.[name] ??
+        meta.thresholds?.confidence ??
+        0.25;
     const unknown = Object.keys(options.classThresholds ?? {}).filter((name) => !classes.includes(name));
-    if (unknown.length) throw new Error(`class thresholds name unknown classes ${unknown.join(', ')}; model classes: ${classes.join(', ')}`);
+    if (unknown.length)
+      throw new Error(
+        `class thresholds name unknown classes ${unknown.join(', ')}; model classes: ${classes.join(', ')}`,
+      );
     const info: DetectorInfo = {
       modelPath: options.modelPath,
       name: meta.name ?? options.modelPath,
@@ -105,17 +139,23 @@ export class Detector {
     const probe = await detector.runRaw(new Float32Array(3 * inputWidth * inputHeight));
     const layout = options.layout ?? meta.layout ?? inferLayout(probe.dims, classes.length);
     if (classesInOutput(probe.dims, layout) !== classes.length) {
-      throw new Error(`model ${options.modelPath}: output [${probe.dims.join(', ')}] in ${layout} layout has ${classesInOutput(probe.dims, layout)} classes, metadata names ${classes.length}`);
+      throw new Error(
+        `model ${options.modelPath}: output [${probe.dims.join(', ')}] in ${layout} layout has ${classesInOutput(probe.dims, layout)} classes, metadata names ${classes.length}`,
+      );
     }
     info.layout = layout;
     return detector;
   }
 
-  private async runRaw(chw: Float32Array, batch = 1): Promise<{ data: Float32Array; dims: readonly number[] }> {
+  private async runRaw(
+    chw: Float32Array,
+    batch = 1,
+  ): Promise<{ data: Float32Array; dims: readonly number[] }> {
     const tensor = new ort.Tensor('float32', chw, [batch, 3, this.info.inputHeight, this.info.inputWidth]);
     const result = await this.session.run({ [this.inputName]: tensor });
     const output = result[this.outputName];
-    if (!output || output.type !== 'float32') throw new Error(`model ${this.info.modelPath}: output ${this.outputName} is not float32`);
+    if (!output || output.type !== 'float32')
+      throw new Error(`model ${this.info.modelPath}: output ${this.outputName} is not float32`);
     return { data: output.data as Float32Array, dims: output.dims };
   }
 
@@ -124,8 +164,15 @@ export class Detector {
    * image is not at the model's input size it is letterboxed here and the transform computed.
    */
   async detect(image: RgbImage, transform?: LetterboxTransform): Promise<FrameDetection[]> {
-    if (image.width !== this.info.inputWidth || image.height !== this.info.inputHeight) return this.detectTiled(image, { ...defaultTiling, enabled: false });
-    const t = transform ?? { scale: 1, padX: 0, padY: 0, contentWidth: image.width, contentHeight: image.height };
+    if (image.width !== this.info.inputWidth || image.height !== this.info.inputHeight)
+      return this.detectTiled(image, { ...defaultTiling, enabled: false });
+    const t = transform ?? {
+      scale: 1,
+      padX: 0,
+      padY: 0,
+      contentWidth: image.width,
+      contentHeight: image.height,
+    };
     const [detections] = await this.#run([{ image, transform: t }], 1);
     return nms(detections!, this.info.iou).map((d) => this.#named(d));
   }
@@ -143,7 +190,10 @@ export class Detector {
   }
 
   /** Decoded detections of each input, boxes already in frame units. */
-  async #run(inputs: ModelInput[], batchSize: number): Promise<Array<Array<{ classId: number; score: number; box: Box }>>> {
+  async #run(
+    inputs: ModelInput[],
+    batchSize: number,
+  ): Promise<Array<Array<{ classId: number; score: number; box: Box }>>> {
     const { inputWidth, inputHeight, layout } = this.info;
     const thresholds = this.info.classes.map((name) => this.info.thresholds[name]!);
     const plane = 3 * inputWidth * inputHeight;
@@ -156,8 +206,19 @@ export class Detector {
       const { data, dims } = await this.runRaw(chw, batch.length);
       const each = dims.slice(1).reduce((a, b) => a * b, 1);
       batch.forEach((input, i) => {
-        const decoded = decodeOutput(data.subarray(i * each, (i + 1) * each), [1, ...dims.slice(1)], layout, thresholds);
-        out.push(decoded.map((d) => ({ classId: d.classId, score: d.score, box: toFrameUnits(d.box, input.transform) })));
+        const decoded = decodeOutput(
+          data.subarray(i * each, (i + 1) * each),
+          [1, ...dims.slice(1)],
+          layout,
+          thresholds,
+        );
+        out.push(
+          decoded.map((d) => ({
+            classId: d.classId,
+            score: d.score,
+            box: toFrameUnits(d.box, input.transform),
+          })),
+        );
       });
     }
     return out;

@@ -10,7 +10,15 @@ import { mkdtemp, open, readdir, readFile, rm, stat, symlink } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Detector, FrameDetection } from './detector.js';
-import { IMAGE_NAME, matchImage, parseYoloLabels, sniffImage, type ImageResult, type LabelProblem, type Truth } from './evaluate.js';
+import {
+  IMAGE_NAME,
+  matchImage,
+  parseYoloLabels,
+  sniffImage,
+  type ImageResult,
+  type LabelProblem,
+  type Truth,
+} from './evaluate.js';
 import { createFrameReader } from './frames.js';
 import type { TilingSettings } from './tiles.js';
 
@@ -52,7 +60,10 @@ export async function listPhotos(set: PhotoSet): Promise<{ entries: PhotoEntry[]
   const names = (await readdir(set.imagesDir)).filter((n) => IMAGE_NAME.test(n)).sort();
   if (set.only) {
     const missing = [...set.only].filter((n) => !names.includes(n));
-    if (missing.length) notes.push(`${missing.length} name(s) of --only are not in ${set.imagesDir}: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}`);
+    if (missing.length)
+      notes.push(
+        `${missing.length} name(s) of --only are not in ${set.imagesDir}: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}`,
+      );
   }
   const selected = names.filter((n) => (!set.only || set.only.has(n)) && !set.exclude?.has(n));
   const entries: PhotoEntry[] = [];
@@ -73,7 +84,11 @@ export async function listPhotos(set: PhotoSet): Promise<{ entries: PhotoEntry[]
       continue;
     }
     const { boxes, problems } = parseYoloLabels(text ?? '', set.labelClasses);
-    entries.push({ file, truth: { kind: 'boxes', boxes }, labelProblems: problems.map((p) => ({ line: p.line, message: `${labelFile}:${p.line}: ${p.message}` })) });
+    entries.push({
+      file,
+      truth: { kind: 'boxes', boxes },
+      labelProblems: problems.map((p) => ({ line: p.line, message: `${labelFile}:${p.line}: ${p.message}` })),
+    });
   }
   if (skipped) notes.push(`${skipped} image(s) without a label file left out (--unlabelled skip)`);
   return { entries, notes };
@@ -103,7 +118,11 @@ async function head(file: string): Promise<Uint8Array> {
 /** ffmpeg's own words on an image it could not decode (only asked after a failure). */
 function ffmpegComplaint(file: string): Promise<string> {
   return new Promise((resolve) => {
-    const proc = spawn('ffmpeg', ['-hide_banner', '-v', 'error', '-i', file, '-frames:v', '1', '-f', 'null', '-'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const proc = spawn(
+      'ffmpeg',
+      ['-hide_banner', '-v', 'error', '-i', file, '-frames:v', '1', '-f', 'null', '-'],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     let err = '';
     proc.stderr.on('data', (c: Buffer) => (err += c.toString()));
     proc.on('error', (error) => resolve(error.message));
@@ -116,7 +135,11 @@ function ffmpegComplaint(file: string): Promise<string> {
  * the extension its content has (a PNG named .jpg is decoded as PNG) and read by the folder reader the edge uses
  * for a folder camera.
  */
-export async function evaluatePhotos(detector: Detector, entries: PhotoEntry[], settings: EvalRunSettings): Promise<ImageResult[]> {
+export async function evaluatePhotos(
+  detector: Detector,
+  entries: PhotoEntry[],
+  settings: EvalRunSettings,
+): Promise<ImageResult[]> {
   const results: Array<ImageResult | undefined> = entries.map(() => undefined);
   const problem = (message: string) => settings.onProblem?.(message);
   for (const e of entries) for (const p of e.labelProblems) problem(p.message);
@@ -127,7 +150,14 @@ export async function evaluatePhotos(detector: Detector, entries: PhotoEntry[], 
     const linked: number[] = [];
     for (const [i, entry] of entries.entries()) {
       const fail = (error: string) => {
-        results[i] = { file: entry.file, truth: entry.truth.kind, detections: [], filtered: 0, error, ...(entry.labelProblems.length ? { labelProblems: entry.labelProblems } : {}) };
+        results[i] = {
+          file: entry.file,
+          truth: entry.truth.kind,
+          detections: [],
+          filtered: 0,
+          error,
+          ...(entry.labelProblems.length ? { labelProblems: entry.labelProblems } : {}),
+        };
         problem(`${entry.file}: ${error}`);
         progress();
       };
@@ -143,7 +173,10 @@ export async function evaluatePhotos(detector: Detector, entries: PhotoEntry[], 
         fail(bytes.length === 0 ? 'empty file' : 'neither JPEG nor PNG (content sniffed)');
         continue;
       }
-      await symlink(path.resolve(entry.file), path.join(work, `${String(linked.length).padStart(6, '0')}.${format === 'jpeg' ? 'jpg' : 'png'}`));
+      await symlink(
+        path.resolve(entry.file),
+        path.join(work, `${String(linked.length).padStart(6, '0')}.${format === 'jpeg' ? 'jpg' : 'png'}`),
+      );
       linked.push(i);
     }
     if (linked.length) await readFolder(detector, work, entries, linked, results, settings, progress);
@@ -151,7 +184,13 @@ export async function evaluatePhotos(detector: Detector, entries: PhotoEntry[], 
       if (results[i]) continue;
       const entry = entries[i]!;
       const why = await ffmpegComplaint(entry.file);
-      results[i] = { file: entry.file, truth: entry.truth.kind, detections: [], filtered: 0, error: `ffmpeg could not decode it (${why})` };
+      results[i] = {
+        file: entry.file,
+        truth: entry.truth.kind,
+        detections: [],
+        filtered: 0,
+        error: `ffmpeg could not decode it (${why})`,
+      };
       problem(`${entry.file}: ${results[i].error}`);
       progress();
     }
@@ -175,7 +214,17 @@ async function readFolder(
   let failure: Error | undefined;
   await new Promise<void>((resolve, reject) => {
     void createFrameReader(
-      { url: folder, kind: 'folder', fps: 1, width: inputWidth, height: inputHeight, pad: letterbox, realtime: false, snapshotMaxWidth: 0, analysisMaxWidth: tiling ? tiling.analysisMaxWidth : 0 },
+      {
+        url: folder,
+        kind: 'folder',
+        fps: 1,
+        width: inputWidth,
+        height: inputHeight,
+        pad: letterbox,
+        realtime: false,
+        snapshotMaxWidth: 0,
+        analysisMaxWidth: tiling ? tiling.analysisMaxWidth : 0,
+      },
       {
         onFrame: async (frame) => {
           const i = linked[frame.index];
@@ -183,9 +232,13 @@ async function readFolder(
           const entry = entries[i]!;
           try {
             const t0 = process.hrtime.bigint();
-            const raw = tiling ? await detector.detectTiled(frame.image, tiling) : await detector.detect(frame.image, frame.transform);
+            const raw = tiling
+              ? await detector.detectTiled(frame.image, tiling)
+              : await detector.detect(frame.image, frame.transform);
             const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-            const kept = settings.filter(raw).map((d) => ({ className: d.className, score: d.score, box: d.box }));
+            const kept = settings
+              .filter(raw)
+              .map((d) => ({ className: d.className, score: d.score, box: d.box }));
             results[i] = {
               file: entry.file,
               truth: entry.truth.kind,
@@ -198,7 +251,13 @@ async function readFolder(
               ...(entry.labelProblems.length ? { labelProblems: entry.labelProblems } : {}),
             };
           } catch (error) {
-            results[i] = { file: entry.file, truth: entry.truth.kind, detections: [], filtered: 0, error: `detection failed (${(error as Error).message})` };
+            results[i] = {
+              file: entry.file,
+              truth: entry.truth.kind,
+              detections: [],
+              filtered: 0,
+              error: `detection failed (${(error as Error).message})`,
+            };
             settings.onProblem?.(`${entry.file}: ${results[i].error}`);
           }
           progress();

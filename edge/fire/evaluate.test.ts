@@ -1,11 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { formatSetReport, matchImage, parseNameList, parseYoloLabels, ratio, setNameCandidates, sniffImage, summarise, type ImageResult, type Truth } from './evaluate.js';
+import {
+  formatSetReport,
+  matchImage,
+  parseNameList,
+  parseYoloLabels,
+  ratio,
+  setNameCandidates,
+  sniffImage,
+  summarise,
+  type ImageResult,
+  type Truth,
+} from './evaluate.js';
 
 const box = (x1: number, y1: number, x2: number, y2: number) => ({ x1, y1, x2, y2 });
 
 describe('parseYoloLabels', () => {
   it('turns normalised centre boxes into corners with class names, skipping blank lines', () => {
-    const { boxes, problems } = parseYoloLabels('0 0.5 0.5 0.2 0.4\n\n1 0.1 0.1 0.2 0.2\n', ['smoke', 'fire']);
+    const { boxes, problems } = parseYoloLabels('0 0.5 0.5 0.2 0.4\n\n1 0.1 0.1 0.2 0.2\n', [
+      'smoke',
+      'fire',
+    ]);
     expect(problems).toEqual([]);
     expect(boxes).toHaveLength(2);
     expect(boxes[0]!.className).toBe('smoke');
@@ -18,7 +32,10 @@ describe('parseYoloLabels', () => {
   });
 
   it('reports malformed lines with their number and keeps the valid ones', () => {
-    const { boxes, problems } = parseYoloLabels('0 0.5 0.5 0.2\n2 0.5 0.5 0.1 0.1\nx 0.5 0.5 0.1 0.1\n0 0.5 abc 0.1 0.1\n0 1.5 0.5 0.1 0.1\n0 0.3 0.3 0.1 0.1', ['smoke', 'fire']);
+    const { boxes, problems } = parseYoloLabels(
+      '0 0.5 0.5 0.2\n2 0.5 0.5 0.1 0.1\nx 0.5 0.5 0.1 0.1\n0 0.5 abc 0.1 0.1\n0 1.5 0.5 0.1 0.1\n0 0.3 0.3 0.1 0.1',
+      ['smoke', 'fire'],
+    );
     expect(boxes.map((b) => b.line)).toEqual([6]);
     expect(problems.map((p) => p.line)).toEqual([1, 2, 3, 4, 5]);
     expect(problems[0]!.message).toMatch(/expected 5 fields/);
@@ -40,7 +57,10 @@ describe('sniffImage', () => {
 });
 
 describe('parseNameList', () => {
-  const split = JSON.stringify({ about: 'x', sets: { et760: { train: ['a.jpg'], eval: ['b.jpg', 'c.jpg'] }, 'cair-fire': { eval: ['f.jpg'] } } });
+  const split = JSON.stringify({
+    about: 'x',
+    sets: { et760: { train: ['a.jpg'], eval: ['b.jpg', 'c.jpg'] }, 'cair-fire': { eval: ['f.jpg'] } },
+  });
 
   it('reads plain text (comments, blank lines, folders dropped) and JSON lists', () => {
     expect([...parseNameList('a.jpg\n# comment\n\nsub/b.png  # why\n', 'l.txt')]).toEqual(['a.jpg', 'b.png']);
@@ -49,21 +69,37 @@ describe('parseNameList', () => {
   });
 
   it('selects a part of the training split file, the set from the folder or named', () => {
-    expect([...parseNameList(split, 's.json', { selector: 'eval', setCandidates: setNameCandidates('/x/shared/fire-real/et760') })]).toEqual(['b.jpg', 'c.jpg']);
-    expect([...parseNameList(split, 's.json', { selector: 'eval', setCandidates: setNameCandidates('/x/shared/fire/cair/fire') })]).toEqual(['f.jpg']);
+    expect([
+      ...parseNameList(split, 's.json', {
+        selector: 'eval',
+        setCandidates: setNameCandidates('/x/shared/fire-real/et760'),
+      }),
+    ]).toEqual(['b.jpg', 'c.jpg']);
+    expect([
+      ...parseNameList(split, 's.json', {
+        selector: 'eval',
+        setCandidates: setNameCandidates('/x/shared/fire/cair/fire'),
+      }),
+    ]).toEqual(['f.jpg']);
     expect([...parseNameList(split, 's.json', { selector: 'et760/train' })]).toEqual(['a.jpg']);
   });
 
   it('says what is wrong', () => {
     expect(() => parseNameList(split, 's.json')).toThrow(/say which part.*s\.json#eval.*train, eval/);
-    expect(() => parseNameList(split, 's.json', { selector: 'eval', setCandidates: ['other'] })).toThrow(/none of the sets et760, cair-fire/);
+    expect(() => parseNameList(split, 's.json', { selector: 'eval', setCandidates: ['other'] })).toThrow(
+      /none of the sets et760, cair-fire/,
+    );
     expect(() => parseNameList(split, 's.json', { selector: 'et760/test' })).toThrow(/no part "test"/);
     expect(() => parseNameList('{"a": 1', 's.json')).toThrow(/not valid JSON/);
     expect(() => parseNameList('[1, 2]', 's.json')).toThrow(/list of file names/);
   });
 
   it('guesses set names from folders', () => {
-    expect(setNameCandidates('/s/fire-real/et760/images')).toEqual(['et760', 'fire-real-et760', 'fire-real/et760']);
+    expect(setNameCandidates('/s/fire-real/et760/images')).toEqual([
+      'et760',
+      'fire-real-et760',
+      'fire-real/et760',
+    ]);
     expect(setNameCandidates('/s/fire/cair/fire')).toContain('cair-fire');
   });
 });
@@ -75,7 +111,14 @@ describe('matchImage', () => {
 
   it('finds a labelled box by a same-class detection at IoU >= the threshold, any class for the any-class figure', () => {
     // Smoke detection shifted: IoU = 0.15*0.2 / (0.04 + 0.04 - 0.03) = 0.6. Fire labelled, seen as smoke.
-    const m = matchImage(truth, [{ className: 'smoke', score: 0.9, box: box(0.15, 0.1, 0.35, 0.3) }, { className: 'smoke', score: 0.5, box: box(0.6, 0.6, 0.8, 0.8) }], 0.3);
+    const m = matchImage(
+      truth,
+      [
+        { className: 'smoke', score: 0.9, box: box(0.15, 0.1, 0.35, 0.3) },
+        { className: 'smoke', score: 0.5, box: box(0.6, 0.6, 0.8, 0.8) },
+      ],
+      0.3,
+    );
     expect(m.labels.map((l) => [l.found, l.foundAnyClass])).toEqual([
       [true, true],
       [false, true],
@@ -94,13 +137,21 @@ describe('matchImage', () => {
   it('negatives: every detection is wrong; positives without boxes: nothing can be judged', () => {
     const d = [{ className: 'fire', score: 0.5, box: box(0, 0, 0.1, 0.1) }];
     expect(matchImage({ kind: 'negative' }, d, 0.3).correct).toEqual([false]);
-    expect(matchImage({ kind: 'positive' }, d, 0.3)).toEqual({ labels: [], correct: [undefined], correctAnyClass: [undefined] });
+    expect(matchImage({ kind: 'positive' }, d, 0.3)).toEqual({
+      labels: [],
+      correct: [undefined],
+      correctAnyClass: [undefined],
+    });
   });
 });
 
 describe('summarise', () => {
   const det = (className: string, b = box(0.1, 0.1, 0.3, 0.3)) => ({ className, score: 0.5, box: b });
-  const result = (truth: Truth, detections: ReturnType<typeof det>[], extra: Partial<ImageResult> = {}): ImageResult => ({
+  const result = (
+    truth: Truth,
+    detections: ReturnType<typeof det>[],
+    extra: Partial<ImageResult> = {},
+  ): ImageResult => ({
     file: 'x.jpg',
     truth: truth.kind,
     detections,
@@ -113,7 +164,10 @@ describe('summarise', () => {
 
   it('counts box recall per class, image recall, false alarms and precision', () => {
     const results: ImageResult[] = [
-      result({ kind: 'boxes', boxes: [smokeBox, { className: 'fire', line: 2, box: box(0.5, 0.5, 0.9, 0.9) }] }, [det('smoke'), det('smoke', box(0.5, 0.5, 0.9, 0.9))]), // smoke found, fire found as smoke
+      result(
+        { kind: 'boxes', boxes: [smokeBox, { className: 'fire', line: 2, box: box(0.5, 0.5, 0.9, 0.9) }] },
+        [det('smoke'), det('smoke', box(0.5, 0.5, 0.9, 0.9))],
+      ), // smoke found, fire found as smoke
       result({ kind: 'boxes', boxes: [smokeBox] }, []), // missed
       result({ kind: 'boxes', boxes: [smokeBox] }, [det('fire', box(0.6, 0.6, 0.7, 0.7))]), // flagged elsewhere
       result({ kind: 'boxes', boxes: [] }, [det('fire')]), // empty label file: false alarm
@@ -123,7 +177,16 @@ describe('summarise', () => {
       result({ kind: 'negative' }, [], { filtered: 2, labelProblems: [{ line: 3, message: 'x' }] }),
     ];
     const m = summarise(results, ['smoke', 'fire']);
-    expect(m).toMatchObject({ images: 7, imageErrors: 1, labelErrors: 1, imagesWithBoxes: 3, imagesPositiveNoBoxes: 1, imagesNegative: 3, filtered: 2, meanMs: 10 });
+    expect(m).toMatchObject({
+      images: 7,
+      imageErrors: 1,
+      labelErrors: 1,
+      imagesWithBoxes: 3,
+      imagesPositiveNoBoxes: 1,
+      imagesNegative: 3,
+      filtered: 2,
+      meanMs: 10,
+    });
     expect(m.boxesPerClass).toEqual({ smoke: 3, fire: 1 });
     expect(m.boxRecall).toEqual({ smoke: ratio(1, 3), fire: ratio(0, 1) });
     expect(m.boxRecallAnyClass).toEqual(ratio(2, 4));
@@ -137,7 +200,10 @@ describe('summarise', () => {
   });
 
   it('prints a block with the figures, the settings and what was not applied', () => {
-    const m = summarise([result({ kind: 'boxes', boxes: [smokeBox] }, [det('smoke')]), result({ kind: 'negative' }, [])], ['smoke']);
+    const m = summarise(
+      [result({ kind: 'boxes', boxes: [smokeBox] }, [det('smoke')]), result({ kind: 'negative' }, [])],
+      ['smoke'],
+    );
     const text = formatSetReport('set-a', m, {
       model: 'm.onnx',
       modelName: 'm',

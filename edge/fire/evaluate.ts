@@ -21,7 +21,10 @@ export interface LabelProblem {
  * YOLO label text: one `class cx cy w h` line per box, all four numbers normalised to the image, (cx, cy) the
  * centre. `classNames[i]` names class id i. Blank lines are skipped; a malformed line is reported and skipped.
  */
-export function parseYoloLabels(text: string, classNames: readonly string[]): { boxes: LabelBox[]; problems: LabelProblem[] } {
+export function parseYoloLabels(
+  text: string,
+  classNames: readonly string[],
+): { boxes: LabelBox[]; problems: LabelProblem[] } {
   const boxes: LabelBox[] = [];
   const problems: LabelProblem[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
@@ -29,19 +32,36 @@ export function parseYoloLabels(text: string, classNames: readonly string[]): { 
     const content = raw.trim();
     if (!content) return;
     const fields = content.split(/\s+/);
-    if (fields.length !== 5) return problems.push({ line, message: `expected 5 fields "class cx cy w h", got ${fields.length}: "${content}"` });
+    if (fields.length !== 5)
+      return problems.push({
+        line,
+        message: `expected 5 fields "class cx cy w h", got ${fields.length}: "${content}"`,
+      });
     const [id, ...rest] = fields;
     const numbers = rest.map(Number);
-    if (!/^\d+$/.test(id!)) return problems.push({ line, message: `class id "${id}" is not a non-negative integer` });
+    if (!/^\d+$/.test(id!))
+      return problems.push({ line, message: `class id "${id}" is not a non-negative integer` });
     const classId = Number(id);
-    if (classId >= classNames.length) return problems.push({ line, message: `class id ${classId} has no name (--label-classes names ${classNames.length}: ${classNames.join(', ')})` });
-    if (numbers.some((n) => !Number.isFinite(n))) return problems.push({ line, message: `not a number in "${content}"` });
+    if (classId >= classNames.length)
+      return problems.push({
+        line,
+        message: `class id ${classId} has no name (--label-classes names ${classNames.length}: ${classNames.join(', ')})`,
+      });
+    if (numbers.some((n) => !Number.isFinite(n)))
+      return problems.push({ line, message: `not a number in "${content}"` });
     const [cx, cy, w, h] = numbers as [number, number, number, number];
     if (w <= 0 || h <= 0 || cx < 0 || cx > 1 || cy < 0 || cy > 1 || w > 1.001 || h > 1.001) {
-      return problems.push({ line, message: `box outside 0..1 or empty (normalised cx cy w h expected): "${content}"` });
+      return problems.push({
+        line,
+        message: `box outside 0..1 or empty (normalised cx cy w h expected): "${content}"`,
+      });
     }
     const clip = (v: number) => Math.min(1, Math.max(0, v));
-    boxes.push({ className: classNames[classId]!, line, box: { x1: clip(cx - w / 2), y1: clip(cy - h / 2), x2: clip(cx + w / 2), y2: clip(cy + h / 2) } });
+    boxes.push({
+      className: classNames[classId]!,
+      line,
+      box: { x1: clip(cx - w / 2), y1: clip(cy - h / 2), x2: clip(cx + w / 2), y2: clip(cy + h / 2) },
+    });
     return undefined;
   });
   return { boxes, problems };
@@ -63,15 +83,23 @@ export const IMAGE_NAME = /\.(jpe?g|png)$/i;
  * otherwise guessed from the folder), or plain text with one name per line (`#` comments). Only the file name of
  * each entry counts (folders are ignored).
  */
-export function parseNameList(text: string, source: string, options: { selector?: string; setCandidates?: string[] } = {}): Set<string> {
+export function parseNameList(
+  text: string,
+  source: string,
+  options: { selector?: string; setCandidates?: string[] } = {},
+): Set<string> {
   const base = (name: string) => name.split(/[\\/]/).pop()!;
   const fromArray = (value: unknown, where: string): Set<string> => {
-    if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw new Error(`${where}: expected a list of file names`);
+    if (!Array.isArray(value) || value.some((v) => typeof v !== 'string'))
+      throw new Error(`${where}: expected a list of file names`);
     return new Set((value as string[]).map(base));
   };
   const trimmed = text.trim();
   if (!trimmed.startsWith('[') && !trimmed.startsWith('{')) {
-    if (options.selector) throw new Error(`${source}: "#${options.selector}" selects a part of a split file, but this is a plain list`);
+    if (options.selector)
+      throw new Error(
+        `${source}: "#${options.selector}" selects a part of a split file, but this is a plain list`,
+      );
     return new Set(
       text
         .split(/\r?\n/)
@@ -89,9 +117,15 @@ export function parseNameList(text: string, source: string, options: { selector?
   if (Array.isArray(json)) return fromArray(json, source);
   const object = json as { images?: unknown; sets?: Record<string, Record<string, unknown>> };
   if (object.images !== undefined && !options.selector) return fromArray(object.images, `${source}: images`);
-  if (!object.sets || typeof object.sets !== 'object') throw new Error(`${source}: expected a list of names, { "images": [...] } or a split file { "sets": { set: { part: [...] } } }`);
+  if (!object.sets || typeof object.sets !== 'object')
+    throw new Error(
+      `${source}: expected a list of names, { "images": [...] } or a split file { "sets": { set: { part: [...] } } }`,
+    );
   const sets = object.sets;
-  if (!options.selector) throw new Error(`${source}: a split file: say which part, e.g. ${source}#eval (parts: ${partsOf(sets).join(', ')})`);
+  if (!options.selector)
+    throw new Error(
+      `${source}: a split file: say which part, e.g. ${source}#eval (parts: ${partsOf(sets).join(', ')})`,
+    );
   const [first, second] = options.selector.split('/');
   let setName: string | undefined;
   let part: string;
@@ -101,11 +135,17 @@ export function parseNameList(text: string, source: string, options: { selector?
   } else {
     part = first!;
     setName = (options.setCandidates ?? []).find((c) => sets[c] !== undefined);
-    if (!setName) throw new Error(`${source}: none of the sets ${Object.keys(sets).join(', ')} is this folder (tried ${(options.setCandidates ?? []).join(', ')}); use #set/${part}`);
+    if (!setName)
+      throw new Error(
+        `${source}: none of the sets ${Object.keys(sets).join(', ')} is this folder (tried ${(options.setCandidates ?? []).join(', ')}); use #set/${part}`,
+      );
   }
   const set = sets[setName!];
   if (!set) throw new Error(`${source}: no set "${setName}" (sets: ${Object.keys(sets).join(', ')})`);
-  if (set[part] === undefined) throw new Error(`${source}: set ${setName} has no part "${part}" (parts: ${Object.keys(set).join(', ')})`);
+  if (set[part] === undefined)
+    throw new Error(
+      `${source}: set ${setName} has no part "${part}" (parts: ${Object.keys(set).join(', ')})`,
+    );
   return fromArray(set[part], `${source}#${setName}/${part}`);
 }
 
@@ -159,8 +199,17 @@ export interface ImageMatch {
  * box of its class so. The any-class variants ignore the class (fire taken for smoke still points at the fire).
  * On a negative image every detection is wrong; on a positive image without boxes none can be judged.
  */
-export function matchImage(truth: Truth, detections: readonly ScoredDetection[], iouThreshold: number): ImageMatch {
-  if (truth.kind === 'positive') return { labels: [], correct: detections.map(() => undefined), correctAnyClass: detections.map(() => undefined) };
+export function matchImage(
+  truth: Truth,
+  detections: readonly ScoredDetection[],
+  iouThreshold: number,
+): ImageMatch {
+  if (truth.kind === 'positive')
+    return {
+      labels: [],
+      correct: detections.map(() => undefined),
+      correctAnyClass: detections.map(() => undefined),
+    };
   const labels = truth.kind === 'boxes' ? truth.boxes : [];
   const overlaps = (a: Box, b: Box) => iou(a, b) >= iouThreshold;
   return {
@@ -259,7 +308,8 @@ export function summarise(results: readonly ImageResult[], labelClasses: readonl
   for (const r of ok) {
     const labels = r.match?.labels ?? [];
     const flagged = r.detections.length > 0;
-    for (const d of r.detections) detectionsPerClass[d.className] = (detectionsPerClass[d.className] ?? 0) + 1;
+    for (const d of r.detections)
+      detectionsPerClass[d.className] = (detectionsPerClass[d.className] ?? 0) + 1;
     for (const l of labels) {
       boxesPerClass[l.className] = (boxesPerClass[l.className] ?? 0) + 1;
       foundPerClass[l.className] = (foundPerClass[l.className] ?? 0) + (l.found ? 1 : 0);
@@ -291,7 +341,9 @@ export function summarise(results: readonly ImageResult[], labelClasses: readonl
     imagesPositiveNoBoxes: positives,
     imagesNegative: negatives,
     boxesPerClass,
-    boxRecall: Object.fromEntries(Object.keys(boxesPerClass).map((c) => [c, ratio(foundPerClass[c] ?? 0, boxesPerClass[c]!)])),
+    boxRecall: Object.fromEntries(
+      Object.keys(boxesPerClass).map((c) => [c, ratio(foundPerClass[c] ?? 0, boxesPerClass[c]!)]),
+    ),
     boxRecallAnyClass: ratio(foundAny, boxes),
     imageRecall: ratio(flaggedPositive, withBoxes + positives),
     imageBoxHit: ratio(hit, withBoxes),
@@ -327,26 +379,55 @@ export function formatSetReport(name: string, m: SetMetrics, settings: EvalSetti
   const kinds = [`${m.imagesWithBoxes} with boxes`, `${m.imagesNegative} without fire/smoke`];
   if (m.imagesPositiveNoBoxes) kinds.push(`${m.imagesPositiveNoBoxes} positive without boxes`);
   lines.push(`== ${name}`);
-  lines.push(`images               ${m.images} (${kinds.join(', ')})${m.imageErrors ? `; ${m.imageErrors} could not be read (not counted)` : ''}${m.labelErrors ? `; ${m.labelErrors} malformed label lines skipped` : ''}`);
+  lines.push(
+    `images               ${m.images} (${kinds.join(', ')})${m.imageErrors ? `; ${m.imageErrors} could not be read (not counted)` : ''}${m.labelErrors ? `; ${m.labelErrors} malformed label lines skipped` : ''}`,
+  );
   const boxClasses = Object.keys(m.boxesPerClass);
   if (boxClasses.some((c) => m.boxesPerClass[c]! > 0)) {
     lines.push(`labelled boxes       ${boxClasses.map((c) => `${c} ${m.boxesPerClass[c]}`).join(', ')}`);
-    for (const c of boxClasses) if (m.boxesPerClass[c]! > 0) lines.push(`box recall ${c.padEnd(9)} ${formatRatio(m.boxRecall[c]!)}   (IoU >= ${settings.matchIou}, same class)`);
+    for (const c of boxClasses)
+      if (m.boxesPerClass[c]! > 0)
+        lines.push(
+          `box recall ${c.padEnd(9)} ${formatRatio(m.boxRecall[c]!)}   (IoU >= ${settings.matchIou}, same class)`,
+        );
     lines.push(`box recall any class ${formatRatio(m.boxRecallAnyClass)}   (fire/smoke confusion forgiven)`);
   }
   if (m.imagesWithBoxes + m.imagesPositiveNoBoxes > 0) {
-    lines.push(`image recall         ${formatRatio(m.imageRecall)}   (images with fire/smoke that got any detection)`);
-    if (m.imagesWithBoxes > 0) lines.push(`image box hit        ${formatRatio(m.imageBoxHit)}   (images with boxes where a box was found)`);
+    lines.push(
+      `image recall         ${formatRatio(m.imageRecall)}   (images with fire/smoke that got any detection)`,
+    );
+    if (m.imagesWithBoxes > 0)
+      lines.push(
+        `image box hit        ${formatRatio(m.imageBoxHit)}   (images with boxes where a box was found)`,
+      );
   }
-  if (m.imagesNegative > 0) lines.push(`false-alarm rate     ${formatRatio(m.falseAlarmRate)}   (images without fire/smoke that got any detection)`);
-  if (m.boxPrecision.of > 0) lines.push(`box precision        ${formatRatio(m.boxPrecision)} same class, ${formatRatio(m.boxPrecisionAnyClass)} any class`);
+  if (m.imagesNegative > 0)
+    lines.push(
+      `false-alarm rate     ${formatRatio(m.falseAlarmRate)}   (images without fire/smoke that got any detection)`,
+    );
+  if (m.boxPrecision.of > 0)
+    lines.push(
+      `box precision        ${formatRatio(m.boxPrecision)} same class, ${formatRatio(m.boxPrecisionAnyClass)} any class`,
+    );
   const dets = Object.entries(m.detectionsPerClass);
-  lines.push(`detections           ${dets.length ? dets.map(([c, n]) => `${c} ${n}`).join(', ') : 'none'}${m.filtered ? `; ${m.filtered} removed by ignore masks / maxBoxArea` : ''}`);
-  lines.push(`mean ms per image    ${m.meanMs === null ? 'n/a' : m.meanMs.toFixed(1)} (detection, all tiles)`);
-  lines.push(`model                ${settings.modelName === settings.model ? settings.model : `${settings.modelName} (${settings.model})`}, input ${settings.inputSize}`);
-  lines.push(`thresholds           ${Object.entries(settings.thresholds).map(([c, t]) => `${c} ${t}`).join(', ')}; NMS IoU ${settings.nmsIou}`);
+  lines.push(
+    `detections           ${dets.length ? dets.map(([c, n]) => `${c} ${n}`).join(', ') : 'none'}${m.filtered ? `; ${m.filtered} removed by ignore masks / maxBoxArea` : ''}`,
+  );
+  lines.push(
+    `mean ms per image    ${m.meanMs === null ? 'n/a' : m.meanMs.toFixed(1)} (detection, all tiles)`,
+  );
+  lines.push(
+    `model                ${settings.modelName === settings.model ? settings.model : `${settings.modelName} (${settings.model})`}, input ${settings.inputSize}`,
+  );
+  lines.push(
+    `thresholds           ${Object.entries(settings.thresholds)
+      .map(([c, t]) => `${c} ${t}`)
+      .join(', ')}; NMS IoU ${settings.nmsIou}`,
+  );
   lines.push(`tiling               ${settings.tiling}`);
   lines.push(`static filter        ${settings.staticFilter}`);
-  lines.push('not applied          change over time and the confirmation window (they need a sequence of frames from a fixed camera)');
+  lines.push(
+    'not applied          change over time and the confirmation window (they need a sequence of frames from a fixed camera)',
+  );
   return lines.join('\n');
 }

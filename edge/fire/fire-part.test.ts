@@ -20,7 +20,20 @@ let video: string;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'lookout-fire-part-'));
   video = path.join(dir, 'cam.mp4');
-  const made = spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=320x180:rate=5', '-t', '4', '-pix_fmt', 'yuv420p', video]);
+  const made = spawnSync('ffmpeg', [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc=size=320x180:rate=5',
+    '-t',
+    '4',
+    '-pix_fmt',
+    'yuv420p',
+    video,
+  ]);
   expect(made.status).toBe(0);
 });
 
@@ -58,7 +71,9 @@ describe('FirePart', () => {
     const part = new FirePart(config.value, {
       edgeId: 'edge-u',
       bus,
-      outbox: { enqueue: (kind, topic, payload) => enqueued.push({ kind, topic, payload: payload.toString() }) },
+      outbox: {
+        enqueue: (kind, topic, payload) => enqueued.push({ kind, topic, payload: payload.toString() }),
+      },
       publishDirect: async (topic, payload, retain) => {
         published.push({ topic, payload, retain });
         return true;
@@ -68,8 +83,15 @@ describe('FirePart', () => {
     });
     await part.start();
     try {
-      bus.emit('camera.sources', { cameras: [{ cameraId: 'cam-a', streamUrl: video, position: { lat: 9.1, lon: 104.8 }, bearingDeg: 90 }] });
-      await until(() => enqueued.some((e) => JSON.parse(e.payload).event === 'end'), 'the end event of the replayed camera');
+      bus.emit('camera.sources', {
+        cameras: [
+          { cameraId: 'cam-a', streamUrl: video, position: { lat: 9.1, lon: 104.8 }, bearingDeg: 90 },
+        ],
+      });
+      await until(
+        () => enqueued.some((e) => JSON.parse(e.payload).event === 'end'),
+        'the end event of the replayed camera',
+      );
       const events = enqueued.map((e) => {
         expect(e.kind).toBe('alert');
         expect(e.topic).toBe(topics.fireAlert('edge-u'));
@@ -78,12 +100,25 @@ describe('FirePart', () => {
         return parsed.value;
       });
       // the fixture shows fire in the middle and smoke far to the left: two places, two alerts
-      expect(events.map((e) => `${e.event} ${e.className}`).sort()).toEqual(['end fire', 'end smoke', 'new fire', 'new smoke']);
+      expect(events.map((e) => `${e.event} ${e.className}`).sort()).toEqual([
+        'end fire',
+        'end smoke',
+        'new fire',
+        'new smoke',
+      ]);
       const created = events.find((e) => e.event === 'new' && e.className === 'fire')!;
-      expect(created).toMatchObject({ edgeId: 'edge-u', cameraId: 'cam-a', camera: { position: { lat: 9.1, lon: 104.8 }, bearingDeg: 90 } });
-      expect(created.boxes).toEqual([{ x1: 0.375, y1: 0.1667, x2: 0.625, y2: 0.3889, score: 0.9, className: 'fire' }]); // 320x180 in 64x64: 14 px bars
+      expect(created).toMatchObject({
+        edgeId: 'edge-u',
+        cameraId: 'cam-a',
+        camera: { position: { lat: 9.1, lon: 104.8 }, bearingDeg: 90 },
+      });
+      expect(created.boxes).toEqual([
+        { x1: 0.375, y1: 0.1667, x2: 0.625, y2: 0.3889, score: 0.9, className: 'fire' },
+      ]); // 320x180 in 64x64: 14 px bars
       expect(created.snapshot).toMatchObject({ contentType: 'image/jpeg', width: 320, height: 180 }); // the camera's size (<= snapshot.maxWidth), not the model's 64x36
-      expect(events.filter((e) => e.event === 'end').every((e) => e.snapshot === undefined && e.alertId)).toBe(true);
+      expect(
+        events.filter((e) => e.event === 'end').every((e) => e.snapshot === undefined && e.alertId),
+      ).toBe(true);
       expect(new Set(events.map((e) => e.alertId)).size).toBe(2);
       const statuses = published.map((p) => {
         expect(p.topic).toBe(topics.cameraStatus('edge-u', 'cam-a'));
@@ -104,7 +139,7 @@ describe('FirePart', () => {
     }
   });
 
-  it('publishes an online camera\'s status again every statusIntervalS with its latest frame time', async () => {
+  it("publishes an online camera's status again every statusIntervalS with its latest frame time", async () => {
     const published: CameraStatus[] = [];
     const config = compileSchema(FireConfigSchema).parseValue({
       enabled: true,

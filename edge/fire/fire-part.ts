@@ -7,7 +7,15 @@ import type { CameraSource, EdgeBus } from '../events.js';
 import type { CameraState } from './camera-reader.js';
 import type { FireCamera, FireConfig } from './config.js';
 import { Detector, detectorOptions } from './detector.js';
-import { bearingToBoxes, CameraPipeline, createFireMetrics, pipelineSettings, type AlertOut, type FireMetrics, type PipelineCamera } from './pipeline.js';
+import {
+  bearingToBoxes,
+  CameraPipeline,
+  createFireMetrics,
+  pipelineSettings,
+  type AlertOut,
+  type FireMetrics,
+  type PipelineCamera,
+} from './pipeline.js';
 
 export interface FirePartDeps {
   edgeId: string;
@@ -32,7 +40,14 @@ export function toFireAlert(edgeId: string, alert: AlertOut, model: string): Fir
     event: event.kind,
     className: event.className,
     confidence: round(Math.min(1, event.confidence)),
-    boxes: event.boxes.map((b) => ({ x1: round(b.box.x1), y1: round(b.box.y1), x2: round(b.box.x2), y2: round(b.box.y2), score: round(Math.min(1, b.score)), className: b.className })),
+    boxes: event.boxes.map((b) => ({
+      x1: round(b.box.x1),
+      y1: round(b.box.y1),
+      x2: round(b.box.x2),
+      y2: round(b.box.y2),
+      score: round(Math.min(1, b.score)),
+      className: b.className,
+    })),
     firstSeenTs: event.firstSeenMs,
     ts: event.atMs,
     lastSeenTs: event.lastSeenMs,
@@ -43,7 +58,16 @@ export function toFireAlert(edgeId: string, alert: AlertOut, model: string): Fir
     },
     ...(bearing !== undefined ? { bearingToFireDeg: Math.round(bearing * 10) / 10 } : {}),
     model,
-    ...(snapshot ? { snapshot: { contentType: 'image/jpeg' as const, width: snapshot.width, height: snapshot.height, data: snapshot.jpeg.toString('base64') } } : {}),
+    ...(snapshot
+      ? {
+          snapshot: {
+            contentType: 'image/jpeg' as const,
+            width: snapshot.width,
+            height: snapshot.height,
+            data: snapshot.jpeg.toString('base64'),
+          },
+        }
+      : {}),
   };
 }
 
@@ -142,7 +166,13 @@ export class FirePart implements Part {
     for (const [id, source] of wanted) {
       if (this.#pipelines.has(id)) continue;
       this.#ensure(
-        { id, url: source.streamUrl, fps: Math.min(this.config.fps, source.fps ?? this.config.fps), position: source.position, bearingDeg: source.bearingDeg },
+        {
+          id,
+          url: source.streamUrl,
+          fps: Math.min(this.config.fps, source.fps ?? this.config.fps),
+          position: source.position,
+          bearingDeg: source.bearingDeg,
+        },
         JSON.stringify(source),
       );
     }
@@ -170,12 +200,24 @@ export class FirePart implements Part {
   #publishAlert(alert: AlertOut): void {
     const payload = toFireAlert(this.deps.edgeId, alert, this.#detector?.info.name ?? 'unknown');
     this.deps.outbox.enqueue('alert', topics.fireAlert(this.deps.edgeId), JSON.stringify(payload));
-    this.deps.log.info({ camera: payload.cameraId, alert: payload.alertId, event: payload.event, class: payload.className, confidence: payload.confidence }, 'fire alert event');
+    this.deps.log.info(
+      {
+        camera: payload.cameraId,
+        alert: payload.alertId,
+        event: payload.event,
+        class: payload.className,
+        confidence: payload.confidence,
+      },
+      'fire alert event',
+    );
   }
 
   #onStatus(cameraId: string, state: CameraState): void {
     const status = this.#recordStatus(cameraId, state);
-    this.deps.log.info({ camera: cameraId, state: status.state, restarts: status.restarts, reason: status.reason }, 'camera status');
+    this.deps.log.info(
+      { camera: cameraId, state: status.state, restarts: status.restarts, reason: status.reason },
+      'camera status',
+    );
     void this.#publishStatus(status);
   }
 
@@ -201,6 +243,8 @@ export class FirePart implements Part {
   }
 
   async #publishStatus(status: CameraStatus): Promise<void> {
-    await this.deps.publishDirect(topics.cameraStatus(this.deps.edgeId, status.cameraId), JSON.stringify(status), true).catch(() => false);
+    await this.deps
+      .publishDirect(topics.cameraStatus(this.deps.edgeId, status.cameraId), JSON.stringify(status), true)
+      .catch(() => false);
   }
 }

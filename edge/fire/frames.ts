@@ -89,7 +89,8 @@ export interface ReaderHandlers {
 
 export function guessSourceKind(url: string): SourceKind {
   if (/^rtsps?:\/\//i.test(url)) return 'rtsp';
-  if (/^https?:\/\//i.test(url)) return /snapshot|\.jpe?g(\?|$)|\.png(\?|$)/i.test(url) ? 'snapshot' : 'mjpeg';
+  if (/^https?:\/\//i.test(url))
+    return /snapshot|\.jpe?g(\?|$)|\.png(\?|$)/i.test(url) ? 'snapshot' : 'mjpeg';
   return 'file';
 }
 
@@ -115,7 +116,16 @@ function inputOptions(kind: SourceKind, spec: FrameSourceSpec): string[] {
       // -timeout (µs) is the RTSP socket timeout in ffmpeg 5.x; -stimeout/-rw_timeout make it refuse to start.
       return ['-rtsp_transport', 'tcp', '-timeout', timeoutUs, '-fflags', 'nobuffer', '-flags', 'low_delay'];
     case 'mjpeg':
-      return ['-use_wallclock_as_timestamps', '1', '-timeout', timeoutUs, '-fflags', 'nobuffer', '-flags', 'low_delay'];
+      return [
+        '-use_wallclock_as_timestamps',
+        '1',
+        '-timeout',
+        timeoutUs,
+        '-fflags',
+        'nobuffer',
+        '-flags',
+        'low_delay',
+      ];
     case 'snapshot':
       return ['-re', '-f', 'image2', '-loop', '1', '-framerate', String(spec.fps)];
     case 'file':
@@ -141,7 +151,13 @@ function analysing(spec: FrameSourceSpec): boolean {
 
 /** Frames at analysis resolution: at most `analysisMaxWidth` wide, never upscaled, aspect kept. */
 function analysisFilter(kind: SourceKind, spec: FrameSourceSpec): string {
-  return [rateFilter(kind, spec), `scale=w='min(iw,${Math.round(spec.analysisMaxWidth!)})':h=-1`, 'format=rgb24'].filter(Boolean).join(',');
+  return [
+    rateFilter(kind, spec),
+    `scale=w='min(iw,${Math.round(spec.analysisMaxWidth!)})':h=-1`,
+    'format=rgb24',
+  ]
+    .filter(Boolean)
+    .join(',');
 }
 
 /** A copy at most `maxWidth` wide (never upscaled): the analysis frame as its own alert snapshot. */
@@ -222,7 +238,9 @@ class FfmpegReader implements FrameReader {
     const command = ffmpeg(spec.url).inputOptions(['-hide_banner', '-nostats', ...inputOptions(kind, spec)]);
     const stream = new PassThrough();
     if (analysing(spec)) {
-      command.outputOptions(['-vf', analysisFilter(kind, spec), ...perOutput, '-c:v', 'ppm', '-f', 'image2pipe']).output(stream);
+      command
+        .outputOptions(['-vf', analysisFilter(kind, spec), ...perOutput, '-c:v', 'ppm', '-f', 'image2pipe'])
+        .output(stream);
     } else if (highRes) {
       command
         .complexFilter(splitFilter(kind, spec, spec.snapshotMaxWidth!))
@@ -231,12 +249,15 @@ class FfmpegReader implements FrameReader {
         .output(highRes.url)
         .outputOptions(['-map', '[snapshot]', ...perOutput, '-c:v', 'ppm', '-f', 'image2pipe']);
     } else {
-      command.outputOptions(['-vf', videoFilter(kind, spec), ...perOutput, '-pix_fmt', 'rgb24', '-f', 'rawvideo']).output(stream);
+      command
+        .outputOptions(['-vf', videoFilter(kind, spec), ...perOutput, '-pix_fmt', 'rgb24', '-f', 'rawvideo'])
+        .output(stream);
     }
     this.#command = command;
     command.on('codecData', (data: { video_details?: string[] }) => {
       const match = RESOLUTION.exec((data.video_details ?? []).join(', '));
-      if (match) this.#transform = letterboxGeometry(Number(match[1]), Number(match[2]), spec.width, spec.height);
+      if (match)
+        this.#transform = letterboxGeometry(Number(match[1]), Number(match[2]), spec.width, spec.height);
     });
     command.on('stderr', (line: string) => {
       this.#stderr.push(line);
@@ -246,7 +267,11 @@ class FfmpegReader implements FrameReader {
     command.on('error', (error: Error) => {
       if (this.#killed) return this.#exit({ reason: 'killed', message: 'killed' });
       const message = `${error.message.split('\n')[0]}${this.#stderrTail()}`;
-      this.#exit({ reason: 'error', message: redactCredentials(message), ...(highRes && message.includes(highRes.url) ? { highResFailed: true } : {}) });
+      this.#exit({
+        reason: 'error',
+        message: redactCredentials(message),
+        ...(highRes && message.includes(highRes.url) ? { highResFailed: true } : {}),
+      });
     });
     command.run();
     const pause = () => {
@@ -260,7 +285,12 @@ class FfmpegReader implements FrameReader {
     if (analysing(spec)) {
       // The parser reuses its buffers: each frame is copied, as detection may still run when the next arrives.
       const parser = new PpmStreamParser(
-        (image) => this.#deliver({ data: image.data.slice(), width: image.width, height: image.height }, replay ? pause : undefined, replay ? resume : undefined),
+        (image) =>
+          this.#deliver(
+            { data: image.data.slice(), width: image.width, height: image.height },
+            replay ? pause : undefined,
+            replay ? resume : undefined,
+          ),
         (message) => {
           this.#stderr.push(`frame stream: ${message}`);
           this.#command?.kill('SIGKILL');
@@ -292,18 +322,23 @@ class FfmpegReader implements FrameReader {
     if (this.#exited && this.#killed) return;
     const index = this.#index++;
     const now = Date.now();
-    const streamTimeS = this.kind === 'file' || this.kind === 'folder' ? index / this.spec.fps : (now - this.#startedAt) / 1000;
+    const streamTimeS =
+      this.kind === 'file' || this.kind === 'folder' ? index / this.spec.fps : (now - this.#startedAt) / 1000;
     const latest = this.#highRes?.latest;
     const analysed = analysing(this.spec);
     const snapshotWidth = this.spec.snapshotMaxWidth ?? 0;
     const frame: Frame = {
       image,
-      transform: analysed ? { scale: 1, padX: 0, padY: 0, contentWidth: image.width, contentHeight: image.height } : this.#transform,
+      transform: analysed
+        ? { scale: 1, padX: 0, padY: 0, contentWidth: image.width, contentHeight: image.height }
+        : this.#transform,
       index,
       streamTimeS,
       receivedAtMs: now,
       ...(latest ? { highRes: (waitMs: number) => latest.take(index, waitMs) } : {}),
-      ...(analysed && snapshotWidth > 0 ? { highRes: () => Promise.resolve({ image: shrinkToWidth(image, snapshotWidth), index }) } : {}),
+      ...(analysed && snapshotWidth > 0
+        ? { highRes: () => Promise.resolve({ image: shrinkToWidth(image, snapshotWidth), index }) }
+        : {}),
     };
     if (!pause) {
       if (this.#pending) {
@@ -312,9 +347,11 @@ class FfmpegReader implements FrameReader {
       }
       const result = this.handlers.onFrame(frame);
       if (result) {
-        const settled: Promise<void> = result.catch(() => undefined).then(() => {
-          if (this.#pending === settled) this.#pending = undefined;
-        });
+        const settled: Promise<void> = result
+          .catch(() => undefined)
+          .then(() => {
+            if (this.#pending === settled) this.#pending = undefined;
+          });
         this.#pending = settled;
       }
       return;
@@ -331,7 +368,12 @@ class FfmpegReader implements FrameReader {
   }
 
   #stderrTail(): string {
-    const tail = this.#stderr.filter((l) => !/^\s*(Input|Output|Stream|Duration|Metadata|encoder|handler_name|vendor_id|major_brand|minor_version|compatible_brands|creation_time|Press)/.test(l.trim()));
+    const tail = this.#stderr.filter(
+      (l) =>
+        !/^\s*(Input|Output|Stream|Duration|Metadata|encoder|handler_name|vendor_id|major_brand|minor_version|compatible_brands|creation_time|Press)/.test(
+          l.trim(),
+        ),
+    );
     return tail.length ? ` | ${tail.slice(-3).join(' | ')}` : '';
   }
 
@@ -378,7 +420,10 @@ class HighResOutput {
   constructor(onError: (message: string) => void) {
     this.#dir = mkdtempSync(path.join(tmpdir(), 'lookout-snap-'));
     this.url = `unix:${path.join(this.#dir, 'frames.sock')}`;
-    this.#parser = new PpmStreamParser((image) => this.latest.put(image), (message) => onError(`snapshot output: ${message}`));
+    this.#parser = new PpmStreamParser(
+      (image) => this.latest.put(image),
+      (message) => onError(`snapshot output: ${message}`),
+    );
     this.#server = createServer((socket) => {
       if (this.#socket) return socket.destroy(); // ffmpeg connects once
       this.#socket = socket;
@@ -436,7 +481,11 @@ class FolderReader implements FrameReader {
 
   start(): void {
     void this.#run().then(
-      () => this.handlers.onExit({ reason: this.#stopped ? 'killed' : 'end', message: this.#stopped ? 'killed' : 'end of folder' }),
+      () =>
+        this.handlers.onExit({
+          reason: this.#stopped ? 'killed' : 'end',
+          message: this.#stopped ? 'killed' : 'end of folder',
+        }),
       (error: Error) => this.handlers.onExit({ reason: 'error', message: error.message }),
     );
   }
@@ -448,18 +497,22 @@ class FolderReader implements FrameReader {
       const file = path.join(this.spec.url, names[index]!);
       await new Promise<void>((resolve) => {
         let delivered: Promise<void> | void;
-        const reader = new FfmpegReader('folder', { ...this.spec, url: file, realtime: false, fps: 1 }, {
-          onHighResError: this.handlers.onHighResError,
-          onFrame: (frame) => {
-            if (frame.index > 0) return; // one frame per image (fps filter may duplicate a still)
-            delivered = this.handlers.onFrame({ ...frame, index, streamTimeS: index / this.spec.fps });
-            return delivered;
+        const reader = new FfmpegReader(
+          'folder',
+          { ...this.spec, url: file, realtime: false, fps: 1 },
+          {
+            onHighResError: this.handlers.onHighResError,
+            onFrame: (frame) => {
+              if (frame.index > 0) return; // one frame per image (fps filter may duplicate a still)
+              delivered = this.handlers.onFrame({ ...frame, index, streamTimeS: index / this.spec.fps });
+              return delivered;
+            },
+            onExit: (exit) => {
+              if (exit.reason === 'error') this.handlers.onDropped?.();
+              void Promise.resolve(delivered).then(() => resolve());
+            },
           },
-          onExit: (exit) => {
-            if (exit.reason === 'error') this.handlers.onDropped?.();
-            void Promise.resolve(delivered).then(() => resolve());
-          },
-        });
+        );
         this.#current = reader;
         reader.start();
       });
@@ -472,7 +525,10 @@ class FolderReader implements FrameReader {
   }
 }
 
-export async function createFrameReader(spec: FrameSourceSpec, handlers: ReaderHandlers): Promise<FrameReader> {
+export async function createFrameReader(
+  spec: FrameSourceSpec,
+  handlers: ReaderHandlers,
+): Promise<FrameReader> {
   const kind = await resolveSourceKind(spec);
   return kind === 'folder' ? new FolderReader(spec, handlers) : new FfmpegReader(kind, spec, handlers);
 }
@@ -484,14 +540,41 @@ export async function createFrameReader(spec: FrameSourceSpec, handlers: ReaderH
 export async function encodeJpeg(image: RgbImage, quality = 4, timeoutMs = 10_000): Promise<Buffer> {
   const { spawn } = await import('node:child_process');
   return new Promise((resolve, reject) => {
-    const proc = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${image.width}x${image.height}`, '-i', 'pipe:0', '-frames:v', '1', '-q:v', String(quality), '-f', 'mjpeg', 'pipe:1'], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const proc = spawn(
+      'ffmpeg',
+      [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-f',
+        'rawvideo',
+        '-pix_fmt',
+        'rgb24',
+        '-s',
+        `${image.width}x${image.height}`,
+        '-i',
+        'pipe:0',
+        '-frames:v',
+        '1',
+        '-q:v',
+        String(quality),
+        '-f',
+        'mjpeg',
+        'pipe:1',
+      ],
+      {
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
     const out: Buffer[] = [];
     let err = '';
     const timer = setTimeout(() => {
       proc.kill('SIGKILL');
-      reject(new Error(`ffmpeg jpeg encode of ${image.width}x${image.height} took longer than ${timeoutMs} ms: killed`));
+      reject(
+        new Error(
+          `ffmpeg jpeg encode of ${image.width}x${image.height} took longer than ${timeoutMs} ms: killed`,
+        ),
+      );
     }, timeoutMs);
     timer.unref();
     proc.stdout.on('data', (c: Buffer) => out.push(c));

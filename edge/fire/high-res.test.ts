@@ -15,11 +15,18 @@ function image(width: number, height: number, value: number): RgbImage {
 describe('PpmStreamParser', () => {
   it('splits a stream of PPM images cut at any byte (header and pixels alike) into images', () => {
     // Pixel bytes that look like header text (digits, whitespace) must not confuse it.
-    const stream = Buffer.concat([ppm(3, 2, (i) => 48 + (i % 10)), ppm(3, 2, (i) => (i % 2 ? 10 : 32)), ppm(2, 4, (i) => i * 7)]);
+    const stream = Buffer.concat([
+      ppm(3, 2, (i) => 48 + (i % 10)),
+      ppm(3, 2, (i) => (i % 2 ? 10 : 32)),
+      ppm(2, 4, (i) => i * 7),
+    ]);
     for (const step of [1, 2, 5, 13, stream.length]) {
       const seen: Array<{ width: number; height: number; data: number[] }> = [];
       const errors: string[] = [];
-      const parser = new PpmStreamParser((img) => seen.push({ width: img.width, height: img.height, data: Array.from(img.data) }), (e) => errors.push(e));
+      const parser = new PpmStreamParser(
+        (img) => seen.push({ width: img.width, height: img.height, data: Array.from(img.data) }),
+        (e) => errors.push(e),
+      );
       for (let at = 0; at < stream.length; at += step) parser.push(stream.subarray(at, at + step));
       expect(errors).toEqual([]);
       expect(seen.map((s) => [s.width, s.height])).toEqual([
@@ -35,7 +42,10 @@ describe('PpmStreamParser', () => {
 
   it('reuses two buffers in turn: an image stays intact until the next one is complete', () => {
     const images: RgbImage[] = [];
-    const parser = new PpmStreamParser((img) => images.push(img), () => undefined);
+    const parser = new PpmStreamParser(
+      (img) => images.push(img),
+      () => undefined,
+    );
     parser.push(ppm(2, 1, () => 1));
     parser.push(ppm(2, 1, () => 2));
     const third = ppm(2, 1, () => 3);
@@ -49,7 +59,10 @@ describe('PpmStreamParser', () => {
   it('reports a stream that is not binary PPM once and ignores the rest', () => {
     const errors: string[] = [];
     const seen: RgbImage[] = [];
-    const parser = new PpmStreamParser((img) => seen.push(img), (e) => errors.push(e));
+    const parser = new PpmStreamParser(
+      (img) => seen.push(img),
+      (e) => errors.push(e),
+    );
     parser.push(Buffer.from('\xff\xd8\xff\xe0 a JPEG', 'latin1'));
     parser.push(ppm(2, 2, () => 0));
     expect(seen).toEqual([]);
@@ -57,7 +70,10 @@ describe('PpmStreamParser', () => {
     expect(errors[0]).toMatch(/not a binary PPM/);
 
     const wide: string[] = [];
-    new PpmStreamParser(() => undefined, (e) => wide.push(e)).push(Buffer.from('P6\n4 4\n65535\n', 'latin1'));
+    new PpmStreamParser(
+      () => undefined,
+      (e) => wide.push(e),
+    ).push(Buffer.from('P6\n4 4\n65535\n', 'latin1'));
     expect(wide[0]).toMatch(/maxval 1\.\.255/);
   });
 });

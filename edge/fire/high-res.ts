@@ -52,7 +52,9 @@ export class PpmStreamParser {
     const [width, height, maxval] = [Number(match[1]), Number(match[2]), Number(match[3])];
     if (width < 1 || height < 1 || maxval < 1 || maxval > 255) {
       this.#failed = true;
-      this.onError(`PPM header ${JSON.stringify(match[0].trim())}: need width, height >= 1 and maxval 1..255`);
+      this.onError(
+        `PPM header ${JSON.stringify(match[0].trim())}: need width, height >= 1 and maxval 1..255`,
+      );
       return chunk.length;
     }
     const used = match[0].length - this.#header.length;
@@ -96,7 +98,11 @@ export class LatestFrame {
   #latest: { image: RgbImage; index: number } | undefined;
   #count = 0;
   #closed = false;
-  #waiters: Array<{ index: number; resolve: (frame: HighResFrame | undefined) => void; timer: NodeJS.Timeout }> = [];
+  #waiters: Array<{
+    index: number;
+    resolve: (frame: HighResFrame | undefined) => void;
+    timer: NodeJS.Timeout;
+  }> = [];
 
   /** Frames received so far. */
   get count(): number {

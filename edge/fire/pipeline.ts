@@ -81,23 +81,78 @@ export type FireMetrics = ReturnType<typeof createFireMetrics>;
 export function createFireMetrics(registry: Registry) {
   const registers = [registry];
   return {
-    frames: new Counter({ name: 'lookout_edge_fire_frames_total', help: 'Frames analysed', labelNames: ['camera'], registers }),
-    framesDropped: new Counter({ name: 'lookout_edge_fire_frames_dropped_total', help: 'Live frames skipped because the detector was busy, or images that failed to decode', labelNames: ['camera'], registers }),
-    detections: new Counter({ name: 'lookout_edge_fire_detections_total', help: 'Detections kept after masks and size limits', labelNames: ['camera', 'class'], registers }),
-    alerts: new Counter({ name: 'lookout_edge_fire_alert_events_total', help: 'Alert events raised', labelNames: ['camera', 'event'], registers }),
-    restarts: new Counter({ name: 'lookout_edge_camera_reader_restarts_total', help: 'Frame reader restarts by the watchdog', labelNames: ['camera'], registers }),
-    online: new Gauge({ name: 'lookout_edge_camera_online', help: '1 while frames flow from the camera', labelNames: ['camera'], registers }),
-    lastFrame: new Gauge({ name: 'lookout_edge_camera_last_frame_timestamp_seconds', help: 'Time of the last frame', labelNames: ['camera'], registers }),
-    inference: new Histogram({ name: 'lookout_edge_fire_inference_seconds', help: 'Model run time per frame', buckets: [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2], registers }),
+    frames: new Counter({
+      name: 'lookout_edge_fire_frames_total',
+      help: 'Frames analysed',
+      labelNames: ['camera'],
+      registers,
+    }),
+    framesDropped: new Counter({
+      name: 'lookout_edge_fire_frames_dropped_total',
+      help: 'Live frames skipped because the detector was busy, or images that failed to decode',
+      labelNames: ['camera'],
+      registers,
+    }),
+    detections: new Counter({
+      name: 'lookout_edge_fire_detections_total',
+      help: 'Detections kept after masks and size limits',
+      labelNames: ['camera', 'class'],
+      registers,
+    }),
+    alerts: new Counter({
+      name: 'lookout_edge_fire_alert_events_total',
+      help: 'Alert events raised',
+      labelNames: ['camera', 'event'],
+      registers,
+    }),
+    restarts: new Counter({
+      name: 'lookout_edge_camera_reader_restarts_total',
+      help: 'Frame reader restarts by the watchdog',
+      labelNames: ['camera'],
+      registers,
+    }),
+    online: new Gauge({
+      name: 'lookout_edge_camera_online',
+      help: '1 while frames flow from the camera',
+      labelNames: ['camera'],
+      registers,
+    }),
+    lastFrame: new Gauge({
+      name: 'lookout_edge_camera_last_frame_timestamp_seconds',
+      help: 'Time of the last frame',
+      labelNames: ['camera'],
+      registers,
+    }),
+    inference: new Histogram({
+      name: 'lookout_edge_fire_inference_seconds',
+      help: 'Model run time per frame',
+      buckets: [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2],
+      registers,
+    }),
     unanchored: new Counter({
       name: 'lookout_edge_fire_detections_unanchored_total',
       help: 'Detections that did not count towards confirming an alert: their region had not changed against the background, or drifted sideways as a whole',
       labelNames: ['camera', 'class'],
       registers,
     }),
-    backgroundResets: new Counter({ name: 'lookout_edge_fire_background_resets_total', help: 'Times the change background started again (camera start, or the view changed as a whole)', labelNames: ['camera'], registers }),
-    errors: new Counter({ name: 'lookout_edge_fire_errors_total', help: 'Frames that failed in detection or snapshot encoding', labelNames: ['camera', 'stage'], registers }),
-    snapshots: new Counter({ name: 'lookout_edge_fire_snapshots_total', help: 'Alert snapshots by size: high (snapshot resolution), model (model input size), none (encoding failed)', labelNames: ['camera', 'size'], registers }),
+    backgroundResets: new Counter({
+      name: 'lookout_edge_fire_background_resets_total',
+      help: 'Times the change background started again (camera start, or the view changed as a whole)',
+      labelNames: ['camera'],
+      registers,
+    }),
+    errors: new Counter({
+      name: 'lookout_edge_fire_errors_total',
+      help: 'Frames that failed in detection or snapshot encoding',
+      labelNames: ['camera', 'stage'],
+      registers,
+    }),
+    snapshots: new Counter({
+      name: 'lookout_edge_fire_snapshots_total',
+      help: 'Alert snapshots by size: high (snapshot resolution), model (model input size), none (encoding failed)',
+      labelNames: ['camera', 'size'],
+      registers,
+    }),
     snapshotFallbacks: new Counter({
       name: 'lookout_edge_fire_snapshot_fallbacks_total',
       help: 'Alerts that got the model-size snapshot although a larger one was configured: no_frame (snapshot-resolution frame missing), encode_failed, too_large',
@@ -141,7 +196,10 @@ export class CameraPipeline {
   ) {
     const kind = camera.kind ?? guessSourceKind(camera.url);
     this.#replay = kind === 'file' || kind === 'folder';
-    this.#tracker = new FireTracker(camera.id, { ...settings.confirmation, ignoreMasks: [...settings.confirmation.ignoreMasks, ...(camera.ignoreMasks ?? [])] });
+    this.#tracker = new FireTracker(camera.id, {
+      ...settings.confirmation,
+      ignoreMasks: [...settings.confirmation.ignoreMasks, ...(camera.ignoreMasks ?? [])],
+    });
     const { inputWidth, inputHeight, letterbox } = detector.info;
     this.#snapshot = { ...(settings.snapshot ?? defaultSnapshotSettings) };
     if (camera.snapshotMaxWidth !== undefined) this.#snapshot.maxWidth = camera.snapshotMaxWidth;
@@ -163,7 +221,11 @@ export class CameraPipeline {
         snapshotMaxWidth: this.#snapshot.maxWidth,
         analysisMaxWidth,
       },
-      { stallTimeoutS: settings.stallTimeoutS, backoff: settings.backoff, restartOnEnd: settings.restartOnEnd ?? !this.#replay },
+      {
+        stallTimeoutS: settings.stallTimeoutS,
+        backoff: settings.backoff,
+        restartOnEnd: settings.restartOnEnd ?? !this.#replay,
+      },
       {
         onFrame: (frame) => this.#onFrame(frame),
         onStatus: (status) => this.#onStatus(status),
@@ -175,7 +237,10 @@ export class CameraPipeline {
         onDropped: () => this.metrics?.framesDropped.inc({ camera: camera.id }),
         onHighResError: (message) => {
           this.metrics?.errors.inc({ camera: camera.id, stage: 'snapshot_output' });
-          log.warn({ camera: camera.id, reason: message }, 'snapshot-resolution output failed; alerts use model-size snapshots meanwhile');
+          log.warn(
+            { camera: camera.id, reason: message },
+            'snapshot-resolution output failed; alerts use model-size snapshots meanwhile',
+          );
         },
       },
       log,
@@ -207,14 +272,21 @@ export class CameraPipeline {
 
   async #onFrame(frame: Frame): Promise<void> {
     const cameraId = this.camera.id;
-    const frameMs = this.#replay ? this.#startedAtMs + Math.round(frame.streamTimeS * 1000) : frame.receivedAtMs;
+    const frameMs = this.#replay
+      ? this.#startedAtMs + Math.round(frame.streamTimeS * 1000)
+      : frame.receivedAtMs;
     let raw: FrameDetection[];
     const t0 = process.hrtime.bigint();
     try {
-      raw = this.#tiling.enabled ? await this.detector.detectTiled(frame.image, this.#tiling) : await this.detector.detect(frame.image, frame.transform);
+      raw = this.#tiling.enabled
+        ? await this.detector.detectTiled(frame.image, this.#tiling)
+        : await this.detector.detect(frame.image, frame.transform);
     } catch (error) {
       this.metrics?.errors.inc({ camera: cameraId, stage: 'detect' });
-      this.log.error({ camera: cameraId, frame: frame.index, err: error }, 'detection failed on a frame; going on');
+      this.log.error(
+        { camera: cameraId, frame: frame.index, err: error },
+        'detection failed on a frame; going on',
+      );
       return;
     }
     this.metrics?.inference.observe(Number(process.hrtime.bigint() - t0) / 1e9);
@@ -224,18 +296,31 @@ export class CameraPipeline {
     for (const d of detections) this.metrics?.detections.inc({ camera: cameraId, class: d.className });
     this.#lastFrame = frame;
     this.#lastFrameMs = frameMs;
-    this.handlers.onFrame?.({ cameraId, frame, frameMs, detections, filtered: raw.length - detections.length });
+    this.handlers.onFrame?.({
+      cameraId,
+      frame,
+      frameMs,
+      detections,
+      filtered: raw.length - detections.length,
+    });
     for (const event of this.#tracker.push(frameMs, frame.index, detections)) void this.#emit(event, frame);
   }
 
   /** Learns the frame into the change background and marks which detections are a rooted change. */
   #anchor(detections: FrameDetection[], frame: Frame, frameMs: number): FrameDetection[] {
     if (!this.#change.settings.enabled) return detections;
-    const view = frame.image.width === frame.transform.contentWidth && frame.image.height === frame.transform.contentHeight ? frame.image : cropContent(frame.image, frame.transform);
+    const view =
+      frame.image.width === frame.transform.contentWidth &&
+      frame.image.height === frame.transform.contentHeight
+        ? frame.image
+        : cropContent(frame.image, frame.transform);
     const summary = this.#change.update(view, frameMs);
     if (summary.reset && frame.index > 0) {
       this.metrics?.backgroundResets.inc({ camera: this.camera.id });
-      this.log.info({ camera: this.camera.id, frame: frame.index }, 'view changed as a whole; change background restarted');
+      this.log.info(
+        { camera: this.camera.id, frame: frame.index },
+        'view changed as a whole; change background restarted',
+      );
     }
     return detections.map((d) => {
       const anchored = this.#change.counts(d.className, d.box);
@@ -268,18 +353,25 @@ export class CameraPipeline {
     this.metrics?.snapshots.inc({ camera, size: result.size });
     if (result.fallback) {
       this.metrics?.snapshotFallbacks.inc({ camera, reason: result.fallback });
-      this.log.warn({ camera, alert: event.alertId, reason: result.fallback, err: result.error }, 'alert carries the model-size snapshot');
+      this.log.warn(
+        { camera, alert: event.alertId, reason: result.fallback, err: result.error },
+        'alert carries the model-size snapshot',
+      );
     }
     if (result.size === 'none') {
       this.metrics?.errors.inc({ camera, stage: 'snapshot' });
-      this.log.error({ camera, alert: event.alertId, err: result.error }, 'snapshot encoding failed; alert sent without it');
+      this.log.error(
+        { camera, alert: event.alertId, err: result.error },
+        'snapshot encoding failed; alert sent without it',
+      );
     }
     return result.snapshot;
   }
 
   #onStatus(status: CameraState): void {
     this.metrics?.online.set({ camera: this.camera.id }, status.state === 'online' ? 1 : 0);
-    if (status.state === 'offline' && status.reason !== 'starting' && status.reason !== 'source ended') this.metrics?.restarts.inc({ camera: this.camera.id });
+    if (status.state === 'offline' && status.reason !== 'starting' && status.reason !== 'source ended')
+      this.metrics?.restarts.inc({ camera: this.camera.id });
     this.handlers.onStatus?.(this.camera.id, status);
   }
 

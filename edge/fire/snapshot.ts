@@ -51,7 +51,8 @@ export type ClassBox = { box: Box; className: string };
 
 /** Draws the boxes (frame units) in their class colours, lines 1/160 of the picture's width thick. */
 export function drawBoxes(image: RgbImage, boxes: ClassBox[]): RgbImage {
-  for (const b of boxes) drawBox(image, b.box, classColour(b.className), Math.max(1, Math.round(image.width / 160)));
+  for (const b of boxes)
+    drawBox(image, b.box, classColour(b.className), Math.max(1, Math.round(image.width / 160)));
   return image;
 }
 
@@ -73,7 +74,13 @@ export interface SnapshotSettings {
   encodeTimeoutMs: number;
 }
 
-export const defaultSnapshotSettings: SnapshotSettings = { maxWidth: 1280, quality: 5, maxBytes: 400_000, waitMs: 1000, encodeTimeoutMs: 5000 };
+export const defaultSnapshotSettings: SnapshotSettings = {
+  maxWidth: 1280,
+  quality: 5,
+  maxBytes: 400_000,
+  waitMs: 1000,
+  encodeTimeoutMs: 5000,
+};
 
 export type JpegEncoder = (image: RgbImage, quality: number, timeoutMs: number) => Promise<Buffer>;
 
@@ -109,8 +116,10 @@ export async function alertSnapshot(
     try {
       let jpeg = await encode(image, settings.quality, settings.encodeTimeoutMs);
       const coarser = Math.min(31, settings.quality * 2);
-      if (jpeg.length > settings.maxBytes && coarser > settings.quality) jpeg = await encode(image, coarser, settings.encodeTimeoutMs);
-      if (jpeg.length <= settings.maxBytes) return { snapshot: { jpeg, width: image.width, height: image.height }, size: 'high' };
+      if (jpeg.length > settings.maxBytes && coarser > settings.quality)
+        jpeg = await encode(image, coarser, settings.encodeTimeoutMs);
+      if (jpeg.length <= settings.maxBytes)
+        return { snapshot: { jpeg, width: image.width, height: image.height }, size: 'high' };
       fallback = 'too_large';
     } catch (caught) {
       fallback = 'encode_failed';
@@ -120,7 +129,12 @@ export async function alertSnapshot(
   const image = snapshotImage(analysed.image, analysed.transform, boxes);
   try {
     const jpeg = await encode(image, settings.quality, settings.encodeTimeoutMs);
-    return { snapshot: { jpeg, width: image.width, height: image.height }, size: 'model', ...(fallback ? { fallback } : {}), ...(error ? { error } : {}) };
+    return {
+      snapshot: { jpeg, width: image.width, height: image.height },
+      size: 'model',
+      ...(fallback ? { fallback } : {}),
+      ...(error ? { error } : {}),
+    };
   } catch (caught) {
     return { size: 'none', ...(fallback ? { fallback } : {}), error: caught };
   }

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { decodeOutput, inferLayout, iou, letterboxGeometry, letterboxRgb, nms, rgbToChw, toFrameUnits, type Detection } from './tensor.js';
+import {
+  decodeOutput,
+  inferLayout,
+  iou,
+  letterboxGeometry,
+  letterboxRgb,
+  nms,
+  rgbToChw,
+  toFrameUnits,
+  type Detection,
+} from './tensor.js';
 
 /** Builds a YOLOv8 output [1, 4+C, N] from rows of (cx, cy, w, h, ...scores). */
 function yolov8Tensor(anchors: number[][]): { data: Float32Array; dims: number[] } {
@@ -54,7 +64,9 @@ describe('decodeOutput', () => {
     ]);
     expect(inferLayout(dims, 1)).toBe('yolov8');
     const out = decodeOutput(data, dims, 'yolov8', [0.2]);
-    expect(out).toEqual([{ classId: 0, score: expect.closeTo(0.7, 6), box: { x1: 492, y1: 270, x2: 532, y2: 330 } }]);
+    expect(out).toEqual([
+      { classId: 0, score: expect.closeTo(0.7, 6), box: { x1: 492, y1: 270, x2: 532, y2: 330 } },
+    ]);
   });
 
   it('refuses an output shape that fits neither layout, naming the shape', () => {
@@ -64,8 +76,23 @@ describe('decodeOutput', () => {
 
 describe('nms', () => {
   it('keeps the best of overlapping boxes of one class, keeps other classes and distant boxes', () => {
-    const d = (classId: number, score: number, x1: number, y1: number, x2: number, y2: number): Detection => ({ classId, score, box: { x1, y1, x2, y2 } });
-    const kept = nms([d(0, 0.5, 10, 10, 50, 50), d(0, 0.9, 12, 12, 52, 52), d(1, 0.6, 12, 12, 52, 52), d(0, 0.4, 100, 100, 120, 120)], 0.45);
+    const d = (
+      classId: number,
+      score: number,
+      x1: number,
+      y1: number,
+      x2: number,
+      y2: number,
+    ): Detection => ({ classId, score, box: { x1, y1, x2, y2 } });
+    const kept = nms(
+      [
+        d(0, 0.5, 10, 10, 50, 50),
+        d(0, 0.9, 12, 12, 52, 52),
+        d(1, 0.6, 12, 12, 52, 52),
+        d(0, 0.4, 100, 100, 120, 120),
+      ],
+      0.45,
+    );
     expect(kept.map((k) => [k.classId, k.score])).toEqual([
       [0, 0.9],
       [1, 0.6],
@@ -81,22 +108,45 @@ describe('nms', () => {
 
 describe('letterbox', () => {
   it('matches ffmpeg scale(force_original_aspect_ratio=decrease)+pad geometry for 16:9 and 4:3 frames', () => {
-    expect(letterboxGeometry(1280, 720, 256, 256)).toEqual({ scale: 0.2, padX: 0, padY: 56, contentWidth: 256, contentHeight: 144 });
-    expect(letterboxGeometry(640, 480, 256, 256)).toEqual({ scale: 0.4, padX: 0, padY: 32, contentWidth: 256, contentHeight: 192 });
-    expect(letterboxGeometry(480, 640, 256, 256)).toMatchObject({ padX: 32, padY: 0, contentWidth: 192, contentHeight: 256 });
+    expect(letterboxGeometry(1280, 720, 256, 256)).toEqual({
+      scale: 0.2,
+      padX: 0,
+      padY: 56,
+      contentWidth: 256,
+      contentHeight: 144,
+    });
+    expect(letterboxGeometry(640, 480, 256, 256)).toEqual({
+      scale: 0.4,
+      padX: 0,
+      padY: 32,
+      contentWidth: 256,
+      contentHeight: 192,
+    });
+    expect(letterboxGeometry(480, 640, 256, 256)).toMatchObject({
+      padX: 32,
+      padY: 0,
+      contentWidth: 192,
+      contentHeight: 256,
+    });
   });
 
   it('places a known box where it belongs and maps model boxes back to frame units', () => {
     // 40x20 black frame with a white 10x10 square at (20,5)
     const src = { data: new Uint8Array(40 * 20 * 3), width: 40, height: 20 };
-    for (let y = 5; y < 15; y++) for (let x = 20; x < 30; x++) src.data.fill(255, (y * 40 + x) * 3, (y * 40 + x) * 3 + 3);
+    for (let y = 5; y < 15; y++)
+      for (let x = 20; x < 30; x++) src.data.fill(255, (y * 40 + x) * 3, (y * 40 + x) * 3 + 3);
     const { image, transform } = letterboxRgb(src, 80, 80);
     expect(transform).toEqual({ scale: 2, padX: 0, padY: 20, contentWidth: 80, contentHeight: 40 });
     const at = (x: number, y: number) => image.data[(y * 80 + x) * 3]!;
     expect(at(5, 5)).toBe(114); // padding
     expect(at(50, 40)).toBe(255); // inside the square: (20..30, 5..15) * 2 + pad
     expect(at(30, 40)).toBe(0);
-    expect(toFrameUnits({ x1: 40, y1: 30, x2: 60, y2: 50 }, transform)).toEqual({ x1: 0.5, y1: 0.25, x2: 0.75, y2: 0.75 });
+    expect(toFrameUnits({ x1: 40, y1: 30, x2: 60, y2: 50 }, transform)).toEqual({
+      x1: 0.5,
+      y1: 0.25,
+      x2: 0.75,
+      y2: 0.75,
+    });
   });
 
   it('normalises RGB to planar float 0..1', () => {

@@ -36,7 +36,12 @@ export interface LetterboxTransform {
 export type OutputLayout = 'yolov8' | 'yolov5';
 
 /** The content rectangle ffmpeg's `scale=W:H:force_original_aspect_ratio=decrease,pad=W:H:(ow-iw)/2:(oh-ih)/2` gives. */
-export function letterboxGeometry(srcWidth: number, srcHeight: number, dstWidth: number, dstHeight: number): LetterboxTransform {
+export function letterboxGeometry(
+  srcWidth: number,
+  srcHeight: number,
+  dstWidth: number,
+  dstHeight: number,
+): LetterboxTransform {
   const contentWidth = Math.min(dstWidth, Math.round((dstHeight * srcWidth) / srcHeight));
   const contentHeight = Math.min(dstHeight, Math.round((contentWidth * srcHeight) / srcWidth));
   return {
@@ -49,12 +54,20 @@ export function letterboxGeometry(srcWidth: number, srcHeight: number, dstWidth:
 }
 
 /** Resizes (bilinear) keeping the aspect ratio into dstWidth x dstHeight, padding with grey `pad`. */
-export function letterboxRgb(src: RgbImage, dstWidth: number, dstHeight: number, pad = 114): { image: RgbImage; transform: LetterboxTransform } {
+export function letterboxRgb(
+  src: RgbImage,
+  dstWidth: number,
+  dstHeight: number,
+  pad = 114,
+): { image: RgbImage; transform: LetterboxTransform } {
   const t = letterboxGeometry(src.width, src.height, dstWidth, dstHeight);
   const out = new Uint8Array(dstWidth * dstHeight * 3).fill(pad);
   if (src.width === t.contentWidth && src.height === t.contentHeight) {
     for (let y = 0; y < src.height; y++) {
-      out.set(src.data.subarray(y * src.width * 3, (y + 1) * src.width * 3), ((y + t.padY) * dstWidth + t.padX) * 3);
+      out.set(
+        src.data.subarray(y * src.width * 3, (y + 1) * src.width * 3),
+        ((y + t.padY) * dstWidth + t.padX) * 3,
+      );
     }
     return { image: { data: out, width: dstWidth, height: dstHeight }, transform: t };
   }
@@ -124,7 +137,10 @@ function shrinkByArea(src: RgbImage, out: Uint8Array, dstWidth: number, t: Lette
 }
 
 /** Packed RGB bytes -> planar float32 [3, H, W] scaled to 0..1 (the NCHW input of Ultralytics models). */
-export function rgbToChw(image: RgbImage, out = new Float32Array(3 * image.width * image.height)): Float32Array {
+export function rgbToChw(
+  image: RgbImage,
+  out = new Float32Array(3 * image.width * image.height),
+): Float32Array {
   const plane = image.width * image.height;
   const src = image.data;
   for (let i = 0, j = 0; i < plane; i++, j += 3) {
@@ -138,7 +154,8 @@ export function rgbToChw(image: RgbImage, out = new Float32Array(3 * image.width
 /** Which layout an output of shape [1, A, B] with `numClasses` classes is. */
 export function inferLayout(dims: readonly number[], numClasses: number): OutputLayout {
   const [, a, b] = dims;
-  if (dims.length !== 3 || a === undefined || b === undefined) throw new Error(`model output: expected 3 dimensions, got [${dims.join(', ')}]`);
+  if (dims.length !== 3 || a === undefined || b === undefined)
+    throw new Error(`model output: expected 3 dimensions, got [${dims.join(', ')}]`);
   if (a === 4 + numClasses) return 'yolov8';
   if (b === 5 + numClasses) return 'yolov5';
   throw new Error(
@@ -159,7 +176,12 @@ function centreBox(cx: number, cy: number, w: number, h: number): Box {
  * Decodes one image's output into candidate detections above each class's threshold. Scores are taken as they
  * are in the tensor (Ultralytics exports apply the sigmoid inside the model). YOLOv5's score is obj × class.
  */
-export function decodeOutput(data: Float32Array, dims: readonly number[], layout: OutputLayout, thresholds: readonly number[]): Detection[] {
+export function decodeOutput(
+  data: Float32Array,
+  dims: readonly number[],
+  layout: OutputLayout,
+  thresholds: readonly number[],
+): Detection[] {
   const out: Detection[] = [];
   if (layout === 'yolov8') {
     const rows = dims[1]!;
@@ -176,7 +198,11 @@ export function decodeOutput(data: Float32Array, dims: readonly number[], layout
         }
       }
       if (best < 0 || bestScore < (thresholds[best] ?? 1)) continue;
-      out.push({ classId: best, score: bestScore, box: centreBox(data[i]!, data[n + i]!, data[2 * n + i]!, data[3 * n + i]!) });
+      out.push({
+        classId: best,
+        score: bestScore,
+        box: centreBox(data[i]!, data[n + i]!, data[2 * n + i]!, data[3 * n + i]!),
+      });
     }
     return out;
   }
@@ -197,7 +223,11 @@ export function decodeOutput(data: Float32Array, dims: readonly number[], layout
       }
     }
     if (best < 0 || bestScore < (thresholds[best] ?? 1)) continue;
-    out.push({ classId: best, score: bestScore, box: centreBox(data[o]!, data[o + 1]!, data[o + 2]!, data[o + 3]!) });
+    out.push({
+      classId: best,
+      score: bestScore,
+      box: centreBox(data[o]!, data[o + 1]!, data[o + 2]!, data[o + 3]!),
+    });
   }
   return out;
 }

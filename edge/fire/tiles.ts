@@ -18,7 +18,13 @@ export interface TilingSettings {
   batchSize: number;
 }
 
-export const defaultTiling: TilingSettings = { enabled: true, analysisMaxWidth: 1280, overlap: 0.25, wholeFrame: true, batchSize: 8 };
+export const defaultTiling: TilingSettings = {
+  enabled: true,
+  analysisMaxWidth: 1280,
+  overlap: 0.25,
+  wholeFrame: true,
+  batchSize: 8,
+};
 
 export interface TileRect {
   x: number;
@@ -45,10 +51,17 @@ export function tileOffsets(length: number, tile: number, overlap: number): numb
   return Array.from({ length: n }, (_, i) => Math.round((i * (length - tile)) / (n - 1)));
 }
 
-export function tileGrid(width: number, height: number, tileWidth: number, tileHeight: number, overlap: number): TileRect[] {
+export function tileGrid(
+  width: number,
+  height: number,
+  tileWidth: number,
+  tileHeight: number,
+  overlap: number,
+): TileRect[] {
   const rects: TileRect[] = [];
   for (const y of tileOffsets(height, tileHeight, overlap)) {
-    for (const x of tileOffsets(width, tileWidth, overlap)) rects.push({ x, y, width: Math.min(tileWidth, width), height: Math.min(tileHeight, height) });
+    for (const x of tileOffsets(width, tileWidth, overlap))
+      rects.push({ x, y, width: Math.min(tileWidth, width), height: Math.min(tileHeight, height) });
   }
   return rects;
 }
@@ -57,7 +70,13 @@ export function tileGrid(width: number, height: number, tileWidth: number, tileH
  * The tile's pixels at 1:1 in a tileWidth x tileHeight input; a frame smaller than the tile along an axis is
  * centred on grey `pad` there, as the letterbox does.
  */
-export function cropTile(image: RgbImage, rect: TileRect, tileWidth: number, tileHeight: number, pad: number): ModelInput {
+export function cropTile(
+  image: RgbImage,
+  rect: TileRect,
+  tileWidth: number,
+  tileHeight: number,
+  pad: number,
+): ModelInput {
   const padX = Math.floor((tileWidth - rect.width) / 2);
   const padY = Math.floor((tileHeight - rect.height) / 2);
   const data = new Uint8Array(tileWidth * tileHeight * 3);
@@ -68,18 +87,32 @@ export function cropTile(image: RgbImage, rect: TileRect, tileWidth: number, til
   }
   return {
     image: { data, width: tileWidth, height: tileHeight },
-    transform: { scale: 1, padX: padX - rect.x, padY: padY - rect.y, contentWidth: image.width, contentHeight: image.height },
+    transform: {
+      scale: 1,
+      padX: padX - rect.x,
+      padY: padY - rect.y,
+      contentWidth: image.width,
+      contentHeight: image.height,
+    },
   };
 }
 
 /** Every model input of one frame: the whole-frame pass first (when on), then the tiles row by row. */
-export function modelInputs(image: RgbImage, tileWidth: number, tileHeight: number, pad: number, tiling: TilingSettings): ModelInput[] {
+export function modelInputs(
+  image: RgbImage,
+  tileWidth: number,
+  tileHeight: number,
+  pad: number,
+  tiling: TilingSettings,
+): ModelInput[] {
   const whole = (): ModelInput => {
     const boxed = letterboxRgb(image, tileWidth, tileHeight, pad);
     return { image: boxed.image, transform: boxed.transform };
   };
   if (!tiling.enabled) return [whole()];
-  const tiles = tileGrid(image.width, image.height, tileWidth, tileHeight, tiling.overlap).map((rect) => cropTile(image, rect, tileWidth, tileHeight, pad));
+  const tiles = tileGrid(image.width, image.height, tileWidth, tileHeight, tiling.overlap).map((rect) =>
+    cropTile(image, rect, tileWidth, tileHeight, pad),
+  );
   // A frame that is one tile already needs no second, identical pass.
   if (!tiling.wholeFrame || (image.width <= tileWidth && image.height <= tileHeight)) return tiles;
   return [whole(), ...tiles];
@@ -103,7 +136,11 @@ function intersection(a: Box, b: Box): number {
  * `containThreshold`), is folded into it, which grows to their union. Unlike plain NMS this joins the two
  * halves of a plume that a tile seam cut, and the tile's part of a plume with the whole-frame pass's box.
  */
-export function mergeAcrossTiles<T extends ScoredBox>(detections: T[], iouThreshold: number, containThreshold = 0.5): T[] {
+export function mergeAcrossTiles<T extends ScoredBox>(
+  detections: T[],
+  iouThreshold: number,
+  containThreshold = 0.5,
+): T[] {
   const sorted = [...detections].sort((a, b) => b.score - a.score);
   const kept: T[] = [];
   for (const d of sorted) {
@@ -119,7 +156,12 @@ export function mergeAcrossTiles<T extends ScoredBox>(detections: T[], iouThresh
       kept.push({ ...d, box: { ...d.box } });
       continue;
     }
-    into.box = { x1: Math.min(into.box.x1, d.box.x1), y1: Math.min(into.box.y1, d.box.y1), x2: Math.max(into.box.x2, d.box.x2), y2: Math.max(into.box.y2, d.box.y2) };
+    into.box = {
+      x1: Math.min(into.box.x1, d.box.x1),
+      y1: Math.min(into.box.y1, d.box.y1),
+      x2: Math.max(into.box.x2, d.box.x2),
+      y2: Math.max(into.box.y2, d.box.y2),
+    };
   }
   return kept;
 }

@@ -11,7 +11,12 @@ const fire = (score: number, x = 0.5, y = 0.5, size = 0.05): FrameDetection => (
 
 /** Runs frames at 1 fps; `frames[i]` is the list of detections at second i. */
 function run(frames: FrameDetection[][], config: Partial<ConfirmationConfig> = {}): AlertEvent[] {
-  const tracker = new FireTracker('cam1', { ...defaultConfirmation, updateIntervalS: 10, endAfterS: 5, ...config });
+  const tracker = new FireTracker('cam1', {
+    ...defaultConfirmation,
+    updateIntervalS: 10,
+    endAfterS: 5,
+    ...config,
+  });
   return frames.flatMap((dets, i) => tracker.push(i * 1000, i, tracker.filter(dets)));
 }
 
@@ -33,7 +38,14 @@ describe('FireTracker', () => {
   it('confirms only on detections anchored to a change in the view; once confirmed, unanchored ones keep it alive', () => {
     const still = (score: number): FrameDetection => ({ ...fire(score), anchored: false });
     expect(run(Array.from({ length: 20 }, () => [still(0.9)]))).toEqual([]); // the sun, all day long
-    const frames = [[still(0.9)], [still(0.9)], [fire(0.6)], [fire(0.6)], [fire(0.6)], ...Array.from({ length: 8 }, () => [still(0.9)])];
+    const frames = [
+      [still(0.9)],
+      [still(0.9)],
+      [fire(0.6)],
+      [fire(0.6)],
+      [fire(0.6)],
+      ...Array.from({ length: 8 }, () => [still(0.9)]),
+    ];
     // no `end` after endAfterS (5 s): the unanchored detections kept it alive
     expect(run(frames).map((e) => [e.kind, e.frame])).toEqual([['new', 4]]);
   });
@@ -41,7 +53,11 @@ describe('FireTracker', () => {
   it('an alert shows the anchored boxes of its place, not an unanchored look-alike touching it', () => {
     const plume = (score: number) => fire(score, 0.5, 0.5, 0.05);
     const cloud: FrameDetection = { ...fire(0.9, 0.58, 0.5, 0.05), anchored: false };
-    const events = run([[plume(0.6), cloud], [plume(0.6), cloud], [plume(0.6), cloud]]);
+    const events = run([
+      [plume(0.6), cloud],
+      [plume(0.6), cloud],
+      [plume(0.6), cloud],
+    ]);
     expect(events.map((e) => e.kind)).toEqual(['new']);
     expect(events[0]!.boxes).toEqual([{ box: plume(0.6).box, score: 0.6, className: 'fire' }]);
   });
@@ -49,11 +65,19 @@ describe('FireTracker', () => {
   it('dates an alert from its first anchored detection, not from a look-alike that was there before at the same place', () => {
     const cloud: FrameDetection = { ...fire(0.5), anchored: false };
     const events = run([[cloud], [cloud], [cloud], [fire(0.6)], [fire(0.6)], [fire(0.6)]]);
-    expect(events.map((e) => [e.kind, e.frame, e.firstSeenFrame, e.firstSeenMs])).toEqual([['new', 5, 3, 3000]]);
+    expect(events.map((e) => [e.kind, e.frame, e.firstSeenFrame, e.firstSeenMs])).toEqual([
+      ['new', 5, 3, 3000],
+    ]);
   });
 
   it('does not mix places: hits spread over distant boxes do not add up', () => {
-    const frames = [[fire(0.5, 0.1, 0.1)], [fire(0.5, 0.9, 0.9)], [fire(0.5, 0.1, 0.9)], [fire(0.5, 0.9, 0.1)], [fire(0.5, 0.5, 0.5)]];
+    const frames = [
+      [fire(0.5, 0.1, 0.1)],
+      [fire(0.5, 0.9, 0.9)],
+      [fire(0.5, 0.1, 0.9)],
+      [fire(0.5, 0.9, 0.1)],
+      [fire(0.5, 0.5, 0.5)],
+    ];
     expect(run(frames)).toEqual([]);
   });
 
@@ -80,7 +104,12 @@ describe('FireTracker', () => {
   });
 
   it('fire and the smoke rising from it are one place: one alert, boxes of both classes', () => {
-    const smoke = (score: number): FrameDetection => ({ className: 'smoke', classId: 1, score, box: { x1: 0.4, y1: 0.1, x2: 0.6, y2: 0.44 } });
+    const smoke = (score: number): FrameDetection => ({
+      className: 'smoke',
+      classId: 1,
+      score,
+      box: { x1: 0.4, y1: 0.1, x2: 0.6, y2: 0.44 },
+    });
     const events = run(Array.from({ length: 6 }, () => [fire(0.5), smoke(0.8)]));
     expect(events.map((e) => e.kind)).toEqual(['new']);
     expect(events[0]!.className).toBe('smoke');

@@ -121,7 +121,11 @@ export class FireTracker {
 
   /** Detections that survive the masks and the size limit. */
   filter(detections: FrameDetection[]): FrameDetection[] {
-    return detections.filter((d) => boxArea(d.box) <= this.config.maxBoxArea && !this.config.ignoreMasks.some((m) => centreInside(d.box, m)));
+    return detections.filter(
+      (d) =>
+        boxArea(d.box) <= this.config.maxBoxArea &&
+        !this.config.ignoreMasks.some((m) => centreInside(d.box, m)),
+    );
   }
 
   /** Feeds one frame's (filtered) detections; returns the alert events this frame causes. */
@@ -155,7 +159,8 @@ export class FireTracker {
     for (const track of [...this.#tracks]) {
       const hits = matched.get(track) ?? [];
       const anchoredHits = hits.filter((h) => h.anchored !== false);
-      if (anchoredHits.length && !track.anchoredSince) track.anchoredSince = { ms: frameMs, frame: frameIndex };
+      if (anchoredHits.length && !track.anchoredSince)
+        track.anchoredSince = { ms: frameMs, frame: frameIndex };
       this.#slide(track.window, hits);
       this.#slide(track.anchoredWindow, anchoredHits);
       if (hits.length) {
@@ -189,7 +194,9 @@ export class FireTracker {
         continue;
       }
       const due = frameMs - track.lastEventMs >= this.config.updateIntervalS * 1000;
-      const grew = boxArea(track.box) >= track.lastEventArea * this.config.growthFactor && frameMs - track.lastEventMs >= 1000;
+      const grew =
+        boxArea(track.box) >= track.lastEventArea * this.config.growthFactor &&
+        frameMs - track.lastEventMs >= 1000;
       if (hits.length && (due || grew)) events.push(this.#event('update', track, frameMs, frameIndex));
     }
     // A fire seen as two tracks of one class that grew together: fold the younger into the older.
@@ -199,7 +206,9 @@ export class FireTracker {
 
   /** Ends every open event (source ended or camera removed). */
   flush(frameMs: number, frameIndex: number): AlertEvent[] {
-    const events = this.#tracks.filter((t) => t.confirmed).map((t) => this.#event('end', t, frameMs, frameIndex));
+    const events = this.#tracks
+      .filter((t) => t.confirmed)
+      .map((t) => this.#event('end', t, frameMs, frameIndex));
     this.#tracks = [];
     return events;
   }
@@ -216,7 +225,8 @@ export class FireTracker {
         if (!samePlace(a.box, b.box) || b.confirmed) continue;
         a.window = a.window.map((s, k) => Math.max(s, b.window[k] ?? 0));
         a.anchoredWindow = a.anchoredWindow.map((s, k) => Math.max(s, b.anchoredWindow[k] ?? 0));
-        if (b.anchoredSince && (!a.anchoredSince || b.anchoredSince.ms < a.anchoredSince.ms)) a.anchoredSince = b.anchoredSince;
+        if (b.anchoredSince && (!a.anchoredSince || b.anchoredSince.ms < a.anchoredSince.ms))
+          a.anchoredSince = b.anchoredSince;
         this.#tracks.splice(j, 1);
       }
     }

@@ -35,7 +35,10 @@ async function reopen(outbox: DiskOutbox, options: Partial<OutboxOptions> = {}):
 }
 
 const payloads = (outbox: DiskOutbox) => outbox.pendingAfter(0, 1_000_000).map((r) => r.payload.toString());
-const segmentFiles = () => readdirSync(dir).filter((name) => name.endsWith('.seg')).sort();
+const segmentFiles = () =>
+  readdirSync(dir)
+    .filter((name) => name.endsWith('.seg'))
+    .sort();
 
 describe('DiskOutbox', () => {
   it('gives records back in append order, with topic, kind and payload intact', async () => {
@@ -94,7 +97,13 @@ describe('DiskOutbox', () => {
     await outbox.stop();
     const last = path.join(dir, segmentFiles().at(-1)!);
     const goodSize = statSync(last).size;
-    const next = encodeRecord({ seq: 11, kind: 'telemetry', topic: 't', payload: Buffer.from('m10-never-finished'), enqueuedAtMs: 1 });
+    const next = encodeRecord({
+      seq: 11,
+      kind: 'telemetry',
+      topic: 't',
+      payload: Buffer.from('m10-never-finished'),
+      enqueuedAtMs: 1,
+    });
     appendFileSync(last, next.subarray(0, partialBytes));
     outbox = await open();
     expect(payloads(outbox)).toEqual(Array.from({ length: 10 }, (_, i) => `m${i}`));
@@ -125,17 +134,23 @@ describe('DiskOutbox', () => {
         alerts.push(`alert-${i}`);
         expect(outbox.enqueue('alert', 'a', `alert-${i}`).accepted).toBe(true);
       } else {
-        expect(outbox.enqueue('telemetry', 't', `telemetry-${String(i).padStart(4, '0')}`).accepted).toBe(true);
+        expect(outbox.enqueue('telemetry', 't', `telemetry-${String(i).padStart(4, '0')}`).accepted).toBe(
+          true,
+        );
       }
       expect(outbox.stats.diskBytes).toBeLessThanOrEqual(maxBytes);
     }
     const kept = outbox.pendingAfter(0, 100_000);
     expect(kept.filter((r) => r.kind === 'alert').map((r) => r.payload.toString())).toEqual(alerts);
-    const telemetry = kept.filter((r) => r.kind === 'telemetry').map((r) => Number(r.payload.toString().slice(10)));
+    const telemetry = kept
+      .filter((r) => r.kind === 'telemetry')
+      .map((r) => Number(r.payload.toString().slice(10)));
     expect(outbox.stats.dropped).toBeGreaterThan(1000);
     expect(telemetry.at(-1)).toBe(1999);
     // What is left is a contiguous run of the newest telemetry (dropping took the oldest).
-    const expected = Array.from({ length: 2000 - telemetry[0]! }, (_, k) => telemetry[0]! + k).filter((i) => i % 97 !== 0);
+    const expected = Array.from({ length: 2000 - telemetry[0]! }, (_, k) => telemetry[0]! + k).filter(
+      (i) => i % 97 !== 0,
+    );
     expect(telemetry).toEqual(expected);
     expect(kept.map((r) => r.seq)).toEqual([...kept.map((r) => r.seq)].sort((a, b) => a - b));
     expect(outbox.stats.dropped + kept.length).toBe(2000);

@@ -96,12 +96,21 @@ export class DiskOutbox implements Part {
   #persistedThrough = 0;
   #cursorTimer: NodeJS.Timeout | undefined;
   #open = false;
-  readonly #stats = { dropped: 0, refused: 0, alertsOverBound: 0, appended: 0, acked: 0, bytes: 0, diskBytes: 0 };
+  readonly #stats = {
+    dropped: 0,
+    refused: 0,
+    alertsOverBound: 0,
+    appended: 0,
+    acked: 0,
+    bytes: 0,
+    diskBytes: 0,
+  };
   readonly #metrics;
 
   constructor(options: OutboxOptions, deps: OutboxDeps) {
     // Small segments make the full policy drop little at a time: it drops telemetry a segment at once.
-    const segmentBytes = options.segmentBytes ?? Math.min(16 << 20, Math.max(256, Math.floor(options.maxBytes / 16)));
+    const segmentBytes =
+      options.segmentBytes ?? Math.min(16 << 20, Math.max(256, Math.floor(options.maxBytes / 16)));
     this.#options = { fsync: false, ...options, segmentBytes };
     this.#log = deps.log.child({ part: 'outbox' });
     this.#onAppended = deps.onAppended;
@@ -176,7 +185,10 @@ export class DiskOutbox implements Part {
           return { accepted: false, reason: 'full' };
         }
         this.#stats.alertsOverBound += 1;
-        this.#log.warn({ diskBytes: this.#stats.diskBytes, maxBytes: this.#options.maxBytes }, 'outbox holds only alerts: alert stored beyond maxBytes');
+        this.#log.warn(
+          { diskBytes: this.#stats.diskBytes, maxBytes: this.#options.maxBytes },
+          'outbox holds only alerts: alert stored beyond maxBytes',
+        );
       }
     }
     const seq = this.#nextSeq++;
@@ -235,7 +247,8 @@ export class DiskOutbox implements Part {
     }
     this.#skipAckedHead();
     const dropped = this.#stats.dropped - dropped0;
-    if (dropped > 0) this.#log.warn({ dropped, totalDropped: this.#stats.dropped }, 'outbox full: dropped oldest telemetry');
+    if (dropped > 0)
+      this.#log.warn({ dropped, totalDropped: this.#stats.dropped }, 'outbox full: dropped oldest telemetry');
   }
 
   /** Rewrites a segment with only its live alerts (atomic rename); its live telemetry is dropped. */
@@ -289,7 +302,14 @@ export class DiskOutbox implements Part {
     const tail = this.#tail;
     if (tail && (tail.bytes === 0 || tail.bytes + size <= this.#options.segmentBytes)) return tail;
     const file = path.join(this.#options.dir, `${String(seq).padStart(20, '0')}${SEGMENT_SUFFIX}`);
-    const segment: Segment = { firstSeq: seq, file, fd: openSync(file, 'a+'), bytes: 0, live: 0, liveAlertBytes: 0 };
+    const segment: Segment = {
+      firstSeq: seq,
+      file,
+      fd: openSync(file, 'a+'),
+      bytes: 0,
+      live: 0,
+      liveAlertBytes: 0,
+    };
     this.#segments.push(segment);
     this.#tail = segment;
     this.#releaseEmptySegments();
@@ -355,13 +375,17 @@ export class DiskOutbox implements Part {
   #readRaw(entry: Entry): Buffer {
     const buffer = Buffer.allocUnsafe(entry.size);
     const read = readSync(entry.segment.fd, buffer, 0, entry.size, entry.offset);
-    if (read !== entry.size) throw new Error(`outbox: short read of record ${entry.seq} in ${entry.segment.file}`);
+    if (read !== entry.size)
+      throw new Error(`outbox: short read of record ${entry.seq} in ${entry.segment.file}`);
     return buffer;
   }
 
   #read(entry: Entry): OutboxRecord {
     const decoded = decodeRecord(this.#readRaw(entry), 0);
-    if (!decoded.ok) throw new Error(`outbox: record ${entry.seq} in ${entry.segment.file} is damaged on disk (${decoded.reason})`);
+    if (!decoded.ok)
+      throw new Error(
+        `outbox: record ${entry.seq} in ${entry.segment.file} is damaged on disk (${decoded.reason})`,
+      );
     return decoded.record;
   }
 
@@ -403,12 +427,22 @@ export class DiskOutbox implements Part {
     for (const name of names.filter((n) => n.endsWith(SEGMENT_SUFFIX))) {
       const file = path.join(dir, name);
       const content = readFileSync(file);
-      const segment: Segment = { firstSeq: Number(name.slice(0, -SEGMENT_SUFFIX.length)), file, fd: -1, bytes: 0, live: 0, liveAlertBytes: 0 };
+      const segment: Segment = {
+        firstSeq: Number(name.slice(0, -SEGMENT_SUFFIX.length)),
+        file,
+        fd: -1,
+        bytes: 0,
+        live: 0,
+        liveAlertBytes: 0,
+      };
       let offset = 0;
       while (offset < content.length) {
         const decoded = decodeRecord(content, offset);
         if (!decoded.ok) {
-          this.#log.warn({ file, offset, reason: decoded.reason, discardedBytes: content.length - offset }, 'outbox: damaged or partial record, truncating the segment there');
+          this.#log.warn(
+            { file, offset, reason: decoded.reason, discardedBytes: content.length - offset },
+            'outbox: damaged or partial record, truncating the segment there',
+          );
           this.#metrics?.truncated.inc({ reason: decoded.reason });
           break;
         }
@@ -457,10 +491,33 @@ function createOutboxMetrics(registry: Registry, outbox: DiskOutbox) {
     },
   });
   return {
-    appended: new Counter({ name: 'lookout_edge_outbox_appended_total', help: 'Records appended to the outbox', labelNames: ['kind'], registers: [registry] }),
-    acked: new Counter({ name: 'lookout_edge_outbox_acked_total', help: 'Records acknowledged by the broker and removed', registers: [registry] }),
-    dropped: new Counter({ name: 'lookout_edge_outbox_dropped_total', help: 'Records dropped because the outbox was full', labelNames: ['kind'], registers: [registry] }),
-    refused: new Counter({ name: 'lookout_edge_outbox_refused_total', help: 'Telemetry refused because the outbox was full', registers: [registry] }),
-    truncated: new Counter({ name: 'lookout_edge_outbox_truncated_total', help: 'Damaged or partial records cut off when opening the outbox', labelNames: ['reason'], registers: [registry] }),
+    appended: new Counter({
+      name: 'lookout_edge_outbox_appended_total',
+      help: 'Records appended to the outbox',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    acked: new Counter({
+      name: 'lookout_edge_outbox_acked_total',
+      help: 'Records acknowledged by the broker and removed',
+      registers: [registry],
+    }),
+    dropped: new Counter({
+      name: 'lookout_edge_outbox_dropped_total',
+      help: 'Records dropped because the outbox was full',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    refused: new Counter({
+      name: 'lookout_edge_outbox_refused_total',
+      help: 'Telemetry refused because the outbox was full',
+      registers: [registry],
+    }),
+    truncated: new Counter({
+      name: 'lookout_edge_outbox_truncated_total',
+      help: 'Damaged or partial records cut off when opening the outbox',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
   };
 }

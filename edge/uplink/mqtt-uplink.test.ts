@@ -31,11 +31,22 @@ async function setup(url: string, maxInFlight = 4) {
   const bus = createEdgeBus();
   const log = silentLogger();
   const registry = createMetricsRegistry('edge-test', false);
-  const outbox = new DiskOutbox({ dir, maxBytes: 1 << 20, whenFull: 'drop-oldest-telemetry' }, { log, registry, onAppended: (seq) => bus.emit('outbox.appended', { seq }) });
+  const outbox = new DiskOutbox(
+    { dir, maxBytes: 1 << 20, whenFull: 'drop-oldest-telemetry' },
+    { log, registry, onAppended: (seq) => bus.emit('outbox.appended', { seq }) },
+  );
   await outbox.start();
   cleanups.push(() => outbox.stop());
   const uplink = new MqttUplink(
-    { edgeId: 'e-test', url, keepaliveS: 5, connectTimeoutMs: 2000, reconnect: { minMs: 20, maxMs: 200 }, maxInFlight, version: 'test' },
+    {
+      edgeId: 'e-test',
+      url,
+      keepaliveS: 5,
+      connectTimeoutMs: 2000,
+      reconnect: { minMs: 20, maxMs: 200 },
+      maxInFlight,
+      version: 'test',
+    },
     { outbox, bus, log, registry },
   );
   await uplink.start();
@@ -107,11 +118,26 @@ describe('MqttUplink', () => {
     const { uplink } = await setup(broker.url);
     await until(() => uplink.connected, 'connection');
     expect(broker.cutClient('lookout-edge-e-test')).toBe(true); // its will is published
-    await until(() => broker.on(statusTopic).some((p) => p.payload.toString().includes('"lost"')), 'last will');
-    await until(() => broker.on(statusTopic).filter((p) => p.payload.toString().includes('online')).length === 2, 'reconnect birth');
+    await until(
+      () => broker.on(statusTopic).some((p) => p.payload.toString().includes('"lost"')),
+      'last will',
+    );
+    await until(
+      () => broker.on(statusTopic).filter((p) => p.payload.toString().includes('online')).length === 2,
+      'reconnect birth',
+    );
     await uplink.stop();
-    await until(() => broker.on(statusTopic).some((p) => p.payload.toString().includes('"shutdown"')), 'clean offline');
-    const states = broker.on(statusTopic).map((p) => [JSON.parse(p.payload.toString()).state, JSON.parse(p.payload.toString()).reason, p.retain]);
+    await until(
+      () => broker.on(statusTopic).some((p) => p.payload.toString().includes('"shutdown"')),
+      'clean offline',
+    );
+    const states = broker
+      .on(statusTopic)
+      .map((p) => [
+        JSON.parse(p.payload.toString()).state,
+        JSON.parse(p.payload.toString()).reason,
+        p.retain,
+      ]);
     expect(states).toEqual([
       ['online', undefined, true],
       ['offline', 'lost', true],
@@ -120,7 +146,9 @@ describe('MqttUplink', () => {
     ]);
     const subscriber = await mqtt.connectAsync(broker.url, { clientId: 'observer' });
     cleanups.push(() => subscriber.endAsync());
-    const retained = new Promise<string>((resolve) => subscriber.on('message', (_t, payload) => resolve(payload.toString())));
+    const retained = new Promise<string>((resolve) =>
+      subscriber.on('message', (_t, payload) => resolve(payload.toString())),
+    );
     await subscriber.subscribeAsync(statusTopic, { qos: 1 });
     expect(JSON.parse(await retained)).toMatchObject({ state: 'offline', reason: 'shutdown' });
   });

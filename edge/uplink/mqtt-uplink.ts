@@ -74,7 +74,12 @@ export class MqttUplink implements Part {
   }
 
   get stats() {
-    return { ...this.#stats, inFlight: this.#inFlight.size, connected: this.#connected, lastError: this.#lastError };
+    return {
+      ...this.#stats,
+      inFlight: this.#inFlight.size,
+      connected: this.#connected,
+      lastError: this.#lastError,
+    };
   }
 
   /** Starts connecting and returns at once: the edge runs (and stores) while the cloud is unreachable. */
@@ -94,11 +99,17 @@ export class MqttUplink implements Part {
     if (!client) return;
     if (this.#connected) {
       await this.#waitForDrain(STOP_DRAIN_MS);
-      await settlesWithin(this.#publish(client, this.#statusTopic, this.#status('offline', 'shutdown'), true), STOP_DRAIN_MS);
+      await settlesWithin(
+        this.#publish(client, this.#statusTopic, this.#status('offline', 'shutdown'), true),
+        STOP_DRAIN_MS,
+      );
     }
     this.#generation += 1;
     this.#setConnected(false);
-    const ended = await settlesWithin(new Promise<void>((resolve) => client.end(false, {}, () => resolve())), STOP_DRAIN_MS);
+    const ended = await settlesWithin(
+      new Promise<void>((resolve) => client.end(false, {}, () => resolve())),
+      STOP_DRAIN_MS,
+    );
     if (!ended) client.stream?.destroy(); // the broker did not answer: cut the connection
   }
 
@@ -131,7 +142,12 @@ export class MqttUplink implements Part {
       protocolVersion: 4,
       username,
       password,
-      will: { topic: this.#statusTopic, payload: Buffer.from(this.#status('offline', 'lost')), qos: 1, retain: true },
+      will: {
+        topic: this.#statusTopic,
+        payload: Buffer.from(this.#status('offline', 'lost')),
+        qos: 1,
+        retain: true,
+      },
     });
     this.#client = client;
     client.on('connect', () => {
@@ -156,7 +172,10 @@ export class MqttUplink implements Part {
       client.end(true);
       if (this.#connected) {
         this.#stats.disconnects += 1;
-        this.deps.log.warn({ url, inFlight: this.#inFlight.size }, 'uplink lost the broker; records stay in the outbox');
+        this.deps.log.warn(
+          { url, inFlight: this.#inFlight.size },
+          'uplink lost the broker; records stay in the outbox',
+        );
       }
       this.#inFlight.clear();
       this.#setConnected(false);
@@ -169,7 +188,10 @@ export class MqttUplink implements Part {
     const { minMs, maxMs } = this.options.reconnect;
     this.#attempt += 1;
     const delay = Math.round(withEqualJitter(backoffMs(this.#attempt, minMs, maxMs)));
-    this.deps.log.info({ attempt: this.#attempt, delayMs: delay, lastError: this.#lastError }, 'uplink reconnecting');
+    this.deps.log.info(
+      { attempt: this.#attempt, delayMs: delay, lastError: this.#lastError },
+      'uplink reconnecting',
+    );
     this.#reconnectTimer = setTimeout(() => this.#connect(), delay);
   }
 
@@ -178,7 +200,10 @@ export class MqttUplink implements Part {
     if (!client || !this.#connected) return;
     const generation = this.#generation;
     while (this.#inFlight.size < this.options.maxInFlight) {
-      const records = this.deps.outbox.pendingAfter(this.#lastSentSeq, this.options.maxInFlight - this.#inFlight.size);
+      const records = this.deps.outbox.pendingAfter(
+        this.#lastSentSeq,
+        this.options.maxInFlight - this.#inFlight.size,
+      );
       if (records.length === 0) return;
       for (const record of records) {
         this.#lastSentSeq = record.seq;
@@ -226,7 +251,6 @@ export class MqttUplink implements Part {
   }
 }
 
-
 function createUplinkMetrics(registry: Registry, uplink: MqttUplink) {
   new Gauge({
     name: 'lookout_edge_uplink_connected',
@@ -254,6 +278,10 @@ function createUplinkMetrics(registry: Registry, uplink: MqttUplink) {
     },
   });
   return {
-    published: new Counter({ name: 'lookout_edge_uplink_published_total', help: 'Outbox records acknowledged by the broker', registers: [registry] }),
+    published: new Counter({
+      name: 'lookout_edge_uplink_published_total',
+      help: 'Outbox records acknowledged by the broker',
+      registers: [registry],
+    }),
   };
 }

@@ -15,7 +15,12 @@ const pad2 = (value: number) => (value < 10 ? `0${value}` : `${value}`);
 const monthDayTime = (bits: PayloadBits, at: number, suffix = 'Z') =>
   `${pad2(bits.uint(at, 4))}-${pad2(bits.uint(at + 4, 5))}T${pad2(bits.uint(at + 9, 5))}:${pad2(bits.uint(at + 14, 6))}${suffix}`;
 
-export const RACON_STATUS_TEXT = ['No RACON installed', 'RACON not monitored', 'RACON operational', 'RACON ERROR'];
+export const RACON_STATUS_TEXT = [
+  'No RACON installed',
+  'RACON not monitored',
+  'RACON operational',
+  'RACON ERROR',
+];
 export const LIGHT_STATUS_TEXT = ['No light or no monitoring', 'Light ON', 'Light OFF', 'Light ERROR'];
 const RTA_STATUS_TEXT = ['Operational', 'Limited operation', 'Out of order', 'N/A'];
 const BERTH_POSITION_TEXT = [
@@ -56,7 +61,16 @@ const SIGNAL_TEXT: readonly string[] = [
   'XO = Code will shift to "O" in due time.',
   'X = Vessels shall proceed only on direction.',
 ];
-export const PRECIP_TYPE_TEXT = ['reserved', 'rain', 'thunderstorm', 'freezing rain', 'mixed/ice', 'snow', 'reserved', 'N/A'];
+export const PRECIP_TYPE_TEXT = [
+  'reserved',
+  'rain',
+  'thunderstorm',
+  'freezing rain',
+  'mixed/ice',
+  'snow',
+  'reserved',
+  'N/A',
+];
 export const ICE_TEXT = ['no', 'yes', 'reserved', 'N/A'];
 
 export function decodeType6Payload(bits: PayloadBits, message: AddressedBinary): boolean {
@@ -153,7 +167,8 @@ function routeInfo(bits: PayloadBits, m: Fields, at: number): void {
   m.duration = bits.uint(at + 38, 18);
   const count = bits.uint(at + 56, 5);
   const waypoints: Fields[] = [];
-  for (let i = 0, p = at + 61; i < count; i++, p += 55) waypoints.push({ lon: bits.int(p, 28), lat: bits.int(p + 28, 27) });
+  for (let i = 0, p = at + 61; i < count; i++, p += 55)
+    waypoints.push({ lon: bits.int(p, 28), lat: bits.int(p + 28, 27) });
   m.waypoints = waypoints;
 }
 
@@ -195,7 +210,34 @@ function decodeImoAddressed(bits: PayloadBits, m: Fields, fid: number, length: n
       m.position_text = BERTH_POSITION_TEXT[position];
       m.arrival = `${bits.uint(118, 4)}-${bits.uint(122, 5)}T${bits.uint(127, 5)}:${bits.uint(132, 6)}`;
       m.availability = bits.uint(138, 1);
-      const services = ['agent', 'fuel', 'chandler', 'stevedore', 'electrical', 'water', 'customs', 'cartage', 'crane', 'lift', 'medical', 'navrepair', 'provisions', 'shiprepair', 'surveyor', 'steam', 'tugs', 'solidwaste', 'liquidwaste', 'hazardouswaste', 'ballast', 'additional', 'regional1', 'regional2', 'future1', 'future2'];
+      const services = [
+        'agent',
+        'fuel',
+        'chandler',
+        'stevedore',
+        'electrical',
+        'water',
+        'customs',
+        'cartage',
+        'crane',
+        'lift',
+        'medical',
+        'navrepair',
+        'provisions',
+        'shiprepair',
+        'surveyor',
+        'steam',
+        'tugs',
+        'solidwaste',
+        'liquidwaste',
+        'hazardouswaste',
+        'ballast',
+        'additional',
+        'regional1',
+        'regional2',
+        'future1',
+        'future2',
+      ];
       services.forEach((name, i) => (m[name] = bits.uint(139 + 2 * i, 2)));
       m.berth_name = bits.text(191, 20);
       m.berth_lon = bits.int(311, 25);
@@ -207,7 +249,8 @@ function decodeImoAddressed(bits: PayloadBits, m: Fields, fid: number, length: n
       m.unit = bits.uint(88, 2);
       m.amount = bits.uint(90, 10);
       const cargos: Fields[] = [];
-      for (let at = 100; at < length && cargos.length < 28; at += 17) cargos.push({ code: bits.uint(at, 4), subtype: bits.uint(at + 4, 13) });
+      for (let at = 100; at < length && cargos.length < 28; at += 17)
+        cargos.push({ code: bits.uint(at, 4), subtype: bits.uint(at + 4, 13) });
       m.cargos = cargos;
       return true;
     }
@@ -296,7 +339,8 @@ function decodeImoBroadcast(bits: PayloadBits, m: Fields, fid: number, length: n
       for (let at = 56; at <= length && targets.length < 4; at += 122) {
         const idtype = bits.uint(at, 2);
         const target: Fields = { idtype, idtype_text: ID_TYPE_TEXT[idtype] };
-        target[ID_TYPE_TEXT[idtype]!] = idtype < 2 ? String(bits.uint(at + 2, 42) % 2 ** 32) : bits.text(at + 2, 7);
+        target[ID_TYPE_TEXT[idtype]!] =
+          idtype < 2 ? String(bits.uint(at + 2, 42) % 2 ** 32) : bits.text(at + 2, 7);
         target.lat = bits.int(at + 48, 24);
         target.lon = bits.int(at + 72, 25);
         target.course = bits.uint(at + 97, 9);
@@ -413,10 +457,26 @@ const INLAND_SHIP_TYPES: ReadonlyArray<readonly [number, number, string]> = [
   [8360, 80, 'Pushtow, six barges at least one tanker or gas barge'],
   [8370, 80, 'Pushtow, seven barges at least one tanker or gas barg'],
 ];
-const HAZARD_TEXT = ['0 blue cones/lights', '1 blue cone/light', '2 blue cones/lights', '3 blue cones/lights', '4 B-Flag', 'Unknown'];
+const HAZARD_TEXT = [
+  '0 blue cones/lights',
+  '1 blue cone/light',
+  '2 blue cones/lights',
+  '3 blue cones/lights',
+  '4 B-Flag',
+  'Unknown',
+];
 const LOADED_TEXT = ['N/A (default)', 'Unloaded', 'Loaded'];
 const DIRECTION_TEXT = ['Unknown', 'Upstream', 'Downstream', 'To left bank', 'To right bank'];
-const SIGNAL_STATUS_TEXT = ['Unknown', 'No light', 'White', 'Yellow', 'Green', 'Red', 'White flashing', 'Yellow flashing.'];
+const SIGNAL_STATUS_TEXT = [
+  'Unknown',
+  'No light',
+  'White',
+  'Yellow',
+  'Green',
+  'Red',
+  'White flashing',
+  'Yellow flashing.',
+];
 
 function decodeInlandBroadcast(bits: PayloadBits, m: Fields, fid: number, length: number): boolean {
   switch (fid) {

@@ -23,7 +23,9 @@ function lineByLine(input: string, scaled: boolean) {
 
 async function streamed(input: string, chunkBytes: number, scaled: boolean) {
   const bytes = Buffer.from(input, 'latin1');
-  const chunks = Array.from({ length: Math.ceil(bytes.length / chunkBytes) }, (_, i) => bytes.subarray(i * chunkBytes, (i + 1) * chunkBytes));
+  const chunks = Array.from({ length: Math.ceil(bytes.length / chunkBytes) }, (_, i) =>
+    bytes.subarray(i * chunkBytes, (i + 1) * chunkBytes),
+  );
   const output = new PassThrough();
   const errors = new PassThrough();
   const [stats, out, err] = await Promise.all([
@@ -42,7 +44,11 @@ describe('decodeStream', () => {
     .map((file) => readFileSync(file, 'latin1'))
     .join('\n');
 
-  for (const [chunkBytes, scaled] of [[7, false], [4096, true], [1 << 20, false]] as const) {
+  for (const [chunkBytes, scaled] of [
+    [7, false],
+    [4096, true],
+    [1 << 20, false],
+  ] as const) {
     it(`prints, reports and counts as the decoder line by line (chunks of ${chunkBytes} bytes, ${scaled ? 'scaled' : 'unscaled'})`, async () => {
       const expected = lineByLine(input, scaled);
       const actual = await streamed(input, chunkBytes, scaled);

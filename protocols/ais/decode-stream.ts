@@ -25,7 +25,12 @@ const ERROR_FLUSH_CHARS = 1 << 16;
  * order, with the same counters. The receive time (expiry clock of multi-sentence messages) is read once
  * per input chunk.
  */
-export async function decodeStream(input: Readable, output: Writable, errors: Writable, options: DecodeStreamOptions = {}): Promise<AisDecoderStats> {
+export async function decodeStream(
+  input: Readable,
+  output: Writable,
+  errors: Writable,
+  options: DecodeStreamOptions = {},
+): Promise<AisDecoderStats> {
   const decoder = new AisDecoder();
   const scaled = options.unscaled !== true;
   const source = options.source ?? 'stdin';
@@ -60,7 +65,8 @@ export async function decodeStream(input: Readable, output: Writable, errors: Wr
     }
     const result = decoder.decode(bytes.toString('latin1', start, end), receivedAtMs);
     if (result.status === 'message') writeText(`${toGpsdJson(result.message, { scaled })}\n`);
-    else if (result.status === 'rejected') err += `${source}:${lineNumber}: ${result.reason}: ${result.detail}\n`;
+    else if (result.status === 'rejected')
+      err += `${source}:${lineNumber}: ${result.reason}: ${result.detail}\n`;
   };
   const drained = async (stream: Writable) => {
     if (stream.writableNeedDrain) await new Promise<void>((resolve) => stream.once('drain', resolve));

@@ -6,7 +6,6 @@ import { toGpsdJson } from './json.js';
 import { nmeaChecksum } from './nmea.js';
 import { prng } from '../../tests/support/ais-generator.js';
 
-
 const TEXT = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ 0123456789-.';
 const randomText = (random: (max: number) => number, max: number) =>
   Array.from({ length: random(max + 1) }, () => TEXT[random(TEXT.length)]).join('');
@@ -25,34 +24,38 @@ function expectSameAsGpsd(lines: string[]): void {
   const reference = gpsdecode(lines.join('\n'), { unscaled: true });
   const ours = decodeAll(lines).map((json) => JSON.parse(json) as Record<string, unknown>);
   expect(ours.length).toBe(reference.length);
-  const problems = reference.flatMap((expected, i) => fieldDifferences(expected, ours[i]!).map((d) => `#${i} type ${String(expected.type)}: ${d}`));
+  const problems = reference.flatMap((expected, i) =>
+    fieldDifferences(expected, ours[i]!).map((d) => `#${i} type ${String(expected.type)}: ${d}`),
+  );
   expect(problems).toEqual([]);
 }
 
 describe('AisDecoder against gpsdecode -u -j (generated sentences)', () => {
   it('types 1, 2, 3 with random field values', () => {
     const random = prng(1);
-    const lines = Array.from({ length: 300 }, (_, i) =>
-      toSentences(
-        encodePositionReport({
-          type: (1 + (i % 3)) as 1 | 2 | 3,
-          mmsi: random(1_000_000_000),
-          navStatus: random(16),
-          rot: random(256) - 128,
-          sog: random(1024) / 10,
-          accuracy: random(2) === 1,
-          lon: random(2) === 0 ? undefined : random(360_000_000) / 1e6 - 180,
-          lat: random(2) === 0 ? undefined : random(180_000_000) / 1e6 - 90,
-          cog: random(3601) / 10,
-          heading: random(512),
-          second: random(64),
-          maneuver: random(4),
-          raim: random(2) === 1,
-          radio: random(1 << 19),
-          repeat: random(4),
-        }),
-        { channel: random(2) === 0 ? 'A' : 'B' },
-      )[0]!,
+    const lines = Array.from(
+      { length: 300 },
+      (_, i) =>
+        toSentences(
+          encodePositionReport({
+            type: (1 + (i % 3)) as 1 | 2 | 3,
+            mmsi: random(1_000_000_000),
+            navStatus: random(16),
+            rot: random(256) - 128,
+            sog: random(1024) / 10,
+            accuracy: random(2) === 1,
+            lon: random(2) === 0 ? undefined : random(360_000_000) / 1e6 - 180,
+            lat: random(2) === 0 ? undefined : random(180_000_000) / 1e6 - 90,
+            cog: random(3601) / 10,
+            heading: random(512),
+            second: random(64),
+            maneuver: random(4),
+            raim: random(2) === 1,
+            radio: random(1 << 19),
+            repeat: random(4),
+          }),
+          { channel: random(2) === 0 ? 'A' : 'B' },
+        )[0]!,
     );
     expectSameAsGpsd(lines);
   });
@@ -102,8 +105,13 @@ describe('AisDecoder against gpsdecode -u -j (generated sentences)', () => {
 });
 
 describe('AisDecoder sentence layer', () => {
-  const type5 = toSentences(encodeStaticVoyage({ mmsi: 574_000_001, shipname: 'TAU 1', callsign: 'XVA1' }), { sequenceId: 3 });
-  const otherType5 = toSentences(encodeStaticVoyage({ mmsi: 574_000_002, shipname: 'TAU 2' }), { sequenceId: 3, channel: 'B' });
+  const type5 = toSentences(encodeStaticVoyage({ mmsi: 574_000_001, shipname: 'TAU 1', callsign: 'XVA1' }), {
+    sequenceId: 3,
+  });
+  const otherType5 = toSentences(encodeStaticVoyage({ mmsi: 574_000_002, shipname: 'TAU 2' }), {
+    sequenceId: 3,
+    channel: 'B',
+  });
 
   it('reassembles two multi-part messages interleaved on the two channels with the same sequence id', () => {
     const decoder = new AisDecoder();
@@ -135,24 +143,50 @@ describe('AisDecoder sentence layer', () => {
     const decoder = new AisDecoder();
     const good = '!AIVDM,1,1,,A,13HOI:0P0000VOHLCnHQKwvL05Ip,0*23';
     expect(decoder.decode(good, 0).status).toBe('message');
-    expect(decoder.decode(good.replace('*23', '*24'), 0)).toMatchObject({ status: 'rejected', reason: 'checksum' });
+    expect(decoder.decode(good.replace('*23', '*24'), 0)).toMatchObject({
+      status: 'rejected',
+      reason: 'checksum',
+    });
     const illegal = 'AIVDM,1,1,,A,13HOI:0P0000VOHLCnHQKwvL05I|,0';
-    expect(decoder.decode(`!${illegal}*${nmeaChecksum(illegal)}`, 0)).toMatchObject({ status: 'rejected', reason: 'illegal_character' });
+    expect(decoder.decode(`!${illegal}*${nmeaChecksum(illegal)}`, 0)).toMatchObject({
+      status: 'rejected',
+      reason: 'illegal_character',
+    });
     const zeroCount = 'AIVDM,0,1,,A,13HOI:0P0000VOHLCnHQKwvL05Ip,0';
-    expect(decoder.decode(`!${zeroCount}*${nmeaChecksum(zeroCount)}`, 0)).toMatchObject({ status: 'rejected', reason: 'fragment_count' });
+    expect(decoder.decode(`!${zeroCount}*${nmeaChecksum(zeroCount)}`, 0)).toMatchObject({
+      status: 'rejected',
+      reason: 'fragment_count',
+    });
     const truncated = 'AIVDM,1,1,,A,13HOI:0P0000VOHLCnHQ,0';
-    expect(decoder.decode(`!${truncated}*${nmeaChecksum(truncated)}`, 0)).toMatchObject({ status: 'rejected', reason: 'too_short' });
-    expect(decoder.stats.rejected).toEqual({ checksum: 1, illegal_character: 1, fragment_count: 1, too_short: 1 });
+    expect(decoder.decode(`!${truncated}*${nmeaChecksum(truncated)}`, 0)).toMatchObject({
+      status: 'rejected',
+      reason: 'too_short',
+    });
+    expect(decoder.stats.rejected).toEqual({
+      checksum: 1,
+      illegal_character: 1,
+      fragment_count: 1,
+      too_short: 1,
+    });
   });
 
   it('skips non-AIS lines and keeps the tag block source and time', () => {
     const decoder = new AisDecoder();
-    expect(decoder.decode('$GPGGA,184353.07,1929.045,S,02410.506,E,1,04,2.6,100.00,M,-33.9,M,,0000*6D', 0).status).toBe('ignored');
+    expect(
+      decoder.decode('$GPGGA,184353.07,1929.045,S,02410.506,E,1,04,2.6,100.00,M,-33.9,M,,0000*6D', 0).status,
+    ).toBe('ignored');
     expect(decoder.decode('# comment', 0).status).toBe('ignored');
     expect(decoder.decode('', 0).status).toBe('ignored');
     const tag = 's:r003669945,c:1428621738';
-    const result = decoder.decode(`\\${tag}*${nmeaChecksum(tag)}\\!AIVDM,1,1,,A,13HOI:0P0000VOHLCnHQKwvL05Ip,0*23`, 7);
-    expect(result).toMatchObject({ status: 'message', tagBlock: { source: 'r003669945', timestampMs: 1_428_621_738_000 }, timestampMs: 1_428_621_738_000 });
+    const result = decoder.decode(
+      `\\${tag}*${nmeaChecksum(tag)}\\!AIVDM,1,1,,A,13HOI:0P0000VOHLCnHQKwvL05Ip,0*23`,
+      7,
+    );
+    expect(result).toMatchObject({
+      status: 'message',
+      tagBlock: { source: 'r003669945', timestampMs: 1_428_621_738_000 },
+      timestampMs: 1_428_621_738_000,
+    });
     expect(decoder.stats.ignored).toBe(3);
   });
 });

@@ -115,7 +115,14 @@ function digitField(line: string, start: number, end: number): number {
 }
 
 export class AisDecoder {
-  readonly stats: AisDecoderStats = { sentences: 0, messages: 0, pending: 0, ignored: 0, rejected: {}, tagBlockErrors: 0 };
+  readonly stats: AisDecoderStats = {
+    sentences: 0,
+    messages: 0,
+    pending: 0,
+    ignored: 0,
+    rejected: {},
+    tagBlockErrors: 0,
+  };
   readonly #maxPartialAgeMs: number;
   readonly #maxPartials: number;
   readonly #bits = new PayloadBits();
@@ -187,14 +194,16 @@ export class AisDecoder {
     const low = star + 2 < end ? hexAt(line, star + 2) : -1;
     if (high < 0 || low < 0) return this.#reject('no_checksum', `checksum after '*' is not two hex digits`);
     if (star + 3 < end) {
-      if (line.charCodeAt(star + 3) !== COMMA) return this.#reject('malformed', `unexpected characters after the checksum`);
+      if (line.charCodeAt(star + 3) !== COMMA)
+        return this.#reject('malformed', `unexpected characters after the checksum`);
       if (tagBlock === undefined) tagBlock = parseUscgFields(line, star + 4, end);
     }
     const expected = (high << 4) | low;
     if (expected !== sum) {
       return this.#reject('checksum', `checksum ${hex2(expected)} does not match computed ${hex2(sum)}`);
     }
-    if (commaCount !== 6) return this.#reject('field_count', `expected 7 comma-separated fields, got ${commaCount + 1}`);
+    if (commaCount !== 6)
+      return this.#reject('field_count', `expected 7 comma-separated fields, got ${commaCount + 1}`);
 
     const total = digitField(line, commas[0]! + 1, commas[1]!);
     const number = digitField(line, commas[1]! + 1, commas[2]!);
@@ -204,21 +213,39 @@ export class AisDecoder {
     const payloadStart = commas[4]! + 1;
     const payloadEnd = commas[5]!;
     let fillBits = digitField(line, commas[5]! + 1, star);
-    if (total < 1) return this.#reject('fragment_count', `fragment count '${line.slice(commas[0]! + 1, commas[1]!)}' is not 1-9`);
+    if (total < 1)
+      return this.#reject(
+        'fragment_count',
+        `fragment count '${line.slice(commas[0]! + 1, commas[1]!)}' is not 1-9`,
+      );
     if (number < 1 || number > total) {
-      return this.#reject('fragment_number', `fragment number '${line.slice(commas[1]! + 1, commas[2]!)}' is not 1-${total}`);
+      return this.#reject(
+        'fragment_number',
+        `fragment number '${line.slice(commas[1]! + 1, commas[2]!)}' is not 1-${total}`,
+      );
     }
-    if (sequence === -2) return this.#reject('malformed', `sequential message id '${line.slice(commas[2]! + 1, commas[3]!)}' is not a digit`);
-    if (channelLength > 1) return this.#reject('malformed', `radio channel '${line.slice(channelStart, commas[4]!)}' is not one character`);
+    if (sequence === -2)
+      return this.#reject(
+        'malformed',
+        `sequential message id '${line.slice(commas[2]! + 1, commas[3]!)}' is not a digit`,
+      );
+    if (channelLength > 1)
+      return this.#reject(
+        'malformed',
+        `radio channel '${line.slice(channelStart, commas[4]!)}' is not one character`,
+      );
     if (fillBits === -1) fillBits = 0;
-    if (fillBits < 0 || fillBits > 5) return this.#reject('fill_bits', `fill bits '${line.slice(commas[5]! + 1, star)}' is not 0-5`);
+    if (fillBits < 0 || fillBits > 5)
+      return this.#reject('fill_bits', `fill bits '${line.slice(commas[5]! + 1, star)}' is not 0-5`);
     if (payloadEnd === payloadStart) return this.#reject('empty_payload', 'sentence has no payload');
-    if (fillBits > 0 && number !== total) return this.#reject('fill_bits', `fragment ${number} of ${total} has fill bits`);
+    if (fillBits > 0 && number !== total)
+      return this.#reject('fill_bits', `fragment ${number} of ${total} has fill bits`);
 
     if (total === 1) {
       const bits = this.#bits;
       bits.reset();
-      if (payloadEnd - payloadStart > MAX_PAYLOAD_CHARS) return this.#reject('too_long', `payload of ${payloadEnd - payloadStart} characters`);
+      if (payloadEnd - payloadStart > MAX_PAYLOAD_CHARS)
+        return this.#reject('too_long', `payload of ${payloadEnd - payloadStart} characters`);
       const bad = bits.append(line, payloadStart, payloadEnd);
       if (bad >= 0) return this.#illegal(line, bad);
       bits.finish(fillBits);
@@ -230,7 +257,15 @@ export class AisDecoder {
       if (code >= 128 || SIXBIT_VALUE[code]! < 0) return this.#illegal(line, i);
     }
     const key = `${streamKey}|${channelLength === 1 ? line[channelStart] : ''}|${sequence}`;
-    return this.#addFragment(key, total, number, line.slice(payloadStart, payloadEnd), fillBits, tagBlock, receivedAtMs);
+    return this.#addFragment(
+      key,
+      total,
+      number,
+      line.slice(payloadStart, payloadEnd),
+      fillBits,
+      tagBlock,
+      receivedAtMs,
+    );
   }
 
   /**
@@ -274,7 +309,8 @@ export class AisDecoder {
     let partial = this.#partials.get(key);
     if (partial !== undefined && (partial.total !== total || partial.payloads[number - 1] !== undefined)) {
       const duplicate = partial.total === total && partial.payloads[number - 1] === payload;
-      if (duplicate) return this.#reject('duplicate_fragment', `fragment ${number} of ${total} (${key}) received twice`);
+      if (duplicate)
+        return this.#reject('duplicate_fragment', `fragment ${number} of ${total} (${key}) received twice`);
       // Same channel and sequence id but a new message: the old one will never complete.
       this.#partials.delete(key);
       this.#count('multipart_incomplete');
@@ -286,7 +322,14 @@ export class AisDecoder {
         if (oldest !== undefined) this.#partials.delete(oldest);
         this.#count('multipart_evicted');
       }
-      partial = { total, received: 0, payloads: new Array<string | undefined>(total), fillBits: 0, firstAtMs: receivedAtMs, tagBlock: undefined };
+      partial = {
+        total,
+        received: 0,
+        payloads: new Array<string | undefined>(total),
+        fillBits: 0,
+        firstAtMs: receivedAtMs,
+        tagBlock: undefined,
+      };
       this.#partials.set(key, partial);
     }
     partial.payloads[number - 1] = payload;
@@ -303,7 +346,8 @@ export class AisDecoder {
     bits.reset();
     let chars = 0;
     for (const part of partial.payloads) chars += part!.length;
-    if (chars > MAX_PAYLOAD_CHARS) return this.#reject('too_long', `reassembled payload of ${chars} characters`);
+    if (chars > MAX_PAYLOAD_CHARS)
+      return this.#reject('too_long', `reassembled payload of ${chars} characters`);
     for (const part of partial.payloads) bits.append(part!, 0, part!.length);
     bits.finish(partial.fillBits);
     return this.#decodeBits(partial.tagBlock, receivedAtMs);
@@ -318,11 +362,16 @@ export class AisDecoder {
     if (body instanceof BodyFailure) return this.#reject(body.reason, body.detail);
     this.stats.messages++;
     const timestampMs = tagBlock?.timestampMs ?? receivedAtMs;
-    return tagBlock === undefined ? { status: 'message', message: body, timestampMs } : { status: 'message', message: body, tagBlock, timestampMs };
+    return tagBlock === undefined
+      ? { status: 'message', message: body, timestampMs }
+      : { status: 'message', message: body, tagBlock, timestampMs };
   }
 
   #illegal(line: string, index: number): AisDecodeResult {
-    return this.#reject('illegal_character', `illegal payload character ${JSON.stringify(line[index])} at column ${index + 1}`);
+    return this.#reject(
+      'illegal_character',
+      `illegal payload character ${JSON.stringify(line[index])} at column ${index + 1}`,
+    );
   }
 
   #ignore(result: AisDecodeResult): AisDecodeResult {
@@ -373,7 +422,8 @@ export function parseTagBlock(line: string, start: number, end: number): TagBloc
       }
       case 'g': {
         const [sentence, total, id] = value.split('-').map(Number);
-        if (!Number.isInteger(sentence) || !Number.isInteger(total) || !Number.isInteger(id)) return undefined;
+        if (!Number.isInteger(sentence) || !Number.isInteger(total) || !Number.isInteger(id))
+          return undefined;
         tag.group = { sentence: sentence!, total: total!, id: id! };
         break;
       }

@@ -218,7 +218,10 @@ export function encodeStaticVoyage(m: StaticVoyageInput): number[] {
 }
 
 /** NMEA 4.0 tag block (`\s:source,c:time*hh\`) in front of each sentence; `time` in the unit the receiver uses. */
-export function withTagBlock(sentences: readonly string[], tag: { source?: string; time?: number }): string[] {
+export function withTagBlock(
+  sentences: readonly string[],
+  tag: { source?: string; time?: number },
+): string[] {
   const fields: string[] = [];
   if (tag.source !== undefined) fields.push(`s:${tag.source}`);
   if (tag.time !== undefined) fields.push(`c:${tag.time}`);

@@ -19,7 +19,9 @@ function corpus(): string[] {
   const lines: string[] = [];
   for (const file of aisFixtureFiles()) lines.push(...readFileSync(file, 'latin1').split('\n'));
   const random = prng(99);
-  for (let type = 1; type <= 27; type++) for (let i = 0; i < 20; i++) lines.push(...(type === 24 ? randomType24Pair(random) : randomMessage(type, random, i % 10).sentences));
+  for (let type = 1; type <= 27; type++)
+    for (let i = 0; i < 20; i++)
+      lines.push(...(type === 24 ? randomType24Pair(random) : randomMessage(type, random, i % 10).sentences));
   return lines.filter((line) => line.trim() !== '');
 }
 
@@ -37,7 +39,9 @@ function mutate(line: string, random: (max: number) => number, other: string): s
     case 3:
       return line.slice(0, position) + other.slice(random(other.length));
     case 4:
-      return Array.from({ length: random(120) }, () => String.fromCharCode(random(2) ? 32 + random(95) : random(256))).join('');
+      return Array.from({ length: random(120) }, () =>
+        String.fromCharCode(random(2) ? 32 + random(95) : random(256)),
+      ).join('');
     case 5:
       return line.replace(/,\d,\d,/, `,${random(12)},${random(12)},`);
     case 6:

@@ -35,7 +35,8 @@ describe('toGpsdJson hand-written lines', () => {
         for (const scaled of [false, true]) {
           const line = toGpsdJson(message, { scaled });
           const generic = toGpsdJson(message, { scaled, device: 'stdin' });
-          if (scaled && FIXED_DECIMAL_TYPES.has(message.type)) expect(JSON.parse(line)).toEqual(JSON.parse(generic));
+          if (scaled && FIXED_DECIMAL_TYPES.has(message.type))
+            expect(JSON.parse(line)).toEqual(JSON.parse(generic));
           else expect(line, JSON.stringify(message)).toBe(generic);
         }
       }
@@ -46,7 +47,19 @@ describe('toGpsdJson hand-written lines', () => {
   it('print degrees at the extremes of the lon/lat fields as printf %.6f', () => {
     const base = decodeAll(randomMessage(18, prng(1)).sentences)[0];
     if (base?.type !== 18) throw new Error('expected a type 18 message');
-    for (const lon of [0, 1, -1, 2, -2, 599_999, -600_001, 108_600_000, -108_600_000, 2 ** 27 - 1, -(2 ** 27)]) {
+    for (const lon of [
+      0,
+      1,
+      -1,
+      2,
+      -2,
+      599_999,
+      -600_001,
+      108_600_000,
+      -108_600_000,
+      2 ** 27 - 1,
+      -(2 ** 27),
+    ]) {
       const message = { ...base, lon, lat: -lon };
       const line = toGpsdJson(message, { scaled: true });
       expect(line).toContain(`"lon":${(lon / 600_000).toFixed(6)},"lat":${(-lon / 600_000).toFixed(6)},`);

@@ -23,7 +23,8 @@ export function toGpsdJson(message: AisMessage, options: GpsdJsonOptions): strin
   const body = JSON.stringify(options.scaled ? scaledFields(message) : message);
   // body starts with {"type":T,"repeat":R,"mmsi":M, ... : gpsd puts "scaled" right after mmsi.
   const afterMmsi = body.indexOf(',', body.indexOf('"mmsi":') + 7);
-  const head = options.device === undefined ? HEAD : `{"class":"AIS","device":${JSON.stringify(options.device)},`;
+  const head =
+    options.device === undefined ? HEAD : `{"class":"AIS","device":${JSON.stringify(options.device)},`;
   const scaled = options.scaled ? '"scaled":true' : '"scaled":false';
   if (afterMmsi < 0) return `${head}${body.slice(1, -1)},${scaled}}`;
   return `${head}${body.slice(1, afterMmsi)},${scaled}${body.slice(afterMmsi)}`;
@@ -43,7 +44,8 @@ function fastJson(m: AisMessage, scaled: boolean): string | undefined {
     case 1:
     case 2:
     case 3: {
-      const status = m.status_text === NAV_STATUS_TEXT[m.status] ? STATUS_PART[(scaled ? 16 : 0) + m.status] : undefined;
+      const status =
+        m.status_text === NAV_STATUS_TEXT[m.status] ? STATUS_PART[(scaled ? 16 : 0) + m.status] : undefined;
       const head = `${MESSAGE_HEAD[m.type * 4 + m.repeat]}${intText(m.mmsi)}${status ?? `,"scaled":${scaled},"status":${m.status},"status_text":${quoted(m.status_text)},"turn":`}`;
       const tail = `${m.heading},"second":${m.second}${MANEUVER_PART[m.maneuver * 2 + (m.raim ? 1 : 0)]}${intText(m.radio)}}`;
       if (!scaled) {
@@ -53,9 +55,17 @@ function fastJson(m: AisMessage, scaled: boolean): string | undefined {
     }
     case 18: {
       const head = `${MESSAGE_HEAD[18 * 4 + m.repeat]}${intText(m.mmsi)}${RESERVED_PART[(scaled ? 256 : 0) + m.reserved]}`;
-      const flags = m.regional * 64 + (m.cs ? 32 : 0) + (m.display ? 16 : 0) + (m.dsc ? 8 : 0) + (m.band ? 4 : 0) + (m.msg22 ? 2 : 0) + (m.raim ? 1 : 0);
+      const flags =
+        m.regional * 64 +
+        (m.cs ? 32 : 0) +
+        (m.display ? 16 : 0) +
+        (m.dsc ? 8 : 0) +
+        (m.band ? 4 : 0) +
+        (m.msg22 ? 2 : 0) +
+        (m.raim ? 1 : 0);
       const tail = `${m.heading},"second":${m.second}${CLASS_B_FLAGS_PART[flags]}${intText(m.radio)}}`;
-      if (!scaled) return `${head}${m.speed},"accuracy":${m.accuracy},"lon":${m.lon},"lat":${m.lat},"course":${m.course},"heading":${tail}`;
+      if (!scaled)
+        return `${head}${m.speed},"accuracy":${m.accuracy},"lon":${m.lon},"lat":${m.lat},"course":${m.course},"heading":${tail}`;
       return `${head}${TENTHS_TEXT[m.speed]}${m.accuracy ? ACCURACY_TRUE : ACCURACY_FALSE}${degreesText(m.lon)},"lat":${degreesText(m.lat)}${COURSE_PART[m.course]}${tail}`;
     }
     case 5:
@@ -178,13 +188,22 @@ function speedLegend(speed: number): number | string {
  * Constant runs of the position report lines, indexed by the small fields they hold: one concatenation per
  * run instead of one per field (the line is built from ~16 pieces instead of ~34).
  */
-const MESSAGE_HEAD = Array.from({ length: 28 * 4 }, (_, index) => `${HEAD}"type":${index >> 2},"repeat":${index & 3},"mmsi":`);
+const MESSAGE_HEAD = Array.from(
+  { length: 28 * 4 },
+  (_, index) => `${HEAD}"type":${index >> 2},"repeat":${index & 3},"mmsi":`,
+);
 const STATUS_PART = Array.from({ length: 32 }, (_, index) => {
   const status = index & 15;
   return `,"scaled":${index >= 16},"status":${status},"status_text":${JSON.stringify(NAV_STATUS_TEXT[status])},"turn":`;
 });
-const MANEUVER_PART = Array.from({ length: 8 }, (_, index) => `,"maneuver":${index >> 1},"raim":${(index & 1) === 1},"radio":`);
-const RESERVED_PART = Array.from({ length: 512 }, (_, index) => `,"scaled":${index >= 256},"reserved":${index & 255},"speed":`);
+const MANEUVER_PART = Array.from(
+  { length: 8 },
+  (_, index) => `,"maneuver":${index >> 1},"raim":${(index & 1) === 1},"radio":`,
+);
+const RESERVED_PART = Array.from(
+  { length: 512 },
+  (_, index) => `,"scaled":${index >= 256},"reserved":${index & 255},"speed":`,
+);
 const CLASS_B_FLAGS_PART = Array.from({ length: 256 }, (_, flags) => {
   const bit = (mask: number) => (flags & mask) !== 0;
   return `,"regional":${flags >> 6},"cs":${bit(32)},"display":${bit(16)},"dsc":${bit(8)},"band":${bit(4)},"msg22":${bit(2)},"raim":${bit(1)},"radio":`;
@@ -194,7 +213,9 @@ const ACCURACY_FALSE = ',"accuracy":false,"lon":';
 
 /** Scaled text of the small fixed-point fields, indexed by the raw value (turn by turn + 128). */
 const TENTHS_TEXT = Array.from({ length: 4096 }, (_, raw) => fixedText(raw / 10, 1));
-const SPEED_TEXT = Array.from({ length: 1024 }, (_, raw) => (raw === 1023 ? '"nan"' : raw === 1022 ? '"fast"' : fixedText(raw / 10, 1)));
+const SPEED_TEXT = Array.from({ length: 1024 }, (_, raw) =>
+  raw === 1023 ? '"nan"' : raw === 1022 ? '"fast"' : fixedText(raw / 10, 1),
+);
 const SPEED_PART = SPEED_TEXT.map((text) => `,"speed":${text}`);
 const COURSE_PART = TENTHS_TEXT.map((text) => `,"course":${text},"heading":`);
 const TURN_TEXT = Array.from({ length: 256 }, (_, index) => JSON.stringify(turnLegend(index - 128)));
@@ -223,7 +244,14 @@ export function scaledFields(message: AisMessage): Fields {
     case 1:
     case 2:
     case 3:
-      return { ...message, turn: turnLegend(message.turn), speed: speedLegend(message.speed), lon: degrees(message.lon), lat: degrees(message.lat), course: tenths(message.course) };
+      return {
+        ...message,
+        turn: turnLegend(message.turn),
+        speed: speedLegend(message.speed),
+        lon: degrees(message.lon),
+        lat: degrees(message.lat),
+        course: tenths(message.course),
+      };
     case 4:
     case 11:
       return { ...message, lon: degrees(message.lon), lat: degrees(message.lat) };
@@ -242,19 +270,53 @@ export function scaledFields(message: AisMessage): Fields {
       return { ...message, lon: degreesCoarse(message.lon, 1), lat: degreesCoarse(message.lat, 1) };
     case 18:
     case 19:
-      return { ...message, speed: tenths(message.speed), lon: degrees(message.lon), lat: degrees(message.lat), course: tenths(message.course) };
+      return {
+        ...message,
+        speed: tenths(message.speed),
+        lon: degrees(message.lon),
+        lat: degrees(message.lat),
+        course: tenths(message.course),
+      };
     case 21: {
       const { accuracy, lon, lat, ...rest } = message;
       const { type, repeat, mmsi, aid_type, aid_type_text, name, ...tail } = rest;
-      return { type, repeat, mmsi, aid_type, aid_type_text, name, lon: degrees(lon), lat: degrees(lat), accuracy, ...tail };
+      return {
+        type,
+        repeat,
+        mmsi,
+        aid_type,
+        aid_type_text,
+        name,
+        lon: degrees(lon),
+        lat: degrees(lat),
+        accuracy,
+        ...tail,
+      };
     }
     case 22:
       if (message.addressed) return { ...message };
-      return { ...message, ne_lon: areaCorner(message.ne_lon), ne_lat: areaCorner(message.ne_lat), sw_lon: areaCorner(message.sw_lon), sw_lat: areaCorner(message.sw_lat) };
+      return {
+        ...message,
+        ne_lon: areaCorner(message.ne_lon),
+        ne_lat: areaCorner(message.ne_lat),
+        sw_lon: areaCorner(message.sw_lon),
+        sw_lat: areaCorner(message.sw_lat),
+      };
     case 23:
-      return { ...message, ne_lon: areaCorner(message.ne_lon), ne_lat: areaCorner(message.ne_lat), sw_lon: areaCorner(message.sw_lon), sw_lat: areaCorner(message.sw_lat) };
+      return {
+        ...message,
+        ne_lon: areaCorner(message.ne_lon),
+        ne_lat: areaCorner(message.ne_lat),
+        sw_lon: areaCorner(message.sw_lon),
+        sw_lat: areaCorner(message.sw_lat),
+      };
     case 27:
-      return { ...message, status: NAV_STATUS_TEXT[message.status], lon: degreesCoarse(message.lon, 1), lat: degreesCoarse(message.lat, 1) };
+      return {
+        ...message,
+        status: NAV_STATUS_TEXT[message.status],
+        lon: degreesCoarse(message.lon, 1),
+        lat: degreesCoarse(message.lat, 1),
+      };
     case 6:
       return scaledType6(m);
     case 8:
@@ -273,13 +335,24 @@ function scaledType6(m: Fields): Fields {
   const out: Fields = { ...m };
   if (m.data !== undefined) return out;
   if ((m.dac === 235 || m.dac === 250) && m.fid === 10) {
-    for (const key of ['ana_int', 'ana_ext1', 'ana_ext2']) if (num(m[key]) !== 0) out[key] = fixed(num(m[key]) * 0.05, 2);
+    for (const key of ['ana_int', 'ana_ext1', 'ana_ext2'])
+      if (num(m[key]) !== 0) out[key] = fixed(num(m[key]) * 0.05, 2);
   } else if (m.dac === 1) {
     if (m.fid === 18) Object.assign(out, { lon: degrees3(num(m.lon)), lat: degrees3(num(m.lat)) });
-    if (m.fid === 20) Object.assign(out, { berth_lon: degrees3(num(m.berth_lon)), berth_lat: degrees3(num(m.berth_lat)), berth_depth: fixed(num(m.berth_depth) * 0.1, 1) });
+    if (m.fid === 20)
+      Object.assign(out, {
+        berth_lon: degrees3(num(m.berth_lon)),
+        berth_lat: degrees3(num(m.berth_lat)),
+        berth_depth: fixed(num(m.berth_depth) * 0.1, 1),
+      });
     if (m.fid === 28) out.waypoints = scaledWaypoints(m.waypoints);
     if (m.fid === 14 || m.fid === 32) {
-      out.tidals = (m.tidals as Fields[]).map((t) => ({ ...t, lon: degrees3(num(t.lon)), lat: degrees3(num(t.lat)), cspeed: tenths(num(t.cspeed)) }));
+      out.tidals = (m.tidals as Fields[]).map((t) => ({
+        ...t,
+        lon: degrees3(num(t.lon)),
+        lat: degrees3(num(t.lat)),
+        cspeed: tenths(num(t.cspeed)),
+      }));
     }
   }
   return out;
@@ -315,7 +388,14 @@ function scaledType8(m: Fields): Fields {
         salinity: tenths(num(m.salinity)),
       };
     case 17:
-      return { ...out, targets: (m.targets as Fields[]).map((t) => ({ ...t, lat: degrees3(num(t.lat)), lon: degrees3(num(t.lon)) })) };
+      return {
+        ...out,
+        targets: (m.targets as Fields[]).map((t) => ({
+          ...t,
+          lat: degrees3(num(t.lat)),
+          lon: degrees3(num(t.lon)),
+        })),
+      };
     case 19:
       return { ...out, lon: degrees3(num(m.lon)), lat: degrees3(num(m.lat)) };
     case 27:

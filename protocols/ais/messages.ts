@@ -412,12 +412,16 @@ const isAuxiliaryMmsi = (mmsi: number) => Math.floor(mmsi / 10_000_000) === 98;
 
 export function decodeBody(bits: PayloadBits, type24: Type24Store): BodyResult {
   const length = bits.bitLength;
-  if (length < 38) return new BodyFailure('too_short', `message of ${length} bits has no complete header (38 bits)`);
+  if (length < 38)
+    return new BodyFailure('too_short', `message of ${length} bits has no complete header (38 bits)`);
   const type = bits.uint(0, 6);
   const limits = LENGTH_LIMITS[type];
-  if (limits === undefined) return new BodyFailure('unknown_type', `message type ${type} is not defined in ITU-R M.1371`);
-  if (length < limits[0]) return new BodyFailure('too_short', `type ${type} needs at least ${limits[0]} bits, got ${length}`);
-  if (length > limits[1]) return new BodyFailure('too_long', `type ${type} allows at most ${limits[1]} bits, got ${length}`);
+  if (limits === undefined)
+    return new BodyFailure('unknown_type', `message type ${type} is not defined in ITU-R M.1371`);
+  if (length < limits[0])
+    return new BodyFailure('too_short', `type ${type} needs at least ${limits[0]} bits, got ${length}`);
+  if (length > limits[1])
+    return new BodyFailure('too_long', `type ${type} allows at most ${limits[1]} bits, got ${length}`);
   const repeat = bits.uint(6, 2);
   const mmsi = bits.uint(8, 30);
   switch (type) {
@@ -497,17 +501,27 @@ export function decodeBody(bits: PayloadBits, type24: Type24Store): BodyResult {
         dac: bits.uint(72, 10),
         fid: bits.uint(82, 6),
       };
-      if (!decodeType6Payload(bits, message)) message.data = `${length - 88}:${bits.hex(88, length - 88, Infinity)}`;
+      if (!decodeType6Payload(bits, message))
+        message.data = `${length - 88}:${bits.hex(88, length - 88, Infinity)}`;
       return message;
     }
     case 7:
     case 13: {
       const ackMmsi = (index: number) => (40 + 32 * index < length ? bits.uint(40 + 32 * index, 30) : 0);
-      return { type, repeat, mmsi, mmsi1: ackMmsi(0), mmsi2: ackMmsi(1), mmsi3: ackMmsi(2), mmsi4: ackMmsi(3) };
+      return {
+        type,
+        repeat,
+        mmsi,
+        mmsi1: ackMmsi(0),
+        mmsi2: ackMmsi(1),
+        mmsi3: ackMmsi(2),
+        mmsi4: ackMmsi(3),
+      };
     }
     case 8: {
       const message: BinaryBroadcast = { type, repeat, mmsi, dac: bits.uint(40, 10), fid: bits.uint(50, 6) };
-      if (!decodeType8Payload(bits, message)) message.data = `${length - 56}:${bits.hex(56, length - 56, length)}`;
+      if (!decodeType8Payload(bits, message))
+        message.data = `${length - 56}:${bits.hex(56, length - 56, length)}`;
       return message;
     }
     case 9:
@@ -697,7 +711,14 @@ export function decodeBody(bits: PayloadBits, type24: Type24Store): BodyResult {
       const tail = { addressed, band_a: bits.bool(140), band_b: bits.bool(141), zonesize: bits.uint(142, 3) };
       return addressed
         ? { ...base, dest1: bits.uint(69, 30), dest2: bits.uint(104, 30), ...tail }
-        : { ...base, ne_lon: bits.int(69, 18), ne_lat: bits.int(87, 17), sw_lon: bits.int(104, 18), sw_lat: bits.int(122, 17), ...tail };
+        : {
+            ...base,
+            ne_lon: bits.int(69, 18),
+            ne_lat: bits.int(87, 17),
+            sw_lon: bits.int(104, 18),
+            sw_lat: bits.int(122, 17),
+            ...tail,
+          };
     }
     case 23: {
       const stationtype = bits.uint(110, 4);
@@ -724,7 +745,8 @@ export function decodeBody(bits: PayloadBits, type24: Type24Store): BodyResult {
     case 26:
       return decodeSlotBinary(bits, type, repeat, mmsi);
     case 27:
-      if (length !== 96 && length !== 168) return new BodyFailure('too_long', `type 27 is 96 bits (or 168 in the wild), got ${length}`);
+      if (length !== 96 && length !== 168)
+        return new BodyFailure('too_long', `type 27 is 96 bits (or 168 in the wild), got ${length}`);
       return {
         type,
         repeat,
@@ -749,12 +771,15 @@ function decodeType24(bits: PayloadBits, repeat: number, mmsi: number, store: Ty
   const part = bits.uint(38, 2);
   const length = bits.bitLength;
   if (part === 0) {
-    if (length > 168) return new BodyFailure('too_long', `type 24 part A allows at most 168 bits, got ${length}`);
+    if (length > 168)
+      return new BodyFailure('too_long', `type 24 part A allows at most 168 bits, got ${length}`);
     store.put(mmsi, bits.text(40, 20));
     return 'stored';
   }
-  if (part !== 1) return new BodyFailure('bad_subtype', `type 24 part number ${part} is neither A (0) nor B (1)`);
-  if (length < 168) return new BodyFailure('too_short', `type 24 part B needs at least 168 bits, got ${length}`);
+  if (part !== 1)
+    return new BodyFailure('bad_subtype', `type 24 part number ${part} is neither A (0) nor B (1)`);
+  if (length < 168)
+    return new BodyFailure('too_short', `type 24 part B needs at least 168 bits, got ${length}`);
   const shipname = store.take(mmsi);
   if (shipname === undefined) return 'stored';
   const shiptype = bits.uint(40, 8);
@@ -771,7 +796,13 @@ function decodeType24(bits: PayloadBits, repeat: number, mmsi: number, store: Ty
     callsign: bits.text(90, 7),
   };
   if (isAuxiliaryMmsi(mmsi)) return { ...head, mothership_mmsi: bits.uint(132, 30) };
-  return { ...head, to_bow: bits.uint(132, 9), to_stern: bits.uint(141, 9), to_port: bits.uint(150, 6), to_starboard: bits.uint(156, 6) };
+  return {
+    ...head,
+    to_bow: bits.uint(132, 9),
+    to_stern: bits.uint(141, 9),
+    to_port: bits.uint(150, 6),
+    to_starboard: bits.uint(156, 6),
+  };
 }
 
 function decodeSlotBinary(bits: PayloadBits, type: 25 | 26, repeat: number, mmsi: number): BodyResult {
@@ -780,7 +811,8 @@ function decodeSlotBinary(bits: PayloadBits, type: 25 | 26, repeat: number, mmsi
   const structured = bits.bool(39);
   const radioBits = type === 26 ? 20 : 0;
   const header = 40 + (addressed ? 30 : 0) + (structured ? 16 : 0);
-  if (length < header + radioBits) return new BodyFailure('too_short', `type ${type} is too short for its addressing mode (${length} bits)`);
+  if (length < header + radioBits)
+    return new BodyFailure('too_short', `type ${type} is too short for its addressing mode (${length} bits)`);
   const dataStart = header;
   const dataBits = length - header - radioBits;
   // gpsd copies the bytes after the app id, then shifts out the 30 address bits: its last byte ends early.

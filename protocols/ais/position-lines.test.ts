@@ -31,7 +31,11 @@ function mutate(line: string, random: (max: number) => number): string {
   const position = random(line.length);
   switch (random(7)) {
     case 0:
-      return line.slice(0, position) + String.fromCharCode(line.charCodeAt(position) ^ (1 << random(8))) + line.slice(position + 1);
+      return (
+        line.slice(0, position) +
+        String.fromCharCode(line.charCodeAt(position) ^ (1 << random(8))) +
+        line.slice(position + 1)
+      );
     case 1:
       return line.slice(0, position) + String.fromCharCode(random(256)) + line.slice(position);
     case 2:
@@ -51,7 +55,8 @@ function corpus(): string[] {
   const lines: string[] = [];
   for (const file of aisFixtureFiles()) lines.push(...readFileSync(file, 'latin1').split('\n'));
   const random = prng(7);
-  for (const type of [1, 2, 3, 18, 4, 5, 19, 27]) for (let i = 0; i < 400; i++) lines.push(...randomMessage(type, random).sentences);
+  for (const type of [1, 2, 3, 18, 4, 5, 19, 27])
+    for (let i = 0; i < 400; i++) lines.push(...randomMessage(type, random).sentences);
   return lines;
 }
 
@@ -63,7 +68,11 @@ describe('PositionLineWriter', () => {
       let fast = 0;
       let checked = 0;
       for (const original of corpus()) {
-        for (const line of [original, mutate(original, random), withValidChecksum(mutate(original, random))]) {
+        for (const line of [
+          original,
+          mutate(original, random),
+          withValidChecksum(mutate(original, random)),
+        ]) {
           const ours = written(writer, line);
           checked++;
           if (ours === undefined) continue;
@@ -87,6 +96,7 @@ describe('PositionLineWriter', () => {
       expect(written(writer, line.replace(/\*..$/, '*00'))).toBeUndefined(); // bad checksum: the decoder reports it
       expect(written(writer, `\\c:1700000000*5A\\${line}`)).toBeUndefined(); // tag block
     }
-    for (const type of [4, 5, 19, 24, 27]) expect(written(writer, randomMessage(type, random).sentences[0]!)).toBeUndefined();
+    for (const type of [4, 5, 19, 24, 27])
+      expect(written(writer, randomMessage(type, random).sentences[0]!)).toBeUndefined();
   });
 });

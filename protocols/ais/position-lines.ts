@@ -63,9 +63,15 @@ const HEADING = piece(',"heading":');
 const SECOND = piece(',"second":');
 
 /** Tables used by scaled lines only, built on first use (they hold ~9,000 pieces). */
-let scaledPieces: { tenthsText: Piece[]; speedPart: Piece[]; coursePart: Piece[]; turnText: Piece[] } | undefined;
+let scaledPieces:
+  { tenthsText: Piece[]; speedPart: Piece[]; coursePart: Piece[]; turnText: Piece[] } | undefined;
 const scaledTables = () =>
-  (scaledPieces ??= { tenthsText: P.tenthsText.map(piece), speedPart: P.speedPart.map(piece), coursePart: P.coursePart.map(piece), turnText: P.turnText.map(piece) });
+  (scaledPieces ??= {
+    tenthsText: P.tenthsText.map(piece),
+    speedPart: P.speedPart.map(piece),
+    coursePart: P.coursePart.map(piece),
+    turnText: P.turnText.map(piece),
+  });
 
 function put(view: DataView, at: number, run: Piece): number {
   const words = run.words;
@@ -222,10 +228,28 @@ function endLine(out: Uint8Array, at: number): number {
  */
 function plainSingleSentencePayload(bytes: Uint8Array, start: number, end: number): number {
   const first = bytes[start];
-  if ((first !== BANG && first !== DOLLAR) || end - start < 20 || bytes[start + 1] === COMMA || bytes[start + 2] === COMMA) return -1;
-  if (bytes[start + 3] !== 86 /* V */ || bytes[start + 4] !== 68 /* D */ || (bytes[start + 5] !== 77 /* M */ && bytes[start + 5] !== 79) /* O */) return -1;
+  if (
+    (first !== BANG && first !== DOLLAR) ||
+    end - start < 20 ||
+    bytes[start + 1] === COMMA ||
+    bytes[start + 2] === COMMA
+  )
+    return -1;
+  if (
+    bytes[start + 3] !== 86 /* V */ ||
+    bytes[start + 4] !== 68 /* D */ ||
+    (bytes[start + 5] !== 77 /* M */ && bytes[start + 5] !== 79) /* O */
+  )
+    return -1;
   // ,1,1, then an empty or one-digit sequential id, then an empty or one-character channel.
-  if (bytes[start + 6] !== COMMA || bytes[start + 7] !== 49 || bytes[start + 8] !== COMMA || bytes[start + 9] !== 49 || bytes[start + 10] !== COMMA) return -1;
+  if (
+    bytes[start + 6] !== COMMA ||
+    bytes[start + 7] !== 49 ||
+    bytes[start + 8] !== COMMA ||
+    bytes[start + 9] !== 49 ||
+    bytes[start + 10] !== COMMA
+  )
+    return -1;
   let p = start + 11;
   if (bytes[p] !== COMMA) {
     const digit = bytes[p]! - ZERO;

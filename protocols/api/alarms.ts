@@ -7,7 +7,9 @@ export type SeverityName = (typeof SEVERITIES)[number];
 export const severitySchema = (defaultValue?: SeverityName) =>
   Type.Union(
     SEVERITIES.map((s) => Type.Literal(s)),
-    defaultValue ? { default: defaultValue, description: 'CRITICAL, MAJOR, MINOR, WARNING or INDETERMINATE' } : {},
+    defaultValue
+      ? { default: defaultValue, description: 'CRITICAL, MAJOR, MINOR, WARNING or INDETERMINATE' }
+      : {},
   );
 export const Severity = severitySchema();
 export type Severity = Static<typeof Severity>;
@@ -71,7 +73,13 @@ export type AlarmList = Static<typeof AlarmList>;
 export const AlarmQuery = Type.Object(
   {
     status: Type.Optional(
-      Type.Union([Type.Literal('active'), Type.Literal('cleared'), Type.Literal('unack'), Type.Literal('ack'), AlarmStatus]),
+      Type.Union([
+        Type.Literal('active'),
+        Type.Literal('cleared'),
+        Type.Literal('unack'),
+        Type.Literal('ack'),
+        AlarmStatus,
+      ]),
     ),
     type: Type.Optional(Type.String({ minLength: 1 })),
     originator: Type.Optional(Type.String({ minLength: 1 })),

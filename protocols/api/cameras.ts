@@ -17,14 +17,23 @@ export const CameraRecord = Type.Composite(
 );
 export type CameraRecord = Static<typeof CameraRecord>;
 
-export const CameraList = Type.Object({ cameras: Type.Array(CameraRecord) }, { $id: 'CameraList', additionalProperties: false });
+export const CameraList = Type.Object(
+  { cameras: Type.Array(CameraRecord) },
+  { $id: 'CameraList', additionalProperties: false },
+);
 export type CameraList = Static<typeof CameraList>;
 
 export const CameraQuery = Type.Object(
   {
     edgeId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' })),
     state: Type.Optional(
-      Type.Union([Type.Literal('pending'), Type.Literal('online'), Type.Literal('unauthorized'), Type.Literal('unreachable'), Type.Literal('malformed')]),
+      Type.Union([
+        Type.Literal('pending'),
+        Type.Literal('online'),
+        Type.Literal('unauthorized'),
+        Type.Literal('unreachable'),
+        Type.Literal('malformed'),
+      ]),
     ),
   },
   { additionalProperties: false },

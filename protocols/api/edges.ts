@@ -22,5 +22,8 @@ export const EdgePresence = Type.Object(
 );
 export type EdgePresence = Static<typeof EdgePresence>;
 
-export const EdgeList = Type.Object({ edges: Type.Array(EdgePresence) }, { $id: 'EdgeList', additionalProperties: false });
+export const EdgeList = Type.Object(
+  { edges: Type.Array(EdgePresence) },
+  { $id: 'EdgeList', additionalProperties: false },
+);
 export type EdgeList = Static<typeof EdgeList>;

@@ -10,7 +10,16 @@ export const FireAlertRecord = Type.Object(
     className: Type.String(),
     confidence: Type.Number(),
     /** Boxes in frame units (0..1), with their scores. */
-    boxes: Type.Array(Type.Object({ x1: Type.Number(), y1: Type.Number(), x2: Type.Number(), y2: Type.Number(), score: Type.Number(), className: Type.Optional(Type.String()) })),
+    boxes: Type.Array(
+      Type.Object({
+        x1: Type.Number(),
+        y1: Type.Number(),
+        x2: Type.Number(),
+        y2: Type.Number(),
+        score: Type.Number(),
+        className: Type.Optional(Type.String()),
+      }),
+    ),
     /** Time of the frame that caused the event, and of the first frame that showed the fire (ms since epoch). */
     ts: Type.Integer(),
     firstSeenTs: Type.Integer(),
@@ -26,7 +35,10 @@ export const FireAlertRecord = Type.Object(
 );
 export type FireAlertRecord = Static<typeof FireAlertRecord>;
 
-export const FireAlertList = Type.Object({ alerts: Type.Array(FireAlertRecord) }, { $id: 'FireAlertList', additionalProperties: false });
+export const FireAlertList = Type.Object(
+  { alerts: Type.Array(FireAlertRecord) },
+  { $id: 'FireAlertList', additionalProperties: false },
+);
 export type FireAlertList = Static<typeof FireAlertList>;
 
 export const FireAlertQuery = Type.Object(

@@ -21,9 +21,13 @@ export const VesselRegistration = Type.Object(
 );
 export type VesselRegistration = Static<typeof VesselRegistration>;
 
-export const VesselStatus = Type.Union([Type.Literal('at_sea'), Type.Literal('in_port'), Type.Literal('silent')], {
-  description: 'silent: no position for the first signal-loss step; in_port: within the in-port radius of a port',
-});
+export const VesselStatus = Type.Union(
+  [Type.Literal('at_sea'), Type.Literal('in_port'), Type.Literal('silent')],
+  {
+    description:
+      'silent: no position for the first signal-loss step; in_port: within the in-port radius of a port',
+  },
+);
 export type VesselStatus = Static<typeof VesselStatus>;
 
 /** Latest known state of one vessel (registered or not). */
@@ -66,7 +70,9 @@ export type VesselList = Static<typeof VesselList>;
 
 export const VesselQuery = Type.Object(
   {
-    zone: Type.Optional(Type.String({ minLength: 1, description: 'only vessels whose newest position is in this zone id' })),
+    zone: Type.Optional(
+      Type.String({ minLength: 1, description: 'only vessels whose newest position is in this zone id' }),
+    ),
     status: Type.Optional(VesselStatus),
     registered: Type.Optional(Type.Boolean()),
   },

@@ -2,7 +2,11 @@ import { Type, type Static } from '@sinclair/typebox';
 
 /** Milliseconds since the Unix epoch, UTC. */
 export const EpochMs = Type.Integer({ minimum: 0, description: 'milliseconds since the Unix epoch (UTC)' });
-export const Mmsi = Type.Integer({ minimum: 0, maximum: 999_999_999, description: 'Maritime Mobile Service Identity' });
+export const Mmsi = Type.Integer({
+  minimum: 0,
+  maximum: 999_999_999,
+  description: 'Maritime Mobile Service Identity',
+});
 
 export const EdgeStatus = Type.Object(
   {
@@ -20,14 +24,20 @@ export const EdgeHealth = Type.Object(
   {
     ts: EpochMs,
     uptimeS: Type.Number({ minimum: 0 }),
-    outbox: Type.Object({ messages: Type.Integer({ minimum: 0 }), bytes: Type.Integer({ minimum: 0 }), dropped: Type.Integer({ minimum: 0 }) }),
+    outbox: Type.Object({
+      messages: Type.Integer({ minimum: 0 }),
+      bytes: Type.Integer({ minimum: 0 }),
+      dropped: Type.Integer({ minimum: 0 }),
+    }),
     ais: Type.Object({
       sentences: Type.Integer({ minimum: 0 }),
       messages: Type.Integer({ minimum: 0 }),
       rejected: Type.Integer({ minimum: 0 }),
       duplicates: Type.Integer({ minimum: 0 }),
     }),
-    cameras: Type.Optional(Type.Object({ online: Type.Integer({ minimum: 0 }), offline: Type.Integer({ minimum: 0 }) })),
+    cameras: Type.Optional(
+      Type.Object({ online: Type.Integer({ minimum: 0 }), offline: Type.Integer({ minimum: 0 }) }),
+    ),
   },
   { $id: 'EdgeHealth' },
 );

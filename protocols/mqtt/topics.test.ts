@@ -3,9 +3,16 @@ import { parseEdgeTopic, topics } from './topics.js';
 
 describe('topic tree', () => {
   it('round-trips every edge topic through the parser', () => {
-    expect(parseEdgeTopic(topics.vesselPositions('tower-7'))).toEqual({ edgeId: 'tower-7', kind: 'vessels/positions' });
+    expect(parseEdgeTopic(topics.vesselPositions('tower-7'))).toEqual({
+      edgeId: 'tower-7',
+      kind: 'vessels/positions',
+    });
     expect(parseEdgeTopic(topics.edgeStatus('e1'))).toEqual({ edgeId: 'e1', kind: 'status' });
-    expect(parseEdgeTopic(topics.cameraStatus('e1', 'cam-2'))).toEqual({ edgeId: 'e1', kind: 'cameras/status', cameraId: 'cam-2' });
+    expect(parseEdgeTopic(topics.cameraStatus('e1', 'cam-2'))).toEqual({
+      edgeId: 'e1',
+      kind: 'cameras/status',
+      cameraId: 'cam-2',
+    });
   });
 
   it('rejects foreign topics and ids that would break the tree', () => {

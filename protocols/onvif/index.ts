@@ -52,11 +52,19 @@ export interface UsernameToken {
 export function createUsernameToken(username: string, password: string, now = new Date()): UsernameToken {
   const nonce = randomBytes(16);
   const created = now.toISOString();
-  return { username, passwordDigest: passwordDigest(nonce, created, password), nonce: nonce.toString('base64'), created };
+  return {
+    username,
+    passwordDigest: passwordDigest(nonce, created, password),
+    nonce: nonce.toString('base64'),
+    created,
+  };
 }
 
 export function escapeXml(text: string): string {
-  return text.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] ?? c);
+  return text.replace(
+    /[<>&'"]/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] ?? c,
+  );
 }
 
 function securityHeader(token: UsernameToken): string {
@@ -86,14 +94,20 @@ export function soapFault(code: 'Sender' | 'Receiver', subcode: string, reason: 
   );
 }
 
-const parser = new XMLParser({ removeNSPrefix: true, ignoreAttributes: false, attributeNamePrefix: '@', parseTagValue: false });
+const parser = new XMLParser({
+  removeNSPrefix: true,
+  ignoreAttributes: false,
+  attributeNamePrefix: '@',
+  parseTagValue: false,
+});
 
 export type XmlNode = { [key: string]: unknown };
 
 /** Parses XML with namespace prefixes removed; throws with the position when it is not well formed. */
 export function parseXml(xml: string): XmlNode {
   const valid = XMLValidator.validate(xml);
-  if (valid !== true) throw new Error(`malformed XML at line ${valid.err.line} column ${valid.err.col}: ${valid.err.msg}`);
+  if (valid !== true)
+    throw new Error(`malformed XML at line ${valid.err.line} column ${valid.err.col}: ${valid.err.msg}`);
   return parser.parse(xml) as XmlNode;
 }
 
@@ -127,7 +141,10 @@ export interface Probe {
   types: string[];
 }
 
-export function buildProbe(types: string[] = ['NetworkVideoTransmitter'], messageId = `uuid:${randomUUID()}`): string {
+export function buildProbe(
+  types: string[] = ['NetworkVideoTransmitter'],
+  messageId = `uuid:${randomUUID()}`,
+): string {
   const header =
     `<wsa:Action s:mustUnderstand="1">${WS_DISCOVERY.probeAction}</wsa:Action>` +
     `<wsa:MessageID>${messageId}</wsa:MessageID>` +

@@ -18,7 +18,9 @@ describe('WS-Security UsernameToken', () => {
   it('digest is Base64(SHA1(nonce bytes + Created + password))', () => {
     const nonce = Buffer.from('0123456789abcdef');
     const created = '2024-05-01T10:00:00.000Z';
-    const expected = createHash('sha1').update(Buffer.concat([nonce, Buffer.from(created), Buffer.from('demo')])).digest('base64');
+    const expected = createHash('sha1')
+      .update(Buffer.concat([nonce, Buffer.from(created), Buffer.from('demo')]))
+      .digest('base64');
     expect(passwordDigest(nonce, created, 'demo')).toBe(expected);
     expect(passwordDigest(nonce, created, 'other')).not.toBe(expected);
   });
@@ -29,21 +31,31 @@ describe('WS-Security UsernameToken', () => {
     const parsed = xmlPath(doc, 'Envelope', 'Header', 'Security', 'UsernameToken');
     expect(xmlText(xmlPath(parsed, 'Username'))).toBe('admin');
     expect(xmlText(xmlPath(parsed, 'Password'))).toBe(token.passwordDigest);
-    expect(passwordDigest(Buffer.from(xmlText(xmlPath(parsed, 'Nonce'))!, 'base64'), xmlText(xmlPath(parsed, 'Created'))!, 'demo')).toBe(
-      token.passwordDigest,
-    );
+    expect(
+      passwordDigest(
+        Buffer.from(xmlText(xmlPath(parsed, 'Nonce'))!, 'base64'),
+        xmlText(xmlPath(parsed, 'Created'))!,
+        'demo',
+      ),
+    ).toBe(token.passwordDigest);
   });
 });
 
 describe('SOAP', () => {
   it('a fault carries code, subcode and reason', () => {
     const doc = parseXml(soapFault('Sender', 'ter:NotAuthorized', 'Sender not Authorized'));
-    expect(xmlText(xmlPath(doc, 'Envelope', 'Body', 'Fault', 'Code', 'Subcode', 'Value'))).toBe('ter:NotAuthorized');
-    expect(xmlText(xmlPath(doc, 'Envelope', 'Body', 'Fault', 'Reason', 'Text'))).toBe('Sender not Authorized');
+    expect(xmlText(xmlPath(doc, 'Envelope', 'Body', 'Fault', 'Code', 'Subcode', 'Value'))).toBe(
+      'ter:NotAuthorized',
+    );
+    expect(xmlText(xmlPath(doc, 'Envelope', 'Body', 'Fault', 'Reason', 'Text'))).toBe(
+      'Sender not Authorized',
+    );
   });
 
   it('truncated XML is refused with its position', () => {
-    const xml = soapEnvelope('<tds:GetDeviceInformationResponse><tds:Model>x</tds:Model></tds:GetDeviceInformationResponse>');
+    const xml = soapEnvelope(
+      '<tds:GetDeviceInformationResponse><tds:Model>x</tds:Model></tds:GetDeviceInformationResponse>',
+    );
     expect(() => parseXml(xml.slice(0, xml.length - 30))).toThrow(/malformed XML at line \d+ column \d+/);
   });
 });
@@ -55,7 +67,12 @@ describe('WS-Discovery', () => {
   });
 
   it('probe match round trip', () => {
-    const match = { endpoint: 'urn:uuid:abc', types: ['dn:NetworkVideoTransmitter'], scopes: ['onvif://www.onvif.org/name/x'], xaddrs: ['http://127.0.0.1:1/onvif/device_service'] };
+    const match = {
+      endpoint: 'urn:uuid:abc',
+      types: ['dn:NetworkVideoTransmitter'],
+      scopes: ['onvif://www.onvif.org/name/x'],
+      xaddrs: ['http://127.0.0.1:1/onvif/device_service'],
+    };
     const parsed = parseProbeMatches(buildProbeMatch('uuid:1234', match));
     expect(parsed).toEqual([match]);
   });

@@ -17,4 +17,7 @@ export const CameraSimulatorConfig = Type.Object(
 );
 export type CameraSimulatorConfig = Static<typeof CameraSimulatorConfig>;
 
-export const SimulatorsCamerasSection = Type.Object({ cameras: CameraSimulatorConfig }, { additionalProperties: true, default: {} });
+export const SimulatorsCamerasSection = Type.Object(
+  { cameras: CameraSimulatorConfig },
+  { additionalProperties: true, default: {} },
+);

@@ -34,12 +34,19 @@ export class DiscoveryResponder {
     try {
       this.#multicast = await this.#bind(undefined, WS_DISCOVERY.port, true);
     } catch (error) {
-      this.log.warn({ err: error }, `cannot bind UDP ${WS_DISCOVERY.port}: multicast discovery off, unicast only`);
+      this.log.warn(
+        { err: error },
+        `cannot bind UDP ${WS_DISCOVERY.port}: multicast discovery off, unicast only`,
+      );
     }
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.#multicast, this.#unicast].map((s) => s && new Promise<void>((resolve) => s.close(() => resolve()))));
+    await Promise.all(
+      [this.#multicast, this.#unicast].map(
+        (s) => s && new Promise<void>((resolve) => s.close(() => resolve())),
+      ),
+    );
     this.#multicast = this.#unicast = undefined;
   }
 
@@ -63,7 +70,10 @@ export class DiscoveryResponder {
         socket.addMembership(WS_DISCOVERY.multicastAddress, iface);
         this.multicastJoined = true;
       } catch (error) {
-        this.log.debug({ iface: iface ?? 'default', err: error }, 'cannot join the WS-Discovery group on this interface');
+        this.log.debug(
+          { iface: iface ?? 'default', err: error },
+          'cannot join the WS-Discovery group on this interface',
+        );
       }
     }
   }
@@ -75,7 +85,8 @@ export class DiscoveryResponder {
     for (const match of this.matches()) {
       const reply = Buffer.from(buildProbeMatch(probe.messageId, match), 'utf8');
       socket.send(reply, peer.port, peer.address, (error) => {
-        if (error) this.log.debug({ err: error, peer: `${peer.address}:${peer.port}` }, 'probe match not sent');
+        if (error)
+          this.log.debug({ err: error, peer: `${peer.address}:${peer.port}` }, 'probe match not sent');
       });
     }
   }

@@ -47,7 +47,11 @@ export class MediaProcess {
   }
 
   async start(): Promise<void> {
-    const spec = { ...this.spec, rtspPort: this.rtspPort || this.spec.rtspPort, snapshotPort: this.snapshotPort || this.spec.snapshotPort };
+    const spec = {
+      ...this.spec,
+      rtspPort: this.rtspPort || this.spec.rtspPort,
+      snapshotPort: this.snapshotPort || this.spec.snapshotPort,
+    };
     const child = spawn(this.python, [SCRIPT, JSON.stringify(spec)], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.#child = child;
     const stderr: string[] = [];
@@ -65,14 +69,21 @@ export class MediaProcess {
     const lines = createInterface({ input: child.stdout! });
     try {
       const ready = await new Promise<{ rtspPort: number; snapshotPort: number }>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`camera media process not ready after ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+        const timer = setTimeout(
+          () => reject(new Error(`camera media process not ready after ${READY_TIMEOUT_MS} ms`)),
+          READY_TIMEOUT_MS,
+        );
         child.once('error', (error) => {
           clearTimeout(timer);
           reject(new Error(`cannot run ${this.python} ${SCRIPT}: ${error.message}`));
         });
         child.once('exit', (code) => {
           clearTimeout(timer);
-          reject(new Error(`camera media process exited with ${code} before ready: ${stderr.join('').slice(-800)}`));
+          reject(
+            new Error(
+              `camera media process exited with ${code} before ready: ${stderr.join('').slice(-800)}`,
+            ),
+          );
         });
         lines.once('line', (line) => {
           clearTimeout(timer);

@@ -127,7 +127,10 @@ export class OnvifDeviceServer {
       try {
         const doc = parseXml(Buffer.concat(chunks).toString('utf8'));
         const body = xmlPath(doc, 'Envelope', 'Body');
-        operation = typeof body === 'object' && body !== null ? (Object.keys(body).find((k) => !k.startsWith('@')) ?? '') : '';
+        operation =
+          typeof body === 'object' && body !== null
+            ? (Object.keys(body).find((k) => !k.startsWith('@')) ?? '')
+            : '';
         if (!operation) throw new SoapError(400, 'Sender', 'ter:InvalidArgs', 'SOAP body is empty');
         this.#authenticate(doc, operation);
         const payload = this.#answer(operation, xmlPath(body, operation));
@@ -147,8 +150,12 @@ export class OnvifDeviceServer {
 
   #send(response: ServerResponse, status: number, operation: string, xml: string): void {
     let body = xml;
-    if (this.fault === 'truncated-xml' && operation !== 'GetSystemDateAndTime') body = xml.slice(0, Math.floor(xml.length * 0.6));
-    response.writeHead(status, { 'Content-Type': 'application/soap+xml; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+    if (this.fault === 'truncated-xml' && operation !== 'GetSystemDateAndTime')
+      body = xml.slice(0, Math.floor(xml.length * 0.6));
+    response.writeHead(status, {
+      'Content-Type': 'application/soap+xml; charset=utf-8',
+      'Content-Length': Buffer.byteLength(body),
+    });
     response.end(body);
   }
 
@@ -161,7 +168,10 @@ export class OnvifDeviceServer {
     const username = xmlText(xmlPath(token, 'Username'));
     const passwordNode = xmlPath(token, 'Password');
     const password = xmlText(passwordNode) ?? '';
-    const type = typeof passwordNode === 'object' && passwordNode !== null ? (passwordNode as XmlNode)['@Type'] : undefined;
+    const type =
+      typeof passwordNode === 'object' && passwordNode !== null
+        ? (passwordNode as XmlNode)['@Type']
+        : undefined;
     const nonce = xmlText(xmlPath(token, 'Nonce')) ?? '';
     const created = xmlText(xmlPath(token, 'Created')) ?? '';
     let ok = username === this.options.username;
@@ -196,7 +206,10 @@ export class OnvifDeviceServer {
       }
       case 'GetScopes':
         return `<tds:GetScopesResponse>${scopesOf(this.options.identity)
-          .map((s) => `<tds:Scopes><tt:ScopeDef>Fixed</tt:ScopeDef><tt:ScopeItem>${escapeXml(s)}</tt:ScopeItem></tds:Scopes>`)
+          .map(
+            (s) =>
+              `<tds:Scopes><tt:ScopeDef>Fixed</tt:ScopeDef><tt:ScopeItem>${escapeXml(s)}</tt:ScopeItem></tds:Scopes>`,
+          )
           .join('')}</tds:GetScopesResponse>`;
       case 'GetProfiles':
         return `<trt:GetProfilesResponse>${this.options.profiles.map((p) => this.#profile(p)).join('')}</trt:GetProfilesResponse>`;
@@ -210,7 +223,8 @@ export class OnvifDeviceServer {
       }
       case 'GetStreamUri': {
         const token = this.#profileToken(request);
-        if (this.fault === 'missing-elements') return `<trt:GetStreamUriResponse><trt:MediaUri></trt:MediaUri></trt:GetStreamUriResponse>`;
+        if (this.fault === 'missing-elements')
+          return `<trt:GetStreamUriResponse><trt:MediaUri></trt:MediaUri></trt:GetStreamUriResponse>`;
         return `<trt:GetStreamUriResponse>${mediaUri(this.options.streamUri(token))}</trt:GetStreamUriResponse>`;
       }
       case 'GetSnapshotUri': {
@@ -218,7 +232,12 @@ export class OnvifDeviceServer {
         return `<trt:GetSnapshotUriResponse>${mediaUri(this.options.snapshotUri(token))}</trt:GetSnapshotUriResponse>`;
       }
       default:
-        throw new SoapError(400, 'Receiver', 'ter:ActionNotSupported', `${operation} is not supported by this device`);
+        throw new SoapError(
+          400,
+          'Receiver',
+          'ter:ActionNotSupported',
+          `${operation} is not supported by this device`,
+        );
     }
   }
 
@@ -277,7 +296,9 @@ export class OnvifDeviceServer {
     const encoder =
       `<tt:VideoEncoderConfiguration token="vec_${p.token}"><tt:Name>${escapeXml(p.name)}Encoder</tt:Name><tt:UseCount>1</tt:UseCount>` +
       `<tt:Encoding>H264</tt:Encoding>` +
-      (broken ? '' : `<tt:Resolution><tt:Width>${p.width}</tt:Width><tt:Height>${p.height}</tt:Height></tt:Resolution>`) +
+      (broken
+        ? ''
+        : `<tt:Resolution><tt:Width>${p.width}</tt:Width><tt:Height>${p.height}</tt:Height></tt:Resolution>`) +
       `<tt:Quality>5</tt:Quality>` +
       (broken
         ? ''

@@ -22,10 +22,19 @@ export const FireScript = Type.Object(
 );
 export type FireScript = Static<typeof FireScript>;
 
-export const Distractor = Type.Union([Type.Literal('clouds'), Type.Literal('glare'), Type.Literal('fog'), Type.Literal('sunset')]);
+export const Distractor = Type.Union([
+  Type.Literal('clouds'),
+  Type.Literal('glare'),
+  Type.Literal('fog'),
+  Type.Literal('sunset'),
+]);
 export type Distractor = Static<typeof Distractor>;
 
-export const OnvifFaultSchema = Type.Union([Type.Literal('none'), Type.Literal('truncated-xml'), Type.Literal('missing-elements')]);
+export const OnvifFaultSchema = Type.Union([
+  Type.Literal('none'),
+  Type.Literal('truncated-xml'),
+  Type.Literal('missing-elements'),
+]);
 
 export const CameraScript = Type.Object(
   {
@@ -44,7 +53,10 @@ export const CameraScript = Type.Object(
 export type CameraScript = Static<typeof CameraScript>;
 
 /** A scenario: camera N of the simulator follows `cameras[N-1]`; cameras beyond the list show a calm scene. */
-export const CameraScenario = Type.Object({ cameras: Type.Array(CameraScript, { default: [] }) }, { additionalProperties: false });
+export const CameraScenario = Type.Object(
+  { cameras: Type.Array(CameraScript, { default: [] }) },
+  { additionalProperties: false },
+);
 export type CameraScenario = Static<typeof CameraScenario>;
 
 export function parseScenario(value: unknown, where = 'scenario'): CameraScenario {
@@ -64,7 +76,11 @@ export async function loadScenario(file: string): Promise<CameraScenario> {
  */
 export function describeScript(script: Pick<CameraScript, 'fires' | 'distractors'>): string {
   const lookAlikes = script.distractors.length ? `look-alikes: ${script.distractors.join(', ')}` : '';
-  if (script.fires.length === 0) return `no fire${lookAlikes ? `, ${lookAlikes}` : ', calm'}: any fire alarm here is a FALSE alarm`;
-  const fires = script.fires.map((f) => `${f.flames ? 'fire' : 'smoke only'} at ${f.ignitionS} s, ${Math.round(f.x * 100)} % across${f.depth > 0.5 ? ', far' : ''}`);
+  if (script.fires.length === 0)
+    return `no fire${lookAlikes ? `, ${lookAlikes}` : ', calm'}: any fire alarm here is a FALSE alarm`;
+  const fires = script.fires.map(
+    (f) =>
+      `${f.flames ? 'fire' : 'smoke only'} at ${f.ignitionS} s, ${Math.round(f.x * 100)} % across${f.depth > 0.5 ? ', far' : ''}`,
+  );
   return `scripted ${fires.join('; ')}${lookAlikes ? ` (${lookAlikes})` : ''}: its alarm is a TRUE alarm`;
 }

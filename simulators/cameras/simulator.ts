@@ -63,7 +63,9 @@ export class SimulatedCamera {
     readonly id: string,
     readonly index: number,
     private readonly script: CameraScript,
-    private readonly settings: Required<Omit<CameraSimulatorOptions, 'scenario' | 'startedAtMs' | 'count' | 'log'>> & { startedAtMs: number },
+    private readonly settings: Required<
+      Omit<CameraSimulatorOptions, 'scenario' | 'startedAtMs' | 'count' | 'log'>
+    > & { startedAtMs: number },
     log: Logger,
   ) {
     const make = MAKES[index % MAKES.length]!;
@@ -90,7 +92,12 @@ export class SimulatedCamera {
         rtspPort: 0,
         snapshotPort: 0,
         startedAtMs: s.startedAtMs,
-        scene: { seed: script.seed ?? index + 1, fires: script.fires, distractors: script.distractors, wind: script.wind },
+        scene: {
+          seed: script.seed ?? index + 1,
+          fires: script.fires,
+          distractors: script.distractors,
+          wind: script.wind,
+        },
       },
       log.child({ camera: id }),
       s.python,
@@ -103,8 +110,24 @@ export class SimulatedCamera {
       password: s.password,
       source: { width: s.width, height: s.height, fps: s.fps },
       profiles: [
-        { token: 'profile_main', name: 'MainStream', width: s.width, height: s.height, fps: s.fps, bitrateKbps: 600, gop: s.gop },
-        { token: 'profile_sub', name: 'SubStream', width: s.subWidth, height: s.subHeight, fps: s.fps, bitrateKbps: 200, gop: s.gop },
+        {
+          token: 'profile_main',
+          name: 'MainStream',
+          width: s.width,
+          height: s.height,
+          fps: s.fps,
+          bitrateKbps: 600,
+          gop: s.gop,
+        },
+        {
+          token: 'profile_sub',
+          name: 'SubStream',
+          width: s.subWidth,
+          height: s.subHeight,
+          fps: s.fps,
+          bitrateKbps: 200,
+          gop: s.gop,
+        },
       ],
       streamUri: (token) => (token === 'profile_sub' ? this.streamUrls.sub : this.streamUrls.main),
       snapshotUri: (token) => `${this.snapshotBase}?profile=${token === 'profile_sub' ? 'sub' : 'main'}`,
@@ -223,7 +246,11 @@ export function createCameraSimulator(options: CameraSimulatorOptions): CameraSi
   });
   const ids = new Set(cameras.map((c) => c.id));
   if (ids.size !== cameras.length) throw new Error('camera scenario: camera ids must be unique');
-  const responder = new DiscoveryResponder(() => cameras.filter((c) => c.running).map((c) => c.probeMatch()), log, settings.host);
+  const responder = new DiscoveryResponder(
+    () => cameras.filter((c) => c.running).map((c) => c.probeMatch()),
+    log,
+    settings.host,
+  );
 
   return {
     cameras,
@@ -241,7 +268,8 @@ export function createCameraSimulator(options: CameraSimulatorOptions): CameraSi
     async start() {
       try {
         // Python + GStreamer start-up is CPU-bound: two at a time on two cores.
-        for (let i = 0; i < cameras.length; i += 2) await Promise.all(cameras.slice(i, i + 2).map((c) => c.start()));
+        for (let i = 0; i < cameras.length; i += 2)
+          await Promise.all(cameras.slice(i, i + 2).map((c) => c.start()));
         if (settings.discovery) await responder.start();
       } catch (error) {
         await this.stop();

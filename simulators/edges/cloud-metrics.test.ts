@@ -18,7 +18,12 @@ describe('cloud rejections from /metrics', () => {
   });
 
   it('reports what a run added', () => {
-    expect(rejectionsBetween({ invalidPayloads: 5, denied: 1, publishesRefused: 0 }, { invalidPayloads: 7, denied: 1, publishesRefused: 3 })).toEqual({
+    expect(
+      rejectionsBetween(
+        { invalidPayloads: 5, denied: 1, publishesRefused: 0 },
+        { invalidPayloads: 7, denied: 1, publishesRefused: 3 },
+      ),
+    ).toEqual({
       invalidPayloads: 2,
       denied: 0,
       publishesRefused: 3,

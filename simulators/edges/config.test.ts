@@ -3,7 +3,13 @@ import { fileURLToPath } from 'node:url';
 import { Value } from '@sinclair/typebox/value';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, readConfigDocument } from '../../runtime/config.js';
-import { checkEdgeFleetConfig, cloudUsersFor, EdgeFleetConfig, edgeFleetConfig, edgeIdentities } from './config.js';
+import {
+  checkEdgeFleetConfig,
+  cloudUsersFor,
+  EdgeFleetConfig,
+  edgeFleetConfig,
+  edgeIdentities,
+} from './config.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -20,8 +26,12 @@ describe('simulators.edges config', () => {
     expect(() => edgeFleetConfig('x.yaml', bad)).toThrow(ConfigError);
     expect(() => edgeFleetConfig('x.yaml', bad)).toThrow(/\/simulators\/edges\/count/);
     const config = edgeFleetConfig('x.yaml', {});
-    expect(() => checkEdgeFleetConfig({ ...config, receiversPerVessel: 40 }, 'x.yaml with flags')).toThrow(/\/simulators\/edges\/receiversPerVessel/);
-    expect(() => edgeFleetConfig('x.yaml', { simulators: { edges: { unknown: 1 } } })).toThrow(/\/simulators\/edges/);
+    expect(() => checkEdgeFleetConfig({ ...config, receiversPerVessel: 40 }, 'x.yaml with flags')).toThrow(
+      /\/simulators\/edges\/receiversPerVessel/,
+    );
+    expect(() => edgeFleetConfig('x.yaml', { simulators: { edges: { unknown: 1 } } })).toThrow(
+      /\/simulators\/edges/,
+    );
   });
 
   it('anonymous by default: ids from the prefix, zero-padded to the count', () => {
@@ -34,7 +44,14 @@ describe('simulators.edges config', () => {
   });
 
   it('template credentials: per-edge logins, or one shared login acting as every edge id', () => {
-    const perEdge = edgeFleetConfig('x', { simulators: { edges: { count: 2, credentials: { source: 'template', username: 'u-{edgeId}', password: 'p{index}' } } } });
+    const perEdge = edgeFleetConfig('x', {
+      simulators: {
+        edges: {
+          count: 2,
+          credentials: { source: 'template', username: 'u-{edgeId}', password: 'p{index}' },
+        },
+      },
+    });
     const identities = edgeIdentities(perEdge, {});
     expect(identities).toEqual([
       { edgeId: 'sim-edge-001', username: 'u-sim-edge-001', password: 'p1' },
@@ -44,9 +61,19 @@ describe('simulators.edges config', () => {
       { username: 'u-sim-edge-001', password: 'p1', edgeIds: ['sim-edge-001'] },
       { username: 'u-sim-edge-002', password: 'p2', edgeIds: ['sim-edge-002'] },
     ]);
-    const shared = edgeFleetConfig('x', { simulators: { edges: { count: 3, credentials: { source: 'template', username: 'load', password: 'secret' } } } });
-    expect(cloudUsersFor(edgeIdentities(shared, {}))).toEqual([{ username: 'load', password: 'secret', edgeIds: ['sim-edge-001', 'sim-edge-002', 'sim-edge-003'] }]);
-    const clash = edgeFleetConfig('x', { simulators: { edges: { count: 2, credentials: { source: 'template', username: 'load', password: 'p{index}' } } } });
+    const shared = edgeFleetConfig('x', {
+      simulators: {
+        edges: { count: 3, credentials: { source: 'template', username: 'load', password: 'secret' } },
+      },
+    });
+    expect(cloudUsersFor(edgeIdentities(shared, {}))).toEqual([
+      { username: 'load', password: 'secret', edgeIds: ['sim-edge-001', 'sim-edge-002', 'sim-edge-003'] },
+    ]);
+    const clash = edgeFleetConfig('x', {
+      simulators: {
+        edges: { count: 2, credentials: { source: 'template', username: 'load', password: 'p{index}' } },
+      },
+    });
     expect(() => cloudUsersFor(edgeIdentities(clash, {}))).toThrow(/two passwords/);
   });
 
@@ -70,8 +97,15 @@ describe('simulators.edges config', () => {
       { edgeId: 'e2', username: 'fleet', password: 'pf' },
     ]);
     const tooMany = { ...document, simulators: { edges: { count: 4, credentials: { source: 'cloud' } } } };
-    expect(() => edgeIdentities(edgeFleetConfig('c.yaml', tooMany), tooMany, 'c.yaml')).toThrow(/4 edges asked for, but \/cloud\/mqtt\/users gives only 3/);
-    const broken = { cloud: { mqtt: { users: [{ username: 'x' }] } }, simulators: { edges: { count: 1, credentials: { source: 'cloud' } } } };
-    expect(() => edgeIdentities(edgeFleetConfig('c.yaml', broken), broken, 'c.yaml')).toThrow(/\/cloud\/mqtt\/users\/0/);
+    expect(() => edgeIdentities(edgeFleetConfig('c.yaml', tooMany), tooMany, 'c.yaml')).toThrow(
+      /4 edges asked for, but \/cloud\/mqtt\/users gives only 3/,
+    );
+    const broken = {
+      cloud: { mqtt: { users: [{ username: 'x' }] } },
+      simulators: { edges: { count: 1, credentials: { source: 'cloud' } } },
+    };
+    expect(() => edgeIdentities(edgeFleetConfig('c.yaml', broken), broken, 'c.yaml')).toThrow(
+      /\/cloud\/mqtt\/users\/0/,
+    );
   });
 });

@@ -14,7 +14,9 @@ export const EdgeCredentialsConfig = Type.Object(
      * `{edgeId}` and `{index}` (1-based) are replaced per edge. `cloud`: the edge ids and logins of `cloud.mqtt.users`
      * in the same config file, one simulated edge per edge id (edge users only, in file order).
      */
-    source: Type.Union([Type.Literal('none'), Type.Literal('template'), Type.Literal('cloud')], { default: 'none' }),
+    source: Type.Union([Type.Literal('none'), Type.Literal('template'), Type.Literal('cloud')], {
+      default: 'none',
+    }),
     username: Type.String({ minLength: 1, default: '{edgeId}' }),
     password: Type.String({ minLength: 1, default: 'demo-only-{edgeId}' }),
   },
@@ -72,7 +74,10 @@ export const EdgeFleetConfig = Type.Object(
 );
 export type EdgeFleetConfig = Static<typeof EdgeFleetConfig>;
 
-export const SimulatorsEdgesSection = Type.Object({ edges: EdgeFleetConfig }, { additionalProperties: true, default: {} });
+export const SimulatorsEdgesSection = Type.Object(
+  { edges: EdgeFleetConfig },
+  { additionalProperties: true, default: {} },
+);
 
 /** Who one simulated edge is and how it logs in (no username: anonymous). */
 export interface EdgeIdentity {
@@ -107,7 +112,9 @@ export function checkEdgeFleetConfig(config: EdgeFleetConfig, where: string): Ed
   return result.value;
 }
 
-export async function loadEdgeFleetDocument(file: string | undefined): Promise<{ file: string; document: unknown }> {
+export async function loadEdgeFleetDocument(
+  file: string | undefined,
+): Promise<{ file: string; document: unknown }> {
   return file ? { file, document: await readConfigDocument(file) } : { file: '(defaults)', document: {} };
 }
 
@@ -115,20 +122,32 @@ export function edgeIdOf(prefix: string, index: number, count: number): string {
   return `${prefix}${String(index + 1).padStart(Math.max(3, String(count).length), '0')}`;
 }
 
-const fill = (template: string, edgeId: string, index: number) => template.replaceAll('{edgeId}', edgeId).replaceAll('{index}', String(index + 1));
+const fill = (template: string, edgeId: string, index: number) =>
+  template.replaceAll('{edgeId}', edgeId).replaceAll('{index}', String(index + 1));
 
 /**
  * The `count` edges to simulate. With `credentials.source: cloud` they come from `cloud.mqtt.users` of the same
  * document (each edge id of each edge login), so the simulator logs in exactly as the cloud expects.
  */
-export function edgeIdentities(config: EdgeFleetConfig, document: unknown, file = '(defaults)'): EdgeIdentity[] {
+export function edgeIdentities(
+  config: EdgeFleetConfig,
+  document: unknown,
+  file = '(defaults)',
+): EdgeIdentity[] {
   const { count, idPrefix, credentials } = config;
   if (credentials.source !== 'cloud') {
     return Array.from({ length: count }, (_, index) => {
       const edgeId = edgeIdOf(idPrefix, index, count);
-      if (!isValidId(edgeId)) throw new ConfigError(file, [`/simulators/edges/idPrefix: "${edgeId}" is not a valid edge id (letters, digits, _ . -, max 64)`]);
+      if (!isValidId(edgeId))
+        throw new ConfigError(file, [
+          `/simulators/edges/idPrefix: "${edgeId}" is not a valid edge id (letters, digits, _ . -, max 64)`,
+        ]);
       if (credentials.source === 'none') return { edgeId };
-      return { edgeId, username: fill(credentials.username, edgeId, index), password: fill(credentials.password, edgeId, index) };
+      return {
+        edgeId,
+        username: fill(credentials.username, edgeId, index),
+        password: fill(credentials.password, edgeId, index),
+      };
     });
   }
   const cloud = (document as { cloud?: { mqtt?: { users?: unknown } | null } | null } | null)?.cloud;
@@ -137,7 +156,8 @@ export function edgeIdentities(config: EdgeFleetConfig, document: unknown, file 
   const identities: EdgeIdentity[] = [];
   for (const user of users.value) {
     if (user.role === 'dashboard') continue;
-    for (const edgeId of user.edgeIds ?? [user.username]) identities.push({ edgeId, username: user.username, password: user.password });
+    for (const edgeId of user.edgeIds ?? [user.username])
+      identities.push({ edgeId, username: user.username, password: user.password });
   }
   if (identities.length < count) {
     throw new ConfigError(file, [
@@ -151,13 +171,18 @@ export function edgeIdentities(config: EdgeFleetConfig, document: unknown, file 
  * The `cloud.mqtt.users` entries that accept these identities: one login per username, acting as all the edge
  * ids that use it (a shared load login becomes one user with many `edgeIds`). Empty for anonymous edges.
  */
-export function cloudUsersFor(identities: readonly EdgeIdentity[]): Array<{ username: string; password: string; edgeIds: string[] }> {
+export function cloudUsersFor(
+  identities: readonly EdgeIdentity[],
+): Array<{ username: string; password: string; edgeIds: string[] }> {
   const byUser = new Map<string, { username: string; password: string; edgeIds: string[] }>();
   for (const { edgeId, username, password } of identities) {
     if (username === undefined || password === undefined) continue;
     const user = byUser.get(username);
     if (!user) byUser.set(username, { username, password, edgeIds: [edgeId] });
-    else if (user.password !== password) throw new Error(`login "${username}" is given two passwords (edges ${user.edgeIds[0]} and ${edgeId}); use {edgeId} in both templates or in neither`);
+    else if (user.password !== password)
+      throw new Error(
+        `login "${username}" is given two passwords (edges ${user.edgeIds[0]} and ${edgeId}); use {edgeId} in both templates or in neither`,
+      );
     else user.edgeIds.push(edgeId);
   }
   return [...byUser.values()];

@@ -100,14 +100,22 @@ export class EdgeFleetSimulator {
   #cloudDuring: CloudRejections | undefined;
 
   constructor(private readonly options: EdgeFleetOptions) {
-    const settings: EdgeFleetSettings = { ...DEFAULTS, ...definedOnly(options), churn: { ...DEFAULTS.churn, ...options.churn } };
+    const settings: EdgeFleetSettings = {
+      ...DEFAULTS,
+      ...definedOnly(options),
+      churn: { ...DEFAULTS.churn, ...options.churn },
+    };
     this.#settings = settings;
     this.#log = options.log ?? silentLogger();
     const count = options.identities.length;
     if (count === 0) throw new Error('edge fleet: no edges to simulate');
     const vessels = count * settings.vesselsPerEdge;
-    if (vessels > MAX_VESSELS) throw new Error(`edge fleet: ${count} edges × ${settings.vesselsPerEdge} vessels = ${vessels} vessels, more than ${MAX_VESSELS}; lower vesselsPerEdge`);
-    if (new Set(options.identities.map((i) => i.edgeId)).size !== count) throw new Error('edge fleet: edge ids must be unique');
+    if (vessels > MAX_VESSELS)
+      throw new Error(
+        `edge fleet: ${count} edges × ${settings.vesselsPerEdge} vessels = ${vessels} vessels, more than ${MAX_VESSELS}; lower vesselsPerEdge`,
+      );
+    if (new Set(options.identities.map((i) => i.edgeId)).size !== count)
+      throw new Error('edge fleet: edge ids must be unique');
     this.#vessels = ownVessels(count, settings.vesselsPerEdge, settings.seed, Date.now());
     this.#lastTs = new Float64Array(vessels);
     this.#pacers = new Array<Pacer | undefined>(count).fill(undefined);
@@ -115,7 +123,10 @@ export class EdgeFleetSimulator {
     const recording = options.recordPositions === true;
     this.edges = options.identities.map((identity, index) => {
       const random = new Random(childSeed(settings.seed ^ 0x5eed_ed6e, index));
-      const location: LonLat = [random.between(LAND_BOX.minLon, LAND_BOX.maxLon), random.between(LAND_BOX.minLat, LAND_BOX.maxLat)];
+      const location: LonLat = [
+        random.between(LAND_BOX.minLon, LAND_BOX.maxLon),
+        random.between(LAND_BOX.minLat, LAND_BOX.maxLat),
+      ];
       return new SimEdge({
         identity,
         url: options.url,
@@ -178,7 +189,8 @@ export class EdgeFleetSimulator {
     const deadline = Date.now() + (this.options.drainTimeoutMs ?? 10_000);
     while (this.#undelivered() > 0 && Date.now() < deadline) await sleep(20);
     const undelivered = this.#undelivered();
-    if (undelivered > 0) this.#log.warn({ messages: undelivered }, 'edge fleet: stopping with messages not delivered');
+    if (undelivered > 0)
+      this.#log.warn({ messages: undelivered }, 'edge fleet: stopping with messages not delivered');
     clearInterval(this.#ticker);
     clearInterval(this.#progressTimer);
     await Promise.all(this.edges.map((edge) => edge.stop()));
@@ -196,7 +208,10 @@ export class EdgeFleetSimulator {
     const total = messages.positions + messages.health + messages.status + messages.alerts;
     return {
       ...this.#snapshot(elapsedS, this.#total),
-      rates: { messagesPerS: round(total / Math.max(elapsedS, 1e-9), 1), positionsPerS: round(this.counters.positions.acked / Math.max(elapsedS, 1e-9), 1) },
+      rates: {
+        messagesPerS: round(total / Math.max(elapsedS, 1e-9), 1),
+        positionsPerS: round(this.counters.positions.acked / Math.max(elapsedS, 1e-9), 1),
+      },
       ...(this.#cloudDuring ? { cloud: { ...this.#cloudDuring } } : {}),
     };
   }
@@ -208,7 +223,10 @@ export class EdgeFleetSimulator {
     const { messages, positions } = this.counters;
     const total = messages.positions + messages.health + messages.status + messages.alerts;
     const snapshot = this.#snapshot((now - this.#startPerf) / 1000, this.#interval);
-    const rates = { messagesPerS: round((total - this.#lastProgress.messages) / seconds, 1), positionsPerS: round((positions.acked - this.#lastProgress.positions) / seconds, 1) };
+    const rates = {
+      messagesPerS: round((total - this.#lastProgress.messages) / seconds, 1),
+      positionsPerS: round((positions.acked - this.#lastProgress.positions) / seconds, 1),
+    };
     this.#lastProgress = { at: now, messages: total, positions: positions.acked };
     this.#interval.reset();
     return { ...snapshot, rates };
@@ -247,9 +265,17 @@ export class EdgeFleetSimulator {
       errors: c.errors,
       invalid: c.invalid,
       fires: c.fires,
-      messages: { ...c.messages, total: c.messages.positions + c.messages.health + c.messages.status + c.messages.alerts },
+      messages: {
+        ...c.messages,
+        total: c.messages.positions + c.messages.health + c.messages.status + c.messages.alerts,
+      },
       positions: { ...c.positions, undelivered: pending },
-      pubackMs: { p50: roundOpt(latency.quantile(0.5)), p99: roundOpt(latency.quantile(0.99)), max: roundOpt(latency.count ? latency.max : undefined), samples: latency.count },
+      pubackMs: {
+        p50: roundOpt(latency.quantile(0.5)),
+        p99: roundOpt(latency.quantile(0.99)),
+        max: roundOpt(latency.count ? latency.max : undefined),
+        samples: latency.count,
+      },
     };
   }
 
@@ -257,7 +283,10 @@ export class EdgeFleetSimulator {
     try {
       return await readCloudRejections(this.#settings.cloudMetricsUrl);
     } catch (error) {
-      this.#log.warn({ url: this.#settings.cloudMetricsUrl, err: (error as Error).message }, 'edge fleet: cannot read the cloud metrics; the summary will not say what the cloud refused');
+      this.#log.warn(
+        { url: this.#settings.cloudMetricsUrl, err: (error as Error).message },
+        'edge fleet: cannot read the cloud metrics; the summary will not say what the cloud refused',
+      );
       return undefined;
     }
   }
@@ -275,7 +304,11 @@ export class EdgeFleetSimulator {
       if (!edge.started) {
         if (!this.#active || now < this.#startMs + rampOffsetMs(index, count, rampUpS * 1000)) continue;
         edge.start(now);
-        this.#pacers[index] = new Pacer(positionsPerSecond, now, positionsPerEdge > 0 ? positionsPerEdge : Infinity);
+        this.#pacers[index] = new Pacer(
+          positionsPerSecond,
+          now,
+          positionsPerEdge > 0 ? positionsPerEdge : Infinity,
+        );
       }
       if (this.#active) this.#generate(index, now);
     }
@@ -340,7 +373,9 @@ export function createEdgeFleetSimulator(options: EdgeFleetOptions): EdgeFleetSi
 
 /** One human line for the progress log: connections, rates, PUBACK latency since the last line, trouble. */
 export function describeProgress(p: EdgeFleetSummary): string {
-  const latency = p.pubackMs.samples ? `PUBACK p50 ${p.pubackMs.p50} ms p99 ${p.pubackMs.p99} ms` : 'no PUBACK';
+  const latency = p.pubackMs.samples
+    ? `PUBACK p50 ${p.pubackMs.p50} ms p99 ${p.pubackMs.p99} ms`
+    : 'no PUBACK';
   return (
     `${p.connected}/${p.edges} edges connected, ${p.rates.messagesPerS} msg/s, ${p.rates.positionsPerS} positions/s, ${latency}, ` +
     `${p.reconnects} reconnects, ${p.drops} drops, ${p.errors + p.lost} errors, ${p.refused} refused, ${p.positions.undelivered} positions waiting`
@@ -356,7 +391,7 @@ export function describeSummary(s: EdgeFleetSummary): string {
     `PUBACK latency: p50 ${s.pubackMs.p50 ?? '-'} ms, p99 ${s.pubackMs.p99 ?? '-'} ms, max ${s.pubackMs.max ?? '-'} ms over ${s.pubackMs.samples} messages; ${s.fires} fire alerts; ${s.invalid} payloads failed their schema (not sent)`,
     s.cloud
       ? `the cloud refused during the run: ${s.cloud.invalidPayloads} invalid payloads, ${s.cloud.denied} denied (login/ACL), ${s.cloud.publishesRefused} publishes not acknowledged`
-      : 'the cloud\'s own count of refusals: not read (set --cloud-metrics)',
+      : "the cloud's own count of refusals: not read (set --cloud-metrics)",
   ].join('\n');
 }
 
@@ -371,7 +406,11 @@ export function ownVessels(edges: number, vesselsPerEdge: number, seed: number, 
   for (let edge = 0; edge < edges; edge++) {
     let taken = 0;
     for (let attempt = 0; taken < vesselsPerEdge; attempt++) {
-      const model = new FleetModel({ vessels: vesselsPerEdge * 2, seed: childSeed(childSeed(seed, edge), attempt), startMs });
+      const model = new FleetModel({
+        vessels: vesselsPerEdge * 2,
+        seed: childSeed(childSeed(seed, edge), attempt),
+        startMs,
+      });
       for (const vessel of model.vessels) {
         if (taken === vesselsPerEdge || used.has(vessel.mmsi)) continue;
         used.add(vessel.mmsi);

@@ -17,7 +17,9 @@ describe('Pacer (fake clock)', () => {
 
   it('spreads events evenly: at 4/s one event is due every 250 ms', () => {
     const pacer = new Pacer(4, 0);
-    expect([pacer.due(249), pacer.due(250), pacer.due(499), pacer.due(500), pacer.due(1000)]).toEqual([0, 1, 0, 1, 2]);
+    expect([pacer.due(249), pacer.due(250), pacer.due(499), pacer.due(500), pacer.due(1000)]).toEqual([
+      0, 1, 0, 1, 2,
+    ]);
   });
 
   it('stops at its limit and says it is finished', () => {

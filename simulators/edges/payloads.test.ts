@@ -3,7 +3,14 @@ import { EdgeStatus, FireAlert, VesselPositionBatch } from '../../protocols/mqtt
 import { compileSchema } from '../../protocols/validation.js';
 import { atSea } from '../fleet/geography.js';
 import { FleetModel } from '../fleet/vessels.js';
-import { encodeChecked, InvalidPayloadError, positionBatchPayload, SNAPSHOT_JPEG_BASE64, statusPayload, vesselPosition } from './payloads.js';
+import {
+  encodeChecked,
+  InvalidPayloadError,
+  positionBatchPayload,
+  SNAPSHOT_JPEG_BASE64,
+  statusPayload,
+  vesselPosition,
+} from './payloads.js';
 
 describe('simulated edge payloads', () => {
   it('refuses to serialise a payload that fails its schema, naming the path', () => {
@@ -14,8 +21,13 @@ describe('simulated edge payloads', () => {
   });
 
   it('builds statuses and position batches the cloud schemas accept, from vessels at sea off Ca Mau', () => {
-    const status = compileSchema(EdgeStatus).parseJson(statusPayload('offline', 1_767_225_600_000, 'sim', 'lost'));
-    expect(status).toEqual({ ok: true, value: { state: 'offline', ts: 1_767_225_600_000, version: 'sim', reason: 'lost' } });
+    const status = compileSchema(EdgeStatus).parseJson(
+      statusPayload('offline', 1_767_225_600_000, 'sim', 'lost'),
+    );
+    expect(status).toEqual({
+      ok: true,
+      value: { state: 'offline', ts: 1_767_225_600_000, version: 'sim', reason: 'lost' },
+    });
     const fleet = new FleetModel({ vessels: 50, seed: 4, startMs: 1_767_225_600_000 });
     const positions = fleet.vessels.map((vessel, i) => {
       vessel.advanceTo(1_767_225_600_000 + 60_000 + i);
@@ -26,7 +38,11 @@ describe('simulated edge payloads', () => {
     for (const p of positions) {
       expect(atSea([p.lon, p.lat]), `${p.mmsi} at sea`).toBe(true);
       expect(p.lat * 1e6).toBeCloseTo(Math.round(p.lat * 1e6), 6); // 6 decimals, as a decoded AIS position
-      expect(p.msgType === 1 ? p.aisClass === 'A' && p.navStatus !== undefined : p.aisClass === 'B' && p.navStatus === undefined).toBe(true);
+      expect(
+        p.msgType === 1
+          ? p.aisClass === 'A' && p.navStatus !== undefined
+          : p.aisClass === 'B' && p.navStatus === undefined,
+      ).toBe(true);
     }
   });
 

@@ -1,5 +1,11 @@
 import type { TSchema, Static } from '@sinclair/typebox';
-import { EdgeHealth, EdgeStatus, FireAlert, VesselPositionBatch, type VesselPosition } from '../../protocols/mqtt/payloads.js';
+import {
+  EdgeHealth,
+  EdgeStatus,
+  FireAlert,
+  VesselPositionBatch,
+  type VesselPosition,
+} from '../../protocols/mqtt/payloads.js';
 import { compileSchema } from '../../protocols/validation.js';
 import type { Vessel } from '../fleet/vessels.js';
 
@@ -28,7 +34,12 @@ export function encodeChecked<S extends TSchema>(schema: S, value: Static<S>): B
   return Buffer.from(JSON.stringify(value));
 }
 
-export function statusPayload(state: EdgeStatus['state'], ts: number, version: string, reason?: string): Buffer {
+export function statusPayload(
+  state: EdgeStatus['state'],
+  ts: number,
+  version: string,
+  reason?: string,
+): Buffer {
   const status: EdgeStatus = { state, ts, version };
   if (reason) status.reason = reason;
   return encodeChecked(EdgeStatus, status);

@@ -1,8 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { SendQueue, type OutgoingMessage } from './send-queue.js';
 
-const batch = (n: number, positions = 10): OutgoingMessage => ({ kind: 'positions', topic: `t/${n}`, payload: Buffer.alloc(100), positions });
-const alert = (n: number): OutgoingMessage => ({ kind: 'alert', topic: `a/${n}`, payload: Buffer.alloc(50), positions: 0 });
+const batch = (n: number, positions = 10): OutgoingMessage => ({
+  kind: 'positions',
+  topic: `t/${n}`,
+  payload: Buffer.alloc(100),
+  positions,
+});
+const alert = (n: number): OutgoingMessage => ({
+  kind: 'alert',
+  topic: `a/${n}`,
+  payload: Buffer.alloc(50),
+  positions: 0,
+});
 const drain = (queue: SendQueue) => {
   const topics: string[] = [];
   for (let m = queue.shift(); m; m = queue.shift()) topics.push(m.topic);

@@ -8,7 +8,14 @@ import type { Random } from '../fleet/random.js';
 import type { EdgeIdentity } from './config.js';
 import type { LatencyHistogram } from './latency.js';
 import { poissonDelayMs } from './pacing.js';
-import { fireAlertPayload, healthPayload, InvalidPayloadError, positionBatchPayload, SNAPSHOT_JPEG_BASE64, statusPayload } from './payloads.js';
+import {
+  fireAlertPayload,
+  healthPayload,
+  InvalidPayloadError,
+  positionBatchPayload,
+  SNAPSHOT_JPEG_BASE64,
+  statusPayload,
+} from './payloads.js';
 import { SendQueue, type OutgoingMessage } from './send-queue.js';
 
 /** Counters shared by all edges of a fleet (summed, cheap to read). */
@@ -183,7 +190,8 @@ export class SimEdge {
   /** Periodic work, driven by the fleet's ticker: batches, health, fires, churn, sending. */
   tick(nowMs: number, active: boolean): void {
     if (!this.#started || this.#stopped) return;
-    if (this.#pending.length > 0 && nowMs - this.#pendingSince >= this.options.batchIntervalMs) this.#flushBatch();
+    if (this.#pending.length > 0 && nowMs - this.#pendingSince >= this.options.batchIntervalMs)
+      this.#flushBatch();
     if (active) {
       if (this.#connected && nowMs >= this.#nextHealthAt) {
         this.#nextHealthAt = Math.max(this.#nextHealthAt + this.options.healthIntervalMs, nowMs);
@@ -229,12 +237,21 @@ export class SimEdge {
     this.#client = undefined;
     if (!client) return;
     if (this.#connected) {
-      const payload = this.#encode(() => statusPayload('offline', Date.now(), this.options.version, 'shutdown'));
-      if (payload) await settlesWithin(this.#publishDirect(client, this.#statusTopic, payload, true, 'status'), STOP_WAIT_MS);
+      const payload = this.#encode(() =>
+        statusPayload('offline', Date.now(), this.options.version, 'shutdown'),
+      );
+      if (payload)
+        await settlesWithin(
+          this.#publishDirect(client, this.#statusTopic, payload, true, 'status'),
+          STOP_WAIT_MS,
+        );
     }
     this.#generation += 1;
     this.#connected = false;
-    const ended = await settlesWithin(new Promise<void>((resolve) => client.end(false, {}, () => resolve())), STOP_WAIT_MS);
+    const ended = await settlesWithin(
+      new Promise<void>((resolve) => client.end(false, {}, () => resolve())),
+      STOP_WAIT_MS,
+    );
     if (!ended) client.end(true);
   }
 
@@ -272,7 +289,11 @@ export class SimEdge {
       if (generation !== this.#generation) return;
       if (error.code === 4 || error.code === 5) {
         counters.refused += 1;
-        this.#warnOnce('refused', { err: error.message, username: identity.username }, 'simulated edge: the broker refused the login');
+        this.#warnOnce(
+          'refused',
+          { err: error.message, username: identity.username },
+          'simulated edge: the broker refused the login',
+        );
       } else {
         counters.errors += 1;
         this.#warnOnce('error', { err: error.message }, 'simulated edge: connection error');
@@ -294,7 +315,9 @@ export class SimEdge {
       } else {
         if (wasConnected) counters.lost += 1;
         this.#attempt += 1;
-        delay = withEqualJitter(backoffMs(this.#attempt, RECONNECT_MIN_MS, RECONNECT_MAX_MS), () => this.options.random.next());
+        delay = withEqualJitter(backoffMs(this.#attempt, RECONNECT_MIN_MS, RECONNECT_MAX_MS), () =>
+          this.options.random.next(),
+        );
         log.debug({ edgeId: this.edgeId, delayMs: Math.round(delay) }, 'simulated edge: reconnecting');
       }
       this.#reconnectTimer = setTimeout(() => this.#connect(), delay);
@@ -341,7 +364,13 @@ export class SimEdge {
   }
 
   /** Status and health: straight to the broker while connected (like the real edge), never queued. */
-  #publishDirect(client: MqttClient, topic: string, payload: Buffer, retain: boolean, kind: 'status' | 'health'): Promise<void> {
+  #publishDirect(
+    client: MqttClient,
+    topic: string,
+    payload: Buffer,
+    retain: boolean,
+    kind: 'status' | 'health',
+  ): Promise<void> {
     const sentAt = performance.now();
     return new Promise((resolve, reject) => {
       client.publish(topic, payload, { qos: 1, retain }, (error) => {
@@ -362,7 +391,12 @@ export class SimEdge {
     this.#pending = [];
     const payload = this.#encode(() => positionBatchPayload(this.edgeId, this.#batchSeq++, positions));
     if (!payload) return;
-    const message: EdgeMessage = { kind: 'positions', topic: this.#positionsTopic, payload, positions: positions.length };
+    const message: EdgeMessage = {
+      kind: 'positions',
+      topic: this.#positionsTopic,
+      payload,
+      positions: positions.length,
+    };
     if (this.options.onPositionsAcked) message.list = positions;
     this.#enqueue(message);
   }
@@ -370,7 +404,12 @@ export class SimEdge {
   #enqueue(message: EdgeMessage): void {
     const dropped = this.queue.push(message);
     for (const lost of dropped) this.options.counters.positions.dropped += lost.positions;
-    if (dropped.length > 0) this.#warnOnce('queue-full', { queueMaxMessages: this.options.queueMaxMessages }, 'simulated edge: queue full, oldest position batches dropped');
+    if (dropped.length > 0)
+      this.#warnOnce(
+        'queue-full',
+        { queueMaxMessages: this.options.queueMaxMessages },
+        'simulated edge: queue full, oldest position batches dropped',
+      );
   }
 
   #publishHealth(nowMs: number): void {
@@ -380,12 +419,19 @@ export class SimEdge {
       healthPayload({
         ts: Date.now(),
         uptimeS: Math.round((nowMs - this.#startedAt) / 1000),
-        outbox: { messages: this.queue.length + this.#inFlight.size, bytes: this.queue.bytes, dropped: this.queue.dropped.messages },
+        outbox: {
+          messages: this.queue.length + this.#inFlight.size,
+          bytes: this.queue.bytes,
+          dropped: this.queue.dropped.messages,
+        },
         ais: { sentences: this.#heard, messages: this.#heard, rejected: 0, duplicates: 0 },
         ...(this.options.fireAlertsPerHour > 0 ? { cameras: { online: CAMERAS, offline: 0 } } : {}),
       }),
     );
-    if (payload) this.#publishDirect(client, topics.edgeHealth(this.edgeId), payload, false, 'health').catch(() => undefined);
+    if (payload)
+      this.#publishDirect(client, topics.edgeHealth(this.edgeId), payload, false, 'health').catch(
+        () => undefined,
+      );
   }
 
   #startFire(nowMs: number): void {
@@ -429,7 +475,16 @@ export class SimEdge {
         camera: { position: { lat: location[1], lon: location[0] }, bearingDeg, fovDeg: 60 },
         bearingToFireDeg: (bearingDeg + (x + 0.05 - 0.5) * 60 + 360) % 360,
         model: 'lookout-sim-edges',
-        ...(event === 'new' ? { snapshot: { contentType: 'image/jpeg' as const, width: 32, height: 24, data: SNAPSHOT_JPEG_BASE64 } } : {}),
+        ...(event === 'new'
+          ? {
+              snapshot: {
+                contentType: 'image/jpeg' as const,
+                width: 32,
+                height: 24,
+                data: SNAPSHOT_JPEG_BASE64,
+              },
+            }
+          : {}),
       }),
     );
     if (payload) this.#enqueue({ kind: 'alert', topic: this.#alertTopic, payload, positions: 0 });
@@ -442,7 +497,10 @@ export class SimEdge {
     } catch (error) {
       if (!(error instanceof InvalidPayloadError)) throw error;
       this.options.counters.invalid += 1;
-      this.options.log.error({ edgeId: this.edgeId, schema: error.schemaId, errors: error.errors }, 'simulated payload failed its schema; not sent');
+      this.options.log.error(
+        { edgeId: this.edgeId, schema: error.schemaId, errors: error.errors },
+        'simulated payload failed its schema; not sent',
+      );
       return undefined;
     }
   }
@@ -453,4 +511,3 @@ export class SimEdge {
     this.options.log.warn({ edgeId: this.edgeId, ...details }, `${message} (logged once per edge)`);
   }
 }
-

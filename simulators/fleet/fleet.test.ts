@@ -26,7 +26,14 @@ const START = Date.UTC(2026, 2, 1, 0, 0, 0);
 async function simulate(seed: number, vessels: number, rounds: number, stepMs = 10_000) {
   const transport = new MemoryTransport();
   const clock = new SimClock(START);
-  const sim = createFleetSimulator({ vessels, seed, transport, clock, recordPositions: true, staticIntervalS: 60 });
+  const sim = createFleetSimulator({
+    vessels,
+    seed,
+    transport,
+    clock,
+    recordPositions: true,
+    staticIntervalS: 60,
+  });
   await sim.start();
   for (let round = 0; round < rounds; round++) {
     await sim.reportVessels();
@@ -48,7 +55,9 @@ describe('fleet simulator', () => {
   it('vessel i is the same whatever the fleet size', async () => {
     const small = await simulate(7, 3, 5);
     const large = await simulate(7, 30, 5);
-    expect(large.report.perVessel.slice(0, 3).map((v) => [v.mmsi, v.name])).toEqual(small.report.perVessel.map((v) => [v.mmsi, v.name]));
+    expect(large.report.perVessel.slice(0, 3).map((v) => [v.mmsi, v.name])).toEqual(
+      small.report.perVessel.map((v) => [v.mmsi, v.name]),
+    );
   });
 
   it('makes Vietnamese fishing vessels that stay at sea around Ca Mau for a simulated day', async () => {
@@ -66,7 +75,9 @@ describe('fleet simulator', () => {
     const classB = report.perVessel.filter((v) => v.aisClass === 'B').map((v) => v.mmsi);
     expect(classB.length).toBeGreaterThan(0);
     expect(report.log.filter((p) => classB.includes(p.mmsi)).every((p) => p.msgType === 18)).toBe(true);
-    expect(new Set(report.log.filter((p) => !classB.includes(p.mmsi)).map((p) => p.msgType))).toEqual(new Set([1, 2, 3]));
+    expect(new Set(report.log.filter((p) => !classB.includes(p.mmsi)).map((p) => p.msgType))).toEqual(
+      new Set([1, 2, 3]),
+    );
   });
 
   it('moves vessels gently: consecutive reports 10 s apart are a few tens of metres apart with small turns', async () => {

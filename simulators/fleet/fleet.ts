@@ -75,11 +75,18 @@ export class FleetSimulator {
 
   constructor(private readonly options: FleetSimulatorOptions) {
     this.clock = options.clock ?? new WallClock();
-    this.fleet = new FleetModel({ vessels: options.vessels, seed: options.seed, startMs: this.clock.now(), classBShare: options.classBShare });
+    this.fleet = new FleetModel({
+      vessels: options.vessels,
+      seed: options.seed,
+      startMs: this.clock.now(),
+      classBShare: options.classBShare,
+    });
     const transport = options.transport ?? (options.target ? createTransport(options.target) : undefined);
     if (!transport) throw new Error('fleet simulator: give a target (udp/tcp host:port) or a transport');
     this.transport = transport;
-    this.#encoder = new ReportEncoder(options.tagBlock === false ? undefined : (options.tagBlock ?? { source: 'lookout-sim', unit: 'ms' }));
+    this.#encoder = new ReportEncoder(
+      options.tagBlock === false ? undefined : (options.tagBlock ?? { source: 'lookout-sim', unit: 'ms' }),
+    );
     this.#log = options.log ?? silentLogger();
     for (const vessel of this.fleet.vessels) this.#counts.set(vessel.mmsi, { positions: 0, statics: 0 });
     this.done = new Promise((resolve) => (this.#resolveDone = resolve));
@@ -108,7 +115,12 @@ export class FleetSimulator {
   report(): FleetReport {
     return {
       ...this.#totals,
-      perVessel: this.fleet.vessels.map((v) => ({ mmsi: v.mmsi, name: v.identity.name, aisClass: v.identity.aisClass, ...this.#counts.get(v.mmsi)! })),
+      perVessel: this.fleet.vessels.map((v) => ({
+        mmsi: v.mmsi,
+        name: v.identity.name,
+        aisClass: v.identity.aisClass,
+        ...this.#counts.get(v.mmsi)!,
+      })),
       log: [...this.#positionLog],
     };
   }
@@ -201,7 +213,10 @@ export class FleetSimulator {
       }
       await new Promise((resolve) => setTimeout(resolve, PACING_TICK_MS));
     }
-    this.#log.info({ positions: this.#totals.positions, statics: this.#totals.statics, skipped: this.#totals.skipped }, 'fleet simulator: pacing ended');
+    this.#log.info(
+      { positions: this.#totals.positions, statics: this.#totals.statics, skipped: this.#totals.skipped },
+      'fleet simulator: pacing ended',
+    );
     this.#resolveDone();
   }
 }

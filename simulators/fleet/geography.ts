@@ -60,8 +60,20 @@ export const SEA_AREAS: readonly SeaArea[] = [
 ];
 
 export const PORTS: readonly Port[] = [
-  { id: 'song-doc', name: 'Sông Đốc', registryPrefix: 'CM', position: [104.83, 9.04], grounds: ['west', 'south'] },
-  { id: 'ganh-hao', name: 'Gành Hào', registryPrefix: 'BL', position: [105.42, 9.03], grounds: ['east', 'south'] },
+  {
+    id: 'song-doc',
+    name: 'Sông Đốc',
+    registryPrefix: 'CM',
+    position: [104.83, 9.04],
+    grounds: ['west', 'south'],
+  },
+  {
+    id: 'ganh-hao',
+    name: 'Gành Hào',
+    registryPrefix: 'BL',
+    position: [105.42, 9.03],
+    grounds: ['east', 'south'],
+  },
 ];
 
 export function seaArea(id: string): SeaArea {
@@ -86,10 +98,20 @@ export function atSea(point: LonLat): boolean {
   return SEA_AREAS.some((area) => insidePolygon(point, area.ring));
 }
 
-export function boundingBox(ring: readonly LonLat[]): { minLon: number; maxLon: number; minLat: number; maxLat: number } {
+export function boundingBox(ring: readonly LonLat[]): {
+  minLon: number;
+  maxLon: number;
+  minLat: number;
+  maxLat: number;
+} {
   const lons = ring.map((p) => p[0]);
   const lats = ring.map((p) => p[1]);
-  return { minLon: Math.min(...lons), maxLon: Math.max(...lons), minLat: Math.min(...lats), maxLat: Math.max(...lats) };
+  return {
+    minLon: Math.min(...lons),
+    maxLon: Math.max(...lons),
+    minLat: Math.min(...lats),
+    maxLat: Math.max(...lats),
+  };
 }
 
 const METRES_PER_DEGREE_LAT = 110_600;

@@ -1,4 +1,10 @@
-import { encodeClassBPosition, encodePositionReport, encodeStaticVoyage, toSentences, withTagBlock } from '../../protocols/ais/encode.js';
+import {
+  encodeClassBPosition,
+  encodePositionReport,
+  encodeStaticVoyage,
+  toSentences,
+  withTagBlock,
+} from '../../protocols/ais/encode.js';
 import type { Vessel } from './vessels.js';
 
 /** A position exactly as it went on the air (values quantised the way AIS carries them). */
@@ -59,9 +65,30 @@ export class ReportEncoder {
       bits = encodeClassBPosition({ mmsi: vessel.mmsi, sog, lon, lat, cog, heading, second, radio });
     } else {
       msgType = count % 7 === 3 ? 2 : count % 5 === 4 ? 3 : 1;
-      bits = encodePositionReport({ type: msgType, mmsi: vessel.mmsi, navStatus: vessel.navStatus, rot: 0, sog, lon, lat, cog, heading, second, radio });
+      bits = encodePositionReport({
+        type: msgType,
+        mmsi: vessel.mmsi,
+        navStatus: vessel.navStatus,
+        rot: 0,
+        sog,
+        lon,
+        lat,
+        cog,
+        heading,
+        second,
+        radio,
+      });
     }
-    const position: SentPosition = { mmsi: vessel.mmsi, tsMs, lat: asCarried(lat), lon: asCarried(lon), sog, cog, heading, msgType };
+    const position: SentPosition = {
+      mmsi: vessel.mmsi,
+      tsMs,
+      lat: asCarried(lat),
+      lon: asCarried(lon),
+      sog,
+      cog,
+      heading,
+      msgType,
+    };
     return { sentences: this.#armour(bits, tsMs, false), position, isStatic: false };
   }
 
@@ -78,7 +105,11 @@ export class ReportEncoder {
       toPort: Math.floor(identity.beamM / 2),
       toStarboard: identity.beamM - Math.floor(identity.beamM / 2),
       draught: identity.draughtM,
-      destination: identity.homePort.name.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace('đ', 'd').replace('Đ', 'D'),
+      destination: identity.homePort.name
+        .normalize('NFD')
+        .replace(/[\u0300-\u036f]/g, '')
+        .replace('đ', 'd')
+        .replace('Đ', 'D'),
     });
     return { sentences: this.#armour(bits, tsMs, true), isStatic: true };
   }
@@ -89,7 +120,10 @@ export class ReportEncoder {
     const sequenceId = multipart ? this.#sequenceId++ % 10 : undefined;
     const sentences = toSentences(bits, sequenceId === undefined ? { channel } : { channel, sequenceId });
     if (!this.tagBlock) return sentences;
-    return withTagBlock(sentences, { source: this.tagBlock.source, time: this.tagBlock.unit === 'ms' ? tsMs : Math.floor(tsMs / 1000) });
+    return withTagBlock(sentences, {
+      source: this.tagBlock.source,
+      time: this.tagBlock.unit === 'ms' ? tsMs : Math.floor(tsMs / 1000),
+    });
   }
 
   #nextCount(mmsi: number): number {
@@ -98,4 +132,3 @@ export class ReportEncoder {
     return count;
   }
 }
-

@@ -44,7 +44,14 @@ describe('fleet transports', () => {
     receiver.on('message', (m) => datagrams.push(m.toString('latin1')));
     await new Promise<void>((resolve) => receiver.bind(0, '127.0.0.1', () => resolve()));
     cleanups.push(() => new Promise((resolve) => receiver.close(() => resolve())));
-    const sim = createFleetSimulator({ vessels: 30, seed: 5, rate: 2000, maxPositions: 300, recordPositions: true, target: { protocol: 'udp', host: '127.0.0.1', port: receiver.address().port } });
+    const sim = createFleetSimulator({
+      vessels: 30,
+      seed: 5,
+      rate: 2000,
+      maxPositions: 300,
+      recordPositions: true,
+      target: { protocol: 'udp', host: '127.0.0.1', port: receiver.address().port },
+    });
     cleanups.push(() => sim.stop());
     await sim.start();
     await sim.done;
@@ -70,7 +77,13 @@ describe('fleet transports', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     const port = (server.address() as { port: number }).port;
     const clock = new SimClock(Date.UTC(2026, 0, 1));
-    const sim = createFleetSimulator({ vessels: 3, seed: 8, clock, recordPositions: true, target: { protocol: 'tcp', host: '127.0.0.1', port } });
+    const sim = createFleetSimulator({
+      vessels: 3,
+      seed: 8,
+      clock,
+      recordPositions: true,
+      target: { protocol: 'tcp', host: '127.0.0.1', port },
+    });
     cleanups.push(() => sim.stop());
     await sim.start();
     expect(await sim.reportVessels()).toBe(3);
@@ -90,7 +103,11 @@ describe('fleet transports', () => {
   });
 
   it('parses host:port flags and the example config', async () => {
-    expect(parseHostPort('127.0.0.1:10110', 'udp')).toEqual({ protocol: 'udp', host: '127.0.0.1', port: 10110 });
+    expect(parseHostPort('127.0.0.1:10110', 'udp')).toEqual({
+      protocol: 'udp',
+      host: '127.0.0.1',
+      port: 10110,
+    });
     expect(parseHostPort('[::1]:5', 'tcp')).toEqual({ protocol: 'tcp', host: '::1', port: 5 });
     expect(() => parseHostPort('localhost', 'udp')).toThrow(/host:port/);
     const config = await loadFleetConfig(path.resolve(import.meta.dirname, '../../lookout.example.yaml'));

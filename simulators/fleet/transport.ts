@@ -61,7 +61,9 @@ export class UdpTransport implements SentenceTransport {
 
   #sendDatagram(socket: UdpSocket, datagram: string): Promise<void> {
     this.datagrams += 1;
-    return new Promise((resolve) => socket.send(datagram, this.target.port, this.target.host, () => resolve()));
+    return new Promise((resolve) =>
+      socket.send(datagram, this.target.port, this.target.host, () => resolve()),
+    );
   }
 
   async stop(): Promise<void> {
@@ -121,7 +123,10 @@ export class TcpTransport implements SentenceTransport {
     const socket = this.#socket;
     if (!socket || !this.#connected) return false;
     const flushed = socket.write(lines.map((line) => `${line}\r\n`).join(''));
-    if (!flushed) await new Promise<void>((resolve) => socket.once('drain', () => resolve()).once('close', () => resolve()));
+    if (!flushed)
+      await new Promise<void>((resolve) =>
+        socket.once('drain', () => resolve()).once('close', () => resolve()),
+      );
     return true;
   }
 

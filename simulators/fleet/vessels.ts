@@ -1,4 +1,15 @@
-import { PORTS, bearingDeg, boundingBox, distanceM, insidePolygon, seaArea, travel, type LonLat, type Port, type SeaArea } from './geography.js';
+import {
+  PORTS,
+  bearingDeg,
+  boundingBox,
+  distanceM,
+  insidePolygon,
+  seaArea,
+  travel,
+  type LonLat,
+  type Port,
+  type SeaArea,
+} from './geography.js';
 import { childSeed, Random } from './random.js';
 
 export type AisClass = 'A' | 'B';
@@ -147,13 +158,19 @@ export class FleetModel {
   }
 }
 
-function makeIdentity(random: Random, classBShare: number, usedMmsi: Set<number>, usedNumbers: Set<number>): VesselIdentity {
+function makeIdentity(
+  random: Random,
+  classBShare: number,
+  usedMmsi: Set<number>,
+  usedNumbers: Set<number>,
+): VesselIdentity {
   let mmsi: number;
   do mmsi = 574_000_000 + random.int(0, 999_999);
   while (usedMmsi.has(mmsi));
   usedMmsi.add(mmsi);
   let number: number;
-  do number = random.int(90_000, 99_999); // offshore fishing boats are registered in the 9xxxx range
+  do
+    number = random.int(90_000, 99_999); // offshore fishing boats are registered in the 9xxxx range
   while (usedNumbers.has(number));
   usedNumbers.add(number);
   const homePort = random.pick(PORTS);

@@ -15,7 +15,10 @@ export class WebhookReceiver {
   readonly received: Received[] = [];
   constructor(private readonly onReceive?: (request: Received) => void) {}
 
-  answer: (request: Received, index: number) => { status: number; headers?: Record<string, string>; body?: string } = () => ({ status: 200 });
+  answer: (
+    request: Received,
+    index: number,
+  ) => { status: number; headers?: Record<string, string>; body?: string } = () => ({ status: 200 });
   #server: Server | undefined;
   port = 0;
 
@@ -51,4 +54,3 @@ export class WebhookReceiver {
     return this.received.map((r) => JSON.parse(r.body) as AlarmNotification);
   }
 }
-

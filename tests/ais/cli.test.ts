@@ -8,7 +8,12 @@ import { compareWithGpsd, gpsdecodeLines, repoRoot, aisFixturesDir } from '../su
 const lookout = join(repoRoot, 'cli/lookout.js');
 
 function run(args: string[], input?: string): { stdout: string; stderr: string; status: number | null } {
-  const result = spawnSync(process.execPath, [lookout, 'ais', 'decode', ...args], { input, cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
+  const result = spawnSync(process.execPath, [lookout, 'ais', 'decode', ...args], {
+    input,
+    cwd: repoRoot,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { stdout: result.stdout, stderr: result.stderr, status: result.status };
 }
 
@@ -23,7 +28,9 @@ describe('lookout ais decode', () => {
     expect(reference.length).toBe(777);
     expect(compareWithGpsd(reference, lines(stdout), true)).toEqual([]);
     // Byte for byte too (gpsd ends its lines with \r\n).
-    const gpsd = execFileSync('gpsdecode', ['-u', '-j'], { input: `${readFileSync(file, 'latin1')}\n` }).toString().replace(/\r\n/g, '\n');
+    const gpsd = execFileSync('gpsdecode', ['-u', '-j'], { input: `${readFileSync(file, 'latin1')}\n` })
+      .toString()
+      .replace(/\r\n/g, '\n');
     expect(stdout).toBe(gpsd);
   });
 

@@ -34,7 +34,9 @@ describe('Lookout equals gpsdecode on tests/fixtures/ais', () => {
       it(`${name} ${scaled ? '-j (scaled)' : '-u -j (unscaled)'}`, () => {
         const lines = readFileSync(join(aisFixturesDir, name), 'utf8').split('\n');
         const { json, tooLong } = decodeFile(lines, scaled);
-        const reference = gpsdecodeLines(lines.filter((line) => !tooLong.has(line)).join('\n'), { unscaled: !scaled });
+        const reference = gpsdecodeLines(lines.filter((line) => !tooLong.has(line)).join('\n'), {
+          unscaled: !scaled,
+        });
         expect(reference.length).toBeGreaterThan(0);
         expect(compareWithGpsd(reference, json, !scaled)).toEqual([]);
       });

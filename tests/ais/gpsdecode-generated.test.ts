@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { AisDecoder } from '../../protocols/ais/decoder.js';
 import { toGpsdJson } from '../../protocols/ais/json.js';
-import { prng, randomMessage, randomType24Pair, TYPE6_APPLICATIONS, TYPE8_APPLICATIONS } from '../support/ais-generator.js';
+import {
+  prng,
+  randomMessage,
+  randomType24Pair,
+  TYPE6_APPLICATIONS,
+  TYPE8_APPLICATIONS,
+} from '../support/ais-generator.js';
 import { compareWithGpsd, gpsdecodeLines } from '../support/gpsdecode.js';
 
 /**
@@ -24,7 +30,8 @@ function decodeAll(lines: string[], scaled: boolean): string[] {
 function sentencesFor(type: number, seed: number): string[] {
   const random = prng(seed);
   const lines: string[] = [];
-  for (let i = 0; i < MESSAGES_PER_TYPE; i++) lines.push(...(type === 24 ? randomType24Pair(random) : randomMessage(type, random, i % 10).sentences));
+  for (let i = 0; i < MESSAGES_PER_TYPE; i++)
+    lines.push(...(type === 24 ? randomType24Pair(random) : randomMessage(type, random, i % 10).sentences));
   return lines;
 }
 
@@ -51,7 +58,10 @@ describe('Lookout equals gpsdecode on generated sentences of all 27 types', () =
         }
       }
     }
-    const expected = [...TYPE6_APPLICATIONS.map((a) => `6/${a.dac}/${a.fid}`), ...TYPE8_APPLICATIONS.map((a) => `8/${a.dac}/${a.fid}`)];
+    const expected = [
+      ...TYPE6_APPLICATIONS.map((a) => `6/${a.dac}/${a.fid}`),
+      ...TYPE8_APPLICATIONS.map((a) => `8/${a.dac}/${a.fid}`),
+    ];
     // Multi-sentence payloads do not decode from a single line; the single-sentence ones must all be seen.
     expect(expected.filter((key) => !seen.has(key)).length).toBeLessThan(expected.length / 2);
   });

@@ -30,9 +30,21 @@ const udpRate = Number(process.argv[4] ?? 20_000);
 
 // 1. Generate the traffic (not timed).
 const lines: string[] = [];
-const memory: SentenceTransport = { ready: true, start: async () => {}, stop: async () => {}, send: async (l) => (lines.push(...l), true) };
+const memory: SentenceTransport = {
+  ready: true,
+  start: async () => {},
+  stop: async () => {},
+  send: async (l) => (lines.push(...l), true),
+};
 const clock = new SimClock(Date.UTC(2026, 2, 1));
-const sim = createFleetSimulator({ vessels: 500, seed: 1, clock, transport: memory, recordPositions: true, staticIntervalS: 600 });
+const sim = createFleetSimulator({
+  vessels: 500,
+  seed: 1,
+  clock,
+  transport: memory,
+  recordPositions: true,
+  staticIntervalS: 600,
+});
 await sim.start();
 while (sim.totals.positions < total) {
   await sim.reportVessels(sim.fleet.vessels.slice(0, Math.min(500, total - sim.totals.positions)));
@@ -44,11 +56,14 @@ writeFileSync(trafficFile, lines.map((l) => `${l}\r\n`).join(''));
 
 // 2. Edge + broker; count what the broker gets.
 const broker = await startTestBroker();
-const edge = await startTestEdge(broker.url, path.join(outbox.dir, 'outbox'), { batching: { maxPositions: 500, maxDelayMs: 200 } });
+const edge = await startTestEdge(broker.url, path.join(outbox.dir, 'outbox'), {
+  batching: { maxPositions: 500, maxDelayMs: 200 },
+});
 const topic = topics.vesselPositions('edge-test');
 let delivered = 0;
 broker.aedes.on('publish', (packet, client) => {
-  if (client && packet.topic === topic) delivered += (JSON.parse(packet.payload.toString()) as { positions: unknown[] }).positions.length;
+  if (client && packet.topic === topic)
+    delivered += (JSON.parse(packet.payload.toString()) as { positions: unknown[] }).positions.length;
 });
 
 // 3. Blast the file from another process.
@@ -96,7 +111,8 @@ const d0 = performance.now();
 let decodedPositions = 0;
 for (const line of lines) {
   const decoded = decoder.decode(line, 0);
-  if (decoded.status === 'message' && toVesselPosition(decoded.message, decoded.timestampMs)) decodedPositions++;
+  if (decoded.status === 'message' && toVesselPosition(decoded.message, decoded.timestampMs))
+    decodedPositions++;
 }
 const decodeSeconds = (performance.now() - d0) / 1000;
 const tcpSeconds = await new Promise<number>((resolve) => {
@@ -114,13 +130,25 @@ const tcpSeconds = await new Promise<number>((resolve) => {
     });
   }).listen(0, '127.0.0.1', () => {
     const port = (server.address() as { port: number }).port;
-    spawn(process.execPath, ['-e', `const s=require('net').connect(${port},'127.0.0.1',()=>require('fs').createReadStream(process.argv[1]).pipe(s));s.on('error',()=>{});`, trafficFile], { stdio: 'inherit' });
+    spawn(
+      process.execPath,
+      [
+        '-e',
+        `const s=require('net').connect(${port},'127.0.0.1',()=>require('fs').createReadStream(process.argv[1]).pipe(s));s.on('error',()=>{});`,
+        trafficFile,
+      ],
+      { stdio: 'inherit' },
+    );
   });
 });
 const edgeRate = delivered / seconds;
 const decodeRate = decodedPositions / decodeSeconds;
 const tcpRate = total / tcpSeconds;
 console.log(`\nedge end to end      ${Math.round(edgeRate).toLocaleString('en')} positions/s (${protocol})`);
-console.log(`decoder alone        ${Math.round(decodeRate).toLocaleString('en')} positions/s   edge / decoder = ${(edgeRate / decodeRate).toFixed(2)}`);
-console.log(`loopback TCP only    ${Math.round(tcpRate).toLocaleString('en')} positions/s   edge / TCP     = ${(edgeRate / tcpRate).toFixed(2)}`);
+console.log(
+  `decoder alone        ${Math.round(decodeRate).toLocaleString('en')} positions/s   edge / decoder = ${(edgeRate / decodeRate).toFixed(2)}`,
+);
+console.log(
+  `loopback TCP only    ${Math.round(tcpRate).toLocaleString('en')} positions/s   edge / TCP     = ${(edgeRate / tcpRate).toFixed(2)}`,
+);
 outbox.remove();

@@ -42,7 +42,9 @@ afterAll(async () => {
 function flamePixels(frame: Buffer): number {
   let n = 0;
   for (let i = 0; i < frame.length; i += 3) {
-    const r = frame[i]!, g = frame[i + 1]!, b = frame[i + 2]!;
+    const r = frame[i]!,
+      g = frame[i + 1]!,
+      b = frame[i + 2]!;
     if (r > 200 && g > 70 && g < 215 && b < 110 && r - b > 120) n++;
   }
   return n;
@@ -50,9 +52,13 @@ function flamePixels(frame: Buffer): number {
 
 describe('simulated cameras seen by real ONVIF clients', () => {
   it('node-onvif discovers every simulated camera (multicast, or directed probe when the host has no multicast route)', async () => {
-    const { cameras } = await discoverOnvif({ multicast: true, unicastTargets: [`127.0.0.1:${sim.discoveryPort}`] });
+    const { cameras } = await discoverOnvif({
+      multicast: true,
+      unicastTargets: [`127.0.0.1:${sim.discoveryPort}`],
+    });
     const found = new Set(cameras.flatMap((c) => c.xaddrs));
-    for (const camera of sim.cameras) expect(found, `discovery should find ${camera.id}`).toContain(camera.xaddr);
+    for (const camera of sim.cameras)
+      expect(found, `discovery should find ${camera.id}`).toContain(camera.xaddr);
     const own = cameras.filter((c) => sim.cameras.some((s) => c.xaddrs.includes(s.xaddr)));
     // Records which path worked here (multicast through the default route, or the directed probe).
     console.info(`discovery paths: ${[...new Set(own.map((c) => c.via))].join(', ')}`);
@@ -61,7 +67,11 @@ describe('simulated cameras seen by real ONVIF clients', () => {
   it('provisions with node-onvif: make/model/firmware, two profiles, sub-stream chosen; ffprobe opens it and ffmpeg decodes frames', async () => {
     const camera = sim.camera('tower-a');
     const device = await provisionOnvif({ xaddr: camera.xaddr, username: 'admin', password: 'demo' });
-    expect(device).toMatchObject({ manufacturer: 'SimVision', model: 'SV-T640-IR', firmware: 'V5.7.3 build 240117' });
+    expect(device).toMatchObject({
+      manufacturer: 'SimVision',
+      model: 'SV-T640-IR',
+      firmware: 'V5.7.3 build 240117',
+    });
     expect(device.profiles.map((p) => [p.token, p.width, p.height])).toEqual([
       ['profile_main', 640, 360],
       ['profile_sub', 320, 180],
@@ -76,12 +86,21 @@ describe('simulated cameras seen by real ONVIF clients', () => {
     expect(frames).toHaveLength(3);
     // The scripted fire (ignition at 0 s) is in the picture; the calm camera has none.
     expect(flamePixels(frames[2]!)).toBeGreaterThan(20);
-    const calm = await decodeFrames(withCredentials(sim.camera('tower-b').streamUrls.sub, 'admin', 'demo'), 1, 320, 180);
+    const calm = await decodeFrames(
+      withCredentials(sim.camera('tower-b').streamUrls.sub, 'admin', 'demo'),
+      1,
+      320,
+      180,
+    );
     expect(flamePixels(calm[0]!)).toBeLessThan(5);
   });
 
   it('the snapshot URI returns a JPEG with the credentials and 401 without', async () => {
-    const device = await provisionOnvif({ xaddr: sim.camera('tower-b').xaddr, username: 'admin', password: 'demo' });
+    const device = await provisionOnvif({
+      xaddr: sim.camera('tower-b').xaddr,
+      username: 'admin',
+      password: 'demo',
+    });
     const snapshot = device.profiles[0]!.snapshotUri!;
     const auth = `Basic ${Buffer.from('admin:demo').toString('base64')}`;
     const ok = await fetch(snapshot, { headers: { authorization: auth } });
@@ -92,9 +111,16 @@ describe('simulated cameras seen by real ONVIF clients', () => {
   });
 
   it('wrong credentials are refused with a SOAP NotAuthorized fault', async () => {
-    const attempt = provisionOnvif({ xaddr: sim.camera('tower-b').xaddr, username: 'admin', password: 'wrong' });
+    const attempt = provisionOnvif({
+      xaddr: sim.camera('tower-b').xaddr,
+      username: 'admin',
+      password: 'wrong',
+    });
     await expect(attempt).rejects.toBeInstanceOf(OnvifProblem);
-    await expect(attempt).rejects.toMatchObject({ kind: 'unauthorized', message: expect.stringMatching(/Not ?Authori[sz]ed/i) });
+    await expect(attempt).rejects.toMatchObject({
+      kind: 'unauthorized',
+      message: expect.stringMatching(/Not ?Authori[sz]ed/i),
+    });
   });
 
   it('truncated and incomplete ONVIF answers are reported as malformed', async () => {
@@ -124,7 +150,12 @@ describe('edge camera inventory', () => {
       checkIntervalS: 0.5,
       retry: { initialS: 0.2, maxS: 1 },
       devices: [
-        { id: 'north', xaddr: sim.camera('tower-a').xaddr, position: { lat: 9.05, lon: 104.9 }, bearingDeg: 315 },
+        {
+          id: 'north',
+          xaddr: sim.camera('tower-a').xaddr,
+          position: { lat: 9.05, lon: 104.9 },
+          bearingDeg: 315,
+        },
         { id: 'east', xaddr: sim.camera('tower-b').xaddr, password: 'not-the-password' },
         { id: 'south', xaddr: sim.camera('tower-c').xaddr },
         { id: 'cheap', streamUrl: 'rtsp://127.0.0.1:1/live', username: 'u', password: 'p' },
@@ -146,8 +177,12 @@ describe('edge camera inventory', () => {
     const state = (id: string) => published.at(-1)?.cameras.find((c) => c.cameraId === id);
     await part.start();
     try {
-      await waitFor('north online, east unauthorized, south malformed', () =>
-        state('north')?.state === 'online' && state('east')?.state === 'unauthorized' && state('south')?.state === 'malformed',
+      await waitFor(
+        'north online, east unauthorized, south malformed',
+        () =>
+          state('north')?.state === 'online' &&
+          state('east')?.state === 'unauthorized' &&
+          state('south')?.state === 'malformed',
       );
       const north = state('north')!;
       expect(north).toMatchObject({
@@ -162,7 +197,11 @@ describe('edge camera inventory', () => {
       });
       // Credentials never leave the edge.
       expect(JSON.stringify(published.at(-1))).not.toMatch(/demo|not-the-password|u:p@/);
-      expect(state('cheap')).toMatchObject({ origin: 'url', state: 'online', streamUrl: 'rtsp://127.0.0.1:1/live' });
+      expect(state('cheap')).toMatchObject({
+        origin: 'url',
+        state: 'online',
+        streamUrl: 'rtsp://127.0.0.1:1/live',
+      });
       expect(state('east')!.reason).toMatch(/Not ?Authori[sz]ed/i);
       expect(lines.some((l) => l.camera === 'east' && /unauthorized/.test(String(l.msg)))).toBe(true);
       expect(lines.some((l) => l.camera === 'south' && /malformed/.test(String(l.msg)))).toBe(true);
@@ -170,7 +209,12 @@ describe('edge camera inventory', () => {
       const sources = emitted.at(-1)!;
       expect(sources.map((s) => s.cameraId).sort()).toEqual(['cheap', 'north']);
       const northSource = sources.find((s) => s.cameraId === 'north')!;
-      expect(northSource).toMatchObject({ width: 640, height: 360, bearingDeg: 315, position: { lat: 9.05, lon: 104.9 } });
+      expect(northSource).toMatchObject({
+        width: 640,
+        height: 360,
+        bearingDeg: 315,
+        position: { lat: 9.05, lon: 104.9 },
+      });
       expect(northSource.streamUrl).toMatch(/^rtsp:\/\/admin:demo@127\.0\.0\.1:\d+\/main$/);
       expect(sources.find((s) => s.cameraId === 'cheap')!.streamUrl).toBe('rtsp://u:p@127.0.0.1:1/live');
 
@@ -184,13 +228,19 @@ describe('edge camera inventory', () => {
       expect(emitted.at(-1)!.some((s) => s.cameraId === 'north')).toBe(false);
       await sim.camera('tower-a').start();
       await waitFor('north online again', () => state('north')?.state === 'online', 30_000);
-      const back = await waitFor('north back in the sources', () => emitted.at(-1)!.find((s) => s.cameraId === 'north'));
+      const back = await waitFor('north back in the sources', () =>
+        emitted.at(-1)!.find((s) => s.cameraId === 'north'),
+      );
       const frames = await decodeFrames(back.streamUrl, 2, 320, 180);
       expect(frames).toHaveLength(2);
 
       const metrics = await registry.metrics();
-      expect(metricValue(metrics, 'lookout_edge_camera_provisioning_total', { result: 'unauthorized' })).toBeGreaterThanOrEqual(1);
-      expect(metricValue(metrics, 'lookout_edge_camera_provisioning_total', { result: 'unreachable' })).toBeGreaterThanOrEqual(1);
+      expect(
+        metricValue(metrics, 'lookout_edge_camera_provisioning_total', { result: 'unauthorized' }),
+      ).toBeGreaterThanOrEqual(1);
+      expect(
+        metricValue(metrics, 'lookout_edge_camera_provisioning_total', { result: 'unreachable' }),
+      ).toBeGreaterThanOrEqual(1);
       expect(metricValue(metrics, 'lookout_edge_cameras', { state: 'online' })).toBe(3);
     } finally {
       await part.stop();
@@ -220,11 +270,19 @@ describe('edge camera inventory', () => {
     try {
       const inventory = await waitFor('three discovered cameras provisioned', () => {
         const last = published.at(-1);
-        return last && last.cameras.length === 3 && last.cameras.filter((c) => c.state !== 'pending').length === 3 ? last : undefined;
+        return last &&
+          last.cameras.length === 3 &&
+          last.cameras.filter((c) => c.state !== 'pending').length === 3
+          ? last
+          : undefined;
       });
-      expect(inventory.cameras.every((c) => c.origin === 'discovered' && /^onvif-[0-9a-f]{12}$/.test(c.cameraId))).toBe(true);
+      expect(
+        inventory.cameras.every((c) => c.origin === 'discovered' && /^onvif-[0-9a-f]{12}$/.test(c.cameraId)),
+      ).toBe(true);
       expect(inventory.cameras.map((c) => c.state).sort()).toEqual(['malformed', 'online', 'online']);
-      expect(new Set(inventory.cameras.map((c) => c.xaddr))).toEqual(new Set(sim.cameras.map((c) => c.xaddr)));
+      expect(new Set(inventory.cameras.map((c) => c.xaddr))).toEqual(
+        new Set(sim.cameras.map((c) => c.xaddr)),
+      );
     } finally {
       await part.stop();
     }

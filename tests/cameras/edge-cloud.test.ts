@@ -26,7 +26,10 @@ let edge: Edge;
 const outbox = tempOutboxDir();
 
 beforeAll(async () => {
-  [influx, sim] = await Promise.all([scope.use(startTestInfluxd(), (started) => started.cleanup()), createCameraSimulator({ count: 2, discovery: false })]);
+  [influx, sim] = await Promise.all([
+    scope.use(startTestInfluxd(), (started) => started.cleanup()),
+    createCameraSimulator({ count: 2, discovery: false }),
+  ]);
   await sim.start();
   cloud = createCloud(
     cloudConfig({
@@ -45,7 +48,12 @@ beforeAll(async () => {
       checkIntervalS: 1,
       retry: { initialS: 0.2, maxS: 1 },
       devices: [
-        { id: 'tower-1', xaddr: sim.cameras[0]!.xaddr, position: { lat: 9.176, lon: 104.912 }, bearingDeg: 270 },
+        {
+          id: 'tower-1',
+          xaddr: sim.cameras[0]!.xaddr,
+          position: { lat: 9.176, lon: 104.912 },
+          bearingDeg: 270,
+        },
         { id: 'tower-2', xaddr: sim.cameras[1]!.xaddr, password: 'wrong' },
       ],
     },
@@ -59,7 +67,8 @@ afterAll(async () => {
   outbox.remove();
 });
 
-const getCameras = async (query = '') => (await (await fetch(`${cloud.addresses.http}/api/v1/cameras${query}`)).json()) as CameraList;
+const getCameras = async (query = '') =>
+  (await (await fetch(`${cloud.addresses.http}/api/v1/cameras${query}`)).json()) as CameraList;
 
 describe('camera inventory from edge to cloud API', () => {
   it('GET /api/v1/cameras shows what the edge provisioned, per camera state', async () => {
@@ -80,22 +89,43 @@ describe('camera inventory from edge to cloud API', () => {
       position: { lat: 9.176, lon: 104.912 },
       bearingDeg: 270,
     });
-    expect(two).toMatchObject({ cameraId: 'tower-2', state: 'unauthorized', reason: expect.stringMatching(/authori[sz]ed/i) });
+    expect(two).toMatchObject({
+      cameraId: 'tower-2',
+      state: 'unauthorized',
+      reason: expect.stringMatching(/authori[sz]ed/i),
+    });
     expect((await getCameras('?state=unauthorized')).cameras.map((c) => c.cameraId)).toEqual(['tower-2']);
     expect((await getCameras('?edgeId=other-edge')).cameras).toEqual([]);
     expect(edge.health().cameras).toEqual({ online: 1, offline: 1 });
   });
 
   it('the inventory is retained on the broker, and a frame-reader status shows up as `stream`', async () => {
-    const client = await mqtt.connectAsync(cloud.addresses.mqtt, { clientId: 'camera-test-subscriber', reconnectPeriod: 0 });
+    const client = await mqtt.connectAsync(cloud.addresses.mqtt, {
+      clientId: 'camera-test-subscriber',
+      reconnectPeriod: 0,
+    });
     try {
-      const retained = new Promise<Buffer>((resolve) => client.on('message', (_topic, payload, packet) => packet.retain && resolve(payload)));
+      const retained = new Promise<Buffer>((resolve) =>
+        client.on('message', (_topic, payload, packet) => packet.retain && resolve(payload)),
+      );
       await client.subscribeAsync(topics.cameraInventory('edge-test'), { qos: 1 });
       const inventory = compileSchema(CameraInventory).parseJson(await retained);
-      expect(inventory.ok && inventory.value.cameras.map((c) => c.cameraId).sort()).toEqual(['tower-1', 'tower-2']);
+      expect(inventory.ok && inventory.value.cameras.map((c) => c.cameraId).sort()).toEqual([
+        'tower-1',
+        'tower-2',
+      ]);
 
-      const status = { cameraId: 'tower-1', ts: Date.now(), state: 'online', lastFrameTs: Date.now(), restarts: 2 };
-      await client.publishAsync(topics.cameraStatus('edge-test', 'tower-1'), JSON.stringify(status), { qos: 1, retain: true });
+      const status = {
+        cameraId: 'tower-1',
+        ts: Date.now(),
+        state: 'online',
+        lastFrameTs: Date.now(),
+        restarts: 2,
+      };
+      await client.publishAsync(topics.cameraStatus('edge-test', 'tower-1'), JSON.stringify(status), {
+        qos: 1,
+        retain: true,
+      });
       const withStream = await waitFor('the stream status in the API', async () =>
         (await getCameras()).cameras.find((c) => c.cameraId === 'tower-1' && c.stream?.restarts === 2),
       );

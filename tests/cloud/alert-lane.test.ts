@@ -31,7 +31,11 @@ beforeAll(async () => {
   const dir = await tempDir('alert-lane-media');
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
   const file = path.join(dir, 'snap.jpg');
-  [influx] = await Promise.all([scope.use(startTestInfluxd(), (started) => started.cleanup()), runFfmpeg(['-f', 'lavfi', '-i', 'testsrc=size=320x180', '-frames:v', '1', file]), rangers.start()]);
+  [influx] = await Promise.all([
+    scope.use(startTestInfluxd(), (started) => started.cleanup()),
+    runFfmpeg(['-f', 'lavfi', '-i', 'testsrc=size=320x180', '-frames:v', '1', file]),
+    rangers.start(),
+  ]);
   jpeg = await readFile(file);
 });
 
@@ -65,7 +69,10 @@ async function startCloud(database: string, buffer: object): Promise<Cloud> {
 }
 
 async function connectEdge(cloud: Cloud): Promise<MqttClient> {
-  const client = await mqtt.connectAsync(cloud.addresses.mqtt, { clientId: edgeClientId(EDGE), reconnectPeriod: 0 });
+  const client = await mqtt.connectAsync(cloud.addresses.mqtt, {
+    clientId: edgeClientId(EDGE),
+    reconnectPeriod: 0,
+  });
   cleanups.push(() => client.endAsync(true));
   return client;
 }
@@ -87,28 +94,43 @@ function fireAlert(alertId: string): FireAlert {
   };
 }
 
-const api = async <T>(cloud: Cloud, route: string): Promise<T> => (await (await fetch(`${cloud.addresses.http}${route}`)).json()) as T;
-const fireAlarms = async (cloud: Cloud) => (await api<{ alarms: Alarm[] }>(cloud, '/api/v1/alarms?type=fire')).alarms;
+const api = async <T>(cloud: Cloud, route: string): Promise<T> =>
+  (await (await fetch(`${cloud.addresses.http}${route}`)).json()) as T;
+const fireAlarms = async (cloud: Cloud) =>
+  (await api<{ alarms: Alarm[] }>(cloud, '/api/v1/alarms?type=fire')).alarms;
 
 it('a fire alert is raised and notified at once while InfluxDB is down and thousands of positions wait on disk', async () => {
   const cloud = await startCloud('lane_backlog', { memoryPoints: 200 });
   const edge = await connectEdge(cloud);
   await influx.influxd.stop();
   const positions = makePositions(4000, { vessels: 9 });
-  for (const batch of batchesOf(EDGE, positions, 100)) await edge.publishAsync(topics.vesselPositions(EDGE), JSON.stringify(batch), { qos: 1 });
-  await waitFor(async () => {
-    const health = await api<CloudHealth>(cloud, '/health');
-    return health.buffer.memoryPoints >= 200 && health.buffer.diskMessages > 0;
-  }, 20_000, 'the telemetry backlog: writer memory full, the rest on disk');
+  for (const batch of batchesOf(EDGE, positions, 100))
+    await edge.publishAsync(topics.vesselPositions(EDGE), JSON.stringify(batch), { qos: 1 });
+  await waitFor(
+    async () => {
+      const health = await api<CloudHealth>(cloud, '/health');
+      return health.buffer.memoryPoints >= 200 && health.buffer.diskMessages > 0;
+    },
+    20_000,
+    'the telemetry backlog: writer memory full, the rest on disk',
+  );
 
   const before = rangers.received.length;
   await edge.publishAsync(topics.fireAlert(EDGE), JSON.stringify(fireAlert('tower-2-0001')), { qos: 1 });
   // With one journal this waited until InfluxDB came back and the 4,000 positions were written.
-  const [alarm] = await waitFor(async () => {
-    const alarms = await fireAlarms(cloud);
-    return alarms.length === 1 ? alarms : undefined;
-  }, 10_000, 'the fire alarm while InfluxDB is still down');
-  expect(alarm).toMatchObject({ originator: `camera:${EDGE}/tower-2`, severity: 'CRITICAL', status: 'ACTIVE_UNACK' });
+  const [alarm] = await waitFor(
+    async () => {
+      const alarms = await fireAlarms(cloud);
+      return alarms.length === 1 ? alarms : undefined;
+    },
+    10_000,
+    'the fire alarm while InfluxDB is still down',
+  );
+  expect(alarm).toMatchObject({
+    originator: `camera:${EDGE}/tower-2`,
+    severity: 'CRITICAL',
+    status: 'ACTIVE_UNACK',
+  });
   await waitFor(() => rangers.received.length > before, 10_000, 'the rangers notified');
   expect(rangers.json().at(-1)).toMatchObject({ kind: 'created', alarm: { id: alarm!.id } });
   expect(influx.influxd.running).toBe(false);
@@ -116,16 +138,33 @@ it('a fire alert is raised and notified at once while InfluxDB is down and thous
   expect(health.buffer.diskMessages).toBeGreaterThan(0); // positions still waiting behind
 
   await influx.influxd.start();
-  await waitFor(async () => {
-    const rows = await influx.client.query<{ count: number }>('SELECT count(lat) FROM vessel_position', { database: 'lane_backlog' }).catch(() => []);
-    const alerts = await influx.client.query<{ count: number }>('SELECT count(confidence) FROM fire_alert', { database: 'lane_backlog' }).catch(() => []);
-    return rows[0]?.count === positions.length && alerts[0]?.count === 1;
-  }, 40_000, 'every position and the alert stored once InfluxDB is back');
-  await waitFor(async () => (await api<CloudHealth>(cloud, '/health')).buffer.alerts.diskMessages === 0, 10_000, 'the alerts journal emptied');
+  await waitFor(
+    async () => {
+      const rows = await influx.client
+        .query<{ count: number }>('SELECT count(lat) FROM vessel_position', { database: 'lane_backlog' })
+        .catch(() => []);
+      const alerts = await influx.client
+        .query<{ count: number }>('SELECT count(confidence) FROM fire_alert', { database: 'lane_backlog' })
+        .catch(() => []);
+      return rows[0]?.count === positions.length && alerts[0]?.count === 1;
+    },
+    40_000,
+    'every position and the alert stored once InfluxDB is back',
+  );
+  await waitFor(
+    async () => (await api<CloudHealth>(cloud, '/health')).buffer.alerts.diskMessages === 0,
+    10_000,
+    'the alerts journal emptied',
+  );
 });
 
 it('a full telemetry journal refuses positions (the edge keeps them) but still accepts a fire alert', async () => {
-  const cloud = await startCloud('lane_full', { memoryPoints: 100, diskMaxBytes: 64 * 1024, segmentBytes: 16 * 1024, fullWaitMs: 0 });
+  const cloud = await startCloud('lane_full', {
+    memoryPoints: 100,
+    diskMaxBytes: 64 * 1024,
+    segmentBytes: 16 * 1024,
+    fullWaitMs: 0,
+  });
   await influx.influxd.stop();
   const positions = connectEdge(cloud);
   const client = await positions;
@@ -138,5 +177,9 @@ it('a full telemetry journal refuses positions (the edge keeps them) but still a
 
   const edge = await connectEdge(cloud);
   await edge.publishAsync(topics.fireAlert(EDGE), JSON.stringify(fireAlert('tower-2-0002')), { qos: 1 }); // acknowledged
-  await waitFor(async () => (await fireAlarms(cloud)).length === 1, 10_000, 'the fire alarm despite the full telemetry journal');
+  await waitFor(
+    async () => (await fireAlarms(cloud)).length === 1,
+    10_000,
+    'the fire alarm despite the full telemetry journal',
+  );
 });

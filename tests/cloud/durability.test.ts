@@ -10,7 +10,13 @@ import type { CloudConfig } from '../../cloud/config.js';
 import type { VesselPosition } from '../../protocols/mqtt/payloads.js';
 import { topics } from '../../protocols/mqtt/topics.js';
 import { freePort } from '../../runtime/ports.js';
-import { batchesOf, capturingLogger, makePositions, metricValue, tempDir } from '../support/cloud-fixtures.js';
+import {
+  batchesOf,
+  capturingLogger,
+  makePositions,
+  metricValue,
+  tempDir,
+} from '../support/cloud-fixtures.js';
 import { startTestInfluxd, waitFor, type TestInfluxd } from '../support/influxd.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -28,7 +34,11 @@ afterEach(async () => {
   if (!influx.influxd.running) await influx.influxd.start();
 });
 
-function configFor(database: string, dataDir: string, overrides: { ingest?: object; buffer?: object; mqtt?: object; http?: object } = {}): CloudConfig {
+function configFor(
+  database: string,
+  dataDir: string,
+  overrides: { ingest?: object; buffer?: object; mqtt?: object; http?: object } = {},
+): CloudConfig {
   return cloudConfig({
     mqtt: { port: 0, wsPort: 0, ...overrides.mqtt },
     http: { port: 0, ...overrides.http },
@@ -46,26 +56,41 @@ async function startCloud(config: CloudConfig): Promise<Cloud> {
   return cloud;
 }
 
-async function connect(url: string, clientId: string, options: mqtt.IClientOptions = {}): Promise<MqttClient> {
+async function connect(
+  url: string,
+  clientId: string,
+  options: mqtt.IClientOptions = {},
+): Promise<MqttClient> {
   const client = await mqtt.connectAsync(url, { clientId, reconnectPeriod: 0, ...options });
   cleanups.push(() => client.endAsync(true));
   return client;
 }
 
 async function storedCount(database: string): Promise<number> {
-  const rows = await influx.client.query<{ count: number }>('SELECT count(lat) FROM vessel_position', { database }).catch(() => []);
+  const rows = await influx.client
+    .query<{ count: number }>('SELECT count(lat) FROM vessel_position', { database })
+    .catch(() => []);
   return rows[0]?.count ?? 0;
 }
 
 async function expectAllStored(database: string, positions: VesselPosition[]): Promise<void> {
-  await waitFor(async () => (await storedCount(database)) >= positions.length, 40_000, `${positions.length} points in ${database}`);
+  await waitFor(
+    async () => (await storedCount(database)) >= positions.length,
+    40_000,
+    `${positions.length} points in ${database}`,
+  );
   const rows = await influx.client.query<{ time: Date; mmsi: string; lat: number; lon: number; sog: number }>(
     'SELECT mmsi, lat, lon, sog FROM vessel_position',
     { database, precision: 'ms' },
   );
   expect(rows).toHaveLength(positions.length);
   const byKey = new Map(rows.map((row) => [`${row.mmsi}@${row.time.getTime()}`, row]));
-  for (const p of positions) expect(byKey.get(`${p.mmsi}@${p.ts}`), `${p.mmsi}@${p.ts}`).toMatchObject({ lat: p.lat, lon: p.lon, sog: p.sog });
+  for (const p of positions)
+    expect(byKey.get(`${p.mmsi}@${p.ts}`), `${p.mmsi}@${p.ts}`).toMatchObject({
+      lat: p.lat,
+      lon: p.lon,
+      sog: p.sog,
+    });
 }
 
 async function health(cloud: Cloud): Promise<CloudHealth> {
@@ -84,10 +109,14 @@ describe('cloud durability', () => {
     for (const batch of batchesOf('edge-outage', positions, 100)) {
       await edge.publishAsync(topics.vesselPositions('edge-outage'), JSON.stringify(batch), { qos: 1 }); // PUBACK received
     }
-    const during = await waitFor(async () => {
-      const report = await health(cloud);
-      return report.status === 'degraded' && report.buffer.memoryPoints >= 300 ? report : undefined;
-    }, 20_000, 'a degraded health with a full memory buffer');
+    const during = await waitFor(
+      async () => {
+        const report = await health(cloud);
+        return report.status === 'degraded' && report.buffer.memoryPoints >= 300 ? report : undefined;
+      },
+      20_000,
+      'a degraded health with a full memory buffer',
+    );
     expect(during.influx.reachable).toBe(false);
     // Memory holds at most memoryPoints plus one journal read; the rest waits on disk.
     expect(during.buffer.memoryPoints).toBeLessThan(3000);
@@ -99,10 +128,16 @@ describe('cloud durability', () => {
 
     await influx.influxd.start();
     await expectAllStored('outage', positions);
-    const after = await waitFor(async () => {
-      const report = await health(cloud);
-      return report.status === 'ok' && report.buffer.diskMessages === 0 && report.buffer.memoryPoints === 0 ? report : undefined;
-    }, 20_000, 'an empty buffer');
+    const after = await waitFor(
+      async () => {
+        const report = await health(cloud);
+        return report.status === 'ok' && report.buffer.diskMessages === 0 && report.buffer.memoryPoints === 0
+          ? report
+          : undefined;
+      },
+      20_000,
+      'an empty buffer',
+    );
     expect(after.influx.reachable).toBe(true);
   });
 
@@ -111,16 +146,30 @@ describe('cloud durability', () => {
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
     const [mqttPort, wsPort, httpPort] = [await freePort(), await freePort(), await freePort()];
     // Points would wait 10 minutes before a write: whatever is acknowledged sits only in the journal.
-    const config = configFor('crash', dataDir, { mqtt: { port: mqttPort, wsPort }, http: { port: httpPort }, ingest: { batchSize: 50_000, flushIntervalMs: 600_000 } });
+    const config = configFor('crash', dataDir, {
+      mqtt: { port: mqttPort, wsPort },
+      http: { port: httpPort },
+      ingest: { batchSize: 50_000, flushIntervalMs: 600_000 },
+    });
     const configFile = path.join(dataDir, 'lookout.yaml');
     await writeFile(configFile, stringify({ cloud: config }));
-    const child = spawn(process.execPath, [path.join(root, 'cli/lookout.js'), 'cloud', '--config', configFile], { cwd: root, stdio: 'ignore' });
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+    const child = spawn(
+      process.execPath,
+      [path.join(root, 'cli/lookout.js'), 'cloud', '--config', configFile],
+      { cwd: root, stdio: 'ignore' },
+    );
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.once('exit', (_code, signal) => resolve(signal)),
+    );
     cleanups.push(async () => {
       child.kill('SIGKILL');
       await exited;
     });
-    await waitFor(async () => (await fetch(`http://127.0.0.1:${httpPort}/health`)).ok, 30_000, 'the cloud process');
+    await waitFor(
+      async () => (await fetch(`http://127.0.0.1:${httpPort}/health`)).ok,
+      30_000,
+      'the cloud process',
+    );
 
     const edge = await connect(`mqtt://127.0.0.1:${mqttPort}`, 'edge-crash');
     const positions = makePositions(2000, { vessels: 9, startTs: 1_767_300_000_000 });
@@ -140,7 +189,9 @@ describe('cloud durability', () => {
     const dataDir = await tempDir('cloud-full');
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
     const cloud = await startCloud(
-      configFor('full', dataDir, { buffer: { memoryPoints: 100, diskMaxBytes: 64 * 1024, segmentBytes: 8 * 1024, fullWaitMs: 100 } }),
+      configFor('full', dataDir, {
+        buffer: { memoryPoints: 100, diskMaxBytes: 64 * 1024, segmentBytes: 8 * 1024, fullWaitMs: 100 },
+      }),
     );
     const positions = makePositions(1500, { vessels: 5, startTs: 1_767_400_000_000 });
     await influx.influxd.stop();
@@ -150,10 +201,16 @@ describe('cloud durability', () => {
       edge.publishAsync(topics.vesselPositions('edge-full'), JSON.stringify(batch), { qos: 1 }),
     );
 
-    await waitFor(async () => {
-      const metrics = await (await fetch(`${cloud.addresses.http}/metrics`)).text();
-      return (metricValue(metrics, 'lookout_cloud_publishes_refused_total', { reason: 'buffer_full' }) ?? 0) > 0;
-    }, 20_000, 'a refused publish');
+    await waitFor(
+      async () => {
+        const metrics = await (await fetch(`${cloud.addresses.http}/metrics`)).text();
+        return (
+          (metricValue(metrics, 'lookout_cloud_publishes_refused_total', { reason: 'buffer_full' }) ?? 0) > 0
+        );
+      },
+      20_000,
+      'a refused publish',
+    );
     const report = await health(cloud);
     expect(report.buffer.full).toBe(true);
     expect(report.buffer.diskBytes).toBeLessThan(64 * 1024 + 8 * 1024 + 16 * 1024);

@@ -4,7 +4,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cloudConfig, createCloud, type Cloud } from '../../cloud/core.js';
 import type { VesselPosition } from '../../protocols/mqtt/payloads.js';
 import { topics } from '../../protocols/mqtt/topics.js';
-import { batchesOf, capturingLogger, makePositions, metricValue, tempDir } from '../support/cloud-fixtures.js';
+import {
+  batchesOf,
+  capturingLogger,
+  makePositions,
+  metricValue,
+  tempDir,
+} from '../support/cloud-fixtures.js';
 import { startTestInfluxd, waitFor, type TestInfluxd } from '../support/influxd.js';
 import type { VesselPositionRow } from '../../cloud/influxdb/points.js';
 
@@ -39,7 +45,11 @@ async function startCloud(database: string, log = capturingLogger().log) {
   const entry = { cloud, dataDir, clients: [] as MqttClient[] };
   running.push(entry);
   const connect = async (clientId: string, options: mqtt.IClientOptions = {}) => {
-    const client = await mqtt.connectAsync(cloud.addresses.mqtt, { clientId, reconnectPeriod: 0, ...options });
+    const client = await mqtt.connectAsync(cloud.addresses.mqtt, {
+      clientId,
+      reconnectPeriod: 0,
+      ...options,
+    });
     entry.clients.push(client);
     return client;
   };
@@ -67,7 +77,16 @@ function expectStored(rows: PositionRow[], edgeId: string, positions: VesselPosi
       navStatus: row!.nav_status ?? undefined,
       msgType: row!.msg_type,
       edge: row!.edge,
-    }).toEqual({ lat: p.lat, lon: p.lon, sog: p.sog, cog: p.cog, heading: p.heading, navStatus: p.navStatus, msgType: p.msgType, edge: edgeId });
+    }).toEqual({
+      lat: p.lat,
+      lon: p.lon,
+      sog: p.sog,
+      cog: p.cog,
+      heading: p.heading,
+      navStatus: p.navStatus,
+      msgType: p.msgType,
+      edge: edgeId,
+    });
   }
 }
 
@@ -77,21 +96,35 @@ describe('cloud ingest (real aedes over TCP, real influxd)', () => {
     const edge = await connect('edge-a');
     const positions = makePositions(1234);
     const batches = batchesOf('edge-a', positions, 100);
-    for (const batch of batches) await edge.publishAsync(topics.vesselPositions('edge-a'), JSON.stringify(batch), { qos: 1 });
+    for (const batch of batches)
+      await edge.publishAsync(topics.vesselPositions('edge-a'), JSON.stringify(batch), { qos: 1 });
 
-    const rows = await waitFor(async () => {
-      const stored = await storedPositions('ingest_k');
-      return stored.length >= positions.length ? stored : undefined;
-    }, 30_000, 'all points in InfluxDB');
+    const rows = await waitFor(
+      async () => {
+        const stored = await storedPositions('ingest_k');
+        return stored.length >= positions.length ? stored : undefined;
+      },
+      30_000,
+      'all points in InfluxDB',
+    );
     expect(rows).toHaveLength(positions.length);
     expectStored(rows, 'edge-a', positions);
 
     // The same batches again (an edge retransmitting after a lost PUBACK): written again, stored once.
-    for (const batch of batches.slice(0, 5)) await edge.publishAsync(topics.vesselPositions('edge-a'), JSON.stringify(batch), { qos: 1 });
-    await waitFor(async () => {
-      const metrics = await (await fetch(`${cloud.addresses.http}/metrics`)).text();
-      return (metricValue(metrics, 'lookout_cloud_points_written_total', { measurement: 'vessel_position' }) ?? 0) >= positions.length + 500;
-    }, 30_000, 'the republished points to be written');
+    for (const batch of batches.slice(0, 5))
+      await edge.publishAsync(topics.vesselPositions('edge-a'), JSON.stringify(batch), { qos: 1 });
+    await waitFor(
+      async () => {
+        const metrics = await (await fetch(`${cloud.addresses.http}/metrics`)).text();
+        return (
+          (metricValue(metrics, 'lookout_cloud_points_written_total', { measurement: 'vessel_position' }) ??
+            0) >=
+          positions.length + 500
+        );
+      },
+      30_000,
+      'the republished points to be written',
+    );
     expect(await storedPositions('ingest_k')).toHaveLength(positions.length);
   });
 
@@ -106,19 +139,32 @@ describe('cloud ingest (real aedes over TCP, real influxd)', () => {
 
     await edge.publishAsync(topic, JSON.stringify(before), { qos: 1 });
     await edge.publishAsync(topic, '{"edgeId":"edge-b", "seq": 1, "positions": [', { qos: 1 });
-    await edge.publishAsync(topic, JSON.stringify({ edgeId: 'edge-b', seq: 2, positions: [{ mmsi: 5, ts: 1, lat: 95, lon: 10, msgType: 1 }] }), { qos: 1 });
+    await edge.publishAsync(
+      topic,
+      JSON.stringify({
+        edgeId: 'edge-b',
+        seq: 2,
+        positions: [{ mmsi: 5, ts: 1, lat: 95, lon: 10, msgType: 1 }],
+      }),
+      { qos: 1 },
+    );
     await edge.publishAsync(topic, JSON.stringify({ ...before, edgeId: 'someone-else' }), { qos: 1 });
     await edge.publishAsync(topic, JSON.stringify(after), { qos: 1 });
 
-    const rows = await waitFor(async () => {
-      const stored = await storedPositions('ingest_invalid');
-      return stored.length >= 40 ? stored : undefined;
-    }, 30_000, 'valid points after the invalid ones');
+    const rows = await waitFor(
+      async () => {
+        const stored = await storedPositions('ingest_invalid');
+        return stored.length >= 40 ? stored : undefined;
+      },
+      30_000,
+      'valid points after the invalid ones',
+    );
     expect(rows).toHaveLength(40);
     expectStored(rows, 'edge-b', [...before!.positions, ...after!.positions]);
 
     const metrics = await (await fetch(`${cloud.addresses.http}/metrics`)).text();
-    const invalid = (reason: string) => metricValue(metrics, 'lookout_cloud_invalid_payloads_total', { reason, kind: 'vessels/positions' });
+    const invalid = (reason: string) =>
+      metricValue(metrics, 'lookout_cloud_invalid_payloads_total', { reason, kind: 'vessels/positions' });
     expect(invalid('invalid_json')).toBe(1);
     expect(invalid('schema')).toBe(1);
     expect(invalid('edge_id_mismatch')).toBe(1);
@@ -137,26 +183,53 @@ describe('cloud ingest (real aedes over TCP, real influxd)', () => {
   it('tracks edge presence from the retained status and the last will', async () => {
     const { cloud, connect } = await startCloud('ingest_presence');
     const statusTopic = topics.edgeStatus('tower-3');
-    const will = { topic: statusTopic, payload: Buffer.from(JSON.stringify({ state: 'offline', ts: Date.now(), reason: 'lost' })), qos: 1 as const, retain: true };
+    const will = {
+      topic: statusTopic,
+      payload: Buffer.from(JSON.stringify({ state: 'offline', ts: Date.now(), reason: 'lost' })),
+      qos: 1 as const,
+      retain: true,
+    };
     const edge = await connect('tower-3', { will });
-    await edge.publishAsync(statusTopic, JSON.stringify({ state: 'online', ts: Date.now(), version: '0.1.0' }), { qos: 1, retain: true });
+    await edge.publishAsync(
+      statusTopic,
+      JSON.stringify({ state: 'online', ts: Date.now(), version: '0.1.0' }),
+      { qos: 1, retain: true },
+    );
 
-    const edges = async () => ((await (await fetch(`${cloud.addresses.http}/api/v1/edges`)).json()) as { edges: Array<Record<string, unknown>> }).edges;
-    const online = await waitFor(async () => (await edges()).find((e) => e.edgeId === 'tower-3' && e.state === 'online'), 10_000, 'online');
+    const edges = async () =>
+      (
+        (await (await fetch(`${cloud.addresses.http}/api/v1/edges`)).json()) as {
+          edges: Array<Record<string, unknown>>;
+        }
+      ).edges;
+    const online = await waitFor(
+      async () => (await edges()).find((e) => e.edgeId === 'tower-3' && e.state === 'online'),
+      10_000,
+      'online',
+    );
     expect(online).toMatchObject({ version: '0.1.0' });
 
     // The connection dies without a DISCONNECT: the broker publishes the will.
     edge.stream.destroy();
-    const offline = await waitFor(async () => (await edges()).find((e) => e.edgeId === 'tower-3' && e.state === 'offline'), 10_000, 'offline');
+    const offline = await waitFor(
+      async () => (await edges()).find((e) => e.edgeId === 'tower-3' && e.state === 'offline'),
+      10_000,
+      'offline',
+    );
     expect(offline).toMatchObject({ reason: 'lost' });
 
-    const health = (await (await fetch(`${cloud.addresses.http}/health`)).json()) as { status: string; edges: Array<{ edgeId: string; state: string }> };
+    const health = (await (await fetch(`${cloud.addresses.http}/health`)).json()) as {
+      status: string;
+      edges: Array<{ edgeId: string; state: string }>;
+    };
     expect(health.status).toBe('ok');
     expect(health.edges).toContainEqual(expect.objectContaining({ edgeId: 'tower-3', state: 'offline' }));
 
     // The retained status is what a late subscriber (a dashboard) sees.
     const viewer = await connect('viewer');
-    const retained = new Promise<string>((resolve) => viewer.on('message', (_topic, payload) => resolve(payload.toString())));
+    const retained = new Promise<string>((resolve) =>
+      viewer.on('message', (_topic, payload) => resolve(payload.toString())),
+    );
     await viewer.subscribeAsync(statusTopic, { qos: 1 });
     expect(JSON.parse(await retained)).toMatchObject({ state: 'offline', reason: 'lost' });
   });

@@ -41,21 +41,39 @@ function alarm(overrides: Partial<Alarm> = {}): Alarm {
     createdAt: 1000,
     updatedAt: 1000,
     count: 1,
-    details: { className: 'smoke', confidence: 0.89, bearingToFireDeg: 251.6, snapshot: 'edge-1/x-new-1.jpg' },
+    details: {
+      className: 'smoke',
+      confidence: 0.89,
+      bearingToFireDeg: 251.6,
+      snapshot: 'edge-1/x-new-1.jpg',
+    },
     ...overrides,
   };
 }
 
-const change = (kind: AlarmChangeMessage['kind'], overrides: Partial<Alarm> = {}): AlarmChangeMessage => ({ kind, alarm: alarm(overrides) });
+const change = (kind: AlarmChangeMessage['kind'], overrides: Partial<Alarm> = {}): AlarmChangeMessage => ({
+  kind,
+  alarm: alarm(overrides),
+});
 
-function makePart(config: Record<string, unknown>, options: { spillFile?: string; clock?: () => number } = {}) {
+function makePart(
+  config: Record<string, unknown>,
+  options: { spillFile?: string; clock?: () => number } = {},
+) {
   const parsed = compileSchema(NotifyConfig).parseValue({ retry: { minMs: 10, maxMs: 50 }, ...config });
   if (!parsed.ok) throw new Error(parsed.errors.join('; '));
   const bus = createCloudBus();
   const registry = createMetricsRegistry('cloud', false);
   const { log, lines } = capturingLogger('debug');
   const part = new NotifyPart({ config: parsed.value, bus, log, registry, ...options });
-  return { part, bus, registry, lines, outcome: async (webhook: string, outcome: string) => metricValue(await registry.metrics(), 'lookout_cloud_notifications_total', { webhook, outcome }) ?? 0 };
+  return {
+    part,
+    bus,
+    registry,
+    lines,
+    outcome: async (webhook: string, outcome: string) =>
+      metricValue(await registry.metrics(), 'lookout_cloud_notifications_total', { webhook, outcome }) ?? 0,
+  };
 }
 
 async function started(made: ReturnType<typeof makePart>): Promise<ReturnType<typeof makePart>> {
@@ -67,7 +85,9 @@ async function started(made: ReturnType<typeof makePart>): Promise<ReturnType<ty
 describe('alarm notifications to webhooks', () => {
   it('the documented example config equals the defaults (webhooks commented out)', async () => {
     const example = fileURLToPath(new URL('../../lookout.example.yaml', import.meta.url));
-    expect((await loadConfigSection(example, 'cloud', CloudConfig)).notify).toEqual(validateConfigSection('defaults', {}, 'cloud', CloudConfig).notify);
+    expect((await loadConfigSection(example, 'cloud', CloudConfig)).notify).toEqual(
+      validateConfigSection('defaults', {}, 'cloud', CloudConfig).notify,
+    );
   });
 
   it('POSTs the changes a webhook wants, signed, with its headers, a readable text and links; others not', async () => {
@@ -75,13 +95,36 @@ describe('alarm notifications to webhooks', () => {
     const { bus } = await started(
       makePart({
         publicUrl: 'https://lookout.example.vn/',
-        webhooks: [{ name: 'rangers', url: hook.url, secret: 'a-long-enough-secret', headers: { authorization: 'Bearer t0ken' }, minSeverity: 'MAJOR' }],
+        webhooks: [
+          {
+            name: 'rangers',
+            url: hook.url,
+            secret: 'a-long-enough-secret',
+            headers: { authorization: 'Bearer t0ken' },
+            minSeverity: 'MAJOR',
+          },
+        ],
       }),
     );
     bus.emit('alarmChange', change('created'));
     bus.emit('alarmChange', change('refreshed')); // not in the default kinds
     bus.emit('alarmChange', change('created', { id: 'a2', severity: 'MINOR' })); // below minSeverity
-    bus.emit('alarmChange', change('escalated', { id: 'a3', type: 'closed_area', originator: 'vessel:574300015', details: { mmsi: 574300015, name: 'Intruder', registration: 'CM-90015-TS', zoneName: 'Hon Khoai closed area', lat: 8.39572, lon: 104.8 } }));
+    bus.emit(
+      'alarmChange',
+      change('escalated', {
+        id: 'a3',
+        type: 'closed_area',
+        originator: 'vessel:574300015',
+        details: {
+          mmsi: 574300015,
+          name: 'Intruder',
+          registration: 'CM-90015-TS',
+          zoneName: 'Hon Khoai closed area',
+          lat: 8.39572,
+          lon: 104.8,
+        },
+      }),
+    );
     await waitFor(() => hook.received.length >= 2, 15_000, 'two deliveries');
     const [fire, vessel] = hook.json();
     expect(fire).toEqual({
@@ -93,9 +136,13 @@ describe('alarm notifications to webhooks', () => {
       link: 'https://lookout.example.vn/#alarm=a1',
       snapshotUrl: 'https://lookout.example.vn/api/v1/fire/snapshots/edge-1/x-new-1.jpg',
     });
-    expect(vessel!.text).toBe('ESCALATED [CRITICAL] Closed area: Intruder (CM-90015-TS), MMSI 574300015 - zone Hon Khoai closed area, at 8.3957, 104.8000 - since 2026-11-28 03:41:20 UTC');
+    expect(vessel!.text).toBe(
+      'ESCALATED [CRITICAL] Closed area: Intruder (CM-90015-TS), MMSI 574300015 - zone Hon Khoai closed area, at 8.3957, 104.8000 - since 2026-11-28 03:41:20 UTC',
+    );
     const first = hook.received[0]!;
-    expect(first.headers['x-lookout-signature']).toBe(`sha256=${createHmac('sha256', 'a-long-enough-secret').update(first.body).digest('hex')}`);
+    expect(first.headers['x-lookout-signature']).toBe(
+      `sha256=${createHmac('sha256', 'a-long-enough-secret').update(first.body).digest('hex')}`,
+    );
     expect(first.headers.authorization).toBe('Bearer t0ken');
     expect(first.headers['x-lookout-notification-id']).toBe('a1:created:1000');
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -114,33 +161,77 @@ describe('alarm notifications to webhooks', () => {
       }),
     );
     bus.emit('alarmChange', change('created'));
-    bus.emit('alarmChange', change('created', { id: 'v', type: 'signal_loss', originator: 'vessel:1', details: { mmsi: 1, silentForH: 6 } }));
+    bus.emit(
+      'alarmChange',
+      change('created', {
+        id: 'v',
+        type: 'signal_loss',
+        originator: 'vessel:1',
+        details: { mmsi: 1, silentForH: 6 },
+      }),
+    );
     await waitFor(() => slack.received.length === 1 && telegram.received.length === 2, 15_000, 'deliveries');
     expect(JSON.parse(slack.received[0]!.body)).toEqual({ text: describeAlarm(change('created')) });
-    expect(JSON.parse(telegram.received[1]!.body)).toEqual({ chat_id: '-100123', text: '[CRITICAL] Signal lost: unregistered vessel, MMSI 1 - silent for 6 h - since 2026-11-28 03:41:20 UTC', disable_web_page_preview: true });
-    expect(() => makePart({ webhooks: [{ name: 'tg', url: telegram.url, format: 'telegram' }] })).toThrow('cloud.notify.webhooks[0] (tg): format telegram needs chatId');
-    expect(() => makePart({ webhooks: [{ name: 'x', url: slack.url }, { name: 'x', url: slack.url }] })).toThrow('the name "x" is used twice');
+    expect(JSON.parse(telegram.received[1]!.body)).toEqual({
+      chat_id: '-100123',
+      text: '[CRITICAL] Signal lost: unregistered vessel, MMSI 1 - silent for 6 h - since 2026-11-28 03:41:20 UTC',
+      disable_web_page_preview: true,
+    });
+    expect(() => makePart({ webhooks: [{ name: 'tg', url: telegram.url, format: 'telegram' }] })).toThrow(
+      'cloud.notify.webhooks[0] (tg): format telegram needs chatId',
+    );
+    expect(() =>
+      makePart({
+        webhooks: [
+          { name: 'x', url: slack.url },
+          { name: 'x', url: slack.url },
+        ],
+      }),
+    ).toThrow('the name "x" is used twice');
   });
 
   it('retries 5xx, 429 and a refused connection with backoff, in order; a 4xx is not retried', async () => {
     const hook = await receiver();
     const port = hook.port;
     await hook.stop(); // nothing listens at first: connection refused
-    const made = await started(makePart({ webhooks: [{ name: 'ops', url: `http://127.0.0.1:${port}/hook` }] }));
+    const made = await started(
+      makePart({ webhooks: [{ name: 'ops', url: `http://127.0.0.1:${port}/hook` }] }),
+    );
     made.bus.emit('alarmChange', change('created', { id: 'first' }));
     made.bus.emit('alarmChange', change('created', { id: 'bad' }));
     made.bus.emit('alarmChange', change('created', { id: 'last' }));
     await waitFor(async () => (await made.outcome('ops', 'retried')) >= 2, 15_000, 'failed attempts');
-    expect(made.part.health()).toMatchObject({ status: 'degraded', webhooks: { ops: { queued: 3, delivered: 0, lastError: expect.stringContaining('ECONNREFUSED') } } });
+    expect(made.part.health()).toMatchObject({
+      status: 'degraded',
+      webhooks: { ops: { queued: 3, delivered: 0, lastError: expect.stringContaining('ECONNREFUSED') } },
+    });
     const answers = [{ status: 503 }, { status: 429, headers: { 'retry-after': '0' } }];
-    hook.answer = (request, index) => (index < answers.length ? answers[index]! : JSON.parse(request.body).alarm.id === 'bad' ? { status: 400, body: 'chat_id missing' } : { status: 200 });
+    hook.answer = (request, index) =>
+      index < answers.length
+        ? answers[index]!
+        : JSON.parse(request.body).alarm.id === 'bad'
+          ? { status: 400, body: 'chat_id missing' }
+          : { status: 200 };
     await hook.start(port);
-    await waitFor(() => made.part.health().webhooks && (made.part.health().webhooks as Record<string, { queued: number }>).ops!.queued === 0, 15_000, 'queue drained');
+    await waitFor(
+      () =>
+        made.part.health().webhooks &&
+        (made.part.health().webhooks as Record<string, { queued: number }>).ops!.queued === 0,
+      15_000,
+      'queue drained',
+    );
     const ids = hook.json().map((n) => n.alarm.id);
     expect(ids).toEqual(['first', 'first', 'first', 'bad', 'last']);
     expect(await made.outcome('ops', 'sent')).toBe(2);
     expect(await made.outcome('ops', 'rejected')).toBe(1);
-    expect(made.lines.some((l) => l.level === 50 && /not retried/.test(String(l.msg)) && /HTTP 400: chat_id missing/.test(String(l.err)))).toBe(true);
+    expect(
+      made.lines.some(
+        (l) =>
+          l.level === 50 &&
+          /not retried/.test(String(l.msg)) &&
+          /HTTP 400: chat_id missing/.test(String(l.err)),
+      ),
+    ).toBe(true);
     expect(made.part.health().status).toBe('ok');
   });
 
@@ -162,7 +253,12 @@ describe('alarm notifications to webhooks', () => {
     const before = hook.received.length;
     const second = await started(makePart({ webhooks: [{ name: 'ops', url: hook.url }] }, { spillFile }));
     await waitFor(() => hook.received.length === before + 2, 15_000, 'kept notifications delivered');
-    expect(hook.json().slice(before).map((n) => n.id)).toEqual(['k1:created:1000', 'k2:escalated:1000']);
+    expect(
+      hook
+        .json()
+        .slice(before)
+        .map((n) => n.id),
+    ).toEqual(['k1:created:1000', 'k2:escalated:1000']);
     expect(await second.outcome('ops', 'sent')).toBe(2);
     await expect(readFile(spillFile)).rejects.toThrow(/ENOENT/);
   });
@@ -171,10 +267,21 @@ describe('alarm notifications to webhooks', () => {
     const hook = await receiver();
     hook.answer = () => ({ status: 500 });
     let now = 1_000_000;
-    const made = await started(makePart({ maxQueued: 2, retry: { minMs: 10, maxMs: 20, maxAgeS: 60 }, webhooks: [{ name: 'ops', url: hook.url }] }, { clock: () => now }));
+    const made = await started(
+      makePart(
+        {
+          maxQueued: 2,
+          retry: { minMs: 10, maxMs: 20, maxAgeS: 60 },
+          webhooks: [{ name: 'ops', url: hook.url }],
+        },
+        { clock: () => now },
+      ),
+    );
     for (const id of ['q1', 'q2', 'q3']) made.bus.emit('alarmChange', change('created', { id }));
     expect(await made.outcome('ops', 'dropped')).toBe(1);
-    expect(made.lines.some((l) => l.notification === 'q2:created:1000' && /queue full/.test(String(l.msg)))).toBe(true);
+    expect(
+      made.lines.some((l) => l.notification === 'q2:created:1000' && /queue full/.test(String(l.msg))),
+    ).toBe(true);
     await waitFor(async () => (await made.outcome('ops', 'retried')) >= 1, 15_000, 'a failed attempt');
     now += 61_000;
     await waitFor(async () => (await made.outcome('ops', 'expired')) === 2, 15_000, 'q1 and q3 expired');

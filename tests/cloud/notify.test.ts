@@ -34,7 +34,12 @@ const chat = new WebhookReceiver();
 beforeAll(async () => {
   dataDir = await tempDir('notify');
   const snapshotFile = path.join(dataDir, 'snap.jpg');
-  [influx] = await Promise.all([scope.use(startTestInfluxd(), (started) => started.cleanup()), runFfmpeg(['-f', 'lavfi', '-i', 'testsrc=size=320x180', '-frames:v', '1', snapshotFile]), rangers.start(), chat.start()]);
+  [influx] = await Promise.all([
+    scope.use(startTestInfluxd(), (started) => started.cleanup()),
+    runFfmpeg(['-f', 'lavfi', '-i', 'testsrc=size=320x180', '-frames:v', '1', snapshotFile]),
+    rangers.start(),
+    chat.start(),
+  ]);
   jpeg = await readFile(snapshotFile);
   config = cloudConfig({
     mqtt: { port: 0, wsPort: 0 },
@@ -85,42 +90,75 @@ function fireAlert(): FireAlert {
 
 it('a fire alert from an edge reaches the rangers webhook (signed JSON with a working snapshot link) and the chat webhook (text)', async () => {
   cloud = await startCloud();
-  const edge = await mqtt.connectAsync(cloud.addresses.mqtt, { clientId: 'lookout-edge-edge-u-minh', reconnectPeriod: 0 });
+  const edge = await mqtt.connectAsync(cloud.addresses.mqtt, {
+    clientId: 'lookout-edge-edge-u-minh',
+    reconnectPeriod: 0,
+  });
   await edge.publishAsync(topics.fireAlert('edge-u-minh'), JSON.stringify(fireAlert()), { qos: 1 });
   await edge.endAsync();
 
-  await waitFor(() => rangers.received.length === 1 && chat.received.length === 1, 15_000, 'both webhooks called');
+  await waitFor(
+    () => rangers.received.length === 1 && chat.received.length === 1,
+    15_000,
+    'both webhooks called',
+  );
   const [notification] = rangers.json();
   expect(notification).toMatchObject({
     version: 1,
     kind: 'created',
-    alarm: { type: 'fire', severity: 'CRITICAL', originator: 'camera:edge-u-minh/tower-3', status: 'ACTIVE_UNACK' },
-    text: expect.stringMatching(/^\[CRITICAL\] Fire \/ smoke: camera edge-u-minh\/tower-3 - smoke 77 %, bearing 205° from the camera - since /),
+    alarm: {
+      type: 'fire',
+      severity: 'CRITICAL',
+      originator: 'camera:edge-u-minh/tower-3',
+      status: 'ACTIVE_UNACK',
+    },
+    text: expect.stringMatching(
+      /^\[CRITICAL\] Fire \/ smoke: camera edge-u-minh\/tower-3 - smoke 77 %, bearing 205° from the camera - since /,
+    ),
     link: `https://lookout.example.vn/#alarm=${notification!.alarm.id}`,
   });
   const body = rangers.received[0]!.body;
-  expect(rangers.received[0]!.headers['x-lookout-signature']).toBe(`sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`);
+  expect(rangers.received[0]!.headers['x-lookout-signature']).toBe(
+    `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`,
+  );
   // The snapshot link is the cloud's own route (publicUrl is the address rangers use for it).
   const snapshotPath = notification!.snapshotUrl!.replace('https://lookout.example.vn', '');
   const picture = await fetch(`${cloud.addresses.http}${snapshotPath}`);
   expect(picture.headers.get('content-type')).toBe('image/jpeg');
   expect(Buffer.from(await picture.arrayBuffer()).equals(jpeg)).toBe(true);
-  expect(JSON.parse(chat.received[0]!.body)).toEqual({ text: `${notification!.text}\n${notification!.snapshotUrl}\n${notification!.link}` });
+  expect(JSON.parse(chat.received[0]!.body)).toEqual({
+    text: `${notification!.text}\n${notification!.snapshotUrl}\n${notification!.link}`,
+  });
 
   // An acknowledgement is a change the default kinds do not send.
-  const ack = await fetch(`${cloud.addresses.http}/api/v1/alarms/${notification!.alarm.id}/ack`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ by: 'ranger.hoa' }) });
+  const ack = await fetch(`${cloud.addresses.http}/api/v1/alarms/${notification!.alarm.id}/ack`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ by: 'ranger.hoa' }),
+  });
   expect(ack.status).toBe(200);
   const metrics = await (await fetch(`${cloud.addresses.http}/metrics`)).text();
-  expect(metricValue(metrics, 'lookout_cloud_notifications_total', { webhook: 'rangers', outcome: 'sent' })).toBe(1);
-  expect(metricValue(metrics, 'lookout_cloud_notifications_total', { webhook: 'chat', outcome: 'sent' })).toBe(1);
-  const health = (await (await fetch(`${cloud.addresses.http}/health`)).json()) as { features: Record<string, unknown> };
-  expect(health.features.notify).toEqual({ status: 'ok', webhooks: { rangers: { queued: 0, delivered: 1 }, chat: { queued: 0, delivered: 1 } } });
+  expect(
+    metricValue(metrics, 'lookout_cloud_notifications_total', { webhook: 'rangers', outcome: 'sent' }),
+  ).toBe(1);
+  expect(
+    metricValue(metrics, 'lookout_cloud_notifications_total', { webhook: 'chat', outcome: 'sent' }),
+  ).toBe(1);
+  const health = (await (await fetch(`${cloud.addresses.http}/health`)).json()) as {
+    features: Record<string, unknown>;
+  };
+  expect(health.features.notify).toEqual({
+    status: 'ok',
+    webhooks: { rangers: { queued: 0, delivered: 1 }, chat: { queued: 0, delivered: 1 } },
+  });
 });
 
 it('a restart rebuilds the alarms from InfluxDB without notifying them again', async () => {
   await cloud!.stop();
   cloud = await startCloud();
-  const alarms = (await (await fetch(`${cloud.addresses.http}/api/v1/alarms`)).json()) as { alarms: Array<{ status: string }> };
+  const alarms = (await (await fetch(`${cloud.addresses.http}/api/v1/alarms`)).json()) as {
+    alarms: Array<{ status: string }>;
+  };
   expect(alarms.alarms.map((a) => a.status)).toEqual(['ACTIVE_ACK']);
   await new Promise((resolve) => setTimeout(resolve, 300));
   expect(rangers.received).toHaveLength(1);

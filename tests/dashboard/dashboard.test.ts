@@ -20,7 +20,15 @@ import { fisheriesFeature } from '../../cloud/fisheries/feature.js';
 import type { FisheriesPart } from '../../cloud/fisheries/part.js';
 import type { Alarm } from '../../protocols/api/alarms.js';
 import type { VesselRegistration } from '../../protocols/api/vessels.js';
-import type { CameraInventory, CameraStatus, EdgeHealth, EdgeStatus, FireAlert, VesselPosition, VesselPositionBatch } from '../../protocols/mqtt/payloads.js';
+import type {
+  CameraInventory,
+  CameraStatus,
+  EdgeHealth,
+  EdgeStatus,
+  FireAlert,
+  VesselPosition,
+  VesselPositionBatch,
+} from '../../protocols/mqtt/payloads.js';
 import { edgeClientId, topics } from '../../protocols/mqtt/topics.js';
 import { capturingLogger, tempDir } from '../support/cloud-fixtures.js';
 import { runFfmpeg } from '../support/fire-media.js';
@@ -35,10 +43,34 @@ const DASHBOARD_USER = { username: 'dashboard', password: 'dashboard-view', role
 const OPERATOR = 'Officer Lan';
 
 const registry: VesselRegistration[] = [
-  { mmsi: 574000101, registration: 'CM-90101-TS', name: 'Tan Phat 01', lengthM: 18.5, homePort: 'port-song-doc' },
-  { mmsi: 574000102, registration: 'CM-90102-TS', name: 'Minh Khang 02', lengthM: 16, homePort: 'port-song-doc' },
-  { mmsi: 574000103, registration: 'CM-90103-TS', name: 'Hai Dang 03', lengthM: 9.5, homePort: 'port-song-doc' },
-  { mmsi: 574000104, registration: 'CM-90104-TS', name: 'Phuoc Loc 04', lengthM: 21, homePort: 'port-ganh-hao' },
+  {
+    mmsi: 574000101,
+    registration: 'CM-90101-TS',
+    name: 'Tan Phat 01',
+    lengthM: 18.5,
+    homePort: 'port-song-doc',
+  },
+  {
+    mmsi: 574000102,
+    registration: 'CM-90102-TS',
+    name: 'Minh Khang 02',
+    lengthM: 16,
+    homePort: 'port-song-doc',
+  },
+  {
+    mmsi: 574000103,
+    registration: 'CM-90103-TS',
+    name: 'Hai Dang 03',
+    lengthM: 9.5,
+    homePort: 'port-song-doc',
+  },
+  {
+    mmsi: 574000104,
+    registration: 'CM-90104-TS',
+    name: 'Phuoc Loc 04',
+    lengthM: 21,
+    homePort: 'port-ganh-hao',
+  },
 ];
 const UNREGISTERED = 574999001;
 const INTRUDER = 574000104;
@@ -66,7 +98,11 @@ async function publishPositions(positions: VesselPosition[]): Promise<void> {
   const before = fisheries.engine.stats.positions;
   const batch: VesselPositionBatch = { edgeId: EDGE, seq: seq++, positions };
   await edge.publishAsync(topics.vesselPositions(EDGE), JSON.stringify(batch), { qos: 1 });
-  await waitFor(() => fisheries.engine.stats.positions - before >= positions.length, 10_000, 'positions evaluated');
+  await waitFor(
+    () => fisheries.engine.stats.positions - before >= positions.length,
+    10_000,
+    'positions evaluated',
+  );
 }
 
 function at(mmsi: number, ts: number, lat: number, lon: number, sog = 7.5, cog = 200): VesselPosition {
@@ -81,9 +117,22 @@ async function api<T>(url: string, init?: RequestInit): Promise<T> {
 
 beforeAll(async () => {
   dataDir = await tempDir('dashboard');
-  [influx] = await Promise.all([scope.use(startTestInfluxd(), (started) => started.cleanup()), waitForChromium()]);
+  [influx] = await Promise.all([
+    scope.use(startTestInfluxd(), (started) => started.cleanup()),
+    waitForChromium(),
+  ]);
   const snapshotFile = path.join(dataDir, 'snapshot.jpg');
-  await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=1', '-frames:v', '1', '-q:v', '6', snapshotFile]);
+  await runFfmpeg([
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=320x180:rate=1',
+    '-frames:v',
+    '1',
+    '-q:v',
+    '6',
+    snapshotFile,
+  ]);
   jpeg = await readFile(snapshotFile);
 
   const config = cloudConfig({
@@ -115,23 +164,58 @@ beforeAll(async () => {
   fisheries = fisheriesOnly.part;
   alarms = alarmsOnly.part;
 
-  edge = await mqtt.connectAsync(cloud.addresses.mqtt, { clientId: edgeClientId(EDGE), ...EDGE_USER, reconnectPeriod: 0 });
+  edge = await mqtt.connectAsync(cloud.addresses.mqtt, {
+    clientId: edgeClientId(EDGE),
+    ...EDGE_USER,
+    reconnectPeriod: 0,
+  });
   const status: EdgeStatus = { state: 'online', ts: Date.now(), version: '0.1.0' };
   await edge.publishAsync(topics.edgeStatus(EDGE), JSON.stringify(status), { qos: 1, retain: true });
   // This edge's clock runs five minutes ahead (no NTP on the tower): the control room must see it.
-  const health: EdgeHealth = { ts: Date.now() + 5 * 60_000, uptimeS: 60, outbox: { messages: 0, bytes: 0, dropped: 0 }, ais: { sentences: 0, messages: 0, rejected: 0, duplicates: 0 } };
+  const health: EdgeHealth = {
+    ts: Date.now() + 5 * 60_000,
+    uptimeS: 60,
+    outbox: { messages: 0, bytes: 0, dropped: 0 },
+    ais: { sentences: 0, messages: 0, rejected: 0, duplicates: 0 },
+  };
   await edge.publishAsync(topics.edgeHealth(EDGE), JSON.stringify(health), { qos: 1 });
   const inventory: CameraInventory = {
     edgeId: EDGE,
     ts: Date.now(),
     cameras: [
-      { cameraId: 'u-minh-tower-1', state: 'online', origin: 'onvif', position: { lat: 9.3, lon: 104.97 }, bearingDeg: 250, since: Date.now(), failures: 0 },
-      { cameraId: 'u-minh-tower-2', state: 'unreachable', origin: 'onvif', reason: 'connect ETIMEDOUT', position: { lat: 9.2, lon: 105.02 }, bearingDeg: 300, since: Date.now(), failures: 3 },
+      {
+        cameraId: 'u-minh-tower-1',
+        state: 'online',
+        origin: 'onvif',
+        position: { lat: 9.3, lon: 104.97 },
+        bearingDeg: 250,
+        since: Date.now(),
+        failures: 0,
+      },
+      {
+        cameraId: 'u-minh-tower-2',
+        state: 'unreachable',
+        origin: 'onvif',
+        reason: 'connect ETIMEDOUT',
+        position: { lat: 9.2, lon: 105.02 },
+        bearingDeg: 300,
+        since: Date.now(),
+        failures: 3,
+      },
     ],
   };
   await edge.publishAsync(topics.cameraInventory(EDGE), JSON.stringify(inventory), { qos: 1, retain: true });
-  const cameraStatus: CameraStatus = { cameraId: 'u-minh-tower-1', ts: Date.now(), state: 'online', lastFrameTs: Date.now(), restarts: 0 };
-  await edge.publishAsync(topics.cameraStatus(EDGE, 'u-minh-tower-1'), JSON.stringify(cameraStatus), { qos: 1, retain: true });
+  const cameraStatus: CameraStatus = {
+    cameraId: 'u-minh-tower-1',
+    ts: Date.now(),
+    state: 'online',
+    lastFrameTs: Date.now(),
+    restarts: 0,
+  };
+  await edge.publishAsync(topics.cameraStatus(EDGE, 'u-minh-tower-1'), JSON.stringify(cameraStatus), {
+    qos: 1,
+    retain: true,
+  });
 
   const now = Date.now();
   await publishPositions([
@@ -146,7 +230,16 @@ beforeAll(async () => {
 
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
   page.on('console', (message) => {
@@ -166,18 +259,33 @@ describe('live dashboard in Chromium', () => {
   it('loads, shows the vessels and goes live over MQTT/WebSocket with the read-only dashboard user', async () => {
     await page.goto(`${cloud.addresses.http}/`);
     await page.waitForSelector('#live[data-state="live"]', { timeout: 15_000 });
-    await expect.poll(() => page.locator('#vessels-body tr[data-mmsi]').count(), { timeout: 20_000 }).toBe(VESSELS);
+    await expect
+      .poll(() => page.locator('#vessels-body tr[data-mmsi]').count(), { timeout: 20_000 })
+      .toBe(VESSELS);
 
     const readRows = () =>
       page.$$eval('#vessels-body tr[data-mmsi]', (trs) =>
-        trs.map((tr) => Object.fromEntries([...tr.querySelectorAll('td')].map((td) => [td.dataset.col ?? '', td.textContent?.trim() ?? '']))),
+        trs.map((tr) =>
+          Object.fromEntries(
+            [...tr.querySelectorAll('td')].map((td) => [td.dataset.col ?? '', td.textContent?.trim() ?? '']),
+          ),
+        ),
       );
     // Zone kinds show once the zones GeoJSON is in (fetched in parallel with the first vessels).
-    await expect.poll(async () => (await readRows()).find((r) => r.mmsi === '574000101')?.zone).toBe('offshore');
+    await expect
+      .poll(async () => (await readRows()).find((r) => r.mmsi === '574000101')?.zone)
+      .toBe('offshore');
     const rows = await readRows();
     const byMmsi = new Map(rows.map((cells) => [Number(cells.mmsi), cells]));
     expect([...byMmsi.keys()].sort()).toEqual([...registry.map((v) => v.mmsi), UNREGISTERED].sort());
-    expect(byMmsi.get(574000101)).toMatchObject({ name: 'Tan Phat 01', registration: 'CM-90101-TS', length: '18.5', position: '8.899, 104.349', speed: '7.5', flags: '' });
+    expect(byMmsi.get(574000101)).toMatchObject({
+      name: 'Tan Phat 01',
+      registration: 'CM-90101-TS',
+      length: '18.5',
+      position: '8.899, 104.349',
+      speed: '7.5',
+      flags: '',
+    });
     expect(byMmsi.get(574000101)!.zone).toBe('offshore');
     expect(byMmsi.get(574000101)!.seen).toMatch(/^\d+ s ago$/);
     expect(byMmsi.get(UNREGISTERED)).toMatchObject({ name: '—', flags: 'unregistered' });
@@ -188,12 +296,21 @@ describe('live dashboard in Chromium', () => {
     await expect.poll(() => page.$$eval('#map g.vessel', (dots) => dots.length)).toBe(VESSELS);
     expect(await page.$$eval('#map path.zone-closed', (zones) => zones.length)).toBe(1);
     expect(await page.$$eval('#map path.boundary', (lines) => lines.length)).toBeGreaterThan(0);
-    expect(await page.$$eval('#cameras-list li', (items) => items.map((li) => li.dataset.camera))).toEqual([`${EDGE}/u-minh-tower-1`, `${EDGE}/u-minh-tower-2`]);
+    expect(await page.$$eval('#cameras-list li', (items) => items.map((li) => li.dataset.camera))).toEqual([
+      `${EDGE}/u-minh-tower-1`,
+      `${EDGE}/u-minh-tower-2`,
+    ]);
     expect(await page.textContent('#edges-list')).toContain(EDGE);
-    expect(await page.textContent(`#edges-list li[data-edge="${EDGE}"] [data-clock="wrong"]`)).toBe('clock 5 min ahead');
+    expect(await page.textContent(`#edges-list li[data-edge="${EDGE}"] [data-clock="wrong"]`)).toBe(
+      'clock 5 min ahead',
+    );
 
     const config = await api<DashboardConfigResponse>('/api/v1/dashboard/config');
-    expect(config).toMatchObject({ authRequired: true, mqtt: { username: DASHBOARD_USER.username }, features: { fisheries: true, alarms: true, fire: true, cameras: true } });
+    expect(config).toMatchObject({
+      authRequired: true,
+      mqtt: { username: DASHBOARD_USER.username },
+      features: { fisheries: true, alarms: true, fire: true, cameras: true },
+    });
     expect(config.wsUrl).toBe(`ws://127.0.0.1:${cloud.addresses.wsPort}`);
   });
 
@@ -210,13 +327,23 @@ describe('live dashboard in Chromium', () => {
     await page.waitForSelector('#operator-dialog[open]');
     await page.fill('#operator-input', OPERATOR);
     await page.click('#operator-save');
-    await page.waitForSelector('#alarms-list li[data-type="closed_area"][data-status="ACTIVE_ACK"]', { timeout: 20_000 });
+    await page.waitForSelector('#alarms-list li[data-type="closed_area"][data-status="ACTIVE_ACK"]', {
+      timeout: 20_000,
+    });
 
-    const { alarms: active } = await api<{ alarms: Alarm[] }>('/api/v1/alarms?status=active&type=closed_area');
+    const { alarms: active } = await api<{ alarms: Alarm[] }>(
+      '/api/v1/alarms?status=active&type=closed_area',
+    );
     expect(active).toHaveLength(1);
-    expect(active[0]).toMatchObject({ status: 'ACTIVE_ACK', ackBy: OPERATOR, originator: `vessel:${INTRUDER}` });
+    expect(active[0]).toMatchObject({
+      status: 'ACTIVE_ACK',
+      ackBy: OPERATOR,
+      originator: `vessel:${INTRUDER}`,
+    });
     expect(await page.textContent('#operator-name')).toBe(OPERATOR);
-    expect(await page.textContent('#alarms-list li[data-type="closed_area"]')).toContain(`acknowledged by ${OPERATOR}`);
+    expect(await page.textContent('#alarms-list li[data-type="closed_area"]')).toContain(
+      `acknowledged by ${OPERATOR}`,
+    );
   });
 
   it('shows a fire alert live with its snapshot, highlights the camera, and clears its alarm without asking the name again', async () => {
@@ -237,7 +364,9 @@ describe('live dashboard in Chromium', () => {
     };
     await edge.publishAsync(topics.fireAlert(EDGE), JSON.stringify(alert), { qos: 1 });
 
-    await page.waitForSelector('#fires-list li.fire.active[data-alert-id="u-minh-tower-1-0001"]', { timeout: 20_000 });
+    await page.waitForSelector('#fires-list li.fire.active[data-alert-id="u-minh-tower-1-0001"]', {
+      timeout: 20_000,
+    });
     await expect.poll(() => page.textContent('#count-fires')).toBe('1');
     await page.waitForSelector(`#map g.camera.fire[data-camera="${EDGE}/u-minh-tower-1"]`);
     await page.waitForSelector(`#cameras-list li.fire-cam[data-camera="${EDGE}/u-minh-tower-1"]`);
@@ -257,40 +386,65 @@ describe('live dashboard in Chromium', () => {
     expect(await fireAlarm.textContent()).toContain(`Camera ${EDGE}/u-minh-tower-1`);
     const id = await fireAlarm.getAttribute('data-alarm-id');
     await page.click('#alarms-list li[data-type="fire"] button[data-action="clear"]');
-    await page.waitForSelector(`#alarms-list li[data-alarm-id="${id}"]`, { state: 'detached', timeout: 20_000 });
+    await page.waitForSelector(`#alarms-list li[data-alarm-id="${id}"]`, {
+      state: 'detached',
+      timeout: 20_000,
+    });
     expect(await page.$('#operator-dialog[open]')).toBeNull();
     const all = alarms.store.list();
     expect(all.find((a) => a.id === id)).toMatchObject({ status: 'CLEARED_UNACK', clearBy: OPERATOR });
   });
 
   it('a click that spans a live update still lands: the alarm list keeps the button under the pointer', async () => {
-    const raise = (originator: string, severity: 'MINOR' | 'WARNING') => alarms.raise({ originator, type: 'loitering', severity, ts: Date.now(), details: {} });
+    const raise = (originator: string, severity: 'MINOR' | 'WARNING') =>
+      alarms.raise({ originator, type: 'loitering', severity, ts: Date.now(), details: {} });
     raise('vessel:574000102', 'MINOR');
-    const button = await page.waitForSelector('#alarms-list li[data-type="loitering"] button[data-action="ack"]', { timeout: 20_000 });
+    const button = await page.waitForSelector(
+      '#alarms-list li[data-type="loitering"] button[data-action="ack"]',
+      { timeout: 20_000 },
+    );
     const box = (await button.boundingBox())!;
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
     await page.mouse.down();
     // A less severe alarm arrives over MQTT while the button is held: the list is rendered again (the new one
     // below it, so nothing moves under the pointer).
     raise('vessel:574000103', 'WARNING');
-    await page.waitForSelector('#alarms-list li[data-type="loitering"][data-alarm-id] >> nth=1', { timeout: 20_000 });
+    await page.waitForSelector('#alarms-list li[data-type="loitering"][data-alarm-id] >> nth=1', {
+      timeout: 20_000,
+    });
     await page.mouse.up();
-    await waitFor(() => alarms.store.activeFor('vessel:574000102', 'loitering')?.status === 'ACTIVE_ACK', 10_000, 'the held click to acknowledge');
+    await waitFor(
+      () => alarms.store.activeFor('vessel:574000102', 'loitering')?.status === 'ACTIVE_ACK',
+      10_000,
+      'the held click to acknowledge',
+    );
   });
 
   it('shows "reconnecting" while the link is down and catches up on what it missed when back', async () => {
     // Offline emulation stops new connections but leaves the open WebSocket alone: end the page's MQTT session
     // from the broker side by taking over its client id (MQTT session takeover).
     await page.context().setOffline(true);
-    const takeover = await mqtt.connectAsync(cloud.addresses.mqtt, { clientId: dashboardClientIds.at(-1), username: DASHBOARD_USER.username, password: DASHBOARD_USER.password, reconnectPeriod: 0 });
+    const takeover = await mqtt.connectAsync(cloud.addresses.mqtt, {
+      clientId: dashboardClientIds.at(-1),
+      username: DASHBOARD_USER.username,
+      password: DASHBOARD_USER.password,
+      reconnectPeriod: 0,
+    });
     await page.waitForSelector('#live[data-state="reconnecting"]', { timeout: 15_000 });
     await takeover.endAsync(true);
     // Raised while the page is disconnected: it can only learn of it from the resync on reconnect.
     await publishPositions([at(574000101, Date.now(), 8.44, 104.84, 2.5, 90)]);
-    await waitFor(() => alarms.store.list().some((a) => a.type === 'closed_area' && a.originator === 'vessel:574000101'), 10_000, 'second closed-area alarm');
+    await waitFor(
+      () => alarms.store.list().some((a) => a.type === 'closed_area' && a.originator === 'vessel:574000101'),
+      10_000,
+      'second closed-area alarm',
+    );
     await page.context().setOffline(false);
     await page.waitForSelector('#live[data-state="live"]', { timeout: 15_000 });
-    const item = await page.waitForSelector('#alarms-list li[data-type="closed_area"][data-status="ACTIVE_UNACK"]', { timeout: 20_000 });
+    const item = await page.waitForSelector(
+      '#alarms-list li[data-type="closed_area"][data-status="ACTIVE_UNACK"]',
+      { timeout: 20_000 },
+    );
     expect(await item.textContent()).toContain('Tan Phat 01');
     // What the browser logged while it had no network is expected; nothing else may be.
     const offline = /ERR_INTERNET_DISCONNECTED|WebSocket connection to .* failed/;
@@ -309,7 +463,10 @@ describe('live dashboard in Chromium', () => {
 
   it('reads well at 1366x768 and logged no console error', async () => {
     await page.screenshot({ path: '/tmp/dashboard.png' });
-    const overflow = await page.$eval('html', (html) => ({ width: html.scrollWidth, height: html.scrollHeight }));
+    const overflow = await page.$eval('html', (html) => ({
+      width: html.scrollWidth,
+      height: html.scrollHeight,
+    }));
     expect(overflow).toEqual({ width: 1366, height: 768 });
     expect(consoleErrors).toEqual([]);
   });
@@ -332,12 +489,27 @@ describe('live dashboard in Chromium', () => {
       await screen.waitForSelector('#live[data-state="live"]', { timeout: 20_000 });
       await screen.click('#alerts-button');
       expect(await screen.textContent('#alerts-button')).toBe('Alerts: on');
-      const shown = () => screen.evaluate('window.shownNotifications') as Promise<Array<{ title: string; body?: string }>>;
+      const shown = () =>
+        screen.evaluate('window.shownNotifications') as Promise<Array<{ title: string; body?: string }>>;
 
-      alarms.raise({ originator: 'vessel:574000103', type: 'loitering', severity: 'WARNING', ts: Date.now(), details: {} }); // below MAJOR: quiet
-      alarms.raise({ originator: 'vessel:574000102', type: 'closed_area', severity: 'CRITICAL', ts: Date.now(), details: { name: 'Minh Khang 02' } });
+      alarms.raise({
+        originator: 'vessel:574000103',
+        type: 'loitering',
+        severity: 'WARNING',
+        ts: Date.now(),
+        details: {},
+      }); // below MAJOR: quiet
+      alarms.raise({
+        originator: 'vessel:574000102',
+        type: 'closed_area',
+        severity: 'CRITICAL',
+        ts: Date.now(),
+        details: { name: 'Minh Khang 02' },
+      });
       await expect.poll(async () => (await shown()).length).toBe(1);
-      expect(await shown()).toEqual([{ title: 'CRITICAL Closed area', body: 'Minh Khang 02 (vessel:574000102)' }]);
+      expect(await shown()).toEqual([
+        { title: 'CRITICAL Closed area', body: 'Minh Khang 02 (vessel:574000102)' },
+      ]);
       await expect.poll(() => screen.title()).toBe('(1) Lookout · Ca Mau');
     } finally {
       await screen.close();
@@ -347,18 +519,37 @@ describe('live dashboard in Chromium', () => {
 
 describe('dashboard MQTT user is read-only', () => {
   it('may subscribe under lookout/v1/ only and may not publish', async () => {
-    await expect(mqtt.connectAsync(cloud.addresses.mqtt, { username: DASHBOARD_USER.username, password: 'wrong', reconnectPeriod: 0 })).rejects.toThrow();
-    const client = await mqtt.connectAsync(cloud.addresses.ws, { username: DASHBOARD_USER.username, password: DASHBOARD_USER.password, reconnectPeriod: 0 });
-    const granted = await client.subscribeAsync(['lookout/v1/cloud/alarms/#', 'lookout/v1/edge/+/status'], { qos: 0 });
+    await expect(
+      mqtt.connectAsync(cloud.addresses.mqtt, {
+        username: DASHBOARD_USER.username,
+        password: 'wrong',
+        reconnectPeriod: 0,
+      }),
+    ).rejects.toThrow();
+    const client = await mqtt.connectAsync(cloud.addresses.ws, {
+      username: DASHBOARD_USER.username,
+      password: DASHBOARD_USER.password,
+      reconnectPeriod: 0,
+    });
+    const granted = await client.subscribeAsync(['lookout/v1/cloud/alarms/#', 'lookout/v1/edge/+/status'], {
+      qos: 0,
+    });
     expect(granted.map((g) => [g.topic, g.qos])).toEqual([
       ['lookout/v1/cloud/alarms/#', 0],
       ['lookout/v1/edge/+/status', 0],
     ]);
     // mqtt.js rejects a SUBACK with return code 128 (refused).
-    for (const filter of ['#', '$SYS/#', 'other/topic']) await expect(client.subscribeAsync(filter, { qos: 0 }), filter).rejects.toThrow();
+    for (const filter of ['#', '$SYS/#', 'other/topic'])
+      await expect(client.subscribeAsync(filter, { qos: 0 }), filter).rejects.toThrow();
     const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
-    const forged: VesselPositionBatch = { edgeId: EDGE, seq: 999, positions: [at(574000777, Date.now(), 8.8, 104.4)] };
-    void client.publishAsync(topics.vesselPositions(EDGE), JSON.stringify(forged), { qos: 1 }).catch(() => undefined);
+    const forged: VesselPositionBatch = {
+      edgeId: EDGE,
+      seq: 999,
+      positions: [at(574000777, Date.now(), 8.8, 104.4)],
+    };
+    void client
+      .publishAsync(topics.vesselPositions(EDGE), JSON.stringify(forged), { qos: 1 })
+      .catch(() => undefined);
     await closed;
     client.end(true);
     const { vessels } = await api<{ vessels: Array<{ mmsi: number }> }>('/api/v1/vessels');
@@ -371,7 +562,12 @@ describe('dashboard MQTT user is read-only', () => {
     expect((await bundle.text()).length).toBeGreaterThan(100_000);
     const page = await fetch(`${cloud.addresses.http}/`);
     expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
-    for (const bad of ['/dashboard/..%2Fpackage.json', '/dashboard/index.ts', '/dashboard/nothing.js', '/dashboard/%2e%2e%2fcore.ts']) {
+    for (const bad of [
+      '/dashboard/..%2Fpackage.json',
+      '/dashboard/index.ts',
+      '/dashboard/nothing.js',
+      '/dashboard/%2e%2e%2fcore.ts',
+    ]) {
       expect((await fetch(`${cloud.addresses.http}${bad}`)).status, bad).toBeGreaterThanOrEqual(400);
     }
   });

@@ -44,43 +44,71 @@ describe('lookout demo', () => {
     const replayed = await system.replayDone;
     const scenario = iuuScenario({ durationH: 20 });
     expect(replayed).toBe(scenario.positions.length);
-    const counts = await waitFor(async () => {
-      const now = await demoCounts(system);
-      return now.vessels >= 10 + scenario.registry.length && now.points >= replayed ? now : undefined;
-    }, 30_000, 'vessels and points');
+    const counts = await waitFor(
+      async () => {
+        const now = await demoCounts(system);
+        return now.vessels >= 10 + scenario.registry.length && now.points >= replayed ? now : undefined;
+      },
+      30_000,
+      'vessels and points',
+    );
     expect(counts.vessels).toBeGreaterThanOrEqual(10 + scenario.registry.length);
   });
 
   it('raises an alarm of every scripted violation type from the replay', async () => {
     const expectedTypes = new Set(iuuScenario({ durationH: 20 }).expected.map((alarm) => alarm.type));
-    const raised = await waitFor(async () => {
-      const response = await fetch(`${system.cloud.addresses.http}/api/v1/alarms?status=active`);
-      const { alarms } = (await response.json()) as { alarms: Array<{ type: string }> };
-      const types = new Set(alarms.map((alarm) => alarm.type));
-      return [...expectedTypes].every((type) => types.has(type)) ? types : undefined;
-    }, 90_000, 'one alarm of each scripted type');
+    const raised = await waitFor(
+      async () => {
+        const response = await fetch(`${system.cloud.addresses.http}/api/v1/alarms?status=active`);
+        const { alarms } = (await response.json()) as { alarms: Array<{ type: string }> };
+        const types = new Set(alarms.map((alarm) => alarm.type));
+        return [...expectedTypes].every((type) => types.has(type)) ? types : undefined;
+      },
+      90_000,
+      'one alarm of each scripted type',
+    );
     expect([...raised].sort()).toEqual(expect.arrayContaining([...expectedTypes]));
   });
 
   it('prints each new alarm as the notification a ranger or officer would get', async () => {
     const expectedTypes = iuuScenario({ durationH: 20 }).expected.length;
-    const alarmLines = await waitFor(() => {
-      const printed = lines.filter((line) => line.startsWith('ALARM '));
-      return printed.length >= expectedTypes ? printed : undefined;
-    }, 30_000, 'alarm notification lines');
-    expect(alarmLines.some((line) => /^ALARM \[CRITICAL\] Closed area: .+, MMSI \d+ - zone /.test(line))).toBe(true);
-    expect(lines.some((line) => line.startsWith('(an alarm notification the demo could not read'))).toBe(false);
+    const alarmLines = await waitFor(
+      () => {
+        const printed = lines.filter((line) => line.startsWith('ALARM '));
+        return printed.length >= expectedTypes ? printed : undefined;
+      },
+      30_000,
+      'alarm notification lines',
+    );
+    expect(
+      alarmLines.some((line) => /^ALARM \[CRITICAL\] Closed area: .+, MMSI \d+ - zone /.test(line)),
+    ).toBe(true);
+    expect(lines.some((line) => line.startsWith('(an alarm notification the demo could not read'))).toBe(
+      false,
+    );
   });
 
   it('documents every API route in one OpenAPI document', async () => {
-    const openapi = (await (await fetch(`${system.cloud.addresses.http}/api/v1/openapi.json`)).json()) as { paths: Record<string, unknown> };
-    for (const route of ['/api/v1/edges', '/api/v1/vessels', '/api/v1/alarms', '/api/v1/zones', '/api/v1/fire/alerts', '/api/v1/cameras']) {
+    const openapi = (await (await fetch(`${system.cloud.addresses.http}/api/v1/openapi.json`)).json()) as {
+      paths: Record<string, unknown>;
+    };
+    for (const route of [
+      '/api/v1/edges',
+      '/api/v1/vessels',
+      '/api/v1/alarms',
+      '/api/v1/zones',
+      '/api/v1/fire/alerts',
+      '/api/v1/cameras',
+    ]) {
       expect(Object.keys(openapi.paths)).toContain(route);
     }
   });
 
   it('serves health with the edge online', async () => {
-    const health = (await (await fetch(system.addresses.cloudHealth)).json()) as { status: string; edges: Array<{ edgeId: string; state: string }> };
+    const health = (await (await fetch(system.addresses.cloudHealth)).json()) as {
+      status: string;
+      edges: Array<{ edgeId: string; state: string }>;
+    };
     expect(health.status).toBe('ok');
     expect(health.edges.find((edge) => edge.edgeId === 'edge-demo')?.state).toBe('online');
   });

@@ -38,7 +38,9 @@ async function cloudOn(database: string, mqttPort: number, dataDir: string): Pro
     ingest: { batchSize: 500, flushIntervalMs: 50 },
     dataDir,
   });
-  const cloud = createCloud(config, { log: process.env.LOG_LEVEL ? createLogger('cloud-test') : silentLogger() });
+  const cloud = createCloud(config, {
+    log: process.env.LOG_LEVEL ? createLogger('cloud-test') : silentLogger(),
+  });
   await cloud.start();
   return cloud;
 }
@@ -50,7 +52,9 @@ async function setUp(database: string) {
   cleanups.push(() => rm(cloudDir, { recursive: true, force: true }), outbox.remove);
   let cloud: Cloud | undefined = await cloudOn(database, mqttPort, cloudDir);
   cleanups.push(() => cloud?.stop());
-  let edge: Edge | undefined = await startTestEdge(`mqtt://127.0.0.1:${mqttPort}`, outbox.dir, { edgeId: 'e2e-edge' });
+  let edge: Edge | undefined = await startTestEdge(`mqtt://127.0.0.1:${mqttPort}`, outbox.dir, {
+    edgeId: 'e2e-edge',
+  });
   cleanups.push(() => edge?.stop());
   return {
     get cloud() {
@@ -81,22 +85,35 @@ type FleetOptions = Omit<Parameters<typeof createFleetSimulator>[0], 'target' | 
 /** A fleet sending to the edge over `protocol`, every sent position recorded; stopped after the test. */
 async function startFleet(edge: Edge, protocol: 'udp' | 'tcp', options: FleetOptions) {
   const port = protocol === 'udp' ? edge.ports.udp! : edge.ports.tcp!;
-  const fleet = createFleetSimulator({ ...options, target: { protocol, host: '127.0.0.1', port }, recordPositions: true });
+  const fleet = createFleetSimulator({
+    ...options,
+    target: { protocol, host: '127.0.0.1', port },
+    recordPositions: true,
+  });
   cleanups.push(() => fleet.stop());
   await fleet.start();
   return fleet;
 }
 
 const rowsIn = (database: string) =>
-  influx.client.query<Row>('SELECT * FROM vessel_position ORDER BY time ASC', { database, precision: 'ms' as never });
+  influx.client.query<Row>('SELECT * FROM vessel_position ORDER BY time ASC', {
+    database,
+    precision: 'ms' as never,
+  });
 
 async function pointCount(database: string): Promise<number> {
-  const result = await influx.client.query<{ count: number }>('SELECT count(lat) AS count FROM vessel_position', { database });
+  const result = await influx.client.query<{ count: number }>(
+    'SELECT count(lat) AS count FROM vessel_position',
+    { database },
+  );
   return result[0]?.count ?? 0;
 }
 
 /** Waits until InfluxDB holds as many points as were sent, then checks they are exactly the sent positions. */
-async function expectStoredExactly(database: string, sent: { positions: number; log: SentPosition[] }): Promise<void> {
+async function expectStoredExactly(
+  database: string,
+  sent: { positions: number; log: SentPosition[] },
+): Promise<void> {
   await waitFor(async () => (await pointCount(database)) >= sent.positions, 30_000, 'all points in InfluxDB');
   expectExactly(await rowsIn(database), sent.log);
 }
@@ -122,7 +139,13 @@ describe('fleet -> edge -> MQTT -> cloud -> InfluxDB', () => {
   it('stores exactly the K positions the fleet sent, with their values', async () => {
     const database = 'e2e_exact';
     const system = await setUp(database);
-    const fleet = await startFleet(system.edge, 'tcp', { vessels: 25, seed: 7, rate: 400, maxPositions: 1200, staticIntervalS: 20 });
+    const fleet = await startFleet(system.edge, 'tcp', {
+      vessels: 25,
+      seed: 7,
+      rate: 400,
+      maxPositions: 1200,
+      staticIntervalS: 20,
+    });
     await fleet.done;
     const sent = fleet.report();
     expect(sent.positions).toBe(1200);
@@ -142,11 +165,20 @@ describe('fleet -> edge -> MQTT -> cloud -> InfluxDB', () => {
         }
       });
     watchArrivals();
-    const fleet = await startFleet(system.edge, 'udp', { vessels: 10, seed: 99, rate: 300, maxPositions: 1500 });
+    const fleet = await startFleet(system.edge, 'udp', {
+      vessels: 10,
+      seed: 99,
+      rate: 300,
+      maxPositions: 1500,
+    });
     await waitFor(() => fleet.report().positions >= 300, 20_000, 'first positions sent');
     await system.stopCloud();
     const sentWhileDown = fleet.report().positions;
-    await waitFor(() => fleet.report().positions >= sentWhileDown + 600, 20_000, 'positions sent while the cloud is down');
+    await waitFor(
+      () => fleet.report().positions >= sentWhileDown + 600,
+      20_000,
+      'positions sent while the cloud is down',
+    );
     await system.startCloud();
     watchArrivals();
     await fleet.done;
@@ -156,7 +188,10 @@ describe('fleet -> edge -> MQTT -> cloud -> InfluxDB', () => {
     // holds for what is new: each position's first arrival comes after the first arrival of the ones before.
     for (const [mmsi, times] of arrivals) {
       const firstArrivals = times.filter((ts, i) => times.indexOf(ts) === i);
-      expect([...firstArrivals].sort((a, b) => a - b), `arrival order of ${mmsi}`).toEqual(firstArrivals);
+      expect(
+        [...firstArrivals].sort((a, b) => a - b),
+        `arrival order of ${mmsi}`,
+      ).toEqual(firstArrivals);
     }
   });
 
@@ -168,7 +203,11 @@ describe('fleet -> edge -> MQTT -> cloud -> InfluxDB', () => {
     await fleet.done;
     // Every report the fleet sent must have reached the edge's decoder before the edge is restarted.
     const { positions, statics } = fleet.report();
-    await waitFor(() => system.edge.health().ais.messages >= positions + statics, 10_000, 'all reports decoded');
+    await waitFor(
+      () => system.edge.health().ais.messages >= positions + statics,
+      10_000,
+      'all reports decoded',
+    );
     await system.stopEdge();
     await system.startEdge();
     await system.startCloud();

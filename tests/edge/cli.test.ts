@@ -13,8 +13,17 @@ afterEach(async () => {
 });
 
 /** `stdout()` is both streams as they came (logs included); `results()` is stdout alone (the summaries). */
-function lookout(args: string[]): { child: ChildProcess; stdout: () => string; results: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [path.join(root, 'cli/lookout.js'), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'info' } });
+function lookout(args: string[]): {
+  child: ChildProcess;
+  stdout: () => string;
+  results: () => string;
+  exited: Promise<number | null>;
+} {
+  const child = spawn(process.execPath, [path.join(root, 'cli/lookout.js'), ...args], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, LOG_LEVEL: 'info' },
+  });
   let out = '';
   let results = '';
   child.stdout!.on('data', (chunk: Buffer) => {
@@ -50,22 +59,48 @@ describe('lookout edge / lookout sim fleet commands', () => {
     );
     const edge = lookout(['edge', '--config', configFile]);
     await until(() => edge.stdout().includes('edge running'), 'the edge to start', 30_000);
-    const running = JSON.parse(edge.stdout().split('\n').find((line) => line.includes('edge running'))!) as { aisUdp: string; aisTcp: string };
+    const running = JSON.parse(
+      edge
+        .stdout()
+        .split('\n')
+        .find((line) => line.includes('edge running'))!,
+    ) as { aisUdp: string; aisTcp: string };
     expect(running.aisTcp).toBe('off');
 
-    const sim = lookout(['sim', 'fleet', '--udp', running.aisUdp, '--vessels', '4', '--rate', '200', '--max-positions', '60', '--seed', '9']);
+    const sim = lookout([
+      'sim',
+      'fleet',
+      '--udp',
+      running.aisUdp,
+      '--vessels',
+      '4',
+      '--rate',
+      '200',
+      '--max-positions',
+      '60',
+      '--seed',
+      '9',
+    ]);
     expect(await sim.exited).toBe(0);
     // The summary is the last line on stdout (a log line on stderr may come after it).
-    const summary = JSON.parse(sim.results().trim().split('\n').at(-1)!) as { positions: number; perVessel: Array<{ positions: number }> };
+    const summary = JSON.parse(sim.results().trim().split('\n').at(-1)!) as {
+      positions: number;
+      perVessel: Array<{ positions: number }>;
+    };
     expect(summary.positions).toBe(60);
     expect(summary.perVessel.map((v) => v.positions)).toEqual([15, 15, 15, 15]);
 
     const positionsTopic = topics.vesselPositions('cli-edge');
-    await until(() => positionsIn(broker.on(positionsTopic).map((p) => p.payload)).length === 60, 'all 60 positions at the broker');
+    await until(
+      () => positionsIn(broker.on(positionsTopic).map((p) => p.payload)).length === 60,
+      'all 60 positions at the broker',
+    );
 
     edge.child.kill('SIGINT');
     expect(await edge.exited).toBe(0);
-    const statuses = broker.on(topics.edgeStatus('cli-edge')).map((p) => JSON.parse(p.payload.toString()) as { state: string; reason?: string });
+    const statuses = broker
+      .on(topics.edgeStatus('cli-edge'))
+      .map((p) => JSON.parse(p.payload.toString()) as { state: string; reason?: string });
     expect(statuses.at(-1)).toMatchObject({ state: 'offline', reason: 'shutdown' });
   });
 

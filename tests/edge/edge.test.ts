@@ -10,7 +10,13 @@ import { topics } from '../../protocols/mqtt/topics.js';
 import { compileSchema } from '../../protocols/validation.js';
 import { createFleetSimulator, type FleetSimulator } from '../../simulators/fleet/fleet.js';
 import { TestBroker, startTestBroker } from '../support/aedes-broker.js';
-import { compareWithSent, positionsIn, startTestEdge, tempOutboxDir, until } from '../support/edge-fixtures.js';
+import {
+  compareWithSent,
+  positionsIn,
+  startTestEdge,
+  tempOutboxDir,
+  until,
+} from '../support/edge-fixtures.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -27,7 +33,11 @@ async function broker(): Promise<TestBroker> {
   return b;
 }
 
-async function edgeOn(url: string, dir: string, overrides: Parameters<typeof startTestEdge>[2] = {}): Promise<Edge> {
+async function edgeOn(
+  url: string,
+  dir: string,
+  overrides: Parameters<typeof startTestEdge>[2] = {},
+): Promise<Edge> {
   const edge = await startTestEdge(url, dir, overrides);
   cleanups.push(() => edge.stop());
   return edge;
@@ -39,9 +49,20 @@ function outboxDir(): string {
   return dir;
 }
 
-async function fleet(edge: Edge, protocol: 'udp' | 'tcp', seed: number, options: { vessels: number; rate: number; maxPositions: number }): Promise<FleetSimulator> {
+async function fleet(
+  edge: Edge,
+  protocol: 'udp' | 'tcp',
+  seed: number,
+  options: { vessels: number; rate: number; maxPositions: number },
+): Promise<FleetSimulator> {
   const port = protocol === 'udp' ? edge.ports.udp! : edge.ports.tcp!;
-  const sim = createFleetSimulator({ ...options, seed, target: { protocol, host: '127.0.0.1', port }, recordPositions: true, staticIntervalS: 30 });
+  const sim = createFleetSimulator({
+    ...options,
+    seed,
+    target: { protocol, host: '127.0.0.1', port },
+    recordPositions: true,
+    staticIntervalS: 30,
+  });
   cleanups.push(() => sim.stop());
   await sim.start();
   return sim;
@@ -58,7 +79,11 @@ describe('edge with a real aedes broker', () => {
     // Bad input on the same listeners while the fleets send: counted, and the stream goes on.
     const garbage = createSocket('udp4');
     cleanups.push(() => new Promise((resolve) => garbage.close(() => resolve())));
-    for (const datagram of [Buffer.from([0, 1, 2, 0xff]), '!AIVDM,1,1,,A,13u?etPv2;0n:dDPwUM1U1Cb069D,0*00\r\n', 'hello\n']) {
+    for (const datagram of [
+      Buffer.from([0, 1, 2, 0xff]),
+      '!AIVDM,1,1,,A,13u?etPv2;0n:dDPwUM1U1Cb069D,0*00\r\n',
+      'hello\n',
+    ]) {
       await new Promise((resolve) => garbage.send(datagram, edge.ports.udp!, '127.0.0.1', resolve));
     }
     await Promise.all([overUdp.done, overTcp.done]);
@@ -66,14 +91,24 @@ describe('edge with a real aedes broker', () => {
     expect(sent).toHaveLength(1800);
     await until(() => delivered(b).length >= 1800, 'all positions at the broker');
     const result = compareWithSent(sent, delivered(b));
-    expect(result).toMatchObject({ missing: [], unexpected: [], valueMismatches: [], outOfOrderVessels: [], duplicates: 0 });
+    expect(result).toMatchObject({
+      missing: [],
+      unexpected: [],
+      valueMismatches: [],
+      outOfOrderVessels: [],
+      duplicates: 0,
+    });
     expect(b.on(positionsTopic).length).toBeGreaterThan(1); // batched, not one message
     expect(b.on(positionsTopic).length).toBeLessThan(1800);
     expect(b.on(topics.vesselStatics(EDGE)).length).toBeGreaterThan(0);
 
     const metrics = await (await fetch(`${edge.httpAddress}/metrics`)).text();
-    expect(metrics).toMatch(/lookout_edge_ais_rejected_total\{stage="receiver",reason="not_text",service="edge"\} 1/);
-    expect(metrics).toMatch(/lookout_edge_ais_rejected_total\{stage="decoder",reason="checksum",service="edge"\} 1/);
+    expect(metrics).toMatch(
+      /lookout_edge_ais_rejected_total\{stage="receiver",reason="not_text",service="edge"\} 1/,
+    );
+    expect(metrics).toMatch(
+      /lookout_edge_ais_rejected_total\{stage="decoder",reason="checksum",service="edge"\} 1/,
+    );
     expect(metrics).toMatch(/lookout_edge_ais_ignored_total\{service="edge"\} 1/);
     const health = await (await fetch(`${edge.httpAddress}/health`)).json();
     expect(health).toMatchObject({ status: 'ok', edgeId: EDGE, outbox: { messages: 0 } });
@@ -90,7 +125,12 @@ describe('edge with a real aedes broker', () => {
     await until(() => edge.outbox.stats.messages > queuedBefore + 3, 'batches piling up in the outbox');
     await b.start(); // same port
     await sim.done;
-    await until(() => edge.outbox.stats.messages === 0 && edge.uplink.stats.inFlight === 0 && delivered(b).length >= 1500, 'outbox drained', 60_000);
+    await until(
+      () =>
+        edge.outbox.stats.messages === 0 && edge.uplink.stats.inFlight === 0 && delivered(b).length >= 1500,
+      'outbox drained',
+      60_000,
+    );
     const result = compareWithSent(sim.report().log, delivered(b));
     expect(result).toMatchObject({ missing: [], unexpected: [], valueMismatches: [], outOfOrderVessels: [] });
     expect(result.duplicates).toBeLessThanOrEqual(8 * 200); // at most the in-flight window resent, never a loss
@@ -109,17 +149,35 @@ describe('edge with a real aedes broker', () => {
     await until(() => first.pipeline.positions >= 600, 'the edge decoding every position');
     await first.stop(); // waiting batches are flushed to the outbox
     // A crash in the middle of the next append leaves a partial record at the end of the last segment.
-    const lastSegment = readdirSync(dir).filter((f) => f.endsWith('.seg')).sort().at(-1)!;
-    const torn = encodeRecord({ seq: 1_000_000, kind: 'telemetry', topic: positionsTopic, payload: Buffer.from('{"never":"finished"}'), enqueuedAtMs: Date.now() });
+    const lastSegment = readdirSync(dir)
+      .filter((f) => f.endsWith('.seg'))
+      .sort()
+      .at(-1)!;
+    const torn = encodeRecord({
+      seq: 1_000_000,
+      kind: 'telemetry',
+      topic: positionsTopic,
+      payload: Buffer.from('{"never":"finished"}'),
+      enqueuedAtMs: Date.now(),
+    });
     appendFileSync(path.join(dir, lastSegment), torn.subarray(0, 25));
 
     const second = await edgeOn(b.url, dir);
     expect(second.outbox.stats.messages).toBeGreaterThan(0);
     b.port = port;
     await b.start();
-    await until(() => second.outbox.stats.messages === 0 && delivered(b).length >= 600, 'outbox drained after restart');
+    await until(
+      () => second.outbox.stats.messages === 0 && delivered(b).length >= 600,
+      'outbox drained after restart',
+    );
     const result = compareWithSent(sim.report().log, delivered(b));
-    expect(result).toMatchObject({ missing: [], unexpected: [], valueMismatches: [], outOfOrderVessels: [], duplicates: 0 });
+    expect(result).toMatchObject({
+      missing: [],
+      unexpected: [],
+      valueMismatches: [],
+      outOfOrderVessels: [],
+      duplicates: 0,
+    });
   });
 
   it('publishes a retained online birth, the broker publishes the last will when the link dies, and a clean stop says offline', async () => {
@@ -150,12 +208,19 @@ describe('edge with a real aedes broker', () => {
     await until(() => statuses.filter((s) => s.status.state === 'online').length === 2, 'reconnected birth');
     await edge.stop();
     await until(() => statuses.some((s) => s.status.reason === 'shutdown'), 'clean offline');
-    expect(statuses.map((s) => `${s.status.state}/${s.status.reason ?? ''}`)).toEqual(['online/', 'offline/lost', 'online/', 'offline/shutdown']);
+    expect(statuses.map((s) => `${s.status.state}/${s.status.reason ?? ''}`)).toEqual([
+      'online/',
+      'offline/lost',
+      'online/',
+      'offline/shutdown',
+    ]);
 
     const late = await mqtt.connectAsync(b.url, { clientId: 'late-observer' });
     cleanups.push(() => late.endAsync());
     const retained = new Promise<{ payload: string; retain: boolean }>((resolve) =>
-      late.on('message', (_t, payload, packet) => resolve({ payload: payload.toString(), retain: packet.retain })),
+      late.on('message', (_t, payload, packet) =>
+        resolve({ payload: payload.toString(), retain: packet.retain }),
+      ),
     );
     await late.subscribeAsync(statusTopic, { qos: 1 });
     const last = await retained;

@@ -87,7 +87,11 @@ beforeAll(async () => {
       cameras: [{ id: 'cam-http', url: `http://127.0.0.1:${port}/snapshot.jpg` }],
     },
   });
-  edge = createEdge(config, { log: silentLogger(), registry: createMetricsRegistry('edge', false), features: edgeFeatures(config) });
+  edge = createEdge(config, {
+    log: silentLogger(),
+    registry: createMetricsRegistry('edge', false),
+    features: edgeFeatures(config),
+  });
   await edge.start();
 });
 
@@ -125,7 +129,9 @@ it('a camera that hangs, then dies, then comes back: killed, restarted, status o
   expect(collapsed.filter((s) => s === 'offline').length).toBeGreaterThanOrEqual(2);
 
   const metrics = await (await fetch(`${edge.httpAddress}/metrics`)).text();
-  expect(metricValue(metrics, 'lookout_edge_camera_reader_restarts_total', { camera: 'cam-http' })).toBeGreaterThanOrEqual(2);
+  expect(
+    metricValue(metrics, 'lookout_edge_camera_reader_restarts_total', { camera: 'cam-http' }),
+  ).toBeGreaterThanOrEqual(2);
   expect(metricValue(metrics, 'lookout_edge_camera_online', { camera: 'cam-http' })).toBe(1);
   expect(metricValue(metrics, 'lookout_edge_fire_frames_total', { camera: 'cam-http' })).toBeGreaterThan(2);
 });

@@ -29,7 +29,10 @@ const alarms = alarmsFeature();
 beforeAll(async () => {
   const dir = await scope.use(tempDir('fire-cloud'), removeDir);
   const file = path.join(dir, 'snap.jpg');
-  [influx] = await Promise.all([scope.use(startTestInfluxd(), (started) => started.cleanup()), runFfmpeg(['-f', 'lavfi', '-i', 'testsrc=size=256x144', '-frames:v', '1', file])]);
+  [influx] = await Promise.all([
+    scope.use(startTestInfluxd(), (started) => started.cleanup()),
+    runFfmpeg(['-f', 'lavfi', '-i', 'testsrc=size=256x144', '-frames:v', '1', file]),
+  ]);
   jpeg = await readFile(file);
   cloud = createCloud(
     cloudConfig({
@@ -67,18 +70,34 @@ it('stores alert events with their snapshots, serves them on the API, counts inv
   const client = await mqtt.connectAsync(cloud.addresses.mqtt, { clientId: 'edge-c', clean: true });
   try {
     const topic = topics.fireAlert('edge-c');
-    const created = { ...base('new', 1_767_225_603_000), snapshot: { contentType: 'image/jpeg' as const, width: 256, height: 144, data: jpeg.toString('base64') } };
+    const created = {
+      ...base('new', 1_767_225_603_000),
+      snapshot: {
+        contentType: 'image/jpeg' as const,
+        width: 256,
+        height: 144,
+        data: jpeg.toString('base64'),
+      },
+    };
     await client.publishAsync(topic, JSON.stringify(created), { qos: 1 });
     await client.publishAsync(topic, JSON.stringify(created), { qos: 1 }); // redelivered: same event, same time
-    await client.publishAsync(topic, JSON.stringify({ ...base('update', 1_767_225_633_000), confidence: 7 }), { qos: 1 }); // invalid
+    await client.publishAsync(
+      topic,
+      JSON.stringify({ ...base('update', 1_767_225_633_000), confidence: 7 }),
+      { qos: 1 },
+    ); // invalid
     await client.publishAsync(topic, '{"not json', { qos: 1 }); // invalid
     await client.publishAsync(topic, JSON.stringify(base('end', 1_767_225_700_000)), { qos: 1 });
 
-    const alerts = await waitFor(async () => {
-      const response = await fetch(`${cloud.addresses.http}/api/v1/fire/alerts?edgeId=edge-c`);
-      const list = ((await response.json()) as FireAlertList).alerts;
-      return list.length >= 2 ? list : undefined;
-    }, 20_000, 'two stored events');
+    const alerts = await waitFor(
+      async () => {
+        const response = await fetch(`${cloud.addresses.http}/api/v1/fire/alerts?edgeId=edge-c`);
+        const list = ((await response.json()) as FireAlertList).alerts;
+        return list.length >= 2 ? list : undefined;
+      },
+      20_000,
+      'two stored events',
+    );
     expect(alerts.map((a) => a.event)).toEqual(['end', 'new']); // newest first; the duplicate stored once
     const stored = alerts[1]!;
     expect(stored).toMatchObject({
@@ -101,22 +120,35 @@ it('stores alert events with their snapshots, serves them on the API, counts inv
     expect(picture.headers.get('content-type')).toBe('image/jpeg');
     expect(Buffer.from(await picture.arrayBuffer()).equals(jpeg)).toBe(true);
 
-    const filtered = await fetch(`${cloud.addresses.http}/api/v1/fire/alerts?edgeId=edge-c&event=new&since=1767225602000`);
+    const filtered = await fetch(
+      `${cloud.addresses.http}/api/v1/fire/alerts?edgeId=edge-c&event=new&since=1767225602000`,
+    );
     expect(((await filtered.json()) as FireAlertList).alerts.map((a) => a.event)).toEqual(['new']);
     expect((await fetch(`${cloud.addresses.http}/api/v1/fire/alerts?limit=0`)).status).toBe(400);
-    expect((await fetch(`${cloud.addresses.http}/api/v1/fire/snapshots/edge-c/..%2F..%2Fjournal.jpg`)).status).toBe(404);
-    expect((await fetch(`${cloud.addresses.http}/api/v1/fire/snapshots/edge-c/nothing.jpg`)).status).toBe(404);
+    expect(
+      (await fetch(`${cloud.addresses.http}/api/v1/fire/snapshots/edge-c/..%2F..%2Fjournal.jpg`)).status,
+    ).toBe(404);
+    expect((await fetch(`${cloud.addresses.http}/api/v1/fire/snapshots/edge-c/nothing.jpg`)).status).toBe(
+      404,
+    );
 
     // The generic alarm lifecycle (cloud/alarms) got one active CRITICAL fire alarm for this camera.
     const fireAlarms = alarms.part.store.list({ type: 'fire' });
     expect(fireAlarms).toHaveLength(1);
-    expect(fireAlarms[0]).toMatchObject({ originator: 'camera:edge-c/cam-7', severity: 'CRITICAL', status: 'ACTIVE_UNACK' });
+    expect(fireAlarms[0]).toMatchObject({
+      originator: 'camera:edge-c/cam-7',
+      severity: 'CRITICAL',
+      status: 'ACTIVE_UNACK',
+    });
     expect(fireAlarms[0]!.details).toMatchObject({ alertId: 'cam-7-abc-1', className: 'smoke' });
 
     const metrics = await (await fetch(`${cloud.addresses.http}/metrics`)).text();
-    const invalid = (reason: string) => metricValue(metrics, 'lookout_cloud_invalid_payloads_total', { reason }) ?? 0;
+    const invalid = (reason: string) =>
+      metricValue(metrics, 'lookout_cloud_invalid_payloads_total', { reason }) ?? 0;
     expect(invalid('schema') + invalid('invalid_json')).toBe(2);
-    expect(metricValue(metrics, 'lookout_cloud_fire_alert_events_total', { event: 'new', class: 'smoke' })).toBe(2);
+    expect(
+      metricValue(metrics, 'lookout_cloud_fire_alert_events_total', { event: 'new', class: 'smoke' }),
+    ).toBe(2);
   } finally {
     await client.endAsync();
   }

@@ -25,7 +25,10 @@ interface Line {
 
 function detect(args: string[]): Promise<{ lines: Line[]; code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [path.join(repo, 'cli/lookout.js'), 'detect', ...args], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [path.join(repo, 'cli/lookout.js'), 'detect', ...args], {
+      cwd: repo,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let stderr = '';
     proc.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -58,7 +61,10 @@ beforeAll(async () => {
   work = await scope.use(tempDir('fire-detect-cli'), removeDir);
   video = path.join(work, 'fire.mp4');
   // A quiet tree line; at second 45 a fire ignites right of centre, flames and a rising plume.
-  await sceneVideo({ seed: 5, fires: [{ ignitionS: FIRE_AT_S, x: 0.65, size: 0.7, growth: 0.5 }] }, video, { everyS: EVERY_S, durationS: VIDEO_S });
+  await sceneVideo({ seed: 5, fires: [{ ignitionS: FIRE_AT_S, x: 0.65, size: 0.7, growth: 0.5 }] }, video, {
+    everyS: EVERY_S,
+    durationS: VIDEO_S,
+  });
   // The change check stays on (the simulated camera is fixed); it learns the view for 30 s instead of 2 minutes.
   config = path.join(work, 'lookout.yaml');
   await writeFile(config, 'edge:\n  fire:\n    change:\n      warmupS: 30\n');
@@ -66,7 +72,15 @@ beforeAll(async () => {
 
 describe('lookout detect', () => {
   it('prints one line per analysed frame with its index and video time, and the alert events with frame indices', async () => {
-    const { lines, code, stderr } = await detect([video, '--fps', String(1 / EVERY_S), '--config', config, '--snapshots', path.join(work, 'snaps')]);
+    const { lines, code, stderr } = await detect([
+      video,
+      '--fps',
+      String(1 / EVERY_S),
+      '--config',
+      config,
+      '--snapshots',
+      path.join(work, 'snaps'),
+    ]);
     expect(code, stderr).toBe(0);
     const frames = lines.filter((l) => l.type === 'frame');
     expect(frames.map((f) => f.frame)).toEqual(Array.from({ length: FRAMES }, (_, i) => i));

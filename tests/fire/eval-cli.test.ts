@@ -17,11 +17,15 @@ const run = promisify(execFile);
 // The fixture's boxes on a square frame, in frame units (input pixels / 64): fire cx 32 cy 24 16x8, smoke cx 10 cy 40 11x12.
 const FIRE = { cx: 32 / 64, cy: 24 / 64, w: 16 / 64, h: 8 / 64 };
 const SMOKE = { cx: 10 / 64, cy: 40 / 64, w: 11 / 64, h: 12 / 64 };
-const yolo = (id: number, b: { cx: number; cy: number; w: number; h: number }) => `${id} ${b.cx} ${b.cy} ${b.w} ${b.h}`;
+const yolo = (id: number, b: { cx: number; cy: number; w: number; h: number }) =>
+  `${id} ${b.cx} ${b.cy} ${b.w} ${b.h}`;
 
 function lookout(args: string[]): Promise<{ stdout: string; stderr: string; code: number | null }> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [path.join(repo, 'cli/lookout.js'), ...args], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [path.join(repo, 'cli/lookout.js'), ...args], {
+      cwd: repo,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     proc.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -32,15 +36,39 @@ function lookout(args: string[]): Promise<{ stdout: string; stderr: string; code
 }
 
 async function picture(file: string, size: number, colour: string, codec?: 'png'): Promise<void> {
-  await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `color=c=${colour}:s=${size}x${size}`, '-frames:v', '1', ...(codec ? ['-c:v', codec, '-f', 'image2'] : []), file]);
+  await run('ffmpeg', [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `color=c=${colour}:s=${size}x${size}`,
+    '-frames:v',
+    '1',
+    ...(codec ? ['-c:v', codec, '-f', 'image2'] : []),
+    file,
+  ]);
 }
 
 interface EvalJson {
   settings: { thresholds: Record<string, number>; tiling: string; notApplied: string[] };
   sets: Array<{
     name: string;
-    metrics: Record<string, unknown> & { boxRecall: Record<string, unknown>; detectionsPerClass: Record<string, number> };
-    images: Array<{ file: string; truth: string; width?: number; height?: number; detections: Array<{ class: string; box: number[] }>; error?: string; labelProblems?: string[] }>;
+    metrics: Record<string, unknown> & {
+      boxRecall: Record<string, unknown>;
+      detectionsPerClass: Record<string, number>;
+    };
+    images: Array<{
+      file: string;
+      truth: string;
+      width?: number;
+      height?: number;
+      detections: Array<{ class: string; box: number[] }>;
+      error?: string;
+      labelProblems?: string[];
+    }>;
   }>;
 }
 
@@ -73,14 +101,25 @@ beforeAll(async () => {
     await picture(path.join(neg, 'h.png'), 64, 'green');
     await picture(path.join(neg, 'i.jpg'), 32, 'gray');
     await picture(path.join(neg, 'j.png'), 64, 'green');
-    await writeFile(path.join(dir, 'split.json'), JSON.stringify({ sets: { neg: { train: ['j.png'], eval: ['g.png', 'h.png', 'i.jpg'] } } }));
+    await writeFile(
+      path.join(dir, 'split.json'),
+      JSON.stringify({ sets: { neg: { train: ['j.png'], eval: ['g.png', 'h.png', 'i.jpg'] } } }),
+    );
     await writeFile(path.join(dir, 'exclude.txt'), '# left out\nh.png\n');
     const model = { path: MODEL, classes: ['fire', 'smoke'], confidence: 0.3 };
     tiledConfig = path.join(dir, 'tiled.json');
-    await writeFile(tiledConfig, JSON.stringify({ edge: { fire: { model, tiles: { analysisMaxWidth: 64 } } } }));
+    await writeFile(
+      tiledConfig,
+      JSON.stringify({ edge: { fire: { model, tiles: { analysisMaxWidth: 64 } } } }),
+    );
     wholeConfig = path.join(dir, 'whole.json');
     // The smoke box's centre (0.156, 0.625) lies in the ignore mask: the static filter removes it.
-    await writeFile(wholeConfig, JSON.stringify({ edge: { fire: { model, confirmation: { ignoreMasks: [{ x1: 0, y1: 0.5, x2: 0.3, y2: 0.8 }] } } } }));
+    await writeFile(
+      wholeConfig,
+      JSON.stringify({
+        edge: { fire: { model, confirmation: { ignoreMasks: [{ x1: 0, y1: 0.5, x2: 0.3, y2: 0.8 }] } } },
+      }),
+    );
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
     work = undefined;
@@ -94,7 +133,16 @@ afterAll(async () => {
 
 describe('lookout eval fire', () => {
   it('measures a labelled set exactly: box recall per class, image recall, false alarms, precision; bad input named and counted', async () => {
-    const { stdout, stderr, code } = await lookout(['eval', 'fire', pos, '--config', tiledConfig, '--label-classes', 'smoke,fire', '--json']);
+    const { stdout, stderr, code } = await lookout([
+      'eval',
+      'fire',
+      pos,
+      '--config',
+      tiledConfig,
+      '--label-classes',
+      'smoke,fire',
+      '--json',
+    ]);
     expect(code, stderr).toBe(0);
     const result = JSON.parse(stdout) as EvalJson;
     expect(result.settings.thresholds).toEqual({ fire: 0.3, smoke: 0.3 });
@@ -129,23 +177,57 @@ describe('lookout eval fire', () => {
   });
 
   it('a negative set: split-file part and exclude list, tiles off, ignore masks applied, never upscaled', async () => {
-    const { stdout, stderr, code } = await lookout(['eval', 'fire', neg, '--config', wholeConfig, '--no-tiles', '--negative', '--only', `${path.join(work!, 'split.json')}#eval`, '--exclude', path.join(work!, 'exclude.txt'), '--json', '--no-progress']);
+    const { stdout, stderr, code } = await lookout([
+      'eval',
+      'fire',
+      neg,
+      '--config',
+      wholeConfig,
+      '--no-tiles',
+      '--negative',
+      '--only',
+      `${path.join(work!, 'split.json')}#eval`,
+      '--exclude',
+      path.join(work!, 'exclude.txt'),
+      '--json',
+      '--no-progress',
+    ]);
     expect(code, stderr).toBe(0);
     const result = JSON.parse(stdout) as EvalJson;
     expect(result.settings.tiling).toMatch(/^off/);
     const [set] = result.sets;
     expect(set!.images.map((i) => path.basename(i.file))).toEqual(['g.png', 'i.jpg']);
-    expect(set!.metrics).toMatchObject({ images: 2, imagesNegative: 2, falseAlarmRate: { n: 2, of: 2 }, boxPrecision: { n: 0, of: 2 }, detectionsPerClass: { fire: 2 }, filtered: 2 });
+    expect(set!.metrics).toMatchObject({
+      images: 2,
+      imagesNegative: 2,
+      falseAlarmRate: { n: 2, of: 2 },
+      boxPrecision: { n: 0, of: 2 },
+      detectionsPerClass: { fire: 2 },
+      filtered: 2,
+    });
     // The 32 px photo is letterboxed to the model input like a camera frame; the fire box lands at the same place.
     expect(set!.images[1]!.detections[0]!.box).toEqual([0.375, 0.3125, 0.625, 0.4375]);
     expect(stderr).toBe('');
   });
 
   it('prints a readable block; unlabelled images left out on request; a set without labels needs --negative or --positive', async () => {
-    const text = await lookout(['eval', 'fire', pos, '--config', tiledConfig, '--label-classes', 'smoke,fire', '--unlabelled', 'skip', '--no-progress']);
+    const text = await lookout([
+      'eval',
+      'fire',
+      pos,
+      '--config',
+      tiledConfig,
+      '--label-classes',
+      'smoke,fire',
+      '--unlabelled',
+      'skip',
+      '--no-progress',
+    ]);
     expect(text.code, text.stderr).toBe(0);
     // c, e and f have no label file: left out before they are read.
-    expect(text.stdout).toContain('images               3 (2 with boxes, 1 without fire/smoke); 1 malformed label lines skipped\n');
+    expect(text.stdout).toContain(
+      'images               3 (2 with boxes, 1 without fire/smoke); 1 malformed label lines skipped\n',
+    );
     expect(text.stdout).toContain('box recall smoke     1/2 = 0.500');
     expect(text.stdout).toContain('false-alarm rate     1/1 = 1.000');
     expect(text.stdout).toMatch(/not applied +change over time/);

@@ -56,10 +56,16 @@ beforeAll(async () => {
   const [influxd] = await Promise.all([
     scope.use(startTestInfluxd(), (started) => started.cleanup()),
     // A quiet tree line under a pale sky; at second 60 a fire ignites left of centre, flames and a rising plume.
-    sceneVideo({ seed: 5, fires: [{ ignitionS: FIRE_AT_S, x: 0.35, size: 0.8, growth: 0.6 }] }, fireVideo, { everyS: EVERY_S, durationS: FIRE_VIDEO_S }),
+    sceneVideo({ seed: 5, fires: [{ ignitionS: FIRE_AT_S, x: 0.35, size: 0.8, growth: 0.6 }] }, fireVideo, {
+      everyS: EVERY_S,
+      durationS: FIRE_VIDEO_S,
+    }),
     // Every look-alike at once: drifting clouds and a passing cloud bank, low sun glare, fog thickening and thinning,
     // a sunset tint. No fire anywhere.
-    sceneVideo({ seed: 6, distractors: ['clouds', 'glare', 'fog', 'sunset'] }, calmVideo, { everyS: EVERY_S, durationS: CALM_VIDEO_S }),
+    sceneVideo({ seed: 6, distractors: ['clouds', 'glare', 'fog', 'sunset'] }, calmVideo, {
+      everyS: EVERY_S,
+      durationS: CALM_VIDEO_S,
+    }),
   ]);
   influx = influxd;
   cloud = createCloud(
@@ -93,7 +99,9 @@ async function startFireEdge(
       fps: FPS,
       // The change-over-time check stays on (a simulated tower camera is a fixed camera), with a short warm-up.
       change: { warmupS: WARMUP_S },
-      cameras: [{ ...camera, realtime: false, position: { lat: 9.18, lon: 104.91 }, bearingDeg: 270, fovDeg: 60 }],
+      cameras: [
+        { ...camera, realtime: false, position: { lat: 9.18, lon: 104.91 }, bearingDeg: 270, fovDeg: 60 },
+      ],
     },
   });
   const fire = fireFeature();
@@ -127,9 +135,17 @@ describe('fire detection end to end', () => {
     const { edge, fire, cleanup } = await startFireEdge('edge-fire', { id: 'tower-1', url: fireVideo });
     try {
       // The replay ends; open alerts are then ended, so an `end` event marks "everything arrived".
-      await waitFor(() => fire.cameraStatus('tower-1')?.reason === 'source ended', 45_000, 'the fire video to be fully analysed');
+      await waitFor(
+        () => fire.cameraStatus('tower-1')?.reason === 'source ended',
+        45_000,
+        'the fire video to be fully analysed',
+      );
       await waitFor(() => edge.outbox.stats.messages === 0, 10_000, 'the outbox to drain');
-      const alerts = await waitFor(() => newAndEndAtCloud('tower-1'), 10_000, 'the new and end events of the fire alert at the cloud');
+      const alerts = await waitFor(
+        () => newAndEndAtCloud('tower-1'),
+        10_000,
+        'the new and end events of the fire alert at the cloud',
+      );
       const news = alerts.filter((a) => a.event === 'new');
       expect(news).toHaveLength(1);
       const alert = news[0]!;
@@ -140,7 +156,12 @@ describe('fire detection end to end', () => {
       expect(firstSeenS).toBeGreaterThanOrEqual(FIRE_AT_S);
       expect(raisedS).toBeGreaterThanOrEqual(FIRE_AT_S);
       expect(raisedS).toBeLessThanOrEqual(FIRE_AT_S + CONFIRMED_WITHIN_S);
-      expect(alert).toMatchObject({ edgeId: 'edge-fire', cameraId: 'tower-1', position: { lat: 9.18, lon: 104.91 }, bearingDeg: 270 });
+      expect(alert).toMatchObject({
+        edgeId: 'edge-fire',
+        cameraId: 'tower-1',
+        position: { lat: 9.18, lon: 104.91 },
+        bearingDeg: 270,
+      });
       expect(['fire', 'smoke']).toContain(alert.className);
       expect(alerts.filter((a) => a.event === 'end')).toHaveLength(1);
       expect(new Set(alerts.map((a) => a.alertId)).size).toBe(1);
@@ -154,15 +175,24 @@ describe('fire detection end to end', () => {
       expect(picture.width).toBe(640);
       expect(picture.height).toBe(360);
       const best = alert.boxes.reduce((a, b) => (b.score > a.score ? b : a));
-      const colour: [number, number, number] = (best.className ?? alert.className) === 'fire' ? [255, 32, 32] : [255, 230, 0];
+      const colour: [number, number, number] =
+        (best.className ?? alert.className) === 'fire' ? [255, 32, 32] : [255, 230, 0];
       expect(outlineMatch(picture, best, colour)).toBeGreaterThan(0.6);
 
       // The edge counted what it did.
       const metrics = await edge.registry.metrics();
-      expect(metricValue(metrics, 'lookout_edge_fire_frames_total', { camera: 'tower-1' })).toBe(FIRE_VIDEO_S / EVERY_S + 1);
-      expect(metricValue(metrics, 'lookout_edge_fire_alert_events_total', { camera: 'tower-1', event: 'new' })).toBe(1);
-      expect(metricValue(metrics, 'lookout_edge_fire_snapshots_total', { camera: 'tower-1', size: 'high' })).toBeGreaterThanOrEqual(1);
-      expect(metricValue(metrics, 'lookout_edge_fire_snapshots_total', { camera: 'tower-1', size: 'model' }) ?? 0).toBe(0);
+      expect(metricValue(metrics, 'lookout_edge_fire_frames_total', { camera: 'tower-1' })).toBe(
+        FIRE_VIDEO_S / EVERY_S + 1,
+      );
+      expect(
+        metricValue(metrics, 'lookout_edge_fire_alert_events_total', { camera: 'tower-1', event: 'new' }),
+      ).toBe(1);
+      expect(
+        metricValue(metrics, 'lookout_edge_fire_snapshots_total', { camera: 'tower-1', size: 'high' }),
+      ).toBeGreaterThanOrEqual(1);
+      expect(
+        metricValue(metrics, 'lookout_edge_fire_snapshots_total', { camera: 'tower-1', size: 'model' }) ?? 0,
+      ).toBe(0);
     } finally {
       await cleanup();
     }
@@ -170,10 +200,18 @@ describe('fire detection end to end', () => {
 
   it('an alert raised while the cloud is unreachable arrives when it comes back, with its original frame times', async () => {
     const port = await freePort();
-    const { edge, fire, cleanup } = await startFireEdge('edge-away', { id: 'tower-9', url: fireVideo }, `mqtt://127.0.0.1:${port}`);
+    const { edge, fire, cleanup } = await startFireEdge(
+      'edge-away',
+      { id: 'tower-9', url: fireVideo },
+      `mqtt://127.0.0.1:${port}`,
+    );
     let late: Cloud | undefined;
     try {
-      await waitFor(() => fire.cameraStatus('tower-9')?.reason === 'source ended', 45_000, 'the fire video to be fully analysed');
+      await waitFor(
+        () => fire.cameraStatus('tower-9')?.reason === 'source ended',
+        45_000,
+        'the fire video to be fully analysed',
+      );
       // new + end, held on disk (alerts leave the pipeline a moment after their frame, once the snapshot is encoded)
       await waitFor(() => edge.outbox.stats.messages >= 2, 10_000, 'the new and end events in the outbox');
       const start = fire.pipelineStartedAt('tower-9')!;
@@ -187,7 +225,11 @@ describe('fire detection end to end', () => {
         { log, features: [fireAlertsFeature()] },
       );
       await late.start();
-      const alerts = await waitFor(() => newAndEndAtCloud('tower-9', late), 20_000, 'the alerts held in the outbox to reach the cloud');
+      const alerts = await waitFor(
+        () => newAndEndAtCloud('tower-9', late),
+        20_000,
+        'the alerts held in the outbox to reach the cloud',
+      );
       const created = alerts.filter((a) => a.event === 'new');
       expect(created).toHaveLength(1);
       // Its times are the frame times the edge saw (video time here), not the time it reached the cloud.
@@ -201,17 +243,30 @@ describe('fire detection end to end', () => {
   });
 
   // 121 frames: a loaded machine may take a while; the test waits for the end of the replay, not for a time.
-  it('clouds, glare, fog and a sunset without fire, long past the warm-up: every frame analysed, no alert', { timeout: 240_000 }, async () => {
-    const { edge, fire, cleanup } = await startFireEdge('edge-calm', { id: 'calm-1', url: calmVideo });
-    try {
-      await waitFor(() => fire.cameraStatus('calm-1')?.reason === 'source ended', 200_000, 'the calm video to be fully analysed');
-      await waitFor(() => edge.outbox.stats.messages === 0, 10_000, 'the outbox to drain');
-      const metrics = await edge.registry.metrics();
-      expect(metricValue(metrics, 'lookout_edge_fire_frames_total', { camera: 'calm-1' })).toBe(CALM_VIDEO_S / EVERY_S + 1);
-      expect(metricValue(metrics, 'lookout_edge_fire_alert_events_total', { camera: 'calm-1', event: 'new' }) ?? 0).toBe(0);
-      expect(await alertsAtCloud('calm-1')).toEqual([]);
-    } finally {
-      await cleanup();
-    }
-  });
+  it(
+    'clouds, glare, fog and a sunset without fire, long past the warm-up: every frame analysed, no alert',
+    { timeout: 240_000 },
+    async () => {
+      const { edge, fire, cleanup } = await startFireEdge('edge-calm', { id: 'calm-1', url: calmVideo });
+      try {
+        await waitFor(
+          () => fire.cameraStatus('calm-1')?.reason === 'source ended',
+          200_000,
+          'the calm video to be fully analysed',
+        );
+        await waitFor(() => edge.outbox.stats.messages === 0, 10_000, 'the outbox to drain');
+        const metrics = await edge.registry.metrics();
+        expect(metricValue(metrics, 'lookout_edge_fire_frames_total', { camera: 'calm-1' })).toBe(
+          CALM_VIDEO_S / EVERY_S + 1,
+        );
+        expect(
+          metricValue(metrics, 'lookout_edge_fire_alert_events_total', { camera: 'calm-1', event: 'new' }) ??
+            0,
+        ).toBe(0);
+        expect(await alertsAtCloud('calm-1')).toEqual([]);
+      } finally {
+        await cleanup();
+      }
+    },
+  );
 });

@@ -28,7 +28,10 @@ afterAll(() => camera?.close());
 it('reads an MJPEG stream at the configured rate, letterboxed, and reports when the camera goes away', async () => {
   const frames: Frame[] = [];
   let exit: ReaderExit | undefined;
-  const reader = await createFrameReader({ url, fps: 2, width: 256, height: 256, socketTimeoutS: 2 }, { onFrame: (f) => void frames.push(f), onExit: (e) => (exit = e) });
+  const reader = await createFrameReader(
+    { url, fps: 2, width: 256, height: 256, socketTimeoutS: 2 },
+    { onFrame: (f) => void frames.push(f), onExit: (e) => (exit = e) },
+  );
   expect(reader.kind).toBe('mjpeg');
   reader.start();
   try {

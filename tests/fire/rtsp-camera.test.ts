@@ -39,7 +39,12 @@ it('reads an RTSP camera, and restarts the reader when the camera dies and comes
   const pipeline = new CameraPipeline(
     { id: 'rtsp-1', url: withCredentials(info.streamUrls.sub, info.username, info.password), fps: 2 },
     detector,
-    { confirmation: defaultConfirmation, stallTimeoutS: 10, socketTimeoutS: 2, backoff: { minMs: 300, maxMs: 2000 } },
+    {
+      confirmation: defaultConfirmation,
+      stallTimeoutS: 10,
+      socketTimeoutS: 2,
+      backoff: { minMs: 300, maxMs: 2000 },
+    },
     {
       onFrame: (result) => {
         frames++;
@@ -64,7 +69,11 @@ it('reads an RTSP camera, and restarts the reader when the camera dies and comes
     await waitFor(() => statuses.at(-1)?.state === 'offline', 20_000, 'offline after the camera died');
     const before = frames;
     await sim.camera(info.id).start();
-    await waitFor(() => statuses.at(-1)?.state === 'online' && frames > before + 2, 40_000, 'frames again after the camera came back');
+    await waitFor(
+      () => statuses.at(-1)?.state === 'online' && frames > before + 2,
+      40_000,
+      'frames again after the camera came back',
+    );
     expect(statuses.at(-1)!.restarts).toBeGreaterThanOrEqual(1);
   } finally {
     pipeline.stop();

@@ -50,7 +50,10 @@ async function play(video: string): Promise<{ alerts: AlertOut[]; frames: number
 
 beforeAll(async () => {
   work = await tempDir('fire-sim-scenes');
-  detector = await Detector.load({ ...detectorOptions(config.model), modelPath: path.join(repo, config.model.path) });
+  detector = await Detector.load({
+    ...detectorOptions(config.model),
+    modelPath: path.join(repo, config.model.path),
+  });
 });
 
 afterAll(async () => {
@@ -67,19 +70,45 @@ describe('simulated tower scenes at one frame every 5 s', { timeout: 600_000 }, 
     ['calm', { seed: 4 }],
     ['every look-alike at once', { seed: 6, distractors: ['clouds', 'glare', 'fog', 'sunset'] }],
   ])('%s: 30 minutes, every frame analysed, no alert', async (name, spec) => {
-    const video = await sceneVideo(spec, path.join(work!, `${name.replace(/\W+/g, '-')}.mp4`), { everyS: EVERY_S, durationS: 1800 });
+    const video = await sceneVideo(spec, path.join(work!, `${name.replace(/\W+/g, '-')}.mp4`), {
+      everyS: EVERY_S,
+      durationS: 1800,
+    });
     const { alerts, frames, startedAtMs } = await play(video);
     expect(frames).toBe(1800 / EVERY_S + 1);
-    expect(alerts.map((a) => `${a.event.kind} ${a.event.className} at ${(a.event.atMs - startedAtMs) / 1000} s`)).toEqual([]);
+    expect(
+      alerts.map((a) => `${a.event.kind} ${a.event.className} at ${(a.event.atMs - startedAtMs) / 1000} s`),
+    ).toEqual([]);
   });
 
   it.each<[string, SceneSpec & { fires: NonNullable<SceneSpec['fires']> }, number]>([
-    ['near fire with flames', { fires: [{ ignitionS: 180, x: 0.35, size: 0.6, growth: 0.5, maxSize: 1.6 }] }, 0.35],
-    ['far smoke in fog and sunset', { distractors: ['fog', 'sunset'], fires: [{ ignitionS: 180, x: 0.7, depth: 0.8, size: 0.4, flames: false }] }, 0.7],
-    ['small smoke among clouds and glare', { distractors: ['clouds', 'glare'], fires: [{ ignitionS: 180, x: 0.2, depth: 0.5, size: 0.3, flames: false }] }, 0.2],
+    [
+      'near fire with flames',
+      { fires: [{ ignitionS: 180, x: 0.35, size: 0.6, growth: 0.5, maxSize: 1.6 }] },
+      0.35,
+    ],
+    [
+      'far smoke in fog and sunset',
+      {
+        distractors: ['fog', 'sunset'],
+        fires: [{ ignitionS: 180, x: 0.7, depth: 0.8, size: 0.4, flames: false }],
+      },
+      0.7,
+    ],
+    [
+      'small smoke among clouds and glare',
+      {
+        distractors: ['clouds', 'glare'],
+        fires: [{ ignitionS: 180, x: 0.2, depth: 0.5, size: 0.3, flames: false }],
+      },
+      0.2,
+    ],
   ])('%s: confirmed within 60 s of ignition, the box on the fire', async (name, spec, fireX) => {
     const ignitionS = spec.fires[0]!.ignitionS;
-    const video = await sceneVideo(spec, path.join(work!, `${name.replace(/\W+/g, '-')}.mp4`), { everyS: EVERY_S, durationS: ignitionS + 240 });
+    const video = await sceneVideo(spec, path.join(work!, `${name.replace(/\W+/g, '-')}.mp4`), {
+      everyS: EVERY_S,
+      durationS: ignitionS + 240,
+    });
     const { alerts, startedAtMs } = await play(video);
     const news = alerts.filter((a) => a.event.kind === 'new');
     expect(news.length).toBeGreaterThanOrEqual(1);

@@ -19,7 +19,13 @@ import { defaultConfirmation } from '../../edge/fire/tracker.js';
 import { silentLogger } from '../../runtime/logger.js';
 import { createMetricsRegistry } from '../../runtime/metrics.js';
 import { metricValue, removeDir, tempDir } from '../support/cloud-fixtures.js';
-import { decodeToRgb, outlineMatch, runFfmpeg, startMjpegCamera, type MjpegCamera } from '../support/fire-media.js';
+import {
+  decodeToRgb,
+  outlineMatch,
+  runFfmpeg,
+  startMjpegCamera,
+  type MjpegCamera,
+} from '../support/fire-media.js';
 import { waitFor } from '../support/influxd.js';
 import { scopeForFile } from '../support/scope.js';
 
@@ -38,7 +44,21 @@ beforeAll(async () => {
   small = path.join(work, 'small.mp4');
   await Promise.all([
     // 960x540 at 5 fps, every frame one brightness step lighter than the one before: frames tell themselves apart.
-    runFfmpeg(['-f', 'lavfi', '-i', "color=c=gray:s=960x540:r=5:d=3,geq=lum='16+N*12':cb=128:cr=128", '-c:v', 'libx264', '-preset', 'ultrafast', '-qp', '0', '-pix_fmt', 'yuv420p', ramp]),
+    runFfmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      "color=c=gray:s=960x540:r=5:d=3,geq=lum='16+N*12':cb=128:cr=128",
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-qp',
+      '0',
+      '-pix_fmt',
+      'yuv420p',
+      ramp,
+    ]),
     runFfmpeg(['-f', 'lavfi', '-i', 'testsrc=size=320x180:rate=5', '-t', '2', '-pix_fmt', 'yuv420p', small]),
   ]);
   detector = await Detector.load({ modelPath: MODEL, classes: ['fire', 'smoke'] });
@@ -51,7 +71,8 @@ afterAll(async () => {
 function mean(image: RgbImage, region = { x: 0, y: 0, width: image.width, height: image.height }): number {
   let sum = 0;
   for (let y = region.y; y < region.y + region.height; y++) {
-    for (let x = region.x; x < region.x + region.width; x++) sum += image.data[(y * image.width + x) * 3 + 1]!;
+    for (let x = region.x; x < region.x + region.width; x++)
+      sum += image.data[(y * image.width + x) * 3 + 1]!;
   }
   return sum / (region.width * region.height);
 }
@@ -60,14 +81,18 @@ function mean(image: RgbImage, region = { x: 0, y: 0, width: image.width, height
  * Reads a whole replay, taking each frame's snapshot-resolution frame after a pause like a detector's (the replay
  * holds ffmpeg meanwhile, so a later frame must not have replaced it).
  */
-async function readAll(spec: FrameSourceSpec): Promise<Array<{ frame: Frame; highRes: HighResFrame | undefined }>> {
+async function readAll(
+  spec: FrameSourceSpec,
+): Promise<Array<{ frame: Frame; highRes: HighResFrame | undefined }>> {
   const taken: Array<Promise<{ frame: Frame; highRes: HighResFrame | undefined }>> = [];
   const errors: string[] = [];
   await new Promise<void>((resolve, reject) => {
     void createFrameReader(spec, {
       onFrame: async (frame) => {
         await new Promise((resolve) => setTimeout(resolve, 30));
-        taken.push((frame.highRes?.(10_000) ?? Promise.resolve(undefined)).then((highRes) => ({ frame, highRes })));
+        taken.push(
+          (frame.highRes?.(10_000) ?? Promise.resolve(undefined)).then((highRes) => ({ frame, highRes })),
+        );
       },
       onExit: (exit) => (exit.reason === 'end' ? resolve() : reject(new Error(exit.message))),
       onHighResError: (message) => errors.push(message),
@@ -79,7 +104,14 @@ async function readAll(spec: FrameSourceSpec): Promise<Array<{ frame: Frame; hig
 
 describe('snapshot-resolution frames from the reader', () => {
   it('a 960x540 file with maxWidth 640: 640x360 frames, the n-th showing the same picture as the n-th model frame', async () => {
-    const frames = await readAll({ url: ramp, kind: 'file', fps: 5, width: 128, height: 128, snapshotMaxWidth: 640 });
+    const frames = await readAll({
+      url: ramp,
+      kind: 'file',
+      fps: 5,
+      width: 128,
+      height: 128,
+      snapshotMaxWidth: 640,
+    });
     expect(frames).toHaveLength(15);
     const means: number[] = [];
     for (const { frame, highRes } of frames) {
@@ -96,10 +128,25 @@ describe('snapshot-resolution frames from the reader', () => {
   });
 
   it('never upscales: a 320x180 camera with maxWidth 1280 gives 320x180; maxWidth 0 gives no second output', async () => {
-    const frames = await readAll({ url: small, kind: 'file', fps: 2, width: 256, height: 256, snapshotMaxWidth: 1280 });
+    const frames = await readAll({
+      url: small,
+      kind: 'file',
+      fps: 2,
+      width: 256,
+      height: 256,
+      snapshotMaxWidth: 1280,
+    });
     expect(frames.length).toBeGreaterThanOrEqual(4);
-    for (const { highRes } of frames) expect([highRes?.image.width, highRes?.image.height]).toEqual([320, 180]);
-    const modelOnly = await readAll({ url: small, kind: 'file', fps: 2, width: 256, height: 256, snapshotMaxWidth: 0 });
+    for (const { highRes } of frames)
+      expect([highRes?.image.width, highRes?.image.height]).toEqual([320, 180]);
+    const modelOnly = await readAll({
+      url: small,
+      kind: 'file',
+      fps: 2,
+      width: 256,
+      height: 256,
+      snapshotMaxWidth: 0,
+    });
     expect(modelOnly.length).toBe(frames.length);
     expect(modelOnly.every(({ frame }) => frame.highRes === undefined)).toBe(true);
   });
@@ -121,11 +168,19 @@ describe('snapshot-resolution frames from the reader', () => {
       const taken: Array<{ index: number; highRes: HighResFrame | undefined }> = [];
       const reader = await createFrameReader(
         { url, fps: 2, width: 256, height: 256, socketTimeoutS: 2, snapshotMaxWidth: 1280 },
-        { onFrame: (frame) => void frame.highRes?.(5000).then((highRes) => taken.push({ index: frame.index, highRes })), onExit: () => undefined },
+        {
+          onFrame: (frame) =>
+            void frame.highRes?.(5000).then((highRes) => taken.push({ index: frame.index, highRes })),
+          onExit: () => undefined,
+        },
       );
       reader.start();
       try {
-        await waitFor(() => taken.length >= 3, 20_000, 'three live frames with their snapshot-resolution frame');
+        await waitFor(
+          () => taken.length >= 3,
+          20_000,
+          'three live frames with their snapshot-resolution frame',
+        );
       } finally {
         reader.kill();
       }
@@ -186,10 +241,14 @@ describe('alert snapshots from the pipeline', () => {
       const picture = await decodeToRgb(alert.snapshot!.jpeg);
       expect([picture.width, picture.height]).toEqual([960, 540]);
       const box = alert.event.boxes[0]!;
-      expect(outlineMatch(picture, box.box, box.className === 'fire' ? [255, 32, 32] : [255, 230, 0])).toBeGreaterThan(0.8);
+      expect(
+        outlineMatch(picture, box.box, box.className === 'fire' ? [255, 32, 32] : [255, 230, 0]),
+      ).toBeGreaterThan(0.8);
     }
     const metrics = await run.registry.metrics();
-    expect(metricValue(metrics, 'lookout_edge_fire_snapshots_total', { camera: 'cam-s', size: 'high' })).toBe(2);
+    expect(metricValue(metrics, 'lookout_edge_fire_snapshots_total', { camera: 'cam-s', size: 'high' })).toBe(
+      2,
+    );
     expect(metrics).not.toContain('lookout_edge_fire_snapshot_fallbacks_total{');
   });
 
@@ -204,7 +263,9 @@ describe('alert snapshots from the pipeline', () => {
     expect(created).toHaveLength(2);
     for (const alert of created) expect(alert.snapshot).toMatchObject({ width: 64, height: 36 }); // the 64x64 model's content
     const metrics = await run.registry.metrics();
-    expect(metricValue(metrics, 'lookout_edge_fire_snapshots_total', { camera: 'cam-s', size: 'model' })).toBe(2);
+    expect(
+      metricValue(metrics, 'lookout_edge_fire_snapshots_total', { camera: 'cam-s', size: 'model' }),
+    ).toBe(2);
     expect(metrics).not.toContain('lookout_edge_fire_snapshot_fallbacks_total{');
   });
 
@@ -214,7 +275,11 @@ describe('alert snapshots from the pipeline', () => {
     const run = await runPipeline(ramp, undefined, gate);
     try {
       // The first alert's handler is held; every frame of the 3 s replay at 2 fps is still analysed.
-      await waitFor(() => run.frames() === 6 && run.alerts.length === 1, 30_000, 'all frames analysed while the first alert is held');
+      await waitFor(
+        () => run.frames() === 6 && run.alerts.length === 1,
+        30_000,
+        'all frames analysed while the first alert is held',
+      );
       expect(run.ended()).toBe(false); // the end of the replay waits for the alerts
       open();
       await waitFor(() => run.ended(), 30_000, 'the replay to end');

@@ -59,7 +59,10 @@ async function startCloud(): Promise<Running> {
     features: [alarms, fisheries],
   });
   await cloud.start();
-  const watcher = await mqtt.connectAsync(cloud.addresses.mqtt, { clientId: 'control-room', reconnectPeriod: 0 });
+  const watcher = await mqtt.connectAsync(cloud.addresses.mqtt, {
+    clientId: 'control-room',
+    reconnectPeriod: 0,
+  });
   const messages: AlarmChangeMessage[] = [];
   const check = compileSchema(AlarmChangeMessage);
   watcher.on('message', (_topic, payload) => {
@@ -85,10 +88,18 @@ async function deliver(r: Running, positions: VesselPosition[]): Promise<void> {
   const stats = r.fisheries.engine.stats;
   const before = stats.positions + stats.duplicates + stats.tooLate;
   for (let i = 0; i < positions.length; i += 1000) {
-    const batch: VesselPositionBatch = { edgeId: EDGE, seq: r.seq++, positions: positions.slice(i, i + 1000) };
+    const batch: VesselPositionBatch = {
+      edgeId: EDGE,
+      seq: r.seq++,
+      positions: positions.slice(i, i + 1000),
+    };
     await r.edge.publishAsync(topics.vesselPositions(EDGE), JSON.stringify(batch), { qos: 1 });
   }
-  await waitFor(() => stats.positions + stats.duplicates + stats.tooLate - before >= positions.length, 30_000, 'positions evaluated');
+  await waitFor(
+    () => stats.positions + stats.duplicates + stats.tooLate - before >= positions.length,
+    30_000,
+    'positions evaluated',
+  );
 }
 
 async function api<T>(path: string, init?: RequestInit): Promise<{ status: number; body: T }> {
@@ -96,7 +107,12 @@ async function api<T>(path: string, init?: RequestInit): Promise<{ status: numbe
   return { status: response.status, body: (await response.json()) as T };
 }
 
-const post = (path: string, body: unknown) => api<Alarm & { error?: string }>(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const post = (path: string, body: unknown) =>
+  api<Alarm & { error?: string }>(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 
 beforeAll(async () => {
   influx = await startTestInfluxd();
@@ -127,10 +143,22 @@ describe('IUU scenario through MQTT, the cloud core and InfluxDB', () => {
       const alarm = alarms.find((a) => a.originator === `vessel:${expected.mmsi}`)!;
       expect(alarm.createdAt).toBeLessThanOrEqual(expected.dueTs + expected.withinMs + windowMs);
     }
-    await waitFor(() => r.messages.filter((m) => m.kind === 'created').length >= scenario.expected.length, 10_000, 'alarm messages');
-    expect(r.messages.filter((m) => m.kind === 'created').map((m) => m.alarm.type).sort()).toEqual(scenario.expected.map((e) => e.type).sort());
+    await waitFor(
+      () => r.messages.filter((m) => m.kind === 'created').length >= scenario.expected.length,
+      10_000,
+      'alarm messages',
+    );
+    expect(
+      r.messages
+        .filter((m) => m.kind === 'created')
+        .map((m) => m.alarm.type)
+        .sort(),
+    ).toEqual(scenario.expected.map((e) => e.type).sort());
     await r.alarms.flushed();
-    const stored = await influx.client.query<{ count: number }>('SELECT count("json") AS "count" FROM "alarm_event"', { database: DATABASE });
+    const stored = await influx.client.query<{ count: number }>(
+      'SELECT count("json") AS "count" FROM "alarm_event"',
+      { database: DATABASE },
+    );
     expect(stored[0]!.count).toBe(r.messages.length);
   });
 
@@ -141,35 +169,63 @@ describe('IUU scenario through MQTT, the cloud core and InfluxDB', () => {
     const silent = scenario.expected.find((e) => e.type === 'signal_loss')!.mmsi;
     const { body: silentOnes } = await api<{ vessels: VesselState[] }>('/api/v1/vessels?status=silent');
     expect(silentOnes.vessels.map((v) => v.mmsi)).toEqual([silent]);
-    const { body: coastal } = await api<{ vessels: VesselState[] }>('/api/v1/vessels?zone=song-doc-coastal-demo');
+    const { body: coastal } = await api<{ vessels: VesselState[] }>(
+      '/api/v1/vessels?zone=song-doc-coastal-demo',
+    );
     expect(coastal.vessels.length).toBeGreaterThanOrEqual(3);
     expect(coastal.vessels.every((v) => v.zones.includes('song-doc-coastal-demo'))).toBe(true);
 
     const crosser = scenario.expected.find((e) => e.type === 'boundary_crossing')!.mmsi;
     const own = scenario.positions.filter((p) => p.mmsi === crosser);
-    await waitFor(async () => {
-      const rows = await influx.client.query<{ count: number }>(`SELECT count("lat") AS "count" FROM "vessel_position" WHERE "mmsi" = '${crosser}'`, { database: DATABASE });
-      return rows[0]?.count === own.length;
-    }, 20_000, 'positions in InfluxDB');
+    await waitFor(
+      async () => {
+        const rows = await influx.client.query<{ count: number }>(
+          `SELECT count("lat") AS "count" FROM "vessel_position" WHERE "mmsi" = '${crosser}'`,
+          { database: DATABASE },
+        );
+        return rows[0]?.count === own.length;
+      },
+      20_000,
+      'positions in InfluxDB',
+    );
     const range = `from=${new Date(scenario.startTs).toISOString()}&to=${scenario.endTs}`;
-    const full = await api<{ geometry: { coordinates: number[][] }; properties: { times: number[]; intervalMs: number } }>(`/api/v1/vessels/${crosser}/track?${range}`);
+    const full = await api<{
+      geometry: { coordinates: number[][] };
+      properties: { times: number[]; intervalMs: number };
+    }>(`/api/v1/vessels/${crosser}/track?${range}`);
     expect(full.status).toBe(200);
     expect(full.body.properties.intervalMs).toBe(0);
     expect(full.body.geometry.coordinates).toEqual(own.map((p) => [p.lon, p.lat]));
     expect(full.body.properties.times).toEqual(own.map((p) => p.ts));
-    const coarse = await api<{ geometry: { coordinates: number[][] }; properties: { intervalMs: number } }>(`/api/v1/vessels/${crosser}/track?${range}&maxPoints=40`);
+    const coarse = await api<{ geometry: { coordinates: number[][] }; properties: { intervalMs: number } }>(
+      `/api/v1/vessels/${crosser}/track?${range}&maxPoints=40`,
+    );
     expect(coarse.body.properties.intervalMs).toBeGreaterThan(0);
     expect(coarse.body.geometry.coordinates.length).toBeLessThanOrEqual(41);
     expect(coarse.body.geometry.coordinates.length).toBeGreaterThan(20);
     expect((await api(`/api/v1/vessels/${crosser}/track?from=yesterday&to=1`)).status).toBe(400);
 
-    const { body: zones } = await api<{ features: Array<{ id: string; properties: { kind: string } }> }>('/api/v1/zones');
-    expect(zones.features.find((f) => f.id === 'ca-mau-offshore-test-zone')!.properties.kind).toBe('offshore');
+    const { body: zones } = await api<{ features: Array<{ id: string; properties: { kind: string } }> }>(
+      '/api/v1/zones',
+    );
+    expect(zones.features.find((f) => f.id === 'ca-mau-offshore-test-zone')!.properties.kind).toBe(
+      'offshore',
+    );
     expect(zones.features).toHaveLength(12);
 
-    const { body: openapi } = await api<{ openapi: string; paths: Record<string, unknown> }>('/api/v1/openapi.json');
+    const { body: openapi } = await api<{ openapi: string; paths: Record<string, unknown> }>(
+      '/api/v1/openapi.json',
+    );
     expect(openapi.openapi).toMatch(/^3\./);
-    for (const path of ['/api/v1/edges', '/api/v1/vessels', '/api/v1/vessels/{mmsi}/track', '/api/v1/alarms', '/api/v1/alarms/{id}/ack', '/api/v1/alarms/{id}/clear', '/api/v1/zones']) {
+    for (const path of [
+      '/api/v1/edges',
+      '/api/v1/vessels',
+      '/api/v1/vessels/{mmsi}/track',
+      '/api/v1/alarms',
+      '/api/v1/alarms/{id}/ack',
+      '/api/v1/alarms/{id}/clear',
+      '/api/v1/zones',
+    ]) {
       expect(Object.keys(openapi.paths)).toContain(path);
     }
   });
@@ -186,7 +242,11 @@ describe('IUU scenario through MQTT, the cloud core and InfluxDB', () => {
     expect((await post(`/api/v1/alarms/${id}/ack`, {})).status).toBe(400);
     const { body: stillActive } = await api<{ alarms: Alarm[] }>('/api/v1/alarms?status=active');
     expect(stillActive.alarms).toHaveLength(scenario.expected.length - 1);
-    await waitFor(() => running!.messages.some((m) => m.kind === 'cleared' && m.alarm.id === id), 10_000, 'cleared message');
+    await waitFor(
+      () => running!.messages.some((m) => m.kind === 'cleared' && m.alarm.id === id),
+      10_000,
+      'cleared message',
+    );
   });
 
   it('replaying every position late and out of order raises nothing new, even for the cleared alarm', async () => {

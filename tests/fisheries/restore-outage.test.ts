@@ -85,9 +85,15 @@ async function publishFire(event: FireAlert['event'], ts: number): Promise<void>
   await edge!.publishAsync(topics.fireAlert(EDGE), JSON.stringify(alert), { qos: 1 });
 }
 
-const alarmsOf = (alarms: Alarm[], originator: string, type: string) => alarms.filter((a) => a.originator === originator && a.type === type);
+const alarmsOf = (alarms: Alarm[], originator: string, type: string) =>
+  alarms.filter((a) => a.originator === originator && a.type === type);
 const storedKinds = async (alarmId: string) =>
-  (await influx.client.query<{ kind: string }>(`SELECT "json", "kind" FROM "alarm_event" WHERE "alarm_id" = '${alarmId}'`, { database: DATABASE, precision: 'ms' })).map((r) => r.kind);
+  (
+    await influx.client.query<{ kind: string }>(
+      `SELECT "json", "kind" FROM "alarm_event" WHERE "alarm_id" = '${alarmId}'`,
+      { database: DATABASE, precision: 'ms' },
+    )
+  ).map((r) => r.kind);
 const metrics = async () => (await fetch(`${cloud!.addresses.http}/metrics`)).text();
 
 beforeAll(async () => {
@@ -117,21 +123,40 @@ describe('cloud restart while InfluxDB is down', () => {
     cloud = await startCloud();
     await publishPositions(beforeRestart);
     await publishFire('new', startTs + 10 * MIN);
-    const raised = await waitFor(async () => {
-      const { body } = await api<{ alarms: Alarm[] }>('/api/v1/alarms?status=active');
-      const vessel = alarmsOf(body.alarms, `vessel:${INTRUDER}`, 'closed_area');
-      const fire = alarmsOf(body.alarms, `camera:${EDGE}/${CAMERA}`, 'fire');
-      return vessel.length === 1 && fire.length === 1 && { vessel: vessel[0]!, fire: fire[0]!, all: body.alarms };
-    }, 10_000, 'the closed-area and fire alarms');
+    const raised = await waitFor(
+      async () => {
+        const { body } = await api<{ alarms: Alarm[] }>('/api/v1/alarms?status=active');
+        const vessel = alarmsOf(body.alarms, `vessel:${INTRUDER}`, 'closed_area');
+        const fire = alarmsOf(body.alarms, `camera:${EDGE}/${CAMERA}`, 'fire');
+        return (
+          vessel.length === 1 && fire.length === 1 && { vessel: vessel[0]!, fire: fire[0]!, all: body.alarms }
+        );
+      },
+      10_000,
+      'the closed-area and fire alarms',
+    );
     expect(raised.all).toHaveLength(2);
     alarmBefore = raised.vessel;
     fireAlarmBefore = raised.fire;
     expect(alarmBefore.count).toBe(1);
-    await waitFor(async () => (await storedKinds(alarmBefore.id)).length === 1 && (await storedKinds(fireAlarmBefore.id)).length === 1, 10_000, 'alarm events in InfluxDB');
-    await waitFor(async () => {
-      const rows = await influx.client.query<{ count: number }>(`SELECT count("lat") AS "count" FROM "vessel_position" WHERE "mmsi" = '${INTRUDER}'`, { database: DATABASE });
-      return rows[0]?.count === beforeRestart.length;
-    }, 10_000, 'positions in InfluxDB');
+    await waitFor(
+      async () =>
+        (await storedKinds(alarmBefore.id)).length === 1 &&
+        (await storedKinds(fireAlarmBefore.id)).length === 1,
+      10_000,
+      'alarm events in InfluxDB',
+    );
+    await waitFor(
+      async () => {
+        const rows = await influx.client.query<{ count: number }>(
+          `SELECT count("lat") AS "count" FROM "vessel_position" WHERE "mmsi" = '${INTRUDER}'`,
+          { database: DATABASE },
+        );
+        return rows[0]?.count === beforeRestart.length;
+      },
+      10_000,
+      'positions in InfluxDB',
+    );
     await stopCloud();
   });
 
@@ -144,10 +169,17 @@ describe('cloud restart while InfluxDB is down', () => {
     await publishPositions(duringOutage.slice(20));
     await publishFire('update', startTs + 20 * MIN);
 
-    await waitFor(async () => {
-      const text = await metrics();
-      return metricValue(text, 'lookout_cloud_fisheries_positions_buffered') === duringOutage.length && metricValue(text, 'lookout_cloud_alarm_raises_held') === 1;
-    }, 10_000, 'positions buffered and the fire raise held');
+    await waitFor(
+      async () => {
+        const text = await metrics();
+        return (
+          metricValue(text, 'lookout_cloud_fisheries_positions_buffered') === duringOutage.length &&
+          metricValue(text, 'lookout_cloud_alarm_raises_held') === 1
+        );
+      },
+      10_000,
+      'positions buffered and the fire raise held',
+    );
     const text = await metrics();
     expect(metricValue(text, 'lookout_cloud_alarms_restore_pending')).toBe(1);
     expect(metricValue(text, 'lookout_cloud_fisheries_restore_pending')).toBe(1);
@@ -170,15 +202,26 @@ describe('cloud restart while InfluxDB is down', () => {
     const health = (await api<CloudHealth>('/health')).body;
     expect(health.status).toBe('degraded');
     expect(health.features.alarms).toMatchObject({ status: 'degraded', restoring: true, heldRaises: 1 });
-    expect(health.features.fisheries).toMatchObject({ status: 'degraded', restoring: true, bufferedPositions: duringOutage.length });
+    expect(health.features.fisheries).toMatchObject({
+      status: 'degraded',
+      restoring: true,
+      bufferedPositions: duringOutage.length,
+    });
   });
 
   it('once InfluxDB is back: still ONE alarm per vessel and type (refreshed), vessel state with the earlier positions', async () => {
     await influx.influxd.start();
-    await waitFor(async () => {
-      const [alarms, vessels] = await Promise.all([api<{ restoring?: boolean }>('/api/v1/alarms'), api<{ restoring?: boolean }>('/api/v1/vessels')]);
-      return alarms.body.restoring === undefined && vessels.body.restoring === undefined;
-    }, 15_000, 'alarms and vessels rebuilt');
+    await waitFor(
+      async () => {
+        const [alarms, vessels] = await Promise.all([
+          api<{ restoring?: boolean }>('/api/v1/alarms'),
+          api<{ restoring?: boolean }>('/api/v1/vessels'),
+        ]);
+        return alarms.body.restoring === undefined && vessels.body.restoring === undefined;
+      },
+      15_000,
+      'alarms and vessels rebuilt',
+    );
 
     const { body } = await api<{ alarms: Alarm[] }>('/api/v1/alarms');
     expect(body.alarms).toHaveLength(2);
@@ -186,7 +229,12 @@ describe('cloud restart while InfluxDB is down', () => {
     // the second entry refreshed the alarm raised before the restart: count 2, same id, never a new alarm.
     const vessel = alarmsOf(body.alarms, `vessel:${INTRUDER}`, 'closed_area');
     expect(vessel).toHaveLength(1);
-    expect(vessel[0]).toMatchObject({ id: alarmBefore.id, count: 2, status: 'ACTIVE_UNACK', createdAt: alarmBefore.createdAt });
+    expect(vessel[0]).toMatchObject({
+      id: alarmBefore.id,
+      count: 2,
+      status: 'ACTIVE_UNACK',
+      createdAt: alarmBefore.createdAt,
+    });
     expect(vessel[0]!.lastTs).toBeGreaterThan(atCentreTs);
     const fire = alarmsOf(body.alarms, `camera:${EDGE}/${CAMERA}`, 'fire');
     expect(fire).toHaveLength(1);
@@ -194,13 +242,27 @@ describe('cloud restart while InfluxDB is down', () => {
 
     const { body: vessels } = await api<{ vessels: VesselState[] }>('/api/v1/vessels');
     expect(vessels.vessels).toHaveLength(1);
-    expect(vessels.vessels[0]).toMatchObject({ mmsi: INTRUDER, ts: duringOutage.at(-1)!.ts, status: 'at_sea' });
+    expect(vessels.vessels[0]).toMatchObject({
+      mmsi: INTRUDER,
+      ts: duringOutage.at(-1)!.ts,
+      status: 'at_sea',
+    });
 
-    await waitFor(async () => (await storedKinds(alarmBefore.id)).join() === 'created,refreshed', 10_000, 'the refresh stored');
+    await waitFor(
+      async () => (await storedKinds(alarmBefore.id)).join() === 'created,refreshed',
+      10_000,
+      'the refresh stored',
+    );
     expect(await storedKinds(fireAlarmBefore.id)).toEqual(['created', 'refreshed']);
     // Nothing acknowledged was lost: every position of the track is in InfluxDB, before and after the restart.
     const range = `from=${track[0]!.ts}&to=${track.at(-1)!.ts}`;
-    await waitFor(async () => (await api<{ properties: { times: number[] } }>(`/api/v1/vessels/${INTRUDER}/track?${range}`)).body.properties.times.length === track.length, 10_000, 'the whole track stored');
+    await waitFor(
+      async () =>
+        (await api<{ properties: { times: number[] } }>(`/api/v1/vessels/${INTRUDER}/track?${range}`)).body
+          .properties.times.length === track.length,
+      10_000,
+      'the whole track stored',
+    );
 
     const text = await metrics();
     expect(metricValue(text, 'lookout_cloud_alarms_restore_pending')).toBe(0);
@@ -226,8 +288,14 @@ describe('cloud restart while InfluxDB is down', () => {
     await influx.influxd.start();
     cloud = await startCloud();
     const { body } = await api<{ alarms: Alarm[] }>('/api/v1/alarms');
-    expect(alarmsOf(body.alarms, `vessel:${INTRUDER}`, 'closed_area')).toEqual([expect.objectContaining({ id: alarmBefore.id, status: 'ACTIVE_ACK', ackBy: 'officer.lan' })]);
-    await waitFor(async () => (await storedKinds(alarmBefore.id)).join() === 'created,refreshed,acknowledged', 10_000, 'the acknowledgement stored');
+    expect(alarmsOf(body.alarms, `vessel:${INTRUDER}`, 'closed_area')).toEqual([
+      expect.objectContaining({ id: alarmBefore.id, status: 'ACTIVE_ACK', ackBy: 'officer.lan' }),
+    ]);
+    await waitFor(
+      async () => (await storedKinds(alarmBefore.id)).join() === 'created,refreshed,acknowledged',
+      10_000,
+      'the acknowledgement stored',
+    );
   });
 
   it('with its local state file, a restart while InfluxDB is down has the alarms at once: a fire update refreshes its alarm, nothing held', async () => {
@@ -236,13 +304,19 @@ describe('cloud restart while InfluxDB is down', () => {
     cloud = await startCloud();
     const { body } = await api<{ alarms: Alarm[]; restoring?: boolean }>('/api/v1/alarms');
     expect(body.restoring).toBeUndefined();
-    expect(alarmsOf(body.alarms, `vessel:${INTRUDER}`, 'closed_area')).toEqual([expect.objectContaining({ id: alarmBefore.id, status: 'ACTIVE_ACK' })]);
+    expect(alarmsOf(body.alarms, `vessel:${INTRUDER}`, 'closed_area')).toEqual([
+      expect.objectContaining({ id: alarmBefore.id, status: 'ACTIVE_ACK' }),
+    ]);
     const fireBefore = alarmsOf(body.alarms, `camera:${EDGE}/${CAMERA}`, 'fire')[0]!;
     await publishFire('update', startTs + 30 * MIN);
-    await waitFor(async () => {
-      const { body: now } = await api<{ alarms: Alarm[] }>('/api/v1/alarms');
-      return alarmsOf(now.alarms, `camera:${EDGE}/${CAMERA}`, 'fire')[0]?.count === fireBefore.count + 1;
-    }, 10_000, 'the fire alarm refreshed while InfluxDB is still down');
+    await waitFor(
+      async () => {
+        const { body: now } = await api<{ alarms: Alarm[] }>('/api/v1/alarms');
+        return alarmsOf(now.alarms, `camera:${EDGE}/${CAMERA}`, 'fire')[0]?.count === fireBefore.count + 1;
+      },
+      10_000,
+      'the fire alarm refreshed while InfluxDB is still down',
+    );
     const text = await metrics();
     expect(metricValue(text, 'lookout_cloud_alarms_restore_pending')).toBe(0);
     expect(metricValue(text, 'lookout_cloud_alarm_raises_held_total') ?? 0).toBe(0);

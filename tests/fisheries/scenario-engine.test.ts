@@ -43,7 +43,8 @@ describe('IUU scenario through the rule engine (simulated time)', () => {
     // Positions in time order; the clock ticks every simulated minute.
     let next = 0;
     for (simNow = scenario.startTs; simNow <= scenario.endTs; simNow += MIN) {
-      while (next < scenario.positions.length && scenario.positions[next]!.ts <= simNow) engine.ingest(scenario.positions[next++]!);
+      while (next < scenario.positions.length && scenario.positions[next]!.ts <= simNow)
+        engine.ingest(scenario.positions[next++]!);
       engine.tick(simNow);
     }
     simNow = scenario.endTs;
@@ -53,7 +54,14 @@ describe('IUU scenario through the rule engine (simulated time)', () => {
   it('is a sizeable fleet with one vessel per violation', () => {
     expect(scenario.compliant.length).toBe(13);
     expect(new Set(scenario.expected.map((e) => e.type))).toEqual(
-      new Set(['boundary_crossing', 'closed_area', 'zone_by_length', 'signal_loss', 'encounter', 'loitering']),
+      new Set([
+        'boundary_crossing',
+        'closed_area',
+        'zone_by_length',
+        'signal_loss',
+        'encounter',
+        'loitering',
+      ]),
     );
     expect(scenario.positions.length).toBeGreaterThan(7000);
     // deterministic for a seed
@@ -65,18 +73,32 @@ describe('IUU scenario through the rule engine (simulated time)', () => {
     const alarms = store.list();
     for (const expected of scenario.expected) {
       const mine = alarms.filter((a) => a.originator === `vessel:${expected.mmsi}`);
-      expect(mine.map((a) => a.type), `vessel ${expected.mmsi}`).toEqual([expected.type]);
+      expect(
+        mine.map((a) => a.type),
+        `vessel ${expected.mmsi}`,
+      ).toEqual([expected.type]);
       const alarm = mine[0]!;
-      expect(alarm.createdAt, `${expected.type} raised too late`).toBeLessThanOrEqual(expected.dueTs + expected.withinMs);
-      expect(alarm.createdAt, `${expected.type} raised too early`).toBeGreaterThanOrEqual(expected.dueTs - 15 * MIN);
+      expect(alarm.createdAt, `${expected.type} raised too late`).toBeLessThanOrEqual(
+        expected.dueTs + expected.withinMs,
+      );
+      expect(alarm.createdAt, `${expected.type} raised too early`).toBeGreaterThanOrEqual(
+        expected.dueTs - 15 * MIN,
+      );
     }
     for (const mmsi of scenario.compliant) {
-      expect(alarms.filter((a) => a.originator === `vessel:${mmsi}`), `compliant vessel ${mmsi}`).toEqual([]);
+      expect(
+        alarms.filter((a) => a.originator === `vessel:${mmsi}`),
+        `compliant vessel ${mmsi}`,
+      ).toEqual([]);
     }
     expect(alarms).toHaveLength(scenario.expected.length);
     const crossing = alarms.find((a) => a.type === 'boundary_crossing')!;
     expect(crossing.severity).toBe('CRITICAL'); // not back after 12 h: escalated, still one alarm
-    expect(crossing.details).toMatchObject({ direction: 'EXI', zoneId: 'eez_boundaries.155', escalated: true });
+    expect(crossing.details).toMatchObject({
+      direction: 'EXI',
+      zoneId: 'eez_boundaries.155',
+      escalated: true,
+    });
   });
 
   it('replaying every position late and out of order raises nothing new', () => {
@@ -109,7 +131,10 @@ describe('IUU scenario through the rule engine (simulated time)', () => {
       simNow = t + chunkMs;
       engine.tick(simNow);
     }
-    const got = store.list().map((a) => `${a.originator} ${a.type}`).sort();
+    const got = store
+      .list()
+      .map((a) => `${a.originator} ${a.type}`)
+      .sort();
     const want = scenario.expected.map((e) => `vessel:${e.mmsi} ${e.type}`).sort();
     expect(got).toEqual(want);
   });

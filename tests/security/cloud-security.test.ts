@@ -48,26 +48,46 @@ async function metric(name: string, labels: Record<string, string>): Promise<num
 const denied = (reason: string) => metric('lookout_cloud_mqtt_denied_total', { reason });
 
 function batch(edgeId: string, mmsi: number): VesselPositionBatch {
-  return { edgeId, seq: mmsi, positions: [{ mmsi, ts: Date.now(), lat: 8.8, lon: 104.4, sog: 5, cog: 90, msgType: 1 }] };
+  return {
+    edgeId,
+    seq: mmsi,
+    positions: [{ mmsi, ts: Date.now(), lat: 8.8, lon: 104.4, sog: 5, cog: 90, msgType: 1 }],
+  };
 }
 
 async function storedCount(mmsi: number): Promise<number> {
-  const rows = await influx.client.query<{ count: number }>(`SELECT count("lat") FROM "vessel_position" WHERE "mmsi" = '${mmsi}'`, { database: DATABASE }).catch(() => []);
+  const rows = await influx.client
+    .query<{ count: number }>(`SELECT count("lat") FROM "vessel_position" WHERE "mmsi" = '${mmsi}'`, {
+      database: DATABASE,
+    })
+    .catch(() => []);
   return rows[0]?.count ?? 0;
 }
 
-const basic = (user: { username: string; password: string }) => ({ authorization: `Basic ${Buffer.from(`${user.username}:${user.password}`).toString('base64')}` });
+const basic = (user: { username: string; password: string }) => ({
+  authorization: `Basic ${Buffer.from(`${user.username}:${user.password}`).toString('base64')}`,
+});
 
 function http(path: string, init: RequestInit = {}): Promise<Response> {
   return fetch(`${cloud.addresses.http}${path}`, init);
 }
 
 function postJson(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-  return http(path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return http(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 }
 
 function raiseAlarm(mmsi: number): string {
-  return alarms.store.raise({ originator: `vessel:${mmsi}`, type: 'closed_area', severity: 'CRITICAL', ts: Date.now(), details: {} }).alarm.id;
+  return alarms.store.raise({
+    originator: `vessel:${mmsi}`,
+    type: 'closed_area',
+    severity: 'CRITICAL',
+    ts: Date.now(),
+    details: {},
+  }).alarm.id;
 }
 
 beforeAll(async () => {
@@ -76,7 +96,17 @@ beforeAll(async () => {
   capture = capturingLogger('info');
   const config = cloudConfig({
     mqtt: { port: 0, wsPort: 0, users: [EDGE_A, EDGE_B, DASHBOARD] },
-    http: { port: 0, operators: [VIEWER, { username: OPERATOR.username, passwordHash: await hashPassword(OPERATOR.password, { ln: 10, r: 8, p: 1 }), role: 'operator' }] },
+    http: {
+      port: 0,
+      operators: [
+        VIEWER,
+        {
+          username: OPERATOR.username,
+          passwordHash: await hashPassword(OPERATOR.password, { ln: 10, r: 8, p: 1 }),
+          role: 'operator',
+        },
+      ],
+    },
     influx: { host: influx.influxd.host, port: influx.influxd.port, database: DATABASE },
     ingest: { batchSize: 100, flushIntervalMs: 20 },
     buffer: { fsync: 'never' },
@@ -86,7 +116,11 @@ beforeAll(async () => {
   const alarmsOnly = alarmsFeature();
   cloud = createCloud(config, {
     log: capture.log,
-    features: [alarmsOnly, fisheriesFeature(config.fisheries, { alarms: alarmsOnly }), dashboardFeature({ resyncMs: 600_000 })],
+    features: [
+      alarmsOnly,
+      fisheriesFeature(config.fisheries, { alarms: alarmsOnly }),
+      dashboardFeature({ resyncMs: 600_000 }),
+    ],
   });
   await cloud.start();
   alarms = alarmsOnly.part;
@@ -112,10 +146,14 @@ describe('MQTT: users and the per-edge topic ACL', () => {
       const edgeA = await connect({ clientId: edgeClientId('edge-a'), ...EDGE_A });
       const closed = new Promise<void>((resolve) => edgeA.once('close', () => resolve()));
       let acknowledged = false;
-      void edgeA.publishAsync(topics.vesselPositions('edge-b'), JSON.stringify(batch('edge-b', 574_900_001)), { qos: 1 }).then(
-        () => (acknowledged = true),
-        () => undefined,
-      );
+      void edgeA
+        .publishAsync(topics.vesselPositions('edge-b'), JSON.stringify(batch('edge-b', 574_900_001)), {
+          qos: 1,
+        })
+        .then(
+          () => (acknowledged = true),
+          () => undefined,
+        );
       await closed;
       expect(acknowledged).toBe(false);
     }
@@ -123,23 +161,39 @@ describe('MQTT: users and the per-edge topic ACL', () => {
 
     // Edge B's own publish and edge A's own publish go through and are stored: the forged one was never there.
     const edgeB = await connect({ clientId: edgeClientId('edge-b'), ...EDGE_B });
-    await edgeB.publishAsync(topics.vesselPositions('edge-b'), JSON.stringify(batch('edge-b', 574_900_002)), { qos: 1 });
+    await edgeB.publishAsync(topics.vesselPositions('edge-b'), JSON.stringify(batch('edge-b', 574_900_002)), {
+      qos: 1,
+    });
     const edgeA = await connect({ clientId: edgeClientId('edge-a'), ...EDGE_A });
-    await edgeA.publishAsync(topics.vesselPositions('edge-a'), JSON.stringify(batch('edge-a', 574_900_003)), { qos: 1 });
-    await waitFor(async () => (await storedCount(574_900_002)) === 1 && (await storedCount(574_900_003)) === 1, 10_000, 'own positions stored');
+    await edgeA.publishAsync(topics.vesselPositions('edge-a'), JSON.stringify(batch('edge-a', 574_900_003)), {
+      qos: 1,
+    });
+    await waitFor(
+      async () => (await storedCount(574_900_002)) === 1 && (await storedCount(574_900_003)) === 1,
+      10_000,
+      'own positions stored',
+    );
     await waitFor(() => seen.length >= 2, 15_000, 'own positions forwarded');
     expect(await storedCount(574_900_001)).toBe(0);
     expect(seen.some((line) => line.includes('574900001'))).toBe(false);
 
     const warnings = capture.lines.filter((line) => line.level === 40 && line.reason === 'publish_topic');
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatchObject({ clientId: edgeClientId('edge-a'), username: 'edge-a', topic: 'lookout/v1/edge/edge-b/vessels/positions' });
+    expect(warnings[0]).toMatchObject({
+      clientId: edgeClientId('edge-a'),
+      username: 'edge-a',
+      topic: 'lookout/v1/edge/edge-b/vessels/positions',
+    });
   });
 
   it('refuses a bad password and an unknown user at CONNECT, and counts them', async () => {
     const before = await denied('bad_credentials');
-    await expect(connect({ username: EDGE_A.username, password: 'wrong' })).rejects.toThrow(/Bad username or password/i);
-    await expect(connect({ username: 'edge-z', password: EDGE_A.password })).rejects.toThrow(/Bad username or password/i);
+    await expect(connect({ username: EDGE_A.username, password: 'wrong' })).rejects.toThrow(
+      /Bad username or password/i,
+    );
+    await expect(connect({ username: 'edge-z', password: EDGE_A.password })).rejects.toThrow(
+      /Bad username or password/i,
+    );
     await expect(connect({})).rejects.toThrow(/Bad username or password/i);
     expect(await denied('bad_credentials')).toBe(before + 3);
   });
@@ -147,15 +201,46 @@ describe('MQTT: users and the per-edge topic ACL', () => {
   it("refuses at CONNECT a last will on another edge's status; its own will is published when it is lost", async () => {
     const foreignWill: EdgeStatus = { state: 'offline', ts: Date.now(), reason: 'lost' };
     const before = await denied('will_topic');
-    await expect(connect({ clientId: edgeClientId('edge-a'), ...EDGE_A, will: { topic: topics.edgeStatus('edge-b'), payload: Buffer.from(JSON.stringify(foreignWill)), qos: 1, retain: true } })).rejects.toThrow(/Not authorized/i);
+    await expect(
+      connect({
+        clientId: edgeClientId('edge-a'),
+        ...EDGE_A,
+        will: {
+          topic: topics.edgeStatus('edge-b'),
+          payload: Buffer.from(JSON.stringify(foreignWill)),
+          qos: 1,
+          retain: true,
+        },
+      }),
+    ).rejects.toThrow(/Not authorized/i);
     expect(await denied('will_topic')).toBe(before + 1);
 
-    const edgeA = await connect({ clientId: edgeClientId('edge-a'), ...EDGE_A, will: { topic: topics.edgeStatus('edge-a'), payload: Buffer.from(JSON.stringify(foreignWill)), qos: 1, retain: true } });
+    const edgeA = await connect({
+      clientId: edgeClientId('edge-a'),
+      ...EDGE_A,
+      will: {
+        topic: topics.edgeStatus('edge-a'),
+        payload: Buffer.from(JSON.stringify(foreignWill)),
+        qos: 1,
+        retain: true,
+      },
+    });
     const online: EdgeStatus = { state: 'online', ts: Date.now(), version: 'test' };
     await edgeA.publishAsync(topics.edgeStatus('edge-a'), JSON.stringify(online), { qos: 1, retain: true });
-    await waitFor(() => cloud.presence.list().find((edge) => edge.edgeId === 'edge-a' && edge.state === 'online'), 15_000, 'edge-a online');
+    await waitFor(
+      () => cloud.presence.list().find((edge) => edge.edgeId === 'edge-a' && edge.state === 'online'),
+      15_000,
+      'edge-a online',
+    );
     edgeA.stream.destroy();
-    await waitFor(() => cloud.presence.list().find((edge) => edge.edgeId === 'edge-a' && edge.state === 'offline' && edge.reason === 'lost'), 10_000, 'edge-a lost (will)');
+    await waitFor(
+      () =>
+        cloud.presence
+          .list()
+          .find((edge) => edge.edgeId === 'edge-a' && edge.state === 'offline' && edge.reason === 'lost'),
+      10_000,
+      'edge-a lost (will)',
+    );
   });
 
   it("binds client ids to logins: an edge connects only as its own lookout-edge-{id}, nobody can take over an edge's session", async () => {
@@ -164,13 +249,30 @@ describe('MQTT: users and the per-edge topic ACL', () => {
     const takenOver = new Promise<void>((resolve) => edgeB.once('close', () => resolve()));
     // Edge A reusing edge B's client id (MQTT session takeover would cut edge B off), a made-up id, and a
     // dashboard login posing as an edge: all refused at CONNECT (return code 2, identifier rejected).
-    await expect(connect({ clientId: edgeClientId('edge-b'), ...EDGE_A })).rejects.toThrow(/Identifier rejected/i);
+    await expect(connect({ clientId: edgeClientId('edge-b'), ...EDGE_A })).rejects.toThrow(
+      /Identifier rejected/i,
+    );
     await expect(connect({ clientId: 'my-own-id', ...EDGE_A })).rejects.toThrow(/Identifier rejected/i);
-    await expect(connect({ clientId: edgeClientId('edge-b'), ...DASHBOARD }, cloud.addresses.ws)).rejects.toThrow(/Identifier rejected/i);
+    await expect(
+      connect({ clientId: edgeClientId('edge-b'), ...DASHBOARD }, cloud.addresses.ws),
+    ).rejects.toThrow(/Identifier rejected/i);
     expect(await denied('client_id')).toBe(before + 3);
-    expect(await Promise.race([takenOver.then(() => 'closed'), new Promise((resolve) => setTimeout(() => resolve('still connected'), 300))])).toBe('still connected');
-    const warning = capture.lines.find((line) => line.level === 40 && line.reason === 'client_id' && line.username === 'edge-a' && line.clientId === 'my-own-id');
-    expect(warning?.msg).toMatch(/edge user "edge-a" may connect only as lookout-edge-edge-a, not as "my-own-id"/);
+    expect(
+      await Promise.race([
+        takenOver.then(() => 'closed'),
+        new Promise((resolve) => setTimeout(() => resolve('still connected'), 300)),
+      ]),
+    ).toBe('still connected');
+    const warning = capture.lines.find(
+      (line) =>
+        line.level === 40 &&
+        line.reason === 'client_id' &&
+        line.username === 'edge-a' &&
+        line.clientId === 'my-own-id',
+    );
+    expect(warning?.msg).toMatch(
+      /edge user "edge-a" may connect only as lookout-edge-edge-a, not as "my-own-id"/,
+    );
   });
 
   it('an edge may subscribe inside its own topics only; others are refused (SUBACK 128) and counted', async () => {
@@ -193,7 +295,10 @@ describe('HTTP API: operator accounts', () => {
       expect(response.headers.get('www-authenticate'), path).toMatch(/^Basic realm="Lookout"/);
       expect(await response.json(), path).toMatchObject({ statusCode: 401, error: 'Unauthorized' });
     }
-    expect((await http('/api/v1/alarms', { headers: basic({ username: VIEWER.username, password: 'nope' }) })).status).toBe(401);
+    expect(
+      (await http('/api/v1/alarms', { headers: basic({ username: VIEWER.username, password: 'nope' }) }))
+        .status,
+    ).toBe(401);
     expect((await http('/health')).status).toBe(200);
     expect((await http('/metrics')).status).toBe(200);
   });
@@ -219,16 +324,28 @@ describe('HTTP API: operator accounts', () => {
 
     // A cross-site form cannot send JSON without a CORS preflight; a text/plain body is not accepted as an action.
     const id2 = raiseAlarm(574_900_011);
-    const plain = await http(`/api/v1/alarms/${id2}/ack`, { method: 'POST', headers: { 'content-type': 'text/plain', ...basic(OPERATOR) }, body: '{}' });
+    const plain = await http(`/api/v1/alarms/${id2}/ack`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', ...basic(OPERATOR) },
+      body: '{}',
+    });
     expect(plain.status).toBe(400);
-    const form = await http(`/api/v1/alarms/${id2}/ack`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...basic(OPERATOR) }, body: 'by=x' });
+    const form = await http(`/api/v1/alarms/${id2}/ack`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...basic(OPERATOR) },
+      body: 'by=x',
+    });
     expect(form.status).toBe(415);
     expect(alarms.store.list().find((alarm) => alarm.id === id2)?.status).toBe('ACTIVE_UNACK');
   });
 
   it('tells the dashboard who is logged in', async () => {
     const config = await (await http('/api/v1/dashboard/config', { headers: basic(VIEWER) })).json();
-    expect(config).toMatchObject({ operator: { username: VIEWER.username, role: 'viewer' }, authRequired: true, mqtt: { username: DASHBOARD.username } });
+    expect(config).toMatchObject({
+      operator: { username: VIEWER.username, role: 'viewer' },
+      authRequired: true,
+      mqtt: { username: DASHBOARD.username },
+    });
   });
 });
 
@@ -236,7 +353,17 @@ describe('dashboard in Chromium with HTTP Basic', () => {
   let browser: Browser;
   beforeAll(async () => {
     await waitFor(() => existsSync(CHROMIUM), 30_000, `${CHROMIUM} (Debian chromium package)`);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--disable-sync'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--no-first-run',
+        '--disable-sync',
+      ],
+    });
   });
   afterAll(async () => {
     await browser?.close();
@@ -248,12 +375,17 @@ describe('dashboard in Chromium with HTTP Basic', () => {
     const anonymousPage = await anonymous.newPage();
     const statuses: number[] = [];
     anonymousPage.on('response', (response) => statuses.push(response.status()));
-    await expect(anonymousPage.goto(`${cloud.addresses.http}/`)).rejects.toThrow(/ERR_INVALID_AUTH_CREDENTIALS/);
+    await expect(anonymousPage.goto(`${cloud.addresses.http}/`)).rejects.toThrow(
+      /ERR_INVALID_AUTH_CREDENTIALS/,
+    );
     expect(statuses).toEqual([401]);
     await anonymous.close();
 
     const id = raiseAlarm(574_900_020);
-    const context = await browser.newContext({ httpCredentials: { username: OPERATOR.username, password: OPERATOR.password }, viewport: { width: 1366, height: 768 } });
+    const context = await browser.newContext({
+      httpCredentials: { username: OPERATOR.username, password: OPERATOR.password },
+      viewport: { width: 1366, height: 768 },
+    });
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
@@ -261,17 +393,26 @@ describe('dashboard in Chromium with HTTP Basic', () => {
     await page.waitForSelector('#live[data-state="live"]', { timeout: 15_000 });
     expect(await page.textContent('#operator-name')).toBe(`${OPERATOR.username} (operator)`);
     await page.click(`#alarms-list li[data-alarm-id="${id}"] button[data-action="ack"]`);
-    await page.waitForSelector(`#alarms-list li[data-alarm-id="${id}"][data-status="ACTIVE_ACK"]`, { timeout: 20_000 });
+    await page.waitForSelector(`#alarms-list li[data-alarm-id="${id}"][data-status="ACTIVE_ACK"]`, {
+      timeout: 20_000,
+    });
     expect(await page.$('#operator-dialog[open]')).toBeNull();
-    expect(alarms.store.list().find((alarm) => alarm.id === id)).toMatchObject({ status: 'ACTIVE_ACK', ackBy: OPERATOR.username });
-    expect(await page.textContent(`#alarms-list li[data-alarm-id="${id}"]`)).toContain(`acknowledged by ${OPERATOR.username}`);
+    expect(alarms.store.list().find((alarm) => alarm.id === id)).toMatchObject({
+      status: 'ACTIVE_ACK',
+      ackBy: OPERATOR.username,
+    });
+    expect(await page.textContent(`#alarms-list li[data-alarm-id="${id}"]`)).toContain(
+      `acknowledged by ${OPERATOR.username}`,
+    );
     expect(errors).toEqual([]);
     await context.close();
   });
 
   it('a viewer login sees the alarms without Ack/Clear buttons', async () => {
     const id = raiseAlarm(574_900_021);
-    const context = await browser.newContext({ httpCredentials: { username: VIEWER.username, password: VIEWER.password } });
+    const context = await browser.newContext({
+      httpCredentials: { username: VIEWER.username, password: VIEWER.password },
+    });
     const page = await context.newPage();
     await page.goto(`${cloud.addresses.http}/`);
     await page.waitForSelector(`#alarms-list li[data-alarm-id="${id}"]`, { timeout: 20_000 });

@@ -18,7 +18,12 @@ import { scopeForFile } from '../support/scope.js';
 
 const scope = scopeForFile();
 const OPERATOR = { username: 'officer.lan', password: 'operator-pass' };
-const TIMEOUTS = { headersTimeoutMs: 300, requestTimeoutMs: 600, keepAliveTimeoutMs: 300, idleTimeoutMs: 600 };
+const TIMEOUTS = {
+  headersTimeoutMs: 300,
+  requestTimeoutMs: 600,
+  keepAliveTimeoutMs: 300,
+  idleTimeoutMs: 600,
+};
 
 async function startCloud(http: object, extra: object = {}): Promise<Cloud> {
   const dataDir = await scope.use(tempDir('http-hardening'), removeDir);
@@ -38,7 +43,9 @@ async function startCloud(http: object, extra: object = {}): Promise<Cloud> {
   return cloud;
 }
 
-const basic = (username: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` });
+const basic = (username: string, password: string) => ({
+  authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`,
+});
 
 async function metric(cloud: Cloud, name: string, labels: Record<string, string>): Promise<number> {
   return metricValue(await (await fetch(`${cloud.addresses.http}/metrics`)).text(), name, labels) ?? 0;
@@ -53,7 +60,9 @@ describe('a wrong-password flood (600 requests, 64 at a time)', () => {
   it('is admitted by a limit (503 + Retry-After beyond it) and does not hold a telemetry PUBACK behind scrypt', async () => {
     // Lockouts off: they alone would stop a flood from one address; this shows the limit on password checks alone,
     // which is what a flood from many addresses meets.
-    const cloud = await startCloud({ limits: { logins: { maxFailuresPerUser: 0, maxFailuresPerAddress: 0, failureDelayMs: 0 } } });
+    const cloud = await startCloud({
+      limits: { logins: { maxFailuresPerUser: 0, maxFailuresPerAddress: 0, failureDelayMs: 0 } },
+    });
     const url = `${cloud.addresses.http}/api/v1/edges`;
     expect((await fetch(url, { headers: basic(OPERATOR.username, OPERATOR.password) })).status).toBe(200); // remembered from now on
 
@@ -76,7 +85,10 @@ describe('a wrong-password flood (600 requests, 64 at a time)', () => {
     await floodUnderWay;
     clearInterval(watcher);
 
-    const edge = await mqtt.connectAsync(cloud.addresses.mqtt, { reconnectPeriod: 0, clientId: 'lookout-edge-flooded' });
+    const edge = await mqtt.connectAsync(cloud.addresses.mqtt, {
+      reconnectPeriod: 0,
+      clientId: 'lookout-edge-flooded',
+    });
     scope.defer(() => edge.endAsync(true));
     const [batch] = batchesOf('flooded', makePositions(100), 100);
     const checkedBefore = statuses.filter((status) => status === 401).length;
@@ -92,7 +104,9 @@ describe('a wrong-password flood (600 requests, 64 at a time)', () => {
     expect(statuses.filter((status) => status === 503).length).toBeGreaterThan(0);
     expect(retryAfterMissing).toBe(0);
     expect(statuses.every((status) => status === 401 || status === 503)).toBe(true);
-    expect(await metric(cloud, 'lookout_cloud_http_auth_refused_total', { reason: 'busy' })).toBe(statuses.filter((status) => status === 503).length);
+    expect(await metric(cloud, 'lookout_cloud_http_auth_refused_total', { reason: 'busy' })).toBe(
+      statuses.filter((status) => status === 503).length,
+    );
   });
 });
 
@@ -108,24 +122,41 @@ describe('the API', () => {
     expect(wrong.status).toBe(405);
     expect(wrong.headers.get('allow')).toBe('GET, HEAD');
     expect(await wrong.json()).toMatchObject({ statusCode: 405, error: 'Method Not Allowed' });
-    expect((await fetch(`${cloud.addresses.http}/health`, { method: 'POST', headers: auth })).status).toBe(405);
+    expect((await fetch(`${cloud.addresses.http}/health`, { method: 'POST', headers: auth })).status).toBe(
+      405,
+    );
     expect((await fetch(`${cloud.addresses.http}/api/v1/nothing-here`, { headers: auth })).status).toBe(404);
   });
 
   it('says what is wrong with a malformed JSON body and where', async () => {
-    const response = await fetch(`${cloud.addresses.http}/api/v1/edges`, { method: 'DELETE', headers: { ...auth, 'content-type': 'application/json' }, body: '{\n  "by": "lan",\n  oops\n}' });
+    const response = await fetch(`${cloud.addresses.http}/api/v1/edges`, {
+      method: 'DELETE',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: '{\n  "by": "lan",\n  oops\n}',
+    });
     expect(response.status).toBe(400);
-    expect(((await response.json()) as { message: string }).message).toMatch(/^request body is not valid JSON: .* \(line 3, column 3\)$/);
+    expect(((await response.json()) as { message: string }).message).toMatch(
+      /^request body is not valid JSON: .* \(line 3, column 3\)$/,
+    );
   });
 
   it('locks the user out after 5 wrong passwords: the right one then gets 429 with Retry-After', async () => {
-    for (let i = 0; i < 5; i++) expect((await fetch(`${cloud.addresses.http}/api/v1/edges`, { headers: basic('viewer-x', `guess-${i}`) })).status).toBe(401);
-    expect((await fetch(`${cloud.addresses.http}/api/v1/edges`, { headers: basic(OPERATOR.username, 'wrong') })).status).toBe(401);
+    for (let i = 0; i < 5; i++)
+      expect(
+        (await fetch(`${cloud.addresses.http}/api/v1/edges`, { headers: basic('viewer-x', `guess-${i}`) }))
+          .status,
+      ).toBe(401);
+    expect(
+      (await fetch(`${cloud.addresses.http}/api/v1/edges`, { headers: basic(OPERATOR.username, 'wrong') }))
+        .status,
+    ).toBe(401);
     const victim = basic('viewer-x', 'whatever');
     const locked = await fetch(`${cloud.addresses.http}/api/v1/edges`, { headers: victim });
     expect(locked.status).toBe(429);
     expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(await metric(cloud, 'lookout_cloud_login_lockouts_total', { listener: 'http', by: 'user' })).toBe(1);
+    expect(await metric(cloud, 'lookout_cloud_login_lockouts_total', { listener: 'http', by: 'user' })).toBe(
+      1,
+    );
   });
 
   it('closes a slowloris connection that never finishes its headers, and a silent one', async () => {
@@ -141,12 +172,23 @@ describe('the API', () => {
 
   it('closes a TLS connection that never handshakes (HTTPS and MQTT over TLS)', async () => {
     const certs = await scope.use(makeTestCertificates(), (made) => made.cleanup());
-    const secure = await startCloud({ limits: TIMEOUTS }, { tls: { certFile: certs.certFile, keyFile: certs.keyFile, handshakeTimeoutMs: 300 } });
-    const quiet = [secure.addresses.httpPort, secure.addresses.mqttPort, secure.addresses.wsPort].map((port) => connectTcp(port, '127.0.0.1'));
+    const secure = await startCloud(
+      { limits: TIMEOUTS },
+      { tls: { certFile: certs.certFile, keyFile: certs.keyFile, handshakeTimeoutMs: 300 } },
+    );
+    const quiet = [secure.addresses.httpPort, secure.addresses.mqttPort, secure.addresses.wsPort].map(
+      (port) => connectTcp(port, '127.0.0.1'),
+    );
     await Promise.all(quiet.map(closedByServer));
     // A client that does handshake still gets its answer.
-    const tls = connectTls({ port: secure.addresses.httpPort, host: '127.0.0.1', ca: await readFile(certs.caFile) });
-    await new Promise<void>((resolve, reject) => tls.once('secureConnect', () => resolve()).once('error', reject));
+    const tls = connectTls({
+      port: secure.addresses.httpPort,
+      host: '127.0.0.1',
+      ca: await readFile(certs.caFile),
+    });
+    await new Promise<void>((resolve, reject) =>
+      tls.once('secureConnect', () => resolve()).once('error', reject),
+    );
     tls.destroy();
   });
 });

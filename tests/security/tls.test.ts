@@ -71,8 +71,21 @@ function httpsGet(url: string, trust: Buffer): Promise<{ status: number; body: s
 async function sendAis(port: number, mmsis: number[]): Promise<void> {
   const socket = createSocket('udp4');
   for (const [i, mmsi] of mmsis.entries()) {
-    const [sentence] = toSentences(encodePositionReport({ type: 1, mmsi, lat: 8.6 + i / 100, lon: 104.5, sog: 6.5, cog: 180, heading: 179, second: 10 }));
-    await new Promise<void>((resolve, reject) => socket.send(`${sentence}\r\n`, port, '127.0.0.1', (error) => (error ? reject(error) : resolve())));
+    const [sentence] = toSentences(
+      encodePositionReport({
+        type: 1,
+        mmsi,
+        lat: 8.6 + i / 100,
+        lon: 104.5,
+        sog: 6.5,
+        cog: 180,
+        heading: 179,
+        second: 10,
+      }),
+    );
+    await new Promise<void>((resolve, reject) =>
+      socket.send(`${sentence}\r\n`, port, '127.0.0.1', (error) => (error ? reject(error) : resolve())),
+    );
   }
   socket.close();
 }
@@ -80,7 +93,9 @@ async function sendAis(port: number, mmsis: number[]): Promise<void> {
 /** An MQTT CONNECT in plain text to the TLS port: the server must close without answering a CONNACK. */
 function plainTextConnect(port: number): Promise<{ closedByServer: boolean; bytesBack: number }> {
   // CONNECT, MQTT 3.1.1, clean session, keepalive 30, client id "plain".
-  const connect = Buffer.from([0x10, 17, 0, 4, 0x4d, 0x51, 0x54, 0x54, 4, 2, 0, 30, 0, 5, 0x70, 0x6c, 0x61, 0x69, 0x6e]);
+  const connect = Buffer.from([
+    0x10, 17, 0, 4, 0x4d, 0x51, 0x54, 0x54, 4, 2, 0, 30, 0, 5, 0x70, 0x6c, 0x61, 0x69, 0x6e,
+  ]);
   return new Promise((resolve, reject) => {
     let bytesBack = 0;
     const socket = connectTcp(port, '127.0.0.1', () => socket.write(connect));
@@ -95,12 +110,20 @@ function plainTextConnect(port: number): Promise<{ closedByServer: boolean; byte
 }
 
 async function storedMmsis(): Promise<string[]> {
-  const rows = await influx.client.query<{ mmsi: string }>(`SELECT "lat", "mmsi" FROM "vessel_position"`, { database: DATABASE }).catch(() => []);
+  const rows = await influx.client
+    .query<{ mmsi: string }>(`SELECT "lat", "mmsi" FROM "vessel_position"`, { database: DATABASE })
+    .catch(() => []);
   return [...new Set(rows.map((row) => row.mmsi))].sort();
 }
 
 const handshakeErrors = async (listener: string) =>
-  metricValue(await (await httpsGet(`${cloud.addresses.http}/metrics`, ca)).body, 'lookout_cloud_tls_handshake_errors_total', { listener }) ?? 0;
+  metricValue(
+    await (
+      await httpsGet(`${cloud.addresses.http}/metrics`, ca)
+    ).body,
+    'lookout_cloud_tls_handshake_errors_total',
+    { listener },
+  ) ?? 0;
 
 describe('TLS between edges and the cloud', () => {
   it('every listener speaks TLS: an edge trusting the private CA delivers positions over mqtts://, HTTPS and wss:// answer', async () => {
@@ -109,11 +132,18 @@ describe('TLS between edges and the cloud', () => {
     expect(cloud.addresses.http).toMatch(/^https:\/\//);
 
     const outbox = tempOutboxDir();
-    const edge = await startTestEdge(cloud.addresses.mqtt, outbox.dir, { edgeId: EDGE.username, mqtt: { url: cloud.addresses.mqtt, ...EDGE, tls: { caFile: certs.caFile } } });
+    const edge = await startTestEdge(cloud.addresses.mqtt, outbox.dir, {
+      edgeId: EDGE.username,
+      mqtt: { url: cloud.addresses.mqtt, ...EDGE, tls: { caFile: certs.caFile } },
+    });
     try {
       await waitFor(() => edge.uplink.connected, 10_000, 'the edge to connect over TLS');
       await sendAis(edge.ports.udp!, [574_200_001, 574_200_002, 574_200_003]);
-      await waitFor(async () => (await storedMmsis()).length === 3 || undefined, 15_000, 'three vessels stored');
+      await waitFor(
+        async () => (await storedMmsis()).length === 3 || undefined,
+        15_000,
+        'three vessels stored',
+      );
       expect(await storedMmsis()).toEqual(['574200001', '574200002', '574200003']);
     } finally {
       await edge.stop();
@@ -124,7 +154,12 @@ describe('TLS between edges and the cloud', () => {
     expect(health.status).toBe(200);
     expect(JSON.parse(health.body)).toMatchObject({ influx: { reachable: true } });
 
-    const browserLike = await mqtt.connectAsync(cloud.addresses.ws, { ...DASHBOARD, ca, reconnectPeriod: 0, connectTimeout: 5000 });
+    const browserLike = await mqtt.connectAsync(cloud.addresses.ws, {
+      ...DASHBOARD,
+      ca,
+      reconnectPeriod: 0,
+      connectTimeout: 5000,
+    });
     const status = new Promise<string>((resolve) => browserLike.on('message', (topic) => resolve(topic)));
     await browserLike.subscribeAsync(`lookout/v1/edge/${EDGE.username}/status`);
     expect(await status).toBe(`lookout/v1/edge/${EDGE.username}/status`);
@@ -134,16 +169,33 @@ describe('TLS between edges and the cloud', () => {
   it('clients that do not trust the certificate, or speak plain text, are refused; the cloud counts and logs the handshakes', async () => {
     const before = await handshakeErrors('mqtt');
     const options = { ...EDGE, reconnectPeriod: 0, connectTimeout: 3000 };
-    await expect(mqtt.connectAsync(cloud.addresses.mqtt, { ...options, ca: await readFile(certs.otherCaFile) })).rejects.toThrow(/certificate|unable to verify|self.signed/i);
+    await expect(
+      mqtt.connectAsync(cloud.addresses.mqtt, { ...options, ca: await readFile(certs.otherCaFile) }),
+    ).rejects.toThrow(/certificate|unable to verify|self.signed/i);
     expect(await plainTextConnect(cloud.addresses.mqttPort)).toEqual({ closedByServer: true, bytesBack: 0 });
-    await waitFor(async () => (await handshakeErrors('mqtt')) >= before + 2, 10_000, 'two failed handshakes counted');
-    expect(capture.lines.some((line) => line.msg === 'TLS handshake failed (logged once per address)' && line.listener === 'mqtt')).toBe(true);
+    await waitFor(
+      async () => (await handshakeErrors('mqtt')) >= before + 2,
+      10_000,
+      'two failed handshakes counted',
+    );
+    expect(
+      capture.lines.some(
+        (line) => line.msg === 'TLS handshake failed (logged once per address)' && line.listener === 'mqtt',
+      ),
+    ).toBe(true);
 
     // An edge that trusts only the system's CAs does not connect; it says why and keeps its outbox.
     const outbox = tempOutboxDir();
-    const edge = await startTestEdge(cloud.addresses.mqtt, outbox.dir, { edgeId: EDGE.username, mqtt: { url: cloud.addresses.mqtt, ...EDGE } });
+    const edge = await startTestEdge(cloud.addresses.mqtt, outbox.dir, {
+      edgeId: EDGE.username,
+      mqtt: { url: cloud.addresses.mqtt, ...EDGE },
+    });
     try {
-      await waitFor(() => /certificate|unable to verify|self.signed/i.test(edge.uplink.stats.lastError ?? ''), 10_000, 'the edge to report the certificate problem');
+      await waitFor(
+        () => /certificate|unable to verify|self.signed/i.test(edge.uplink.stats.lastError ?? ''),
+        10_000,
+        'the edge to report the certificate problem',
+      );
       expect(edge.uplink.connected).toBe(false);
     } finally {
       await edge.stop();
@@ -154,10 +206,25 @@ describe('TLS between edges and the cloud', () => {
   it('a TLS file that is missing or not PEM is a start-up error naming the config key and the file', async () => {
     const outbox = tempOutboxDir();
     try {
-      const edge = (caFile: string): Edge => createEdge(edgeConfig({ edgeId: 'e', mqtt: { url: 'mqtts://127.0.0.1:1', tls: { caFile } }, outbox: { dir: outbox.dir } }));
-      expect(() => edge('/nonexistent/ca.pem')).toThrow(/^edge\.mqtt\.tls\.caFile: cannot read \/nonexistent\/ca\.pem: ENOENT/);
-      expect(() => edge(certs.dir + '/san.ext')).toThrow(/edge\.mqtt\.tls\.caFile: .*san\.ext: not a PEM file/);
-      expect(() => createCloud(cloudConfig({ dataDir, tls: { certFile: certs.certFile, keyFile: '/nonexistent/key.pem' } }))).toThrow(/^cloud\.tls\.keyFile: cannot read \/nonexistent\/key\.pem/);
+      const edge = (caFile: string): Edge =>
+        createEdge(
+          edgeConfig({
+            edgeId: 'e',
+            mqtt: { url: 'mqtts://127.0.0.1:1', tls: { caFile } },
+            outbox: { dir: outbox.dir },
+          }),
+        );
+      expect(() => edge('/nonexistent/ca.pem')).toThrow(
+        /^edge\.mqtt\.tls\.caFile: cannot read \/nonexistent\/ca\.pem: ENOENT/,
+      );
+      expect(() => edge(certs.dir + '/san.ext')).toThrow(
+        /edge\.mqtt\.tls\.caFile: .*san\.ext: not a PEM file/,
+      );
+      expect(() =>
+        createCloud(
+          cloudConfig({ dataDir, tls: { certFile: certs.certFile, keyFile: '/nonexistent/key.pem' } }),
+        ),
+      ).toThrow(/^cloud\.tls\.keyFile: cannot read \/nonexistent\/key\.pem/);
     } finally {
       outbox.remove();
     }

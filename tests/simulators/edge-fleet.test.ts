@@ -5,7 +5,11 @@ import { cloudFeatures } from '../../cloud/features.js';
 import type { VesselPositionRow } from '../../cloud/influxdb/points.js';
 import { createLogger, silentLogger } from '../../runtime/logger.js';
 import { cloudUsersFor, edgeFleetConfig, edgeIdentities } from '../../simulators/edges/config.js';
-import { createEdgeFleetSimulator, type EdgeFleetOptions, type EdgeFleetSimulator } from '../../simulators/edges/edge-fleet.js';
+import {
+  createEdgeFleetSimulator,
+  type EdgeFleetOptions,
+  type EdgeFleetSimulator,
+} from '../../simulators/edges/edge-fleet.js';
 import { metricValue, tempDir } from '../support/cloud-fixtures.js';
 import { startTestInfluxd, waitFor, type TestInfluxd } from '../support/influxd.js';
 
@@ -39,7 +43,10 @@ async function startCloud(database: string, users: unknown[] = []): Promise<Clou
   });
   const cloud = createCloud(config, { log, features: cloudFeatures(config) });
   await cloud.start();
-  cleanups.push(() => rm(dataDir, { recursive: true, force: true }), () => cloud.stop());
+  cleanups.push(
+    () => rm(dataDir, { recursive: true, force: true }),
+    () => cloud.stop(),
+  );
   return cloud;
 }
 
@@ -52,22 +59,33 @@ async function startFleet(options: EdgeFleetOptions): Promise<EdgeFleetSimulator
 
 async function edgesApi(cloud: Cloud): Promise<Array<{ edgeId: string; state: string; reason?: string }>> {
   const response = await fetch(`${cloud.addresses.http}/api/v1/edges`);
-  return ((await response.json()) as { edges: Array<{ edgeId: string; state: string; reason?: string }> }).edges;
+  return ((await response.json()) as { edges: Array<{ edgeId: string; state: string; reason?: string }> })
+    .edges;
 }
 
 async function storedRows(database: string): Promise<VesselPositionRow[]> {
-  return influx.client.query<VesselPositionRow>('SELECT * FROM vessel_position', { database, precision: 'ms' as never });
+  return influx.client.query<VesselPositionRow>('SELECT * FROM vessel_position', {
+    database,
+    precision: 'ms' as never,
+  });
 }
 
 async function pointCount(database: string): Promise<number> {
-  const result = await influx.client.query<{ count: number }>('SELECT count(lat) AS count FROM vessel_position', { database });
+  const result = await influx.client.query<{ count: number }>(
+    'SELECT count(lat) AS count FROM vessel_position',
+    { database },
+  );
   return result[0]?.count ?? 0;
 }
 
 /** InfluxDB holds exactly one point per generated position, with its values. */
 async function expectStoredExactly(database: string, sim: EdgeFleetSimulator): Promise<void> {
   const generated = sim.generatedPositions();
-  await waitFor(async () => (await pointCount(database)) >= generated.length, 20_000, 'all generated positions in InfluxDB');
+  await waitFor(
+    async () => (await pointCount(database)) >= generated.length,
+    20_000,
+    'all generated positions in InfluxDB',
+  );
   const rows = await storedRows(database);
   const byKey = new Map(rows.map((row) => [`${row.mmsi}@${row.time.getTime()}`, row]));
   expect(rows.length).toBe(generated.length);
@@ -87,7 +105,8 @@ async function expectStoredExactly(database: string, sim: EdgeFleetSimulator): P
 async function expectNothingRejected(cloud: Cloud): Promise<void> {
   const metrics = await cloud.registry.metrics();
   for (const kind of ['status', 'health', 'vessels/positions', 'alerts/fire']) {
-    for (const reason of ['schema', 'invalid_json', 'edge_id_mismatch', 'no_schema']) expect(metricValue(metrics, 'lookout_cloud_invalid_payloads_total', { reason, kind }) ?? 0).toBe(0);
+    for (const reason of ['schema', 'invalid_json', 'edge_id_mismatch', 'no_schema'])
+      expect(metricValue(metrics, 'lookout_cloud_invalid_payloads_total', { reason, kind }) ?? 0).toBe(0);
   }
   expect(metricValue(metrics, 'lookout_cloud_mqtt_denied_total') ?? 0).toBe(0);
 }
@@ -112,7 +131,11 @@ describe('lookout sim edges against a real cloud', () => {
       fireAlertsPerHour: 2400,
       cloudMetricsUrl: `${cloud.addresses.http}/metrics`,
     });
-    await waitFor(async () => (await edgesApi(cloud)).filter((e) => e.state === 'online').length === 30 || undefined, 15_000, '30 edges online');
+    await waitFor(
+      async () => (await edgesApi(cloud)).filter((e) => e.state === 'online').length === 30 || undefined,
+      15_000,
+      '30 edges online',
+    );
     const online = await edgesApi(cloud);
     expect(online.map((e) => e.edgeId)).toEqual(identities.map((i) => i.edgeId));
 
@@ -134,26 +157,52 @@ describe('lookout sim edges against a real cloud', () => {
     // Every fire is a `new` and an `end` event (the open ones end at stop).
     expect(after.messages.alerts).toBe(2 * after.fires);
     expect(after.cloud).toEqual({ invalidPayloads: 0, denied: 0, publishesRefused: 0 });
-    await waitFor(async () => (await edgesApi(cloud)).every((e) => e.state === 'offline' && e.reason === 'shutdown') || undefined, 10_000, 'all edges offline');
-    await waitFor(async () => {
-      const metrics = await cloud.registry.metrics();
-      return (metricValue(metrics, 'lookout_cloud_mqtt_messages_in_total', { kind: 'alerts/fire' }) ?? 0) >= after.messages.alerts || undefined;
-    }, 10_000, 'fire alerts at the cloud');
-    await waitFor(async () => {
-      const fires = (await (await fetch(`${cloud.addresses.http}/api/v1/fire/alerts`)).json()) as { alerts?: unknown[] };
-      return (fires.alerts?.length ?? 0) > 0 || undefined;
-    }, 10_000, 'fire alerts stored');
+    await waitFor(
+      async () =>
+        (await edgesApi(cloud)).every((e) => e.state === 'offline' && e.reason === 'shutdown') || undefined,
+      10_000,
+      'all edges offline',
+    );
+    await waitFor(
+      async () => {
+        const metrics = await cloud.registry.metrics();
+        return (
+          (metricValue(metrics, 'lookout_cloud_mqtt_messages_in_total', { kind: 'alerts/fire' }) ?? 0) >=
+            after.messages.alerts || undefined
+        );
+      },
+      10_000,
+      'fire alerts at the cloud',
+    );
+    await waitFor(
+      async () => {
+        const fires = (await (await fetch(`${cloud.addresses.http}/api/v1/fire/alerts`)).json()) as {
+          alerts?: unknown[];
+        };
+        return (fires.alerts?.length ?? 0) > 0 || undefined;
+      },
+      10_000,
+      'fire alerts stored',
+    );
     await expectNothingRejected(cloud);
   });
 
   it('churn with a shared login and overlapping receivers: every drop is a last will then a birth; no position lost or doubled; stop leaves all offline', async () => {
     const database = 'sim_edges_churn';
     const config = edgeFleetConfig('test', {
-      simulators: { edges: { count: 20, idPrefix: 'load-churn-', credentials: { source: 'template', username: 'sim-load', password: 'demo-only-load' } } },
+      simulators: {
+        edges: {
+          count: 20,
+          idPrefix: 'load-churn-',
+          credentials: { source: 'template', username: 'sim-load', password: 'demo-only-load' },
+        },
+      },
     });
     const identities = edgeIdentities(config, {});
     const users = cloudUsersFor(identities);
-    expect(users).toEqual([{ username: 'sim-load', password: 'demo-only-load', edgeIds: identities.map((i) => i.edgeId) }]);
+    expect(users).toEqual([
+      { username: 'sim-load', password: 'demo-only-load', edgeIds: identities.map((i) => i.edgeId) },
+    ]);
     const cloud = await startCloud(database, users);
 
     const statuses = new Map<string, string[]>();
@@ -164,7 +213,8 @@ describe('lookout sim edges against a real cloud', () => {
     });
     const arrivals = new Map<string, number>();
     cloud.bus.on('positions', ({ positions }) => {
-      for (const p of positions) arrivals.set(`${p.mmsi}@${p.ts}`, (arrivals.get(`${p.mmsi}@${p.ts}`) ?? 0) + 1);
+      for (const p of positions)
+        arrivals.set(`${p.mmsi}@${p.ts}`, (arrivals.get(`${p.mmsi}@${p.ts}`) ?? 0) + 1);
     });
 
     const sim = await startFleet({
@@ -192,7 +242,11 @@ describe('lookout sim edges against a real cloud', () => {
     for (const [key, times] of sim.deliveries()) expect(times, key).toBe(2);
     // The cloud got every position; more than twice only when a batch was resent after a drop (QoS 1). Its ingest
     // emits journalled messages a moment after their PUBACK: wait for both copies of each.
-    await waitFor(() => sim.generatedPositions().every((p) => (arrivals.get(`${p.mmsi}@${p.ts}`) ?? 0) >= 2) || undefined, 10_000, 'both copies of every position at the cloud');
+    await waitFor(
+      () => sim.generatedPositions().every((p) => (arrivals.get(`${p.mmsi}@${p.ts}`) ?? 0) >= 2) || undefined,
+      10_000,
+      'both copies of every position at the cloud',
+    );
     const resentAllowance = summary.positions.resent;
     let extra = 0;
     for (const p of sim.generatedPositions()) {
@@ -206,9 +260,17 @@ describe('lookout sim edges against a real cloud', () => {
 
     // Presence: per edge, its birth, then for every drop the broker's last will and a new birth, then the clean
     // stop (or, for an edge that was down when the run stopped, the last will was its goodbye).
-    await waitFor(async () => (await edgesApi(cloud)).filter((e) => e.state === 'offline').length === 20 || undefined, 10_000, 'all edges offline');
+    await waitFor(
+      async () => (await edgesApi(cloud)).filter((e) => e.state === 'offline').length === 20 || undefined,
+      10_000,
+      'all edges offline',
+    );
     for (const edge of sim.edges) {
-      const expected = ['online', ...Array.from({ length: edge.drops }, () => ['offline:lost', 'online']).flat(), 'offline:shutdown'];
+      const expected = [
+        'online',
+        ...Array.from({ length: edge.drops }, () => ['offline:lost', 'online']).flat(),
+        'offline:shutdown',
+      ];
       if (edge.stoppedWhileDown) expected.splice(-2, 2);
       expect(statuses.get(edge.edgeId), edge.edgeId).toEqual(expected);
     }
@@ -216,7 +278,9 @@ describe('lookout sim edges against a real cloud', () => {
   });
 
   it('counts the logins the cloud refuses (wrong password) and sends nothing', async () => {
-    const cloud = await startCloud('sim_edges_refused', [{ username: 'sim-load', password: 'right', edgeIds: ['load-x-001', 'load-x-002'] }]);
+    const cloud = await startCloud('sim_edges_refused', [
+      { username: 'sim-load', password: 'right', edgeIds: ['load-x-001', 'load-x-002'] },
+    ]);
     const sim = await startFleet({
       url: cloud.addresses.mqtt,
       identities: [
@@ -228,7 +292,11 @@ describe('lookout sim edges against a real cloud', () => {
       drainTimeoutMs: 200,
       cloudMetricsUrl: `${cloud.addresses.http}/metrics`,
     });
-    await waitFor(() => (sim.summary().refused >= 2 && sim.summary().positions.generated > 0) || undefined, 10_000, 'two refusals');
+    await waitFor(
+      () => (sim.summary().refused >= 2 && sim.summary().positions.generated > 0) || undefined,
+      10_000,
+      'two refusals',
+    );
     await sim.stop();
     const summary = sim.summary();
     expect(summary.connects).toBe(0);
@@ -237,7 +305,11 @@ describe('lookout sim edges against a real cloud', () => {
     // The cloud's own count agrees: the logins were denied there (read from its /metrics before and after the run).
     expect(summary.cloud!.denied).toBeGreaterThanOrEqual(2);
     expect(summary.cloud!.invalidPayloads).toBe(0);
-    expect(metricValue(await cloud.registry.metrics(), 'lookout_cloud_mqtt_denied_total', { reason: 'bad_credentials' })).toBeGreaterThanOrEqual(2);
+    expect(
+      metricValue(await cloud.registry.metrics(), 'lookout_cloud_mqtt_denied_total', {
+        reason: 'bad_credentials',
+      }),
+    ).toBeGreaterThanOrEqual(2);
     expect(await edgesApi(cloud)).toEqual([]);
   });
 });

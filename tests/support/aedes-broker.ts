@@ -33,7 +33,13 @@ export class TestBroker {
     const aedes = await Aedes.createBroker();
     aedes.on('publish', (packet: AedesPublishPacket, client) => {
       if (!client) return; // broker-internal ($SYS, will publishes have a client though)
-      this.received.push({ topic: packet.topic, payload: Buffer.from(packet.payload), retain: packet.retain, qos: packet.qos, clientId: client.id });
+      this.received.push({
+        topic: packet.topic,
+        payload: Buffer.from(packet.payload),
+        retain: packet.retain,
+        qos: packet.qos,
+        clientId: client.id,
+      });
     });
     const server = createServer((socket) => {
       this.#sockets.add(socket);
@@ -67,7 +73,8 @@ export class TestBroker {
 
   /** The broker cuts one client off without a DISCONNECT from it: its last will is published. */
   cutClient(clientId: string): boolean {
-    const clients = (this.aedes as unknown as { clients: Record<string, { close(): void } | undefined> }).clients;
+    const clients = (this.aedes as unknown as { clients: Record<string, { close(): void } | undefined> })
+      .clients;
     const client = clients[clientId];
     client?.close();
     return client !== undefined;

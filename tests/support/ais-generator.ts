@@ -41,10 +41,30 @@ export const TYPE8_APPLICATIONS: ReadonlyArray<{ dac: number; fid: number; lengt
 
 /** Payload lengths (bits) that gpsd accepts, per type. */
 const LENGTHS: Record<number, number[]> = {
-  1: [168], 2: [168], 3: [168], 4: [168], 5: [424], 7: [72, 104, 136, 168], 9: [168], 10: [72], 11: [168],
-  12: [72, 78, 300, 1008], 13: [72, 104, 136, 168], 14: [40, 46, 400, 960], 15: [88, 110, 160], 16: [96, 144],
-  17: [80, 120, 816], 18: [168], 19: [312], 20: [72, 102, 132, 162], 21: [272, 278, 356], 22: [168], 23: [160],
-  25: [40, 56, 86, 168], 26: [60, 96, 200, 1004], 27: [96],
+  1: [168],
+  2: [168],
+  3: [168],
+  4: [168],
+  5: [424],
+  7: [72, 104, 136, 168],
+  9: [168],
+  10: [72],
+  11: [168],
+  12: [72, 78, 300, 1008],
+  13: [72, 104, 136, 168],
+  14: [40, 46, 400, 960],
+  15: [88, 110, 160],
+  16: [96, 144],
+  17: [80, 120, 816],
+  18: [168],
+  19: [312],
+  20: [72, 102, 132, 162],
+  21: [272, 278, 356],
+  22: [168],
+  23: [160],
+  25: [40, 56, 86, 168],
+  26: [60, 96, 200, 1004],
+  27: [96],
 };
 
 export interface GeneratedMessage {
@@ -63,8 +83,15 @@ function randomBits(random: (max: number) => number, writer: BitWriter, count: n
  * A message of `type` whose fields after the header are random bits (so every value, "not available" codes,
  * `@` and spaces inside texts included, turns up), in a payload length gpsd accepts.
  */
-export function randomMessage(type: number, random: (max: number) => number, sequenceId = 0): GeneratedMessage {
-  const writer = new BitWriter().uint(6, type).uint(2, random(4)).uint(30, random(2 ** 30));
+export function randomMessage(
+  type: number,
+  random: (max: number) => number,
+  sequenceId = 0,
+): GeneratedMessage {
+  const writer = new BitWriter()
+    .uint(6, type)
+    .uint(2, random(4))
+    .uint(30, random(2 ** 30));
   let length: number;
   if (type === 6 || type === 8) {
     const apps = type === 6 ? TYPE6_APPLICATIONS : TYPE8_APPLICATIONS;
@@ -72,7 +99,11 @@ export function randomMessage(type: number, random: (max: number) => number, seq
     const app = apps[random(apps.length)]!;
     const head = type === 6 ? 88 : 56;
     if (type === 6) {
-      writer.uint(2, random(4)).uint(30, random(2 ** 30)).uint(1, random(2)).uint(1, 0);
+      writer
+        .uint(2, random(4))
+        .uint(30, random(2 ** 30))
+        .uint(1, random(2))
+        .uint(1, 0);
     } else {
       writer.uint(2, 0);
     }
@@ -92,13 +123,17 @@ export function randomMessage(type: number, random: (max: number) => number, seq
     length = lengths[random(lengths.length)]!;
   }
   randomBits(random, writer, length - writer.length);
-  return { type, sentences: toSentences(writer.bits(), { sequenceId, channel: random(2) === 0 ? 'A' : 'B' }) };
+  return {
+    type,
+    sentences: toSentences(writer.bits(), { sequenceId, channel: random(2) === 0 ? 'A' : 'B' }),
+  };
 }
 
 /** A type 24 part A and part B for the same MMSI (random fields), in that order. */
 export function randomType24Pair(random: (max: number) => number): string[] {
   const mmsi = random(2) === 0 ? 980_000_000 + random(1_000_000) : random(2 ** 30);
-  const header = (part: number) => new BitWriter().uint(6, 24).uint(2, random(4)).uint(30, mmsi).uint(2, part);
+  const header = (part: number) =>
+    new BitWriter().uint(6, 24).uint(2, random(4)).uint(30, mmsi).uint(2, part);
   const a = header(0);
   randomBits(random, a, 160 - a.length);
   const b = header(1);

@@ -7,7 +7,10 @@ import type { VesselPosition, VesselPositionBatch } from '../../protocols/mqtt/p
 import type { Logger } from '../../runtime/logger.js';
 
 /** Deterministic positions off Ca Mau: `count` reports spread over `vessels` vessels, 1 s apart per vessel. */
-export function makePositions(count: number, { vessels = 7, startTs = 1_767_225_600_000, mmsiBase = 574_100_000 } = {}): VesselPosition[] {
+export function makePositions(
+  count: number,
+  { vessels = 7, startTs = 1_767_225_600_000, mmsiBase = 574_100_000 } = {},
+): VesselPosition[] {
   return Array.from({ length: count }, (_, i) => {
     const vessel = i % vessels;
     const step = Math.floor(i / vessels);
@@ -16,7 +19,7 @@ export function makePositions(count: number, { vessels = 7, startTs = 1_767_225_
       ts: startTs + step * 1000,
       lat: Number((8.6 + vessel * 0.01 + step * 0.0001).toFixed(6)),
       lon: Number((104.7 + vessel * 0.01 - step * 0.0001).toFixed(6)),
-      sog: Number(((vessel + step) % 12 + 0.5).toFixed(1)),
+      sog: Number((((vessel + step) % 12) + 0.5).toFixed(1)),
       cog: Number(((vessel * 37 + step) % 360).toFixed(1)),
       msgType: vessel % 2 === 0 ? 1 : 18,
     };
@@ -28,7 +31,8 @@ export function makePositions(count: number, { vessels = 7, startTs = 1_767_225_
 
 export function batchesOf(edgeId: string, positions: VesselPosition[], size: number): VesselPositionBatch[] {
   const batches: VesselPositionBatch[] = [];
-  for (let i = 0; i < positions.length; i += size) batches.push({ edgeId, seq: batches.length, positions: positions.slice(i, i + size) });
+  for (let i = 0; i < positions.length; i += size)
+    batches.push({ edgeId, seq: batches.length, positions: positions.slice(i, i + size) });
   return batches;
 }
 
@@ -46,7 +50,8 @@ export function capturingLogger(level = 'info'): { log: Logger; lines: Array<Rec
   const lines: Array<Record<string, unknown>> = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n')) if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of chunk.toString().split('\n'))
+        if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
       done();
     },
   });
@@ -54,7 +59,11 @@ export function capturingLogger(level = 'info'): { log: Logger; lines: Array<Rec
 }
 
 /** Reads one sample of a Prometheus text exposition, e.g. `metric(text, 'x_total', { reason: 'schema' })`. */
-export function metricValue(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+export function metricValue(
+  text: string,
+  name: string,
+  labels: Record<string, string> = {},
+): number | undefined {
   for (const line of text.split('\n')) {
     if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
     const ok = Object.entries(labels).every(([key, value]) => line.includes(`${key}="${value}"`));

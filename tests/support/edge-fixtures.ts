@@ -21,7 +21,11 @@ export function tempOutboxDir(): { dir: string; remove: () => void } {
  * An edge for tests: AIS UDP and TCP on free loopback ports, HTTP on a free port, short timers, quiet logs
  * (LOG_LEVEL=debug to see them). Started; stop it after.
  */
-export async function startTestEdge(mqttUrl: string, outboxDir: string, overrides: Overrides = {}): Promise<Edge> {
+export async function startTestEdge(
+  mqttUrl: string,
+  outboxDir: string,
+  overrides: Overrides = {},
+): Promise<Edge> {
   const config: EdgeConfig = edgeConfig({
     edgeId: 'edge-test',
     ais: { udp: { host: '127.0.0.1', port: 0 }, tcp: { host: '127.0.0.1', port: 0 } },
@@ -70,7 +74,15 @@ export function compareWithSent(sent: readonly SentPosition[], received: readonl
   const unexpected = arrivalOrder.filter((p) => !sentKeys.has(positionKey(p)));
   const valueMismatches = sent.filter((p) => {
     const got = firstArrival.get(positionKey(p));
-    return got && (Math.abs(got.lat - p.lat) > 1e-6 || Math.abs(got.lon - p.lon) > 1e-6 || got.sog !== p.sog || got.cog !== p.cog || got.heading !== p.heading || got.msgType !== p.msgType);
+    return (
+      got &&
+      (Math.abs(got.lat - p.lat) > 1e-6 ||
+        Math.abs(got.lon - p.lon) > 1e-6 ||
+        got.sog !== p.sog ||
+        got.cog !== p.cog ||
+        got.heading !== p.heading ||
+        got.msgType !== p.msgType)
+    );
   });
   const outOfOrderVessels: number[] = [];
   const sentByVessel = groupTs(sent.map((p) => ({ mmsi: p.mmsi, ts: p.tsMs })));
@@ -78,7 +90,13 @@ export function compareWithSent(sent: readonly SentPosition[], received: readonl
   for (const [mmsi, tss] of sentByVessel) {
     if ((gotByVessel.get(mmsi) ?? []).join() !== tss.join()) outOfOrderVessels.push(mmsi);
   }
-  return { missing, unexpected, valueMismatches, outOfOrderVessels, duplicates: received.length - arrivalOrder.length };
+  return {
+    missing,
+    unexpected,
+    valueMismatches,
+    outOfOrderVessels,
+    duplicates: received.length - arrivalOrder.length,
+  };
 }
 
 function groupTs(positions: ReadonlyArray<{ mmsi: number; ts: number }>): Map<number, number[]> {
@@ -92,7 +110,11 @@ function groupTs(positions: ReadonlyArray<{ mmsi: number; ts: number }>): Map<nu
 }
 
 /** Polls until `condition` holds (never asserts timings; fails with `what` after the timeout). */
-export async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+export async function until(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

@@ -5,11 +5,15 @@ import path from 'node:path';
 
 export function runFfmpeg(args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    const proc = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const proc = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let err = '';
     proc.stderr.on('data', (c: Buffer) => (err += c.toString()));
     proc.on('error', reject);
-    proc.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg ${args.join(' ')} failed (${code}): ${err}`))));
+    proc.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`ffmpeg ${args.join(' ')} failed (${code}): ${err}`)),
+    );
   });
 }
 
@@ -19,7 +23,16 @@ const SCENE = path.resolve(import.meta.dirname, '../../simulators/cameras/scene.
 /** A scene as simulators/cameras/README.md "Scenario file" describes one camera (scene.py's JSON). */
 export interface SceneSpec {
   seed?: number;
-  fires?: Array<{ ignitionS: number; x?: number; depth?: number; size?: number; growth?: number; maxSize?: number; flames?: boolean; smoke?: boolean }>;
+  fires?: Array<{
+    ignitionS: number;
+    x?: number;
+    depth?: number;
+    size?: number;
+    growth?: number;
+    maxSize?: number;
+    flames?: boolean;
+    smoke?: boolean;
+  }>;
   distractors?: Array<'clouds' | 'glare' | 'fog' | 'sunset'>;
   wind?: number;
   width?: number;
@@ -32,7 +45,9 @@ function runScene(args: string[]): Promise<void> {
     let stderr = '';
     proc.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     proc.on('error', reject);
-    proc.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`scene.py ${args.join(' ')} exited ${code}: ${stderr}`))));
+    proc.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`scene.py ${args.join(' ')} exited ${code}: ${stderr}`)),
+    );
   });
 }
 
@@ -41,7 +56,11 @@ function runScene(args: string[]): Promise<void> {
  * scene time for `durationS` (durationS / everyS + 1 frames) at frame rate 1 / everyS, so video time is scene time
  * and a reader at fps 1 / everyS sees each rendered moment once.
  */
-export async function sceneVideo(spec: SceneSpec, out: string, { everyS, durationS }: { everyS: number; durationS: number }): Promise<string> {
+export async function sceneVideo(
+  spec: SceneSpec,
+  out: string,
+  { everyS, durationS }: { everyS: number; durationS: number },
+): Promise<string> {
   await runScene([out, JSON.stringify(spec), '--every', String(everyS), '--duration', String(durationS)]);
   return out;
 }
@@ -55,7 +74,16 @@ export async function scenePicture(spec: SceneSpec, out: string, t: number): Pro
 /** Decodes a JPEG (or any picture) to packed RGB with ffmpeg. */
 export function decodeToRgb(jpeg: Buffer): Promise<{ data: Buffer; width: number; height: number }> {
   return new Promise((resolve, reject) => {
-    const probe = spawn('ffprobe', ['-v', 'error', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', '-i', 'pipe:0']);
+    const probe = spawn('ffprobe', [
+      '-v',
+      'error',
+      '-show_entries',
+      'stream=width,height',
+      '-of',
+      'csv=p=0',
+      '-i',
+      'pipe:0',
+    ]);
     let dims = '';
     probe.stdout.on('data', (c: Buffer) => (dims += c.toString()));
     probe.on('error', reject);
@@ -63,20 +91,41 @@ export function decodeToRgb(jpeg: Buffer): Promise<{ data: Buffer; width: number
     probe.stdin.end(jpeg);
     probe.on('close', (code) => {
       const [w, h] = dims.trim().split(',').map(Number);
-      if (code !== 0 || !w || !h) return reject(new Error(`ffprobe could not read the picture (${code}): ${dims}`));
-      const proc = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-i', 'pipe:0', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1']);
+      if (code !== 0 || !w || !h)
+        return reject(new Error(`ffprobe could not read the picture (${code}): ${dims}`));
+      const proc = spawn('ffmpeg', [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-i',
+        'pipe:0',
+        '-f',
+        'rawvideo',
+        '-pix_fmt',
+        'rgb24',
+        'pipe:1',
+      ]);
       const chunks: Buffer[] = [];
       proc.stdout.on('data', (c: Buffer) => chunks.push(c));
       proc.stdin.on('error', () => undefined);
       proc.stdin.end(jpeg);
       proc.on('error', reject);
-      proc.on('close', (c2) => (c2 === 0 ? resolve({ data: Buffer.concat(chunks), width: w, height: h }) : reject(new Error(`ffmpeg decode failed (${c2})`))));
+      proc.on('close', (c2) =>
+        c2 === 0
+          ? resolve({ data: Buffer.concat(chunks), width: w, height: h })
+          : reject(new Error(`ffmpeg decode failed (${c2})`)),
+      );
     });
   });
 }
 
 /** Fraction of the pixels along a box outline (frame units) that are close to `colour` (JPEG tolerance). */
-export function outlineMatch(image: { data: Buffer; width: number; height: number }, box: { x1: number; y1: number; x2: number; y2: number }, colour: [number, number, number], tolerance = 70): number {
+export function outlineMatch(
+  image: { data: Buffer; width: number; height: number },
+  box: { x1: number; y1: number; x2: number; y2: number },
+  colour: [number, number, number],
+  tolerance = 70,
+): number {
   const { width, height, data } = image;
   const x1 = Math.max(0, Math.round(box.x1 * width));
   const y1 = Math.max(0, Math.round(box.y1 * height));
@@ -87,7 +136,13 @@ export function outlineMatch(image: { data: Buffer; width: number; height: numbe
   const check = (x: number, y: number) => {
     const o = (y * width + x) * 3;
     total++;
-    if (Math.abs(data[o]! - colour[0]) + Math.abs(data[o + 1]! - colour[1]) + Math.abs(data[o + 2]! - colour[2]) <= tolerance * 2) hits++;
+    if (
+      Math.abs(data[o]! - colour[0]) +
+        Math.abs(data[o + 1]! - colour[1]) +
+        Math.abs(data[o + 2]! - colour[2]) <=
+      tolerance * 2
+    )
+      hits++;
   };
   for (let x = x1; x <= x2; x++) {
     check(x, y1);

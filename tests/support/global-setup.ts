@@ -25,7 +25,9 @@ export default function setup(): () => void {
     rmSync(runDir, { recursive: true, force: true });
     if (leaked.length > 0 || leftovers.length > 0) {
       const names = leaked.map((p) => `${p.name}[${p.pid}]`);
-      console.warn(`test cleanup: ${leaked.length} process(es) still running (${names.join(', ') || 'none'}), ${leftovers.length} temporary folder(s) left (${leftovers.join(', ')}); removed`);
+      console.warn(
+        `test cleanup: ${leaked.length} process(es) still running (${names.join(', ') || 'none'}), ${leftovers.length} temporary folder(s) left (${leftovers.join(', ')}); removed`,
+      );
     }
   };
 }
@@ -37,7 +39,8 @@ export function processesMentioning(text: string): Array<{ pid: number; name: st
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     try {
       const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (argv.some((arg) => arg.includes(text))) found.push({ pid: Number(entry), name: path.basename(argv[0] ?? '?') });
+      if (argv.some((arg) => arg.includes(text)))
+        found.push({ pid: Number(entry), name: path.basename(argv[0] ?? '?') });
     } catch {
       // the process ended while we looked
     }

@@ -69,10 +69,13 @@ export function fieldDifferences(expected: GpsdJson, actual: GpsdJson): string[]
   for (const key of Object.keys(expected)) {
     if (!(key in actual)) differences.push(`missing ${key} (gpsd: ${JSON.stringify(expected[key])})`);
     else if (JSON.stringify(expected[key]) !== JSON.stringify(actual[key])) {
-      differences.push(`${key}: gpsd ${JSON.stringify(expected[key])}, lookout ${JSON.stringify(actual[key])}`);
+      differences.push(
+        `${key}: gpsd ${JSON.stringify(expected[key])}, lookout ${JSON.stringify(actual[key])}`,
+      );
     }
   }
-  for (const key of Object.keys(actual)) if (!(key in expected)) differences.push(`extra ${key}: ${JSON.stringify(actual[key])}`);
+  for (const key of Object.keys(actual))
+    if (!(key in expected)) differences.push(`extra ${key}: ${JSON.stringify(actual[key])}`);
   return differences;
 }
 
@@ -88,8 +91,21 @@ export function isDocumentedDifference(expected: GpsdJson, difference: string, u
   const field = difference.split(':')[0]!;
   if (expected.type === 26 && field === 'radio') return true;
   if (expected.type === 8 && expected.dac === 1 && expected.fid === 16 && field === 'persons') return true;
-  if (unscaled && expected.type === 8 && expected.dac === 1 && expected.fid === 19 && (field === 'lon' || field === 'lat')) return true;
-  if (!unscaled && expected.type === 8 && expected.dac === 1 && (expected.fid === 11 || expected.fid === 31) && field === 'waterlevel') {
+  if (
+    unscaled &&
+    expected.type === 8 &&
+    expected.dac === 1 &&
+    expected.fid === 19 &&
+    (field === 'lon' || field === 'lat')
+  )
+    return true;
+  if (
+    !unscaled &&
+    expected.type === 8 &&
+    expected.dac === 1 &&
+    (expected.fid === 11 || expected.fid === 31) &&
+    field === 'waterlevel'
+  ) {
     return (expected.waterlevel as number) > 4e7;
   }
   return false;
@@ -102,17 +118,20 @@ export function isDocumentedDifference(expected: GpsdJson, difference: string, u
  */
 export function compareWithGpsd(reference: GpsdLine[], ours: string[], unscaled: boolean): string[] {
   const problems: string[] = [];
-  if (ours.length !== reference.length) problems.push(`gpsdecode printed ${reference.length} messages, Lookout ${ours.length}`);
+  if (ours.length !== reference.length)
+    problems.push(`gpsdecode printed ${reference.length} messages, Lookout ${ours.length}`);
   reference.forEach((line, i) => {
     const mine = ours[i];
     if (mine === undefined) return;
     if (line.json === undefined) {
-      if (mine.replace(/\\(["\\])/g, '$1') !== line.raw) problems.push(`#${i}: gpsd (invalid JSON) ${line.raw}\n   lookout ${mine}`);
+      if (mine.replace(/\\(["\\])/g, '$1') !== line.raw)
+        problems.push(`#${i}: gpsd (invalid JSON) ${line.raw}\n   lookout ${mine}`);
       return;
     }
     const expected = line.json;
     for (const difference of fieldDifferences(expected, JSON.parse(mine) as GpsdJson)) {
-      if (!isDocumentedDifference(expected, difference, unscaled)) problems.push(`#${i} type ${String(expected.type)}: ${difference}`);
+      if (!isDocumentedDifference(expected, difference, unscaled))
+        problems.push(`#${i} type ${String(expected.type)}: ${difference}`);
     }
   });
   return problems;

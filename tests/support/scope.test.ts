@@ -31,7 +31,10 @@ describe('TestScope', () => {
     const scope = new TestScope();
     const starting = deferred<string>();
     const stopped: string[] = [];
-    const setup = Promise.all([scope.use(starting.promise, (name) => void stopped.push(name)), Promise.reject(new Error('sibling failed'))]);
+    const setup = Promise.all([
+      scope.use(starting.promise, (name) => void stopped.push(name)),
+      Promise.reject(new Error('sibling failed')),
+    ]);
     await expect(setup).rejects.toThrow('sibling failed');
     const closing = scope.close();
     starting.resolve('influxd');
@@ -47,7 +50,11 @@ describe('a test file whose setup fails', () => {
       const vitest = spawn(
         path.join(repoRoot, 'node_modules/.bin/vitest'),
         ['run', '--config', 'tests/support/fixtures/vitest.config.ts', '--reporter=dot'],
-        { cwd: repoRoot, env: { ...process.env, TMPDIR: tmp, FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'] },
+        {
+          cwd: repoRoot,
+          env: { ...process.env, TMPDIR: tmp, FORCE_COLOR: '0' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
       );
       let output = '';
       vitest.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -42,7 +42,11 @@ export class TestScope {
         failures.push(error);
       }
     }
-    if (failures.length > 0) throw new AggregateError(failures, `${failures.length} cleanup step(s) failed: ${failures.map(String).join('; ')}`);
+    if (failures.length > 0)
+      throw new AggregateError(
+        failures,
+        `${failures.length} cleanup step(s) failed: ${failures.map(String).join('; ')}`,
+      );
   }
 }
 

@@ -27,11 +27,64 @@ const newEcKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '
 /** A throwaway CA and a server certificate it signed (Debian's openssl, EC P-256, valid two days). */
 export async function makeTestCertificates(): Promise<TestCertificates> {
   const dir = await mkdtemp(path.join(tmpdir(), 'lookout-tls-'));
-  await openssl(dir, 'req', '-x509', ...newEcKey, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=Lookout test CA');
-  await openssl(dir, 'req', '-x509', ...newEcKey, '-keyout', 'other-ca.key', '-out', 'other-ca.pem', '-days', '2', '-subj', '/CN=Another CA');
-  await openssl(dir, 'req', ...newEcKey, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=lookout-cloud');
+  await openssl(
+    dir,
+    'req',
+    '-x509',
+    ...newEcKey,
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=Lookout test CA',
+  );
+  await openssl(
+    dir,
+    'req',
+    '-x509',
+    ...newEcKey,
+    '-keyout',
+    'other-ca.key',
+    '-out',
+    'other-ca.pem',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=Another CA',
+  );
+  await openssl(
+    dir,
+    'req',
+    ...newEcKey,
+    '-keyout',
+    'server.key',
+    '-out',
+    'server.csr',
+    '-subj',
+    '/CN=lookout-cloud',
+  );
   await writeFile(path.join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  await openssl(dir, 'x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'san.ext');
+  await openssl(
+    dir,
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'server.pem',
+    '-days',
+    '2',
+    '-extfile',
+    'san.ext',
+  );
   return {
     dir,
     caFile: path.join(dir, 'ca.pem'),

@@ -63,7 +63,8 @@ async function api(path, init) {
   try {
     const response = await fetch(path, { ...init, signal: AbortSignal.timeout(10_000) });
     const body = await response.json().catch(() => ({}));
-    if (!response.ok) throw new Error(`${key}: HTTP ${response.status}${body.error ? ` — ${body.error}` : ''}`);
+    if (!response.ok)
+      throw new Error(`${key}: HTTP ${response.status}${body.error ? ` — ${body.error}` : ''}`);
     if (apiErrors.delete(key)) showApiErrors();
     return body;
   } catch (error) {
@@ -82,13 +83,16 @@ function recomputeAlarmedVessels() {
     if (!match) continue;
     const mmsi = Number(match[1]);
     const current = state.alarmedVessels.get(mmsi);
-    if (!current || severityRank(alarm.severity) > severityRank(current)) state.alarmedVessels.set(mmsi, alarm.severity);
+    if (!current || severityRank(alarm.severity) > severityRank(current))
+      state.alarmedVessels.set(mmsi, alarm.severity);
   }
   markDirty('vessels', 'map', 'alarms', 'header');
 }
 
 function recomputeFireCameras() {
-  state.fireCameras = new Set([...state.fires.values()].filter((f) => f.event !== 'end').map((f) => `${f.edgeId}/${f.cameraId}`));
+  state.fireCameras = new Set(
+    [...state.fires.values()].filter((f) => f.event !== 'end').map((f) => `${f.edgeId}/${f.cameraId}`),
+  );
   markDirty('fires', 'cameras', 'map', 'header');
 }
 
@@ -116,7 +120,8 @@ function setFires(records) {
   for (const [alertId, live] of state.fires) {
     const stored = next.get(alertId);
     if (live.ts >= since && (!stored || live.ts > stored.ts)) next.set(alertId, live);
-    else if (stored && !stored.snapshotUrl && live.snapshotData && live.ts === stored.ts) stored.snapshotData = live.snapshotData;
+    else if (stored && !stored.snapshotUrl && live.snapshotData && live.ts === stored.ts)
+      stored.snapshotData = live.snapshotData;
   }
   state.fires = next;
   recomputeFireCameras();
@@ -138,7 +143,9 @@ function applyFireAlert(alert) {
     position: alert.camera?.position,
     bearingDeg: alert.camera?.bearingDeg,
     bearingToFireDeg: alert.bearingToFireDeg,
-    snapshotData: alert.snapshot?.data ? `data:image/jpeg;base64,${alert.snapshot.data}` : known?.snapshotData,
+    snapshotData: alert.snapshot?.data
+      ? `data:image/jpeg;base64,${alert.snapshot.data}`
+      : known?.snapshotData,
     snapshotUrl: alert.snapshot ? undefined : known?.snapshotUrl,
   });
   recomputeFireCameras();
@@ -151,7 +158,11 @@ function setCameras(records) {
   for (const record of records) {
     const key = `${record.edgeId}/${record.cameraId}`;
     const live = state.cameras.get(key)?.stream;
-    next.set(key, { ...record, key, stream: live && (!record.stream || live.ts > record.stream.ts) ? live : record.stream });
+    next.set(key, {
+      ...record,
+      key,
+      stream: live && (!record.stream || live.ts > record.stream.ts) ? live : record.stream,
+    });
   }
   state.cameras = next;
   markDirty('cameras', 'map');
@@ -184,10 +195,12 @@ function applyEdgeStatus(edgeId, status) {
 // ---- loops ----------------------------------------------------------------------------------------------
 
 async function pollVesselsAndEdges() {
-  const tasks = [api('/api/v1/edges').then((body) => {
-    state.edges = new Map(body.edges.map((edge) => [edge.edgeId, edge]));
-    markDirty('edges', 'header');
-  })];
+  const tasks = [
+    api('/api/v1/edges').then((body) => {
+      state.edges = new Map(body.edges.map((edge) => [edge.edgeId, edge]));
+      markDirty('edges', 'header');
+    }),
+  ];
   if (state.features.fisheries) {
     tasks.push(
       api('/api/v1/vessels').then((body) => {
@@ -208,7 +221,8 @@ async function resyncFires() {
 
 async function resyncAll() {
   const tasks = [];
-  if (state.features.alarms) tasks.push(api('/api/v1/alarms?status=active').then((body) => setAlarms(body.alarms)));
+  if (state.features.alarms)
+    tasks.push(api('/api/v1/alarms?status=active').then((body) => setAlarms(body.alarms)));
   if (state.features.fire) tasks.push(resyncFires());
   if (state.features.cameras) tasks.push(api('/api/v1/cameras').then((body) => setCameras(body.cameras)));
   const results = await Promise.allSettled(tasks);
@@ -244,11 +258,15 @@ function operatorName() {
 
 function showOperator() {
   const account = loggedIn();
-  document.getElementById('operator-name').textContent = account ? `${account.username} (${account.role})` : (operatorName() ?? 'not set');
+  document.getElementById('operator-name').textContent = account
+    ? `${account.username} (${account.role})`
+    : (operatorName() ?? 'not set');
   const button = document.getElementById('operator-button');
   // Logged in: the server records the login as who acted; there is no name to choose.
   button.disabled = account !== undefined;
-  button.title = account ? 'Logged in to the API: actions are recorded under this account' : 'Name recorded when you acknowledge or clear an alarm';
+  button.title = account
+    ? 'Logged in to the API: actions are recorded under this account'
+    : 'Name recorded when you acknowledge or clear an alarm';
   document.body.dataset.role = account?.role ?? 'open';
 }
 
@@ -300,7 +318,10 @@ async function alarmAction(alarm, action) {
     state.alarmErrors.delete(alarm.id);
     applyAlarmChange({ alarm: updated });
   } catch (error) {
-    state.alarmErrors.set(alarm.id, `Could not ${action === 'ack' ? 'acknowledge' : 'clear'}: ${error.message}`);
+    state.alarmErrors.set(
+      alarm.id,
+      `Could not ${action === 'ack' ? 'acknowledge' : 'clear'}: ${error.message}`,
+    );
     markDirty('alarms');
   }
 }
@@ -310,7 +331,9 @@ const TRACK_HOURS = 12;
 async function loadTrack(mmsi) {
   const to = Date.now();
   try {
-    const track = await api(`/api/v1/vessels/${mmsi}/track?from=${to - TRACK_HOURS * 3600_000}&to=${to}&maxPoints=1000`);
+    const track = await api(
+      `/api/v1/vessels/${mmsi}/track?from=${to - TRACK_HOURS * 3600_000}&to=${to}&maxPoints=1000`,
+    );
     if (state.selected !== mmsi) return;
     state.track = { mmsi, coordinates: track.geometry.coordinates, times: track.properties.times };
     markDirty('map');
@@ -359,10 +382,14 @@ function renderHeader() {
   const edges = [...state.edges.values()];
   const online = edges.filter((e) => e.state === 'online').length;
   document.getElementById('count-edges').textContent = `${online} / ${edges.length}`;
-  document.getElementById('count-vessels').textContent = state.features.fisheries ? String(state.vessels.length) : '–';
+  document.getElementById('count-vessels').textContent = state.features.fisheries
+    ? String(state.vessels.length)
+    : '–';
   const alarms = [...state.alarms.values()];
   const unack = alarms.filter((a) => a.status === 'ACTIVE_UNACK').length;
-  document.getElementById('count-alarms').textContent = state.features.alarms ? `${alarms.length}${unack ? ` (${unack} new)` : ''}` : '–';
+  document.getElementById('count-alarms').textContent = state.features.alarms
+    ? `${alarms.length}${unack ? ` (${unack} new)` : ''}`
+    : '–';
   document.getElementById('counter-alarms').classList.toggle('hot', unack > 0);
   const fires = [...state.fires.values()].filter((f) => f.event !== 'end').length;
   document.getElementById('count-fires').textContent = state.features.fire ? String(fires) : '–';
@@ -378,18 +405,29 @@ function render() {
   dirty.clear();
   if (panels.has('header')) renderHeader();
   if (panels.has('vessels')) renderVessels(state, { onSelect: selectVessel });
-  if (panels.has('alarms')) renderAlarms(state, { onAck: (a) => alarmAction(a, 'ack'), onClear: (a) => alarmAction(a, 'clear') });
+  if (panels.has('alarms'))
+    renderAlarms(state, { onAck: (a) => alarmAction(a, 'ack'), onClear: (a) => alarmAction(a, 'clear') });
   if (panels.has('fires')) renderFires(state);
   if (panels.has('cameras')) renderCameras(state);
   if (panels.has('edges')) renderEdges(state);
-  if (panels.has('map')) map.update({ vessels: state.vessels, cameras: mapCameras(), alarmedVessels: state.alarmedVessels, selected: state.selected, track: state.track });
+  if (panels.has('map'))
+    map.update({
+      vessels: state.vessels,
+      cameras: mapCameras(),
+      alarmedVessels: state.alarmedVessels,
+      selected: state.selected,
+      track: state.track,
+    });
 }
 
 function setLive(live, detail) {
   state.live = live;
   const box = document.getElementById('live');
   box.dataset.state = live;
-  document.getElementById('live-text').textContent = { connecting: 'connecting…', live: 'live', reconnecting: 'reconnecting…', unavailable: 'polling only' }[live] ?? live;
+  document.getElementById('live-text').textContent =
+    { connecting: 'connecting…', live: 'live', reconnecting: 'reconnecting…', unavailable: 'polling only' }[
+      live
+    ] ?? live;
   box.title = detail ?? (live === 'live' ? `MQTT over WebSocket: ${state.config?.wsUrl}` : '');
 }
 
@@ -449,8 +487,7 @@ async function start() {
       if (topic.kind === 'alarm') {
         applyAlarmChange(value);
         attention.onLiveChange(value);
-      }
-      else if (topic.kind === 'edgeStatus') applyEdgeStatus(topic.edgeId, value);
+      } else if (topic.kind === 'edgeStatus') applyEdgeStatus(topic.edgeId, value);
       else if (topic.kind === 'fireAlert') applyFireAlert(value);
       else if (topic.kind === 'cameraStatus') applyCameraStatus(topic.edgeId, topic.cameraId, value);
     },

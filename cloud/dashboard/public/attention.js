@@ -27,7 +27,8 @@ export function createAttention(button) {
       // Created inside the click: the browser lets it play from now on.
       audio ??= window.AudioContext ? new AudioContext() : undefined;
       void audio?.resume().catch(() => {});
-      if ('Notification' in window && Notification.permission === 'default') void Notification.requestPermission().catch(() => {});
+      if ('Notification' in window && Notification.permission === 'default')
+        void Notification.requestPermission().catch(() => {});
     }
     show();
   });
@@ -40,7 +41,10 @@ export function createAttention(button) {
 
   function tone() {
     if (!audio || audio.state !== 'running') return;
-    for (const [start, frequency] of [[0, 880], [0.22, 660]]) {
+    for (const [start, frequency] of [
+      [0, 880],
+      [0.22, 660],
+    ]) {
       const oscillator = audio.createOscillator();
       const gain = audio.createGain();
       oscillator.frequency.value = frequency;
@@ -55,11 +59,17 @@ export function createAttention(button) {
   function desktop(message) {
     if (!('Notification' in window) || Notification.permission !== 'granted') return;
     const { alarm, kind } = message;
-    const who = typeof alarm.details?.name === 'string' ? `${alarm.details.name} (${alarm.originator})` : alarm.originator;
-    const notification = new Notification(`${kind === 'escalated' ? 'ESCALATED ' : ''}${alarm.severity} ${alarmTypeName(alarm.type)}`, {
-      body: who,
-      tag: `${alarm.id}:${kind}`,
-    });
+    const who =
+      typeof alarm.details?.name === 'string'
+        ? `${alarm.details.name} (${alarm.originator})`
+        : alarm.originator;
+    const notification = new Notification(
+      `${kind === 'escalated' ? 'ESCALATED ' : ''}${alarm.severity} ${alarmTypeName(alarm.type)}`,
+      {
+        body: who,
+        tag: `${alarm.id}:${kind}`,
+      },
+    );
     notification.onclick = () => window.focus();
   }
 

@@ -86,9 +86,11 @@ export function timeEl(ms, text = clockTime(ms)) {
 /** Short human text for an alarm detail value. */
 export function detailText(value) {
   if (value === null || value === undefined) return '–';
-  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : value.toFixed(value < 10 ? 3 : 1);
+  if (typeof value === 'number')
+    return Number.isInteger(value) ? String(value) : value.toFixed(value < 10 ? 3 : 1);
   if (typeof value === 'string' || typeof value === 'boolean') return String(value);
-  if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'number')) return `${value[1].toFixed(4)}, ${value[0].toFixed(4)}`;
+  if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'number'))
+    return `${value[1].toFixed(4)}, ${value[0].toFixed(4)}`;
   const text = JSON.stringify(value);
   return text.length > 80 ? `${text.slice(0, 77)}…` : text;
 }

@@ -6,13 +6,15 @@ import mqtt from './vendor/mqtt.js';
 export function parseTopic(topic) {
   const parts = topic.split('/');
   if (parts[0] !== 'lookout' || parts[1] !== 'v1') return undefined;
-  if (parts[2] === 'cloud' && parts[3] === 'alarms' && parts.length === 5) return { kind: 'alarm', alarmId: parts[4] };
+  if (parts[2] === 'cloud' && parts[3] === 'alarms' && parts.length === 5)
+    return { kind: 'alarm', alarmId: parts[4] };
   if (parts[2] !== 'edge' || !parts[3]) return undefined;
   const edgeId = parts[3];
   const rest = parts.slice(4).join('/');
   if (rest === 'status') return { kind: 'edgeStatus', edgeId };
   if (rest === 'alerts/fire') return { kind: 'fireAlert', edgeId };
-  if (parts.length === 7 && parts[4] === 'cameras' && parts[6] === 'status') return { kind: 'cameraStatus', edgeId, cameraId: parts[5] };
+  if (parts.length === 7 && parts[4] === 'cameras' && parts[6] === 'status')
+    return { kind: 'cameraStatus', edgeId, cameraId: parts[5] };
   return undefined;
 }
 
@@ -22,7 +24,10 @@ export function parseTopic(topic) {
  */
 export function connectLive(config, { onState, onMessage, onConnected }) {
   if (config.authRequired && !config.mqtt) {
-    onState('unavailable', 'the broker requires a login and no dashboard MQTT user is configured (cloud.mqtt.users, role: dashboard)');
+    onState(
+      'unavailable',
+      'the broker requires a login and no dashboard MQTT user is configured (cloud.mqtt.users, role: dashboard)',
+    );
     return undefined;
   }
   const client = mqtt.connect(config.wsUrl, {

@@ -30,7 +30,9 @@ export function zonesExtent(collection) {
   for (const feature of collection?.features ?? []) {
     if (feature.properties?.kind === 'boundary') continue;
     walkPositions(feature.geometry?.coordinates, (lon, lat) => {
-      box = box ? [Math.min(box[0], lon), Math.min(box[1], lat), Math.max(box[2], lon), Math.max(box[3], lat)] : [lon, lat, lon, lat];
+      box = box
+        ? [Math.min(box[0], lon), Math.min(box[1], lat), Math.max(box[2], lon), Math.max(box[3], lat)]
+        : [lon, lat, lon, lat];
     });
   }
   return box;
@@ -57,10 +59,12 @@ export function makeProjection(extent, width, height, padding = 14) {
 
 function pathOf(geometry, project) {
   const ring = (positions, close) =>
-    positions.map(([lon, lat], i) => {
-      const [x, y] = project(lon, lat);
-      return `${i === 0 ? 'M' : 'L'}${x.toFixed(1)} ${y.toFixed(1)}`;
-    }).join('') + (close ? 'Z' : '');
+    positions
+      .map(([lon, lat], i) => {
+        const [x, y] = project(lon, lat);
+        return `${i === 0 ? 'M' : 'L'}${x.toFixed(1)} ${y.toFixed(1)}`;
+      })
+      .join('') + (close ? 'Z' : '');
   switch (geometry?.type) {
     case 'Polygon':
       return geometry.coordinates.map((r) => ring(r, true)).join('');
@@ -108,13 +112,22 @@ const severityOrder = (severity) => SEVERITY_ORDER.indexOf(severity) + 1;
 function placeLabels(candidates) {
   const placed = [];
   const boxes = [];
-  const overlaps = (box) => boxes.some((b) => box.x1 < b.x2 && box.x2 > b.x1 && box.y1 < b.y2 && box.y2 > b.y1);
+  const overlaps = (box) =>
+    boxes.some((b) => box.x1 < b.x2 && box.x2 > b.x1 && box.y1 < b.y2 && box.y2 > b.y1);
   for (const label of [...candidates].sort((a, b) => b.rank - a.rank)) {
     const width = label.text.length * 6.6 + 4;
-    for (const [dx, dy, anchor] of [[10, -8, 'start'], [10, 16, 'start'], [-10, -8, 'end'], [-10, 16, 'end']]) {
+    for (const [dx, dy, anchor] of [
+      [10, -8, 'start'],
+      [10, 16, 'start'],
+      [-10, -8, 'end'],
+      [-10, 16, 'end'],
+    ]) {
       const x = label.x + dx;
       const y = label.y + dy;
-      const box = anchor === 'start' ? { x1: x, x2: x + width, y1: y - 11, y2: y + 3 } : { x1: x - width, x2: x, y1: y - 11, y2: y + 3 };
+      const box =
+        anchor === 'start'
+          ? { x1: x, x2: x + width, y1: y - 11, y2: y + 3 }
+          : { x1: x - width, x2: x, y1: y - 11, y2: y + 3 };
       if (overlaps(box)) continue;
       boxes.push(box);
       placed.push({ x, y, anchor, text: label.text });
@@ -207,26 +220,47 @@ export class MapView {
       const { kind, name } = feature.properties ?? {};
       const label = name ?? feature.id;
       if (kind === 'port') {
-        const position = feature.geometry?.type === 'Point' ? feature.geometry.coordinates : centroidOf(feature.geometry);
+        const position =
+          feature.geometry?.type === 'Point' ? feature.geometry.coordinates : centroidOf(feature.geometry);
         if (!position) continue;
         const [x, y] = project(position[0], position[1]);
         groups.ports.append(
-          svg('g', { class: 'port', 'data-zone': feature.id }, svg('title', {}, `Port: ${label}`), svg('rect', { x: x - 4, y: y - 4, width: 8, height: 8 })),
+          svg(
+            'g',
+            { class: 'port', 'data-zone': feature.id },
+            svg('title', {}, `Port: ${label}`),
+            svg('rect', { x: x - 4, y: y - 4, width: 8, height: 8 }),
+          ),
         );
         groups.labels.append(svg('text', { class: 'label port-label', x: x + 7, y: y + 4 }, label));
       } else if (kind === 'boundary') {
         groups.lines.append(
-          svg('path', { class: 'boundary', d: pathOf(feature.geometry, project), 'data-zone': feature.id }, svg('title', {}, feature.properties?.line_name ?? label)),
+          svg(
+            'path',
+            { class: 'boundary', d: pathOf(feature.geometry, project), 'data-zone': feature.id },
+            svg('title', {}, feature.properties?.line_name ?? label),
+          ),
         );
       } else {
         groups.areas.append(
-          svg('path', { class: `zone zone-${kind}`, d: pathOf(feature.geometry, project), 'fill-rule': 'evenodd', 'data-zone': feature.id }, svg('title', {}, `${label} (${kind})`)),
+          svg(
+            'path',
+            {
+              class: `zone zone-${kind}`,
+              d: pathOf(feature.geometry, project),
+              'fill-rule': 'evenodd',
+              'data-zone': feature.id,
+            },
+            svg('title', {}, `${label} (${kind})`),
+          ),
         );
         if (kind === 'closed') {
           const c = centroidOf(feature.geometry);
           if (c) {
             const [x, y] = project(c[0], c[1]);
-            groups.labels.append(svg('text', { class: 'label closed-label', x, y: y + 22, 'text-anchor': 'middle' }, label));
+            groups.labels.append(
+              svg('text', { class: 'label closed-label', x, y: y + 22, 'text-anchor': 'middle' }, label),
+            );
           }
         }
       }
@@ -242,8 +276,23 @@ export class MapView {
       svg('path', { d: `M${sx} ${sy - 5}V${sy}H${sx + barPx}V${sy - 5}` }),
       svg('text', { x: sx + barPx / 2, y: sy - 8, 'text-anchor': 'middle' }, `${km} km`),
     );
-    const north_ = svg('g', { class: 'north' }, svg('path', { d: `M${projection.width - 22} 30l6 -16l6 16l-6 -4z` }), svg('text', { x: projection.width - 16, y: 44, 'text-anchor': 'middle' }, 'N'));
-    this.base.replaceChildren(groups.sea, groups.land, groups.graticule, groups.areas, groups.lines, groups.ports, groups.labels, scaleBar, north_);
+    const north_ = svg(
+      'g',
+      { class: 'north' },
+      svg('path', { d: `M${projection.width - 22} 30l6 -16l6 16l-6 -4z` }),
+      svg('text', { x: projection.width - 16, y: 44, 'text-anchor': 'middle' }, 'N'),
+    );
+    this.base.replaceChildren(
+      groups.sea,
+      groups.land,
+      groups.graticule,
+      groups.areas,
+      groups.lines,
+      groups.ports,
+      groups.labels,
+      scaleBar,
+      north_,
+    );
   }
 
   #drawDynamic() {
@@ -257,15 +306,31 @@ export class MapView {
       // The vessel moved on since the track was read: extend it to where the vessel is now.
       if (now && now.ts > (track.times.at(-1) ?? 0)) coordinates.push([now.lon, now.lat]);
       if (coordinates.length > 1) {
-        trackLayer.append(svg('path', { class: 'track', d: pathOf({ type: 'LineString', coordinates }, project), 'data-mmsi': selected, 'data-points': coordinates.length }));
+        trackLayer.append(
+          svg('path', {
+            class: 'track',
+            d: pathOf({ type: 'LineString', coordinates }, project),
+            'data-mmsi': selected,
+            'data-points': coordinates.length,
+          }),
+        );
       }
     }
     const cameraLayer = svg('g', { class: 'cameras' });
     for (const camera of cameras) {
       if (!camera.position) continue;
       const [x, y] = project(camera.position.lon, camera.position.lat);
-      const group = svg('g', { class: `camera${camera.fire ? ' fire' : ''}${camera.online === false ? ' offline' : ''}`, 'data-camera': camera.key });
-      group.append(svg('title', {}, `Camera ${camera.key}${camera.fire ? ' — FIRE ALERT' : ''}${camera.online === false ? ' (offline)' : ''}`));
+      const group = svg('g', {
+        class: `camera${camera.fire ? ' fire' : ''}${camera.online === false ? ' offline' : ''}`,
+        'data-camera': camera.key,
+      });
+      group.append(
+        svg(
+          'title',
+          {},
+          `Camera ${camera.key}${camera.fire ? ' — FIRE ALERT' : ''}${camera.online === false ? ' (offline)' : ''}`,
+        ),
+      );
       if (typeof camera.bearingDeg === 'number') {
         const half = (camera.fovDeg ?? 60) / 2;
         const [ax, ay] = towards(x, y, camera.bearingDeg - half, 26);
@@ -277,22 +342,43 @@ export class MapView {
         group.append(svg('line', { class: 'fire-ray', x1: x, y1: y, x2: fx, y2: fy }));
       }
       if (camera.fire) group.append(svg('circle', { class: 'fire-pulse', cx: x, cy: y, r: 12 }));
-      group.append(svg('path', { class: 'cam-mark', d: `M${x} ${y - 7}L${x + 6.5} ${y + 5}L${x - 6.5} ${y + 5}Z` }));
+      group.append(
+        svg('path', { class: 'cam-mark', d: `M${x} ${y - 7}L${x + 6.5} ${y + 5}L${x - 6.5} ${y + 5}Z` }),
+      );
       cameraLayer.append(group);
     }
 
     const vesselLayer = svg('g', { class: 'vessels' });
     const labelLayer = svg('g', { class: 'labels vessel-labels' });
     const labels = [];
-    const ordered = [...vessels].sort((a, b) => (alarmedVessels.has(a.mmsi) ? 1 : 0) - (alarmedVessels.has(b.mmsi) ? 1 : 0));
+    const ordered = [...vessels].sort(
+      (a, b) => (alarmedVessels.has(a.mmsi) ? 1 : 0) - (alarmedVessels.has(b.mmsi) ? 1 : 0),
+    );
     for (const vessel of ordered) {
       const [x, y] = project(vessel.lon, vessel.lat);
       const alarm = alarmedVessels.get(vessel.mmsi);
-      const classes = ['vessel', vessel.status, vessel.registered ? '' : 'unregistered', alarm ? `alarm sev-${alarm}` : '', selected === vessel.mmsi ? 'selected' : ''];
-      const group = svg('g', { class: classes.filter(Boolean).join(' '), 'data-mmsi': vessel.mmsi, tabindex: -1 });
+      const classes = [
+        'vessel',
+        vessel.status,
+        vessel.registered ? '' : 'unregistered',
+        alarm ? `alarm sev-${alarm}` : '',
+        selected === vessel.mmsi ? 'selected' : '',
+      ];
+      const group = svg('g', {
+        class: classes.filter(Boolean).join(' '),
+        'data-mmsi': vessel.mmsi,
+        tabindex: -1,
+      });
       const name = vessel.name ?? 'unregistered';
-      group.append(svg('title', {}, `${name} · MMSI ${vessel.mmsi} · ${vessel.status.replace('_', ' ')}${alarm ? ` · ${alarm} alarm` : ''}`));
-      if (selected === vessel.mmsi) group.append(svg('circle', { class: 'select-ring', cx: x, cy: y, r: 13 }));
+      group.append(
+        svg(
+          'title',
+          {},
+          `${name} · MMSI ${vessel.mmsi} · ${vessel.status.replace('_', ' ')}${alarm ? ` · ${alarm} alarm` : ''}`,
+        ),
+      );
+      if (selected === vessel.mmsi)
+        group.append(svg('circle', { class: 'select-ring', cx: x, cy: y, r: 13 }));
       if (alarm) group.append(svg('circle', { class: 'alarm-ring', cx: x, cy: y, r: 9 }));
       if (typeof vessel.cog === 'number') {
         const [tx, ty] = towards(x, y, vessel.cog, 13);
@@ -301,9 +387,17 @@ export class MapView {
       group.append(svg('circle', { class: 'dot', cx: x, cy: y, r: 4.5 }));
       group.addEventListener('click', () => this.onSelectVessel?.(vessel.mmsi));
       vesselLayer.append(group);
-      if (alarm || selected === vessel.mmsi) labels.push({ x, y, text: name, rank: selected === vessel.mmsi ? 100 : severityOrder(alarm) });
+      if (alarm || selected === vessel.mmsi)
+        labels.push({ x, y, text: name, rank: selected === vessel.mmsi ? 100 : severityOrder(alarm) });
     }
-    for (const label of placeLabels(labels)) labelLayer.append(svg('text', { class: 'label vessel-label', x: label.x, y: label.y, 'text-anchor': label.anchor }, label.text));
+    for (const label of placeLabels(labels))
+      labelLayer.append(
+        svg(
+          'text',
+          { class: 'label vessel-label', x: label.x, y: label.y, 'text-anchor': label.anchor },
+          label.text,
+        ),
+      );
     this.dynamic.replaceChildren(trackLayer, cameraLayer, vesselLayer, labelLayer);
   }
 }

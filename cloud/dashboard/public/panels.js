@@ -1,5 +1,17 @@
 // Rendering of the list panels from the page state (see app.js). Each function replaces its panel's content.
-import { ago, alarmTypeName, clockTime, detailText, el, humanKey, isTimeKey, latLon, severityRank, timeEl, updateChildren } from './format.js';
+import {
+  ago,
+  alarmTypeName,
+  clockTime,
+  detailText,
+  el,
+  humanKey,
+  isTimeKey,
+  latLon,
+  severityRank,
+  timeEl,
+  updateChildren,
+} from './format.js';
 
 const MAX_VESSEL_ROWS = 500;
 
@@ -13,15 +25,30 @@ function dot(kind, label) {
 
 /** Vessels in alarm first (most severe), then silent ones, then by name/MMSI. */
 export function sortVessels(vessels, alarmedVessels) {
-  const rank = (v) => (alarmedVessels.has(v.mmsi) ? 10 + severityRank(alarmedVessels.get(v.mmsi)) : v.status === 'silent' ? 5 : v.registered ? 0 : 1);
-  return [...vessels].sort((a, b) => rank(b) - rank(a) || (a.name ?? '~').localeCompare(b.name ?? '~') || a.mmsi - b.mmsi);
+  const rank = (v) =>
+    alarmedVessels.has(v.mmsi)
+      ? 10 + severityRank(alarmedVessels.get(v.mmsi))
+      : v.status === 'silent'
+        ? 5
+        : v.registered
+          ? 0
+          : 1;
+  return [...vessels].sort(
+    (a, b) => rank(b) - rank(a) || (a.name ?? '~').localeCompare(b.name ?? '~') || a.mmsi - b.mmsi,
+  );
 }
 
 export function renderVessels(state, { onSelect }) {
   const body = document.getElementById('vessels-body');
   const note = document.getElementById('vessels-note');
   if (!state.features.fisheries) {
-    body.replaceChildren(el('tr', {}, el('td', { colspan: 9, class: 'empty' }, 'Vessel tracking (fisheries) is not enabled on this cloud.')));
+    body.replaceChildren(
+      el(
+        'tr',
+        {},
+        el('td', { colspan: 9, class: 'empty' }, 'Vessel tracking (fisheries) is not enabled on this cloud.'),
+      ),
+    );
     note.textContent = '';
     return;
   }
@@ -31,12 +58,21 @@ export function renderVessels(state, { onSelect }) {
   const rows = sorted.slice(0, MAX_VESSEL_ROWS).map((v) => {
     const alarm = state.alarmedVessels.get(v.mmsi);
     // The zone kind reads at a glance (the rules work on it); the full names are in the tooltip.
-    const port = v.status === 'in_port' && v.nearestPort ? `port ${state.zoneNames.get(v.nearestPort.id) ?? v.nearestPort.id}` : undefined;
-    const kinds = [...new Set(v.zones.map((id) => state.zoneKinds.get(id) ?? id))].sort((a, b) => (a === 'closed' ? -1 : b === 'closed' ? 1 : a.localeCompare(b)));
+    const port =
+      v.status === 'in_port' && v.nearestPort
+        ? `port ${state.zoneNames.get(v.nearestPort.id) ?? v.nearestPort.id}`
+        : undefined;
+    const kinds = [...new Set(v.zones.map((id) => state.zoneKinds.get(id) ?? id))].sort((a, b) =>
+      a === 'closed' ? -1 : b === 'closed' ? 1 : a.localeCompare(b),
+    );
     const zoneText = [...kinds, port].filter(Boolean).join(' · ') || '—';
-    const zoneTitle = [...v.zones.map((id) => state.zoneNames.get(id) ?? id), port].filter(Boolean).join('\n') || 'outside every zone';
+    const zoneTitle =
+      [...v.zones.map((id) => state.zoneNames.get(id) ?? id), port].filter(Boolean).join('\n') ||
+      'outside every zone';
     const flags = [
-      alarm ? el('span', { class: `badge sev-${alarm}`, title: `${alarm.toLowerCase()} alarm active` }, 'alarm') : null,
+      alarm
+        ? el('span', { class: `badge sev-${alarm}`, title: `${alarm.toLowerCase()} alarm active` }, 'alarm')
+        : null,
       v.status === 'silent' ? badge('silent', 'silent') : null,
       v.status === 'in_port' ? badge('in port', 'muted') : null,
       v.registered ? null : badge('unregistered', 'unregistered'),
@@ -45,7 +81,9 @@ export function renderVessels(state, { onSelect }) {
       'tr',
       {
         tabindex: 0,
-        class: [state.selected === v.mmsi ? 'selected' : '', alarm ? 'in-alarm' : ''].filter(Boolean).join(' ') || undefined,
+        class:
+          [state.selected === v.mmsi ? 'selected' : '', alarm ? 'in-alarm' : ''].filter(Boolean).join(' ') ||
+          undefined,
         dataset: { mmsi: String(v.mmsi) },
         'aria-selected': state.selected === v.mmsi ? 'true' : 'false',
       },
@@ -53,11 +91,39 @@ export function renderVessels(state, { onSelect }) {
       el('td', { class: 'strong', dataset: { col: 'name' }, title: v.name }, v.name ?? '—'),
       el('td', { class: 'flags', dataset: { col: 'flags' } }, flags),
       el('td', { class: 'mono', dataset: { col: 'registration' } }, v.registration ?? '—'),
-      el('td', { class: 'num', dataset: { col: 'length' } }, typeof v.lengthM === 'number' ? v.lengthM.toFixed(1) : '—'),
-      el('td', { class: 'mono small', dataset: { col: 'position' }, title: latLon(v.lat, v.lon) }, `${v.lat.toFixed(3)}, ${v.lon.toFixed(3)}`),
-      el('td', { class: 'num', dataset: { col: 'speed' } }, typeof v.sog === 'number' ? v.sog.toFixed(1) : '—'),
-      el('td', { class: 'small', dataset: { col: 'seen' } }, el('time', { datetime: new Date(v.ts).toISOString(), title: new Date(v.ts).toISOString() }, ago(v.ts, now))),
-      el('td', { class: `small${kinds.includes('closed') ? ' closed-text' : ''}`, dataset: { col: 'zone' }, title: zoneTitle }, zoneText),
+      el(
+        'td',
+        { class: 'num', dataset: { col: 'length' } },
+        typeof v.lengthM === 'number' ? v.lengthM.toFixed(1) : '—',
+      ),
+      el(
+        'td',
+        { class: 'mono small', dataset: { col: 'position' }, title: latLon(v.lat, v.lon) },
+        `${v.lat.toFixed(3)}, ${v.lon.toFixed(3)}`,
+      ),
+      el(
+        'td',
+        { class: 'num', dataset: { col: 'speed' } },
+        typeof v.sog === 'number' ? v.sog.toFixed(1) : '—',
+      ),
+      el(
+        'td',
+        { class: 'small', dataset: { col: 'seen' } },
+        el(
+          'time',
+          { datetime: new Date(v.ts).toISOString(), title: new Date(v.ts).toISOString() },
+          ago(v.ts, now),
+        ),
+      ),
+      el(
+        'td',
+        {
+          class: `small${kinds.includes('closed') ? ' closed-text' : ''}`,
+          dataset: { col: 'zone' },
+          title: zoneTitle,
+        },
+        zoneText,
+      ),
     );
     row.addEventListener('click', () => onSelect(v.mmsi));
     row.addEventListener('keydown', (event) => {
@@ -68,7 +134,8 @@ export function renderVessels(state, { onSelect }) {
     });
     return row;
   });
-  if (rows.length === 0) rows.push(el('tr', {}, el('td', { colspan: 9, class: 'empty' }, 'No vessel positions yet.')));
+  if (rows.length === 0)
+    rows.push(el('tr', {}, el('td', { colspan: 9, class: 'empty' }, 'No vessel positions yet.')));
   updateChildren(body, rows);
   const silent = state.vessels.filter((v) => v.status === 'silent').length;
   const unregistered = state.vessels.filter((v) => !v.registered).length;
@@ -81,7 +148,8 @@ function originatorText(alarm, state) {
   if (vessel) {
     const mmsi = Number(vessel[1]);
     const known = state.vessels.find((v) => v.mmsi === mmsi);
-    if (known?.name) return `${known.name}${known.registration ? ` (${known.registration})` : ''} · MMSI ${mmsi}`;
+    if (known?.name)
+      return `${known.name}${known.registration ? ` (${known.registration})` : ''} · MMSI ${mmsi}`;
     return `MMSI ${mmsi}${known && !known.registered ? ' · unregistered' : ''}`;
   }
   const camera = /^camera:(.+)$/.exec(alarm.originator);
@@ -90,7 +158,16 @@ function originatorText(alarm, state) {
 }
 
 /** Details already shown elsewhere in the alarm (the originator line, the thumbnail). */
-const REDUNDANT_DETAILS = new Set(['mmsi', 'registered', 'registration', 'name', 'snapshot', 'alertId', 'lon', 'lat']);
+const REDUNDANT_DETAILS = new Set([
+  'mmsi',
+  'registered',
+  'registration',
+  'name',
+  'snapshot',
+  'alertId',
+  'lon',
+  'lat',
+]);
 
 function alarmDetails(alarm, state) {
   const details = alarm.details ?? {};
@@ -99,7 +176,8 @@ function alarmDetails(alarm, state) {
     // `zoneId` next to `zoneName`: the name says it.
     return !(key.endsWith('Id') && `${key.slice(0, -2)}Name` in details);
   });
-  if (typeof details.lat === 'number' && typeof details.lon === 'number') entries.push(['position', latLon(details.lat, details.lon)]);
+  if (typeof details.lat === 'number' && typeof details.lon === 'number')
+    entries.push(['position', latLon(details.lat, details.lon)]);
   const items = [];
   for (const [key, value] of entries) {
     let text;
@@ -108,8 +186,7 @@ function alarmDetails(alarm, state) {
     else if (typeof value === 'string' && state.zoneNames.has(value)) {
       text = state.zoneNames.get(value);
       label = label.replace(/ id$/, '');
-    }
-    else if (key === 'confidence' && typeof value === 'number') text = `${Math.round(value * 100)} %`;
+    } else if (key === 'confidence' && typeof value === 'number') text = `${Math.round(value * 100)} %`;
     else text = detailText(value);
     items.push(el('div', { class: 'detail' }, el('dt', {}, label), el('dd', {}, text)));
     if (items.length >= 6) break;
@@ -140,12 +217,26 @@ export function renderAlarms(state, { onAck, onClear }) {
   const items = alarms.map((alarm) => {
     const unack = alarm.status === 'ACTIVE_UNACK';
     const what = `${alarmTypeName(alarm.type)} — ${originatorText(alarm, state)}`;
-    const snapshot = typeof alarm.details?.snapshot === 'string' ? `/api/v1/fire/snapshots/${alarm.details.snapshot}` : undefined;
+    const snapshot =
+      typeof alarm.details?.snapshot === 'string'
+        ? `/api/v1/fire/snapshots/${alarm.details.snapshot}`
+        : undefined;
     const error = state.alarmErrors.get(alarm.id);
     return el(
       'li',
-      { class: `alarm sev-${alarm.severity}${unack ? ' unack' : ' acked'}`, dataset: { alarmId: alarm.id, type: alarm.type, status: alarm.status } },
-      el('div', { class: 'alarm-head' }, el('span', { class: `sev sev-${alarm.severity}` }, alarm.severity), el('span', { class: 'alarm-type' }, alarmTypeName(alarm.type)), alarm.count > 1 ? el('span', { class: 'count', title: 'times raised while active' }, `×${alarm.count}`) : null),
+      {
+        class: `alarm sev-${alarm.severity}${unack ? ' unack' : ' acked'}`,
+        dataset: { alarmId: alarm.id, type: alarm.type, status: alarm.status },
+      },
+      el(
+        'div',
+        { class: 'alarm-head' },
+        el('span', { class: `sev sev-${alarm.severity}` }, alarm.severity),
+        el('span', { class: 'alarm-type' }, alarmTypeName(alarm.type)),
+        alarm.count > 1
+          ? el('span', { class: 'count', title: 'times raised while active' }, `×${alarm.count}`)
+          : null,
+      ),
       el('div', { class: 'alarm-originator' }, originatorText(alarm, state)),
       el(
         'div',
@@ -154,15 +245,55 @@ export function renderAlarms(state, { onAck, onClear }) {
         timeEl(alarm.startTs),
         alarm.lastTs !== alarm.startTs ? [' · last ', timeEl(alarm.lastTs)] : null,
         ' · ',
-        unack ? el('strong', { class: 'unack-text' }, 'not acknowledged') : el('span', {}, `acknowledged by ${alarm.ackBy ?? '?'} at `, timeEl(alarm.ackTs)),
+        unack
+          ? el('strong', { class: 'unack-text' }, 'not acknowledged')
+          : el('span', {}, `acknowledged by ${alarm.ackBy ?? '?'} at `, timeEl(alarm.ackTs)),
       ),
-      el('div', { class: 'alarm-body' }, snapshot ? el('a', { href: snapshot, target: '_blank', rel: 'noopener', class: 'thumb-link' }, el('img', { class: 'thumb small', src: snapshot, alt: `Snapshot for ${what}`, loading: 'lazy' })) : null, alarmDetails(alarm, state)),
+      el(
+        'div',
+        { class: 'alarm-body' },
+        snapshot
+          ? el(
+              'a',
+              { href: snapshot, target: '_blank', rel: 'noopener', class: 'thumb-link' },
+              el('img', {
+                class: 'thumb small',
+                src: snapshot,
+                alt: `Snapshot for ${what}`,
+                loading: 'lazy',
+              }),
+            )
+          : null,
+        alarmDetails(alarm, state),
+      ),
       error ? el('p', { class: 'inline-error', role: 'alert' }, error) : null,
       el(
         'div',
         { class: 'alarm-actions' },
-        unack ? el('button', { type: 'button', class: 'button primary', dataset: { action: 'ack' }, 'aria-label': `Acknowledge: ${what}`, onclick: () => onAck(alarm) }, 'Ack') : null,
-        el('button', { type: 'button', class: 'button', dataset: { action: 'clear' }, 'aria-label': `Clear: ${what}`, onclick: () => onClear(alarm) }, 'Clear'),
+        unack
+          ? el(
+              'button',
+              {
+                type: 'button',
+                class: 'button primary',
+                dataset: { action: 'ack' },
+                'aria-label': `Acknowledge: ${what}`,
+                onclick: () => onAck(alarm),
+              },
+              'Ack',
+            )
+          : null,
+        el(
+          'button',
+          {
+            type: 'button',
+            class: 'button',
+            dataset: { action: 'clear' },
+            'aria-label': `Clear: ${what}`,
+            onclick: () => onClear(alarm),
+          },
+          'Clear',
+        ),
       ),
     );
   });
@@ -183,7 +314,9 @@ export function renderFires(state) {
     return;
   }
   const now = Date.now();
-  const fires = [...state.fires.values()].sort((a, b) => (a.event === 'end' ? 1 : 0) - (b.event === 'end' ? 1 : 0) || b.ts - a.ts);
+  const fires = [...state.fires.values()].sort(
+    (a, b) => (a.event === 'end' ? 1 : 0) - (b.event === 'end' ? 1 : 0) || b.ts - a.ts,
+  );
   const items = fires.slice(0, 50).map((fire) => {
     const active = fire.event !== 'end';
     const image = fire.snapshotUrl ?? fire.snapshotData;
@@ -192,15 +325,48 @@ export function renderFires(state) {
       'li',
       { class: `fire ${active ? 'active' : 'ended'}`, dataset: { alertId: fire.alertId } },
       image
-        ? el('a', { href: fire.snapshotUrl ?? '#', target: '_blank', rel: 'noopener', class: 'thumb-link', 'aria-label': `Open snapshot of ${cls} at ${fire.edgeId}/${fire.cameraId}` }, el('img', { class: 'thumb', src: image, alt: `Snapshot: ${cls} seen by camera ${fire.cameraId}`, loading: 'lazy' }))
+        ? el(
+            'a',
+            {
+              href: fire.snapshotUrl ?? '#',
+              target: '_blank',
+              rel: 'noopener',
+              class: 'thumb-link',
+              'aria-label': `Open snapshot of ${cls} at ${fire.edgeId}/${fire.cameraId}`,
+            },
+            el('img', {
+              class: 'thumb',
+              src: image,
+              alt: `Snapshot: ${cls} seen by camera ${fire.cameraId}`,
+              loading: 'lazy',
+            }),
+          )
         : el('div', { class: 'thumb placeholder', 'aria-hidden': 'true' }, 'no snapshot'),
       el(
         'div',
         { class: 'fire-text' },
-        el('div', {}, el('span', { class: `badge ${active ? 'fire-badge' : 'muted'}` }, active ? cls.toUpperCase() : `${cls} · ended`), ' ', el('span', { class: 'strong' }, `${Math.round(fire.confidence * 100)} %`)),
+        el(
+          'div',
+          {},
+          el(
+            'span',
+            { class: `badge ${active ? 'fire-badge' : 'muted'}` },
+            active ? cls.toUpperCase() : `${cls} · ended`,
+          ),
+          ' ',
+          el('span', { class: 'strong' }, `${Math.round(fire.confidence * 100)} %`),
+        ),
         el('div', { class: 'small' }, `${fire.cameraId} @ ${fire.edgeId}`),
-        el('div', { class: 'small muted-text' }, 'first seen ', timeEl(fire.firstSeenTs), ` (${ago(fire.firstSeenTs, now)})`),
-        typeof fire.bearingToFireDeg === 'number' ? el('div', { class: 'small' }, `bearing ${Math.round(fire.bearingToFireDeg)}°`) : null,
+        el(
+          'div',
+          { class: 'small muted-text' },
+          'first seen ',
+          timeEl(fire.firstSeenTs),
+          ` (${ago(fire.firstSeenTs, now)})`,
+        ),
+        typeof fire.bearingToFireDeg === 'number'
+          ? el('div', { class: 'small' }, `bearing ${Math.round(fire.bearingToFireDeg)}°`)
+          : null,
       ),
     );
   });
@@ -222,16 +388,23 @@ export function renderCameras(state) {
       dot(fire ? 'fire' : online ? 'online' : 'offline', fire ? 'fire alert' : online ? 'online' : 'offline'),
       el('span', { class: 'strong' }, camera.cameraId),
       fire ? el('span', { class: 'badge fire-badge' }, 'FIRE') : null,
-      el('div', { class: 'small sub' }, [
-        camera.edgeId,
-        camera.state !== 'online' ? `ONVIF ${camera.state}` : null,
-        camera.stream ? `stream ${camera.stream.state}` : 'no stream status',
-        last ? `frame ${ago(last, now)}` : null,
-        camera.stream?.restarts ? `${camera.stream.restarts} restarts` : null,
-      ].filter(Boolean).join(' · ')),
+      el(
+        'div',
+        { class: 'small sub' },
+        [
+          camera.edgeId,
+          camera.state !== 'online' ? `ONVIF ${camera.state}` : null,
+          camera.stream ? `stream ${camera.stream.state}` : 'no stream status',
+          last ? `frame ${ago(last, now)}` : null,
+          camera.stream?.restarts ? `${camera.stream.restarts} restarts` : null,
+        ]
+          .filter(Boolean)
+          .join(' · '),
+      ),
     );
   });
-  if (!state.features.cameras && items.length === 0) items.push(el('li', { class: 'empty' }, 'Camera inventory is not enabled on this cloud.'));
+  if (!state.features.cameras && items.length === 0)
+    items.push(el('li', { class: 'empty' }, 'Camera inventory is not enabled on this cloud.'));
   else if (items.length === 0) items.push(el('li', { class: 'empty' }, 'No cameras reported.'));
   updateChildren(list, items);
 }
@@ -240,8 +413,21 @@ export function renderCameras(state) {
 function clockWarning(skewMs) {
   if (typeof skewMs !== 'number' || Math.abs(skewMs) <= 30_000) return null;
   const seconds = Math.abs(skewMs) / 1000;
-  const size = seconds >= 5400 ? `${Math.round(seconds / 3600)} h` : seconds >= 90 ? `${Math.round(seconds / 60)} min` : `${Math.round(seconds)} s`;
-  return el('div', { class: 'small warn-text', dataset: { clock: 'wrong' }, title: 'Check the edge clock (NTP): vessel positions it stamps itself are off by as much' }, `clock ${size} ${skewMs > 0 ? 'ahead' : 'behind'}`);
+  const size =
+    seconds >= 5400
+      ? `${Math.round(seconds / 3600)} h`
+      : seconds >= 90
+        ? `${Math.round(seconds / 60)} min`
+        : `${Math.round(seconds)} s`;
+  return el(
+    'div',
+    {
+      class: 'small warn-text',
+      dataset: { clock: 'wrong' },
+      title: 'Check the edge clock (NTP): vessel positions it stamps itself are off by as much',
+    },
+    `clock ${size} ${skewMs > 0 ? 'ahead' : 'behind'}`,
+  );
 }
 
 export function renderEdges(state) {
@@ -255,8 +441,16 @@ export function renderEdges(state) {
       dot(edge.state, edge.state),
       el('span', { class: 'strong' }, edge.edgeId),
       ' ',
-      el('span', { class: `small ${edge.state === 'online' ? 'ok-text' : 'warn-text'}` }, edge.state + (edge.state === 'offline' && edge.reason ? ` (${edge.reason})` : '')),
-      el('div', { class: 'small sub' }, `last seen ${ago(edge.lastSeen, now)}${edge.version ? ` · v${edge.version}` : ''}`),
+      el(
+        'span',
+        { class: `small ${edge.state === 'online' ? 'ok-text' : 'warn-text'}` },
+        edge.state + (edge.state === 'offline' && edge.reason ? ` (${edge.reason})` : ''),
+      ),
+      el(
+        'div',
+        { class: 'small sub' },
+        `last seen ${ago(edge.lastSeen, now)}${edge.version ? ` · v${edge.version}` : ''}`,
+      ),
       clockWarning(edge.clockSkewMs),
     ),
   );

@@ -22,7 +22,11 @@ import { runCliBenchmark } from './cli-bench.js';
 import { prng, randomMessage, randomType24Pair } from '../../../tests/support/ais-generator.js';
 
 const { values } = parseArgs({
-  options: { sentences: { type: 'string', default: '500000' }, rounds: { type: 'string', default: '3' }, 'cli-lines': { type: 'string', default: '1000000' } },
+  options: {
+    sentences: { type: 'string', default: '500000' },
+    rounds: { type: 'string', default: '3' },
+    'cli-lines': { type: 'string', default: '1000000' },
+  },
 });
 const target = Number(values.sentences);
 const rounds = Number(values.rounds);
@@ -35,12 +39,40 @@ function realisticMix(count: number): string[] {
   while (lines.length < count) {
     const mmsi = fleet[random(fleet.length)]!;
     const pick = random(100);
-    const position = { mmsi, lat: 8 + random(200_000) / 100_000, lon: 104 + random(200_000) / 100_000, sog: random(200) / 10, cog: random(3600) / 10, heading: random(360), second: random(60) };
-    if (pick < 45) lines.push(...toSentences(encodePositionReport({ type: 1, navStatus: random(2) === 0 ? 0 : 7, ...position }), { channel: random(2) ? 'A' : 'B' }));
-    else if (pick < 65) lines.push(...toSentences(encodePositionReport({ type: 3, navStatus: 7, ...position }), { channel: random(2) ? 'A' : 'B' }));
-    else if (pick < 88) lines.push(...toSentences(encodeClassBPosition(position), { channel: random(2) ? 'A' : 'B' }));
+    const position = {
+      mmsi,
+      lat: 8 + random(200_000) / 100_000,
+      lon: 104 + random(200_000) / 100_000,
+      sog: random(200) / 10,
+      cog: random(3600) / 10,
+      heading: random(360),
+      second: random(60),
+    };
+    if (pick < 45)
+      lines.push(
+        ...toSentences(encodePositionReport({ type: 1, navStatus: random(2) === 0 ? 0 : 7, ...position }), {
+          channel: random(2) ? 'A' : 'B',
+        }),
+      );
+    else if (pick < 65)
+      lines.push(
+        ...toSentences(encodePositionReport({ type: 3, navStatus: 7, ...position }), {
+          channel: random(2) ? 'A' : 'B',
+        }),
+      );
+    else if (pick < 88)
+      lines.push(...toSentences(encodeClassBPosition(position), { channel: random(2) ? 'A' : 'B' }));
     else if (pick < 93) {
-      const bits = encodeStaticVoyage({ mmsi, shipname: `CA MAU ${random(999)}`, callsign: `XV${random(9999)}`, shiptype: 30, toBow: 10, toStern: 8, draught: 2.2, destination: 'NAM CAN' });
+      const bits = encodeStaticVoyage({
+        mmsi,
+        shipname: `CA MAU ${random(999)}`,
+        callsign: `XV${random(9999)}`,
+        shiptype: 30,
+        toBow: 10,
+        toStern: 8,
+        draught: 2.2,
+        destination: 'NAM CAN',
+      });
       lines.push(...toSentences(bits, { sequenceId: sequence++ % 10, channel: random(2) ? 'A' : 'B' }));
     } else if (pick < 97) lines.push(...randomType24Pair(random));
     else lines.push(...randomMessage(21, random).sentences);
@@ -67,7 +99,9 @@ function timeIt(run: () => number): { rate: number; messages: number } {
 }
 
 const lines = realisticMix(target);
-console.log(`input: ${lines.length} sentences (types 1/3/18 ~88 %, 5 as two parts, 24 A+B, 21); best of ${rounds} rounds; Node ${process.version}`);
+console.log(
+  `input: ${lines.length} sentences (types 1/3/18 ~88 %, 5 as two parts, 24 A+B, 21); best of ${rounds} rounds; Node ${process.version}`,
+);
 const rows: Row[] = [];
 
 const objects = timeIt(() => {
@@ -76,7 +110,11 @@ const objects = timeIt(() => {
   for (const line of lines) if (decoder.decode(line, 0).status === 'message') count++;
   return count;
 });
-rows.push({ name: 'Lookout AisDecoder -> objects', rate: objects.rate, note: `${objects.messages} messages` });
+rows.push({
+  name: 'Lookout AisDecoder -> objects',
+  rate: objects.rate,
+  note: `${objects.messages} messages`,
+});
 
 const jsonLines = timeIt(() => {
   const decoder = new AisDecoder();
@@ -91,7 +129,11 @@ const jsonLines = timeIt(() => {
   }
   return bytes > 0 ? count : 0;
 });
-rows.push({ name: 'Lookout -> JSON lines (unscaled)', rate: jsonLines.rate, note: `${jsonLines.messages} messages` });
+rows.push({
+  name: 'Lookout -> JSON lines (unscaled)',
+  rate: jsonLines.rate,
+  note: `${jsonLines.messages} messages`,
+});
 
 const scaledLines = timeIt(() => {
   const decoder = new AisDecoder();
@@ -102,20 +144,37 @@ const scaledLines = timeIt(() => {
   }
   return count;
 });
-rows.push({ name: 'Lookout -> JSON lines (scaled)', rate: scaledLines.rate, note: `${scaledLines.messages} messages` });
+rows.push({
+  name: 'Lookout -> JSON lines (scaled)',
+  rate: scaledLines.rate,
+  note: `${scaledLines.messages} messages`,
+});
 
 const dir = mkdtempSync(join(tmpdir(), 'ais-bench-'));
 try {
   const file = join(dir, 'input.nmea');
   writeFileSync(file, `${lines.join('\n')}\n`);
-  const gpsd = timeIt(() => execFileSync('sh', ['-c', `gpsdecode -u -j < ${file} | wc -l`]).toString().trim().length);
-  rows.push({ name: 'gpsdecode -u -j (process, JSON to a pipe)', rate: gpsd.rate, note: `${execFileSync('sh', ['-c', `gpsdecode -u -j < ${file} | wc -l`]).toString().trim()} messages` });
+  const gpsd = timeIt(
+    () =>
+      execFileSync('sh', ['-c', `gpsdecode -u -j < ${file} | wc -l`])
+        .toString()
+        .trim().length,
+  );
+  rows.push({
+    name: 'gpsdecode -u -j (process, JSON to a pipe)',
+    rate: gpsd.rate,
+    note: `${execFileSync('sh', ['-c', `gpsdecode -u -j < ${file} | wc -l`])
+      .toString()
+      .trim()} messages`,
+  });
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
 
 const require = createRequire(import.meta.url);
-const ggencoder = require('ggencoder') as { AisDecode: new (line: string, session: object) => { valid: boolean } };
+const ggencoder = require('ggencoder') as {
+  AisDecode: new (line: string, session: object) => { valid: boolean };
+};
 const gg = timeIt(() => {
   const session = {};
   let count = 0;
@@ -124,7 +183,10 @@ const gg = timeIt(() => {
 });
 rows.push({ name: 'npm ggencoder AisDecode', rate: gg.rate, note: `${gg.messages} valid` });
 
-type StreamDecoder = { on(event: string, listener: (value: unknown) => void): void; write(line: string): void };
+type StreamDecoder = {
+  on(event: string, listener: (value: unknown) => void): void;
+  write(line: string): void;
+};
 const StreamDecoderClass = (require('ais-stream-decoder') as { default: new () => StreamDecoder }).default;
 const stream = timeIt(() => {
   const decoder = new StreamDecoderClass();
@@ -138,7 +200,10 @@ rows.push({ name: 'npm ais-stream-decoder', rate: stream.rate, note: `${stream.m
 
 const base = rows[0]!.rate;
 console.log('\n| decoder | sentences/s | Lookout objects ÷ this | notes |\n|---|---:|---:|---|');
-for (const row of rows) console.log(`| ${row.name} | ${Math.round(row.rate).toLocaleString('en-US')} | ${(base / row.rate).toFixed(2)}× | ${row.note} |`);
+for (const row of rows)
+  console.log(
+    `| ${row.name} | ${Math.round(row.rate).toLocaleString('en-US')} | ${(base / row.rate).toFixed(2)}× | ${row.note} |`,
+  );
 
 const cliLines = Number(values['cli-lines']);
 if (cliLines > 0) runCliBenchmark({ lines: cliLines, rounds });

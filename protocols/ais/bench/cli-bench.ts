@@ -49,7 +49,9 @@ function timed(command: string): Timing {
   const wall = Number(process.hrtime.bigint() - started) / 1e9;
   if (result.status !== 0) throw new Error(`${command} failed: ${result.stderr}`);
   const children = result.stdout.trim().split('\n').at(-1)!;
-  const [user, system] = [...children.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+  const [user, system] = [...children.matchAll(/(\d+)m([\d.]+)s/g)].map(
+    (m) => Number(m[1]) * 60 + Number(m[2]),
+  );
   return { wall, cpu: (user ?? 0) + (system ?? 0) };
 }
 
@@ -65,7 +67,10 @@ function bestOf(rounds: number, commands: Record<string, string>): Record<string
   return best;
 }
 
-const digest = (command: string) => execFileSync('sh', ['-c', `${command} | tr -d '\\r' | md5sum`], { maxBuffer: 1 << 20 }).toString().trim();
+const digest = (command: string) =>
+  execFileSync('sh', ['-c', `${command} | tr -d '\\r' | md5sum`], { maxBuffer: 1 << 20 })
+    .toString()
+    .trim();
 
 export function runCliBenchmark(options: { lines: number; rounds: number }): void {
   const dir = capturesDir();
@@ -75,7 +80,10 @@ export function runCliBenchmark(options: { lines: number; rounds: number }): voi
   try {
     const input = join(work, 'positions.nmea');
     const small = join(work, 'small.nmea');
-    writeFileSync(input, `${Array.from({ length: options.lines }, (_, i) => sentences[i % sentences.length]).join('\n')}\n`);
+    writeFileSync(
+      input,
+      `${Array.from({ length: options.lines }, (_, i) => sentences[i % sentences.length]).join('\n')}\n`,
+    );
     writeFileSync(small, `${sentences.slice(0, 20).join('\n')}\n`);
     console.log(
       `\nCLI end to end: ${options.lines.toLocaleString('en-US')} lines = the ${sentences.length} plain !AIVDM type 1/3/18 sentences of ` +
@@ -83,15 +91,25 @@ export function runCliBenchmark(options: { lines: number; rounds: number }): voi
     );
     const node = JSON.stringify(process.execPath);
     const lookout = `${node} ${JSON.stringify(LOOKOUT)} ais decode`;
-    for (const [form, flags] of [['unscaled', '-u -j'], ['scaled', '-j']] as const) {
+    for (const [form, flags] of [
+      ['unscaled', '-u -j'],
+      ['scaled', '-j'],
+    ] as const) {
       const ours = `${lookout}${form === 'unscaled' ? ' --unscaled' : ''} < ${input}`;
       const theirs = `gpsdecode ${flags} < ${input}`;
       const same = digest(ours) === digest(theirs);
-      const best = bestOf(options.rounds, { lookout: `${ours} > /dev/null`, gpsdecode: `${theirs} > /dev/null` });
+      const best = bestOf(options.rounds, {
+        lookout: `${ours} > /dev/null`,
+        gpsdecode: `${theirs} > /dev/null`,
+      });
       const rate = (t: Timing) => Math.round(options.lines / t.wall).toLocaleString('en-US');
-      console.log(`\n| ${form} (gpsdecode ${flags}) | wall s | CPU s | sentences/s | gpsdecode ÷ this (wall) |\n|---|---:|---:|---:|---:|`);
+      console.log(
+        `\n| ${form} (gpsdecode ${flags}) | wall s | CPU s | sentences/s | gpsdecode ÷ this (wall) |\n|---|---:|---:|---:|---:|`,
+      );
       for (const [name, t] of Object.entries(best)) {
-        console.log(`| ${name} | ${t.wall.toFixed(2)} | ${t.cpu.toFixed(2)} | ${rate(t)} | ${(best.gpsdecode!.wall / t.wall).toFixed(2)}× |`);
+        console.log(
+          `| ${name} | ${t.wall.toFixed(2)} | ${t.cpu.toFixed(2)} | ${rate(t)} | ${(best.gpsdecode!.wall / t.wall).toFixed(2)}× |`,
+        );
       }
       console.log(`output ${same ? 'identical to' : 'DIFFERENT FROM'} gpsdecode's (its \\r\\n read as \\n)`);
     }
@@ -109,6 +127,8 @@ export function runCliBenchmark(options: { lines: number; rounds: number }): voi
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { lines: { type: 'string', default: '1000000' }, rounds: { type: 'string', default: '3' } } });
+  const { values } = parseArgs({
+    options: { lines: { type: 'string', default: '1000000' }, rounds: { type: 'string', default: '3' } },
+  });
   runCliBenchmark({ lines: Number(values.lines), rounds: Number(values.rounds) });
 }

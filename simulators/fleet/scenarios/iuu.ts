@@ -9,7 +9,8 @@ import { Voyage, seededRandom, type Point } from './voyage.js';
  * zone, Hòn Khoai closed area, the inshore and coastal demo bands off Sông Đốc).
  */
 
-export type ScenarioAlarmType = 'boundary_crossing' | 'closed_area' | 'zone_by_length' | 'signal_loss' | 'encounter' | 'loitering';
+export type ScenarioAlarmType =
+  'boundary_crossing' | 'closed_area' | 'zone_by_length' | 'signal_loss' | 'encounter' | 'loitering';
 
 export interface ExpectedAlarm {
   mmsi: number;
@@ -87,7 +88,9 @@ export function iuuScenario(options: IuuScenarioOptions = {}): IuuScenario {
       [centre[0], centre[1] + 0.05],
       centre,
     ];
-    compliant.push(vessel(16 + i * 2, `Offshore ${i + 1}`, centre).patrol(box, 3.5 + random(), endTs + H).mmsi);
+    compliant.push(
+      vessel(16 + i * 2, `Offshore ${i + 1}`, centre).patrol(box, 3.5 + random(), endTs + H).mmsi,
+    );
   }
   for (let i = 0; i < perClass; i++) {
     const offset = (i - (perClass - 1) / 2) * 0.006;
@@ -95,8 +98,11 @@ export function iuuScenario(options: IuuScenarioOptions = {}): IuuScenario {
     const north = 9.2 - random() * 0.02;
     const start: Point = [inshoreLon(south) + offset, south];
     compliant.push(
-      vessel(12 + i * 0.7, `Inshore ${i + 1}`, start)
-        .patrol([[inshoreLon(north) + offset, north], start], 3 + random(), endTs + H).mmsi,
+      vessel(12 + i * 0.7, `Inshore ${i + 1}`, start).patrol(
+        [[inshoreLon(north) + offset, north], start],
+        3 + random(),
+        endTs + H,
+      ).mmsi,
     );
   }
   for (let i = 0; i < perClass; i++) {
@@ -105,49 +111,131 @@ export function iuuScenario(options: IuuScenarioOptions = {}): IuuScenario {
     const north = 9.22 - random() * 0.02;
     const start: Point = [coastalLon(south) + offset, south];
     compliant.push(
-      vessel(7 + i, `Coastal ${i + 1}`, start)
-        .patrol([[coastalLon(north) + offset, north], start], 3 + random(), endTs + H).mmsi,
+      vessel(7 + i, `Coastal ${i + 1}`, start).patrol(
+        [[coastalLon(north) + offset, north], start],
+        3 + random(),
+        endTs + H,
+      ).mmsi,
     );
   }
   // A foreign merchant ship passing through at 12 kn: unregistered, tracked, no alarm.
-  compliant.push(vessel(180, 'Merchant', [104.4, 7.9], false).to([105.6, 8.6], 12).to([106.5, 9.2], 12).to([107.5, 9.8], 12).to([109, 10.6], 12).mmsi);
+  compliant.push(
+    vessel(180, 'Merchant', [104.4, 7.9], false)
+      .to([105.6, 8.6], 12)
+      .to([106.5, 9.2], 12)
+      .to([107.5, 9.8], 12)
+      .to([109, 10.6], 12).mmsi,
+  );
 
   // 1. Boundary crossing: west across the 1997 Thailand-Vietnam treaty line, then fishing in Thai waters.
   const crosser = vessel(20, 'Crosser', [103.2, 8.05]).to([102.6, 8.1], 7);
-  crosser.patrol([[102.55, 8.15], [102.5, 8.1], [102.6, 8.1]], 3.5, endTs + H);
+  crosser.patrol(
+    [
+      [102.55, 8.15],
+      [102.5, 8.1],
+      [102.6, 8.1],
+    ],
+    3.5,
+    endTs + H,
+  );
   // The line at 8.07 N lies at about 102.811 E: crossing time by interpolation along the first leg.
   const crossFraction = (103.2 - 102.811) / (103.2 - 102.6);
   const firstLegMs = legMs([103.2, 8.05], [102.6, 8.1], 7);
-  expected.push({ mmsi: crosser.mmsi, type: 'boundary_crossing', dueTs: startTs + crossFraction * firstLegMs, withinMs: 20 * MIN });
+  expected.push({
+    mmsi: crosser.mmsi,
+    type: 'boundary_crossing',
+    dueTs: startTs + crossFraction * firstLegMs,
+    withinMs: 20 * MIN,
+  });
 
   // 2. Closed area: into the Hòn Khoai circle for an hour, then back to sea.
   const intruder = vessel(18, 'Intruder', [104.6, 8.2]).to([104.75, 8.33], 5);
-  const entryTs = intruder.now + legMs([104.75, 8.33], [104.82, 8.42], 3) * fractionUntilWithin([104.75, 8.33], [104.82, 8.42], [104.83, 8.43], 5000);
-  intruder.to([104.82, 8.42], 3).to([104.86, 8.44], 3).to([104.95, 8.3], 5).patrol([[104.9, 8.25], [104.95, 8.3]], 4, endTs + H);
+  const entryTs =
+    intruder.now +
+    legMs([104.75, 8.33], [104.82, 8.42], 3) *
+      fractionUntilWithin([104.75, 8.33], [104.82, 8.42], [104.83, 8.43], 5000);
+  intruder
+    .to([104.82, 8.42], 3)
+    .to([104.86, 8.44], 3)
+    .to([104.95, 8.3], 5)
+    .patrol(
+      [
+        [104.9, 8.25],
+        [104.95, 8.3],
+      ],
+      4,
+      endTs + H,
+    );
   expected.push({ mmsi: intruder.mmsi, type: 'closed_area', dueTs: entryTs, withinMs: 30 * MIN });
 
   // 3. Zone by length: a 10 m boat fishing in the offshore zone (coastal only for its length).
-  const small = vessel(10, 'Small Offshore', [104.3, 8.7]).patrol([[104.35, 8.7], [104.35, 8.75], [104.3, 8.75], [104.3, 8.7]], 3, endTs + H);
+  const small = vessel(10, 'Small Offshore', [104.3, 8.7]).patrol(
+    [
+      [104.35, 8.7],
+      [104.35, 8.75],
+      [104.3, 8.75],
+      [104.3, 8.7],
+    ],
+    3,
+    endTs + H,
+  );
   expected.push({ mmsi: small.mmsi, type: 'zone_by_length', dueTs: startTs + 30 * MIN, withinMs: 15 * MIN });
 
   // 4. Signal loss: the transponder goes off at sea after 3 h.
   const silentTs = startTs + 3 * H;
-  const silent = vessel(22, 'Dark', [104.0, 8.6]).patrol([[104.05, 8.6], [104.05, 8.65], [104.0, 8.65], [104.0, 8.6]], 4, endTs + H).silentFrom(silentTs);
+  const silent = vessel(22, 'Dark', [104.0, 8.6])
+    .patrol(
+      [
+        [104.05, 8.6],
+        [104.05, 8.65],
+        [104.0, 8.65],
+        [104.0, 8.6],
+      ],
+      4,
+      endTs + H,
+    )
+    .silentFrom(silentTs);
   expected.push({ mmsi: silent.mmsi, type: 'signal_loss', dueTs: silentTs + 6 * H, withinMs: 15 * MIN });
 
   // 5. Encounter: two vessels meet at sea, drift side by side at 1 kn for 3 h, then part.
   const meetTs = startTs + 2 * H;
   const meet: Point = [103.9, 8.3];
-  const a = vessel(24, 'Carrier A', [meet[0] - speedDeg(6, 2), meet[1]]).to(meet, 6).drift(90, 1, 3);
-  a.to([103.7, 8.1], 6).patrol([[103.65, 8.1], [103.7, 8.1]], 4, endTs + H);
+  const a = vessel(24, 'Carrier A', [meet[0] - speedDeg(6, 2), meet[1]])
+    .to(meet, 6)
+    .drift(90, 1, 3);
+  a.to([103.7, 8.1], 6).patrol(
+    [
+      [103.65, 8.1],
+      [103.7, 8.1],
+    ],
+    4,
+    endTs + H,
+  );
   const bStart: Point = [meet[0] + speedDeg(6, 2), meet[1] + 0.002];
-  const b = vessel(19, 'Fisher B', bStart).to([meet[0], meet[1] + 0.002], 6).drift(90, 1, 3);
-  b.to([104.2, 8.5], 6).patrol([[104.25, 8.5], [104.2, 8.5]], 4, endTs + H);
-  for (const v of [a, b]) expected.push({ mmsi: v.mmsi, type: 'encounter', dueTs: meetTs + 2 * H, withinMs: 30 * MIN });
+  const b = vessel(19, 'Fisher B', bStart)
+    .to([meet[0], meet[1] + 0.002], 6)
+    .drift(90, 1, 3);
+  b.to([104.2, 8.5], 6).patrol(
+    [
+      [104.25, 8.5],
+      [104.2, 8.5],
+    ],
+    4,
+    endTs + H,
+  );
+  for (const v of [a, b])
+    expected.push({ mmsi: v.mmsi, type: 'encounter', dueTs: meetTs + 2 * H, withinMs: 30 * MIN });
 
   // 6. Loitering: drifting at 1 kn far offshore for 8 h.
   const loiterer = vessel(26, 'Loiterer', [103.7, 8.9]).drift(200, 1, 8);
-  loiterer.to([103.9, 9.0], 4).patrol([[103.95, 9.0], [103.9, 9.0]], 4, endTs + H);
+  loiterer.to([103.9, 9.0], 4).patrol(
+    [
+      [103.95, 9.0],
+      [103.9, 9.0],
+    ],
+    4,
+    endTs + H,
+  );
   expected.push({ mmsi: loiterer.mmsi, type: 'loitering', dueTs: startTs + 6 * H, withinMs: 15 * MIN });
 
   const positions = voyages
@@ -166,7 +254,7 @@ function legMs(from: Point, to: Point, kn: number): number {
 function fractionUntilWithin(from: Point, to: Point, centre: Point, radiusM: number): number {
   for (let f = 0; f <= 1; f += 0.001) {
     const p: Point = [from[0] + (to[0] - from[0]) * f, from[1] + (to[1] - from[1]) * f];
-    if (legMs(p, centre, 1) / H * 1852 <= radiusM) return f;
+    if ((legMs(p, centre, 1) / H) * 1852 <= radiusM) return f;
   }
   return 1;
 }

@@ -1,4 +1,9 @@
-import { encodeClassBPosition, encodePositionReport, toSentences, withTagBlock } from '../../../protocols/ais/encode.js';
+import {
+  encodeClassBPosition,
+  encodePositionReport,
+  toSentences,
+  withTagBlock,
+} from '../../../protocols/ais/encode.js';
 import type { VesselPosition } from '../../../protocols/mqtt/payloads.js';
 import type { SentenceTransport } from '../transport.js';
 
@@ -7,11 +12,22 @@ import type { SentenceTransport } from '../transport.js';
  * with a tag block carrying the position's own time in milliseconds (so rules see the scripted time).
  */
 export function positionSentences(position: VesselPosition, source = 'lookout-scenario'): string[] {
-  const common = { mmsi: position.mmsi, lat: position.lat, lon: position.lon, sog: position.sog, cog: position.cog, heading: position.heading };
+  const common = {
+    mmsi: position.mmsi,
+    lat: position.lat,
+    lon: position.lon,
+    sog: position.sog,
+    cog: position.cog,
+    heading: position.heading,
+  };
   const bits =
     position.msgType === 18
       ? encodeClassBPosition(common)
-      : encodePositionReport({ ...common, type: position.msgType === 2 || position.msgType === 3 ? position.msgType : 1, navStatus: position.navStatus });
+      : encodePositionReport({
+          ...common,
+          type: position.msgType === 2 || position.msgType === 3 ? position.msgType : 1,
+          navStatus: position.navStatus,
+        });
   return withTagBlock(toSentences(bits), { source, time: position.ts });
 }
 
@@ -23,7 +39,11 @@ export interface ReplayOptions {
 }
 
 /** Sends scripted positions in order, paced so the whole list takes about `durationS`; resolves with the count sent. */
-export async function replayPositions(positions: readonly VesselPosition[], transport: SentenceTransport, options: ReplayOptions): Promise<number> {
+export async function replayPositions(
+  positions: readonly VesselPosition[],
+  transport: SentenceTransport,
+  options: ReplayOptions,
+): Promise<number> {
   const tickMs = 100;
   const perTick = Math.max(1, Math.ceil(positions.length / Math.max(1, (options.durationS * 1000) / tickMs)));
   let sent = 0;

@@ -78,7 +78,13 @@ export class Voyage {
     return this;
   }
 
-  positions(fromTs: number, toTs: number, everyMs: number, random: () => number, msgType = 1): VesselPosition[] {
+  positions(
+    fromTs: number,
+    toTs: number,
+    everyMs: number,
+    random: () => number,
+    msgType = 1,
+  ): VesselPosition[] {
     const out: VesselPosition[] = [];
     let leg = 0;
     // Each vessel reports at its own phase within the interval, as real transponders do.
