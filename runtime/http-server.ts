@@ -120,13 +120,11 @@ function answerWrongMethodWith405(app: FastifyInstance): void {
       ...new Set(routes.filter((route) => route.pattern.test(path)).map((route) => route.method)),
     ].sort();
     if (allowed.length === 0) {
-      return reply
-        .code(404)
-        .send({
-          statusCode: 404,
-          error: 'Not Found',
-          message: `no route ${request.method} ${clipForLog(path)}`,
-        });
+      return reply.code(404).send({
+        statusCode: 404,
+        error: 'Not Found',
+        message: `no route ${request.method} ${clipForLog(path)}`,
+      });
     }
     return reply
       .code(405)
