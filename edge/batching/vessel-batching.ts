@@ -9,7 +9,7 @@ import { topics } from '../../protocols/mqtt/topics.js';
 import type { Logger } from '../../runtime/logger.js';
 import { Counter } from '../../runtime/metrics.js';
 import type { Part } from '../../runtime/service.js';
-import { RateLimitedLog } from '../../runtime/rate-limited-log.js';
+import { BurstLog } from '../../runtime/log-limits.js';
 import { Batcher } from './batcher.js';
 import type { EdgeBus } from '../events.js';
 import type { EnqueueResult, OutboxKind } from '../outbox/outbox.js';
@@ -44,7 +44,7 @@ export class VesselBatching implements Part {
   readonly #unsubscribe: Array<() => void> = [];
   readonly #refused: Counter<'topic'>;
   readonly #failed: Counter<'topic'>;
-  readonly #limitedLog: RateLimitedLog;
+  readonly #limitedLog: BurstLog;
   refusedBatches = 0;
 
   constructor(
@@ -73,7 +73,7 @@ export class VesselBatching implements Part {
       labelNames: ['topic'],
       registers: [deps.registry],
     });
-    this.#limitedLog = new RateLimitedLog(deps.log);
+    this.#limitedLog = new BurstLog(deps.log);
   }
 
   async start(): Promise<void> {
