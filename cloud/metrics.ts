@@ -35,6 +35,33 @@ export function createCloudMetrics(registry: Registry = createMetricsRegistry('c
       labelNames: ['reason'],
       registers,
     }),
+    mqttThrottled: new Counter({
+      name: 'lookout_cloud_mqtt_publishes_throttled_total',
+      help: 'PUBLISHes held back because their client exceeded cloud.mqtt.limits.publishesPerSecond',
+      registers,
+    }),
+    retainDropped: new Counter({
+      name: 'lookout_cloud_mqtt_retain_dropped_total',
+      help: 'PUBLISHes delivered but not kept as retained messages because their payload is invalid',
+      labelNames: ['reason'],
+      registers,
+    }),
+    retainedMessages: new Gauge({
+      name: 'lookout_cloud_mqtt_retained_messages',
+      help: 'Retained messages the broker keeps',
+      registers,
+    }),
+    retainedBytes: new Gauge({
+      name: 'lookout_cloud_mqtt_retained_bytes',
+      help: 'Payload bytes of the retained messages the broker keeps',
+      registers,
+    }),
+    loginLockouts: new Counter({
+      name: 'lookout_cloud_login_lockouts_total',
+      help: 'Users or client addresses locked out after too many failed logins, by listener (mqtt, http) and by (user, address)',
+      labelNames: ['listener', 'by'],
+      registers,
+    }),
     tlsHandshakeErrors: new Counter({
       name: 'lookout_cloud_tls_handshake_errors_total',
       help: 'TLS handshakes that failed on a listener (client does not trust the certificate, plain text on a TLS port, ...)',
@@ -43,7 +70,7 @@ export function createCloudMetrics(registry: Registry = createMetricsRegistry('c
     }),
     httpAuthRefused: new Counter({
       name: 'lookout_cloud_http_auth_refused_total',
-      help: 'HTTP API requests refused by operator authentication (missing, bad_credentials, forbidden)',
+      help: 'HTTP API requests refused by operator authentication (missing, bad_credentials, forbidden, locked_out, busy)',
       labelNames: ['reason'],
       registers,
     }),

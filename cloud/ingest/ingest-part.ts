@@ -11,8 +11,8 @@ import type {
 import { parseEdgeTopic, TOPIC_ROOT, type ParsedEdgeTopic } from '../../protocols/mqtt/topics.js';
 import { compileSchema, type CompiledSchema } from '../../protocols/validation.js';
 import { recordTimeProblem } from '../../protocols/record-time.js';
+import { BurstLog, clipForLog } from '../../runtime/log-limits.js';
 import type { Logger } from '../../runtime/logger.js';
-import { RateLimitedLog } from '../../runtime/rate-limited-log.js';
 import type { Part } from '../../runtime/service.js';
 import {
   ingestLaneOf,
@@ -53,6 +53,13 @@ export class PublishRefused extends Error {
 
 const EDGE_PREFIX = `${TOPIC_ROOT}/edge/`;
 const READ_BYTES = 1024 * 1024;
+/** Invalid messages of one reason and kind log once per this window, then one line with how many more. */
+const INVALID_LOG_WINDOW_MS = 60_000;
+/** JSON-path errors one log line carries for an invalid message. */
+const LOGGED_ERRORS_MAX = 5;
+
+type Validation =
+  { ok: true; value: Record<string, unknown> } | { ok: false; reason: string; errors: string[] };
 
 /** One journal with its reader loop, its sinks and where its dispatching stands. */
 class Lane {
@@ -95,10 +102,10 @@ export class IngestPart implements Part {
   #stopped = true;
   #deadLetter: WriteStream | undefined;
   #unsubscribe: Array<() => void> = [];
-  readonly #limitedLog: RateLimitedLog;
+  readonly #invalidLog: BurstLog;
 
   constructor(private readonly options: IngestOptions) {
-    this.#limitedLog = new RateLimitedLog(options.log);
+    this.#invalidLog = new BurstLog(options.log, { windowMs: INVALID_LOG_WINDOW_MS });
     const countCorrupt = (lane: IngestLane) => (region: CorruptRegion) =>
       options.metrics.journalCorruptRecords.inc(
         { lane },
@@ -202,7 +209,19 @@ export class IngestPart implements Part {
     }
     await new Promise<void>((resolve) => (this.#deadLetter ? this.#deadLetter.end(resolve) : resolve()));
     this.#deadLetter = undefined;
+    this.#invalidLog.flush();
   }
+
+  /**
+   * May the broker keep this PUBLISH as a retained message? Only what would pass validation: the broker retains
+   * before the journal reader validates, and every new subscriber would get an invalid retained message. An empty
+   * payload (deleting a retained message) and topics outside `lookout/v1/` are the broker's business.
+   */
+  retainable = (topic: string, payload: Buffer): boolean => {
+    if (payload.length === 0 || !topic.startsWith(`${TOPIC_ROOT}/`)) return true;
+    const parsed = parseEdgeTopic(topic);
+    return parsed !== undefined && this.#validate(parsed, payload).ok;
+  };
 
   /**
    * Called by the broker before it acknowledges a PUBLISH. Durable edge messages resolve once journalled;
@@ -287,30 +306,36 @@ export class IngestPart implements Part {
     lane.dispatchedSeq = record.seq;
   }
 
-  #handle(parsed: ParsedEdgeTopic, topic: string, payload: Buffer, origin: MessageOrigin): void {
-    const { bus } = this.options;
+  #validate(parsed: ParsedEdgeTopic, payload: Buffer): Validation {
     const validator = this.#validators.get(parsed.kind);
-    if (!validator) {
-      this.#invalid(topic, parsed, 'no_schema', [`no schema for topic kind "${parsed.kind}"`], payload);
-      return;
-    }
+    if (!validator)
+      return { ok: false, reason: 'no_schema', errors: [`no schema for topic kind "${parsed.kind}"`] };
     const result = validator.parseJson(payload);
-    if (!result.ok) {
-      const reason = result.errors[0]?.includes('invalid JSON') ? 'invalid_json' : 'schema';
-      this.#invalid(topic, parsed, reason, result.errors, payload);
-      return;
-    }
+    if (!result.ok)
+      return {
+        ok: false,
+        reason: result.errors[0]?.includes('invalid JSON') ? 'invalid_json' : 'schema',
+        errors: result.errors,
+      };
     const value = result.value as Record<string, unknown>;
     if (typeof value.edgeId === 'string' && value.edgeId !== parsed.edgeId) {
-      this.#invalid(
-        topic,
-        parsed,
-        'edge_id_mismatch',
-        [`/edgeId: "${value.edgeId}" but the topic says "${parsed.edgeId}"`],
-        payload,
-      );
+      return {
+        ok: false,
+        reason: 'edge_id_mismatch',
+        errors: [`/edgeId: "${value.edgeId}" but the topic says "${parsed.edgeId}"`],
+      };
+    }
+    return { ok: true, value };
+  }
+
+  #handle(parsed: ParsedEdgeTopic, topic: string, payload: Buffer, origin: MessageOrigin): void {
+    const { bus } = this.options;
+    const validation = this.#validate(parsed, payload);
+    if (!validation.ok) {
+      this.#invalid(topic, parsed, validation.reason, validation.errors, payload);
       return;
     }
+    const value = validation.value;
     if (parsed.kind.startsWith('alerts/')) this.#restampUnusableTime(parsed.kind, value, origin.receivedAt);
     switch (parsed.kind) {
       case 'vessels/positions': {
@@ -352,7 +377,7 @@ export class IngestPart implements Part {
       const reason = recordTimeProblem(record.ts, receivedAt, maxFutureSkewMs);
       if (reason === undefined) return true;
       this.options.metrics.invalidRecords.inc({ reason, kind });
-      this.#limitedLog.warn(
+      this.#invalidLog.warn(
         reason,
         { kind, reason, mmsi: record.mmsi, ts: record.ts, receivedAt },
         'record with an unusable time dropped',
@@ -371,7 +396,7 @@ export class IngestPart implements Part {
     const reason = recordTimeProblem(value.ts, receivedAt, this.options.maxFutureSkewMs);
     if (reason === undefined) return;
     this.options.metrics.invalidRecords.inc({ reason, kind });
-    this.#limitedLog.warn(
+    this.#invalidLog.warn(
       `${kind}:${reason}`,
       { kind, reason, ts: value.ts, receivedAt },
       'alert with an unusable time kept at its receive time',
@@ -388,7 +413,13 @@ export class IngestPart implements Part {
   ): void {
     const kind = parsed?.kind ?? 'unknown';
     this.options.metrics.invalidPayloads.inc({ reason, kind });
-    this.options.log.warn({ topic, reason, errors }, 'invalid edge message dropped');
+    const logged = {
+      topic: clipForLog(topic),
+      reason,
+      kind,
+      errors: errors.slice(0, LOGGED_ERRORS_MAX).map((error) => clipForLog(error)),
+    };
+    this.#invalidLog.warn(`${reason}|${kind}`, logged, 'invalid edge message dropped');
     this.options.bus.emit('invalidMessage', {
       topic,
       edgeId: parsed?.edgeId,

@@ -6,7 +6,7 @@ import type { VesselPosition } from '../../protocols/mqtt/payloads.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { Part } from '../../runtime/service.js';
 import type { AisLine, EdgeBus } from '../events.js';
-import { RateLimitedLog } from '../../runtime/rate-limited-log.js';
+import { BurstLog } from '../../runtime/log-limits.js';
 import { aisMetrics, type AisMetrics } from './ais-metrics.js';
 
 export interface AisPipelineOptions {
@@ -41,7 +41,7 @@ export class AisPipeline implements Part {
   readonly #dedupe: DuplicateFilter;
   readonly #downsampler: Downsampler;
   readonly #metrics: AisMetrics;
-  readonly #limitedLog: RateLimitedLog;
+  readonly #limitedLog: BurstLog;
   #unsubscribe: (() => void) | undefined;
   duplicates = 0;
   downsampled = 0;
@@ -58,7 +58,7 @@ export class AisPipeline implements Part {
     this.#downsampler = new Downsampler(options.downsampleMinIntervalS * 1000);
     this.#metrics = aisMetrics(deps.registry);
     this.#metrics.decoderStats = this.decoder.stats;
-    this.#limitedLog = new RateLimitedLog(deps.log);
+    this.#limitedLog = new BurstLog(deps.log);
   }
 
   async start(): Promise<void> {

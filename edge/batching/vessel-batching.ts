@@ -10,7 +10,7 @@ import { topics } from '../../protocols/mqtt/topics.js';
 import type { Logger } from '../../runtime/logger.js';
 import { Counter } from '../../runtime/metrics.js';
 import type { Part } from '../../runtime/service.js';
-import { RateLimitedLog } from '../../runtime/rate-limited-log.js';
+import { BurstLog } from '../../runtime/log-limits.js';
 import { Batcher } from './batcher.js';
 import { ReceiptLog } from './receipt-log.js';
 import type { EdgeBus } from '../events.js';
@@ -53,7 +53,7 @@ export class VesselBatching implements Part {
   readonly #unsubscribe: Array<() => void> = [];
   readonly #refused: Counter<'topic'>;
   readonly #failed: Counter<'topic'>;
-  readonly #limitedLog: RateLimitedLog;
+  readonly #limitedLog: BurstLog;
   readonly #receipts: ReceiptLog | undefined;
   readonly #enqueueWaiting: (positions: VesselPosition[], statics: VesselStatic[]) => void;
   refusedBatches = 0;
@@ -102,7 +102,7 @@ export class VesselBatching implements Part {
       labelNames: ['topic'],
       registers: [deps.registry],
     });
-    this.#limitedLog = new RateLimitedLog(deps.log);
+    this.#limitedLog = new BurstLog(deps.log);
   }
 
   async start(): Promise<void> {
