@@ -8,13 +8,14 @@ import { fisheriesFeature } from './fisheries/feature.js';
 import { notifyFeature } from './notify/feature.js';
 import { officeFeature } from './office/feature.js';
 import { registryFeature, type RegistryFeatureOptions } from './registry/feature.js';
+import { storageFeature } from './storage/feature.js';
 
 /**
  * The features a full Lookout cloud runs, in one place so that `lookout cloud`, `lookout demo` and the tests
  * start the same thing: the vessel registry (PGlite or PostgreSQL, read by the fisheries rules), the fisheries office (statistics,
  * reports, port visits, signal-loss cases), alarms (used by fisheries and fire alerts, owned by neither), fisheries (vessels,
- * rules), fire alerts, cameras, the live web dashboard at `/` (cloud/dashboard), and alarm notifications to
- * webhooks (cloud/notify): `createCloud(config, { features: cloudFeatures(config) })`.
+ * rules), fire alerts, cameras, the live web dashboard at `/` (cloud/dashboard), alarm notifications to
+ * webhooks (cloud/notify) and the disk budgets (cloud/storage): `createCloud(config, { features: cloudFeatures(config) })`.
  */
 export function cloudFeatures(
   config: CloudConfig,
@@ -40,5 +41,6 @@ export function cloudFeatures(
     camerasFeature(),
     dashboardFeature(),
     notifyFeature(config.notify),
+    storageFeature(config.storage),
   ];
 }
