@@ -97,9 +97,12 @@ function plainFastify(options: FastifyHttpOptions<import('node:http').Server, Lo
  */
 function closeSilentConnections(app: FastifyInstance, ms: number): void {
   app.server.on('connection', (socket: Socket) => {
-    const timer = setTimeout(() => socket.destroy(), ms);
+    // bytesRead, not a 'data' listener: the HTTP parser may read the socket natively (no 'data' events), and a
+    // listener would switch the socket to flowing mode behind the parser's back.
+    const timer = setTimeout(() => {
+      if (socket.bytesRead === 0) socket.destroy();
+    }, ms);
     timer.unref();
-    socket.once('data', () => clearTimeout(timer));
     socket.once('close', () => clearTimeout(timer));
   });
 }
