@@ -16,7 +16,9 @@ import { createFileLogger, type Logger } from '../runtime/logger.js';
 import { preferredPort } from '../runtime/ports.js';
 import { describeScript, loadScenario } from '../simulators/cameras/scenario.js';
 import { createCameraSimulator, type CameraSimulator } from '../simulators/cameras/simulator.js';
+import { demoRegistry } from '../simulators/fleet/demo-registry.js';
 import { createFleetSimulator, type FleetSimulator } from '../simulators/fleet/fleet.js';
+import { FleetModel } from '../simulators/fleet/vessels.js';
 import { iuuScenario } from '../simulators/fleet/scenarios/iuu.js';
 import { replayPositions } from '../simulators/fleet/scenarios/replay.js';
 import { UdpTransport } from '../simulators/fleet/transport.js';
@@ -69,6 +71,9 @@ export interface DemoSystem {
   readonly replayDone: Promise<number>;
   stop(): Promise<void>;
 }
+
+/** The live fleet's seed: the demo registry is generated from the same vessels. */
+const FLEET_SEED = 1;
 
 /** Camera towers over U Minh Hạ (approximate demo positions) and where each camera looks. */
 const TOWERS = [
@@ -169,7 +174,21 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
         ],
       },
     });
-    const cloud = createCloud(config, { log: logger('cloud'), features: cloudFeatures(config) });
+    // DEMO DATA: a generated registry (a few hundred vessels over six Cà Mau communes) holding the live fleet
+    // (same seed as the simulator below) and the scenario's vessels, with licences, beacons and owners.
+    const registryDemo = demoRegistry({
+      fleet: new FleetModel({ vessels: options.vessels, seed: FLEET_SEED, startMs: Date.now() }).vessels.map(
+        (v) => v.identity,
+      ),
+      scenario: scenario?.registry,
+      total: Math.max(300, options.vessels + 50),
+      today: new Date(Date.now() + 7 * 3_600_000).toISOString().slice(0, 10),
+    });
+    say(`  vessel registry: ${registryDemo.vessels.length} generated demo vessels (DEMO DATA, not real)`);
+    const cloud = createCloud(config, {
+      log: logger('cloud'),
+      features: cloudFeatures(config, { registryDemo }),
+    });
     await cloud.start();
     stops.push(() => cloud.stop());
 
@@ -227,7 +246,7 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
     say(`starting the fleet simulator: ${options.vessels} vessels, ${options.rate} positions/s over UDP ...`);
     const fleet = createFleetSimulator({
       vessels: options.vessels,
-      seed: 1,
+      seed: FLEET_SEED,
       rate: options.rate,
       target: { protocol: 'udp', host: '127.0.0.1', port: edge.ports.udp! },
       log: logger('fleet'),

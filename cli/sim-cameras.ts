@@ -33,7 +33,10 @@ export function registerCameras(sim: Command): void {
     .option('-c, --config <file>', 'YAML config file; its `simulators.cameras` section is used')
     .option('--host <address>', 'address to serve on (default 127.0.0.1)')
     .option('--username <name>', 'camera user name (DEMO default: admin)')
-    .option('--password <password>', 'camera password (DEMO default: demo)')
+    .option(
+      '--password <password>',
+      'camera password (DEMO default: demo; shown in `ps`: prefer simulators.cameras.password, which may be ${ENV})',
+    )
     .option('--fps <n>', 'frames per second of both streams (default 5)')
     .option('--no-discovery', 'do not answer WS-Discovery probes')
     .option('--json', 'print the camera list as one JSON line')

@@ -132,6 +132,7 @@ export function createCloud(config: CloudConfig, options: CreateCloudOptions = {
     batchSize: config.ingest.batchSize,
     flushIntervalMs: config.ingest.flushIntervalMs,
     memoryPoints: config.buffer.memoryPoints,
+    retention: config.influx.retention,
     bus,
     metrics,
     log: log.child({ part: 'influx-writer' }),
@@ -151,6 +152,7 @@ export function createCloud(config: CloudConfig, options: CreateCloudOptions = {
       fsync: config.buffer.fsync,
     },
     fullWaitMs: config.buffer.fullWaitMs,
+    maxFutureSkewMs: config.ingest.maxFutureSkewS * 1000,
     deadLetterFile: config.ingest.deadLetter ? path.join(dataDir, 'dead-letter.ndjson') : undefined,
     bus,
     metrics,
@@ -164,6 +166,7 @@ export function createCloud(config: CloudConfig, options: CreateCloudOptions = {
     metrics,
     log: log.child({ part: 'broker' }),
     publishGate: ingest.gate,
+    retainable: ingest.retainable,
     tls,
   });
 
@@ -201,12 +204,14 @@ export function createCloud(config: CloudConfig, options: CreateCloudOptions = {
     registry: metrics.registry,
     health,
     https: tls,
+    timeouts: config.http.limits,
   });
   // Before any route: the hook on the root instance then covers every route, features' routes included.
   installOperatorAuth(app, {
     operators: config.http.operators,
+    limits: config.http.limits,
     log: log.child({ part: 'http-auth' }),
-    refused: metrics.httpAuthRefused,
+    metrics,
   });
   registerCoreRoutes(app, presence);
   const http = new HttpServerPart(app, config.http.host, config.http.port);

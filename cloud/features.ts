@@ -6,14 +6,21 @@ import { dashboardFeature } from './dashboard/index.js';
 import { fireAlertsFeature } from './fire/feature.js';
 import { fisheriesFeature } from './fisheries/feature.js';
 import { notifyFeature } from './notify/feature.js';
+import { officeFeature } from './office/feature.js';
+import { registryFeature, type RegistryFeatureOptions } from './registry/feature.js';
+import { storageFeature } from './storage/feature.js';
 
 /**
  * The features a full Lookout cloud runs, in one place so that `lookout cloud`, `lookout demo` and the tests
- * start the same thing: alarms (used by fisheries and fire alerts, owned by neither), fisheries (vessels,
- * rules), fire alerts, cameras, the live web dashboard at `/` (cloud/dashboard), and alarm notifications to
- * webhooks (cloud/notify): `createCloud(config, { features: cloudFeatures(config) })`.
+ * start the same thing: the vessel registry (PGlite or PostgreSQL, read by the fisheries rules), the fisheries office (statistics,
+ * reports, port visits, signal-loss cases), alarms (used by fisheries and fire alerts, owned by neither), fisheries (vessels,
+ * rules), fire alerts, cameras, the live web dashboard at `/` (cloud/dashboard), alarm notifications to
+ * webhooks (cloud/notify) and the disk budgets (cloud/storage): `createCloud(config, { features: cloudFeatures(config) })`.
  */
-export function cloudFeatures(config: CloudConfig): CloudFeature[] {
+export function cloudFeatures(
+  config: CloudConfig,
+  options: { registryDemo?: RegistryFeatureOptions['demo'] } = {},
+): CloudFeature[] {
   const { restore } = config.fisheries;
   const alarms = alarmsFeature({
     restore: {
@@ -22,12 +29,18 @@ export function cloudFeatures(config: CloudConfig): CloudFeature[] {
       maxHeld: restore.maxHeldAlarmRaises,
     },
   });
+  // The config's vessel list seeds the registry database once (the database is the registry from then on).
+  const registry = registryFeature({ seed: config.fisheries.vessels, demo: options.registryDemo });
+  const fisheries = fisheriesFeature(config.fisheries, { alarms, registry });
   return [
+    registry,
     alarms,
-    fisheriesFeature(config.fisheries, { alarms }),
+    fisheries,
+    officeFeature({ registry, fisheries, alarms }),
     fireAlertsFeature({ alarms }),
     camerasFeature(),
     dashboardFeature({ tiles: config.dashboard.tiles }),
     notifyFeature(config.notify),
+    storageFeature(config.storage),
   ];
 }

@@ -17,6 +17,12 @@ export function createCloudMetrics(registry: Registry = createMetricsRegistry('c
       labelNames: ['reason', 'kind'],
       registers,
     }),
+    invalidRecords: new Counter({
+      name: 'lookout_cloud_invalid_records_total',
+      help: 'Positions and static reports dropped from a valid message, alerts kept at their receive time, for a time too far ahead or beyond InfluxDB; by reason and kind',
+      labelNames: ['reason', 'kind'],
+      registers,
+    }),
     publishesRefused: new Counter({
       name: 'lookout_cloud_publishes_refused_total',
       help: 'Telemetry PUBLISHes not acknowledged (the edge keeps them), by reason',
@@ -29,6 +35,33 @@ export function createCloudMetrics(registry: Registry = createMetricsRegistry('c
       labelNames: ['reason'],
       registers,
     }),
+    mqttThrottled: new Counter({
+      name: 'lookout_cloud_mqtt_publishes_throttled_total',
+      help: 'PUBLISHes held back because their client exceeded cloud.mqtt.limits.publishesPerSecond',
+      registers,
+    }),
+    retainDropped: new Counter({
+      name: 'lookout_cloud_mqtt_retain_dropped_total',
+      help: 'PUBLISHes delivered but not kept as retained messages because their payload is invalid',
+      labelNames: ['reason'],
+      registers,
+    }),
+    retainedMessages: new Gauge({
+      name: 'lookout_cloud_mqtt_retained_messages',
+      help: 'Retained messages the broker keeps',
+      registers,
+    }),
+    retainedBytes: new Gauge({
+      name: 'lookout_cloud_mqtt_retained_bytes',
+      help: 'Payload bytes of the retained messages the broker keeps',
+      registers,
+    }),
+    loginLockouts: new Counter({
+      name: 'lookout_cloud_login_lockouts_total',
+      help: 'Users or client addresses locked out after too many failed logins, by listener (mqtt, http) and by (user, address)',
+      labelNames: ['listener', 'by'],
+      registers,
+    }),
     tlsHandshakeErrors: new Counter({
       name: 'lookout_cloud_tls_handshake_errors_total',
       help: 'TLS handshakes that failed on a listener (client does not trust the certificate, plain text on a TLS port, ...)',
@@ -37,7 +70,7 @@ export function createCloudMetrics(registry: Registry = createMetricsRegistry('c
     }),
     httpAuthRefused: new Counter({
       name: 'lookout_cloud_http_auth_refused_total',
-      help: 'HTTP API requests refused by operator authentication (missing, bad_credentials, forbidden)',
+      help: 'HTTP API requests refused by operator authentication (missing, bad_credentials, forbidden, locked_out, busy)',
       labelNames: ['reason'],
       registers,
     }),
@@ -65,6 +98,12 @@ export function createCloudMetrics(registry: Registry = createMetricsRegistry('c
     bufferDiskMessages: new Gauge({
       name: 'lookout_cloud_buffer_disk_messages',
       help: 'Journalled messages not yet checkpointed (not yet fully stored)',
+      registers,
+    }),
+    journalCorruptRecords: new Counter({
+      name: 'lookout_cloud_journal_corrupt_records_total',
+      help: 'Journalled messages lost in a damaged journal region that the reader skipped, by ingest lane',
+      labelNames: ['lane'],
       registers,
     }),
     mqttClients: new Gauge({ name: 'lookout_cloud_mqtt_clients', help: 'Connected MQTT clients', registers }),

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { DEFAULT_MAX_FUTURE_SKEW_S } from '../protocols/record-time.js';
 import { TlsClientConfig } from '../runtime/tls.js';
 import { loadConfigSection, validateConfigSection } from '../runtime/config.js';
 import { CamerasConfigSchema } from './cameras/config.js';
@@ -55,6 +56,13 @@ export const EdgeConfigSchema = Type.Object(
         maxLineBytes: Type.Integer({ minimum: 82, maximum: 65_536, default: 1024 }),
         /** Parts of a multi-sentence message older than this are dropped. */
         maxPartialAgeMs: Type.Integer({ minimum: 100, default: 10_000 }),
+        /**
+         * A message whose tag-block time is more than this far ahead of the edge's receive time is refused and
+         * counted (`lookout_edge_ais_rejected_total{stage="pipeline",reason="future_time"}`): a receiver clock in
+         * 2100 would make it its vessel's newest position for good. 300 s tolerates clock drift (see
+         * protocols/record-time.ts). The cloud applies the same rule (`cloud.ingest.maxFutureSkewS`).
+         */
+        maxFutureSkewS: Type.Integer({ minimum: 0, default: DEFAULT_MAX_FUTURE_SKEW_S }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -75,12 +83,18 @@ export const EdgeConfigSchema = Type.Object(
       {
         maxPositions: Type.Integer({ minimum: 1, maximum: 5000, default: 500 }),
         maxDelayMs: Type.Integer({ minimum: 1, default: 1000 }),
+        /**
+         * Each received position and static report is also appended (no fsync) to `<outbox.dir>/received.log`
+         * until its batch is in the outbox, so a crash of the edge process loses none of the last `maxDelayMs`;
+         * about 3 µs per position (edge/README.md, Durability). false: that window is lost on a crash.
+         */
+        durableOnReceipt: Type.Boolean({ default: true }),
       },
       { additionalProperties: false, default: {} },
     ),
     dedupe: Type.Object(
       {
-        /** Exact duplicate sentences (two receivers hearing the same burst) within this window are dropped; 0 = off. */
+        /** A whole message heard again (two receivers hearing the same burst) within this window is dropped; 0 = off. */
         windowMs: Type.Integer({ minimum: 0, default: 2000 }),
       },
       { additionalProperties: false, default: {} },

@@ -122,13 +122,18 @@ export function createEdge(config: EdgeConfig, deps: EdgeDeps = {}): Edge {
         dedupeWindowMs: config.dedupe.windowMs,
         downsampleMinIntervalS: config.downsample.minIntervalS,
         maxPartialAgeMs: config.ais.maxPartialAgeMs,
+        maxFutureSkewS: config.ais.maxFutureSkewS,
       },
       { bus, log: child('ais'), registry },
     ),
   );
   core.add(
     new VesselBatching(
-      { edgeId: config.edgeId, ...config.batching },
+      {
+        edgeId: config.edgeId,
+        ...config.batching,
+        receiptLogDir: config.batching.durableOnReceipt ? config.outbox.dir : undefined,
+      },
       { bus, outbox, log: child('batching'), registry },
     ),
   );

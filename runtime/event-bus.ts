@@ -1,6 +1,6 @@
 import type { Logger } from './logger.js';
 import type { Counter } from './metrics.js';
-import { RateLimitedLog } from './rate-limited-log.js';
+import { BurstLog } from './log-limits.js';
 
 /** A listener's result is ignored, except a promise (an async listener): its rejection is handled like a throw. */
 export type Listener<Payload> = (payload: Payload) => unknown;
@@ -49,7 +49,7 @@ export class EventBus<Events extends { [K in keyof Events]: unknown }> {
 
 /** Counts each listener error in `counter{event}` and logs it at `error`, once per burst (10 s) per event. */
 export function countAndLogListenerErrors(counter: Counter<'event'>, log: Logger): ListenerErrorHandler {
-  const limited = new RateLimitedLog(log);
+  const limited = new BurstLog(log);
   return (event, error) => {
     counter.inc({ event });
     limited.error(

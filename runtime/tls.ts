@@ -7,6 +7,8 @@ export const TlsServerConfig = Type.Object(
   {
     certFile: Type.String({ minLength: 1, description: 'PEM certificate, the chain after it' }),
     keyFile: Type.String({ minLength: 1, description: 'PEM private key' }),
+    /** A connection that has not finished its TLS handshake by then is closed (Node's default: 120 s). */
+    handshakeTimeoutMs: Type.Integer({ minimum: 100, default: 10_000 }),
   },
   { additionalProperties: false },
 );
@@ -48,10 +50,14 @@ function readPem(key: string, file: string): Buffer {
 }
 
 /** Reads the server's PEM files; `where` is the config path of the section (e.g. `cloud.tls`). */
-export function readTlsServerFiles(config: TlsServerConfig, where: string): { cert: Buffer; key: Buffer } {
+export function readTlsServerFiles(
+  config: TlsServerConfig,
+  where: string,
+): { cert: Buffer; key: Buffer; handshakeTimeout: number } {
   return {
     cert: readPem(`${where}.certFile`, config.certFile),
     key: readPem(`${where}.keyFile`, config.keyFile),
+    handshakeTimeout: config.handshakeTimeoutMs,
   };
 }
 

@@ -11,12 +11,18 @@ const acl = new MqttAcl([
 const reason = (decision: ReturnType<MqttAcl['publish']>) => (decision.allowed ? 'allowed' : decision.reason);
 
 describe('MqttAcl', () => {
-  it('without users everything is allowed (anonymous broker)', () => {
+  it('without users everything is allowed (anonymous broker) but publishing under lookout/v1/cloud/', () => {
     const open = new MqttAcl([]);
     expect(open.anonymous).toBe(true);
     expect(reason(open.publish(undefined, topics.vesselPositions('edge-9')))).toBe('allowed');
     expect(reason(open.publish('anyone', 'any/topic'))).toBe('allowed');
     expect(reason(open.subscribe(undefined, '#'))).toBe('allowed');
+    expect(reason(open.subscribe(undefined, 'lookout/v1/cloud/alarms/#'))).toBe('allowed');
+    for (const topic of [topics.cloudAlarm('fake-4'), 'lookout/v1/cloud', 'lookout/v1/cloud/anything/else']) {
+      expect(reason(open.publish(undefined, topic)), topic).toBe('cloud_topic');
+      expect(reason(open.publish(undefined, topic, { will: true })), topic).toBe('cloud_topic');
+    }
+    expect(reason(open.publish(undefined, 'lookout/v1/cloudy/x'))).toBe('allowed');
   });
 
   it('an edge user publishes on its own edge topics only; its edge id defaults to its username', () => {
@@ -35,7 +41,6 @@ describe('MqttAcl', () => {
       'lookout/v1/edge/edge-1',
       'lookout/v1/edge/edge-1/',
       'lookout/v1/edge/edge-1x/status',
-      topics.cloudAlarm('a-1'),
       '$SYS/broker/uptime',
       'other/edge-1/status',
     ]) {
@@ -69,6 +74,7 @@ describe('MqttAcl', () => {
   it("an edge may subscribe inside its own subtree only, never to other edges' data", () => {
     expect(reason(acl.subscribe('edge-1', 'lookout/v1/edge/edge-1/#'))).toBe('allowed');
     expect(reason(acl.subscribe('edge-1', 'lookout/v1/edge/edge-1/cameras/+/status'))).toBe('allowed');
+    expect(reason(acl.publish('edge-1', topics.cloudAlarm('a-1')))).toBe('cloud_topic');
     for (const filter of [
       'lookout/v1/edge/+/status',
       'lookout/v1/edge/#',

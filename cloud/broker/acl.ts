@@ -14,7 +14,15 @@ export type MqttDeniedReason =
   /** A subscription filter outside what the user may read. */
   | 'subscribe_topic'
   /** A client id the login may not use: an edge's own `lookout-edge-{id}` only (refused at CONNECT). */
-  | 'client_id';
+  | 'client_id'
+  /** A client published (or set a last will) under `lookout/v1/cloud/`, where only the cloud publishes. */
+  | 'cloud_topic'
+  /** CONNECT of a user or from an address locked out after too many failed logins. */
+  | 'locked_out'
+  /** A packet larger than `mqtt.limits.maxPacketBytes` (the connection is closed before it is read). */
+  | 'packet_too_large'
+  /** A retained PUBLISH beyond the client's or the broker's retained-message limits. */
+  | 'retained_limit';
 
 export type AclDecision = { allowed: true } | { allowed: false; reason: MqttDeniedReason; message: string };
 
@@ -28,11 +36,18 @@ export interface MqttPrincipal {
 const ALLOWED: AclDecision = { allowed: true };
 const EDGE_PREFIX = `${TOPIC_ROOT}/edge/`;
 const EDGE_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+const CLOUD_ROOT = `${TOPIC_ROOT}/cloud`;
+
+/** Topics only the cloud publishes on (alarms for the dashboards), whatever the authentication mode. */
+export function isCloudTopic(topic: string): boolean {
+  return topic === CLOUD_ROOT || topic.startsWith(`${CLOUD_ROOT}/`);
+}
 
 /**
  * Who may publish and subscribe what on the broker, from `cloud.mqtt.users`.
  *
- * - No users configured: anonymous broker, everything allowed (demo, single machine).
+ * - Nobody but the cloud itself publishes under `lookout/v1/cloud/` (its own publishes do not pass the ACL).
+ * - No users configured: anonymous broker, everything else allowed (demo, single machine).
  * - `edge` users: publish only on `lookout/v1/edge/{id}/...` for their `edgeIds` (default: the username), the
  *   same for their last will; subscribe only to filters inside those subtrees (edges subscribe to nothing today).
  * - `dashboard` users: never publish; subscribe to filters under `lookout/v1/` only.
@@ -74,6 +89,8 @@ export class MqttAcl {
 
   /** May this login publish on `topic`? `will`: the topic of its last will, checked at CONNECT. */
   publish(username: string | undefined, topic: string, { will = false } = {}): AclDecision {
+    if (isCloudTopic(topic))
+      return denied('cloud_topic', `only the cloud publishes under ${CLOUD_ROOT}/, not a client (${topic})`);
     if (this.anonymous) return ALLOWED;
     const principal = this.principal(username);
     if (!principal) return denied('publish_topic', `unknown user may not publish on ${topic}`);

@@ -2,17 +2,23 @@ import { createServer as createHttpsServer } from 'node:https';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { Aedes, type AuthenticateError, type Client, type ConnectPacket } from 'aedes';
+import type { Duplex } from 'node:stream';
+import { Aedes, type AuthenticateError, type Client, type ConnectPacket, type PublishPacket } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
+import { BurstLog, clipForLog } from '../../runtime/log-limits.js';
+import { delay, LoginGuard } from '../../runtime/login-guard.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { Part } from '../../runtime/service.js';
 import type { CloudConfig } from '../config.js';
 import type { CloudBus } from '../events.js';
 import type { CloudMetrics } from '../metrics.js';
 import { MqttAcl, type AclDecision, type MqttDeniedReason } from './acl.js';
+import { limitPacketSize, PublishRateLimiter, RetainedLedger } from './limits.js';
 
 /** Bound on the clients remembered for log-once; beyond it the memory starts over (a few repeated lines). */
 const NOTED_CLIENTS_MAX = 10_000;
+/** Refusals of one kind from one client (or address) log once per this window, then one line with the count. */
+const DENIED_LOG_WINDOW_MS = 60_000;
 
 export interface BrokerOptions {
   config: CloudConfig['mqtt'];
@@ -25,8 +31,10 @@ export interface BrokerOptions {
    * client keeps the message for its next session).
    */
   publishGate?: (topic: string, payload: Buffer) => Promise<void>;
+  /** Whether a retained PUBLISH may be kept (its payload is valid); otherwise it is delivered, not retained. */
+  retainable?: (topic: string, payload: Buffer) => boolean;
   /** Certificate and key (PEM): MQTT over TLS (`mqtts://`) and secure WebSocket (`wss://`). */
-  tls?: { cert: Buffer; key: Buffer };
+  tls?: { cert: Buffer; key: Buffer; handshakeTimeout?: number };
 }
 
 /**
@@ -48,13 +56,22 @@ export class BrokerPart implements Part {
   readonly #usernames = new WeakMap<Client, string>();
   /** The last will of each CONNECT, kept from preConnect until authenticate checks it against the ACL. */
   readonly #wills = new WeakMap<Client, ConnectPacket['will']>();
-  /** `clientId|reason` already logged at warn: a refused edge reconnects and retries, one line is enough. */
+  /** `tls|listener|address` already logged at warn. */
   readonly #noted = new Set<string>();
+  readonly #deniedLog: BurstLog;
   readonly acl: MqttAcl;
+  readonly #logins: LoginGuard;
+  readonly #retained: RetainedLedger;
+  readonly #rate: PublishRateLimiter;
 
   /** Throws on inconsistent `users` (duplicate names, edgeIds on a dashboard user). */
   constructor(private readonly options: BrokerOptions) {
+    const { limits } = options.config;
     this.acl = new MqttAcl(options.config.users);
+    this.#logins = new LoginGuard(limits.logins);
+    this.#retained = new RetainedLedger(limits);
+    this.#rate = new PublishRateLimiter(limits.publishesPerSecond, limits.publishBurst);
+    this.#deniedLog = new BurstLog(options.log, { windowMs: DENIED_LOG_WINDOW_MS });
   }
 
   async start(): Promise<void> {
@@ -66,26 +83,7 @@ export class BrokerPart implements Part {
       },
       authenticate: (client, username, password, done) =>
         this.#authenticate(client, username, password, done),
-      authorizePublish: (client, packet, done) => {
-        // client null: a will the broker publishes for a client that is gone (cluster persistence); checked at CONNECT.
-        if (client) {
-          const decision = this.acl.publish(this.#usernames.get(client), packet.topic);
-          if (!decision.allowed) {
-            this.#deny(client, decision, packet.topic);
-            return done(new Error(decision.message));
-          }
-        }
-        const gate = this.options.publishGate;
-        if (!gate || packet.topic.startsWith('$SYS/')) return done(null);
-        const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-        gate(packet.topic, payload).then(
-          () => done(null),
-          (error: Error) => {
-            log.warn({ topic: packet.topic, err: error.message }, 'PUBLISH refused (not acknowledged)');
-            done(error);
-          },
-        );
-      },
+      authorizePublish: (client, packet, done) => this.#authorizePublish(client, packet, done),
       authorizeSubscribe: (client, subscription, done) => {
         const decision = this.acl.subscribe(
           client ? this.#usernames.get(client) : undefined,
@@ -100,9 +98,13 @@ export class BrokerPart implements Part {
     this.#wireEvents(aedes);
 
     const { tls } = this.options;
+    const handle = (stream: Duplex, request?: Parameters<Aedes['handle']>[1]) => {
+      const client = aedes.handle(stream, request);
+      this.#limitPacketSize(client, stream);
+    };
     const tcp = tls
-      ? createTlsServer(tls, (socket) => aedes.handle(socket))
-      : createServer((socket) => aedes.handle(socket));
+      ? createTlsServer(tls, (socket) => handle(socket))
+      : createServer((socket) => handle(socket));
     if (tls) this.#countHandshakeErrors(tcp, 'mqtt');
     this.#tcp = tcp;
     await listen(tcp, config.port, config.host);
@@ -113,9 +115,11 @@ export class BrokerPart implements Part {
     const wsServer = tls ? createHttpsServer(tls) : undefined;
     if (wsServer) this.#countHandshakeErrors(wsServer, 'ws');
     this.#wsServer = wsServer;
+    // A WebSocket message carries one MQTT packet or a part of one; the packet guard checks the MQTT size itself.
+    const maxPayload = config.limits.maxPacketBytes;
     const wss = wsServer
-      ? new WebSocketServer({ server: wsServer })
-      : new WebSocketServer({ host: config.host, port: config.wsPort });
+      ? new WebSocketServer({ server: wsServer, maxPayload })
+      : new WebSocketServer({ host: config.host, port: config.wsPort, maxPayload });
     this.#ws = wss;
     if (wsServer) {
       await listen(wsServer, config.wsPort, config.host);
@@ -128,7 +132,7 @@ export class BrokerPart implements Part {
     wss.on('connection', (socket, request) => {
       const stream = createWebSocketStream(socket);
       stream.on('error', (error) => log.debug({ err: error.message }, 'websocket stream error'));
-      aedes.handle(stream, request);
+      handle(stream, request);
     });
     this.wsPort = ((wsServer ?? wss).address() as AddressInfo).port;
     this.wsUrl = `${tls ? 'wss' : 'ws'}://${config.host}:${this.wsPort}`;
@@ -163,6 +167,7 @@ export class BrokerPart implements Part {
     if (this.aedes) await new Promise<void>((resolve) => this.aedes!.close(() => resolve()));
     for (const socket of this.#ws?.clients ?? []) socket.terminate();
     await Promise.all([tcpClosed, wsClosed, wsServerClosed]);
+    this.#deniedLog.flush();
     this.aedes = this.#tcp = this.#ws = this.#wsServer = undefined;
   }
 
@@ -174,6 +179,7 @@ export class BrokerPart implements Part {
       if (this.#firstTime(`tls|${listener}|${socket.remoteAddress ?? ''}`))
         this.options.log.warn(details, 'TLS handshake failed (logged once per address)');
       else this.options.log.debug(details, 'TLS handshake failed');
+      socket.destroy(); // a plain tls.Server leaves the socket open after a handshake timeout
     });
   }
 
@@ -185,19 +191,113 @@ export class BrokerPart implements Part {
     return true;
   }
 
-  /** Counts a refusal and logs it at warn once per client id and reason (then at debug). */
+  /**
+   * Counts a refusal and logs it at warn once per burst of the same reason from the same client id (logins: the
+   * same address, since a guesser may change its client id every time), then one line with how many more.
+   */
   #deny(
     client: Client | null,
     decision: Extract<AclDecision, { allowed: false }>,
     topic: string | undefined,
   ): void {
     this.#count(decision.reason);
-    const clientId = client?.id;
+    const clientId = client?.id === undefined ? undefined : clipForLog(client.id);
     const username = client ? this.#usernames.get(client) : undefined;
-    const details = { clientId, username, topic, reason: decision.reason };
-    if (this.#firstTime(`${clientId}|${decision.reason}`))
-      this.options.log.warn(details, `MQTT refused: ${decision.message} (logged once per client)`);
-    else this.options.log.debug(details, decision.message);
+    const address = client ? remoteAddress(client) : undefined;
+    const details = {
+      clientId,
+      username: username === undefined ? undefined : clipForLog(username),
+      address,
+      topic: topic === undefined ? undefined : clipForLog(topic),
+      reason: decision.reason,
+    };
+    const byAddress = decision.reason === 'bad_credentials' || decision.reason === 'locked_out';
+    const key = `${decision.reason}|${byAddress ? address : client?.id}`;
+    this.#deniedLog.warn(key, details, `MQTT refused: ${clipForLog(decision.message, 500)}`);
+  }
+
+  #authorizePublish(
+    client: Client | null,
+    packet: PublishPacket,
+    done: (error?: Error | null) => void,
+  ): void {
+    // client null: a will the broker publishes for a client that is gone (cluster persistence); checked at CONNECT.
+    if (client) {
+      const decision = this.acl.publish(this.#usernames.get(client), packet.topic);
+      if (!decision.allowed) {
+        this.#deny(client, decision, packet.topic);
+        return done(new Error(decision.message));
+      }
+      if (packet.retain) {
+        const refusal = this.#admitRetained(client, packet);
+        if (refusal) {
+          this.#deny(client, refusal, packet.topic);
+          return done(new Error(refusal.message));
+        }
+      }
+      const waitMs = this.#rate.delayMs(client.id);
+      if (waitMs > 0) {
+        this.options.metrics.mqttThrottled.inc();
+        setTimeout(() => this.#passGate(packet, done), waitMs);
+        return;
+      }
+    }
+    this.#passGate(packet, done);
+  }
+
+  #passGate(packet: PublishPacket, done: (error?: Error | null) => void): void {
+    const gate = this.options.publishGate;
+    if (!gate || packet.topic.startsWith('$SYS/')) return done(null);
+    gate(packet.topic, payloadOf(packet)).then(
+      () => done(null),
+      (error: Error) => {
+        this.options.log.warn(
+          { topic: clipForLog(packet.topic), err: error.message },
+          'PUBLISH refused (not acknowledged)',
+        );
+        done(error);
+      },
+    );
+  }
+
+  /**
+   * An invalid payload is delivered but not retained (the broker would hand it to every new subscriber); a valid
+   * one must fit the retained limits, else it is refused.
+   */
+  #admitRetained(
+    client: Client,
+    packet: PublishPacket,
+  ): Extract<AclDecision, { allowed: false }> | undefined {
+    const payload = payloadOf(packet);
+    if (this.options.retainable && !this.options.retainable(packet.topic, payload)) {
+      packet.retain = false;
+      this.options.metrics.retainDropped.inc({ reason: 'invalid' });
+      return undefined;
+    }
+    const username = this.#usernames.get(client);
+    const owner = username !== undefined && !this.acl.anonymous ? `user ${username}` : `client ${client.id}`;
+    const verdict = this.#retained.admit(owner, packet.topic, payload.length);
+    this.options.metrics.retainedMessages.set(this.#retained.count);
+    this.options.metrics.retainedBytes.set(this.#retained.bytes);
+    return verdict.ok
+      ? undefined
+      : { allowed: false, reason: 'retained_limit', message: `retained message refused: ${verdict.message}` };
+  }
+
+  /** Closes a connection at the header of a packet larger than the limit, before aedes buffers its body. */
+  #limitPacketSize(client: Client, stream: Duplex): void {
+    const max = this.options.config.limits.maxPacketBytes;
+    limitPacketSize(stream, max, (packetBytes) => {
+      this.#deny(
+        client,
+        {
+          allowed: false,
+          reason: 'packet_too_large',
+          message: `packet of ${packetBytes} bytes, the limit is ${max}`,
+        },
+        undefined,
+      );
+    });
   }
 
   #count(reason: MqttDeniedReason): void {
@@ -213,20 +313,55 @@ export class BrokerPart implements Part {
     if (username) this.#usernames.set(client, username);
     const will = this.#wills.get(client);
     this.#wills.delete(client);
-    if (this.acl.anonymous) return done(null, true);
-    const user = this.options.config.users.find((candidate) => candidate.username === username);
-    if (!user || !samePassword(password ?? Buffer.alloc(0), user.password)) {
-      this.#deny(
-        client,
-        { allowed: false, reason: 'bad_credentials', message: `login refused for user "${username ?? ''}"` },
-        undefined,
-      );
-      return done(refusal('bad username or password', 4), false);
-    }
-    const identity = this.acl.clientId(username, client.id);
-    if (!identity.allowed) {
-      this.#deny(client, identity, undefined);
-      return done(refusal(identity.message, 2), false);
+    if (!this.acl.anonymous) {
+      const subject = { username: username ?? '', address: remoteAddress(client) ?? 'unknown' };
+      const lockout = this.#logins.state(subject);
+      if (lockout.locked) {
+        const seconds = Math.ceil(lockout.retryAfterMs / 1000);
+        this.#deny(
+          client,
+          {
+            allowed: false,
+            reason: 'locked_out',
+            message: `login of "${subject.username}" from ${subject.address} refused: ${lockout.by} locked out for ${seconds} s more after too many failed logins`,
+          },
+          undefined,
+        );
+        return done(refusal('locked out after too many failed logins', 5), false);
+      }
+      const user = this.options.config.users.find((candidate) => candidate.username === username);
+      if (!user || !samePassword(password ?? Buffer.alloc(0), user.password)) {
+        this.#deny(
+          client,
+          {
+            allowed: false,
+            reason: 'bad_credentials',
+            message: `login refused for user "${username ?? ''}"`,
+          },
+          undefined,
+        );
+        for (const by of this.#logins.fail(subject)) {
+          this.options.metrics.loginLockouts.inc({ listener: 'mqtt', by });
+          this.options.log.warn(
+            {
+              username: clipForLog(subject.username),
+              address: subject.address,
+              by,
+              lockoutS: this.#logins.limits.lockoutS,
+            },
+            `MQTT ${by} locked out after too many failed logins`,
+          );
+        }
+        void delay(this.#logins.limits.failureDelayMs).then(() =>
+          done(refusal('bad username or password', 4), false),
+        );
+        return;
+      }
+      const identity = this.acl.clientId(username, client.id);
+      if (!identity.allowed) {
+        this.#deny(client, identity, undefined);
+        return done(refusal(identity.message, 2), false);
+      }
     }
     if (will) {
       const decision = this.acl.publish(username, will.topic, { will: true });
@@ -247,6 +382,7 @@ export class BrokerPart implements Part {
       bus.emit('clientConnected', { clientId: client.id, username });
     });
     aedes.on('clientDisconnect', (client) => {
+      this.#rate.forget(client.id);
       const known = this.clients.get(client.id);
       this.clients.delete(client.id);
       metrics.mqttClients.set(this.clients.size);
@@ -257,10 +393,9 @@ export class BrokerPart implements Part {
     );
     aedes.on('publish', (packet, client) => {
       if (packet.topic.startsWith('$SYS/')) return;
-      const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
       bus.emit('mqttPublished', {
         topic: packet.topic,
-        payload,
+        payload: payloadOf(packet),
         clientId: client?.id,
         retain: packet.retain,
         receivedAt: Date.now(),
@@ -277,6 +412,15 @@ function listen(server: Server, port: number, host: string): Promise<void> {
       resolve();
     });
   });
+}
+
+function payloadOf(packet: { payload: string | Buffer }): Buffer {
+  return typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+}
+
+/** The client's IP address: of its TCP socket, or of the HTTP request that opened its WebSocket. */
+function remoteAddress(client: Client): string | undefined {
+  return client.req?.socket.remoteAddress ?? (client.conn as { remoteAddress?: string }).remoteAddress;
 }
 
 /** Constant time in the password's content: both sides hashed to the same length first. */

@@ -100,6 +100,15 @@ export const RulesConfig = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    /**
+     * With the registry database (cloud/registry): at sea without a valid licence (`licence_invalid`), fishing in
+     * a zone class the licence does not permit for zoneByLength.minDurationMin (`licence_zone`), at least
+     * `cloud.registry.vms.requiredFromLengthM` long at sea without a VMS beacon (`vms_missing`).
+     */
+    licence: Type.Object(
+      { severity: severitySchema('MAJOR'), vmsSeverity: severitySchema('MAJOR') },
+      { additionalProperties: false, default: {} },
+    ),
     encounter: Type.Object(
       {
         severity: severitySchema('MAJOR'),

@@ -10,7 +10,7 @@ import {
   type VesselAlarmRequest,
   type VesselAlarmResolution,
 } from './engine.js';
-import { VesselRegistry } from './registry.js';
+import { VesselRegistry, type VesselFacts } from './registry.js';
 import { ZoneSet, loadZones } from './zones.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -413,5 +413,90 @@ describe('vessel state', () => {
     expect(requests).toHaveLength(0);
     engine.ingest(pos(574000004, T0 + 2 * H, 104.831, 8.431, 1));
     expect(requests).toHaveLength(0);
+  });
+});
+
+describe('registry rules (licence, VMS)', () => {
+  // T0 is 10 January 2026: licences valid to the 9th have expired, to the 10th are still valid.
+  const facts: Record<number, VesselFacts> = {
+    574000001: {
+      registration: 'CM-90001-TS',
+      name: 'Licensed',
+      lengthM: 20,
+      vmsDeviceId: 'VMS-1',
+      licenceNumber: 'L1',
+      licenceZoneClass: 'offshore',
+      licenceValidTo: '2026-01-10',
+    },
+    574000002: {
+      registration: 'CM-90002-TS',
+      name: 'Expired',
+      lengthM: 20,
+      vmsDeviceId: 'VMS-2',
+      licenceNumber: 'L2',
+      licenceZoneClass: 'offshore',
+      licenceValidTo: '2026-01-09',
+    },
+    574000003: {
+      registration: 'CM-90003-TS',
+      name: 'No beacon',
+      lengthM: 16,
+      licenceNumber: 'L3',
+      licenceZoneClass: 'offshore',
+      licenceValidTo: '2027-01-01',
+    },
+    574000004: {
+      registration: 'CM-90004-TS',
+      name: 'Coastal licence',
+      lengthM: 11,
+      licenceNumber: 'L4',
+      licenceZoneClass: 'inshore',
+      licenceValidTo: '2027-01-01',
+    },
+  };
+  function registrySetup(registryRules: { vmsRequiredFromLengthM: number } | undefined) {
+    const requests: VesselAlarmRequest[] = [];
+    const engine = new RuleEngine({
+      zones,
+      registry: { get: (mmsi) => facts[mmsi] },
+      registryRules,
+      rules: config.rules,
+      history: config.history,
+      raise: (r) => requests.push(r),
+    });
+    return { engine, requests };
+  }
+  const offshore = (mmsi: number) => leg(mmsi, T0, [104.2, 8.8], [104.3, 8.8], 120, 5, 3);
+
+  it('raises once per trip: no valid licence at sea, ≥ 15 m without VMS, fishing outside the licence’s class', () => {
+    const { engine, requests } = registrySetup({ vmsRequiredFromLengthM: 15 });
+    for (const mmsi of [574000001, 574000002, 574000003, 574000004])
+      for (const p of offshore(mmsi)) engine.ingest(p);
+    const raised = types(requests).filter((t) => !t.includes('zone_by_length'));
+    expect(raised).toEqual([
+      'vessel:574000002 licence_invalid MAJOR',
+      'vessel:574000003 vms_missing MAJOR',
+      'vessel:574000004 licence_zone MAJOR',
+    ]);
+    expect(requests.find((r) => r.type === 'licence_invalid')!.details).toMatchObject({
+      licenceValidTo: '2026-01-09',
+      sinceTs: T0,
+    });
+    expect(requests.find((r) => r.type === 'licence_zone')!.ts).toBe(T0 + 30 * MIN);
+  });
+
+  it('is off when the vessel list has no licences (the config list)', () => {
+    const { engine, requests } = registrySetup(undefined);
+    for (const mmsi of [574000002, 574000003]) for (const p of offshore(mmsi)) engine.ingest(p);
+    expect(requests).toEqual([]);
+  });
+
+  it('uses the registry as it is now: a renewed licence stops the next trip’s alarm', () => {
+    const { engine, requests } = registrySetup({ vmsRequiredFromLengthM: 15 });
+    for (const p of offshore(574000002)) engine.ingest(p);
+    facts[574000002] = { ...facts[574000002]!, licenceValidTo: '2027-01-09' };
+    engine.refreshRegistration(574000002);
+    for (const p of leg(574000002, T0 + 6 * H, [104.3, 8.8], [104.2, 8.8], 120, 5, 3)) engine.ingest(p);
+    expect(types(requests)).toEqual(['vessel:574000002 licence_invalid MAJOR']);
   });
 });

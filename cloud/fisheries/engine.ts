@@ -1,9 +1,15 @@
 import type { VesselPosition } from '../../protocols/mqtt/payloads.js';
 import type { SeverityName } from '../../protocols/api/alarms.js';
-import type { VesselRegistration, VesselState, VesselStatus } from '../../protocols/api/vessels.js';
+import type { VesselState, VesselStatus } from '../../protocols/api/vessels.js';
 import type { RulesConfig } from './config.js';
 import { SpaceTimeIndex } from './geometry.js';
-import { lengthClassOf, type LengthClass, type VesselRegistry } from './registry.js';
+import {
+  lengthClassOf,
+  licensedOn,
+  type LengthClass,
+  type VesselFacts,
+  type VesselLookup,
+} from './registry.js';
 import type { AreaZone, ZoneSet } from './zones.js';
 
 export const ALARM_TYPES = [
@@ -13,6 +19,9 @@ export const ALARM_TYPES = [
   'signal_loss',
   'encounter',
   'loitering',
+  'licence_invalid',
+  'licence_zone',
+  'vms_missing',
 ] as const;
 export type VesselAlarmType = (typeof ALARM_TYPES)[number];
 
@@ -56,13 +65,19 @@ export interface EngineStats {
 
 export interface EngineOptions {
   zones: ZoneSet;
-  registry: VesselRegistry;
+  registry: VesselLookup;
   rules: RulesConfig;
   history: { maxPoints: number; windowH: number };
   raise: (request: VesselAlarmRequest) => void;
   /** Called when a condition is over (signal back after a signal-loss alarm); default: nothing. */
   resolve?: (resolution: VesselAlarmResolution) => void;
   onBoundaryEvent?: (event: BoundaryEvent) => void;
+  /**
+   * The registry's rules, when the lookup is the registry (it knows licences and VMS beacons): at sea without a
+   * valid licence, fishing in a zone class the licence does not permit, at least `vmsRequiredFromLengthM` long
+   * without a VMS beacon. Absent (the config's vessel list): off.
+   */
+  registryRules?: { vmsRequiredFromLengthM: number };
 }
 
 interface TrackPoint {
@@ -78,12 +93,19 @@ interface TrackPoint {
   closedZone: number;
   /** Zone index of a length-class zone this vessel may not fish in, -1 when none (or in transit). */
   wrongClassZone: number;
+  /** Registry rules (else false / -1): at sea without a valid licence, without VMS, fishing outside the licence's class. */
+  unlicensed: boolean;
+  noVms: boolean;
+  wrongLicenceZone: number;
   loitering: boolean;
   encounterCandidate: boolean;
   /** Start time of the run of consecutive points sharing the flag (NaN when the flag is off). */
   closedSince: number;
   wrongClassSince: number;
   loiteringSince: number;
+  unlicensedSince: number;
+  noVmsSince: number;
+  wrongLicenceSince: number;
 }
 
 interface Interval {
@@ -94,7 +116,7 @@ interface Interval {
 interface Vessel {
   mmsi: number;
   originator: string;
-  registration: VesselRegistration | undefined;
+  registration: VesselFacts | undefined;
   lengthClass: LengthClass | undefined;
   /** Sorted by time, at most history.maxPoints, within history.windowH of the newest. */
   track: TrackPoint[];
@@ -139,7 +161,7 @@ export class RuleEngine {
   #encounterHorizon = -Infinity;
   readonly #pairs = new Map<string, PairEpisode[]>();
   readonly #zones: ZoneSet;
-  readonly #registry: VesselRegistry;
+  readonly #registry: VesselLookup;
   readonly #rules: RulesConfig;
   readonly #raise: (request: VesselAlarmRequest) => void;
   readonly #resolve: (resolution: VesselAlarmResolution) => void;
@@ -148,6 +170,7 @@ export class RuleEngine {
   readonly #windowMs: number;
   readonly #maxGapMs: number;
   readonly #inPortM: number;
+  readonly #registryRules: EngineOptions['registryRules'];
   #silent = false;
 
   constructor(options: EngineOptions) {
@@ -161,6 +184,7 @@ export class RuleEngine {
     this.#windowMs = options.history.windowH * H;
     this.#maxGapMs = options.rules.maxGapMin * MIN;
     this.#inPortM = options.rules.inPortRadiusKm * 1000;
+    this.#registryRules = options.registryRules;
     // Slow positions away from port, in cells a little larger than the encounter distance (a query looks at
     // 3×3 cells at most) and time buckets of the pairing tolerance.
     this.#encounterIndex = new SpaceTimeIndex<number>(
@@ -341,6 +365,19 @@ export class RuleEngine {
     return state;
   }
 
+  /** The registry changed for this MMSI (created, edited, retired): later positions use the new facts. */
+  refreshRegistration(mmsi: number): void {
+    const vessel = this.#vessels.get(mmsi);
+    if (!vessel) return;
+    const wasRegistered = vessel.registration !== undefined;
+    vessel.registration = this.#registry.get(mmsi);
+    vessel.lengthClass = vessel.registration
+      ? lengthClassOf(vessel.registration.lengthM, this.#rules.zoneByLength)
+      : undefined;
+    if (wasRegistered !== (vessel.registration !== undefined))
+      this.stats.unregistered += wasRegistered ? 1 : -1;
+  }
+
   get vesselCount(): number {
     return this.#vessels.size;
   }
@@ -376,6 +413,9 @@ export class RuleEngine {
     const sog = p.sog ?? NaN;
     let closedZone = -1;
     let wrongClassZone = -1;
+    let wrongLicenceZone = -1;
+    const fishing = !(sog > rules.zoneByLength.transitSpeedKn);
+    const licenceClass = this.#registryRules ? vessel.registration?.licenceZoneClass : undefined;
     if (areas.length > 0) {
       let inOwnClass = false;
       let otherClass = -1;
@@ -386,11 +426,14 @@ export class RuleEngine {
         } else if (CLASS_KINDS.has(kind)) {
           if (kind === vessel.lengthClass) inOwnClass = true;
           else if (otherClass < 0) otherClass = index;
+          if (licenceClass !== undefined && kind !== licenceClass && fishing && wrongLicenceZone < 0)
+            wrongLicenceZone = index;
         }
       }
-      const fishing = !(sog > rules.zoneByLength.transitSpeedKn);
       if (vessel.lengthClass && fishing && !inOwnClass && otherClass >= 0) wrongClassZone = otherClass;
     }
+    const facts = this.#registryRules ? vessel.registration : undefined;
+    const atSea = portDistanceM > this.#inPortM;
     return {
       ts: p.ts,
       lon: p.lon,
@@ -402,6 +445,13 @@ export class RuleEngine {
       nearestPortId: port?.port.id,
       closedZone,
       wrongClassZone,
+      unlicensed: facts !== undefined && atSea && !licensedOn(facts, p.ts),
+      noVms:
+        facts !== undefined &&
+        atSea &&
+        facts.vmsDeviceId === undefined &&
+        facts.lengthM >= this.#registryRules!.vmsRequiredFromLengthM,
+      wrongLicenceZone,
       loitering:
         sog < rules.loitering.maxSpeedKn && portDistanceM >= rules.loitering.minPortDistanceKm * 1000,
       encounterCandidate:
@@ -409,6 +459,9 @@ export class RuleEngine {
       closedSince: NaN,
       wrongClassSince: NaN,
       loiteringSince: NaN,
+      unlicensedSince: NaN,
+      noVmsSince: NaN,
+      wrongLicenceSince: NaN,
     };
   }
 
@@ -434,6 +487,18 @@ export class RuleEngine {
       : continues && previous.loitering
         ? previous.loiteringSince
         : point.ts;
+    point.unlicensedSince = !point.unlicensed
+      ? NaN
+      : continues && previous.unlicensed
+        ? previous.unlicensedSince
+        : point.ts;
+    point.noVmsSince = !point.noVms ? NaN : continues && previous.noVms ? previous.noVmsSince : point.ts;
+    point.wrongLicenceSince =
+      point.wrongLicenceZone < 0
+        ? NaN
+        : continues && previous.wrongLicenceZone >= 0
+          ? previous.wrongLicenceSince
+          : point.ts;
   }
 
   #evaluateRuns(vessel: Vessel, i: number): void {
@@ -477,6 +542,7 @@ export class RuleEngine {
         }),
       );
     }
+    this.#evaluateRegistryRuns(vessel, point);
     if (point.loitering) {
       const minMs = rules.loitering.minDurationH * H;
       this.#runRule(
@@ -494,6 +560,50 @@ export class RuleEngine {
           lat: point.lat,
         }),
       );
+    }
+  }
+
+  /** The registry's rules on a run of positions at sea: one alarm per run (zone: after zoneByLength.minDurationMin). */
+  #evaluateRegistryRuns(vessel: Vessel, point: TrackPoint): void {
+    const facts = vessel.registration;
+    const severity = this.#rules.licence.severity;
+    if (!facts) return;
+    const where = { lon: point.lon, lat: point.lat };
+    if (point.unlicensed)
+      this.#runRule(vessel, 'licence_invalid', '', point.unlicensedSince, point.ts, 0, severity, () => ({
+        licenceNumber: facts.licenceNumber ?? null,
+        licenceValidFrom: facts.licenceValidFrom ?? null,
+        licenceValidTo: facts.licenceValidTo ?? null,
+        sinceTs: point.unlicensedSince,
+        ...where,
+      }));
+    if (point.noVms)
+      this.#runRule(
+        vessel,
+        'vms_missing',
+        '',
+        point.noVmsSince,
+        point.ts,
+        0,
+        this.#rules.licence.vmsSeverity,
+        () => ({
+          lengthM: facts.lengthM,
+          requiredFromLengthM: this.#registryRules!.vmsRequiredFromLengthM,
+          sinceTs: point.noVmsSince,
+          ...where,
+        }),
+      );
+    if (point.wrongLicenceZone >= 0) {
+      const zone = this.#zones.zone(point.wrongLicenceZone);
+      const minMs = this.#rules.zoneByLength.minDurationMin * MIN;
+      this.#runRule(vessel, 'licence_zone', '', point.wrongLicenceSince, point.ts, minMs, severity, () => ({
+        zoneId: zone.id,
+        zoneKind: zone.kind,
+        licenceZoneClass: facts.licenceZoneClass,
+        licenceNumber: facts.licenceNumber,
+        sinceTs: point.wrongLicenceSince,
+        ...where,
+      }));
     }
   }
 

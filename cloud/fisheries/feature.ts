@@ -1,6 +1,7 @@
 import { PartFeature } from '../../runtime/feature.js';
 import type { AlarmsFeature } from '../alarms/feature.js';
 import type { CloudContext } from '../core.js';
+import type { RegistryFeature } from '../registry/feature.js';
 import type { FisheriesConfig } from './config.js';
 import { FisheriesPart } from './part.js';
 import { registerFisheriesRoutes } from './routes.js';
@@ -8,6 +9,8 @@ import { registerFisheriesRoutes } from './routes.js';
 export interface FisheriesFeatureOptions {
   /** The alarms feature the rules raise into (listed before this one). */
   alarms: AlarmsFeature;
+  /** The vessel registry the rules read (listed before this one); without it, the config's vessel list. */
+  registry?: RegistryFeature;
   baseDir?: string;
   /** One clock for signal loss and escalations (give the alarms feature the same); default the wall clock. */
   clock?: () => number;
@@ -23,7 +26,7 @@ export function fisheriesFeature(
   config: FisheriesConfig,
   options: FisheriesFeatureOptions,
 ): FisheriesFeature {
-  const { alarms } = options;
+  const { alarms, registry } = options;
   return new PartFeature(
     'fisheries',
     (context: CloudContext) => {
@@ -38,6 +41,14 @@ export function fisheriesFeature(
         registry: context.registry,
         baseDir: options.baseDir,
         clock: options.clock,
+        vessels: registry && {
+          lookup: { get: (mmsi) => registry.part.store.byMmsi(mmsi) },
+          vmsRequiredFromLengthM: context.config.registry.vms.requiredFromLengthM,
+          onChange: (listener) =>
+            registry.part.store.onChange(({ before, after }) =>
+              listener([before?.mmsi, after?.mmsi].filter((m): m is number => m !== undefined)),
+            ),
+        },
       });
       context.addRoutes((app) => registerFisheriesRoutes(app, fisheries, context.influx, database), {
         prefix: '/api/v1',
@@ -45,6 +56,6 @@ export function fisheriesFeature(
       context.addHealth('fisheries', () => fisheries.health());
       return fisheries;
     },
-    [alarms],
+    registry ? [registry, alarms] : [alarms],
   );
 }

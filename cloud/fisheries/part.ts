@@ -11,7 +11,7 @@ import type { AlarmService } from '../alarms/alarms-part.js';
 import { HoldQueue } from '../alarms/hold-queue.js';
 import type { FisheriesConfig } from './config.js';
 import { RuleEngine } from './engine.js';
-import { VesselRegistry } from './registry.js';
+import { VesselRegistry, type VesselLookup } from './registry.js';
 import { positionKey, readNewestPositions } from './storage.js';
 import { ZoneSet, loadZones } from './zones.js';
 
@@ -31,6 +31,16 @@ export interface FisheriesPartOptions {
   baseDir?: string;
   /** Clock for signal loss and escalations; tests pass a simulated one. */
   clock?: () => number;
+  /** The vessel registry (cloud/registry) the rules read; default the config's vessel list. */
+  vessels?: RegistrySource;
+}
+
+/** Vessel facts by MMSI, and word of which MMSIs changed (so the rules stop using what they knew). */
+export interface RegistrySource {
+  lookup: VesselLookup;
+  /** Vessels this long must carry a VMS beacon (cloud.registry.vms). */
+  vmsRequiredFromLengthM: number;
+  onChange(listener: (mmsis: number[]) => void): () => void;
 }
 
 /**
@@ -52,6 +62,7 @@ export class FisheriesPart implements Part {
   #zones: ZoneSet | undefined;
   #timer: NodeJS.Timeout | undefined;
   #unsubscribe: (() => void) | undefined;
+  #unsubscribeRegistry: (() => void) | undefined;
   #running = false;
   #isReady = false;
   #restoreAttempts = 0;
@@ -141,7 +152,10 @@ export class FisheriesPart implements Part {
     );
     const engine = new RuleEngine({
       zones: this.#zones,
-      registry: new VesselRegistry(config.vessels),
+      registry: this.#vesselLookup(),
+      registryRules: this.options.vessels && {
+        vmsRequiredFromLengthM: this.options.vessels.vmsRequiredFromLengthM,
+      },
       rules: config.rules,
       history: config.history,
       raise: (request) => void alarms.raise(request),
@@ -151,6 +165,12 @@ export class FisheriesPart implements Part {
       onBoundaryEvent: (event) => log.info({ event }, 'boundary event'),
     });
     this.#engine = engine;
+    this.#unsubscribeRegistry = this.options.vessels?.onChange((mmsis) => {
+      for (const mmsi of mmsis) {
+        engine.refreshRegistration(mmsi);
+        this.#preview?.refreshRegistration(mmsi);
+      }
+    });
     this.#running = true;
     this.#unsubscribe = this.options.bus.on('positions', (event) => this.ingest(event.positions));
     this.#timer = setInterval(() => this.tick(), config.tickIntervalS * 1000);
@@ -165,7 +185,7 @@ export class FisheriesPart implements Part {
         lines: this.#zones.lines.length,
         areas: this.#zones.areas.length,
         ports: this.#zones.ports.length,
-        registered: config.vessels.length,
+        registered: this.options.vessels ? 'registry' : config.vessels.length,
         restored,
       },
       restored
@@ -178,6 +198,7 @@ export class FisheriesPart implements Part {
     this.#running = false;
     clearInterval(this.#timer);
     this.#unsubscribe?.();
+    this.#unsubscribeRegistry?.();
     this.#wakeUp();
     if (this.#buffer.size > 0) {
       this.options.log.warn(
@@ -258,13 +279,17 @@ export class FisheriesPart implements Part {
       const { config } = this.options;
       this.#preview = new RuleEngine({
         zones: this.zones,
-        registry: new VesselRegistry(config.vessels),
+        registry: this.#vesselLookup(),
         rules: config.rules,
         history: config.history,
         raise: () => {},
       });
     }
     return this.#preview;
+  }
+
+  #vesselLookup(): VesselLookup {
+    return this.options.vessels?.lookup ?? new VesselRegistry(this.options.config.vessels);
   }
 
   /** Background rebuild: waits for the alarms, then tries with backoff until it works or the part stops. */

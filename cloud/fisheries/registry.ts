@@ -1,4 +1,5 @@
 import type { VesselRegistration } from '../../protocols/api/vessels.js';
+import { vietnamDay } from '../registry/days.js';
 
 export type LengthClass = 'offshore' | 'inshore' | 'coastal';
 
@@ -14,6 +15,35 @@ export function lengthClassOf(lengthM: number, limits: LengthClassLimits): Lengt
   return 'coastal';
 }
 
+/** What the rules need to know of a registered vessel (the registry's vessels and the config list both fit). */
+export interface VesselFacts {
+  registration: string;
+  name: string;
+  lengthM: number;
+  homePort?: string;
+  vmsDeviceId?: string;
+  licenceNumber?: string;
+  licenceZoneClass?: LengthClass;
+  /** `YYYY-MM-DD`, Vietnam days. */
+  licenceValidFrom?: string;
+  licenceValidTo?: string;
+}
+
+/** Is the vessel's licence valid on the Vietnam day of `ts`? No licence: not licensed. */
+export function licensedOn(vessel: VesselFacts, ts: number): boolean {
+  if (vessel.licenceNumber === undefined) return false;
+  const day = vietnamDay(ts);
+  return (
+    (vessel.licenceValidFrom === undefined || vessel.licenceValidFrom <= day) &&
+    (vessel.licenceValidTo === undefined || day <= vessel.licenceValidTo)
+  );
+}
+
+/** Where the rules look a vessel up by MMSI (synchronously, on every position). */
+export interface VesselLookup {
+  get(mmsi: number): VesselFacts | undefined;
+}
+
 export class RegistryError extends Error {
   constructor(readonly problems: string[]) {
     super(`vessel registry: ${problems.join('; ')}`);
@@ -21,8 +51,11 @@ export class RegistryError extends Error {
   }
 }
 
-/** The provincial vessel registry from the config; MMSIs and registration numbers are unique. */
-export class VesselRegistry {
+/**
+ * The vessel list of the config (`cloud.fisheries.vessels`), for the rules when no registry database is given;
+ * the cloud seeds its registry database from it. MMSIs and registration numbers are unique.
+ */
+export class VesselRegistry implements VesselLookup {
   readonly #byMmsi = new Map<number, VesselRegistration>();
 
   constructor(vessels: readonly VesselRegistration[]) {

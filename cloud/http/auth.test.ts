@@ -2,7 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { capturingLogger, metricValue } from '../../tests/support/cloud-fixtures.js';
 import { createHttpApp, type HttpApp } from '../../runtime/http-server.js';
 import type { HttpOperator } from '../config.js';
+import { cloudConfig } from '../core.js';
 import { createCloudMetrics } from '../metrics.js';
+import { AdmissionRefused } from '../../runtime/admission.js';
 import {
   authenticatedOperator,
   hashPassword,
@@ -55,6 +57,24 @@ describe('OperatorDirectory', () => {
     expect(await directory.verify('lan', '')).toBeUndefined();
   });
 
+  it('runs at most passwordChecks scrypt checks and queues passwordCheckQueue; refuses beyond at once, remembered logins skip it', async () => {
+    const hash = await hashPassword('hashed-secret', FAST);
+    const directory = new OperatorDirectory([{ username: 'minh', passwordHash: hash, role: 'viewer' }], {
+      passwordChecks: 1,
+      passwordCheckQueue: 1,
+    });
+    const running = directory.verify('minh', 'wrong-1');
+    const waiting = directory.verify('minh', 'wrong-2');
+    await expect(directory.verify('nobody', 'wrong-3')).rejects.toBeInstanceOf(AdmissionRefused);
+    expect(await Promise.all([running, waiting])).toEqual([undefined, undefined]);
+    expect(await directory.verify('minh', 'hashed-secret')).toEqual({ username: 'minh', role: 'viewer' });
+    const first = directory.verify('minh', 'wrong-4');
+    const second = directory.verify('minh', 'wrong-5');
+    // A remembered login does not wait behind the checks in progress, nor is it refused.
+    expect(await directory.verify('minh', 'hashed-secret')).toEqual({ username: 'minh', role: 'viewer' });
+    await Promise.all([first, second]);
+  });
+
   it('rejects accounts without exactly one password, bad hashes and duplicates, with the config path', () => {
     const op = (entry: Partial<HttpOperator>): HttpOperator => ({ username: 'u', role: 'viewer', ...entry });
     expect(() => new OperatorDirectory([op({})])).toThrow(
@@ -78,7 +98,7 @@ describe('installOperatorAuth (the onRequest hook)', () => {
     for (const app of apps.splice(0)) await app.close();
   });
 
-  async function appWith(operators: HttpOperator[]) {
+  async function appWith(operators: HttpOperator[], logins: object = {}) {
     const metrics = createCloudMetrics();
     const capture = capturingLogger('debug');
     const app = createHttpApp({
@@ -87,7 +107,8 @@ describe('installOperatorAuth (the onRequest hook)', () => {
       health: () => ({ status: 'ok' }),
     });
     apps.push(app);
-    installOperatorAuth(app, { operators, log: capture.log, refused: metrics.httpAuthRefused });
+    const { limits } = cloudConfig({ http: { limits: { logins: { failureDelayMs: 0, ...logins } } } }).http;
+    installOperatorAuth(app, { operators, limits, log: capture.log, metrics });
     app.get('/', async () => 'page');
     app.get('/api/v1/things', async (request) => ({ who: authenticatedOperator(request) ?? null }));
     app.post('/api/v1/things/:id/ack', async (request) => ({
@@ -116,7 +137,7 @@ describe('installOperatorAuth (the onRequest hook)', () => {
     );
   });
 
-  it('answers 401 with a Basic challenge and a JSON error without or with wrong credentials; counts and logs once', async () => {
+  it('answers 401 with a Basic challenge and a JSON error without or with wrong credentials; counts, logs once per burst', async () => {
     const { app, lines, refused } = await appWith(OPERATORS);
     for (const url of ['/api/v1/things', '/', '/api/v1/unknown-route', '/anything']) {
       const response = await app.inject({ method: 'GET', url });
@@ -141,12 +162,42 @@ describe('installOperatorAuth (the onRequest hook)', () => {
     });
     expect(unknownUser.statusCode).toBe(401);
     expect(await refused('bad_credentials')).toBe(4);
-    const warnings = lines.filter(
-      (line) => line.level === 40 && String(line.msg).startsWith('HTTP login refused'),
-    );
-    expect(warnings.map((line) => line.username)).toEqual(['officer.lan', 'nobody']);
+    const warnings = () =>
+      lines.filter((line) => line.level === 40 && String(line.msg).startsWith('HTTP login refused'));
+    expect(warnings().map((line) => line.username)).toEqual(['officer.lan']);
+    await app.close(); // ends the burst: one line with the count and the last one
+    expect(warnings().map((line) => [line.username, line.repeated])).toEqual([
+      ['officer.lan', undefined],
+      ['nobody', 3],
+    ]);
     expect(JSON.stringify(lines)).not.toContain('view-pass');
     expect(JSON.stringify(lines)).not.toContain('ack-pass');
+  });
+
+  it('locks a user out after maxFailuresPerUser failures: even the right password gets 429 with Retry-After (Grafana)', async () => {
+    const { app, refused } = await appWith(OPERATORS, { maxFailuresPerUser: 3, lockoutS: 300 });
+    const as = (password: string) =>
+      app.inject({
+        method: 'GET',
+        url: '/api/v1/things',
+        headers: { authorization: basic('viewer-1', password) },
+      });
+    for (let i = 0; i < 3; i++) expect((await as(`guess-${i}`)).statusCode).toBe(401);
+    const locked = await as('view-pass');
+    expect(locked.statusCode).toBe(429);
+    expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
+    expect(locked.json()).toMatchObject({ statusCode: 429, message: expect.stringContaining('locked out') });
+    expect(await refused('locked_out')).toBe(1);
+    // Another user from the same address is not locked (the address limit is higher).
+    expect(
+      (
+        await app.inject({
+          method: 'GET',
+          url: '/api/v1/things',
+          headers: { authorization: basic('officer.lan', 'ack-pass') },
+        })
+      ).statusCode,
+    ).toBe(200);
   });
 
   it('keeps /health and /metrics open', async () => {

@@ -8,10 +8,13 @@ import {
 } from 'node:crypto';
 import basicAuth from '@fastify/basic-auth';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Counter } from 'prom-client';
+import { Admission, AdmissionRefused } from '../../runtime/admission.js';
 import type { HttpApp } from '../../runtime/http-server.js';
+import { BurstLog, clipForLog } from '../../runtime/log-limits.js';
 import type { Logger } from '../../runtime/logger.js';
-import type { HttpOperator } from '../config.js';
+import { delay, LoginGuard } from '../../runtime/login-guard.js';
+import type { HttpLimits, HttpOperator } from '../config.js';
+import type { CloudMetrics } from '../metrics.js';
 
 export type OperatorRole = HttpOperator['role'];
 
@@ -103,19 +106,31 @@ interface Account {
 const CACHE_TTL_MS = 5 * 60_000;
 const CACHE_MAX = 1000;
 
+/** How many scrypt checks run at once and how many may wait (`cloud.http.limits`). */
+export type PasswordCheckLimits = Pick<HttpLimits, 'passwordChecks' | 'passwordCheckQueue'>;
+
 /**
  * The configured operators. A successful scrypt check is remembered for 5 minutes under an HMAC of the
  * credentials (a per-process random key), so a dashboard polling every few seconds does not pay scrypt on
  * every request; failures are never cached. Unknown users cost the same check as known ones.
+ * scrypt runs on libuv's thread pool, which the journal's writes and fdatasync share: at most
+ * `passwordChecks` run at once and `passwordCheckQueue` wait; beyond, `verify` throws AdmissionRefused at once.
  */
 export class OperatorDirectory {
   readonly #accounts = new Map<string, Account>();
   readonly #verified = new Map<string, { operator: AuthenticatedOperator; expiresAt: number }>();
   readonly #cacheKey = randomBytes(32);
   readonly #dummy: (password: string) => Promise<boolean>;
+  readonly #scrypt: Admission;
 
   /** Throws with the config path of the first bad account (no or two passwords, bad hash, duplicate name). */
-  constructor(operators: readonly HttpOperator[]) {
+  constructor(
+    operators: readonly HttpOperator[],
+    limits: PasswordCheckLimits = { passwordChecks: 1, passwordCheckQueue: 8 },
+  ) {
+    this.#scrypt = new Admission('password checks', limits.passwordChecks, limits.passwordCheckQueue);
+    const hashed = (password: string, hash: ParsedHash) =>
+      this.#scrypt.run(() => verifyPassword(password, hash));
     let anyHash = false;
     operators.forEach((entry, index) => {
       const where = `/cloud/http/operators/${index}`;
@@ -128,10 +143,7 @@ export class OperatorDirectory {
       if (entry.passwordHash !== undefined) {
         anyHash = true;
         const parsed = parsePasswordHash(entry.passwordHash, `${where}/passwordHash`);
-        this.#accounts.set(entry.username, {
-          operator,
-          check: (password) => verifyPassword(password, parsed),
-        });
+        this.#accounts.set(entry.username, { operator, check: (password) => hashed(password, parsed) });
       } else {
         const expected = entry.password!;
         this.#accounts.set(entry.username, {
@@ -147,7 +159,7 @@ export class OperatorDirectory {
         )
       : undefined;
     this.#dummy = async (password) => {
-      if (dummyHash) await verifyPassword(password, dummyHash);
+      if (dummyHash) await hashed(password, dummyHash);
       else samePlainPassword(password, unknown);
       return false;
     };
@@ -157,6 +169,7 @@ export class OperatorDirectory {
     return this.#accounts.size;
   }
 
+  /** The operator, or undefined for wrong credentials; throws AdmissionRefused when too many checks are under way. */
   async verify(
     username: string,
     password: string,
@@ -202,9 +215,10 @@ export function requiresAuthentication(routeUrl: string | undefined): boolean {
 
 export interface OperatorAuthOptions {
   operators: readonly HttpOperator[];
+  limits: HttpLimits;
   log: Logger;
-  /** `lookout_cloud_http_auth_refused_total{reason}`: missing, bad_credentials, forbidden. */
-  refused: Counter;
+  /** `lookout_cloud_http_auth_refused_total{reason}` and `lookout_cloud_login_lockouts_total`. */
+  metrics: Pick<CloudMetrics, 'httpAuthRefused' | 'loginLockouts'>;
 }
 
 class HttpError extends Error {
@@ -217,6 +231,8 @@ class HttpError extends Error {
 }
 
 const NOTED_MAX = 10_000;
+/** Failed logins from one address log once per this window, then one line with how many more. */
+const FAILURE_LOG_WINDOW_MS = 60_000;
 
 /**
  * HTTP Basic authentication for the API (`cloud.http.operators`), from `@fastify/basic-auth` (header parsing
@@ -229,14 +245,18 @@ export function installOperatorAuth(
   app: HttpApp,
   options: OperatorAuthOptions,
 ): OperatorDirectory | undefined {
-  const { log, refused } = options;
-  const directory = new OperatorDirectory(options.operators);
+  const { log, limits } = options;
+  const refused = options.metrics.httpAuthRefused;
+  const directory = new OperatorDirectory(options.operators, limits);
   if (directory.size === 0) {
     log.warn(
       'HTTP API is OPEN: no cloud.http.operators, so anyone who reaches the HTTP port can read the API and acknowledge/clear alarms (cloud/README.md, Security)',
     );
     return undefined;
   }
+  const logins = new LoginGuard(limits.logins);
+  const failures = new BurstLog(log, { windowMs: FAILURE_LOG_WINDOW_MS });
+  app.addHook('onClose', async () => failures.flush());
   const noted = new Set<string>();
   const noteOnce = (key: string, details: Record<string, unknown>, message: string) => {
     if (noted.has(key)) return log.debug(details, message);
@@ -247,12 +267,45 @@ export function installOperatorAuth(
 
   void app.register(basicAuth, {
     authenticate: { realm: REALM },
-    async validate(username: string, password: string, request: FastifyRequest) {
-      const operator = await directory.verify(username, password);
-      const details = { username, ip: request.ip, method: request.method, url: request.url };
+    async validate(username: string, password: string, request: FastifyRequest, reply: FastifyReply) {
+      const subject = { username, address: request.ip };
+      const details = {
+        username: clipForLog(username),
+        ip: request.ip,
+        method: request.method,
+        url: clipForLog(request.url),
+      };
+      const lockout = logins.state(subject);
+      if (lockout.locked) {
+        refused.inc({ reason: 'locked_out' });
+        failures.warn(
+          `locked|${request.ip}`,
+          { ...details, by: lockout.by },
+          'HTTP login refused: locked out after too many failed logins',
+        );
+        void reply.header('retry-after', String(Math.ceil(lockout.retryAfterMs / 1000)));
+        throw new HttpError(
+          429,
+          `too many failed logins: ${lockout.by} locked out, try again in ${Math.ceil(lockout.retryAfterMs / 1000)} s`,
+        );
+      }
+      const operator = await directory.verify(username, password).catch((error: unknown) => {
+        if (!(error instanceof AdmissionRefused)) throw error;
+        refused.inc({ reason: 'busy' });
+        void reply.header('retry-after', '1');
+        throw new HttpError(503, 'too many logins being checked at once, try again shortly');
+      });
       if (!operator) {
         refused.inc({ reason: 'bad_credentials' });
-        noteOnce(`bad|${username}|${request.ip}`, details, 'HTTP login refused: bad username or password');
+        failures.warn(`bad|${request.ip}`, details, 'HTTP login refused: bad username or password');
+        for (const by of logins.fail(subject)) {
+          options.metrics.loginLockouts.inc({ listener: 'http', by });
+          log.warn(
+            { username: details.username, ip: request.ip, by, lockoutS: limits.logins.lockoutS },
+            `HTTP ${by} locked out after too many failed logins`,
+          );
+        }
+        await delay(limits.logins.failureDelayMs);
         throw new HttpError(401, 'bad username or password');
       }
       if (!mayUse(operator.role, request.method)) {

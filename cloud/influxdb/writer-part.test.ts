@@ -5,6 +5,12 @@ import { startTestInfluxd, waitFor, type TestInfluxd } from '../../tests/support
 import { cloudConfig } from '../core.js';
 import { createCloudBus } from '../events.js';
 import { createCloudMetrics } from '../metrics.js';
+import {
+  downsampleQueries,
+  LONG_RETENTION_POLICY,
+  MEASUREMENT_TRACK_10M,
+  type RetentionSettings,
+} from './retention.js';
 import { createInfluxClient, InfluxWriterPart } from './writer-part.js';
 
 let influx: TestInfluxd;
@@ -17,7 +23,12 @@ afterAll(async () => {
 
 async function startWriter(
   database: string,
-  options: { batchSize: number; flushIntervalMs: number; memoryPoints?: number },
+  options: {
+    batchSize: number;
+    flushIntervalMs: number;
+    memoryPoints?: number;
+    retention?: RetentionSettings;
+  },
 ) {
   const bus = createCloudBus();
   const metrics = createCloudMetrics();
@@ -124,5 +135,63 @@ describe('InfluxWriterPart', () => {
     expect(writer.reachable).toBe(true);
     expect(writer.hasRoom()).toBe(true);
     await writer.stop();
+  });
+});
+
+describe('retention (influx.retention)', () => {
+  it('keeps raw data for rawDays, a 10-minute track in the long policy for longDays, filled by continuous queries', async () => {
+    const database = 'retention_set';
+    const { writer, positions, count } = await startWriter(database, {
+      batchSize: 100,
+      flushIntervalMs: 10,
+      retention: { rawDays: 365, longDays: 0 },
+    });
+    const policies = await influx.client.showRetentionPolicies(database);
+    expect(policies.find((policy) => policy.default)).toMatchObject({
+      name: 'autogen',
+      duration: '8760h0m0s',
+    });
+    expect(policies.find((policy) => policy.name === LONG_RETENTION_POLICY)).toMatchObject({
+      duration: '0s',
+      default: false,
+    });
+    const queries = await influx.client.showContinousQueries(database);
+    expect(queries.map((query) => query.name).sort()).toEqual(
+      downsampleQueries(database)
+        .map((query) => query.name)
+        .sort(),
+    );
+
+    // What a continuous query does when it runs (the test influxd runs none): the same SELECT ... INTO once.
+    const start = Date.UTC(2026, 0, 1);
+    const sent = positions(1, 70, start); // 7 vessels, 10 positions each, one per second
+    await waitFor(async () => (await count()) === 70, 10_000, '70 points');
+    for (const query of downsampleQueries(database))
+      await influx.client.query(
+        `${query.select} WHERE time >= ${start}ms AND time < ${start + 600_000}ms ${query.groupBy}`,
+        { database },
+      );
+    const track = await influx.client.query<{ mmsi: string; positions: number; lat: number }>(
+      `SELECT * FROM "${LONG_RETENTION_POLICY}"."${MEASUREMENT_TRACK_10M}"`,
+      { database },
+    );
+    expect(track).toHaveLength(7);
+    expect(track.every((row) => row.positions === 10)).toBe(true);
+    const lastOfFirst = sent.filter((p) => String(p.mmsi) === track[0]!.mmsi).at(-1)!;
+    expect(track[0]!.lat).toBe(lastOfFirst.lat);
+    await writer.stop();
+
+    // A changed setting takes effect at the next start.
+    const again = await startWriter(database, {
+      batchSize: 100,
+      flushIntervalMs: 10,
+      retention: { rawDays: 90, longDays: 1825 },
+    });
+    const changed = await influx.client.showRetentionPolicies(database);
+    expect(changed.find((policy) => policy.default)).toMatchObject({ duration: '2160h0m0s' });
+    expect(changed.find((policy) => policy.name === LONG_RETENTION_POLICY)).toMatchObject({
+      duration: '43800h0m0s',
+    });
+    await again.writer.stop();
   });
 });

@@ -6,6 +6,7 @@ import type { CloudConfig } from '../config.js';
 import type { CloudBus, DurableSink } from '../events.js';
 import type { CloudMetrics } from '../metrics.js';
 import { influxSchemas, positionPoint, staticPoint } from './points.js';
+import { setUpRetention, type RetentionSettings } from './retention.js';
 
 const noBackoff: IBackoffStrategy = { getDelay: () => 0, next: () => noBackoff, reset: () => noBackoff };
 
@@ -38,6 +39,8 @@ export interface InfluxWriterOptions {
   /** Backoff bounds between retries of a failed write. */
   retryMinMs?: number;
   retryMaxMs?: number;
+  /** Retention policies and downsampling set up with the database (retention.ts); absent = left as they are. */
+  retention?: RetentionSettings;
 }
 
 interface PendingPoint {
@@ -257,6 +260,16 @@ export class InfluxWriterPart implements Part, DurableSink {
   async #ensureDatabase(): Promise<void> {
     if (this.#databaseReady) return;
     await this.options.influx.createDatabase(this.options.database);
+    const { retention } = this.options;
+    if (retention) {
+      // A login without admin rights cannot set policies: that costs disk, not data, so writes go on.
+      await setUpRetention(this.options.influx, this.options.database, retention).catch((error: Error) =>
+        this.options.log.warn(
+          { err: error.message, retention },
+          'could not set InfluxDB retention policies; data is kept as the database says',
+        ),
+      );
+    }
     this.#databaseReady = true;
     this.reachable = true;
     this.options.metrics.influxUp.set(1);

@@ -1,4 +1,4 @@
-import { readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { topics } from '../../protocols/mqtt/topics.js';
@@ -30,6 +30,7 @@ async function startIngest(dir?: string, deadLetterFile?: string) {
   const ingest = new IngestPart({
     journal: { dir: journalDir, segmentBytes: 1 << 20, maxBytes: 1 << 26, fsync: 'never' },
     fullWaitMs: 0,
+    maxFutureSkewMs: 300_000,
     deadLetterFile,
     bus,
     metrics,
@@ -112,6 +113,27 @@ describe('IngestPart', () => {
     sink.room = true;
     bus.emit('sinkProgress', { sink: 'holding' });
     await waitFor(() => positions.length === 1, 15_000, 'the event after room appeared');
+  });
+
+  it('skips a corrupt record in the middle of the journal, counts it, and keeps reading what follows', async () => {
+    const { sink, bus, metrics, positions, publish, journalDir } = await startIngest();
+    sink.room = false; // the reader waits while the journal gets damaged under it
+    for (let seq = 1; seq <= 3; seq++) await publish(topics.vesselPositions('e1'), batch(seq));
+    const [segment] = (await readdir(journalDir)).filter((name) => name.endsWith('.seg'));
+    const file = path.join(journalDir, segment!);
+    const data = await readFile(file);
+    const secondRecordStart = 8 + data.readUInt32LE(0);
+    data[secondRecordStart + 100] = data[secondRecordStart + 100]! ^ 0xff;
+    await writeFile(file, data);
+
+    sink.room = true;
+    bus.emit('sinkProgress', { sink: 'holding' });
+    await waitFor(() => positions.length === 2, 15_000, 'the records around the corrupt one');
+    await publish(topics.vesselPositions('e1'), batch(4));
+    await waitFor(() => positions.length === 3, 15_000, 'a record appended after the corrupt one');
+    expect(positions.map((p) => p.seq)).toEqual([1, 3, 4]);
+    const corrupt = (await metrics.journalCorruptRecords.get()).values.map((v) => [v.labels.lane, v.value]);
+    expect(corrupt).toEqual([['telemetry', 1]]);
   });
 
   it('counts invalid messages by reason and kind, including topics the tree does not know', async () => {

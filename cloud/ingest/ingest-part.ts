@@ -10,6 +10,8 @@ import type {
 } from '../../protocols/mqtt/payloads.js';
 import { parseEdgeTopic, TOPIC_ROOT, type ParsedEdgeTopic } from '../../protocols/mqtt/topics.js';
 import { compileSchema, type CompiledSchema } from '../../protocols/validation.js';
+import { recordTimeProblem } from '../../protocols/record-time.js';
+import { BurstLog, clipForLog } from '../../runtime/log-limits.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { Part } from '../../runtime/service.js';
 import {
@@ -19,17 +21,19 @@ import {
   type IngestLane,
   type MessageOrigin,
 } from '../events.js';
-import { Journal, type JournalOptions, type JournalRecord } from '../journal/journal.js';
+import { Journal, type CorruptRegion, type JournalOptions, type JournalRecord } from '../journal/journal.js';
 import type { CloudMetrics } from '../metrics.js';
 import { edgePayloadSchemas, LIVE_KINDS } from './schemas.js';
 
 export interface IngestOptions {
   /** Telemetry (and alerts when `alertsJournal` is absent). */
-  journal: Omit<JournalOptions, 'log'>;
+  journal: Omit<JournalOptions, 'log' | 'onCorrupt'>;
   /** Alerts' own journal, read on its own (`IngestLane`). */
-  alertsJournal?: Omit<JournalOptions, 'log'>;
+  alertsJournal?: Omit<JournalOptions, 'log' | 'onCorrupt'>;
   /** How long a telemetry PUBLISH may wait for room in a full journal before it is refused. */
   fullWaitMs: number;
+  /** A position or static report more than this far ahead of the broker's receive time is dropped and counted. */
+  maxFutureSkewMs: number;
   /** File for invalid payloads (NDJSON), or undefined for none. */
   deadLetterFile?: string;
   /** Extra or replacing schemas per topic kind. */
@@ -49,6 +53,13 @@ export class PublishRefused extends Error {
 
 const EDGE_PREFIX = `${TOPIC_ROOT}/edge/`;
 const READ_BYTES = 1024 * 1024;
+/** Invalid messages of one reason and kind log once per this window, then one line with how many more. */
+const INVALID_LOG_WINDOW_MS = 60_000;
+/** JSON-path errors one log line carries for an invalid message. */
+const LOGGED_ERRORS_MAX = 5;
+
+type Validation =
+  { ok: true; value: Record<string, unknown> } | { ok: false; reason: string; errors: string[] };
 
 /** One journal with its reader loop, its sinks and where its dispatching stands. */
 class Lane {
@@ -91,11 +102,26 @@ export class IngestPart implements Part {
   #stopped = true;
   #deadLetter: WriteStream | undefined;
   #unsubscribe: Array<() => void> = [];
+  readonly #invalidLog: BurstLog;
 
   constructor(private readonly options: IngestOptions) {
-    this.journal = new Journal({ ...options.journal, log: options.log });
+    this.#invalidLog = new BurstLog(options.log, { windowMs: INVALID_LOG_WINDOW_MS });
+    const countCorrupt = (lane: IngestLane) => (region: CorruptRegion) =>
+      options.metrics.journalCorruptRecords.inc(
+        { lane },
+        Math.max(0, region.lastLostSeq - region.firstLostSeq + 1),
+      );
+    this.journal = new Journal({
+      ...options.journal,
+      log: options.log,
+      onCorrupt: countCorrupt('telemetry'),
+    });
     this.alertsJournal = options.alertsJournal
-      ? new Journal({ ...options.alertsJournal, log: options.log.child({ journal: 'alerts' }) })
+      ? new Journal({
+          ...options.alertsJournal,
+          log: options.log.child({ journal: 'alerts' }),
+          onCorrupt: countCorrupt('alerts'),
+        })
       : undefined;
     this.#lanes = [
       new Lane('telemetry', this.journal),
@@ -183,7 +209,19 @@ export class IngestPart implements Part {
     }
     await new Promise<void>((resolve) => (this.#deadLetter ? this.#deadLetter.end(resolve) : resolve()));
     this.#deadLetter = undefined;
+    this.#invalidLog.flush();
   }
+
+  /**
+   * May the broker keep this PUBLISH as a retained message? Only what would pass validation: the broker retains
+   * before the journal reader validates, and every new subscriber would get an invalid retained message. An empty
+   * payload (deleting a retained message) and topics outside `lookout/v1/` are the broker's business.
+   */
+  retainable = (topic: string, payload: Buffer): boolean => {
+    if (payload.length === 0 || !topic.startsWith(`${TOPIC_ROOT}/`)) return true;
+    const parsed = parseEdgeTopic(topic);
+    return parsed !== undefined && this.#validate(parsed, payload).ok;
+  };
 
   /**
    * Called by the broker before it acknowledges a PUBLISH. Durable edge messages resolve once journalled;
@@ -268,45 +306,50 @@ export class IngestPart implements Part {
     lane.dispatchedSeq = record.seq;
   }
 
-  #handle(parsed: ParsedEdgeTopic, topic: string, payload: Buffer, origin: MessageOrigin): void {
-    const { bus } = this.options;
+  #validate(parsed: ParsedEdgeTopic, payload: Buffer): Validation {
     const validator = this.#validators.get(parsed.kind);
-    if (!validator) {
-      this.#invalid(topic, parsed, 'no_schema', [`no schema for topic kind "${parsed.kind}"`], payload);
-      return;
-    }
+    if (!validator)
+      return { ok: false, reason: 'no_schema', errors: [`no schema for topic kind "${parsed.kind}"`] };
     const result = validator.parseJson(payload);
-    if (!result.ok) {
-      const reason = result.errors[0]?.includes('invalid JSON') ? 'invalid_json' : 'schema';
-      this.#invalid(topic, parsed, reason, result.errors, payload);
-      return;
-    }
+    if (!result.ok)
+      return {
+        ok: false,
+        reason: result.errors[0]?.includes('invalid JSON') ? 'invalid_json' : 'schema',
+        errors: result.errors,
+      };
     const value = result.value as Record<string, unknown>;
     if (typeof value.edgeId === 'string' && value.edgeId !== parsed.edgeId) {
-      this.#invalid(
-        topic,
-        parsed,
-        'edge_id_mismatch',
-        [`/edgeId: "${value.edgeId}" but the topic says "${parsed.edgeId}"`],
-        payload,
-      );
+      return {
+        ok: false,
+        reason: 'edge_id_mismatch',
+        errors: [`/edgeId: "${value.edgeId}" but the topic says "${parsed.edgeId}"`],
+      };
+    }
+    return { ok: true, value };
+  }
+
+  #handle(parsed: ParsedEdgeTopic, topic: string, payload: Buffer, origin: MessageOrigin): void {
+    const { bus } = this.options;
+    const validation = this.#validate(parsed, payload);
+    if (!validation.ok) {
+      this.#invalid(topic, parsed, validation.reason, validation.errors, payload);
       return;
     }
+    const value = validation.value;
+    if (parsed.kind.startsWith('alerts/')) this.#restampUnusableTime(parsed.kind, value, origin.receivedAt);
     switch (parsed.kind) {
-      case 'vessels/positions':
-        bus.emit('positions', {
-          ...origin,
-          seq: origin.seq ?? 0,
-          positions: (value as VesselPositionBatch).positions,
-        });
+      case 'vessels/positions': {
+        const batch = value as VesselPositionBatch;
+        batch.positions = this.#withStorableTimes(parsed.kind, batch.positions, origin.receivedAt);
+        bus.emit('positions', { ...origin, seq: origin.seq ?? 0, positions: batch.positions });
         break;
-      case 'vessels/static':
-        bus.emit('statics', {
-          ...origin,
-          seq: origin.seq ?? 0,
-          statics: (value as VesselStaticBatch).statics,
-        });
+      }
+      case 'vessels/static': {
+        const batch = value as VesselStaticBatch;
+        batch.statics = this.#withStorableTimes(parsed.kind, batch.statics, origin.receivedAt);
+        bus.emit('statics', { ...origin, seq: origin.seq ?? 0, statics: batch.statics });
         break;
+      }
       case 'status':
         bus.emit('edgeStatus', { ...origin, status: value as EdgeStatus });
         break;
@@ -315,6 +358,50 @@ export class IngestPart implements Part {
         break;
     }
     bus.emit('message', { ...origin, kind: parsed.kind, cameraId: parsed.cameraId, value });
+  }
+
+  /**
+   * Drops the records whose time is too far ahead of the broker's receive time (the journal keeps it, so a
+   * replay judges the same) or beyond InfluxDB's range; counts them by reason. The rest of the message goes on:
+   * refusing the whole PUBLISH instead would make the edge send it again forever (its outbox is ordered).
+   */
+  #withStorableTimes<T extends { ts: number; mmsi: number }>(
+    kind: string,
+    records: T[],
+    receivedAt: number,
+  ): T[] {
+    const maxFutureSkewMs = this.options.maxFutureSkewMs;
+    if (records.every((record) => recordTimeProblem(record.ts, receivedAt, maxFutureSkewMs) === undefined))
+      return records;
+    return records.filter((record) => {
+      const reason = recordTimeProblem(record.ts, receivedAt, maxFutureSkewMs);
+      if (reason === undefined) return true;
+      this.options.metrics.invalidRecords.inc({ reason, kind });
+      this.#invalidLog.warn(
+        reason,
+        { kind, reason, mmsi: record.mmsi, ts: record.ts, receivedAt },
+        'record with an unusable time dropped',
+      );
+      return false;
+    });
+  }
+
+  /**
+   * An alert is never dropped: one whose `ts` cannot be stored (beyond InfluxDB, or too far ahead) is kept at the
+   * broker's receive time instead, counted like a dropped record. Stored as it came, it would fail its InfluxDB
+   * write for ever and hold every later alert of the lane behind it.
+   */
+  #restampUnusableTime(kind: string, value: Record<string, unknown>, receivedAt: number): void {
+    if (typeof value.ts !== 'number') return;
+    const reason = recordTimeProblem(value.ts, receivedAt, this.options.maxFutureSkewMs);
+    if (reason === undefined) return;
+    this.options.metrics.invalidRecords.inc({ reason, kind });
+    this.#invalidLog.warn(
+      `${kind}:${reason}`,
+      { kind, reason, ts: value.ts, receivedAt },
+      'alert with an unusable time kept at its receive time',
+    );
+    value.ts = receivedAt;
   }
 
   #invalid(
@@ -326,7 +413,13 @@ export class IngestPart implements Part {
   ): void {
     const kind = parsed?.kind ?? 'unknown';
     this.options.metrics.invalidPayloads.inc({ reason, kind });
-    this.options.log.warn({ topic, reason, errors }, 'invalid edge message dropped');
+    const logged = {
+      topic: clipForLog(topic),
+      reason,
+      kind,
+      errors: errors.slice(0, LOGGED_ERRORS_MAX).map((error) => clipForLog(error)),
+    };
+    this.#invalidLog.warn(`${reason}|${kind}`, logged, 'invalid edge message dropped');
     this.options.bus.emit('invalidMessage', {
       topic,
       edgeId: parsed?.edgeId,

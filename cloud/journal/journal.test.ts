@@ -1,8 +1,8 @@
-import { appendFile, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Journal } from './journal.js';
+import { Journal, type CorruptRegion } from './journal.js';
 
 let dir: string;
 const open = async (overrides: Partial<ConstructorParameters<typeof Journal>[0]> = {}) => {
@@ -73,6 +73,57 @@ describe('Journal', () => {
     expect(await second.append('t', Buffer.from('4'))).toBe(4);
     expect((await readAll(second)).map((r) => r.payload.toString())).toEqual(['1', '2', '3', '4']);
     await second.close();
+  });
+
+  // Every record here is 8 (header) + 18 (fixed body) + 1 (topic "t") + 4 (payload) = 31 bytes.
+  const RECORD = 31;
+  const payloadOf = (i: number) => Buffer.from(String(i).padStart(4, '0'));
+  const damage = async (file: string, offset: number) => {
+    const data = await readFile(file);
+    data[offset] = data[offset]! ^ 0xff;
+    await writeFile(file, data);
+  };
+  const segmentFiles = async () =>
+    (await readdir(dir))
+      .filter((name) => name.endsWith('.seg'))
+      .sort()
+      .map((name) => path.join(dir, name));
+
+  it('skips a corrupt record in the middle of the last segment, counts it, and keeps every record after it', async () => {
+    const first = await open();
+    for (let i = 1; i <= 5; i++) await first.append('t', payloadOf(i));
+    await first.close();
+    const [segment] = await segmentFiles();
+    await damage(segment!, 2 * RECORD + 28); // a payload byte of record 3
+
+    const corrupt: CorruptRegion[] = [];
+    const second = await open({ onCorrupt: (region) => corrupt.push(region) });
+    expect(second.lastSeq).toBe(5);
+    expect(await second.append('t', payloadOf(6))).toBe(6);
+    expect((await readAll(second)).map((r) => r.seq)).toEqual([1, 2, 4, 5, 6]);
+    expect(corrupt).toEqual([
+      { file: segment, offset: 2 * RECORD, bytes: RECORD, firstLostSeq: 3, lastLostSeq: 3 },
+    ]);
+    await second.close();
+  });
+
+  it('skips a record whose length field is damaged in an older segment while the reader runs, and goes on', async () => {
+    const corrupt: CorruptRegion[] = [];
+    const journal = await open({
+      segmentBytes: 10 * RECORD,
+      fsync: 'never',
+      onCorrupt: (region) => corrupt.push(region),
+    });
+    for (let i = 1; i <= 25; i++) await journal.append('t', payloadOf(i));
+    const [oldest] = await segmentFiles();
+    await damage(oldest!, 4 * RECORD + 1); // the length of record 5: it now claims more bytes than the segment has
+    expect((await readAll(journal)).map((r) => r.seq)).toEqual(
+      Array.from({ length: 25 }, (_, i) => i + 1).filter((seq) => seq !== 5),
+    );
+    expect(corrupt).toEqual([
+      { file: oldest, offset: 4 * RECORD, bytes: RECORD, firstLostSeq: 5, lastLostSeq: 5 },
+    ]);
+    await journal.close();
   });
 
   it('rotates segments, deletes committed ones, and reports full until commits free room', async () => {

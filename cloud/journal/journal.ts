@@ -20,7 +20,9 @@ import type { Logger } from '../../runtime/logger.js';
  * Appends are group-committed: every append waiting while a write runs goes into the next single `writev`
  * (plus one `fdatasync` with fsync `always`), so the cost of a sync is shared by all messages of that moment.
  * A torn record at the end of the last segment (crash in the middle of a write) is cut off on open: it was
- * never acknowledged, since `append` resolves only after the write (and sync) completed.
+ * never acknowledged, since `append` resolves only after the write (and sync) completed. A damaged record
+ * with intact records after it (a bad disk block, not a torn write) is skipped: the reader finds the next
+ * intact record by its length and CRC, reports the region (`onCorrupt`) and goes on.
  *
  * Reading is a single cursor (`read`) that follows the appends; `commit(seq)` says everything up to `seq`
  * is fully processed: the checkpoint file remembers it, and segments entirely below it are deleted.
@@ -32,6 +34,18 @@ export interface JournalOptions {
   maxBytes: number;
   fsync: 'always' | 'never';
   log?: Logger;
+  /** Called for each damaged region the reader skips (the records in it are lost). */
+  onCorrupt?: (region: CorruptRegion) => void;
+}
+
+/** Bytes skipped by the reader because no intact record starts in them, and the seqs they held. */
+export interface CorruptRegion {
+  file: string;
+  offset: number;
+  bytes: number;
+  /** `lastLostSeq < firstLostSeq` when the region held no record that was missed (garbage between records). */
+  firstLostSeq: number;
+  lastLostSeq: number;
 }
 
 export interface JournalRecord {
@@ -74,6 +88,8 @@ export class Journal {
   #flushing = false;
   #closed = true;
   #read = { segment: 0, offset: 0 };
+  /** Seq of the last record the cursor passed, to name what a corrupt region lost. */
+  #lastReadSeq = 0;
   #readHandle: { file: string; handle: FileHandle } | undefined;
   #roomWaiters = new Set<() => void>();
   #appendWaiters = new Set<() => void>();
@@ -148,6 +164,7 @@ export class Journal {
     this.#checkpointedSeq = this.#committedSeq;
     await this.#deleteCommittedSegments();
     this.#read = { segment: 0, offset: 0 };
+    this.#lastReadSeq = (this.#segments[0]?.firstSeq ?? 1) - 1;
     this.#closed = false;
     this.#options.log?.info(
       { dir, segments: this.#segments.length, committedSeq: this.#committedSeq, lastSeq: this.#lastSeq },
@@ -224,23 +241,55 @@ export class Journal {
       const chunk = Buffer.allocUnsafe(want);
       const { bytesRead } = await handle.read(chunk, 0, want, this.#read.offset);
       let offset = 0;
+      let damaged = false;
       while (offset + HEADER <= bytesRead) {
         const bodyLength = chunk.readUInt32LE(offset);
-        if (offset + HEADER + bodyLength > bytesRead) break;
-        const body = chunk.subarray(offset + HEADER, offset + HEADER + bodyLength);
+        const end = offset + HEADER + bodyLength;
+        if (bodyLength < BODY_FIXED || this.#read.offset + end > segment.bytes) {
+          damaged = true;
+          break;
+        }
+        if (end > bytesRead) break;
+        const body = chunk.subarray(offset + HEADER, end);
         if (crc32(body) !== chunk.readUInt32LE(offset + 4)) {
-          throw new Error(`journal ${segment.file}: corrupt record at byte ${this.#read.offset + offset}`);
+          damaged = true;
+          break;
         }
         const record = decodeBody(body);
-        offset += HEADER + bodyLength;
+        offset = end;
+        this.#lastReadSeq = record.seq;
         if (record.seq > this.#committedSeq) records.push(record);
       }
       this.#read.offset += offset;
       budget -= offset;
-      if (offset === 0)
-        throw new Error(`journal ${segment.file}: cannot decode record at byte ${this.#read.offset}`);
+      // offset 0 without damage: fewer than a header's bytes left in the segment, which is damage too.
+      if (damaged || offset === 0) await this.#skipDamage(segment);
     }
     return records;
+  }
+
+  /** Moves the cursor from a damaged record to the next intact one in its segment (or its end), and reports it. */
+  async #skipDamage(segment: Segment): Promise<void> {
+    const from = this.#read.offset;
+    const handle = await this.#readHandleFor(segment.file);
+    const rest = Buffer.alloc(segment.bytes - from);
+    await handle.read(rest, 0, rest.length, from);
+    const next = nextIntactRecord(rest, 1);
+    const nextSeq =
+      next === undefined
+        ? (this.#segments[this.#read.segment + 1]?.firstSeq ?? this.#lastSeq + 1)
+        : rest.readDoubleLE(next + HEADER);
+    const region: CorruptRegion = {
+      file: segment.file,
+      offset: from,
+      bytes: next ?? rest.length,
+      firstLostSeq: this.#lastReadSeq + 1,
+      lastLostSeq: nextSeq - 1,
+    };
+    this.#read.offset = from + region.bytes;
+    this.#lastReadSeq = region.lastLostSeq;
+    this.#options.log?.error(region, 'journal: skipped a damaged region; the records in it are lost');
+    this.#options.onCorrupt?.(region);
   }
 
   /** Everything up to `seq` is fully processed. */
@@ -367,17 +416,27 @@ export class Journal {
     }
   }
 
+  /**
+   * The last intact seq of a segment and where its torn tail starts. A damaged record followed by intact ones is
+   * not a torn write: it is kept for the reader to skip (and count), and the scan goes on after it.
+   */
   async #scanSegment(segment: Segment): Promise<{ lastSeq: number | undefined; validBytes: number }> {
     const data = await readFile(segment.file);
     let offset = 0;
     let lastSeq: number | undefined;
-    while (offset + HEADER <= data.length) {
-      const length = data.readUInt32LE(offset);
-      const end = offset + HEADER + length;
-      if (length < BODY_FIXED || end > data.length) break;
-      const body = data.subarray(offset + HEADER, end);
-      if (crc32(body) !== data.readUInt32LE(offset + 4)) break;
-      lastSeq = body.readDoubleLE(0);
+    while (offset < data.length) {
+      const end = intactRecordEnd(data, offset);
+      if (end === undefined) {
+        const next = nextIntactRecord(data, offset + 1);
+        if (next === undefined) break;
+        this.#options.log?.warn(
+          { file: segment.file, offset, bytes: next - offset },
+          'journal: damaged record in the middle of a segment',
+        );
+        offset = next;
+        continue;
+      }
+      lastSeq = data.readDoubleLE(offset + HEADER);
       offset = end;
     }
     return { lastSeq, validBytes: offset };
@@ -395,6 +454,25 @@ export class Journal {
     if (!segment) return false;
     return this.#read.offset < segment.bytes || this.#read.segment < this.#segments.length - 1;
   }
+}
+
+/** Where the record at `offset` ends if it is whole and its CRC matches. */
+function intactRecordEnd(data: Buffer, offset: number): number | undefined {
+  if (offset + HEADER + BODY_FIXED > data.length) return undefined;
+  const length = data.readUInt32LE(offset);
+  const end = offset + HEADER + length;
+  if (length < BODY_FIXED || end > data.length) return undefined;
+  if (crc32(data.subarray(offset + HEADER, end)) !== data.readUInt32LE(offset + 4)) return undefined;
+  const seq = data.readDoubleLE(offset + HEADER);
+  return Number.isSafeInteger(seq) && seq > 0 ? end : undefined;
+}
+
+/** The first offset from `from` on where an intact record starts (a CRC-32 match by chance is 1 in 4 billion). */
+function nextIntactRecord(data: Buffer, from: number): number | undefined {
+  for (let offset = from; offset + HEADER + BODY_FIXED <= data.length; offset++) {
+    if (intactRecordEnd(data, offset) !== undefined) return offset;
+  }
+  return undefined;
 }
 
 const MAX_IOVECS = 512;

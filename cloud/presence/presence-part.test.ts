@@ -17,11 +17,12 @@ describe('PresencePart', () => {
       replayed: false,
     });
 
+    bus.emit('edgeStatus', { ...origin('a', 1400), status: { state: 'online', ts: 1390 } });
     bus.emit('edgeStatus', { ...origin('b', 1000), status: { state: 'online', ts: 990, version: '1.2.0' } });
     bus.emit('edgeActivity', { edgeId: 'a', at: 1500 });
     bus.emit('edgeActivity', { edgeId: 'b', at: 2000 });
     expect(presence.list()).toEqual([
-      { edgeId: 'a', state: 'online', since: 1500, lastSeen: 1500 },
+      { edgeId: 'a', state: 'online', since: 1400, lastSeen: 1500, reason: undefined, version: undefined },
       { edgeId: 'b', state: 'online', since: 1000, lastSeen: 2000, reason: undefined, version: '1.2.0' },
     ]);
     expect((await metrics.edgesOnline.get()).values[0]?.value).toBe(2);
@@ -41,6 +42,34 @@ describe('PresencePart', () => {
     expect(presence.get('c')).toBeUndefined();
   });
 
+  it('knows an edge only once it announced itself, and forgets it when its retained status is deleted', async () => {
+    const bus = createCloudBus();
+    const metrics = createCloudMetrics();
+    const presence = new PresencePart({ bus, metrics });
+    await presence.start();
+    bus.emit('edgeActivity', { edgeId: 'evil-edge', at: 1000 });
+    expect(presence.list()).toEqual([]);
+    expect((await metrics.edgesOnline.get()).values[0]?.value ?? 0).toBe(0);
+
+    bus.emit('edgeStatus', {
+      edgeId: 'e1',
+      topic: 'lookout/v1/edge/e1/status',
+      receivedAt: 2000,
+      replayed: false,
+      status: { state: 'online', ts: 2000 },
+    });
+    expect(presence.get('e1')).toMatchObject({ state: 'online' });
+    bus.emit('mqttPublished', {
+      topic: 'lookout/v1/edge/e1/status',
+      payload: Buffer.alloc(0),
+      retain: true,
+      receivedAt: 3000,
+    });
+    expect(presence.list()).toEqual([]);
+    expect((await metrics.edgesOnline.get()).values[0]?.value).toBe(0);
+    await presence.stop();
+  });
+
   it("measures each edge's clock against the cloud's from its health messages and says when it is wrong, once", async () => {
     const bus = createCloudBus();
     const metrics = createCloudMetrics();
@@ -48,6 +77,14 @@ describe('PresencePart', () => {
     const presence = new PresencePart({ bus, metrics, log });
     await presence.start();
     const health = (edgeId: string, edgeTs: number, receivedAt: number) => {
+      if (!presence.get(edgeId))
+        bus.emit('edgeStatus', {
+          edgeId,
+          topic: `lookout/v1/edge/${edgeId}/status`,
+          receivedAt,
+          replayed: false,
+          status: { state: 'online', ts: receivedAt },
+        });
       bus.emit('edgeActivity', { edgeId, at: receivedAt });
       bus.emit('edgeHealth', {
         edgeId,

@@ -1,4 +1,5 @@
 import type { EdgePresence } from '../../protocols/api/edges.js';
+import { parseEdgeTopic } from '../../protocols/mqtt/topics.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { Part } from '../../runtime/service.js';
 import type { CloudBus } from '../events.js';
@@ -12,6 +13,9 @@ export const CLOCK_SKEW_WARN_MS = 30_000;
 /**
  * Tracks each edge from its retained status topic (birth, clean stop, last will) and its traffic, and how far its
  * clock is from the cloud's (from the `ts` of its health messages, which it publishes live, not from the outbox).
+ * An edge exists once it has said so in a valid status message: traffic on a topic of an edge id never announced
+ * (an invalid message, a typo, someone probing) only updates edges already known. Deleting an edge's retained
+ * status (an empty retained message, as MQTT deletes one) removes the edge.
  */
 export class PresencePart implements Part {
   readonly name = 'presence';
@@ -42,8 +46,16 @@ export class PresencePart implements Part {
       bus.on('edgeActivity', ({ edgeId, at }) => {
         const known = this.#edges.get(edgeId);
         if (known) known.lastSeen = Math.max(known.lastSeen, at);
-        else this.#edges.set(edgeId, { edgeId, state: 'online', since: at, lastSeen: at });
-        this.#updateGauge();
+      }),
+      bus.on('mqttPublished', ({ topic, payload, retain }) => {
+        if (!retain || payload.length > 0) return;
+        const parsed = parseEdgeTopic(topic);
+        if (parsed?.kind === 'status' && this.#edges.delete(parsed.edgeId)) {
+          this.#skewed.delete(parsed.edgeId);
+          this.options.metrics.edgeClockSkew.remove({ edge: parsed.edgeId });
+          this.options.log?.info({ edge: parsed.edgeId }, 'edge removed: its retained status was deleted');
+          this.#updateGauge();
+        }
       }),
     ];
   }

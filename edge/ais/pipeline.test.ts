@@ -11,7 +11,13 @@ function setup(options: Partial<AisPipelineOptions> = {}) {
   const bus = createEdgeBus();
   const registry = createMetricsRegistry('edge-test', false);
   const pipeline = new AisPipeline(
-    { dedupeWindowMs: 0, downsampleMinIntervalS: 0, maxPartialAgeMs: 10_000, ...options },
+    {
+      dedupeWindowMs: 0,
+      downsampleMinIntervalS: 0,
+      maxPartialAgeMs: 10_000,
+      maxFutureSkewS: 300,
+      ...options,
+    },
     { bus, log: silentLogger(), registry },
   );
   const positions: VesselPosition[] = [];
@@ -39,6 +45,8 @@ const position = (mmsi: number, lat: number, radio = 0) =>
   )[0]!;
 
 const tagged = (sentence: string, body: string) => `\\${body}*${nmeaChecksum(body)}\\${sentence}`;
+const withTagBlockTime = (sentences: string[], timeMs: number) =>
+  sentences.map((sentence) => tagged(sentence, `s:rx1,c:${timeMs / 1000}`));
 
 async function rejectedBy(registry: Registry): Promise<Record<string, number>> {
   const metric = await registry.getSingleMetric('lookout_edge_ais_rejected_total')!.get();
@@ -125,6 +133,74 @@ describe('AisPipeline', () => {
     feed(position(574000001, 8.5, 1), 1_700_000_004_100); // another transmission: not a duplicate
     expect(positions).toHaveLength(3);
     expect(pipeline.duplicates).toBe(2);
+  });
+
+  const staticParts = (mmsi: number) =>
+    toSentences(
+      encodeStaticVoyage({
+        mmsi,
+        shipname: `CM-${mmsi}`,
+        callsign: 'XV1',
+        shiptype: 30,
+        toBow: 12,
+        toStern: 8,
+        toPort: 3,
+        toStarboard: 3,
+        draught: 2.1,
+      }),
+      { sequenceId: 0 },
+    );
+
+  it('keeps the static reports of two vessels whose type 5 part 2 is byte-identical', () => {
+    const { feed, statics, pipeline } = setup({ dedupeWindowMs: 2000 });
+    const [first, second] = [staticParts(574000001), staticParts(574000002)];
+    expect(first[1]).toBe('!AIVDM,2,2,0,A,00000000000,2*24');
+    expect(second[1]).toBe(first[1]);
+    for (const part of [...first, ...second]) feed(part);
+    expect(statics.map((s) => s.mmsi)).toEqual([574000001, 574000002]);
+    expect(pipeline.duplicates).toBe(0);
+  });
+
+  it('drops a two-part message heard by two receivers once, whole, however their fragments interleave', async () => {
+    const { feed, statics, pipeline, registry } = setup({ dedupeWindowMs: 2000 });
+    const [part1, part2] = staticParts(574000003);
+    feed(tagged(part1!, 's:rx1'), 1_700_000_000_000, 'udp rx1');
+    feed(tagged(part1!, 's:rx2'), 1_700_000_000_010, 'tcp rx2');
+    feed(tagged(part2!, 's:rx1'), 1_700_000_000_020, 'udp rx1');
+    feed(tagged(part2!, 's:rx2'), 1_700_000_000_030, 'tcp rx2');
+    expect(statics.map((s) => s.mmsi)).toEqual([574000003]);
+    expect(pipeline.duplicates).toBe(1);
+    expect(pipeline.decoder.stats.pending).toBe(0);
+    expect(await rejectedBy(registry)).toEqual({});
+  });
+
+  it('counts byte-identical lines with a bad checksum as checksum errors, not as duplicates', async () => {
+    const { feed, registry, pipeline } = setup({ dedupeWindowMs: 2000 });
+    const good = position(574000001, 8.5);
+    const bad = good.slice(0, -2) + (good.endsWith('00') ? '01' : '00');
+    feed(bad, 1_700_000_000_000, 'udp rx1');
+    feed(bad, 1_700_000_000_100, 'tcp rx2');
+    expect((await rejectedBy(registry))['decoder/checksum']).toBe(2);
+    expect(pipeline.duplicates).toBe(0);
+  });
+
+  it("refuses a tag-block time too far ahead of the receive time, counts it, and the vessel's next positions go on", async () => {
+    const { feed, positions, statics, registry } = setup();
+    const receivedAt = 1_700_000_000_000;
+    feed(tagged(position(574000001, 8.5), `s:rx1,c:${Date.UTC(2100, 0, 1) / 1000}`), receivedAt);
+    feed(tagged(position(574000001, 8.6, 1), 's:rx1,c:9300000000000'), receivedAt); // ms, in 2264: beyond InfluxDB
+    for (const part of withTagBlockTime(staticParts(574000001), Date.UTC(2100, 0, 1))) feed(part, receivedAt);
+    feed(tagged(position(574000001, 8.7, 2), `s:rx1,c:${receivedAt / 1000 + 299}`), receivedAt); // within the skew
+    feed(tagged(position(574000001, 8.8, 3), `s:rx1,c:${receivedAt / 1000 + 1}`), receivedAt + 1000);
+    expect(positions.map((p) => [p.lat, p.ts - receivedAt])).toEqual([
+      [8.7, 299_000],
+      [8.8, 1000],
+    ]);
+    expect(statics).toEqual([]);
+    expect(await rejectedBy(registry)).toEqual({
+      'pipeline/future_time': 2,
+      'pipeline/time_out_of_range': 1,
+    });
   });
 
   it('downsamples per vessel by position time', () => {

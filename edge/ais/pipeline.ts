@@ -1,19 +1,22 @@
 import type { Registry } from 'prom-client';
 import { AisDecoder } from '../../protocols/ais/decoder.js';
 import { toVesselPosition, toVesselStatic } from '../../protocols/ais/vessel.js';
+import { recordTimeProblem } from '../../protocols/record-time.js';
 import type { VesselPosition } from '../../protocols/mqtt/payloads.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { Part } from '../../runtime/service.js';
 import type { AisLine, EdgeBus } from '../events.js';
-import { RateLimitedLog } from '../../runtime/rate-limited-log.js';
+import { BurstLog } from '../../runtime/log-limits.js';
 import { aisMetrics, type AisMetrics } from './ais-metrics.js';
 
 export interface AisPipelineOptions {
-  /** Exact duplicate sentences within this window are dropped; 0 = off. */
+  /** A message heard again (same payload, e.g. from two receivers) within this window is dropped; 0 = off. */
   dedupeWindowMs: number;
   /** At most one position per vessel per this many seconds; 0 = off. */
   downsampleMinIntervalS: number;
   maxPartialAgeMs: number;
+  /** A message whose (tag-block) time is more than this far ahead of its receive time is refused and counted. */
+  maxFutureSkewS: number;
 }
 
 export interface AisPipelineDeps {
@@ -23,8 +26,14 @@ export interface AisPipelineDeps {
 }
 
 /**
- * `ais.line` -> duplicate drop -> decode (protocols/ais) -> per-vessel downsampling -> `vessel.position` /
- * `vessel.static`. A position's time is the tag-block `c:` time when the line had one, else receive time.
+ * `ais.line` -> decode (protocols/ais, multi-sentence messages reassembled per source) -> time check (a tag-block
+ * time too far ahead, e.g. a receiver clock in 2100, would freeze the vessel at the cloud) -> duplicate drop ->
+ * per-vessel downsampling -> `vessel.position` / `vessel.static`. A position's time is the tag-block `c:` time
+ * when the line had one, else receive time.
+ *
+ * Duplicates are whole messages, after the checksum check: a fragment is not a message (part 2 of a type 5 is
+ * often byte-identical across vessels, `!AIVDM,2,2,0,A,00000000000,2*24`), and a line with a bad checksum is
+ * a `checksum` rejection however often it comes.
  */
 export class AisPipeline implements Part {
   readonly name = 'ais-pipeline';
@@ -32,7 +41,7 @@ export class AisPipeline implements Part {
   readonly #dedupe: DuplicateFilter;
   readonly #downsampler: Downsampler;
   readonly #metrics: AisMetrics;
-  readonly #limitedLog: RateLimitedLog;
+  readonly #limitedLog: BurstLog;
   #unsubscribe: (() => void) | undefined;
   duplicates = 0;
   downsampled = 0;
@@ -49,7 +58,7 @@ export class AisPipeline implements Part {
     this.#downsampler = new Downsampler(options.downsampleMinIntervalS * 1000);
     this.#metrics = aisMetrics(deps.registry);
     this.#metrics.decoderStats = this.decoder.stats;
-    this.#limitedLog = new RateLimitedLog(deps.log);
+    this.#limitedLog = new BurstLog(deps.log);
   }
 
   async start(): Promise<void> {
@@ -61,12 +70,7 @@ export class AisPipeline implements Part {
   }
 
   handle({ line, receivedAtMs, source }: AisLine): void {
-    if (this.#dedupe.isDuplicate(sentenceOf(line), receivedAtMs)) {
-      this.duplicates += 1;
-      this.#metrics.duplicates.inc();
-      return;
-    }
-    const result = this.decoder.decode(line, receivedAtMs);
+    const result = this.decoder.decode(line, receivedAtMs, source);
     switch (result.status) {
       case 'message':
         break;
@@ -81,6 +85,21 @@ export class AisPipeline implements Part {
         return;
     }
     const { message, timestampMs } = result;
+    const timeProblem = recordTimeProblem(timestampMs, receivedAtMs, this.options.maxFutureSkewS * 1000);
+    if (timeProblem) {
+      this.#metrics.countPipelineRejected(timeProblem);
+      this.#limitedLog.warn(
+        `pipeline:${timeProblem}`,
+        { source, reason: timeProblem, timestampMs, receivedAtMs, line: line.slice(0, 120) },
+        'AIS message with an unusable time refused',
+      );
+      return;
+    }
+    if (this.#dedupe.isDuplicate(result.payload, receivedAtMs)) {
+      this.duplicates += 1;
+      this.#metrics.duplicates.inc();
+      return;
+    }
     this.#metrics.messages.inc({ type: String(message.type) });
     const position = toVesselPosition(message, timestampMs);
     if (position) {
@@ -101,14 +120,7 @@ export class AisPipeline implements Part {
   }
 }
 
-/** The sentence without its tag block: two receivers tag the same burst differently. */
-function sentenceOf(line: string): string {
-  if (line.charCodeAt(0) !== 92 /* \ */) return line;
-  const close = line.indexOf('\\', 1);
-  return close === -1 ? line : line.slice(close + 1);
-}
-
-/** Remembers sentences for `windowMs` (by receive time); memory is bounded by what arrives in one window. */
+/** Remembers message keys for `windowMs` (by receive time); memory is bounded by what arrives in one window. */
 export class DuplicateFilter {
   readonly #seen = new Map<string, number>();
 

@@ -1,7 +1,7 @@
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../runtime/logger.js';
 import type { EdgeBus } from '../events.js';
-import { RateLimitedLog } from '../../runtime/rate-limited-log.js';
+import { BurstLog } from '../../runtime/log-limits.js';
 import { aisMetrics, type AisMetrics } from './ais-metrics.js';
 import { LineFramer } from './line-framer.js';
 
@@ -24,7 +24,7 @@ export abstract class AisReceiver {
   port = 0;
   protected readonly metrics: AisMetrics;
   protected readonly log: Logger;
-  readonly #limitedLog: RateLimitedLog;
+  readonly #limitedLog: BurstLog;
 
   constructor(
     protected readonly options: ReceiverOptions,
@@ -32,7 +32,7 @@ export abstract class AisReceiver {
   ) {
     this.metrics = aisMetrics(deps.registry);
     this.log = deps.log;
-    this.#limitedLog = new RateLimitedLog(deps.log);
+    this.#limitedLog = new BurstLog(deps.log);
   }
 
   protected framer(receiver: 'udp' | 'tcp', source: string): LineFramer {

@@ -20,11 +20,16 @@ export class Batcher<T> {
   }
 
   flush(): void {
+    const items = this.take();
+    if (items.length > 0) this.flushTo(items);
+  }
+
+  /** The waiting items, handed to the caller instead of `flushTo`. */
+  take(): T[] {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    if (this.#items.length === 0) return;
     const items = this.#items;
     this.#items = [];
-    this.flushTo(items);
+    return items;
   }
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,15 +10,18 @@ import { createMetricsRegistry } from '../../runtime/metrics.js';
 import { capturingLogger, metricValue } from '../../tests/support/cloud-fixtures.js';
 import { createEdgeBus } from '../events.js';
 import { DiskOutbox } from '../outbox/outbox.js';
-import { VesselBatching } from './vessel-batching.js';
+import { RECEIPT_LOG, VesselBatching } from './vessel-batching.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function setup(maxPositions: number, maxDelayMs: number) {
-  const dir = mkdtempSync(path.join(tmpdir(), 'lookout-batching-'));
+async function setup(
+  maxPositions: number,
+  maxDelayMs: number,
+  dir = mkdtempSync(path.join(tmpdir(), 'lookout-batching-')),
+) {
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const log = silentLogger();
   const registry = createMetricsRegistry('edge-test', false);
@@ -30,11 +33,12 @@ async function setup(maxPositions: number, maxDelayMs: number) {
   await outbox.start();
   cleanups.push(() => outbox.stop());
   const batching = new VesselBatching(
-    { edgeId: 'e1', maxPositions, maxDelayMs },
+    { edgeId: 'e1', maxPositions, maxDelayMs, receiptLogDir: dir },
     { bus, outbox, log, registry },
   );
   await batching.start();
-  return { bus, outbox, batching };
+  cleanups.push(() => batching.stop());
+  return { bus, outbox, batching, dir };
 }
 
 const schema = compileSchema(VesselPositionBatch);
@@ -75,6 +79,29 @@ describe('VesselBatching', () => {
     expect(outbox.stats.messages).toBe(0);
     await batching.stop();
     expect(outbox.stats.messages).toBe(1);
+  });
+
+  it('keeps what waits in the receipt log until it is in the outbox, and a new start sends what a crash left there', async () => {
+    const { bus, outbox, dir } = await setup(100, 60_000);
+    for (let i = 0; i < 7; i++) emit(bus, i);
+    bus.emit('vessel.static', { mmsi: 574000001, ts: 1_700_000_000_000, msgType: 5, shipname: 'CM-1' });
+    expect(outbox.stats.messages).toBe(0);
+    const log = readFileSync(path.join(dir, RECEIPT_LOG), 'utf8');
+    expect(log.split('\n').filter(Boolean)).toHaveLength(8);
+
+    // As if the process died here: a new run on a copy of what is on disk, with a line torn by the crash.
+    const next = mkdtempSync(path.join(tmpdir(), 'lookout-batching-'));
+    appendFileSync(path.join(next, RECEIPT_LOG), `${log}P{"mmsi":5740`);
+    const restarted = await setup(100, 60_000, next);
+    expect(restarted.batching.recovered).toBe(8);
+    const records = restarted.outbox.pendingAfter(0, 10);
+    expect(records.map((r) => r.topic)).toEqual([topics.vesselPositions('e1'), topics.vesselStatics('e1')]);
+    expect(
+      (JSON.parse(records[0]!.payload.toString()) as VesselPositionBatch).positions.map(
+        (p) => p.ts - 1_700_000_000_000,
+      ),
+    ).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(readFileSync(path.join(next, RECEIPT_LOG), 'utf8')).toBe('');
   });
 
   it('loses a batch the outbox cannot write (disk full), counted and logged, without throwing at the emitter', async () => {

@@ -13,7 +13,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import ffmpeg, { type FfmpegCommand } from 'fluent-ffmpeg';
 import { LatestFrame, PpmStreamParser, type HighResFrame } from './high-res.js';
 import { letterboxGeometry, letterboxRgb, type LetterboxTransform, type RgbImage } from './tensor.js';
@@ -109,29 +109,94 @@ function letterboxFilter(spec: FrameSourceSpec): string {
   return `scale=${spec.width}:${spec.height}:force_original_aspect_ratio=decrease,format=rgb24,pad=${spec.width}:${spec.height}:(ow-iw)/2:(oh-ih)/2:color=0x${pad}${pad}${pad}`;
 }
 
-function inputOptions(kind: SourceKind, spec: FrameSourceSpec): string[] {
+/** Options of the source's own demuxer and protocol (`-name value` before `-i`, or `option` lines of an ffconcat script). */
+function openOptions(kind: SourceKind, spec: FrameSourceSpec): Array<[string, string]> {
   const timeoutUs = String(Math.round((spec.socketTimeoutS ?? 5) * 1e6));
   switch (kind) {
     case 'rtsp':
       // -timeout (µs) is the RTSP socket timeout in ffmpeg 5.x; -stimeout/-rw_timeout make it refuse to start.
-      return ['-rtsp_transport', 'tcp', '-timeout', timeoutUs, '-fflags', 'nobuffer', '-flags', 'low_delay'];
+      return [
+        ['rtsp_transport', 'tcp'],
+        ['timeout', timeoutUs],
+        ['fflags', 'nobuffer'],
+      ];
     case 'mjpeg':
       return [
-        '-use_wallclock_as_timestamps',
-        '1',
-        '-timeout',
-        timeoutUs,
-        '-fflags',
-        'nobuffer',
-        '-flags',
-        'low_delay',
+        ['use_wallclock_as_timestamps', '1'],
+        ['timeout', timeoutUs],
+        ['fflags', 'nobuffer'],
       ];
     case 'snapshot':
-      return ['-re', '-f', 'image2', '-loop', '1', '-framerate', String(spec.fps)];
+      return [
+        ['re', ''],
+        ['f', 'image2'],
+        ['loop', '1'],
+        ['framerate', String(spec.fps)],
+      ];
     case 'file':
     case 'folder':
-      return spec.realtime ? ['-re'] : [];
+      return spec.realtime ? [['re', '']] : [];
   }
+}
+
+/** Options of the decoder (live sources: no frame reordering delay). */
+function decoderOptions(kind: SourceKind): string[] {
+  return kind === 'rtsp' || kind === 'mjpeg' ? ['-flags', 'low_delay'] : [];
+}
+
+const asArguments = (options: Array<[string, string]>) =>
+  options.flatMap(([name, value]) => (value === '' ? [`-${name}`] : [`-${name}`, value]));
+
+/**
+ * The input of ffmpeg for a source. A network URL with a password is not put in ffmpeg's argv (any local user
+ * reads argv: `ps`, /proc/<pid>/cmdline): ffmpeg gets it in an ffconcat script on its stdin instead, with the
+ * source's options as `option` lines; the concat demuxer opens it like `-i` would (RTSP Digest/Basic, HTTP
+ * Basic), and a failure still names the URL in ffmpeg's errors (redacted by `redactCredentials`).
+ * Snapshot polling (`image2` over HTTP) cannot go through concat (its format cannot be set there) and keeps
+ * the URL in argv: see edge/README.md, Security.
+ */
+function inputFor(kind: SourceKind, spec: FrameSourceSpec): { source: string | Readable; options: string[] } {
+  const options = openOptions(kind, spec);
+  const hidden = (kind === 'rtsp' || kind === 'mjpeg') && hasPassword(spec.url);
+  if (!hidden)
+    return {
+      source: spec.url,
+      options: ['-hide_banner', '-nostats', ...asArguments(options), ...decoderOptions(kind)],
+    };
+  const script = [
+    'ffconcat version 1.0',
+    `file ${ffconcatQuote(spec.url)}`,
+    ...options.map(([name, value]) => `option ${name} ${ffconcatQuote(value)}`),
+  ];
+  return {
+    source: Readable.from([`${script.join('\n')}\n`]),
+    options: [
+      '-hide_banner',
+      '-nostats',
+      '-f',
+      'concat',
+      '-safe',
+      '0',
+      '-protocol_whitelist',
+      'pipe,rtsp,rtp,srtp,tcp,udp,http,https,tls,crypto',
+      '-fflags',
+      'nobuffer',
+      ...decoderOptions(kind),
+    ],
+  };
+}
+
+function hasPassword(url: string): boolean {
+  try {
+    return new URL(url).password !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** A quoted ffconcat token: nothing is special inside '...', and a quote is written '\''. */
+function ffconcatQuote(value: string): string {
+  return `'${value.replaceAll("'", "'\\''")}'`;
 }
 
 /** The frame-rate part of the filter chain ('' when every decoded frame is analysed). */
@@ -235,7 +300,8 @@ class FfmpegReader implements FrameReader {
     const perOutput = ['-an', '-sn', '-threads', '1'];
     if (kind === 'rtsp' || kind === 'mjpeg') perOutput.push('-fps_mode', 'passthrough');
     if (kind === 'folder') perOutput.push('-frames:v', '1');
-    const command = ffmpeg(spec.url).inputOptions(['-hide_banner', '-nostats', ...inputOptions(kind, spec)]);
+    const input = inputFor(kind, spec);
+    const command = ffmpeg(input.source).inputOptions(input.options);
     const stream = new PassThrough();
     if (analysing(spec)) {
       command

@@ -36,6 +36,11 @@ export type AisDecodeResult =
       tagBlock?: TagBlock;
       /** Best time of the message: the tag-block/USCG time when there is one, else `receivedAtMs`. */
       timestampMs: number;
+      /**
+       * The armoured payload of the whole message (fragments joined): the same transmission heard twice has the
+       * same payload, whatever its tag blocks, channel or sequence id. A key for duplicate detection.
+       */
+      payload: string;
     }
   | { status: 'pending' }
   | { status: 'ignored'; reason: string }
@@ -249,7 +254,7 @@ export class AisDecoder {
       const bad = bits.append(line, payloadStart, payloadEnd);
       if (bad >= 0) return this.#illegal(line, bad);
       bits.finish(fillBits);
-      return this.#decodeBits(tagBlock, receivedAtMs);
+      return this.#decodeBits(tagBlock, receivedAtMs, line.slice(payloadStart, payloadEnd));
     }
 
     for (let i = payloadStart; i < payloadEnd; i++) {
@@ -350,10 +355,10 @@ export class AisDecoder {
       return this.#reject('too_long', `reassembled payload of ${chars} characters`);
     for (const part of partial.payloads) bits.append(part!, 0, part!.length);
     bits.finish(partial.fillBits);
-    return this.#decodeBits(partial.tagBlock, receivedAtMs);
+    return this.#decodeBits(partial.tagBlock, receivedAtMs, partial.payloads.join(''));
   }
 
-  #decodeBits(tagBlock: TagBlock | undefined, receivedAtMs: number): AisDecodeResult {
+  #decodeBits(tagBlock: TagBlock | undefined, receivedAtMs: number, payload: string): AisDecodeResult {
     const body = decodeBody(this.#bits, this.#type24);
     if (body === 'stored') {
       if (this.#bits.uint(38, 2) === 0) return PENDING;
@@ -363,8 +368,8 @@ export class AisDecoder {
     this.stats.messages++;
     const timestampMs = tagBlock?.timestampMs ?? receivedAtMs;
     return tagBlock === undefined
-      ? { status: 'message', message: body, timestampMs }
-      : { status: 'message', message: body, tagBlock, timestampMs };
+      ? { status: 'message', message: body, timestampMs, payload }
+      : { status: 'message', message: body, tagBlock, timestampMs, payload };
   }
 
   #illegal(line: string, index: number): AisDecodeResult {

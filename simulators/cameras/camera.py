@@ -1,7 +1,8 @@
 """One simulated camera's media side: RTSP (H.264, GStreamer's RTSP server) and an HTTP JPEG snapshot.
 
-Run with Debian's /usr/bin/python3 (it has `gi`). Started by simulators/cameras/camera-process.ts with
-one JSON argument; prints one JSON line `{"event":"ready","rtspPort":..,"snapshotPort":..}` on stdout when
+Run with Debian's /usr/bin/python3 (it has `gi`). Started by simulators/cameras/media-process.ts, which
+writes the spec as one JSON line on stdin (not as an argument: argv is readable by every local user, and the
+spec holds the camera's password); prints one JSON line `{"event":"ready","rtspPort":..,"snapshotPort":..}` on stdout when
 both servers listen, and exits when stdin closes (its parent died or stopped it) or on SIGTERM.
 
 Mounts: /main (width x height) and /sub (subWidth x subHeight), both `fps` frames/s with a key frame
@@ -70,7 +71,7 @@ class Mount:
 
 
 def main() -> None:
-    spec = json.loads(sys.argv[1])
+    spec = json.loads(sys.stdin.readline())
     Gst.init(None)
     host = spec.get('host', '127.0.0.1')
     user, password = spec['username'], spec['password']

@@ -52,8 +52,12 @@ export class MediaProcess {
       rtspPort: this.rtspPort || this.spec.rtspPort,
       snapshotPort: this.snapshotPort || this.spec.snapshotPort,
     };
-    const child = spawn(this.python, [SCRIPT, JSON.stringify(spec)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(this.python, [SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.#child = child;
+    // The spec (with the password) goes on stdin, never in argv, which every local user can read (`ps`).
+    // The pipe stays open: its end tells the media process that we are gone.
+    child.stdin!.on('error', () => undefined); // a media process that died at once: its 'exit' reports it
+    child.stdin!.write(`${JSON.stringify(spec)}\n`);
     const stderr: string[] = [];
     child.stderr!.setEncoding('utf8').on('data', (text: string) => {
       stderr.push(text);

