@@ -8,15 +8,9 @@ import {
   ZoneCollection,
 } from '../../protocols/api/vessels.js';
 import type { HttpApp } from '../../runtime/http-server.js';
+import { parseQueryTime } from '../http/query-time.js';
 import type { FisheriesPart } from './part.js';
 import { queryTrack } from './storage.js';
-
-function parseTime(text: string, name: string): number {
-  const ms = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
-  if (!Number.isFinite(ms))
-    throw new RangeError(`${name}: "${text}" is neither an ISO 8601 time nor ms since epoch`);
-  return ms;
-}
 
 const ErrorBody = Type.Object({ error: Type.String() });
 
@@ -73,8 +67,8 @@ export function registerFisheriesRoutes(
       let from: number;
       let to: number;
       try {
-        from = parseTime(request.query.from, 'from');
-        to = parseTime(request.query.to, 'to');
+        from = parseQueryTime(request.query.from, 'from');
+        to = parseQueryTime(request.query.to, 'to');
       } catch (error) {
         return reply.code(400).send({ error: (error as Error).message });
       }

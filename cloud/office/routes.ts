@@ -22,20 +22,13 @@ import { CSV_TYPE, writeCsv, writeXlsx, XLSX_TYPE } from '../registry/tabular.js
 import { fleetVesselSheet } from './reports.js';
 import type { OfficePart } from './part.js';
 import { listPortEvents, listVoyages } from './port-calls.js';
+import { parseQueryTime, withTimeRange } from '../http/query-time.js';
 import { CaseClosedError, CaseNotFoundError } from './signal-cases.js';
 import { readDaily } from './snapshots.js';
 
 const ErrorBody = Type.Object({ error: Type.String() });
 const CaseParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 const NO_ACTOR = { error: 'by is required (who does it) while the API has no operator accounts' };
-
-function parseTime(text: string | undefined, name: string): number | undefined {
-  if (text === undefined) return undefined;
-  const ms = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
-  if (!Number.isFinite(ms))
-    throw new RangeError(`${name}: "${text}" is neither an ISO 8601 time nor ms since epoch`);
-  return ms;
-}
 
 /** Fleet statistics, daily history, reports, port events and voyages, signal-loss cases (prefix `/api/v1`). */
 export function registerOfficeRoutes(app: HttpApp, office: OfficePart): void {
@@ -76,7 +69,7 @@ export function registerOfficeRoutes(app: HttpApp, office: OfficePart): void {
       const { format, heardSince, ...filters } = request.query;
       let since: number | undefined;
       try {
-        since = parseTime(heardSince, 'heardSince');
+        since = heardSince === undefined ? undefined : parseQueryTime(heardSince, 'heardSince');
       } catch (error) {
         return caseError(reply, error);
       }
@@ -155,14 +148,7 @@ export function registerOfficeRoutes(app: HttpApp, office: OfficePart): void {
     },
     async (request, reply) => {
       try {
-        const { from, to, ...rest } = request.query;
-        return {
-          events: await listPortEvents(office.db, {
-            ...rest,
-            from: parseTime(from, 'from'),
-            to: parseTime(to, 'to'),
-          }),
-        };
+        return { events: await listPortEvents(office.db, withTimeRange(request.query)) };
       } catch (error) {
         return caseError(reply, error);
       }
@@ -183,14 +169,7 @@ export function registerOfficeRoutes(app: HttpApp, office: OfficePart): void {
     },
     async (request, reply) => {
       try {
-        const { from, to, ...rest } = request.query;
-        return {
-          voyages: await listVoyages(office.db, {
-            ...rest,
-            from: parseTime(from, 'from'),
-            to: parseTime(to, 'to'),
-          }),
-        };
+        return { voyages: await listVoyages(office.db, withTimeRange(request.query)) };
       } catch (error) {
         return caseError(reply, error);
       }
@@ -248,7 +227,7 @@ export function registerOfficeRoutes(app: HttpApp, office: OfficePart): void {
       if (!by) return reply.code(400).send(NO_ACTOR);
       try {
         const { lon, lat, text } = request.body;
-        const ts = parseTime(request.body.ts, 'ts')!;
+        const ts = parseQueryTime(request.body.ts, 'ts');
         return await office.cases.report(request.params.id, { ts, lon, lat, by, text });
       } catch (error) {
         return caseError(reply, error);
