@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Type, type Static } from '@sinclair/typebox';
 import { transformSync } from 'esbuild';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { TOPIC_ROOT, filters } from '../../protocols/mqtt/topics.js';
 import type { HttpApp } from '../../runtime/http-server.js';
 import { Counter } from '../../runtime/metrics.js';
@@ -126,6 +126,15 @@ export interface DashboardOptions {
   resyncMs?: number;
   /** A raster tile source for the map (`cloud.dashboard.tiles`); none = offline layers only. */
   tiles?: TileSource;
+}
+
+/** A file of the page, as it is (nosniff: the browser keeps the type we say). */
+function sendStatic(reply: FastifyReply, file: StaticFile, cacheControl: string): FastifyReply {
+  return reply
+    .type(file.type)
+    .header('cache-control', cacheControl)
+    .header('x-content-type-options', 'nosniff')
+    .send(file.body);
 }
 
 interface StaticFile {
@@ -272,11 +281,7 @@ function registerDashboardRoutes(app: HttpApp, handlers: DashboardHandlers): voi
     const name = (request.params as { '*': string })['*'];
     const file = handlers.vendorFile(name);
     if (!file) return reply.code(404).send({ error: `no dashboard library file ${name}` });
-    return reply
-      .type(file.type)
-      .header('cache-control', 'public, max-age=3600')
-      .header('x-content-type-options', 'nosniff')
-      .send(file.body);
+    return sendStatic(reply, file, 'public, max-age=3600');
   });
   app.get(
     '/dashboard/i18n/:file',
@@ -286,11 +291,7 @@ function registerDashboardRoutes(app: HttpApp, handlers: DashboardHandlers): voi
     async (request, reply) => {
       const file = handlers.i18nFile(request.params.file);
       if (!file) return reply.code(404).send({ error: `no message catalogue ${request.params.file}` });
-      return reply
-        .type(file.type)
-        .header('cache-control', 'no-cache')
-        .header('x-content-type-options', 'nosniff')
-        .send(file.body);
+      return sendStatic(reply, file, 'no-cache');
     },
   );
   app.get(
@@ -304,11 +305,7 @@ function registerDashboardRoutes(app: HttpApp, handlers: DashboardHandlers): voi
     async (request, reply) => {
       const file = request.params.file === 'index.html' ? undefined : handlers.file(request.params.file);
       if (!file) return reply.code(404).send({ error: `no dashboard file ${request.params.file}` });
-      return reply
-        .type(file.type)
-        .header('cache-control', 'no-cache')
-        .header('x-content-type-options', 'nosniff')
-        .send(file.body);
+      return sendStatic(reply, file, 'no-cache');
     },
   );
   app.get(
