@@ -6,20 +6,14 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SEVERITIES } from '../../protocols/api/alarms.js';
+import { ALARM_TYPES as VESSEL_ALARM_TYPES } from '../../cloud/fisheries/engine.js';
 import { LANGUAGES, catalogue } from '../../cloud/i18n/index.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 /** Where people-facing text is made: the dashboard, notifications, the demo's console. */
 const SOURCE_DIRS = ['cloud', 'cli'];
-const ALARM_TYPES = [
-  'fire',
-  'boundary_crossing',
-  'closed_area',
-  'zone_by_length',
-  'signal_loss',
-  'encounter',
-  'loitering',
-];
+/** Every alarm type a person can see: the fisheries engine's, and fire. */
+const ALARM_TYPES = ['fire', ...VESSEL_ALARM_TYPES];
 
 function sources(dir: string): string[] {
   return readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
