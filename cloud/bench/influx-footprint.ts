@@ -8,15 +8,14 @@
  *
  *   npx tsx cloud/bench/influx-footprint.ts [--vessels 500] [--positions 1000000] [--every 10]
  */
-import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { InfluxDB } from 'influx';
 import type { VesselPosition } from '../../protocols/mqtt/payloads.js';
-import { freePort } from '../../runtime/ports.js';
 import { influxSchemas, positionPoint } from '../influxdb/points.js';
+import { LocalInfluxd } from '../influxdb/local-influxd.js';
 import { downsampleQueries, setUpRetention } from '../influxdb/retention.js';
 
 const { values } = parseArgs({
@@ -50,40 +49,10 @@ async function tsmFileBytes(dir: string): Promise<number> {
 }
 
 const dir = await mkdtemp(path.join(tmpdir(), 'lookout-influx-footprint-'));
-const port = await freePort('127.0.0.1');
-const bindPort = await freePort('127.0.0.1');
-const configFile = path.join(dir, 'influxdb.conf');
-await writeFile(
-  configFile,
-  [
-    'reporting-disabled = true',
-    `bind-address = "127.0.0.1:${bindPort}"`,
-    '[meta]',
-    `  dir = "${dir}/meta"`,
-    '[data]',
-    `  dir = "${dir}/data"`,
-    `  wal-dir = "${dir}/wal"`,
-    '  cache-snapshot-write-cold-duration = "1s"',
-    '  compact-full-write-cold-duration = "1s"',
-    '[http]',
-    `  bind-address = "127.0.0.1:${port}"`,
-    '  log-enabled = false',
-    '[monitor]',
-    '  store-enabled = false',
-    '[continuous_queries]',
-    '  enabled = false',
-    '[logging]',
-    '  level = "warn"',
-  ].join('\n'),
-);
-const influxd = spawn('influxd', ['-config', configFile], { stdio: 'ignore' });
+const influxd = new LocalInfluxd({ dir, coldAfterS: 1 });
 try {
-  const influx = new InfluxDB({ host: '127.0.0.1', port, database, schema: influxSchemas });
-  for (let ready = false; !ready;)
-    ready = await influx.ping(1000).then(
-      (hosts) => hosts.some((h) => h.online),
-      () => false,
-    );
+  await influxd.start();
+  const influx = new InfluxDB({ host: influxd.host, port: influxd.port, database, schema: influxSchemas });
   await influx.createDatabase(database);
   await setUpRetention(influx, database, { rawDays: 365, longDays: 0 });
 
@@ -160,7 +129,6 @@ try {
     }),
   );
 } finally {
-  influxd.kill('SIGTERM');
-  await new Promise((resolve) => influxd.once('exit', resolve));
+  await influxd.stop();
   await rm(dir, { recursive: true, force: true });
 }

@@ -15,6 +15,11 @@ export interface LocalInfluxdOptions {
   log?: Logger;
   /** How long start() waits for /ping. */
   startTimeoutMs?: number;
+  /**
+   * Write the cache to TSM files and compact them fully after this many seconds without writes (InfluxDB's
+   * defaults: 10 min and 4 h). A disk-footprint measurement wants the data as it is hours later, at once.
+   */
+  coldAfterS?: number;
 }
 
 /**
@@ -109,6 +114,12 @@ export class LocalInfluxd {
       `  dir = ${quote(path.join(dir, 'data'))}`,
       `  wal-dir = ${quote(path.join(dir, 'wal'))}`,
       '  query-log-enabled = false',
+      ...(this.options.coldAfterS === undefined
+        ? []
+        : [
+            `  cache-snapshot-write-cold-duration = "${this.options.coldAfterS}s"`,
+            `  compact-full-write-cold-duration = "${this.options.coldAfterS}s"`,
+          ]),
       '[http]',
       `  bind-address = ${quote(`${this.host}:${this.port}`)}`,
       '  log-enabled = false',
