@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { Alarm, AlarmActionBody, AlarmIdParams, AlarmList, AlarmQuery } from '../../protocols/api/alarms.js';
 import type { HttpApp } from '../../runtime/http-server.js';
-import { authenticatedOperator } from '../http/auth.js';
+import { actorOf, authenticatedOperator } from '../http/auth.js';
 import { AlarmNotFoundError } from './alarm-store.js';
 import type { AlarmService } from './alarms-part.js';
 
@@ -56,8 +56,7 @@ export function registerAlarmRoutes(app: HttpApp, alarms: Pick<AlarmService, 'st
         },
       },
       async (request, reply) => {
-        // With operator accounts the login is who did it (the body cannot claim someone else); without, the body says.
-        const by = authenticatedOperator(request)?.username ?? request.body.by;
+        const by = actorOf(request, request.body.by);
         if (by === undefined)
           return reply
             .code(400)

@@ -203,6 +203,14 @@ export function authenticatedOperator(request: FastifyRequest): AuthenticatedOpe
   return operators.get(request);
 }
 
+/**
+ * Who does what a request asks: the login when there are operator accounts (a body cannot claim someone else),
+ * else the `by` the request gives.
+ */
+export function actorOf(request: FastifyRequest, by: string | undefined): string | undefined {
+  return authenticatedOperator(request)?.username ?? by;
+}
+
 /** `viewer`: read (GET, HEAD). `operator`: everything. */
 export function mayUse(role: OperatorRole, method: string): boolean {
   return role === 'operator' || READ_METHODS.has(method);

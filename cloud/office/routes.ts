@@ -17,7 +17,7 @@ import {
 } from '../../protocols/api/office.js';
 import type { HttpApp } from '../../runtime/http-server.js';
 import type { FleetVesselList } from '../../protocols/api/office.js';
-import { actorOf } from '../registry/routes.js';
+import { actorOf } from '../http/auth.js';
 import { CSV_TYPE, writeCsv, writeXlsx, XLSX_TYPE } from '../registry/tabular.js';
 import { fleetVesselSheet } from './reports.js';
 import type { OfficePart } from './part.js';

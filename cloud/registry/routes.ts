@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import {
   AdminUnit,
   AdminUnitList,
@@ -18,7 +18,7 @@ import {
   VesselRetireBody,
 } from '../../protocols/api/registry.js';
 import type { HttpApp } from '../../runtime/http-server.js';
-import { authenticatedOperator } from '../http/auth.js';
+import { actorOf } from '../http/auth.js';
 import type { RegistryPart } from './part.js';
 import { RegistryInputError, VesselNotFoundError } from './store.js';
 import { CSV_TYPE, readCsv, readXlsx, TableFormatError, writeCsv, writeXlsx, XLSX_TYPE } from './tabular.js';
@@ -27,11 +27,6 @@ import { vesselRowsOf, vesselSheet } from './vessel-table.js';
 const ErrorBody = Type.Object({ error: Type.String() });
 const TAGS = ['registry'];
 const MAX_IMPORT_BYTES = 20 * 1024 * 1024;
-
-/** Who makes a change: the login when there are operator accounts, else the body's (or query's) `by`. */
-export function actorOf(request: FastifyRequest, by: string | undefined): string | undefined {
-  return authenticatedOperator(request)?.username ?? by;
-}
 
 const NO_ACTOR = { error: 'by is required (who makes the change) while the API has no operator accounts' };
 
