@@ -1,11 +1,9 @@
-import { Type } from '@sinclair/typebox';
 import { Alarm, AlarmActionBody, AlarmIdParams, AlarmList, AlarmQuery } from '../../protocols/api/alarms.js';
 import type { HttpApp } from '../../runtime/http-server.js';
 import { actorOf, authenticatedOperator } from '../http/auth.js';
 import { AlarmNotFoundError } from './alarm-store.js';
 import type { AlarmService } from './alarms-part.js';
-
-const ErrorBody = Type.Object({ error: Type.String() });
+import { ErrorBody } from '../../protocols/api/errors.js';
 
 /** Seconds a client should wait before trying an action again while alarms are being rebuilt. */
 const RESTORING_RETRY_AFTER_S = 5;

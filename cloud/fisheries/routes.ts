@@ -11,8 +11,7 @@ import type { HttpApp } from '../../runtime/http-server.js';
 import { parseQueryTime } from '../http/query-time.js';
 import type { FisheriesPart } from './part.js';
 import { queryTrack } from './storage.js';
-
-const ErrorBody = Type.Object({ error: Type.String() });
+import { ErrorBody } from '../../protocols/api/errors.js';
 
 /** `GET vessels`, `GET vessels/{mmsi}/track`, `GET zones` (register with prefix `/api/v1`). */
 export function registerFisheriesRoutes(

@@ -25,8 +25,8 @@ import { listPortEvents, listVoyages } from './port-calls.js';
 import { parseQueryTime, withTimeRange } from '../http/query-time.js';
 import { CaseClosedError, CaseNotFoundError } from './signal-cases.js';
 import { readDaily } from './snapshots.js';
+import { ErrorBody } from '../../protocols/api/errors.js';
 
-const ErrorBody = Type.Object({ error: Type.String() });
 const CaseParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 const NO_ACTOR = { error: 'by is required (who does it) while the API has no operator accounts' };
 

@@ -23,8 +23,8 @@ import type { RegistryPart } from './part.js';
 import { RegistryInputError, VesselNotFoundError } from './store.js';
 import { CSV_TYPE, readCsv, readXlsx, TableFormatError, writeCsv, writeXlsx, XLSX_TYPE } from './tabular.js';
 import { vesselRowsOf, vesselSheet } from './vessel-table.js';
+import { ErrorBody } from '../../protocols/api/errors.js';
 
-const ErrorBody = Type.Object({ error: Type.String() });
 const TAGS = ['registry'];
 const MAX_IMPORT_BYTES = 20 * 1024 * 1024;
 
