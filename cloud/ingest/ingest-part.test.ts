@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { topics } from '../../protocols/mqtt/topics.js';
 import { silentLogger } from '../../runtime/logger.js';
 import { makePositions, tempDir } from '../../tests/support/cloud-fixtures.js';
-import { waitFor } from '../../tests/support/influxd.js';
+import { waitFor } from '../../tests/support/wait.js';
 import { createCloudBus, type CloudEvents, type DurableSink } from '../events.js';
 import { createCloudMetrics } from '../metrics.js';
 import { IngestPart } from './ingest-part.js';
