@@ -163,10 +163,12 @@ describe('IngestPart', () => {
     const dir = await tempDir('dead-letter');
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     const file = path.join(dir, 'dead-letter.ndjson');
-    const { publish, stop } = await startIngest(undefined, file);
+    const { publish, stop, bus } = await startIngest(undefined, file);
+    let rejected = 0;
+    bus.on('invalidMessage', () => rejected++);
     await publish(topics.vesselPositions('e1'), '{"broken":');
     await publish(topics.edgeStatus('e1'), '{"state":"sleeping","ts":1}');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitFor(() => rejected === 2, 15_000, 'both payloads rejected'); // the line is written in the same turn
     await stop();
     const lines = (await readFile(file, 'utf8'))
       .trim()

@@ -69,7 +69,7 @@ describe('MqttUplink', () => {
     const port = await freePort();
     const { outbox, uplink } = await setup(`mqtt://127.0.0.1:${port}`);
     for (let i = 0; i < 50; i++) outbox.enqueue('telemetry', positionsTopic, `r${i}`);
-    await new Promise((resolve) => setTimeout(resolve, 100)); // a few failed connection attempts
+    await waitFor(() => uplink.stats.lastError?.includes('ECONNREFUSED'), 15_000, 'a refused connection');
     expect(uplink.connected).toBe(false);
     expect(outbox.stats.messages).toBe(50);
     const broker = new TestBroker();
