@@ -6,6 +6,7 @@ import { DashboardConfig } from './dashboard/config.js';
 import { NotifyConfig } from './notify/config.js';
 import { OfficeConfig } from './office/config.js';
 import { RegistryConfig } from './registry/config.js';
+import { ClusterConfig } from './cluster/config.js';
 import { StorageConfig } from './storage/config.js';
 
 const Port = (value: number, description: string) =>
@@ -227,6 +228,8 @@ export const CloudConfig = Type.Object(
      * Absent: plain text (fine on loopback or a private network; see cloud/README.md, Security).
      */
     tls: Type.Optional(TlsServerConfig),
+    /** Several cloud instances sharing one Redis server (cloud/cluster/config.ts). Absent: one process. */
+    cluster: Type.Optional(ClusterConfig),
   },
   { additionalProperties: false, default: {} },
 );

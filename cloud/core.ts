@@ -8,7 +8,7 @@ import { createHttpApp, HttpServerPart, type HealthReport, type HttpApp } from '
 import { silentLogger, type Logger } from '../runtime/logger.js';
 import { featureParts, type Feature } from '../runtime/feature.js';
 import { ServiceCore } from '../runtime/service.js';
-import { BrokerPart } from './broker/broker-part.js';
+import { BrokerPart, type BrokerBackend } from './broker/broker-part.js';
 import { CloudConfig } from './config.js';
 import { createCloudBus, type CloudBus, type DurableSink } from './events.js';
 import { installOperatorAuth } from './http/auth.js';
@@ -45,6 +45,8 @@ export interface CloudContext {
   ): Promise<void>;
   /** Bound addresses (ports 0 resolved); valid once started, e.g. inside a request handler. */
   readonly addresses: CloudAddresses;
+  /** Cluster mode (cloud/cluster): the broker becomes a node of an aedes cluster; call before the broker starts. */
+  useBrokerCluster(backend: BrokerBackend): void;
 }
 
 /**
@@ -160,6 +162,7 @@ export function createCloud(config: CloudConfig, options: CreateCloudOptions = {
   });
   ingest.addSink(writer);
   const tls = config.tls ? readTlsServerFiles(config.tls, 'cloud.tls') : undefined;
+  let brokerCluster: BrokerBackend | undefined;
   const broker = new BrokerPart({
     config: config.mqtt,
     bus,
@@ -168,6 +171,7 @@ export function createCloud(config: CloudConfig, options: CreateCloudOptions = {
     publishGate: ingest.gate,
     retainable: ingest.retainable,
     tls,
+    cluster: () => brokerCluster,
   });
 
   const featureHealth = new Map<string, () => FeatureHealth>();
@@ -249,6 +253,9 @@ export function createCloud(config: CloudConfig, options: CreateCloudOptions = {
     addSink: (sink) => ingest.addSink(sink),
     addSchemas: (schemas) => ingest.addSchemas(schemas),
     addHealth: (name, report) => void featureHealth.set(name, report),
+    useBrokerCluster: (backend) => {
+      brokerCluster = backend;
+    },
     get addresses() {
       return addresses();
     },

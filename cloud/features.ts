@@ -1,4 +1,5 @@
 import { alarmsFeature } from './alarms/feature.js';
+import { clusterFeature } from './cluster/feature.js';
 import { camerasFeature } from './cameras/feature.js';
 import type { CloudConfig } from './config.js';
 import type { CloudFeature } from './core.js';
@@ -33,6 +34,7 @@ export function cloudFeatures(
   const registry = registryFeature({ seed: config.fisheries.vessels, demo: options.registryDemo });
   const fisheries = fisheriesFeature(config.fisheries, { alarms, registry });
   return [
+    ...(config.cluster ? [clusterFeature(config.cluster)] : []),
     registry,
     alarms,
     fisheries,

@@ -35,6 +35,15 @@ export interface BrokerOptions {
   retainable?: (topic: string, payload: Buffer) => boolean;
   /** Certificate and key (PEM): MQTT over TLS (`mqtts://`) and secure WebSocket (`wss://`). */
   tls?: { cert: Buffer; key: Buffer; handshakeTimeout?: number };
+  /** Cluster mode (cloud/cluster): read at start; absent = aedes' in-memory emitter and persistence. */
+  cluster?: () => BrokerBackend | undefined;
+}
+
+/** An aedes node of a cluster: its broker id, the shared emitter (mqemitter) and persistence (aedes-persistence). */
+export interface BrokerBackend {
+  id: string;
+  mq: unknown;
+  persistence: unknown;
 }
 
 /**
@@ -76,7 +85,9 @@ export class BrokerPart implements Part {
 
   async start(): Promise<void> {
     const { config, log } = this.options;
+    const cluster = this.options.cluster?.();
     const aedes = await Aedes.createBroker({
+      ...(cluster ? { id: cluster.id, mq: cluster.mq, persistence: cluster.persistence } : {}),
       preConnect: (client, packet, done) => {
         this.#wills.set(client, packet.will);
         done(null, true);

@@ -1,0 +1,21 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/**
+ * `cloud.cluster`: several cloud processes (on one or several machines) share one Redis server. aedes passes
+ * messages between them (mqemitter-redis) and keeps retained messages, subscriptions, QoS 1 sessions and offline
+ * queues there (aedes-persistence-redis); one instance holds the leader lease (cloud/cluster/README in
+ * cloud/README.md, "Cluster"). Absent: one process, everything in its memory and on its disk, as before.
+ */
+export const ClusterConfig = Type.Object(
+  {
+    /** The Redis server, e.g. `redis://10.0.0.5:6379` or `redis://:password@host:6379/2` (`rediss://` for TLS). */
+    redis: Type.String({ pattern: '^rediss?://[^\\s]+$', description: 'redis:// or rediss:// URL' }),
+    /**
+     * This instance's name in the cluster (logs, `/health`, the lease holder, aedes' broker id). Must differ between
+     * instances running at the same time. Default: host name and process id.
+     */
+    instanceId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$' })),
+  },
+  { additionalProperties: false },
+);
+export type ClusterConfig = Static<typeof ClusterConfig>;

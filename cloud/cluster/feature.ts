@@ -1,0 +1,97 @@
+import { hostname } from 'node:os';
+import aedesPersistenceRedis from 'aedes-persistence-redis';
+import { Redis } from 'ioredis';
+import MQEmitterRedis from 'mqemitter-redis';
+import type { CloudContext, CloudFeature } from '../core.js';
+import type { ClusterConfig } from './config.js';
+
+/** What the broker needs to be one node of a cluster: its id, the shared emitter and the shared persistence. */
+export interface BrokerCluster {
+  id: string;
+  mq: MQEmitterRedis.MQEmitterRedis;
+  persistence: ReturnType<typeof aedesPersistenceRedis>;
+}
+
+/** This instance's cluster name: the configured one, else host name and process id (unique while it runs). */
+export function clusterInstanceId(config: ClusterConfig): string {
+  return config.instanceId ?? `${hostname()}-${process.pid}`;
+}
+
+/** A Redis client that keeps reconnecting (a Redis restart must not stop the cloud) and says why it failed. */
+export function redisClient(url: string, context: Pick<CloudContext, 'log'>, role: string): Redis {
+  const client = new Redis(url, {
+    lazyConnect: false,
+    maxRetriesPerRequest: null,
+    retryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 2000),
+    connectionName: `lookout-${role}`,
+  });
+  let lastError = '';
+  client.on('error', (error: Error) => {
+    if (error.message === lastError) return;
+    lastError = error.message;
+    context.log.warn({ role, err: error.message }, 'Redis connection error (retrying)');
+  });
+  client.on('ready', () => {
+    if (lastError) context.log.info({ role }, 'Redis connection back');
+    lastError = '';
+  });
+  return client;
+}
+
+/**
+ * Cluster mode (`cloud.cluster`): the broker of this instance becomes one node of an aedes cluster on Redis.
+ * Listed first in `cloudFeatures`, so the Redis connections exist before the broker starts and close after it.
+ */
+export class ClusterFeature implements CloudFeature {
+  readonly name = 'cluster';
+  readonly instanceId: string;
+  #connections: Redis[] = [];
+  #persistence: ReturnType<typeof aedesPersistenceRedis> | undefined;
+  #mq: MQEmitterRedis.MQEmitterRedis | undefined;
+
+  constructor(readonly config: ClusterConfig) {
+    this.instanceId = clusterInstanceId(config);
+  }
+
+  async start(context: CloudContext): Promise<void> {
+    const log = context.log.child({ part: 'cluster', instance: this.instanceId });
+    const client = (role: string) => {
+      const connection = redisClient(this.config.redis, { log }, role);
+      this.#connections.push(connection);
+      return connection;
+    };
+    const persistenceConnection = client('aedes-persistence');
+    await persistenceConnection.ping(); // fails start with the reason when Redis is unreachable
+    this.#mq = MQEmitterRedis({ subConn: client('mq-sub'), pubConn: client('mq-pub') });
+    this.#persistence = aedesPersistenceRedis({ conn: persistenceConnection });
+    context.useBrokerCluster({ id: this.instanceId, mq: this.#mq, persistence: this.#persistence });
+    context.addHealth('cluster', () => ({
+      status: this.#connections.every((connection) => connection.status === 'ready') ? 'ok' : 'degraded',
+      instance: this.instanceId,
+      redis: this.#connections.map((connection) => connection.status),
+    }));
+    log.info({ redis: redactedUrl(this.config.redis) }, 'cluster mode: aedes on Redis');
+  }
+
+  async stop(): Promise<void> {
+    // aedes.close() closed the emitter when the broker had started; the persistence is ours to close.
+    await this.#persistence?.destroy().catch(() => undefined);
+    for (const connection of this.#connections.splice(0)) connection.disconnect();
+    this.#persistence = this.#mq = undefined;
+  }
+}
+
+export function clusterFeature(config: ClusterConfig): ClusterFeature {
+  return new ClusterFeature(config);
+}
+
+/** The URL without its password, for logs. */
+export function redactedUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'redis://?';
+  }
+}
