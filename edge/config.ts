@@ -23,6 +23,11 @@ export const EdgeConfigSchema = Type.Object(
       {
         /** `mqtt://` plain text, `mqtts://` TLS (the cloud with `cloud.tls`). */
         url: Type.String({ pattern: '^(mqtts?|wss?)://', default: 'mqtt://127.0.0.1:1883' }),
+        /**
+         * Several cloud instances (a cluster, cloud/README.md "Cluster"): the uplink connects to the first and moves to
+         * the next when one fails or is lost. When given, `url` is not used.
+         */
+        urls: Type.Optional(Type.Array(Type.String({ pattern: '^(mqtts?|wss?)://' }), { minItems: 1 })),
         /** For `mqtts://`: a private CA to trust (the cloud's certificate issuer) and the name to check. */
         tls: Type.Optional(TlsClientConfig),
         username: Type.Optional(Type.String()),

@@ -196,7 +196,7 @@ export function createEdge(config: EdgeConfig, deps: EdgeDeps = {}): Edge {
   const healthReport = (): HealthReport => ({
     status: uplink.connected ? 'ok' : 'degraded',
     edgeId: config.edgeId,
-    uplink: { ...uplink.stats, url: config.mqtt.url },
+    uplink: uplink.stats,
     outbox: outbox.stats,
     cameras: cameras.countByState(),
     ais: { ...health().ais, listeners: { udp: udp?.port, tcp: tcp?.port } },
@@ -248,7 +248,12 @@ export function createEdge(config: EdgeConfig, deps: EdgeDeps = {}): Edge {
     async start() {
       await core.start();
       log.info(
-        { edgeId: config.edgeId, ports: this.ports, http: http.address, mqtt: config.mqtt.url },
+        {
+          edgeId: config.edgeId,
+          ports: this.ports,
+          http: http.address,
+          mqtt: config.mqtt.urls ?? config.mqtt.url,
+        },
         'edge started',
       );
     },

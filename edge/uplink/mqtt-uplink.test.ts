@@ -18,7 +18,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function setup(url: string, maxInFlight = 4) {
+async function setup(url: string | string[], maxInFlight = 4) {
   const dir = mkdtempSync(path.join(tmpdir(), 'lookout-uplink-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const bus = createEdgeBus();
@@ -33,7 +33,8 @@ async function setup(url: string, maxInFlight = 4) {
   const uplink = new MqttUplink(
     {
       edgeId: 'e-test',
-      url,
+      url: Array.isArray(url) ? url[0]! : url,
+      urls: Array.isArray(url) ? url : undefined,
       keepaliveS: 5,
       connectTimeoutMs: 2000,
       reconnect: { minMs: 20, maxMs: 200 },
@@ -153,5 +154,27 @@ describe('MqttUplink', () => {
     );
     await subscriber.subscribeAsync(statusTopic, { qos: 1 });
     expect(JSON.parse(await retained)).toMatchObject({ state: 'offline', reason: 'shutdown' });
+  });
+
+  it('with several brokers (cloud instances) moves to the next when one is refused or lost, nothing lost', async () => {
+    const nobody = `mqtt://127.0.0.1:${await freePort()}`;
+    const first = await startTestBroker();
+    cleanups.push(() => first.stop());
+    const second = await startTestBroker();
+    cleanups.push(() => second.stop());
+    const { outbox, uplink } = await setup([nobody, first.url, second.url]);
+    await waitFor(() => uplink.connected, 15_000, 'connection past the refused broker');
+    expect(uplink.url).toBe(first.url);
+    for (let i = 0; i < 50; i++) outbox.enqueue('telemetry', positionsTopic, `r${i}`);
+    await waitFor(() => outbox.stats.messages === 0, 15_000, 'outbox drained into the first broker');
+    await first.stop();
+    for (let i = 50; i < 100; i++) outbox.enqueue('telemetry', positionsTopic, `r${i}`);
+    await waitFor(() => uplink.connected && uplink.url === second.url, 15_000, 'the second broker');
+    await waitFor(() => outbox.stats.messages === 0, 15_000, 'outbox drained into the second broker');
+    const got = [...delivered(first), ...delivered(second)];
+    expect(got.filter((record, i) => got.indexOf(record) === i)).toEqual(
+      Array.from({ length: 100 }, (_, i) => `r${i}`),
+    );
+    expect(delivered(second)).toContain('r99');
   });
 });

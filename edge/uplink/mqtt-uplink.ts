@@ -12,6 +12,8 @@ import type { OutboxRecord } from '../outbox/outbox.js';
 export interface UplinkOptions {
   edgeId: string;
   url: string;
+  /** Brokers to try in turn (cloud instances of a cluster); when given, `url` is ignored. */
+  urls?: string[];
   username?: string;
   password?: string;
   keepaliveS: number;
@@ -50,6 +52,8 @@ export class MqttUplink implements Part {
   #client: MqttClient | undefined;
   #generation = 0;
   #attempt = 0;
+  readonly #urls: string[];
+  #urlIndex = 0;
   #reconnectTimer: NodeJS.Timeout | undefined;
   #running = false;
   #connected = false;
@@ -65,8 +69,14 @@ export class MqttUplink implements Part {
     private readonly options: UplinkOptions,
     private readonly deps: UplinkDeps,
   ) {
+    this.#urls = options.urls && options.urls.length > 0 ? options.urls : [options.url];
     this.#statusTopic = topics.edgeStatus(options.edgeId);
     this.#metrics = createUplinkMetrics(deps.registry, this);
+  }
+
+  /** The broker this uplink is connected to, or will try next. */
+  get url(): string {
+    return this.#urls[this.#urlIndex]!;
   }
 
   get connected(): boolean {
@@ -78,6 +88,7 @@ export class MqttUplink implements Part {
       ...this.#stats,
       inFlight: this.#inFlight.size,
       connected: this.#connected,
+      url: this.url,
       lastError: this.#lastError,
     };
   }
@@ -129,7 +140,8 @@ export class MqttUplink implements Part {
   #connect(): void {
     if (!this.#running) return;
     const generation = ++this.#generation;
-    const { edgeId, url, username, password, keepaliveS, connectTimeoutMs, tls } = this.options;
+    const { edgeId, username, password, keepaliveS, connectTimeoutMs, tls } = this.options;
+    const url = this.url;
     const client = mqtt.connect(url, {
       ...tls,
       rejectUnauthorized: true,
@@ -179,6 +191,7 @@ export class MqttUplink implements Part {
       }
       this.#inFlight.clear();
       this.#setConnected(false);
+      this.#urlIndex = (this.#urlIndex + 1) % this.#urls.length; // a lost or refused broker: try the next
       this.#scheduleReconnect();
     });
   }
@@ -187,9 +200,11 @@ export class MqttUplink implements Part {
     if (!this.#running) return;
     const { minMs, maxMs } = this.options.reconnect;
     this.#attempt += 1;
-    const delay = Math.round(withEqualJitter(backoffMs(this.#attempt, minMs, maxMs)));
+    // Several brokers: the backoff grows once per round over all of them, so a live one is reached quickly.
+    const round = Math.ceil(this.#attempt / this.#urls.length);
+    const delay = Math.round(withEqualJitter(backoffMs(round, minMs, maxMs)));
     this.deps.log.info(
-      { attempt: this.#attempt, delayMs: delay, lastError: this.#lastError },
+      { attempt: this.#attempt, delayMs: delay, next: this.url, lastError: this.#lastError },
       'uplink reconnecting',
     );
     this.#reconnectTimer = setTimeout(() => this.#connect(), delay);
