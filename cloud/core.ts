@@ -9,6 +9,7 @@ import { silentLogger, type Logger } from '../runtime/logger.js';
 import { featureParts, type Feature } from '../runtime/feature.js';
 import { ServiceCore } from '../runtime/service.js';
 import { BrokerPart, type BrokerBackend } from './broker/broker-part.js';
+import { soleLeadership, type Leadership } from './cluster/leadership.js';
 import { CloudConfig } from './config.js';
 import { createCloudBus, type CloudBus, type DurableSink } from './events.js';
 import { installOperatorAuth } from './http/auth.js';
@@ -47,6 +48,10 @@ export interface CloudContext {
   readonly addresses: CloudAddresses;
   /** Cluster mode (cloud/cluster): the broker becomes a node of an aedes cluster; call before the broker starts. */
   useBrokerCluster(backend: BrokerBackend): void;
+  /** Whether this instance leads (always, on one process); read it when acting, it changes in a cluster. */
+  readonly leadership: Leadership;
+  /** Cluster mode: leadership by the Redis lease from now on (the cluster feature, listed first). */
+  useLeadership(leadership: Leadership): void;
 }
 
 /**
@@ -107,6 +112,8 @@ export interface Cloud {
   stop(): Promise<void>;
   health(): Promise<CloudHealth>;
   publish: CloudContext['publish'];
+  /** Whether this instance leads (cloud/cluster/leadership.ts). */
+  readonly leadership: Leadership;
 }
 
 /** Validates a (partial) `cloud:` section and fills in the defaults. */
@@ -163,6 +170,7 @@ export function createCloud(config: CloudConfig, options: CreateCloudOptions = {
   ingest.addSink(writer);
   const tls = config.tls ? readTlsServerFiles(config.tls, 'cloud.tls') : undefined;
   let brokerCluster: BrokerBackend | undefined;
+  let leadership: Leadership = soleLeadership;
   const broker = new BrokerPart({
     config: config.mqtt,
     bus,
@@ -256,6 +264,12 @@ export function createCloud(config: CloudConfig, options: CreateCloudOptions = {
     useBrokerCluster: (backend) => {
       brokerCluster = backend;
     },
+    get leadership() {
+      return leadership;
+    },
+    useLeadership: (chosen) => {
+      leadership = chosen;
+    },
     get addresses() {
       return addresses();
     },
@@ -271,6 +285,9 @@ export function createCloud(config: CloudConfig, options: CreateCloudOptions = {
     ...shared,
     get addresses(): CloudAddresses {
       return addresses();
+    },
+    get leadership(): Leadership {
+      return leadership;
     },
     start: () => core.start(),
     stop: () => core.stop(),

@@ -76,6 +76,12 @@ describe('cloud cluster on Redis (aedes with mqemitter-redis and aedes-persisten
     const database = 'cluster_a';
     const a = await startInstance('a', database);
     let b = await startInstance('b', database);
+    expect(a.leadership.leader).toBe(true); // the first to start took the lease
+    expect(b.leadership.leader).toBe(false);
+    const health = (await (await fetch(`${b.addresses.http}/health`)).json()) as {
+      features: { cluster: { instance: string; leader: boolean; redis: string[] } };
+    };
+    expect(health.features.cluster).toMatchObject({ instance: 'b', leader: false });
 
     // A dashboard on B sees what an edge on A publishes (a live status, retained) and what A's cloud publishes.
     const dashboard = await connect(b.addresses.mqtt, 'dashboard-b');
@@ -128,7 +134,10 @@ describe('cloud cluster on Redis (aedes with mqemitter-redis and aedes-persisten
     );
 
     // Retained messages live in Redis: after every instance stopped, a new one still has them.
-    await a.stop();
+    const epochA = a.leadership.epoch;
+    await a.stop(); // a clean stop hands the lease over at once
+    await waitFor(() => b.leadership.leader, 20_000, 'b to take the lease from a');
+    expect(b.leadership.epoch).toBeGreaterThan(epochA);
     await b.stop();
     const c = await startInstance('c', database);
     const late = await connect(c.addresses.mqtt, 'late-dashboard');

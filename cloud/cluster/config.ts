@@ -15,6 +15,11 @@ export const ClusterConfig = Type.Object(
      * instances running at the same time. Default: host name and process id.
      */
     instanceId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$' })),
+    /**
+     * The leader lease's lifetime; renewed every third of it. A leader that dies (kill -9, a lost machine) is
+     * replaced after at most this plus one renewal; one cut off from Redis stops acting a third earlier.
+     */
+    leaseMs: Type.Integer({ minimum: 300, maximum: 600_000, default: 10_000 }),
   },
   { additionalProperties: false },
 );

@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import MQEmitterRedis from 'mqemitter-redis';
 import type { CloudContext, CloudFeature } from '../core.js';
 import type { ClusterConfig } from './config.js';
+import { LeaderLease } from './lease.js';
 
 /** What the broker needs to be one node of a cluster: its id, the shared emitter and the shared persistence. */
 export interface BrokerCluster {
@@ -18,10 +19,16 @@ export function clusterInstanceId(config: ClusterConfig): string {
 }
 
 /** A Redis client that keeps reconnecting (a Redis restart must not stop the cloud) and says why it failed. */
-export function redisClient(url: string, context: Pick<CloudContext, 'log'>, role: string): Redis {
+export function redisClient(
+  url: string,
+  context: Pick<CloudContext, 'log'>,
+  role: string,
+  failFast = false,
+): Redis {
   const client = new Redis(url, {
     lazyConnect: false,
-    maxRetriesPerRequest: null,
+    // The lease must fail at once when Redis is away (its holder steps down on time); aedes' connections wait.
+    ...(failFast ? { enableOfflineQueue: false, maxRetriesPerRequest: 0 } : { maxRetriesPerRequest: null }),
     retryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 2000),
     connectionName: `lookout-${role}`,
   });
@@ -48,6 +55,7 @@ export class ClusterFeature implements CloudFeature {
   #connections: Redis[] = [];
   #persistence: ReturnType<typeof aedesPersistenceRedis> | undefined;
   #mq: MQEmitterRedis.MQEmitterRedis | undefined;
+  #lease: LeaderLease | undefined;
 
   constructor(readonly config: ClusterConfig) {
     this.instanceId = clusterInstanceId(config);
@@ -55,8 +63,8 @@ export class ClusterFeature implements CloudFeature {
 
   async start(context: CloudContext): Promise<void> {
     const log = context.log.child({ part: 'cluster', instance: this.instanceId });
-    const client = (role: string) => {
-      const connection = redisClient(this.config.redis, { log }, role);
+    const client = (role: string, failFast = false) => {
+      const connection = redisClient(this.config.redis, { log }, role, failFast);
       this.#connections.push(connection);
       return connection;
     };
@@ -65,15 +73,35 @@ export class ClusterFeature implements CloudFeature {
     this.#mq = MQEmitterRedis({ subConn: client('mq-sub'), pubConn: client('mq-pub') });
     this.#persistence = aedesPersistenceRedis({ conn: persistenceConnection });
     context.useBrokerCluster({ id: this.instanceId, mq: this.#mq, persistence: this.#persistence });
+    const leaseConnection = client('lease', true);
+    await new Promise<void>((resolve, reject) => {
+      leaseConnection.once('ready', resolve);
+      leaseConnection.once('end', () => reject(new Error('Redis connection for the lease closed')));
+    });
+    this.#lease = new LeaderLease({
+      redis: leaseConnection,
+      holder: this.instanceId,
+      ttlMs: this.config.leaseMs,
+      log,
+    });
+    await this.#lease.start();
+    context.useLeadership(this.#lease);
     context.addHealth('cluster', () => ({
       status: this.#connections.every((connection) => connection.status === 'ready') ? 'ok' : 'degraded',
       instance: this.instanceId,
+      leader: this.#lease?.leader ?? false,
+      epoch: this.#lease?.epoch ?? 0,
       redis: this.#connections.map((connection) => connection.status),
     }));
     log.info({ redis: redactedUrl(this.config.redis) }, 'cluster mode: aedes on Redis');
   }
 
+  get lease(): LeaderLease | undefined {
+    return this.#lease;
+  }
+
   async stop(): Promise<void> {
+    await this.#lease?.stop(); // hands the lease over at once
     // aedes.close() closed the emitter when the broker had started; the persistence is ours to close.
     await this.#persistence?.destroy().catch(() => undefined);
     for (const connection of this.#connections.splice(0)) connection.disconnect();

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../runtime/logger.js';
+import type { Leadership } from './leadership.js';
 
 export interface LeaseOptions {
   redis: Redis;
@@ -45,7 +46,7 @@ return 0`;
  * true only while the lease is still this instance's grant of that epoch. A deposed leader (paused, cut off)
  * therefore cannot act once another instance holds the lease.
  */
-export class LeaderLease {
+export class LeaderLease implements Leadership {
   readonly #key: string;
   readonly #epochKey: string;
   readonly #ttlMs: number;
@@ -77,6 +78,10 @@ export class LeaderLease {
 
   get leader(): boolean {
     return this.#epoch > 0 && this.#clock() < this.#validUntil;
+  }
+
+  get epoch(): number {
+    return this.state.epoch;
   }
 
   get ttlMs(): number {
