@@ -23,7 +23,9 @@ export function cloudFeatures(
   options: { registryDemo?: RegistryFeatureOptions['demo'] } = {},
 ): CloudFeature[] {
   const { restore } = config.fisheries;
+  const cluster = config.cluster ? clusterFeature(config.cluster) : undefined;
   const alarms = alarmsFeature({
+    cluster,
     restore: {
       retryMinMs: restore.retryMinMs,
       retryMaxMs: restore.retryMaxMs,
@@ -34,7 +36,7 @@ export function cloudFeatures(
   const registry = registryFeature({ seed: config.fisheries.vessels, demo: options.registryDemo });
   const fisheries = fisheriesFeature(config.fisheries, { alarms, registry });
   return [
-    ...(config.cluster ? [clusterFeature(config.cluster)] : []),
+    ...(cluster ? [cluster] : []),
     registry,
     alarms,
     fisheries,

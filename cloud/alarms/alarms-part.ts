@@ -7,6 +7,7 @@ import { JsonLinesFile } from '../../runtime/json-lines-file.js';
 import { topics } from '../../protocols/mqtt/topics.js';
 import { Alarm, AlarmChangeMessage } from '../../protocols/api/alarms.js';
 import { AlarmStore, type AlarmChange, type RaiseRequest } from './alarm-store.js';
+import type { Leadership } from '../cluster/leadership.js';
 import type { CloudBus } from '../events.js';
 import { HoldQueue } from './hold-queue.js';
 import { alarmEventPoint, readAlarmSnapshots } from './storage.js';
@@ -35,7 +36,41 @@ export interface AlarmsPartOptions {
    * InfluxDB unreachable is ready from it at once instead of holding raises until InfluxDB answers.
    */
   stateFile?: string;
+  /** Cluster mode: only the leader changes alarms; a standby forwards to it (cloud/cluster/alarm-relay.ts). */
+  cluster?: AlarmsCluster;
 }
+
+export type AlarmAction = 'ack' | 'clear';
+
+/** What the leader does for the others (the part gives these to the cluster at start). */
+export interface AlarmsClusterHandlers {
+  raise(request: RaiseRequest): void;
+  action(id: string, action: AlarmAction, by: string): Promise<Alarm>;
+  change(change: AlarmChangeMessage): void;
+  /** Another instance took the lead: raises forwarded while there was none are sent to it again. */
+  newLeader(): void;
+}
+
+/** The alarms' link to the other instances of a cluster (cloud/cluster/alarm-relay.ts). */
+export interface AlarmsCluster {
+  readonly leadership: Leadership;
+  start(handlers: AlarmsClusterHandlers): Promise<void>;
+  stop(): Promise<void>;
+  forwardRaise(request: RaiseRequest): void;
+  /** Resolves with the alarm as the leader left it; rejects with AlarmNotFoundError or AlarmUnavailableError. */
+  forwardAction(id: string, action: AlarmAction, by: string): Promise<Alarm>;
+  /** Tells the standbys about a change the leader made. */
+  announce(change: AlarmChangeMessage): void;
+  /** Tells the standbys this instance now leads. */
+  announceLeader(): void;
+}
+
+/** An action that cannot be done now (the leader is changing): answered 503, try again. */
+export class AlarmUnavailableError extends Error {}
+
+/** Raises a standby forwarded, kept this long: applied again when it takes over (the leader may have died). */
+const FORWARDED_KEEP_MS = 60_000;
+const FORWARDED_KEEP_MAX = 10_000;
 
 const STATE_WRITE_DELAY_MS = 250;
 
@@ -62,6 +97,8 @@ export interface AlarmService {
   readonly ready: Promise<void>;
   /** Raise through the part: applied now when ready, else held and applied in order after the rebuild. */
   raise(request: RaiseRequest): AlarmChange | undefined;
+  /** Acknowledge or clear, on the leader (forwarded there from a standby); the alarm as it now stands. */
+  act(id: string, action: AlarmAction, by: string): Promise<Alarm>;
 }
 
 /**
@@ -96,6 +133,9 @@ export class AlarmsPart implements Part, AlarmService {
   #retryTimer: NodeJS.Timeout | undefined;
   #unsubscribe: (() => void) | undefined;
   #started = false;
+  /** Raises forwarded to the leader recently, with when (cluster standby). */
+  #forwarded: Array<{ at: number; request: RaiseRequest }> = [];
+  #unwatchLeadership: (() => void) | undefined;
   readonly #changes: Counter;
   readonly #storeErrors: Counter;
   readonly #pendingGauge: Gauge;
@@ -165,6 +205,20 @@ export class AlarmsPart implements Part, AlarmService {
     this.#started = true;
     await this.#readSpill();
     await this.#readState();
+    const { cluster } = this.options;
+    if (cluster) {
+      await cluster.start({
+        raise: (request) => void this.raise(request),
+        action: (id, action, by) => this.act(id, action, by),
+        change: (change) => this.store.restore(change.alarm),
+        newLeader: () => {
+          for (const { request } of this.#forwarded) cluster.forwardRaise(request);
+        },
+      });
+      this.#unwatchLeadership = cluster.leadership.onChange((state) => {
+        if (state.leader) void this.#takeOver();
+      });
+    }
     // The first attempt is awaited (a healthy start is rebuilt before the broker accepts clients); a failure
     // only schedules background retries, so the cloud (and its journal) starts without InfluxDB.
     await this.#attemptRestore();
@@ -172,6 +226,8 @@ export class AlarmsPart implements Part, AlarmService {
 
   async stop(): Promise<void> {
     this.#started = false;
+    this.#unwatchLeadership?.();
+    await this.options.cluster?.stop();
     this.#unsubscribe?.();
     clearTimeout(this.#retryTimer);
     clearTimeout(this.#restoreTimer);
@@ -201,6 +257,11 @@ export class AlarmsPart implements Part, AlarmService {
    * an alarm is never lost, at the risk of creating one that existed before the restart (counted, warned).
    */
   raise(request: RaiseRequest): AlarmChange | undefined {
+    if (this.#standby) {
+      this.#rememberForwarded(request);
+      this.options.cluster!.forwardRaise(request);
+      return undefined;
+    }
     if (this.#isReady) return this.store.raise(request);
     const { log } = this.options;
     const overflow = this.#held.push(request);
@@ -233,6 +294,52 @@ export class AlarmsPart implements Part, AlarmService {
       this.store.raise(overflow);
     }
     return undefined;
+  }
+
+  async act(id: string, action: AlarmAction, by: string): Promise<Alarm> {
+    if (this.#standby) return this.options.cluster!.forwardAction(id, action, by);
+    if (!this.#isReady) throw new AlarmUnavailableError('alarms are still being rebuilt from InfluxDB');
+    const change = action === 'ack' ? this.store.acknowledge(id, by) : this.store.clear(id, by);
+    return change.alarm;
+  }
+
+  /** A cluster instance that does not hold the lease: it forwards, the leader changes. */
+  get #standby(): boolean {
+    return this.options.cluster !== undefined && !this.options.cluster.leadership.leader;
+  }
+
+  #rememberForwarded(request: RaiseRequest): void {
+    const now = Date.now();
+    this.#forwarded.push({ at: now, request });
+    const keepFrom = this.#forwarded.findIndex(
+      (entry, i) => entry.at >= now - FORWARDED_KEEP_MS && this.#forwarded.length - i <= FORWARDED_KEEP_MAX,
+    );
+    if (keepFrom > 0) this.#forwarded.splice(0, keepFrom);
+  }
+
+  /**
+   * This standby now leads: read every alarm the old leader stored (InfluxDB, newest snapshot wins over what its
+   * announcements gave), then apply again the raises forwarded in the last minute, which the old leader may have
+   * died before applying: an existing alarm is only refreshed, a missed one created (and notified) once.
+   */
+  async #takeOver(): Promise<void> {
+    const { log } = this.options;
+    try {
+      const snapshots = await readAlarmSnapshots(this.options.influx, this.options.database, () => {
+        this.#storeErrors.inc();
+      });
+      for (const snapshot of snapshots) this.store.restore(snapshot);
+    } catch (error) {
+      log.warn(
+        { err: error },
+        'took the lead without reading InfluxDB: alarms as announced by the old leader',
+      );
+    }
+    const forwarded = this.#forwarded.splice(0);
+    for (const { request } of forwarded) this.raise(request);
+    log.info({ alarms: this.store.size, reapplied: forwarded.length }, 'alarms: this instance now leads');
+    // Raises the standbys forwarded while no instance led were heard by nobody: they send them again.
+    this.options.cluster?.announceLeader();
   }
 
   health(): {
@@ -354,12 +461,15 @@ export class AlarmsPart implements Part, AlarmService {
   }
 
   #onChange(change: AlarmChange): void {
+    // A standby's store is a view of the leader's: a local change (a rule resolving) is not written or sent.
+    if (this.#standby) return;
     const { alarm } = change;
     this.#changes.inc({ kind: change.kind, type: alarm.type });
     const message: AlarmChangeMessage = { kind: change.kind, alarm };
     this.#pending.push(message);
     this.#scheduleStateWrite();
     this.options.bus?.emit('alarmChange', message);
+    this.options.cluster?.announce(message);
     this.#pendingGauge.set(this.#pending.length);
     if (!this.#flushing && !this.#retryTimer) void this.#flush().catch(() => {});
     this.options
@@ -373,9 +483,19 @@ export class AlarmsPart implements Part, AlarmService {
     if (this.#flushing) return this.#flushing;
     const batch = this.#pending.splice(0);
     if (batch.length === 0) return Promise.resolve();
-    const { influx, database, log } = this.options;
-    this.#flushing = influx
-      .writePoints(batch.map(alarmEventPoint), { database, precision: 'ms' })
+    const { influx, database, log, cluster } = this.options;
+    const epoch = cluster?.leadership.epoch;
+    this.#flushing = (cluster ? cluster.leadership.fence(epoch) : Promise.resolve(true))
+      .then(async (stillLeader) => {
+        if (!stillLeader) {
+          log.warn(
+            { changes: batch.length, epoch },
+            'no longer the leader: alarm changes of a deposed leader are not written (the new leader decides)',
+          );
+          return;
+        }
+        await influx.writePoints(batch.map(alarmEventPoint), { database, precision: 'ms' });
+      })
       .then(async () => {
         this.#pendingGauge.set(this.#pending.length);
         if (this.#spillOnDisk && this.#pending.length === 0) await this.#removeSpill();

@@ -2,7 +2,7 @@ import { Alarm, AlarmActionBody, AlarmIdParams, AlarmList, AlarmQuery } from '..
 import type { HttpApp } from '../../runtime/http-server.js';
 import { actorOf, authenticatedOperator } from '../http/auth.js';
 import { AlarmNotFoundError } from './alarm-store.js';
-import type { AlarmService } from './alarms-part.js';
+import { AlarmUnavailableError, type AlarmService } from './alarms-part.js';
 import { ErrorBody } from '../../protocols/api/errors.js';
 
 /** Seconds a client should wait before trying an action again while alarms are being rebuilt. */
@@ -13,7 +13,10 @@ const RESTORING_RETRY_AFTER_S = 5;
  * store is not rebuilt from InfluxDB yet, `GET` answers with what it has and `restoring: true`, and actions are
  * refused with 503 (an ack on a half-known store could not find the alarm, or be lost under the rebuilt one).
  */
-export function registerAlarmRoutes(app: HttpApp, alarms: Pick<AlarmService, 'store' | 'isReady'>): void {
+export function registerAlarmRoutes(
+  app: HttpApp,
+  alarms: Pick<AlarmService, 'store' | 'isReady' | 'act'>,
+): void {
   const { store } = alarms;
   app.get(
     '/alarms',
@@ -68,8 +71,8 @@ export function registerAlarmRoutes(app: HttpApp, alarms: Pick<AlarmService, 'st
             });
         }
         try {
-          const change =
-            action === 'ack' ? store.acknowledge(request.params.id, by) : store.clear(request.params.id, by);
+          // On a cluster standby this is forwarded to the leader and answered once it has applied it.
+          const alarm = await alarms.act(request.params.id, action, by);
           request.log.info(
             {
               alarm: request.params.id,
@@ -79,9 +82,14 @@ export function registerAlarmRoutes(app: HttpApp, alarms: Pick<AlarmService, 'st
             },
             `alarm ${action} by ${by}`,
           );
-          return change.alarm;
+          return alarm;
         } catch (error) {
           if (error instanceof AlarmNotFoundError) return reply.code(404).send({ error: error.message });
+          if (error instanceof AlarmUnavailableError)
+            return reply
+              .code(503)
+              .header('retry-after', String(RESTORING_RETRY_AFTER_S))
+              .send({ error: `${action} could not be done now: ${error.message}; try again` });
           throw error;
         }
       },

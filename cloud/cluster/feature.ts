@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import MQEmitterRedis from 'mqemitter-redis';
 import type { CloudContext, CloudFeature } from '../core.js';
 import type { ClusterConfig } from './config.js';
+import { AlarmRelay } from './alarm-relay.js';
 import { LeaderLease } from './lease.js';
 
 /** What the broker needs to be one node of a cluster: its id, the shared emitter and the shared persistence. */
@@ -30,7 +31,8 @@ export function redisClient(
     // The lease must fail at once when Redis is away (its holder steps down on time); aedes' connections wait.
     ...(failFast ? { enableOfflineQueue: false, maxRetriesPerRequest: 0 } : { maxRetriesPerRequest: null }),
     retryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 2000),
-    connectionName: `lookout-${role}`,
+    // No connectionName: its CLIENT SETNAME raced a subscriber's first SUBSCRIBE ("Connection in subscriber mode")
+    // and the connection started over, losing what was published meanwhile.
   });
   let lastError = '';
   client.on('error', (error: Error) => {
@@ -56,12 +58,14 @@ export class ClusterFeature implements CloudFeature {
   #persistence: ReturnType<typeof aedesPersistenceRedis> | undefined;
   #mq: MQEmitterRedis.MQEmitterRedis | undefined;
   #lease: LeaderLease | undefined;
+  #context: CloudContext | undefined;
 
   constructor(readonly config: ClusterConfig) {
     this.instanceId = clusterInstanceId(config);
   }
 
   async start(context: CloudContext): Promise<void> {
+    this.#context = context;
     const log = context.log.child({ part: 'cluster', instance: this.instanceId });
     const client = (role: string, failFast = false) => {
       const connection = redisClient(this.config.redis, { log }, role, failFast);
@@ -94,6 +98,25 @@ export class ClusterFeature implements CloudFeature {
       redis: this.#connections.map((connection) => connection.status),
     }));
     log.info({ redis: redactedUrl(this.config.redis) }, 'cluster mode: aedes on Redis');
+  }
+
+  /** The alarms' link to the leader (their feature lists this one in its needs, so it is started). */
+  alarmRelay(): AlarmRelay {
+    const context = this.#context;
+    if (!context) throw new Error('the cluster feature is not started');
+    const log = context.log.child({ part: 'alarm-relay', instance: this.instanceId });
+    const connection = (role: string) => {
+      const created = redisClient(this.config.redis, { log }, role);
+      this.#connections.push(created);
+      return created;
+    };
+    return new AlarmRelay({
+      publisher: connection('alarms-pub'),
+      subscriber: connection('alarms-sub'),
+      instance: this.instanceId,
+      leadership: () => context.leadership,
+      log,
+    });
   }
 
   get lease(): LeaderLease | undefined {

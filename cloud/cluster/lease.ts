@@ -23,9 +23,12 @@ export interface LeaseState {
   epoch: number;
 }
 
-// SET NX PX with a new epoch (INCR) stored in the value, so every grant has an epoch above all earlier ones.
+// SET NX PX with a new epoch (INCR) stored in the value, so every grant has an epoch above all earlier ones. A
+// holder that stepped down on its own clock (a stalled event loop) while its key still lives takes it again at once
+// (with a new epoch): nobody else can hold it meanwhile, and the cluster is not left without a leader until it expires.
 const ACQUIRE = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local current = redis.call('GET', KEYS[1])
+if current and string.sub(current, 1, string.len(ARGV[1]) + 1) ~= ARGV[1] .. '|' then return 0 end
 local epoch = redis.call('INCR', KEYS[2])
 redis.call('SET', KEYS[1], ARGV[1] .. '|' .. epoch .. '|' .. ARGV[3], 'PX', ARGV[2])
 return epoch`;

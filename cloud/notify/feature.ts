@@ -17,6 +17,7 @@ export function notifyFeature(config: NotifyConfig): NotifyFeature {
       log: context.log.child({ part: 'notify' }),
       registry: context.registry,
       spillFile: path.resolve(context.config.dataDir, 'notify', 'pending.ndjson'),
+      leadership: context.config.cluster ? context.leadership : undefined,
       zoneNames: async () => {
         const zones = await loadZones(context.config.fisheries.zoneFiles, INSTALL_DIR);
         return new Map(zones.map((zone) => [zone.id, zone.name]));

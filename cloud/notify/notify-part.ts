@@ -12,6 +12,7 @@ import type { CloudBus } from '../events.js';
 import type { NotifyConfig, WebhookConfig } from './config.js';
 import { requestBody, toNotification } from './format.js';
 import type { Language } from '../i18n/index.js';
+import type { Leadership } from '../cluster/leadership.js';
 
 /** A notification waiting for its webhook (also the line format of the spill file). */
 const Pending = Type.Object(
@@ -25,7 +26,7 @@ const Pending = Type.Object(
 );
 type Pending = Static<typeof Pending>;
 
-type Outcome = 'sent' | 'retried' | 'rejected' | 'expired' | 'dropped';
+type Outcome = 'sent' | 'retried' | 'rejected' | 'expired' | 'dropped' | 'fenced';
 
 export interface NotifyOptions {
   config: NotifyConfig;
@@ -37,7 +38,15 @@ export interface NotifyOptions {
   /** Zone names (from the zone files) by zone id, read at start: texts name zones, not ids. */
   zoneNames?: () => Promise<ReadonlyMap<string, string>>;
   clock?: () => number;
+  /**
+   * Cluster mode: checked (a Redis round trip) right before each request: an instance that no longer holds the
+   * lease sends nothing (the new leader notifies what it creates). Absent: a single process, always sends.
+   */
+  leadership?: Leadership;
 }
+
+/** This instance lost the lead: the notification is not sent by it. */
+class FencedError extends Error {}
 
 class DeliveryError extends Error {
   constructor(
@@ -77,6 +86,7 @@ class WebhookDelivery {
       clock: () => number;
       count: (outcome: Outcome) => void;
       queued: (size: number) => void;
+      leadership?: Leadership;
     },
   ) {}
 
@@ -136,8 +146,16 @@ class WebhookDelivery {
         this.delivered += 1;
         this.#finish('sent');
       },
-      (error: DeliveryError) => {
+      (error: DeliveryError | FencedError) => {
         this.lastError = error.message;
+        if (error instanceof FencedError) {
+          this.#finish('fenced');
+          log.warn(
+            { webhook: this.webhook.name, notification: head.notification.id },
+            'not the leader any more: notification not sent by this instance',
+          );
+          return;
+        }
         if (!error.retryable) {
           this.#finish('rejected');
           log.error(
@@ -178,6 +196,8 @@ class WebhookDelivery {
 
   async #send(notification: AlarmNotification): Promise<void> {
     const { webhook } = this;
+    const { leadership } = this.deps;
+    if (leadership && !(await leadership.fence())) throw new FencedError('this instance no longer leads');
     const body = requestBody(webhook, notification);
     const headers: Record<string, string> = {
       'content-type': 'application/json',
@@ -239,7 +259,7 @@ export class NotifyPart implements Part {
     const registers = [registry];
     const outcomes = new Counter({
       name: 'lookout_cloud_notifications_total',
-      help: 'Alarm notifications by webhook and outcome (sent, retried attempt, rejected by the webhook, expired, dropped from a full queue)',
+      help: 'Alarm notifications by webhook and outcome (sent, retried attempt, rejected by the webhook, expired, dropped from a full queue, fenced: not sent by a deposed cluster leader)',
       labelNames: ['webhook', 'outcome'],
       registers,
     });
@@ -259,6 +279,7 @@ export class NotifyPart implements Part {
           clock,
           count: (outcome) => outcomes.inc({ webhook: webhook.name, outcome }),
           queued: (size) => queued.set({ webhook: webhook.name }, size),
+          leadership: options.leadership,
         }),
     );
     this.#spill = options.spillFile ? new JsonLinesFile(options.spillFile, Pending) : undefined;

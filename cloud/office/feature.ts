@@ -27,6 +27,7 @@ export function officeFeature(options: OfficeFeatureOptions): OfficeFeature {
     (context: CloudContext) => {
       const office = new OfficePart({
         config: context.config.office,
+        leadership: context.config.cluster ? context.leadership : undefined,
         rules: context.config.fisheries.rules,
         vms: context.config.registry.vms,
         registry: registry.part,

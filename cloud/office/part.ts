@@ -7,6 +7,7 @@ import type { Logger } from '../../runtime/logger.js';
 import type { Part } from '../../runtime/service.js';
 import type { CloudBus } from '../events.js';
 import type { AlarmService } from '../alarms/alarms-part.js';
+import type { Leadership } from '../cluster/leadership.js';
 import type { RulesConfig } from '../fisheries/config.js';
 import type { FisheriesPart } from '../fisheries/part.js';
 import type { RegistryConfig } from '../registry/config.js';
@@ -22,6 +23,8 @@ import { addDays, periodOf, vietnamDay } from '../registry/days.js';
 
 export interface OfficePartOptions {
   config: OfficeConfig;
+  /** Cluster mode: the timed work (cases, snapshots, scheduled reports) runs on the leader only. */
+  leadership?: Leadership;
   /** In-port radius and length classes, as the rules use them. */
   rules: Pick<RulesConfig, 'inPortRadiusKm' | 'zoneByLength'>;
   vms: RegistryConfig['vms'];
@@ -154,6 +157,8 @@ export class OfficePart implements Part {
     this.#ticking = this.#ticking.then(async () => {
       // Before the rules have rebuilt vessel state, a vessel not heard yet would look silent (or at sea).
       if (!this.options.fisheries.isReady) return;
+      // In a cluster only the leader follows cases and writes snapshots and reports (once, not per instance).
+      if (this.options.leadership && !this.options.leadership.leader) return;
       try {
         await this.cases.tick(this.#heardVessels());
         const now = this.now();

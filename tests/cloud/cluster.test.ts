@@ -1,19 +1,17 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cloudConfig, createCloud, type Cloud } from '../core.js';
+import { cloudConfig, createCloud, type Cloud } from '../../cloud/core.js';
 import { topics } from '../../protocols/mqtt/topics.js';
-import {
-  batchesOf,
-  makePositions,
-  metricValue,
-  removeDir,
-  tempDir,
-} from '../../tests/support/cloud-fixtures.js';
-import { startTestInfluxd, type TestInfluxd } from '../../tests/support/influxd.js';
-import { startTestRedis, type TestRedis } from '../../tests/support/redis.js';
-import { scopeForFile } from '../../tests/support/scope.js';
-import { waitFor } from '../../tests/support/wait.js';
-import { clusterFeature } from './feature.js';
+import { batchesOf, makePositions, metricValue, removeDir, tempDir } from '../support/cloud-fixtures.js';
+import { startTestInfluxd, type TestInfluxd } from '../support/influxd.js';
+import { startTestRedis, type TestRedis } from '../support/redis.js';
+import { scopeForFile } from '../support/scope.js';
+import { waitFor } from '../support/wait.js';
+import { alarmsFeature, type AlarmsFeature } from '../../cloud/alarms/feature.js';
+import { notifyFeature } from '../../cloud/notify/feature.js';
+import { WebhookReceiver } from '../../simulators/notifications/webhook-receiver.js';
+import type { Alarm } from '../../protocols/api/alarms.js';
+import { clusterFeature } from '../../cloud/cluster/feature.js';
 
 const scope = scopeForFile();
 let influx: TestInfluxd;
@@ -27,7 +25,11 @@ beforeAll(async () => {
 });
 
 /** A cloud instance of the cluster, as `lookout cloud` builds it in cluster mode (its own ports and journal). */
-async function startInstance(instanceId: string, database: string): Promise<Cloud> {
+async function startInstance(
+  instanceId: string,
+  database: string,
+  options: { webhook?: string; leaseMs?: number } = {},
+): Promise<Cloud & { alarms?: AlarmsFeature }> {
   const dataDir = await scope.use(tempDir(`cloud-${instanceId}`), removeDir);
   const config = cloudConfig({
     mqtt: { port: 0, wsPort: 0 },
@@ -35,12 +37,21 @@ async function startInstance(instanceId: string, database: string): Promise<Clou
     influx: { host: influx.influxd.host, port: influx.influxd.port, database },
     ingest: { batchSize: 500, flushIntervalMs: 50 },
     dataDir,
-    cluster: { redis: redis.redis.url, instanceId },
+    cluster: { redis: redis.redis.url, instanceId, leaseMs: options.leaseMs },
+    notify: options.webhook ? { webhooks: [{ name: 'rangers', url: options.webhook, format: 'json' }] } : {},
   });
-  const cloud = createCloud(config, { features: [clusterFeature(config.cluster!)] });
+  const cluster = clusterFeature(config.cluster!);
+  const alarms = options.webhook ? alarmsFeature({ cluster }) : undefined;
+  const features = alarms ? [cluster, alarms, notifyFeature(config.notify)] : [cluster];
+  const cloud = createCloud(config, {
+    features,
+    log: process.env.CLUSTER_DEBUG
+      ? (await import('pino')).pino({ level: 'debug', base: { i: instanceId } })
+      : undefined,
+  });
   await cloud.start();
   scope.defer(() => cloud.stop());
-  return cloud;
+  return Object.assign(cloud, { alarms });
 }
 
 async function connect(
@@ -146,5 +157,83 @@ describe('cloud cluster on Redis (aedes with mqemitter-redis and aedes-persisten
     await waitFor(() => retained.length >= 2, 20_000, 'the retained messages on a fresh instance');
     expect(retained.every((message) => message.retain)).toBe(true);
     expect(retained.find((message) => message.topic === topics.edgeStatus('edge-a'))?.payload).toBe(status);
+    await c.stop(); // hands the lease over: the next test's first instance leads
+  });
+
+  it('one leader changes alarms: raises and acks from a standby go to it, notified once, and a standby takes over', async () => {
+    const receiver = new WebhookReceiver();
+    await scope.use(receiver.start(), () => receiver.stop());
+    const database = 'cluster_alarms';
+    const a = await startInstance('leader-a', database, { webhook: receiver.url, leaseMs: 3000 });
+    const b = await startInstance('standby-b', database, { webhook: receiver.url, leaseMs: 3000 });
+    expect(a.leadership.leader).toBe(true);
+    const storeA = a.alarms!.part.store;
+    const storeB = b.alarms!.part.store;
+    const raise = (originator: string) => ({
+      originator,
+      type: 'closed_zone',
+      severity: 'CRITICAL' as const,
+      ts: Date.now(),
+      details: { zone: 'test' },
+    });
+
+    // A standby's rule raises: forwarded, created once by the leader, announced back, notified once.
+    expect(b.alarms!.part.raise(raise('vessel:574100001'))).toBeUndefined();
+    const first = await waitFor(
+      () => storeB.activeFor('vessel:574100001', 'closed_zone'),
+      20_000,
+      'the alarm on b',
+    );
+    expect(storeA.activeFor('vessel:574100001', 'closed_zone')?.id).toBe(first.id);
+    b.alarms!.part.raise(raise('vessel:574100001')); // the same condition again: a refresh, not a second alarm
+    await waitFor(() => storeA.get(first.id)!.count === 2, 20_000, 'the refresh on the leader');
+    await waitFor(() => receiver.received.length >= 1, 20_000, 'the notification');
+
+    // An operator acknowledges on the standby's API: the leader applies it, both stores show it.
+    const response = await fetch(`${b.addresses.http}/api/v1/alarms/${first.id}/ack`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ by: 'officer.lan' }),
+    });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as Alarm).status).toBe('ACTIVE_ACK');
+    expect(storeA.get(first.id)).toMatchObject({ status: 'ACTIVE_ACK', ackBy: 'officer.lan' });
+    await waitFor(() => storeB.get(first.id)?.status === 'ACTIVE_ACK', 20_000, 'the ack announced to b');
+    expect(
+      (
+        await fetch(`${b.addresses.http}/api/v1/alarms/nope/ack`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ by: 'officer.lan' }),
+        })
+      ).status,
+    ).toBe(404);
+
+    // The leader goes away; b takes over, keeps the alarm (no second one for the same condition) and raises new ones.
+    await a.stop();
+    await waitFor(() => b.leadership.leader, 20_000, 'b to lead');
+    b.alarms!.part.raise(raise('vessel:574100001'));
+    b.alarms!.part.raise(raise('vessel:574100002'));
+    const second = await waitFor(
+      () => storeB.activeFor('vessel:574100002', 'closed_zone'),
+      20_000,
+      'the new alarm',
+    );
+    expect(storeB.activeFor('vessel:574100001', 'closed_zone')?.id).toBe(first.id);
+    await waitFor(() => receiver.received.length >= 2, 20_000, 'the second notification');
+    const notified = receiver.received.map(
+      (request) => (JSON.parse(request.body) as { alarm: Alarm }).alarm.id,
+    );
+    expect(notified.sort()).toEqual([first.id, second.id].sort());
+    // Stored once each in the shared InfluxDB (a standby never writes alarm events).
+    const createdIds = async () =>
+      (
+        await influx.client.query<{ alarm_id: string }>(
+          `SELECT "json", "alarm_id" FROM "alarm_event" WHERE "kind" = 'created'`,
+          { database },
+        )
+      ).map((row) => row.alarm_id);
+    await waitFor(async () => (await createdIds()).length >= 2, 20_000, 'both creations in InfluxDB');
+    expect((await createdIds()).sort()).toEqual([first.id, second.id].sort());
   });
 });
