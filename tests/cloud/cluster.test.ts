@@ -43,12 +43,7 @@ async function startInstance(
   const cluster = clusterFeature(config.cluster!);
   const alarms = options.webhook ? alarmsFeature({ cluster }) : undefined;
   const features = alarms ? [cluster, alarms, notifyFeature(config.notify)] : [cluster];
-  const cloud = createCloud(config, {
-    features,
-    log: process.env.CLUSTER_DEBUG
-      ? (await import('pino')).pino({ level: 'debug', base: { i: instanceId } })
-      : undefined,
-  });
+  const cloud = createCloud(config, { features });
   await cloud.start();
   scope.defer(() => cloud.stop());
   return Object.assign(cloud, { alarms });
