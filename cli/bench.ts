@@ -19,6 +19,11 @@ export const BENCHMARKS = [
     what: 'cloud ingest: MQTT edges -> InfluxDB end to end vs raw line-protocol ceiling',
   },
   {
+    name: 'cluster',
+    script: 'cloud/bench/cluster-bench.ts',
+    what: 'cloud cluster: acknowledged positions/s and PUBACK latency, one instance vs cluster mode vs two instances',
+  },
+  {
     name: 'rules',
     script: 'cloud/fisheries/bench.ts',
     what: 'fisheries rules: positions/s for 100,000 vessels with the Ca Mau zones',
