@@ -33,7 +33,6 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const scope = scopeForFile();
 const EDGES = 200;
 const POSITIONS_PER_BATCH = 5;
-const DATABASE = 'failover';
 let influx: TestInfluxd;
 let redis: TestRedis;
 const receiver = new WebhookReceiver();
@@ -55,7 +54,7 @@ interface Instance {
 }
 
 /** A `lookout cloud` process in cluster mode; `start` again after `kill` keeps its ports and data (journal). */
-async function cloudProcess(name: string): Promise<Instance> {
+async function cloudProcess(name: string, database: string): Promise<Instance> {
   const dir = await scope.use(tempDir(`cluster-${name}`), removeDir);
   const [mqttPort, wsPort, httpPort] = [await freePort(), await freePort(), await freePort()];
   const configFile = path.join(dir, 'lookout.yaml');
@@ -65,7 +64,7 @@ async function cloudProcess(name: string): Promise<Instance> {
       cloud: {
         mqtt: { port: mqttPort, wsPort },
         http: { port: httpPort },
-        influx: { host: influx.influxd.host, port: influx.influxd.port, database: DATABASE },
+        influx: { host: influx.influxd.host, port: influx.influxd.port, database },
         dataDir: path.join(dir, 'data'),
         cluster: { redis: redis.redis.url, instanceId: name, leaseMs: 3000 },
         notify: { webhooks: [{ name: 'rangers', url: receiver.url, format: 'json' }] },
@@ -164,16 +163,18 @@ async function startEdge(index: number, urls: string[]) {
   };
 }
 
-async function storedPositions(): Promise<number> {
+async function storedPositions(database: string): Promise<number> {
   const [row] = await influx.client.query<{ count: number }>('SELECT count(lat) FROM vessel_position', {
-    database: DATABASE,
+    database,
   });
   return row?.count ?? 0;
 }
 
-it('kill -9 of the leader: positions stored once, a fire alert after it alarmed and notified once', async () => {
-  const a = await cloudProcess('cloud-a');
-  const b = await cloudProcess('cloud-b');
+/** Two instances, edges on both, `kill -9` of one mid-run; then the checks of the file's comment. */
+async function killOneMidRun(victim: 'leader' | 'standby', database: string): Promise<void> {
+  receiver.received.splice(0);
+  const a = await cloudProcess(`${database}-a`, database);
+  const b = await cloudProcess(`${database}-b`, database);
   await a.start();
   await waitFor(() => leads(a), 30_000, 'cloud-a to lead');
   await b.start();
@@ -198,15 +199,17 @@ it('kill -9 of the leader: positions stored once, a fire alert after it alarmed 
 
   // Mid-run: batches in flight on both instances when the leader dies.
   round();
-  await leader.kill();
+  const [killed, survivor] = victim === 'leader' ? [leader, standby] : [standby, leader];
+  await killed.kill();
   const killedAt = Date.now();
   round();
-  await waitFor(() => leads(standby), 60_000, 'the standby to take the lead');
+  await waitFor(() => leads(survivor), 60_000, 'the survivor to lead');
   const failoverMs = Date.now() - killedAt;
 
-  // A fire after the kill, seen by an edge that was on the dead leader (now on the survivor).
+  // A fire after the kill, seen by an edge that was on the killed instance (now on the survivor).
+  const witness = edges[victim === 'leader' ? 0 : 1]!;
   const fire: FireAlert = {
-    edgeId: edges[0]!.edgeId,
+    edgeId: witness.edgeId,
     cameraId: 'cam-1',
     alertId: 'cam-1-failover-1',
     event: 'new',
@@ -217,7 +220,7 @@ it('kill -9 of the leader: positions stored once, a fire alert after it alarmed 
     ts: Date.now(),
     camera: { position: { lat: 9.24, lon: 104.93 } },
   };
-  edges[0]!.outbox.enqueue('alert', topics.fireAlert(edges[0]!.edgeId), JSON.stringify(fire));
+  witness.outbox.enqueue('alert', topics.fireAlert(witness.edgeId), JSON.stringify(fire));
   round();
   await waitFor(
     () => edges.every((edge) => edge.outbox.stats.messages === 0),
@@ -228,10 +231,14 @@ it('kill -9 of the leader: positions stored once, a fire alert after it alarmed 
 
   // The killed instance comes back (a killed process, not a lost disk): its journal replays what it had
   // acknowledged but not written; then every acknowledged position is in InfluxDB, once.
-  await leader.start();
-  await waitFor(async () => (await storedPositions()) === sent, 60_000, `all ${sent} positions stored`);
+  await killed.start();
+  await waitFor(
+    async () => (await storedPositions(database)) === sent,
+    60_000,
+    `all ${sent} positions stored`,
+  );
   const fireAlarms = async () =>
-    ((await (await fetch(`${standby.http}/api/v1/alarms?type=fire`)).json()) as { alarms: Alarm[] }).alarms;
+    ((await (await fetch(`${survivor.http}/api/v1/alarms?type=fire`)).json()) as { alarms: Alarm[] }).alarms;
   await waitFor(async () => (await fireAlarms()).length === 1, 30_000, 'the fire alarm');
   await waitFor(() => receiver.received.length >= 1, 30_000, 'the notification');
   expect(await fireAlarms()).toHaveLength(1);
@@ -239,9 +246,18 @@ it('kill -9 of the leader: positions stored once, a fire alert after it alarmed 
     (request) => (JSON.parse(request.body) as { alarm: Alarm }).alarm.id,
   );
   expect(notified).toEqual([(await fireAlarms())[0]!.id]);
-  expect(await storedPositions()).toBe(sent);
+  expect(await storedPositions(database)).toBe(sent);
   console.log(
-    `failover: ${EDGES} edges, ${sent} positions; standby led ${failoverMs} ms after kill -9 (leaseMs 3000), ` +
-      `every edge acknowledged again after ${switchedMs} ms`,
+    `kill -9 of the ${victim}: ${EDGES} edges, ${sent} positions; the survivor led ${failoverMs} ms after the ` +
+      `kill (leaseMs 3000), every edge acknowledged again after ${switchedMs} ms`,
   );
-});
+  // Both stop: the next run's first instance takes the lease.
+  await a.kill();
+  await b.kill();
+}
+
+it('kill -9 of the leader: positions stored once, a fire alert after it alarmed and notified once', () =>
+  killOneMidRun('leader', 'failover_leader'));
+
+it('kill -9 of the standby: the same, the leader keeps the lead', () =>
+  killOneMidRun('standby', 'failover_standby'));
