@@ -1,11 +1,15 @@
 import { DEFAULT_LANGUAGE, translator } from '../cloud/i18n/index.js';
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { createWriteStream, existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { stringify } from 'yaml';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cloudConfig, createCloud, type Cloud } from '../cloud/core.js';
 import { cloudFeatures } from '../cloud/features.js';
 import { LocalInfluxd } from '../cloud/influxdb/local-influxd.js';
+import { LocalRedis } from '../cloud/cluster/local-redis.js';
+import type { CloudConfig } from '../cloud/config.js';
 import { edgeConfig } from '../edge/config.js';
 import { createEdge, type Edge } from '../edge/core.js';
 import { edgeFeatures } from '../edge/features.js';
@@ -13,7 +17,7 @@ import { AlarmNotification } from '../protocols/api/notifications.js';
 import { compileSchema } from '../protocols/validation.js';
 import { readConfigDocument } from '../runtime/config.js';
 import { createFileLogger, type Logger } from '../runtime/logger.js';
-import { preferredPort } from '../runtime/ports.js';
+import { freePort, preferredPort } from '../runtime/ports.js';
 import { describeScript, loadScenario } from '../simulators/cameras/scenario.js';
 import { createCameraSimulator, type CameraSimulator } from '../simulators/cameras/simulator.js';
 import { demoRegistry } from '../simulators/fleet/demo-registry.js';
@@ -46,6 +50,11 @@ export interface DemoOptions {
   configFile: string;
   /** Progress lines for people (stdout); the services log JSON into `<dir>/logs/`. */
   say: (line: string) => void;
+  /**
+   * Cloud instances: 1 (default) or 2, a cluster on a Redis server the demo starts: the first in this process,
+   * the second a `lookout cloud` process of its own; the edge knows both.
+   */
+  instances?: number;
 }
 
 export interface DemoAddresses {
@@ -60,6 +69,8 @@ export interface DemoAddresses {
   logs: string;
   aisUdp: string;
   aisTcp: string;
+  /** With `instances: 2`: the second cloud's dashboard, MQTT broker and health, and the Redis server. */
+  second?: { dashboard: string; mqtt: string; health: string; redis: string };
 }
 
 export interface DemoSystem {
@@ -114,6 +125,14 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
     await influxd.start();
     stops.push(() => influxd.stop());
 
+    let redis: LocalRedis | undefined;
+    if ((options.instances ?? 1) > 1) {
+      say(`starting Redis (cloud cluster) with its data in ${path.join(dir, 'redis')} ...`);
+      redis = new LocalRedis({ dir: path.join(dir, 'redis'), log: logger('redis') });
+      await redis.start();
+      stops.push(() => redis!.stop());
+    }
+
     const scenario =
       options.replayHours > 0
         ? iuuScenario({
@@ -164,6 +183,7 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
       http: { ...baseCloud.http, port: httpPort },
       influx: { ...baseCloud.influx, host: influxd.host, port: influxd.port },
       dataDir: path.join(dir, 'cloud'),
+      ...(redis ? { cluster: { redis: redis.url, instanceId: 'cloud-1' } } : {}),
       fisheries,
       notify: {
         ...baseCloud.notify,
@@ -191,6 +211,8 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
     });
     await cloud.start();
     stops.push(() => cloud.stop());
+    const second = redis ? await startSecondCloud(config, redis, dir, say) : undefined;
+    if (second) stops.push(second.stop);
 
     let cameras: CameraSimulator | undefined;
     if (options.cameras > 0) {
@@ -221,7 +243,11 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
     const demoEdgeConfig = edgeConfig({
       ...(document.edge ?? {}),
       edgeId: 'edge-demo',
-      mqtt: { ...baseEdge.mqtt, url: cloud.addresses.mqtt },
+      mqtt: {
+        ...baseEdge.mqtt,
+        url: cloud.addresses.mqtt,
+        ...(second ? { urls: [cloud.addresses.mqtt, second.mqtt] } : {}),
+      },
       ais: { ...baseEdge.ais, udp: { ...baseEdge.ais.udp, port: 0 }, tcp: { ...baseEdge.ais.tcp, port: 0 } },
       outbox: { ...baseEdge.outbox, dir: path.join(dir, 'edge-outbox') },
       http: { ...baseEdge.http, port: await preferredPort(options.ports.edgeHttp) },
@@ -284,12 +310,80 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
       logs,
       aisUdp: `127.0.0.1:${edge.ports.udp}`,
       aisTcp: `127.0.0.1:${edge.ports.tcp}`,
+      ...(second && redis
+        ? {
+            second: {
+              dashboard: `${second.http}/`,
+              mqtt: second.mqtt,
+              health: `${second.http}/health`,
+              redis: redis.url,
+            },
+          }
+        : {}),
     };
     return { addresses, cloud, edge, fleet, replayDone, stop };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/**
+ * The second cloud instance of `--instances 2`: a `lookout cloud` process (its own listeners on free ports, its own
+ * data folder and journal) with the first one's config and the same Redis and InfluxDB; its log in `logs/cloud-2.log`.
+ */
+async function startSecondCloud(
+  first: CloudConfig,
+  redis: LocalRedis,
+  dir: string,
+  say: (line: string) => void,
+): Promise<{ http: string; mqtt: string; stop: () => Promise<void> }> {
+  const [mqttPort, wsPort, httpPort] = [await freePort(), await freePort(), await freePort()];
+  const config: CloudConfig = {
+    ...first,
+    mqtt: { ...first.mqtt, port: mqttPort, wsPort },
+    http: { ...first.http, port: httpPort },
+    dataDir: path.join(dir, 'cloud-2'),
+    cluster: { redis: redis.url, instanceId: 'cloud-2', leaseMs: first.cluster?.leaseMs ?? 10_000 },
+  };
+  const configFile = path.join(dir, 'cloud-2.yaml');
+  await writeFile(configFile, stringify({ cloud: config }));
+  say('starting the second cloud instance (its own process, same Redis and InfluxDB) ...');
+  const log = createWriteStream(path.join(dir, 'logs', 'cloud-2.log'), { flags: 'a' });
+  const child = spawn(
+    process.execPath,
+    [path.join(ROOT, 'cli/lookout.js'), 'cloud', '--config', configFile],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+    log.end();
+  };
+  const http = `http://${config.http.host}:${httpPort}`;
+  const deadline = Date.now() + 60_000;
+  while (
+    !(await fetch(`${http}/health`).then(
+      () => true,
+      () => false,
+    ))
+  ) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stop();
+      throw new Error(
+        `the second cloud instance did not start; see ${path.join(dir, 'logs', 'cloud-2.log')}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return { http, mqtt: `mqtt://${config.mqtt.host}:${mqttPort}`, stop };
 }
 
 interface DemoCounts {

@@ -9,6 +9,7 @@ interface DemoFlags {
   replaySeconds: string;
   httpPort: string;
   config: string;
+  instances: string;
 }
 
 const positiveNumber = (flag: string, value: string): number => {
@@ -17,6 +18,11 @@ const positiveNumber = (flag: string, value: string): number => {
     throw new Error(`${flag}: expected a number >= 0, got "${value}"`);
   return parsed;
 };
+
+function instanceCount(value: string): number {
+  if (value !== '1' && value !== '2') throw new Error(`--instances: expected 1 or 2, got "${value}"`);
+  return Number(value);
+}
 
 export function register(program: Command): void {
   program
@@ -36,6 +42,11 @@ export function register(program: Command): void {
     .option('--replay-hours <h>', 'hours of the scripted IUU scenario replayed at start (0 = none)', '20')
     .option('--replay-seconds <s>', 'real seconds the replay takes', '60')
     .option('--http-port <port>', 'preferred HTTP port of the cloud (API and dashboard)', '8080')
+    .option(
+      '--instances <n>',
+      'cloud instances: 1, or 2 = a cluster (a second cloud process, a Redis server the demo starts)',
+      '1',
+    )
     .action(async (flags: DemoFlags) => {
       const [{ startDemoSystem, demoCounts }, { setTimeout: sleep }] = await Promise.all([
         import('./demo-system.js'),
@@ -59,6 +70,7 @@ export function register(program: Command): void {
           edgeHttp: 8081,
         },
         say,
+        instances: instanceCount(flags.instances),
       });
       const a = system.addresses;
       console.log(
@@ -78,6 +90,13 @@ export function register(program: Command): void {
           `  AIS into the edge UDP ${a.aisUdp}, TCP ${a.aisTcp}`,
           `  InfluxDB          ${a.influx}   query: ${a.influxQuery}`,
           `  service logs      ${a.logs}/*.log (JSON lines)`,
+          ...(a.second
+            ? [
+                '',
+                `  second cloud      ${a.second.dashboard}   MQTT ${a.second.mqtt}   health ${a.second.health}`,
+                `  Redis (cluster)   ${a.second.redis}   the edge knows both brokers; /health features.cluster says which leads`,
+              ]
+            : []),
           '',
           'Progress every 10 s below. Ctrl-C stops everything.',
           '',

@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import aedesPersistenceRedis from 'aedes-persistence-redis';
 import { Redis } from 'ioredis';
@@ -75,6 +76,11 @@ export class ClusterFeature implements CloudFeature {
     const persistenceConnection = client('aedes-persistence');
     await persistenceConnection.ping(); // fails start with the reason when Redis is unreachable
     this.#mq = MQEmitterRedis({ subConn: client('mq-sub'), pubConn: client('mq-pub') });
+    // mqemitter-redis re-emits its connections' errors on `state`: unheard, a Redis restart or reset would crash the
+    // process (seen when Redis stopped before the cloud). The connections log them already (redisClient).
+    (this.#mq as unknown as { state: EventEmitter }).state.on('error', (error: Error) =>
+      log.debug({ err: error.message }, 'mqemitter-redis connection error'),
+    );
     this.#persistence = aedesPersistenceRedis({ conn: persistenceConnection });
     context.useBrokerCluster({ id: this.instanceId, mq: this.#mq, persistence: this.#persistence });
     const leaseConnection = client('lease', true);
