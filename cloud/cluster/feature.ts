@@ -104,6 +104,11 @@ export class ClusterFeature implements CloudFeature {
       redis: this.#connections.map((connection) => connection.status),
     }));
     log.info({ redis: redactedUrl(this.config.redis) }, 'cluster mode: aedes on Redis');
+    if (!context.config.registry.database)
+      log.warn(
+        { dataDir: context.config.dataDir },
+        "cluster mode with the embedded registry (PGlite in this instance's dataDir): each instance has its own vessel registry. Set cloud.registry.database.url to a PostgreSQL server shared by all instances",
+      );
   }
 
   /** The alarms' link to the leader (their feature lists this one in its needs, so it is started). */
