@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { TSchema } from '@sinclair/typebox';
 import type { InfluxDB } from 'influx';
 import type { Registry } from 'prom-client';
+import { filters } from '../protocols/mqtt/topics.js';
 import { compileSchema } from '../protocols/validation.js';
 import { readTlsServerFiles } from '../runtime/tls.js';
 import { createHttpApp, HttpServerPart, type HealthReport, type HttpApp } from '../runtime/http-server.js';
@@ -180,6 +181,8 @@ export function createCloud(config: CloudConfig, options: CreateCloudOptions = {
     retainable: ingest.retainable,
     tls,
     cluster: () => brokerCluster,
+    // Every instance's presence knows every edge: status and health are live (not journalled), seen everywhere.
+    remoteFilters: [filters.edgeStatus, filters.edgeHealth],
   });
 
   const featureHealth = new Map<string, () => FeatureHealth>();

@@ -47,7 +47,15 @@ export interface CloudEvents {
   message: ValidatedMessage;
   invalidMessage: InvalidMessage;
   /** Every PUBLISH the broker accepted from a client (after its PUBACK), raw. */
-  mqttPublished: { topic: string; payload: Buffer; clientId?: string; retain: boolean; receivedAt: number };
+  mqttPublished: {
+    topic: string;
+    payload: Buffer;
+    clientId?: string;
+    retain: boolean;
+    receivedAt: number;
+    /** Cluster mode: published by a client of another instance (live kinds only, for presence), not journalled here. */
+    remote?: boolean;
+  };
   /** Anything published by an edge (any edge topic), as it arrives: presence uses it for `lastSeen`. */
   edgeActivity: { edgeId: string; at: number };
   clientConnected: { clientId: string; username?: string };

@@ -37,6 +37,8 @@ export interface BrokerOptions {
   tls?: { cert: Buffer; key: Buffer; handshakeTimeout?: number };
   /** Cluster mode (cloud/cluster): read at start; absent = aedes' in-memory emitter and persistence. */
   cluster?: () => BrokerBackend | undefined;
+  /** Cluster mode: topic filters whose messages from other instances' clients are emitted here too (`remote`). */
+  remoteFilters?: string[];
 }
 
 /** An aedes node of a cluster: its broker id, the shared emitter (mqemitter) and persistence (aedes-persistence). */
@@ -107,6 +109,7 @@ export class BrokerPart implements Part {
     });
     this.aedes = aedes;
     this.#wireEvents(aedes);
+    if (cluster) this.#hearOtherInstances(aedes, cluster.id);
 
     const { tls } = this.options;
     const handle = (stream: Duplex, request?: Parameters<Aedes['handle']>[1]) => {
@@ -384,6 +387,27 @@ export class BrokerPart implements Part {
     done(null, true);
   }
 
+  /** Messages other instances' clients published on `remoteFilters` (edges' status and health: presence). */
+  #hearOtherInstances(aedes: Aedes, ownId: string): void {
+    const { bus, remoteFilters = [] } = this.options;
+    // aedes' types do not declare its emitter (`mq`), which it uses for every delivery and exposes.
+    const { mq } = aedes as unknown as {
+      mq: { on(topic: string, listener: (packet: EmittedPacket, done: () => void) => void): void };
+    };
+    for (const filter of remoteFilters)
+      mq.on(filter, (packet, done) => {
+        if (packet.brokerId && packet.brokerId !== ownId)
+          bus.emit('mqttPublished', {
+            topic: packet.topic,
+            payload: payloadOf(packet),
+            retain: packet.retain === true,
+            receivedAt: Date.now(),
+            remote: true,
+          });
+        done();
+      });
+  }
+
   #wireEvents(aedes: Aedes): void {
     const { bus, metrics, log } = this.options;
     aedes.on('client', (client) => {
@@ -413,6 +437,14 @@ export class BrokerPart implements Part {
       });
     });
   }
+}
+
+/** What aedes' emitter carries: the packet, with the id of the broker (instance) that received it. */
+interface EmittedPacket {
+  topic: string;
+  payload: Buffer | string;
+  retain?: boolean;
+  brokerId?: string;
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

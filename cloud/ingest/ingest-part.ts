@@ -181,7 +181,9 @@ export class IngestPart implements Part {
         }
       }),
       bus.on('mqttPublished', (message) =>
-        this.#onPublished(message.topic, message.payload, message.receivedAt),
+        message.remote
+          ? this.#onRemotePublished(message.topic, message.payload, message.receivedAt)
+          : this.#onPublished(message.topic, message.payload, message.receivedAt),
       ),
     ];
     for (const lane of this.#lanes) {
@@ -263,6 +265,17 @@ export class IngestPart implements Part {
     if (LIVE_KINDS.has(parsed.kind)) {
       this.#handle(parsed, topic, payload, { edgeId: parsed.edgeId, topic, receivedAt, replayed: false });
     }
+  }
+
+  /**
+   * A live message another cluster instance received (cloud/cluster): emitted here too, so that presence and the
+   * dashboard of every instance know every edge; not counted, and an invalid one is left to that instance to report.
+   */
+  #onRemotePublished(topic: string, payload: Buffer, receivedAt: number): void {
+    const parsed = parseEdgeTopic(topic);
+    if (!parsed || !LIVE_KINDS.has(parsed.kind) || !this.#validate(parsed, payload).ok) return;
+    this.options.bus.emit('edgeActivity', { edgeId: parsed.edgeId, at: receivedAt });
+    this.#handle(parsed, topic, payload, { edgeId: parsed.edgeId, topic, receivedAt, replayed: false });
   }
 
   async #run(lane: Lane): Promise<void> {

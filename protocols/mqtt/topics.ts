@@ -46,6 +46,7 @@ export const topics = {
 export const filters = {
   allEdges: `${TOPIC_ROOT}/edge/+/#`,
   edgeStatus: `${TOPIC_ROOT}/edge/+/status`,
+  edgeHealth: `${TOPIC_ROOT}/edge/+/health`,
   cloudAlarms: `${TOPIC_ROOT}/cloud/alarms/#`,
 } as const;
 

@@ -98,6 +98,17 @@ describe('cloud cluster on Redis (aedes with mqemitter-redis and aedes-persisten
     await edgeA.publishAsync(topics.edgeStatus('edge-a'), status, { qos: 1, retain: true });
     await a.publish(topics.cloudAlarm('alarm-1'), '{"id":"alarm-1"}', { qos: 1, retain: true });
     await waitFor(() => onB.length >= 2, 20_000, 'the messages published on A to reach the subscriber on B');
+    // B's presence (and dashboard) knows the edge connected to A.
+    await waitFor(
+      async () => {
+        const { edges } = (await (await fetch(`${b.addresses.http}/api/v1/edges`)).json()) as {
+          edges: Array<{ edgeId: string; state: string }>;
+        };
+        return edges.some((edge) => edge.edgeId === 'edge-a' && edge.state === 'online');
+      },
+      20_000,
+      'edge-a online in the presence of b',
+    );
     expect(onB.map((message) => message.topic).sort()).toEqual(
       [topics.cloudAlarm('alarm-1'), topics.edgeStatus('edge-a')].sort(),
     );
