@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { CameraSiting } from '../../protocols/mqtt/payloads.js';
 
 const Unit = Type.Number({ minimum: 0, maximum: 1 });
 export const MaskRegion = Type.Object(
@@ -30,8 +31,11 @@ export const FireCameraSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    /** Direction the camera looks (centre of the picture), degrees clockwise from true north. */
     bearingDeg: Type.Optional(Type.Number({ minimum: 0, maximum: 360 })),
+    /** Horizontal field of view, degrees (with position and bearing: the cone the cloud locates fires with). */
     fovDeg: Type.Optional(Type.Number({ minimum: 1, maximum: 360 })),
+    ...CameraSiting.properties,
     ignoreMasks: Type.Optional(Type.Array(MaskRegion)),
     /** Files: play at the native rate like a live camera (default true for files in the edge). */
     realtime: Type.Optional(Type.Boolean()),

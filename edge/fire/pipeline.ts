@@ -1,4 +1,5 @@
 import type { Registry } from 'prom-client';
+import { bearingAtFrameX } from '../../protocols/fire/camera-geometry.js';
 import type { Logger } from '../../runtime/logger.js';
 import { Counter, Gauge, Histogram } from '../../runtime/metrics.js';
 import { CameraReader, type CameraState } from './camera-reader.js';
@@ -19,6 +20,10 @@ export interface PipelineCamera {
   position?: { lat: number; lon: number };
   bearingDeg?: number;
   fovDeg?: number;
+  /** Name, height above ground and watched range: carried in the alerts for the cloud's fire location. */
+  name?: string;
+  heightM?: number;
+  rangeM?: number;
   ignoreMasks?: Box[];
   realtime?: boolean;
   /** Overrides `settings.snapshot.maxWidth` for this camera. */
@@ -166,7 +171,7 @@ export function createFireMetrics(registry: Registry) {
 export function bearingToBoxes(camera: PipelineCamera, boxes: Array<{ box: Box }>): number | undefined {
   if (camera.bearingDeg === undefined || camera.fovDeg === undefined || boxes.length === 0) return undefined;
   const cx = boxes.reduce((s, b) => s + (b.box.x1 + b.box.x2) / 2, 0) / boxes.length;
-  return (((camera.bearingDeg + (cx - 0.5) * camera.fovDeg) % 360) + 360) % 360;
+  return bearingAtFrameX(camera.bearingDeg, camera.fovDeg, cx);
 }
 
 /**

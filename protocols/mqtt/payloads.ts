@@ -112,6 +112,16 @@ export type VesselStaticBatch = Static<typeof VesselStaticBatch>;
 // ---------------------------------------------------------------------------------------------------
 // Cameras (issue 5: ONVIF discovery and provisioning at the edge)
 
+/** Where a tower camera stands and what it watches, beside its position, heading and field of view. */
+export const CameraSiting = Type.Object({
+  /** A name rangers know the camera by, e.g. `Tháp Sông Trẹm (hướng tây bắc)`. */
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 120 })),
+  /** Height of the camera above the ground, metres. */
+  heightM: Type.Optional(Type.Number({ minimum: 0, maximum: 1000 })),
+  /** How far the camera watches, metres: a fire seen from one camera lies on its bearing within this range. */
+  rangeM: Type.Optional(Type.Number({ minimum: 100, maximum: 100_000 })),
+});
+
 /**
  * Provisioning state of a camera: `online` (its stream/snapshot URLs are known and its ONVIF service answers
  * with our credentials), `unauthorized` (wrong user name or password), `unreachable` (no answer, refused,
@@ -167,6 +177,9 @@ export const CameraInventoryEntry = Type.Object(
     position: Type.Optional(GeoPosition),
     /** Direction the camera looks, degrees clockwise from true north. */
     bearingDeg: Type.Optional(Type.Number({ minimum: 0, maximum: 360 })),
+    /** Horizontal field of view, degrees. */
+    fovDeg: Type.Optional(Type.Number({ minimum: 1, maximum: 360 })),
+    ...CameraSiting.properties,
     /** When the camera entered its current state. */
     since: EpochMs,
     /** Last successful ONVIF exchange. */
@@ -253,6 +266,7 @@ export const FireAlert = Type.Object(
         bearingDeg: Type.Optional(Type.Number({ minimum: 0, maximum: 360 })),
         /** Horizontal field of view, degrees. */
         fovDeg: Type.Optional(Type.Number({ minimum: 1, maximum: 360 })),
+        ...CameraSiting.properties,
       },
       { additionalProperties: false },
     ),
