@@ -3,6 +3,7 @@ import { DEFAULT_MAX_FUTURE_SKEW_S } from '../protocols/record-time.js';
 import { TlsServerConfig } from '../runtime/tls.js';
 import { FisheriesConfig } from './fisheries/config.js';
 import { DashboardConfig } from './dashboard/config.js';
+import { FireCloudConfig } from './fire/config.js';
 import { NotifyConfig } from './notify/config.js';
 import { OfficeConfig } from './office/config.js';
 import { RegistryConfig } from './registry/config.js';
@@ -220,6 +221,8 @@ export const CloudConfig = Type.Object(
     dashboard: DashboardConfig,
     /** Disk: fire snapshot budget and age, free-space warning and shedding (cloud/storage/). */
     storage: StorageConfig,
+    /** Fire location from the cameras' cones, and the places layer it is described by (cloud/fire/config.ts). */
+    fire: FireCloudConfig,
     /** Cloud state (journal, checkpoint, dead letters). Relative paths resolve against the working directory. */
     dataDir: Type.String({ minLength: 1, default: '.lookout/cloud' }),
     /**

@@ -1,8 +1,10 @@
 import path from 'node:path';
 import { FireAlert } from '../../protocols/mqtt/payloads.js';
+import { topics } from '../../protocols/mqtt/topics.js';
 import { PartFeature } from '../../runtime/feature.js';
 import type { AlarmsFeature } from '../alarms/feature.js';
 import type { CloudContext } from '../core.js';
+import { INSTALL_DIR } from '../fisheries/part.js';
 import { FireAlertsPart } from './fire-alerts-part.js';
 import { registerFireRoutes } from './routes.js';
 
@@ -21,6 +23,8 @@ export type FireAlertsFeature = PartFeature<CloudContext, FireAlertsPart>;
 /**
  * Fire alerts from the edges: a durable sink on the alerts lane (InfluxDB `fire_alert`, snapshot files),
  * `GET /api/v1/fire/alerts`, `GET /api/v1/fire/snapshots/...`, and `fire` alarms when given the alarms feature.
+ * The alerts of cameras that see the same fire are located (`cloud.fire`): InfluxDB `fire_located`,
+ * `GET /api/v1/fire/located`, MQTT `lookout/v1/cloud/fire/located/{id}`, and the location in the alarm.
  */
 export function fireAlertsFeature(options: FireAlertsFeatureOptions = {}): FireAlertsFeature {
   const { alarms } = options;
@@ -36,6 +40,11 @@ export function fireAlertsFeature(options: FireAlertsFeatureOptions = {}): FireA
         registry: context.registry,
         // Through the part, not the store: held while the alarms are not rebuilt from InfluxDB (no duplicates).
         raiseAlarm: alarms ? (request) => void alarms.part.raise(request) : undefined,
+        location: { config: context.config.fire, baseDir: INSTALL_DIR },
+        publishLocated: (fire) =>
+          void context.publish(topics.cloudLocatedFire(fire.id), JSON.stringify(fire)).catch((error: Error) =>
+            context.log.warn({ err: error, fire: fire.id }, 'could not publish located fire'),
+          ),
       });
       context.addSchemas(fireSchemas);
       context.addSink(part);

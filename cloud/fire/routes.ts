@@ -1,5 +1,12 @@
 import { Type } from '@sinclair/typebox';
-import { FireAlertList, FireAlertQuery } from '../../protocols/api/fire.js';
+import {
+  FireAlertList,
+  FireAlertQuery,
+  LocatedFire,
+  LocatedFireList,
+  LocatedFireQuery,
+} from '../../protocols/api/fire.js';
+import { ErrorBody } from '../../protocols/api/errors.js';
 import type { HttpApp } from '../../runtime/http-server.js';
 import type { FireAlertsPart } from './fire-alerts-part.js';
 
@@ -42,6 +49,40 @@ export function registerFireRoutes(app: HttpApp, part: FireAlertsPart): void {
         .type('image/jpeg')
         .header('cache-control', 'public, max-age=31536000, immutable')
         .send(jpeg);
+    },
+  );
+  app.get(
+    '/api/v1/fire/located',
+    {
+      schema: {
+        tags: ['fire'],
+        summary: 'Fires located from the cameras that see them',
+        description:
+          'The latest state of each fire changed in the period (default: the last 24 hours), newest first. ' +
+          '`intersection`: two cameras or more saw it within `cloud.fire.locate.windowS`; the point, the error area ' +
+          '(the cones\' intersection) and the distance from each camera. `bearing`: one camera; the fire lies on its ' +
+          'bearing within its range (`ray`), the area is its cone. With a places layer, the forest compartment and ' +
+          'the nearest named place.',
+        querystring: LocatedFireQuery,
+        response: { 200: LocatedFireList },
+      },
+    },
+    async (request) => ({ fires: await part.located(request.query) }),
+  );
+  app.get(
+    '/api/v1/fire/located/:id',
+    {
+      schema: {
+        tags: ['fire'],
+        summary: 'One located fire',
+        description: 'The latest state of a located fire (its id is in the alert records\' `location.fireId`); 404 when unknown.',
+        params: Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,200}$' }) }),
+        response: { 200: LocatedFire, 404: ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const [fire] = await part.located({ id: request.params.id, since: 0, limit: 1 });
+      return fire ?? reply.code(404).send({ error: `no located fire ${request.params.id}` });
     },
   );
 }

@@ -1,10 +1,17 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { FieldType, type InfluxDB, type IPoint, type ISchemaOptions } from 'influx';
-import type { FireAlertQuery, FireAlertRecord } from '../../protocols/api/fire.js';
+import {
+  LocatedFire,
+  type FireAlertQuery,
+  type FireAlertRecord,
+  type LocatedFireQuery,
+} from '../../protocols/api/fire.js';
+import { compileSchema } from '../../protocols/validation.js';
 import type { FireAlert } from '../../protocols/mqtt/payloads.js';
 
 export const MEASUREMENT_FIRE_ALERT = 'fire_alert';
+export const MEASUREMENT_FIRE_LOCATED = 'fire_located';
 
 export const fireInfluxSchema: ISchemaOptions = {
   measurement: MEASUREMENT_FIRE_ALERT,
@@ -20,6 +27,25 @@ export const fireInfluxSchema: ISchemaOptions = {
     bearing_to_fire_deg: FieldType.FLOAT,
     model: FieldType.STRING,
     snapshot: FieldType.STRING,
+    fire_id: FieldType.STRING,
+    fire_method: FieldType.STRING,
+    fire_lat: FieldType.FLOAT,
+    fire_lon: FieldType.FLOAT,
+    fire_error_m: FieldType.FLOAT,
+  },
+};
+
+/** One located fire's state at each change: its id is the series, the whole record a JSON field. */
+export const fireLocatedInfluxSchema: ISchemaOptions = {
+  measurement: MEASUREMENT_FIRE_LOCATED,
+  tags: ['fire_id'],
+  fields: {
+    method: FieldType.STRING,
+    cameras: FieldType.INTEGER,
+    lat: FieldType.FLOAT,
+    lon: FieldType.FLOAT,
+    error_m: FieldType.FLOAT,
+    record: FieldType.STRING,
   },
 };
 
@@ -57,6 +83,7 @@ export async function queryFireAlerts(
   if (query.edgeId) where.push(`"edge" = '${query.edgeId}'`);
   if (query.cameraId) where.push(`"camera" = '${query.cameraId}'`);
   if (query.event) where.push(`"event" = '${query.event}'`);
+  if (query.alertId) where.push(`"alert_id" = '${query.alertId}'`);
   if (query.since !== undefined) where.push(`time >= ${query.since}ms`);
   const q = `SELECT * FROM "${MEASUREMENT_FIRE_ALERT}"${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY time DESC LIMIT ${query.limit}`;
   const databases = await influx.getDatabaseNames();
@@ -65,7 +92,7 @@ export async function queryFireAlerts(
   return rows.map(fromRow);
 }
 
-export function toPoint(alert: FireAlert, snapshot: string | undefined): IPoint {
+export function toPoint(alert: FireAlert, snapshot: string | undefined, located?: LocatedFire): IPoint {
   const fields: Record<string, number | string> = {
     confidence: alert.confidence,
     boxes: JSON.stringify(alert.boxes),
@@ -80,6 +107,15 @@ export function toPoint(alert: FireAlert, snapshot: string | undefined): IPoint 
   if (alert.bearingToFireDeg !== undefined) fields.bearing_to_fire_deg = alert.bearingToFireDeg;
   if (alert.model) fields.model = alert.model;
   if (snapshot) fields.snapshot = snapshot;
+  if (located) {
+    fields.fire_id = located.id;
+    fields.fire_method = located.method;
+    if (located.point) {
+      fields.fire_lat = located.point.lat;
+      fields.fire_lon = located.point.lon;
+    }
+    if (located.errorM !== undefined) fields.fire_error_m = located.errorM;
+  }
   return {
     measurement: MEASUREMENT_FIRE_ALERT,
     tags: {
@@ -127,5 +163,58 @@ function fromRow(row: Record<string, unknown> & { time: Date }): FireAlertRecord
   const model = str(row.model);
   if (model) record.model = model;
   if (snapshot) record.snapshotUrl = `/api/v1/fire/snapshots/${snapshot}`;
+  const fireId = str(row.fire_id);
+  if (fireId) {
+    const fireLat = num(row.fire_lat);
+    const fireLon = num(row.fire_lon);
+    const errorM = num(row.fire_error_m);
+    record.location = {
+      fireId,
+      method: str(row.fire_method) === 'intersection' ? 'intersection' : 'bearing',
+      ...(fireLat !== undefined && fireLon !== undefined ? { point: { lat: fireLat, lon: fireLon } } : {}),
+      ...(errorM !== undefined ? { errorM } : {}),
+    };
+  }
   return record;
+}
+
+export function locatedPoint(fire: LocatedFire): IPoint {
+  const fields: Record<string, number | string> = {
+    method: fire.method,
+    cameras: fire.cameras.length,
+    record: JSON.stringify(fire),
+  };
+  if (fire.point) {
+    fields.lat = fire.point.lat;
+    fields.lon = fire.point.lon;
+  }
+  if (fire.errorM !== undefined) fields.error_m = fire.errorM;
+  return { measurement: MEASUREMENT_FIRE_LOCATED, tags: { fire_id: fire.id }, fields, timestamp: fire.ts };
+}
+
+const checkLocated = compileSchema(LocatedFire);
+const DAY_MS = 86_400_000;
+
+/** The latest state of each located fire changed since `query.since` (default: the last day), newest first. */
+export async function queryLocatedFires(
+  influx: InfluxDB,
+  database: string,
+  query: LocatedFireQuery & { id?: string },
+): Promise<LocatedFire[]> {
+  const databases = await influx.getDatabaseNames();
+  if (!databases.includes(database)) return [];
+  const since = query.since ?? Date.now() - DAY_MS;
+  const where = [`time >= ${since}ms`];
+  if (query.id) where.push(`"fire_id" = '${query.id.replace(/['\\]/g, '')}'`);
+  if (query.method) where.push(`"method" = '${query.method}'`);
+  const rows = await influx.query<{ record: unknown; time: Date }>(
+    `SELECT "record" FROM "${MEASUREMENT_FIRE_LOCATED}" WHERE ${where.join(' AND ')} GROUP BY "fire_id" ORDER BY time DESC LIMIT 1`,
+    { database, precision: 'ms' },
+  );
+  const fires: LocatedFire[] = [];
+  for (const row of rows) {
+    const parsed = typeof row.record === 'string' ? checkLocated.parseJson(row.record) : undefined;
+    if (parsed?.ok) fires.push(parsed.value);
+  }
+  return fires.sort((a, b) => b.ts - a.ts).slice(0, query.limit);
 }

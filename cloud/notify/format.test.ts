@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Alarm, AlarmChangeMessage } from '../../protocols/api/alarms.js';
-import { describeAlarm } from './format.js';
+import type { WebhookConfig } from './config.js';
+import { describeAlarm, requestBody, toNotification } from './format.js';
 
 const crossing: Alarm = {
   id: 'b1',
@@ -48,5 +49,63 @@ describe('alarm texts for rangers and officers', () => {
     expect(text).toBe(
       '[NGHIÊM TRỌNG] new_rule: tàu chưa đăng ký, MMSI 574000104 - vùng z-9 - từ 14:05 03/12/2026 (GMT+7)',
     );
+  });
+});
+
+describe('fire alarm texts say where the fire is', () => {
+  const fire: Alarm = {
+    ...crossing,
+    id: 'f1',
+    originator: 'camera:edge-u-minh/tower-3',
+    type: 'fire',
+    severity: 'CRITICAL',
+    details: {
+      alertId: 'tower-3-1',
+      className: 'smoke',
+      confidence: 0.77,
+      cameraName: 'Tháp Vồ Dơi',
+      bearingToFireDeg: 46.6,
+      locatedBy: 2,
+      lat: 9.262,
+      lon: 104.955,
+      errorM: 340,
+      distanceM: 3420,
+      placeArea: 'Tiểu khu 11',
+      nearPlace: 'Trạm kiểm lâm Vồ Dơi',
+      nearPlaceDistanceM: 450,
+      nearPlaceBearingDeg: 40,
+    },
+  };
+
+  it('in Vietnamese: point, error, cameras, compartment, nearest place, bearing and distance from the tower', () => {
+    expect(describeAlarm(change(fire))).toBe(
+      '[KHẨN CẤP] Cháy / khói: camera Tháp Vồ Dơi (edge-u-minh/tower-3) - khói 77 %, tại 9°15′43″ B, 104°57′18″ Đ (sai số ± 340 m), 2 camera cùng thấy, trong Tiểu khu 11, cách Trạm kiểm lâm Vồ Dơi 450 m về phía đông bắc, hướng 47°, cách camera 3,4 km - từ 14:05 03/12/2026 (GMT+7)',
+    );
+  });
+
+  it('in English, and with one camera the bearing and the range it watches', () => {
+    const single = {
+      ...fire,
+      details: { className: 'fire', confidence: 0.6, bearingToFireDeg: 205, rangeM: 15_000, locatedBy: 1 },
+    };
+    expect(describeAlarm(change(single), { lang: 'en' })).toBe(
+      '[CRITICAL] Fire / smoke: camera edge-u-minh/tower-3 - fire 60 %, bearing 205° from the camera, within 15 km - since 14:05 03/12/2026 (GMT+7)',
+    );
+  });
+
+  it('links the point to a map app and to OpenStreetMap, and the alarm to the alert page', () => {
+    const notification = toNotification(change(fire), 'https://lookout.example.vn/');
+    expect(notification.geoUri).toBe('geo:9.262000,104.955000?q=9.262000,104.955000');
+    expect(notification.mapUrl).toBe(
+      'https://www.openstreetmap.org/?mlat=9.262000&mlon=104.955000#map=15/9.26200/104.95500',
+    );
+    expect(notification.link).toBe('https://lookout.example.vn/#/fire/tower-3-1');
+    const body = JSON.parse(requestBody({ format: 'slack' } as WebhookConfig, notification)) as { text: string };
+    expect(body.text.split('\n')).toEqual([
+      notification.text,
+      notification.mapUrl,
+      notification.geoUri,
+      notification.link,
+    ]);
   });
 });

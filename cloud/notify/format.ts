@@ -16,8 +16,11 @@ const number = (value: unknown) => (typeof value === 'number' && Number.isFinite
 /** Who: `camera edge-1/cam-2`, `Intruder (CM-90015-TS), MMSI 574300015`, or the originator as it is. */
 function subject(alarm: Alarm, { t }: Translator): string {
   const { details } = alarm;
-  if (alarm.originator.startsWith('camera:'))
-    return t('notify.camera', { camera: alarm.originator.slice('camera:'.length) });
+  if (alarm.originator.startsWith('camera:')) {
+    const camera = alarm.originator.slice('camera:'.length);
+    const name = text(details.cameraName);
+    return name ? t('notify.cameraNamed', { name, camera }) : t('notify.camera', { camera });
+  }
   if (alarm.originator.startsWith('vessel:')) {
     const mmsi = text(details.mmsi) ?? alarm.originator.slice('vessel:'.length);
     const name = text(details.name);
@@ -43,9 +46,7 @@ function facts(alarm: Alarm, i18n: Translator, zoneName: DescribeOptions['zoneNa
       out.push(
         `${i18n.label('fireClass', className)}${confidence !== undefined ? ` ${i18n.percent(confidence)}` : ''}`,
       );
-    const bearing = number(details.bearingToFireDeg);
-    if (bearing !== undefined) out.push(t('notify.bearing', { deg: Math.round(bearing) }));
-    return out;
+    return [...out, ...fireLocation(details, i18n)];
   }
   const zoneId = text(details.zoneId);
   const zone = text(details.zoneName) ?? (zoneId && (zoneName?.(zoneId) ?? zoneId));
@@ -61,6 +62,72 @@ function facts(alarm: Alarm, i18n: Translator, zoneName: DescribeOptions['zoneNa
   const lon = number(details.lon);
   if (lat !== undefined && lon !== undefined) out.push(t('notify.at', { position: i18n.latLon(lat, lon) }));
   return out;
+}
+
+/** `350 m`, `3,4 km` */
+export function distanceText(metres: number, i18n: Translator): string {
+  return metres < 1000
+    ? i18n.t('unit.m', { n: i18n.number(Math.round(metres / 10) * 10) })
+    : i18n.t('unit.km', { n: i18n.number(metres / 1000, metres < 10_000 ? 1 : 0) });
+}
+
+/** `đông bắc`: one of eight compass points. */
+export function compassText(deg: number, { label }: Translator): string {
+  return label('compass', String(Math.round((((deg % 360) + 360) % 360) / 45) % 8));
+}
+
+/**
+ * Where the fire is, in words: the located point with its error, the compartment and the nearest place, the
+ * bearing and distance from the camera; with one camera the bearing and the range it watches.
+ */
+function fireLocation(details: Record<string, unknown>, i18n: Translator): string[] {
+  const { t } = i18n;
+  const out: string[] = [];
+  const bearing = number(details.bearingToFireDeg);
+  const lat = number(details.lat);
+  const lon = number(details.lon);
+  const errorM = number(details.errorM);
+  if (lat !== undefined && lon !== undefined) {
+    const position = i18n.latLon(lat, lon);
+    out.push(
+      errorM !== undefined
+        ? t('notify.firePoint', { position, error: distanceText(errorM, i18n) })
+        : t('notify.at', { position }),
+    );
+    const cameras = number(details.locatedBy);
+    if (cameras !== undefined && cameras > 1) out.push(t('notify.locatedBy', { n: cameras }));
+  }
+  const area = text(details.placeArea);
+  if (area) out.push(t('notify.inArea', { area }));
+  const near = text(details.nearPlace);
+  const nearM = number(details.nearPlaceDistanceM);
+  const nearDeg = number(details.nearPlaceBearingDeg);
+  if (near && nearM !== undefined && nearDeg !== undefined)
+    out.push(
+      t('notify.nearPlace', {
+        place: near,
+        distance: distanceText(nearM, i18n),
+        direction: compassText(nearDeg, i18n),
+      }),
+    );
+  if (bearing === undefined) return out;
+  const deg = Math.round(bearing);
+  const distance = number(details.distanceM);
+  const range = number(details.rangeM);
+  if (distance !== undefined) out.push(t('notify.fromCamera', { deg, distance: distanceText(distance, i18n) }));
+  else if (range !== undefined && lat === undefined)
+    out.push(t('notify.bearingWithin', { deg, distance: distanceText(range, i18n) }));
+  else out.push(t('notify.bearing', { deg }));
+  return out;
+}
+
+/** A map app at the point (`geo:` URI, phones) and the same place on OpenStreetMap (any browser). */
+export function mapLinks(lat: number, lon: number): { geoUri: string; mapUrl: string } {
+  const at = `${lat.toFixed(6)},${lon.toFixed(6)}`;
+  return {
+    geoUri: `geo:${at}?q=${at}`,
+    mapUrl: `https://www.openstreetmap.org/?mlat=${lat.toFixed(6)}&mlon=${lon.toFixed(6)}#map=15/${lat.toFixed(5)}/${lon.toFixed(5)}`,
+  };
 }
 
 /** One line a ranger or an officer can read on a phone, in their language, in Vietnam's time. */
@@ -97,13 +164,24 @@ export function toNotification(
     notification.link = `${base}/#alarm=${encodeURIComponent(alarm.id)}`;
     const snapshot = text(alarm.details.snapshot);
     if (snapshot) notification.snapshotUrl = `${base}/api/v1/fire/snapshots/${snapshot}`;
+    const alertId = text(alarm.details.alertId);
+    if (alarm.type === 'fire' && alertId) notification.link = `${base}/#/fire/${encodeURIComponent(alertId)}`;
   }
+  const lat = number(alarm.details.lat);
+  const lon = number(alarm.details.lon);
+  if (alarm.type === 'fire' && lat !== undefined && lon !== undefined) Object.assign(notification, mapLinks(lat, lon));
   return notification;
 }
 
 /** The request body for a webhook's format. */
 export function requestBody(webhook: WebhookConfig, notification: AlarmNotification): string {
-  const lines = [notification.text, notification.snapshotUrl, notification.link].filter(
+  const lines = [
+    notification.text,
+    notification.mapUrl,
+    notification.geoUri,
+    notification.snapshotUrl,
+    notification.link,
+  ].filter(
     (line): line is string => line !== undefined,
   );
   switch (webhook.format) {

@@ -19,6 +19,9 @@ export const AlarmNotification = Type.Object(
     link: Type.Optional(Type.String()),
     /** The alert's JPEG snapshot (fire alarms), when `publicUrl` is configured. */
     snapshotUrl: Type.Optional(Type.String()),
+    /** A located fire on OpenStreetMap (any browser), and as a `geo:` URI that opens the phone's map app. */
+    mapUrl: Type.Optional(Type.String()),
+    geoUri: Type.Optional(Type.String()),
   },
   { $id: 'AlarmNotification', additionalProperties: false },
 );

@@ -40,6 +40,8 @@ export const topics = {
   fireAlert: (edgeId: string) => `${edge(edgeId)}/alerts/fire`,
   /** Cloud alarms for live consumers (dashboard, control room). */
   cloudAlarm: (alarmId: string) => `${TOPIC_ROOT}/cloud/alarms/${alarmId}`,
+  /** Located fires (`LocatedFire`, api/fire.ts) for live consumers, each time one changes. */
+  cloudLocatedFire: (fireId: string) => `${TOPIC_ROOT}/cloud/fire/located/${fireId}`,
 } as const;
 
 /** Subscription filters used by the cloud. */
@@ -47,6 +49,7 @@ export const filters = {
   allEdges: `${TOPIC_ROOT}/edge/+/#`,
   edgeStatus: `${TOPIC_ROOT}/edge/+/status`,
   cloudAlarms: `${TOPIC_ROOT}/cloud/alarms/#`,
+  cloudLocatedFires: `${TOPIC_ROOT}/cloud/fire/located/#`,
 } as const;
 
 export type EdgeTopicKind =
