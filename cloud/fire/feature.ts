@@ -42,9 +42,11 @@ export function fireAlertsFeature(options: FireAlertsFeatureOptions = {}): FireA
         raiseAlarm: alarms ? (request) => void alarms.part.raise(request) : undefined,
         location: { config: context.config.fire, baseDir: INSTALL_DIR },
         publishLocated: (fire) =>
-          void context.publish(topics.cloudLocatedFire(fire.id), JSON.stringify(fire)).catch((error: Error) =>
-            context.log.warn({ err: error, fire: fire.id }, 'could not publish located fire'),
-          ),
+          void context
+            .publish(topics.cloudLocatedFire(fire.id), JSON.stringify(fire))
+            .catch((error: Error) =>
+              context.log.warn({ err: error, fire: fire.id }, 'could not publish located fire'),
+            ),
       });
       context.addSchemas(fireSchemas);
       context.addSink(part);

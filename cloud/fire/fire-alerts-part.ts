@@ -1,6 +1,11 @@
 import { mkdir } from 'node:fs/promises';
 import type { InfluxDB, IPoint } from 'influx';
-import type { FireAlertQuery, FireAlertRecord, LocatedFire, LocatedFireQuery } from '../../protocols/api/fire.js';
+import type {
+  FireAlertQuery,
+  FireAlertRecord,
+  LocatedFire,
+  LocatedFireQuery,
+} from '../../protocols/api/fire.js';
 import type { FireAlert } from '../../protocols/mqtt/payloads.js';
 import { Counter, type Registry } from '../../runtime/metrics.js';
 import type { Logger } from '../../runtime/logger.js';

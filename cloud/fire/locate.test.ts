@@ -25,7 +25,8 @@ function haversineM(a: LatLon, b: LatLon): number {
 
 /** Where a fire at `fire` shows in the camera's picture (frame x of its bearing), inverting the projection. */
 function frameX(camera: CameraGeometry, fire: LatLon): number {
-  const offset = ((((bearingDeg(camera.position, fire) - camera.headingDeg + 540) % 360) - 180) * Math.PI) / 180;
+  const offset =
+    ((((bearingDeg(camera.position, fire) - camera.headingDeg + 540) % 360) - 180) * Math.PI) / 180;
   const half = (camera.fovDeg * Math.PI) / 360;
   return 0.5 + Math.tan(offset) / (2 * Math.tan(half));
 }
@@ -50,7 +51,10 @@ describe('camera geometry', () => {
     expect(bearingAtFrameX(90, 60, 0)).toBeCloseTo(60, 9);
     expect(bearingAtFrameX(90, 60, 1)).toBeCloseTo(120, 9);
     // A quarter of the picture is not a quarter of the field of view.
-    expect(bearingAtFrameX(0, 60, 0.75)).toBeCloseTo((Math.atan(0.5 * Math.tan(Math.PI / 6)) * 180) / Math.PI, 9);
+    expect(bearingAtFrameX(0, 60, 0.75)).toBeCloseTo(
+      (Math.atan(0.5 * Math.tan(Math.PI / 6)) * 180) / Math.PI,
+      9,
+    );
     expect(bearingAtFrameX(350, 60, 0.9)).toBeGreaterThan(10);
   });
 
@@ -86,7 +90,10 @@ describe('locate', () => {
   });
 
   it('with three towers and headings off by up to 1°, stays within 250 m and shrinks the area', () => {
-    const skewed = towers.map((camera, i) => ({ ...camera, headingDeg: camera.headingDeg + [0.8, -1, 0.5][i]! }));
+    const skewed = towers.map((camera, i) => ({
+      ...camera,
+      headingDeg: camera.headingDeg + [0.8, -1, 0.5][i]!,
+    }));
     // The boxes are where the fire shows in the real camera; the cloud believes the skewed headings.
     const cones = skewed.map((believed, i) => coneOf(believed, [boxFor(towers[i]!, FIRE)]));
     const three = locate(cones)!;
@@ -100,16 +107,22 @@ describe('locate', () => {
     const cones = [coneOf(towers[0]!, [boxFor(towers[0]!, FIRE)]), coneOf(away, [{ x1: 0.5, x2: 0.52 }])];
     expect(locate(cones)).toBeUndefined();
     expect(conesCross(cones)).toBe(false);
-    const short = towers.slice(0, 2).map((camera) => coneOf({ ...camera, rangeM: 3000 }, [boxFor(camera, FIRE)]));
+    const short = towers
+      .slice(0, 2)
+      .map((camera) => coneOf({ ...camera, rangeM: 3000 }, [boxFor(camera, FIRE)]));
     expect(locate(short)).toBeUndefined();
   });
 
   it('uses the union of several boxes as the cone', () => {
     const camera = towers[0]!;
-    const cone = coneOf(camera, [
-      { x1: 0.2, x2: 0.25 },
-      { x1: 0.3, x2: 0.4 },
-    ], 0);
+    const cone = coneOf(
+      camera,
+      [
+        { x1: 0.2, x2: 0.25 },
+        { x1: 0.3, x2: 0.4 },
+      ],
+      0,
+    );
     expect(cone.leftDeg).toBeCloseTo(bearingAtFrameX(30, 60, 0.2), 9);
     expect(cone.rightDeg).toBeCloseTo(bearingAtFrameX(30, 60, 0.4), 9);
     expect(cone.bearingDeg).toBeCloseTo(bearingAtFrameX(30, 60, 0.2875), 9);

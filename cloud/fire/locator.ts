@@ -1,7 +1,15 @@
 import type { FireSighting, LocatedFire } from '../../protocols/api/fire.js';
 import type { FireAlert } from '../../protocols/mqtt/payloads.js';
 import type { FireCloudConfig } from './config.js';
-import { bearingRay, coneOf, conesCross, distanceM, locate, type CameraGeometry, type Cone } from './locate.js';
+import {
+  bearingRay,
+  coneOf,
+  conesCross,
+  distanceM,
+  locate,
+  type CameraGeometry,
+  type Cone,
+} from './locate.js';
 import type { Places } from './places.js';
 
 /** One camera's current view of one alert: the latest event's cone. */

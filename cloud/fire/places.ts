@@ -19,7 +19,10 @@ const PlaceFeature = Type.Object({
   ]),
 });
 /** A places layer: named points (villages, ranger stations) and named areas (forest compartments). */
-const PlacesFile = Type.Object({ type: Type.Literal('FeatureCollection'), features: Type.Array(PlaceFeature) });
+const PlacesFile = Type.Object({
+  type: Type.Literal('FeatureCollection'),
+  features: Type.Array(PlaceFeature),
+});
 type PlacesFile = Static<typeof PlacesFile>;
 const checkPlaces = compileSchema(PlacesFile);
 
@@ -65,7 +68,10 @@ export class Places {
     for (const { properties, geometry } of collection.features) {
       const lonLat = (p: number[]) => [p[0]!, p[1]!] as const;
       if (geometry.type === 'Point') {
-        points.push({ name: properties.name, position: { lon: geometry.coordinates[0]!, lat: geometry.coordinates[1]! } });
+        points.push({
+          name: properties.name,
+          position: { lon: geometry.coordinates[0]!, lat: geometry.coordinates[1]! },
+        });
       } else {
         const polygons = geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates;
         areas.push({

@@ -60,7 +60,7 @@ export function registerFireRoutes(app: HttpApp, part: FireAlertsPart): void {
         description:
           'The latest state of each fire changed in the period (default: the last 24 hours), newest first. ' +
           '`intersection`: two cameras or more saw it within `cloud.fire.locate.windowS`; the point, the error area ' +
-          '(the cones\' intersection) and the distance from each camera. `bearing`: one camera; the fire lies on its ' +
+          "(the cones' intersection) and the distance from each camera. `bearing`: one camera; the fire lies on its " +
           'bearing within its range (`ray`), the area is its cone. With a places layer, the forest compartment and ' +
           'the nearest named place.',
         querystring: LocatedFireQuery,
@@ -75,7 +75,8 @@ export function registerFireRoutes(app: HttpApp, part: FireAlertsPart): void {
       schema: {
         tags: ['fire'],
         summary: 'One located fire',
-        description: 'The latest state of a located fire (its id is in the alert records\' `location.fireId`); 404 when unknown.',
+        description:
+          "The latest state of a located fire (its id is in the alert records' `location.fireId`); 404 when unknown.",
         params: Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,200}$' }) }),
         response: { 200: LocatedFire, 404: ErrorBody },
       },

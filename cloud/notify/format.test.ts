@@ -100,7 +100,9 @@ describe('fire alarm texts say where the fire is', () => {
       'https://www.openstreetmap.org/?mlat=9.262000&mlon=104.955000#map=15/9.26200/104.95500',
     );
     expect(notification.link).toBe('https://lookout.example.vn/#/fire/tower-3-1');
-    const body = JSON.parse(requestBody({ format: 'slack' } as WebhookConfig, notification)) as { text: string };
+    const body = JSON.parse(requestBody({ format: 'slack' } as WebhookConfig, notification)) as {
+      text: string;
+    };
     expect(body.text.split('\n')).toEqual([
       notification.text,
       notification.mapUrl,

@@ -114,7 +114,8 @@ function fireLocation(details: Record<string, unknown>, i18n: Translator): strin
   const deg = Math.round(bearing);
   const distance = number(details.distanceM);
   const range = number(details.rangeM);
-  if (distance !== undefined) out.push(t('notify.fromCamera', { deg, distance: distanceText(distance, i18n) }));
+  if (distance !== undefined)
+    out.push(t('notify.fromCamera', { deg, distance: distanceText(distance, i18n) }));
   else if (range !== undefined && lat === undefined)
     out.push(t('notify.bearingWithin', { deg, distance: distanceText(range, i18n) }));
   else out.push(t('notify.bearing', { deg }));
@@ -169,7 +170,8 @@ export function toNotification(
   }
   const lat = number(alarm.details.lat);
   const lon = number(alarm.details.lon);
-  if (alarm.type === 'fire' && lat !== undefined && lon !== undefined) Object.assign(notification, mapLinks(lat, lon));
+  if (alarm.type === 'fire' && lat !== undefined && lon !== undefined)
+    Object.assign(notification, mapLinks(lat, lon));
   return notification;
 }
 
@@ -181,9 +183,7 @@ export function requestBody(webhook: WebhookConfig, notification: AlarmNotificat
     notification.geoUri,
     notification.snapshotUrl,
     notification.link,
-  ].filter(
-    (line): line is string => line !== undefined,
-  );
+  ].filter((line): line is string => line !== undefined);
   switch (webhook.format) {
     case 'json':
       return JSON.stringify(notification);
