@@ -9,12 +9,19 @@ import { LocalInfluxd } from '../cloud/influxdb/local-influxd.js';
 import { edgeConfig } from '../edge/config.js';
 import { createEdge, type Edge } from '../edge/core.js';
 import { edgeFeatures } from '../edge/features.js';
+import { bearingDeg } from '../cloud/fire/locate.js';
+import { headingShowingAt } from '../protocols/fire/camera-geometry.js';
 import { AlarmNotification } from '../protocols/api/notifications.js';
 import { compileSchema } from '../protocols/validation.js';
 import { readConfigDocument } from '../runtime/config.js';
 import { createFileLogger, type Logger } from '../runtime/logger.js';
 import { preferredPort } from '../runtime/ports.js';
-import { describeScript, loadScenario } from '../simulators/cameras/scenario.js';
+import {
+  describeScript,
+  loadScenario,
+  type CameraScenario,
+  type CameraScript,
+} from '../simulators/cameras/scenario.js';
 import { createCameraSimulator, type CameraSimulator } from '../simulators/cameras/simulator.js';
 import { demoRegistry } from '../simulators/fleet/demo-registry.js';
 import { createFleetSimulator, type FleetSimulator } from '../simulators/fleet/fleet.js';
@@ -75,13 +82,38 @@ export interface DemoSystem {
 /** The live fleet's seed: the demo registry is generated from the same vessels. */
 const FLEET_SEED = 1;
 
-/** Camera towers over U Minh Hạ (approximate demo positions) and where each camera looks. */
-const TOWERS = [
-  { lat: 9.2412, lon: 104.9327, bearingDeg: 315 },
-  { lat: 9.2801, lon: 104.9655, bearingDeg: 45 },
-  { lat: 9.2203, lon: 104.9941, bearingDeg: 180 },
-  { lat: 9.3105, lon: 104.9102, bearingDeg: 270 },
+/**
+ * Camera towers over U Minh Hạ (DEMO positions and names) and where each camera looks. The scripted fire of the
+ * camera scenario burns at DEMO_FIRE: a tower whose camera has a scripted fire is turned so that it shows
+ * DEMO_FIRE where the scenario draws it (the fire's `x`), so the cones of cam-1 (near, 3.3 km) and cam-3 (far,
+ * 6.3 km) cross over it and the map shows the located point.
+ */
+export const DEMO_FIRE = { lat: 9.2611, lon: 104.9546 };
+export const TOWERS = [
+  { lat: 9.2412, lon: 104.9327, bearingDeg: 315, name: 'Tháp canh Vồ Dơi (demo)' },
+  { lat: 9.2801, lon: 104.9655, bearingDeg: 45, name: 'Tháp canh Sông Trẹm (demo)' },
+  { lat: 9.2203, lon: 104.9941, bearingDeg: 180, name: 'Tháp canh Kênh Đứng (demo)' },
+  { lat: 9.3105, lon: 104.9102, bearingDeg: 270, name: 'Tháp canh Kênh Tắc (demo)' },
 ];
+const DEMO_FOV_DEG = 60;
+
+/** The demo cameras' geometry: towers with a scripted fire look so that they show DEMO_FIRE where it is drawn. */
+export function demoCameraGeometry(index: number, script: CameraScript | undefined) {
+  const tower = TOWERS[index % TOWERS.length]!;
+  const fireX = script?.fires[0]?.x;
+  const position = { lat: tower.lat, lon: tower.lon };
+  return {
+    position,
+    bearingDeg:
+      fireX === undefined
+        ? tower.bearingDeg
+        : Math.round(headingShowingAt(bearingDeg(position, DEMO_FIRE), DEMO_FOV_DEG, fireX) * 10) / 10,
+    fovDeg: DEMO_FOV_DEG,
+    name: `${tower.name} ${index + 1}`,
+    heightM: 30,
+    rangeM: 15_000,
+  };
+}
 
 /**
  * The whole system on one machine: InfluxDB (own data folder and config), the cloud with every feature, one
@@ -193,9 +225,10 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
     stops.push(() => cloud.stop());
 
     let cameras: CameraSimulator | undefined;
+    let cameraScenario: CameraScenario | undefined;
     if (options.cameras > 0) {
       say(`starting ${options.cameras} simulated ONVIF cameras (GStreamer RTSP) ...`);
-      const cameraScenario = await loadScenario(path.join(ROOT, 'simulators/cameras/scenarios/demo.yaml'));
+      cameraScenario = await loadScenario(path.join(ROOT, 'simulators/cameras/scenarios/demo.yaml'));
       cameras = createCameraSimulator({
         count: options.cameras,
         scenario: cameraScenario,
@@ -233,8 +266,7 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
           xaddr: camera.xaddr,
           username: camera.username,
           password: camera.password,
-          position: { lat: TOWERS[index % TOWERS.length]!.lat, lon: TOWERS[index % TOWERS.length]!.lon },
-          bearingDeg: TOWERS[index % TOWERS.length]!.bearingDeg,
+          ...demoCameraGeometry(index, cameraScenario?.cameras[index]),
         })),
       },
       fire: { ...baseEdge.fire, enabled: fireOn, model: { ...baseEdge.fire.model, path: modelPath } },

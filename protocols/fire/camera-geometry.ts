@@ -19,3 +19,10 @@ export function bearingAtFrameX(headingDeg: number, fovDeg: number, x: number): 
   const offset = (Math.atan((2 * x - 1) * Math.tan(half)) * 180) / Math.PI;
   return normaliseDeg(headingDeg + offset);
 }
+
+/** The heading that shows a target at `bearingDeg` at frame position `x`: the inverse of `bearingAtFrameX`. */
+export function headingShowingAt(bearingDeg: number, fovDeg: number, x: number): number {
+  const half = (Math.min(fovDeg, 179) * Math.PI) / 360;
+  const offset = (Math.atan((2 * x - 1) * Math.tan(half)) * 180) / Math.PI;
+  return normaliseDeg(bearingDeg - offset);
+}

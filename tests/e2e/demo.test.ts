@@ -96,6 +96,7 @@ describe('lookout demo', () => {
       '/api/v1/alarms',
       '/api/v1/zones',
       '/api/v1/fire/alerts',
+      '/api/v1/fire/located',
       '/api/v1/cameras',
     ]) {
       expect(Object.keys(openapi.paths)).toContain(route);
