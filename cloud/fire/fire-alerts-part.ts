@@ -23,6 +23,7 @@ import {
   queryLocatedFires,
   readSnapshot,
   toPoint,
+  writeFrames,
   writeSnapshot,
 } from './storage.js';
 
@@ -140,7 +141,12 @@ export class FireAlertsPart implements Part, DurableSink {
         this.options.log.error({ err: error, alert: alert.alertId }, 'could not store fire snapshot');
       }
     }
-    entry.point = toPoint(alert, snapshot, located);
+    const { frames, failed } = await writeFrames(this.options.snapshotDir, alert);
+    if (failed.length > 0) {
+      this.#errors.inc({ stage: 'frames' }, failed.length);
+      this.options.log.error({ err: failed[0], alert: alert.alertId }, 'could not store fire strip frames');
+    }
+    entry.point = toPoint(alert, snapshot, located, frames);
     if (alert.event !== 'end' && this.options.raiseAlarm) {
       try {
         this.options.raiseAlarm({

@@ -32,6 +32,7 @@ export const fireInfluxSchema: ISchemaOptions = {
     fire_lat: FieldType.FLOAT,
     fire_lon: FieldType.FLOAT,
     fire_error_m: FieldType.FLOAT,
+    frames: FieldType.STRING,
   },
 };
 
@@ -58,13 +59,46 @@ function snapshotName(alert: FireAlert): string {
 }
 
 /** Writes an event's JPEG (base64) under `<dir>/<edgeId>/` (temporary file + rename); returns `<edgeId>/<file>`. */
-export async function writeSnapshot(dir: string, alert: FireAlert, base64: string): Promise<string> {
-  const snapshot = `${alert.edgeId}/${snapshotName(alert)}`;
-  const file = path.join(dir, snapshot);
+export function writeSnapshot(dir: string, alert: FireAlert, base64: string): Promise<string> {
+  return writeJpeg(dir, alert.edgeId, snapshotName(alert), base64);
+}
+
+/** A stored strip frame of an alert event: `<edgeId>/<file>` and what the API says of it. */
+export interface StoredFrame {
+  ts: number;
+  width: number;
+  height: number;
+  file: string;
+}
+
+/**
+ * Writes the event's strip frames beside its snapshot (same folder, same disk budget: cloud/storage prunes them
+ * with the snapshots); a frame that cannot be written is left out and counted by the caller.
+ */
+export async function writeFrames(
+  dir: string,
+  alert: FireAlert,
+): Promise<{ frames: StoredFrame[]; failed: unknown[] }> {
+  const frames: StoredFrame[] = [];
+  const failed: unknown[] = [];
+  for (const frame of alert.frames ?? []) {
+    try {
+      const file = await writeJpeg(dir, alert.edgeId, `${alert.alertId}-frame-${frame.ts}.jpg`, frame.data);
+      frames.push({ ts: frame.ts, width: frame.width, height: frame.height, file });
+    } catch (error) {
+      failed.push(error);
+    }
+  }
+  return { frames, failed };
+}
+
+async function writeJpeg(dir: string, edgeId: string, name: string, base64: string): Promise<string> {
+  const relative = `${edgeId}/${name}`;
+  const file = path.join(dir, relative);
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(`${file}.tmp`, Buffer.from(base64, 'base64'));
   await rename(`${file}.tmp`, file);
-  return snapshot;
+  return relative;
 }
 
 /** A stored snapshot, or undefined (unknown, or a name that is not one of ours). */
@@ -92,7 +126,12 @@ export async function queryFireAlerts(
   return rows.map(fromRow);
 }
 
-export function toPoint(alert: FireAlert, snapshot: string | undefined, located?: LocatedFire): IPoint {
+export function toPoint(
+  alert: FireAlert,
+  snapshot: string | undefined,
+  located?: LocatedFire,
+  frames: StoredFrame[] = [],
+): IPoint {
   const fields: Record<string, number | string> = {
     confidence: alert.confidence,
     boxes: JSON.stringify(alert.boxes),
@@ -107,6 +146,7 @@ export function toPoint(alert: FireAlert, snapshot: string | undefined, located?
   if (alert.bearingToFireDeg !== undefined) fields.bearing_to_fire_deg = alert.bearingToFireDeg;
   if (alert.model) fields.model = alert.model;
   if (snapshot) fields.snapshot = snapshot;
+  if (frames.length > 0) fields.frames = JSON.stringify(frames);
   if (located) {
     fields.fire_id = located.id;
     fields.fire_method = located.method;
@@ -163,6 +203,9 @@ function fromRow(row: Record<string, unknown> & { time: Date }): FireAlertRecord
   const model = str(row.model);
   if (model) record.model = model;
   if (snapshot) record.snapshotUrl = `/api/v1/fire/snapshots/${snapshot}`;
+  const frames = parseFrames(str(row.frames));
+  if (frames.length > 0)
+    record.frames = frames.map(({ file, ...frame }) => ({ ...frame, url: `/api/v1/fire/snapshots/${file}` }));
   const fireId = str(row.fire_id);
   if (fireId) {
     const fireLat = num(row.fire_lat);
@@ -176,6 +219,16 @@ function fromRow(row: Record<string, unknown> & { time: Date }): FireAlertRecord
     };
   }
   return record;
+}
+
+function parseFrames(text: string | undefined): StoredFrame[] {
+  if (!text) return [];
+  try {
+    const frames = JSON.parse(text) as unknown;
+    return Array.isArray(frames) ? (frames as StoredFrame[]) : [];
+  } catch {
+    return [];
+  }
 }
 
 export function locatedPoint(fire: LocatedFire): IPoint {

@@ -30,7 +30,7 @@ export interface FirePartDeps {
 
 /** Builds the FireAlert payload of one alert event. */
 export function toFireAlert(edgeId: string, alert: AlertOut, model: string): FireAlert {
-  const { camera, event, snapshot } = alert;
+  const { camera, event, snapshot, frames } = alert;
   const round = (v: number) => Math.round(v * 10_000) / 10_000;
   const bearing = bearingToBoxes(camera, event.boxes);
   return {
@@ -69,6 +69,16 @@ export function toFireAlert(edgeId: string, alert: AlertOut, model: string): Fir
             height: snapshot.height,
             data: snapshot.jpeg.toString('base64'),
           },
+        }
+      : {}),
+    ...(frames?.length
+      ? {
+          frames: frames.map((f) => ({
+            ts: f.ts,
+            width: f.width,
+            height: f.height,
+            data: f.jpeg.toString('base64'),
+          })),
         }
       : {}),
   };

@@ -7,8 +7,15 @@ import { ChangeModel, defaultChange, type ChangeSettings } from './change.js';
 import type { FireConfig } from './config.js';
 import type { Detector, FrameDetection } from './detector.js';
 import { encodeJpeg, guessSourceKind, type Frame, type SourceKind } from './frames.js';
+import {
+  defaultStrip,
+  encodeStrip,
+  FrameStrip,
+  type EncodedStripFrame,
+  type StripSettings,
+} from './frame-strip.js';
 import { alertSnapshot, cropContent, defaultSnapshotSettings, type SnapshotSettings } from './snapshot.js';
-import type { Box } from './tensor.js';
+import type { Box, RgbImage } from './tensor.js';
 import { defaultTiling, type TilingSettings } from './tiles.js';
 import { FireTracker, type AlertEvent, type ConfirmationConfig } from './tracker.js';
 
@@ -47,12 +54,14 @@ export interface PipelineSettings {
   tiles?: TilingSettings;
   /** Change over time; default `defaultChange`. */
   change?: ChangeSettings;
+  /** Frames before and after a detection sent with the alert; default `defaultStrip`. */
+  strip?: StripSettings;
 }
 
 /** The pipeline settings an `edge.fire` config section gives (shared by the edge and `lookout detect`). */
 export function pipelineSettings(config: FireConfig): PipelineSettings {
-  const { confirmation, stallTimeoutS, socketTimeoutS, backoff, snapshot, tiles, change } = config;
-  return { confirmation, stallTimeoutS, socketTimeoutS, backoff, snapshot, tiles, change };
+  const { confirmation, stallTimeoutS, socketTimeoutS, backoff, snapshot, tiles, change, strip } = config;
+  return { confirmation, stallTimeoutS, socketTimeoutS, backoff, snapshot, tiles, change, strip };
 }
 
 export interface FrameResult {
@@ -69,6 +78,8 @@ export interface AlertOut {
   camera: PipelineCamera;
   event: AlertEvent;
   snapshot?: { jpeg: Buffer; width: number; height: number };
+  /** Small frames before (on `new`) or after (on the alert's next event) the detection. */
+  frames?: EncodedStripFrame[];
 }
 
 export interface PipelineHandlers {
@@ -174,6 +185,14 @@ export function bearingToBoxes(camera: PipelineCamera, boxes: Array<{ box: Box }
   return bearingAtFrameX(camera.bearingDeg, camera.fovDeg, cx);
 }
 
+/** The camera picture of an analysed frame, without the letterbox padding. */
+function cameraView(frame: Frame): RgbImage {
+  return frame.image.width === frame.transform.contentWidth &&
+    frame.image.height === frame.transform.contentHeight
+    ? frame.image
+    : cropContent(frame.image, frame.transform);
+}
+
 /**
  * One camera: frame reader (with watchdog) -> detector -> confirmation and alert lifecycle -> snapshot.
  * Alert events leave in order through a queue that the detection does not wait for: a snapshot being encoded
@@ -186,6 +205,7 @@ export class CameraPipeline {
   readonly #snapshot: SnapshotSettings;
   readonly #tiling: TilingSettings;
   readonly #change: ChangeModel;
+  readonly #strip: FrameStrip;
   #alerts: Promise<void> = Promise.resolve();
   #startedAtMs = 0;
   #lastFrame: Frame | undefined;
@@ -212,6 +232,7 @@ export class CameraPipeline {
     this.#tiling = { ...tiles, enabled: camera.tiles ?? tiles.enabled };
     const analysisMaxWidth = this.#tiling.enabled ? (camera.analysisMaxWidth ?? tiles.analysisMaxWidth) : 0;
     this.#change = new ChangeModel(settings.change ?? defaultChange);
+    this.#strip = new FrameStrip(settings.strip ?? defaultStrip);
     this.#reader = new CameraReader(
       camera.id,
       {
@@ -297,7 +318,9 @@ export class CameraPipeline {
     this.metrics?.inference.observe(Number(process.hrtime.bigint() - t0) / 1e9);
     this.metrics?.frames.inc({ camera: cameraId });
     this.metrics?.lastFrame.set({ camera: cameraId }, frame.receivedAtMs / 1000);
-    const detections = this.#anchor(this.#tracker.filter(raw), frame, frameMs);
+    const view = cameraView(frame);
+    const detections = this.#anchor(this.#tracker.filter(raw), view, frame.index, frameMs);
+    this.#strip.push(view, frameMs);
     for (const d of detections) this.metrics?.detections.inc({ camera: cameraId, class: d.className });
     this.#lastFrame = frame;
     this.#lastFrameMs = frameMs;
@@ -312,18 +335,18 @@ export class CameraPipeline {
   }
 
   /** Learns the frame into the change background and marks which detections are a rooted change. */
-  #anchor(detections: FrameDetection[], frame: Frame, frameMs: number): FrameDetection[] {
+  #anchor(
+    detections: FrameDetection[],
+    view: RgbImage,
+    frameIndex: number,
+    frameMs: number,
+  ): FrameDetection[] {
     if (!this.#change.settings.enabled) return detections;
-    const view =
-      frame.image.width === frame.transform.contentWidth &&
-      frame.image.height === frame.transform.contentHeight
-        ? frame.image
-        : cropContent(frame.image, frame.transform);
     const summary = this.#change.update(view, frameMs);
-    if (summary.reset && frame.index > 0) {
+    if (summary.reset && frameIndex > 0) {
       this.metrics?.backgroundResets.inc({ camera: this.camera.id });
       this.log.info(
-        { camera: this.camera.id, frame: frame.index },
+        { camera: this.camera.id, frame: frameIndex },
         'view changed as a whole; change background restarted',
       );
     }
@@ -338,15 +361,37 @@ export class CameraPipeline {
   #emit(event: AlertEvent, frame: Frame | undefined): Promise<void> {
     this.metrics?.alerts.inc({ camera: this.camera.id, event: event.kind });
     const snapshot = event.kind !== 'end' && frame ? this.#takeSnapshot(event, frame) : undefined;
+    const frames = this.#stripFrames(event);
     const task = this.#alerts.then(async () => {
       try {
-        await this.handlers.onAlert({ camera: this.camera, event, snapshot: await snapshot });
+        await this.handlers.onAlert({
+          camera: this.camera,
+          event,
+          snapshot: await snapshot,
+          frames: await frames,
+        });
       } catch (error) {
         this.log.error({ camera: this.camera.id, alert: event.alertId, err: error }, 'alert handler failed');
       }
     });
     this.#alerts = task;
     return task;
+  }
+
+  /** The strip frames of the event, taken now (the ring moves on), encoded beside the snapshot. */
+  async #stripFrames(event: AlertEvent): Promise<EncodedStripFrame[] | undefined> {
+    const taken = this.#strip.take({ kind: event.kind, alertId: event.alertId, atMs: event.atMs });
+    if (taken.length === 0) return undefined;
+    const { quality } = this.#strip.settings;
+    const { frames, failed } = await encodeStrip(taken, quality, encodeJpeg, this.#snapshot.encodeTimeoutMs);
+    if (failed > 0) {
+      this.metrics?.errors.inc({ camera: this.camera.id, stage: 'strip' }, failed);
+      this.log.warn(
+        { camera: this.camera.id, alert: event.alertId, failed },
+        'strip frames failed to encode',
+      );
+    }
+    return frames;
   }
 
   async #takeSnapshot(event: AlertEvent, frame: Frame): Promise<AlertOut['snapshot']> {

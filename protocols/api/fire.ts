@@ -30,6 +30,18 @@ export const FireAlertRecord = Type.Object(
     model: Type.Optional(Type.String()),
     /** Path of the JPEG snapshot (boxes drawn) on this server, when the event carried one. */
     snapshotUrl: Type.Optional(Type.String()),
+    /**
+     * Small frames of the camera around the detection (oldest first): on `new` from before it, on the alert's
+     * next event from after it; the alert's boxes (frame units) mark the same place on them.
+     */
+    frames: Type.Optional(
+      Type.Array(
+        Type.Object(
+          { ts: Type.Integer(), width: Type.Integer(), height: Type.Integer(), url: Type.String() },
+          { additionalProperties: false },
+        ),
+      ),
+    ),
     /** The located fire this event belongs to (GET /api/v1/fire/located/{fireId}), when the camera's geometry is known. */
     location: Type.Optional(
       Type.Object(

@@ -286,6 +286,26 @@ export const FireAlert = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    /**
+     * The camera's analysed frames around the detection, small (`edge.fire.strip`): on `new` a few from before
+     * the detection, on the alert's next event (first `update`, or `end`) a few from after it. No boxes drawn:
+     * they are at the alert's boxes (frame units).
+     */
+    frames: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            ts: EpochMs,
+            width: Type.Integer({ minimum: 1 }),
+            height: Type.Integer({ minimum: 1 }),
+            /** Base64 JPEG. */
+            data: Type.String({ maxLength: 400_000 }),
+          },
+          { additionalProperties: false },
+        ),
+        { maxItems: 8 },
+      ),
+    ),
   },
   { $id: 'FireAlert', additionalProperties: false },
 );

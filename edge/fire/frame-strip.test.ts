@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { encodeJpeg } from './frames.js';
+import { encodeStrip, evenly, FrameStrip } from './frame-strip.js';
+import type { RgbImage } from './tensor.js';
+
+/** A grey picture of the given brightness. */
+const picture = (width: number, height: number, grey: number): RgbImage => ({
+  data: new Uint8Array(width * height * 3).fill(grey),
+  width,
+  height,
+});
+
+describe('evenly', () => {
+  it('spreads the picks over the list and always keeps the last', () => {
+    expect(evenly([1, 2, 3, 4, 5, 6, 7], 3)).toEqual([1, 4, 7]);
+    expect(evenly([1, 2, 3, 4, 5, 6], 3)).toEqual([1, 3, 6]);
+    expect(evenly([1, 2], 3)).toEqual([1, 2]);
+    expect(evenly([1, 2, 3], 1)).toEqual([3]);
+    expect(evenly([1, 2, 3], 0)).toEqual([]);
+  });
+});
+
+describe('FrameStrip', () => {
+  it('gives `new` frames from before the detection and the next event those after it, downscaled', () => {
+    const strip = new FrameStrip({ before: 2, after: 2, width: 64, quality: 8 });
+    for (let i = 0; i < 10; i++) strip.push(picture(1280, 720, i * 20), i * 5000);
+    const before = strip.take({ kind: 'new', alertId: 'a', atMs: 45_000 });
+    expect(before.map((f) => f.ms)).toEqual([15_000, 40_000]); // the ring holds 2 + 2 x 2 + 1 frames
+    expect(before[0]!.image).toMatchObject({ width: 64, height: 36 });
+    expect(before[0]!.image.data[0]).toBe(60);
+    for (let i = 10; i < 16; i++) strip.push(picture(1280, 720, i * 10), i * 5000);
+    const after = strip.take({ kind: 'update', alertId: 'a', atMs: 75_000 });
+    expect(after.map((f) => f.ms)).toEqual([50_000, 75_000]);
+    // Only the first event after `new` carries them; another alert's events none.
+    expect(strip.take({ kind: 'update', alertId: 'a', atMs: 80_000 })).toEqual([]);
+    expect(strip.take({ kind: 'end', alertId: 'other', atMs: 80_000 })).toEqual([]);
+  });
+
+  it('keeps nothing when off', () => {
+    const strip = new FrameStrip({ before: 0, after: 0, width: 320, quality: 8 });
+    strip.push(picture(64, 36, 1), 1);
+    expect(strip.take({ kind: 'new', alertId: 'a', atMs: 2 })).toEqual([]);
+  });
+
+  it('encodes small JPEGs with ffmpeg, leaving out a frame that fails', async () => {
+    const frames = [
+      { ms: 1, image: picture(320, 180, 90) },
+      { ms: 2, image: { data: new Uint8Array(3), width: 320, height: 180 } },
+    ];
+    const { frames: encoded, failed } = await encodeStrip(frames, 8, encodeJpeg, 10_000);
+    expect(failed).toBe(1);
+    expect(encoded).toHaveLength(1);
+    expect(encoded[0]).toMatchObject({ ts: 1, width: 320, height: 180 });
+    expect(encoded[0]!.jpeg.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
+    expect(encoded[0]!.jpeg.length).toBeLessThan(20_000);
+  });
+});

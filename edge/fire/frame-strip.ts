@@ -1,0 +1,102 @@
+import type { JpegEncoder } from './snapshot.js';
+import { letterboxRgb, type RgbImage } from './tensor.js';
+
+/** `fire.strip`: small frames before and after a detection, so that a ranger sees the plume grow. */
+export interface StripSettings {
+  /** Frames sent with the `new` event, from before the detection (0: none). */
+  before: number;
+  /** Frames sent with the alert's next event (its first `update`, or its `end`), from after the detection. */
+  after: number;
+  /** Width of each frame, px (aspect kept). */
+  width: number;
+  /** JPEG quality, ffmpeg -q:v (2 best .. 31 smallest). */
+  quality: number;
+}
+
+export const defaultStrip: StripSettings = { before: 3, after: 3, width: 320, quality: 5 };
+
+export interface StripFrame {
+  ms: number;
+  image: RgbImage;
+}
+
+export interface EncodedStripFrame {
+  ts: number;
+  width: number;
+  height: number;
+  jpeg: Buffer;
+}
+
+/** `n` items spread evenly over `items` (in order), the last one always among them. */
+export function evenly<T>(items: T[], n: number): T[] {
+  if (n <= 0) return [];
+  if (items.length <= n) return items.slice();
+  const step = (items.length - 1) / Math.max(1, n - 1);
+  return Array.from({ length: n }, (_, i) => items[items.length - 1 - Math.round((n - 1 - i) * step)]!);
+}
+
+/**
+ * One camera's recent analysed frames, downscaled (`width`, raw RGB in memory: 320x180 is 173 kB, the ring of
+ * `before + 2 x after + 1` frames 1.6 MB by default; nothing on disk, nothing encoded until an alert needs it).
+ * An alert's `new` takes frames from before it; the alert's next event takes those since the `new`.
+ */
+export class FrameStrip {
+  readonly #ring: StripFrame[] = [];
+  /** Alerts whose after-frames are still to be sent: alert id -> time of its `new`. */
+  readonly #waiting = new Map<string, number>();
+
+  constructor(readonly settings: StripSettings) {}
+
+  get enabled(): boolean {
+    return this.settings.before + this.settings.after > 0 && this.settings.width > 0;
+  }
+
+  /** Keeps a downscaled copy of an analysed frame (the camera picture, no letterbox padding). */
+  push(view: RgbImage, ms: number): void {
+    if (!this.enabled) return;
+    const width = Math.min(this.settings.width, view.width);
+    const height = Math.max(1, Math.round((width * view.height) / view.width));
+    this.#ring.push({ ms, image: letterboxRgb(view, width, height).image });
+    const capacity = this.settings.before + 2 * this.settings.after + 1;
+    while (this.#ring.length > capacity) this.#ring.shift();
+  }
+
+  /** The frames an alert event carries: before the detection on `new`, after it on the alert's next event. */
+  take(event: { kind: 'new' | 'update' | 'end'; alertId: string; atMs: number }): StripFrame[] {
+    if (!this.enabled) return [];
+    if (event.kind === 'new') {
+      if (this.settings.after > 0) this.#waiting.set(event.alertId, event.atMs);
+      return evenly(
+        this.#ring.filter((f) => f.ms < event.atMs),
+        this.settings.before,
+      );
+    }
+    const since = this.#waiting.get(event.alertId);
+    if (since === undefined) return [];
+    this.#waiting.delete(event.alertId);
+    return evenly(
+      this.#ring.filter((f) => f.ms > since && f.ms <= event.atMs),
+      this.settings.after,
+    );
+  }
+}
+
+/** Encodes strip frames one after the other (one short ffmpeg run each); a frame that fails is left out. */
+export async function encodeStrip(
+  frames: StripFrame[],
+  quality: number,
+  encode: JpegEncoder,
+  timeoutMs: number,
+): Promise<{ frames: EncodedStripFrame[]; failed: number }> {
+  const encoded: EncodedStripFrame[] = [];
+  let failed = 0;
+  for (const frame of frames) {
+    try {
+      const jpeg = await encode(frame.image, quality, timeoutMs);
+      encoded.push({ ts: frame.ms, width: frame.image.width, height: frame.image.height, jpeg });
+    } catch {
+      failed++;
+    }
+  }
+  return { frames: encoded, failed };
+}
