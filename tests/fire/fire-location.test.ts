@@ -21,7 +21,8 @@ import { compileSchema } from '../../protocols/validation.js';
 import { silentLogger } from '../../runtime/logger.js';
 import { WebhookReceiver } from '../../simulators/notifications/webhook-receiver.js';
 import { removeDir, tempDir } from '../support/cloud-fixtures.js';
-import { startTestInfluxd, waitFor } from '../support/influxd.js';
+import { startTestInfluxd } from '../support/influxd.js';
+import { waitFor } from '../support/wait.js';
 import { scopeForFile } from '../support/scope.js';
 
 const scope = scopeForFile();
