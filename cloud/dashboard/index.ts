@@ -19,6 +19,7 @@ export const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
 /** What the browser subscribes to: alarm changes, edge presence, fire alerts, camera statuses. */
 export const DASHBOARD_TOPICS = [
   filters.cloudAlarms,
+  filters.cloudLocatedFires,
   filters.edgeStatus,
   `${TOPIC_ROOT}/edge/+/alerts/fire`,
   `${TOPIC_ROOT}/edge/+/cameras/+/status`,

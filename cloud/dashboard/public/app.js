@@ -4,6 +4,7 @@ import { chosenLanguage, clockTime, language, onLanguageChange, t, useLanguage, 
 import { api, send, showApiErrors } from './api.js';
 import { createAttention } from './attention.js';
 import { connectLive } from './live.js';
+import { LocatedFires } from './located-fires.js';
 import { MapView } from './map.js';
 import { actorFields, askOperator, setAccount, showOperator } from './operator.js';
 import { featuresKnown, startViews, stateChanged } from './views.js';
@@ -54,6 +55,7 @@ const state = {
 const dirty = new Set();
 let frame = 0;
 let map;
+let locatedFires;
 let resyncTimer;
 
 function markDirty(...panels) {
@@ -211,8 +213,12 @@ async function pollVesselsAndEdges() {
 
 async function resyncFires() {
   if (!state.features.fire) return;
-  const body = await api(`/api/v1/fire/alerts?since=${Date.now() - FIRE_WINDOW_MS}&limit=500`);
+  const [body, located] = await Promise.all([
+    api(`/api/v1/fire/alerts?since=${Date.now() - FIRE_WINDOW_MS}&limit=500`),
+    api(`/api/v1/fire/located?since=${Date.now() - FIRE_WINDOW_MS}`),
+  ]);
   setFires(body.alerts);
+  locatedFires.set(located.fires);
 }
 
 async function resyncAll() {
@@ -419,6 +425,7 @@ function onLanguage() {
   setLive(state.live, state.liveDetail);
   showApiErrors();
   map.relabel();
+  locatedFires.relabel();
   fillFilterOptions(state);
   markDirty('header', 'vessels', 'alarms', 'history', 'fires', 'cameras', 'edges', 'map');
 }
@@ -458,6 +465,7 @@ async function start() {
       (event) => void useLanguage(event.currentTarget.dataset.switchTo, { remember: true }),
     );
   map = new MapView(document.getElementById('map'), { onSelectVessel: selectVessel });
+  locatedFires = new LocatedFires(map.map);
   document.getElementById('history-button').addEventListener('click', toggleHistory);
   setupFilters(state, {
     onChange: (...panels) => markDirty(...panels, ...(panels.includes('alarms') ? ['history'] : [])),
@@ -521,6 +529,7 @@ async function start() {
         attention.onLiveChange(value);
       } else if (topic.kind === 'edgeStatus') applyEdgeStatus(topic.edgeId, value);
       else if (topic.kind === 'fireAlert') applyFireAlert(value);
+      else if (topic.kind === 'locatedFire') locatedFires.upsert(value);
       else if (topic.kind === 'cameraStatus') applyCameraStatus(topic.edgeId, topic.cameraId, value);
     },
   });

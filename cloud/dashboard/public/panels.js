@@ -2,6 +2,7 @@
 import { detailText, el, humanKey, isTimeKey, severityRank, timeEl, updateChildren } from './format.js';
 import { alarmMatches, cameraMatches, sortByColumn, vesselMatches } from './filters.js';
 import { ago, clockTime, dateTime, label, latLon, number, percent, t } from './i18n.js';
+import { href } from './views.js';
 
 const MAX_VESSEL_ROWS = 500;
 
@@ -289,7 +290,9 @@ export function renderAlarms(state, { onAck, onClear, onShowOnMap }) {
         snapshot
           ? el(
               'a',
-              { href: snapshot, target: '_blank', rel: 'noopener', class: 'thumb-link' },
+              typeof alarm.details.alertId === 'string'
+                ? { href: href('fire', alarm.details.alertId), class: 'thumb-link' }
+                : { href: snapshot, target: '_blank', rel: 'noopener', class: 'thumb-link' },
               el('img', {
                 class: 'thumb small',
                 src: snapshot,
@@ -377,11 +380,9 @@ export function renderFires(state) {
         ? el(
             'a',
             {
-              href: fire.snapshotUrl ?? '#',
-              target: '_blank',
-              rel: 'noopener',
+              href: href('fire', fire.alertId),
               class: 'thumb-link',
-              'aria-label': t('fires.openSnapshot', { className: cls, camera }),
+              'aria-label': t('fires.openAlert', { className: cls, camera }),
             },
             el('img', {
               class: 'thumb',

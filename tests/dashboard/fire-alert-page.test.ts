@@ -1,0 +1,182 @@
+/**
+ * The fire alert a ranger can act on, in a real browser (Chromium, playwright-core) against a real cloud (aedes
+ * over TCP for the edges and WebSocket for the page, real influxd): two towers' cameras publish their alerts as
+ * the edge builds them (snapshot and strip frames included); the overview map shows the located point, and the
+ * alert page `#/fire/<alertId>` says where the fire is in words, links a map app at the point, shows the snapshot
+ * large and the strip of frames before and after the detection.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import mqtt from 'mqtt';
+import { chromium, type Browser } from 'playwright-core';
+import { beforeAll, expect, it } from 'vitest';
+import { alarmsFeature } from '../../cloud/alarms/feature.js';
+import { camerasFeature } from '../../cloud/cameras/feature.js';
+import { cloudConfig, createCloud, type Cloud } from '../../cloud/core.js';
+import { dashboardFeature } from '../../cloud/dashboard/index.js';
+import { fireAlertsFeature } from '../../cloud/fire/feature.js';
+import { bearingDeg, destination } from '../../cloud/fire/locate.js';
+import { toFireAlert } from '../../edge/fire/fire-part.js';
+import type { PipelineCamera } from '../../edge/fire/pipeline.js';
+import { headingShowingAt } from '../../protocols/fire/camera-geometry.js';
+import type { LocatedFireList } from '../../protocols/api/fire.js';
+import { edgeClientId, topics } from '../../protocols/mqtt/topics.js';
+import { silentLogger } from '../../runtime/logger.js';
+import { removeDir, tempDir } from '../support/cloud-fixtures.js';
+import { runFfmpeg } from '../support/fire-media.js';
+import { startTestInfluxd } from '../support/influxd.js';
+import { scopeForFile } from '../support/scope.js';
+import { waitFor } from '../support/wait.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const FIRE = { lat: 9.2611, lon: 104.9546 };
+const scope = scopeForFile();
+let cloud: Cloud;
+let browser: Browser;
+let snapshot: Buffer;
+let small: Buffer;
+
+function tower(id: string, fromDeg: number, km: number, x: number, name: string): PipelineCamera {
+  const position = destination(FIRE, fromDeg, km * 1000);
+  return {
+    id,
+    url: 'rtsp://camera/stream',
+    fps: 0.2,
+    position,
+    bearingDeg: headingShowingAt(bearingDeg(position, FIRE), 60, x),
+    fovDeg: 60,
+    name,
+    rangeM: 15_000,
+  };
+}
+
+const south = tower('cam-south', 200, 3.4, 0.35, 'Tháp Nam');
+const east = tower('cam-east', 100, 6.3, 0.7, 'Tháp Đông');
+
+function alert(camera: PipelineCamera, x: number, kind: 'new' | 'update', ts: number, frames: number[]) {
+  return toFireAlert(
+    'unused',
+    {
+      camera,
+      event: {
+        kind,
+        alertId: `${camera.id}-0001`,
+        className: 'smoke',
+        confidence: 0.8,
+        boxes: [{ box: { x1: x - 0.02, y1: 0.4, x2: x + 0.02, y2: 0.55 }, score: 0.8, className: 'smoke' }],
+        firstSeenMs: ts - 20_000,
+        firstSeenFrame: 1,
+        atMs: ts,
+        frame: 5,
+        lastSeenMs: ts,
+      },
+      snapshot: kind === 'new' ? { jpeg: snapshot, width: 1280, height: 720 } : undefined,
+      frames: frames.map((frameTs) => ({ ts: frameTs, width: 320, height: 180, jpeg: small })),
+    },
+    'test-model',
+  );
+}
+
+async function publish(edgeId: string, payload: ReturnType<typeof alert>): Promise<void> {
+  const client = await mqtt.connectAsync(cloud.addresses.mqtt, {
+    clientId: edgeClientId(edgeId),
+    clean: true,
+  });
+  try {
+    await client.publishAsync(topics.fireAlert(edgeId), JSON.stringify({ ...payload, edgeId }), { qos: 1 });
+  } finally {
+    await client.endAsync();
+  }
+}
+
+beforeAll(async () => {
+  const dir = await scope.use(tempDir('fire-page'), removeDir);
+  const [influx] = await Promise.all([
+    scope.use(startTestInfluxd(), (started) => started.cleanup()),
+    runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=1280x720', '-frames:v', '1', path.join(dir, 'big.jpg')]),
+    runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=320x180', '-frames:v', '1', path.join(dir, 'small.jpg')]),
+    waitFor(() => existsSync(CHROMIUM), 30_000, `${CHROMIUM} (Debian chromium package)`),
+  ]);
+  [snapshot, small] = await Promise.all([
+    readFile(path.join(dir, 'big.jpg')),
+    readFile(path.join(dir, 'small.jpg')),
+  ]);
+  const config = cloudConfig({
+    mqtt: { port: 0, wsPort: 0 },
+    http: { port: 0 },
+    influx: { host: influx.influxd.host, port: influx.influxd.port, database: 'fire_page' },
+    dataDir: path.join(dir, 'cloud'),
+    fire: { placesFile: 'cloud/fire/places/u-minh-ha-demo.geojson' },
+  });
+  const alarms = alarmsFeature();
+  cloud = createCloud(config, {
+    log: silentLogger(),
+    features: [alarms, fireAlertsFeature({ alarms }), camerasFeature(), dashboardFeature({})],
+  });
+  scope.defer(() => cloud.stop());
+  await cloud.start();
+  browser = await scope.use(
+    chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu'] }),
+    (started) => started.close(),
+  );
+});
+
+it('shows the located fire on the map and an alert page a ranger can act on', async () => {
+  const t0 = Date.now() - 120_000;
+  await publish('edge-south', alert(south, 0.35, 'new', t0, [t0 - 15_000, t0 - 10_000, t0 - 5_000]));
+  await publish('edge-east', alert(east, 0.7, 'new', t0 + 30_000, [t0 + 20_000]));
+  // The south camera's next event carries its frames from after the detection.
+  await publish('edge-south', alert(south, 0.35, 'update', t0 + 60_000, [t0 + 5_000, t0 + 30_000]));
+  await waitFor(
+    async () => {
+      const response = await fetch(`${cloud.addresses.http}/api/v1/fire/located`);
+      return ((await response.json()) as LocatedFireList).fires.some((f) => f.method === 'intersection');
+    },
+    20_000,
+    'the located fire',
+  );
+
+  const page = await browser.newPage({ viewport: { width: 412, height: 915 }, locale: 'vi-VN' });
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  try {
+    await page.goto(`${cloud.addresses.http}/`);
+    // The overview map: the located point with its label.
+    await page.locator('path.fire-located').first().waitFor({ state: 'attached', timeout: 20_000 });
+    expect(await page.locator('.fire-located-label').first().textContent()).toMatch(
+      /Cháy: 2 camera, ± \d+ m/,
+    );
+
+    await page.goto(`${cloud.addresses.http}/#/fire/cam-south-0001`);
+    const where = page.locator('.fire-location');
+    await where.waitFor({ timeout: 20_000 });
+    const lines = await where.locator('li').allTextContents();
+    expect(lines[0]).toMatch(/^tại 9°15′\d\d″ B, 104°57′\d\d″ Đ \(sai số ± \d+ m\)$/);
+    expect(lines).toContain('2 camera cùng thấy');
+    expect(lines).toContain('trong Tiểu khu 10 (demo)');
+    expect(lines.some((line) => /^cách Trạm kiểm lâm Vồ Dơi \(demo\) \d+ m về phía/.test(line))).toBe(true);
+    expect(lines.some((line) => /^hướng \d+°, cách camera 3,\d km$/.test(line))).toBe(true);
+    expect(await page.locator('.fire-camera').textContent()).toBe('Tháp Nam (edge-south/cam-south)');
+    expect(await page.locator('a.map-app').getAttribute('href')).toMatch(/^geo:9\.26\d+,104\.95\d+\?q=/);
+    expect(await page.locator('.fire-links a[href^="https://www.openstreetmap.org/"]').count()).toBe(1);
+    // The snapshot large (the page's width on a phone), loaded.
+    const image = page.locator('.fire-snapshot img');
+    await expect
+      .poll(() => image.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth), {
+        timeout: 10_000,
+      })
+      .toBe(1280);
+    expect(await image.evaluate((img) => img.getBoundingClientRect().width)).toBeGreaterThan(350);
+    // The strip: three frames before, the detection, two after, in time order, the box over the frames.
+    expect(
+      await page
+        .locator('.strip-frame')
+        .evaluateAll((els) => els.map((e) => (e as unknown as { dataset: { when: string } }).dataset.when)),
+    ).toEqual(['before', 'before', 'before', 'detection', 'after', 'after']);
+    expect(await page.locator('.strip-frame.before .box').count()).toBe(3);
+    expect(errors).toEqual([]);
+  } finally {
+    await page.close();
+  }
+});
