@@ -17,7 +17,8 @@ export function locationDetails(alert: FireAlert, fire: LocatedFire | undefined)
   const mine = fire.cameras.find((c) => c.edgeId === alert.edgeId && c.alertId === alert.alertId);
   details.locatedFireId = fire.id;
   details.locatedBy = fire.cameras.length;
-  if (mine) details.bearingToFireDeg = mine.bearingDeg;
+  // The edge's own bearing when it sent one (the same projection of the same boxes), else the cloud's.
+  if (mine && alert.bearingToFireDeg === undefined) details.bearingToFireDeg = mine.bearingDeg;
   if (fire.point) {
     details.lat = fire.point.lat;
     details.lon = fire.point.lon;
