@@ -177,11 +177,12 @@ export function toNotification(
 
 /** The request body for a webhook's format. */
 export function requestBody(webhook: WebhookConfig, notification: AlarmNotification): string {
+  // The snapshot first: a chat previews the first link of a message (Telegram shows the picture).
   const lines = [
     notification.text,
+    notification.snapshotUrl,
     notification.mapUrl,
     notification.geoUri,
-    notification.snapshotUrl,
     notification.link,
   ].filter((line): line is string => line !== undefined);
   switch (webhook.format) {
