@@ -8,7 +8,6 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import mqtt from 'mqtt';
 import { chromium, type Browser } from 'playwright-core';
 import { beforeAll, expect, it } from 'vitest';
 import { alarmsFeature } from '../../cloud/alarms/feature.js';
@@ -16,79 +15,35 @@ import { camerasFeature } from '../../cloud/cameras/feature.js';
 import { cloudConfig, createCloud, type Cloud } from '../../cloud/core.js';
 import { dashboardFeature } from '../../cloud/dashboard/index.js';
 import { fireAlertsFeature } from '../../cloud/fire/feature.js';
-import { bearingDeg, destination } from '../../cloud/fire/locate.js';
-import { toFireAlert } from '../../edge/fire/fire-part.js';
 import type { PipelineCamera } from '../../edge/fire/pipeline.js';
-import { headingShowingAt } from '../../protocols/fire/camera-geometry.js';
 import type { LocatedFireList } from '../../protocols/api/fire.js';
-import { edgeClientId, topics } from '../../protocols/mqtt/topics.js';
+import type { FireAlert } from '../../protocols/mqtt/payloads.js';
 import { silentLogger } from '../../runtime/logger.js';
 import { removeDir, tempDir } from '../support/cloud-fixtures.js';
+import { publishAsEdge, tower, towerAlert } from '../support/fire-towers.js';
 import { runFfmpeg } from '../support/fire-media.js';
 import { startTestInfluxd } from '../support/influxd.js';
 import { scopeForFile } from '../support/scope.js';
 import { waitFor } from '../support/wait.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const FIRE = { lat: 9.2611, lon: 104.9546 };
 const scope = scopeForFile();
 let cloud: Cloud;
 let browser: Browser;
 let snapshot: Buffer;
 let small: Buffer;
 
-function tower(id: string, fromDeg: number, km: number, x: number, name: string): PipelineCamera {
-  const position = destination(FIRE, fromDeg, km * 1000);
-  return {
-    id,
-    url: 'rtsp://camera/stream',
-    fps: 0.2,
-    position,
-    bearingDeg: headingShowingAt(bearingDeg(position, FIRE), 60, x),
-    fovDeg: 60,
-    name,
-    rangeM: 15_000,
-  };
-}
-
 const south = tower('cam-south', 200, 3.4, 0.35, 'Tháp Nam');
 const east = tower('cam-east', 100, 6.3, 0.7, 'Tháp Đông');
 
-function alert(camera: PipelineCamera, x: number, kind: 'new' | 'update', ts: number, frames: number[]) {
-  return toFireAlert(
-    'unused',
-    {
-      camera,
-      event: {
-        kind,
-        alertId: `${camera.id}-0001`,
-        className: 'smoke',
-        confidence: 0.8,
-        boxes: [{ box: { x1: x - 0.02, y1: 0.4, x2: x + 0.02, y2: 0.55 }, score: 0.8, className: 'smoke' }],
-        firstSeenMs: ts - 20_000,
-        firstSeenFrame: 1,
-        atMs: ts,
-        frame: 5,
-        lastSeenMs: ts,
-      },
-      snapshot: kind === 'new' ? { jpeg: snapshot, width: 1280, height: 720 } : undefined,
-      frames: frames.map((frameTs) => ({ ts: frameTs, width: 320, height: 180, jpeg: small })),
-    },
-    'test-model',
-  );
-}
-
-async function publish(edgeId: string, payload: ReturnType<typeof alert>): Promise<void> {
-  const client = await mqtt.connectAsync(cloud.addresses.mqtt, {
-    clientId: edgeClientId(edgeId),
-    clean: true,
+/** An alert with a 1280x720 snapshot on `new` and strip frames at the given times. */
+const alert = (camera: PipelineCamera, x: number, kind: 'new' | 'update', ts: number, frames: number[]) =>
+  towerAlert(camera, x, kind, ts, {
+    halfWidth: 0.02,
+    snapshot: kind === 'new' ? { jpeg: snapshot, width: 1280, height: 720 } : undefined,
+    frames: frames.map((frameTs) => ({ ts: frameTs, width: 320, height: 180, jpeg: small })),
   });
-  try {
-    await client.publishAsync(topics.fireAlert(edgeId), JSON.stringify({ ...payload, edgeId }), { qos: 1 });
-  } finally {
-    await client.endAsync();
-  }
-}
+const publish = (edgeId: string, payload: FireAlert) => publishAsEdge(cloud.addresses.mqtt, edgeId, payload);
 
 beforeAll(async () => {
   const dir = await scope.use(tempDir('fire-page'), removeDir);

@@ -10,17 +10,18 @@ import { beforeAll, expect, it } from 'vitest';
 import { alarmsFeature } from '../../cloud/alarms/feature.js';
 import { cloudConfig, createCloud, type Cloud } from '../../cloud/core.js';
 import { fireAlertsFeature } from '../../cloud/fire/feature.js';
-import { bearingDeg, distanceM, destination, type LatLon } from '../../cloud/fire/locate.js';
+import { distanceM } from '../../cloud/fire/locate.js';
 import { notifyFeature } from '../../cloud/notify/feature.js';
-import { toFireAlert } from '../../edge/fire/fire-part.js';
 import type { PipelineCamera } from '../../edge/fire/pipeline.js';
 import type { FireAlertList, LocatedFire, LocatedFireList } from '../../protocols/api/fire.js';
 import { AlarmNotification } from '../../protocols/api/notifications.js';
-import { edgeClientId, filters, topics } from '../../protocols/mqtt/topics.js';
+import type { FireAlert } from '../../protocols/mqtt/payloads.js';
+import { filters } from '../../protocols/mqtt/topics.js';
 import { compileSchema } from '../../protocols/validation.js';
 import { silentLogger } from '../../runtime/logger.js';
 import { WebhookReceiver } from '../../simulators/notifications/webhook-receiver.js';
 import { removeDir, tempDir } from '../support/cloud-fixtures.js';
+import { FIRE, publishAsEdge, tower, towerAlert } from '../support/fire-towers.js';
 import { startTestInfluxd } from '../support/influxd.js';
 import { waitFor } from '../support/wait.js';
 import { scopeForFile } from '../support/scope.js';
@@ -30,69 +31,17 @@ let cloud: Cloud;
 const rangers = new WebhookReceiver();
 const checkNotification = compileSchema(AlarmNotification);
 
-/** The fire, in the demo places layer's compartment grid, 400 m north-east of its demo ranger station. */
-const FIRE: LatLon = { lat: 9.2611, lon: 104.9546 };
 /** Stated error: the located point within 150 m of the fire for towers 3-7 km away with exact headings. */
 const MAX_ERROR_M = 150;
-
-/** A camera `km` away from the fire, looking at it from `fromDeg`, the fire at frame x `x`. */
-function tower(id: string, fromDeg: number, km: number, x: number, name: string): PipelineCamera {
-  const position = destination(FIRE, fromDeg, km * 1000);
-  const toFire = bearingDeg(position, FIRE);
-  const fovDeg = 60;
-  // Where in the picture the fire shows: the heading puts it at `x` (rectilinear projection).
-  const offset = (Math.atan((2 * x - 1) * Math.tan((fovDeg * Math.PI) / 360)) * 180) / Math.PI;
-  return {
-    id,
-    url: 'rtsp://camera/stream',
-    fps: 0.2,
-    position,
-    bearingDeg: (toFire - offset + 360) % 360,
-    fovDeg,
-    name,
-    heightM: 30,
-    rangeM: 15_000,
-  };
-}
 
 const south = tower('cam-south', 200, 3.4, 0.35, 'Tháp Nam');
 const east = tower('cam-east', 100, 6.3, 0.7, 'Tháp Đông');
 // Looks away from the fire: smoke it sees elsewhere (cooking fire) is not the same fire.
 const west = { ...tower('cam-west', 280, 5, 0.5, 'Tháp Tây'), bearingDeg: 300 };
 
-function alertOf(camera: PipelineCamera, x: number, kind: 'new' | 'update', ts: number) {
-  return toFireAlert(
-    'unused',
-    {
-      camera,
-      event: {
-        kind,
-        alertId: `${camera.id}-0001`,
-        className: 'smoke',
-        confidence: 0.8,
-        boxes: [{ box: { x1: x - 0.01, y1: 0.4, x2: x + 0.01, y2: 0.5 }, score: 0.8, className: 'smoke' }],
-        firstSeenMs: ts - 20_000,
-        firstSeenFrame: 1,
-        atMs: ts,
-        frame: 5,
-        lastSeenMs: ts,
-      },
-    },
-    'test-model',
-  );
-}
-
-async function publishAs(edgeId: string, payload: ReturnType<typeof alertOf>): Promise<void> {
-  const client = await mqtt.connectAsync(cloud.addresses.mqtt, {
-    clientId: edgeClientId(edgeId),
-    clean: true,
-  });
-  try {
-    await client.publishAsync(topics.fireAlert(edgeId), JSON.stringify({ ...payload, edgeId }), { qos: 1 });
-  } finally {
-    await client.endAsync();
-  }
-}
+const alertOf = (camera: PipelineCamera, x: number, kind: 'new' | 'update', ts: number) =>
+  towerAlert(camera, x, kind, ts);
+const publishAs = (edgeId: string, alert: FireAlert) => publishAsEdge(cloud.addresses.mqtt, edgeId, alert);
 
 beforeAll(async () => {
   const dir = await scope.use(tempDir('fire-location'), removeDir);
