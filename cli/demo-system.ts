@@ -109,7 +109,7 @@ export function demoCameraGeometry(index: number, script: CameraScript | undefin
         ? tower.bearingDeg
         : Math.round(headingShowingAt(bearingDeg(position, DEMO_FIRE), DEMO_FOV_DEG, fireX) * 10) / 10,
     fovDeg: DEMO_FOV_DEG,
-    name: `${tower.name} ${index + 1}`,
+    name: index < TOWERS.length ? tower.name : `${tower.name} ${index + 1}`,
     heightM: 30,
     rangeM: 15_000,
   };
@@ -240,6 +240,9 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
       for (const camera of cameras.info()) say(`  ${camera.id}: ${describeScript(camera)}`);
       say(
         '  each camera learns its view for the first 2 minutes (fire.change.warmupS); scene times count from now',
+      );
+      say(
+        '  cam-1 and cam-3 are two towers that see the same fire: once both alarm, the map shows where it burns',
       );
     }
 
