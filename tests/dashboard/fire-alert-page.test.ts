@@ -103,6 +103,17 @@ it('shows the located fire on the map and an alert page a ranger can act on', as
       /Cháy: 2 camera, ± \d+ m/,
     );
 
+    // The fire alarms say where the fire is and name their tower; the south camera's learnt it with its update.
+    const located = page.locator('#alarms-list li[data-type="fire"] .alarm-location');
+    await expect.poll(() => located.allTextContents(), { timeout: 20_000 }).toHaveLength(2);
+    for (const text of await located.allTextContents())
+      expect(text).toMatch(
+        /^Đám cháy tại 9°15′\d\d″ B, 104°57′\d\d″ Đ \(± \d+ m\), 2 camera cùng thấy, Tiểu khu 10 \(demo\)$/,
+      );
+    expect(await page.locator('#alarms-list .alarm-originator').allTextContents()).toEqual(
+      expect.arrayContaining(['Camera Tháp Nam (edge-south/cam-south)']),
+    );
+
     await page.goto(`${cloud.addresses.http}/#/fire/cam-south-0001`);
     const where = page.locator('.fire-location');
     await where.waitFor({ timeout: 20_000 });

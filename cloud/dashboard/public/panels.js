@@ -2,6 +2,7 @@
 import { detailText, el, humanKey, isTimeKey, severityRank, timeEl, updateChildren } from './format.js';
 import { alarmMatches, cameraMatches, sortByColumn, vesselMatches } from './filters.js';
 import { ago, clockTime, dateTime, label, latLon, number, percent, t } from './i18n.js';
+import { distanceText } from './located-fires.js';
 import { href } from './views.js';
 
 const MAX_VESSEL_ROWS = 500;
@@ -154,7 +155,11 @@ function originatorText(alarm, state) {
     return t(known && !known.registered ? 'alarms.vesselUnregistered' : 'alarms.vesselUnknown', { mmsi });
   }
   const camera = /^camera:(.+)$/.exec(alarm.originator);
-  if (camera) return t('alarms.camera', { camera: camera[1] });
+  const cameraName = alarm.details?.cameraName;
+  if (camera)
+    return t('alarms.camera', {
+      camera: typeof cameraName === 'string' ? `${cameraName} (${camera[1]})` : camera[1],
+    });
   return alarm.originator;
 }
 
@@ -168,6 +173,19 @@ const REDUNDANT_DETAILS = new Set([
   'alertId',
   'lon',
   'lat',
+  // A fire's location: said in words by alarmLocation.
+  'cameraName',
+  'cameraLat',
+  'cameraLon',
+  'locatedFireId',
+  'locatedBy',
+  'errorM',
+  'distanceM',
+  'rangeM',
+  'placeArea',
+  'nearPlace',
+  'nearPlaceDistanceM',
+  'nearPlaceBearingDeg',
 ]);
 
 function alarmDetails(alarm, state) {
@@ -214,6 +232,15 @@ export function sortAlarms(alarms) {
 function alarmLocation(alarm, state) {
   const camera = /^camera:(.+)$/.exec(alarm.originator);
   if (camera) {
+    const { lat, lon, errorM, locatedBy, placeArea } = alarm.details ?? {};
+    if (typeof lat === 'number' && typeof lon === 'number') {
+      const located = t('alarms.fireLocated', {
+        position: latLon(lat, lon),
+        error: distanceText(typeof errorM === 'number' ? errorM : 0),
+        n: locatedBy ?? 2,
+      });
+      return { position: { lat, lon }, text: placeArea ? `${located}, ${placeArea}` : located };
+    }
     const position = state.cameras.get(camera[1])?.position;
     if (!position) return undefined;
     const bearing = alarm.details?.bearingToFireDeg;
