@@ -28,12 +28,18 @@ describe('FrameStrip', () => {
     expect(before.map((f) => f.ms)).toEqual([15_000, 40_000]); // the ring holds 2 + 2 x 2 + 1 frames
     expect(before[0]!.image).toMatchObject({ width: 64, height: 36 });
     expect(before[0]!.image.data[0]).toBe(60);
-    for (let i = 10; i < 16; i++) strip.push(picture(1280, 720, i * 10), i * 5000);
+    strip.push(picture(1280, 720, 100), 50_000);
+    // An update right after the new (the box grew): one frame is no strip; it waits.
+    expect(strip.take({ kind: 'update', alertId: 'a', atMs: 50_000 })).toEqual([]);
+    for (let i = 11; i < 16; i++) strip.push(picture(1280, 720, i * 10), i * 5000);
     const after = strip.take({ kind: 'update', alertId: 'a', atMs: 75_000 });
     expect(after.map((f) => f.ms)).toEqual([50_000, 75_000]);
-    // Only the first event after `new` carries them; another alert's events none.
+    // Only one event after `new` carries them; another alert's events none; an `end` takes what there is.
     expect(strip.take({ kind: 'update', alertId: 'a', atMs: 80_000 })).toEqual([]);
     expect(strip.take({ kind: 'end', alertId: 'other', atMs: 80_000 })).toEqual([]);
+    strip.take({ kind: 'new', alertId: 'b', atMs: 75_000 });
+    strip.push(picture(1280, 720, 1), 80_000);
+    expect(strip.take({ kind: 'end', alertId: 'b', atMs: 80_000 }).map((f) => f.ms)).toEqual([80_000]);
   });
 
   it('keeps nothing when off', () => {

@@ -5,7 +5,7 @@ import { letterboxRgb, type RgbImage } from './tensor.js';
 export interface StripSettings {
   /** Frames sent with the `new` event, from before the detection (0: none). */
   before: number;
-  /** Frames sent with the alert's next event (its first `update`, or its `end`), from after the detection. */
+  /** Frames from after the detection, sent with the alert's first `update` once that many were analysed since the `new`, or with its `end`. */
   after: number;
   /** Width of each frame, px (aspect kept). */
   width: number;
@@ -38,7 +38,8 @@ export function evenly<T>(items: T[], n: number): T[] {
 /**
  * One camera's recent analysed frames, downscaled (`width`, raw RGB in memory: 320x180 is 173 kB, the ring of
  * `before + 2 x after + 1` frames 1.6 MB by default; nothing on disk, nothing encoded until an alert needs it).
- * An alert's `new` takes frames from before it; the alert's next event takes those since the `new`.
+ * An alert's `new` takes frames from before it; its first later event with `after` frames since the `new` (or its
+ * `end`) takes those.
  */
 export class FrameStrip {
   readonly #ring: StripFrame[] = [];
@@ -61,7 +62,7 @@ export class FrameStrip {
     while (this.#ring.length > capacity) this.#ring.shift();
   }
 
-  /** The frames an alert event carries: before the detection on `new`, after it on the alert's next event. */
+  /** The frames an alert event carries: before the detection on `new`, after it on one later event (see above). */
   take(event: { kind: 'new' | 'update' | 'end'; alertId: string; atMs: number }): StripFrame[] {
     if (!this.enabled) return [];
     if (event.kind === 'new') {
@@ -73,11 +74,11 @@ export class FrameStrip {
     }
     const since = this.#waiting.get(event.alertId);
     if (since === undefined) return [];
+    const after = this.#ring.filter((f) => f.ms > since && f.ms <= event.atMs);
+    // An `update` soon after the `new` (the box grew) waits for a later event: a few frames show growth, one does not.
+    if (event.kind !== 'end' && after.length < this.settings.after) return [];
     this.#waiting.delete(event.alertId);
-    return evenly(
-      this.#ring.filter((f) => f.ms > since && f.ms <= event.atMs),
-      this.settings.after,
-    );
+    return evenly(after, this.settings.after);
   }
 }
 

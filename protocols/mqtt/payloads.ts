@@ -288,7 +288,7 @@ export const FireAlert = Type.Object(
     ),
     /**
      * The camera's analysed frames around the detection, small (`edge.fire.strip`): on `new` a few from before
-     * the detection, on the alert's next event (first `update`, or `end`) a few from after it. No boxes drawn:
+     * the detection, on the alert's first `update` with enough frames since (or its `end`) a few from after it. No boxes drawn:
      * they are at the alert's boxes (frame units).
      */
     frames: Type.Optional(
