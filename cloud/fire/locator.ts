@@ -67,7 +67,7 @@ export class FireLocator {
       cameraId: alert.cameraId,
       alertId: alert.alertId,
       name: alert.camera.name,
-      cone: coneOf(camera, alert.boxes, this.config.headingErrorDeg),
+      cone: coneOf(camera, flameBoxes(alert), this.config.headingErrorDeg),
       ts: alert.ts,
       firstSeenTs: alert.firstSeenTs,
       className: alert.className,
@@ -145,6 +145,15 @@ export class FireLocator {
     if (!this.places || this.places.size === 0) return {};
     return { place: this.places.describe(point) };
   }
+}
+
+/**
+ * The boxes that say where the fire is: its flames when the alert has any (smoke drifts with the wind, so a smoke
+ * box is wider than the fire and leans away from it), else its smoke.
+ */
+export function flameBoxes(alert: FireAlert): FireAlert['boxes'] {
+  const flames = alert.boxes.filter((b) => (b.className ?? alert.className) === 'fire');
+  return flames.length > 0 ? flames : alert.boxes;
 }
 
 function toSighting(s: Sighting, distance?: number): FireSighting {

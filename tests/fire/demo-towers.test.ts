@@ -6,6 +6,7 @@ import path from 'node:path';
 import { expect, it } from 'vitest';
 import { DEMO_FIRE, demoCameraGeometry, ROOT } from '../../cli/demo-system.js';
 import { coneOf, distanceM, locate } from '../../cloud/fire/locate.js';
+import { pointInRing } from '../../cloud/fisheries/geometry.js';
 import { loadScenario } from '../../simulators/cameras/scenario.js';
 
 it('two demo towers locate the scripted fire within 200 m', async () => {
@@ -21,4 +22,26 @@ it('two demo towers locate the scripted fire within 200 m', async () => {
   const location = locate(cones)!;
   expect(location).toBeDefined();
   expect(distanceM(location.point, DEMO_FIRE)).toBeLessThan(200);
+});
+
+it('with the boxes the demo detected (flames on cam-1, smoke drifting right on cam-3) the fire is in the area', async () => {
+  const scenario = await loadScenario(path.join(ROOT, 'simulators/cameras/scenarios/demo.yaml'));
+  const geometry = (index: number) => {
+    const camera = demoCameraGeometry(index, scenario.cameras[index]);
+    return { ...camera, headingDeg: camera.bearingDeg };
+  };
+  // Measured in a `lookout demo` run (the first update of each alert; edge-demo, 2026-12-03).
+  const location = locate([
+    coneOf(geometry(0), [{ x1: 0.33, x2: 0.371 }]),
+    coneOf(geometry(2), [{ x1: 0.651, x2: 0.961 }]),
+  ])!;
+  expect(
+    pointInRing(
+      DEMO_FIRE.lon,
+      DEMO_FIRE.lat,
+      location.area.map((p) => [p.lon, p.lat] as const),
+    ),
+  ).toBe(true);
+  expect(distanceM(location.point, DEMO_FIRE)).toBeLessThan(location.errorM);
+  expect(distanceM(location.point, DEMO_FIRE)).toBeLessThan(800);
 });
