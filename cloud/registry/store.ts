@@ -10,6 +10,7 @@ import {
 } from '../../protocols/api/registry.js';
 import { compileSchema } from '../../protocols/validation.js';
 import type { Database, Queryable } from './database.js';
+import { vietnamDay } from './days.js';
 
 /** A request the registry refuses: each problem names the row (imports), the column and what is wrong. */
 export class RegistryInputError extends Error {
@@ -132,6 +133,11 @@ export class RegistryStore {
 
   unit(code: string): AdminUnit | undefined {
     return this.#units.get(code);
+  }
+
+  /** Every administrative unit, past and present (from memory). */
+  allUnits(): AdminUnit[] {
+    return [...this.#units.values()];
   }
 
   async get(registration: string): Promise<RegisteredVessel | undefined> {
@@ -387,6 +393,12 @@ export class RegistryStore {
           row,
           column: 'communeCode',
           message: `${fields.communeCode} is not a known commune code`,
+        });
+      else if (commune.validTo !== undefined && commune.validTo < vietnamDay(this.#clock()))
+        problems.push({
+          row,
+          column: 'communeCode',
+          message: `commune ${commune.code} (${commune.name}) was abolished after ${commune.validTo}${commune.replacedBy ? `: now ${commune.replacedBy}` : ''}`,
         });
       else if (fields.provinceCode === undefined && commune.parentCode)
         fields.provinceCode = commune.parentCode;

@@ -226,6 +226,12 @@ export const ReportQuery = Type.Object(
       }),
     ),
     commune: Type.Optional(Type.String({ description: 'one commune’s report; default the province' })),
+    groupBy: Type.Optional(
+      Type.Union([Type.Literal('commune'), Type.Literal('district')], {
+        description:
+          'rows of the summary: commune (default), or district for a period when districts existed (before 1 July 2025, from the administrative units’ validity dates)',
+      }),
+    ),
     format: Type.Union([Type.Literal('xlsx'), Type.Literal('csv'), Type.Literal('json')], {
       default: 'xlsx',
     }),
