@@ -126,7 +126,13 @@ export function describeReports(written: ReportsWritten, lang: Language = DEFAUL
       arrivals: r.arrivals,
     }),
   );
-  lines.push(t('notify.reportFiles', { count: written.files.length, folder: written.folder, files: written.files.join(', ') }));
+  lines.push(
+    t('notify.reportFiles', {
+      count: written.files.length,
+      folder: written.folder,
+      files: written.files.join(', '),
+    }),
+  );
   return lines.join('\n');
 }
 
@@ -147,7 +153,10 @@ export function toReportNotification(
 }
 
 /** The request body for a webhook's format. */
-export function requestBody(webhook: WebhookConfig, notification: AlarmNotification | ReportNotification): string {
+export function requestBody(
+  webhook: WebhookConfig,
+  notification: AlarmNotification | ReportNotification,
+): string {
   const snapshotUrl = 'snapshotUrl' in notification ? notification.snapshotUrl : undefined;
   const lines = [notification.text, snapshotUrl, notification.link].filter(
     (line): line is string => line !== undefined,

@@ -334,7 +334,11 @@ export class NotifyPart implements Part {
   #onReports(written: ReportsWritten): void {
     const firstTs = this.#clock();
     for (const delivery of this.#deliveries.filter((d) => d.webhook.reports)) {
-      const notification = toReportNotification(written, this.options.config.publicUrl, delivery.webhook.lang);
+      const notification = toReportNotification(
+        written,
+        this.options.config.publicUrl,
+        delivery.webhook.lang,
+      );
       delivery.enqueue({ webhook: delivery.webhook.name, notification, firstTs, attempts: 0 });
     }
   }

@@ -310,7 +310,9 @@ export class OfficePart implements Part {
       silentNow,
       portName: (id) => this.options.fisheries.zones.ports.find((p) => p.id === id)?.name ?? id,
     });
-    return query.groupBy === 'district' ? groupByDistrict(report, (code) => districtOn(units, code, first)) : report;
+    return query.groupBy === 'district'
+      ? groupByDistrict(report, (code) => districtOn(units, code, first))
+      : report;
   }
 
   /** The report as a file: XLSX (every sheet) or CSV (one list). */
@@ -414,7 +416,10 @@ export class OfficePart implements Part {
         }
       }
     const written: ReportsWritten = { day, folder, files, reports };
-    this.options.log.info({ day, folder, files: files.length, periods }, 'scheduled fisheries reports written');
+    this.options.log.info(
+      { day, folder, files: files.length, periods },
+      'scheduled fisheries reports written',
+    );
     this.options.bus.emit('reportsWritten', written);
     return written;
   }

@@ -15,7 +15,11 @@ export function hasDistrictsOn(units: readonly AdminUnit[], day: string): boolea
  * district; a commune made later (the 2025 reform) gives the district of the commune(s) it replaced (`replacedBy`),
  * the first by code when they lay in several. Undefined when the data does not say.
  */
-export function districtOn(units: readonly AdminUnit[], communeCode: string, day: string): AdminUnit | undefined {
+export function districtOn(
+  units: readonly AdminUnit[],
+  communeCode: string,
+  day: string,
+): AdminUnit | undefined {
   const byCode = new Map(units.map((u) => [u.code, u]));
   const districtOf = (commune: AdminUnit | undefined) => {
     const parent = commune?.parentCode === undefined ? undefined : byCode.get(commune.parentCode);
