@@ -21,7 +21,6 @@ import { scopeForFile } from '../support/scope.js';
  * once on a webhook in Vietnamese; and a report of a day before the 2025 reform grouped by district.
  */
 const scope = scopeForFile();
-const H = 3_600_000;
 /** Sunday 15 June 2025, 10:00 in Vietnam: before the reform, districts still exist. */
 const clock = new SimClock(Date.parse('2025-06-15T03:00:00Z'));
 let cloud: Cloud;
