@@ -165,7 +165,8 @@ export class RegistryStore {
     return rows.map(vesselOf);
   }
 
-  async create(fields: VesselFields, actor: string): Promise<RegisteredVessel> {
+  /** Registers a vessel; the fields are checked here (each problem named by field). */
+  async create(fields: VesselFields | Record<string, unknown>, actor: string): Promise<RegisteredVessel> {
     const vessel = await this.#db.transaction((tx) =>
       this.#insert(tx, this.#checkMmsiFree(this.#checked(fields, 0)), actor, 'create'),
     );
