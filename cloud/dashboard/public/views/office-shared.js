@@ -122,3 +122,8 @@ export function statusLine(text, failed = false) {
 export function failure(error) {
   return t('office.failed', { message: error.body?.error ?? error.message });
 }
+
+/** `parent.replaceChildren` without the absent ones (a condition's `undefined` is not the text "undefined"). */
+export function fill(parent, ...children) {
+  parent.replaceChildren(...children.flat().filter((c) => c !== undefined && c !== null && c !== false));
+}

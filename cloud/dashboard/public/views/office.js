@@ -12,6 +12,7 @@ import {
   countsTable,
   dayText,
   failure,
+  fill,
   selectField,
   inputField,
   statusLine,
@@ -183,7 +184,7 @@ function reportsSection(units) {
     'summary',
   );
   const links = el('div', { class: 'download-links', id: 'report-links' });
-  const fill = () => {
+  const refresh = () => {
     const chosenDay = day.input.value || today;
     // The units as they were that day: communes since 1 July 2025, districts before (the hierarchy is data).
     const communes = units.filter((u) => u.kind === 'commune' && validOn(u, chosenDay));
@@ -195,7 +196,8 @@ function reportsSection(units) {
     );
     const districts = units.some((u) => u.kind === 'district' && validOn(u, chosenDay));
     const rows = grouping.select.value;
-    grouping.select.replaceChildren(
+    fill(
+      grouping.select,
       el('option', { value: 'commune' }, label('groupBy', 'commune')),
       districts
         ? el('option', { value: 'district', selected: rows === 'district' }, label('groupBy', 'district'))
@@ -226,8 +228,8 @@ function reportsSection(units) {
     );
   };
   for (const control of [period.select, day.input, scope.select, grouping.select, list.select])
-    control.addEventListener('change', fill);
-  fill();
+    control.addEventListener('change', refresh);
+  refresh();
   return el(
     'section',
     { class: 'office-section', 'aria-labelledby': 'office-reports-heading' },

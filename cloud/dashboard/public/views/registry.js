@@ -12,6 +12,7 @@ import {
   adminUnits,
   dayText,
   failure,
+  fill,
   inputField,
   selectField,
   statusLine,
@@ -282,7 +283,7 @@ class RegistryPage {
     };
     const table = el(
       'table',
-      { class: 'office-table', id: 'registry-table' },
+      { class: 'office-table stacked', id: 'registry-table' },
       el(
         'thead',
         {},
@@ -294,13 +295,18 @@ class RegistryPage {
       ),
       el('tbody', {}, shown.slice(0, 500).map(row)),
     );
+    // On a phone each row is a card: every cell says what it is.
+    for (const tr of table.tBodies[0].rows)
+      [...tr.cells].forEach((cell, index) =>
+        cell.setAttribute('data-label', label('vesselField', columns[index])),
+      );
     table.addEventListener('keydown', (event) => {
       const tr = event.target.closest?.('tr[data-registration]');
       if (event.key === 'Enter' && tr) void this.showRecord(tr.dataset.registration);
     });
     this.listBox.replaceChildren(
       el('div', { class: 'table-scroll' }, table),
-      shown.length > 500 ? statusLine(t('registry.firstRows', { n: 500 })) : undefined,
+      ...(shown.length > 500 ? [statusLine(t('registry.firstRows', { n: 500 }))] : []),
     );
   }
 
@@ -364,7 +370,8 @@ class RegistryPage {
           ),
     );
     this.recordBox.hidden = false;
-    this.recordBox.replaceChildren(
+    fill(
+      this.recordBox,
       el('h3', { id: 'registry-record-heading' }, `${vessel.name} (${vessel.registration})`),
       vessel.demo ? el('p', { class: 'form-note' }, t('registry.demoTitle')) : undefined,
       fields,
@@ -661,7 +668,8 @@ class RegistryPage {
       await this.load();
     } catch (error) {
       const problems = error.body?.problems ?? [];
-      this.importBox.replaceChildren(
+      fill(
+        this.importBox,
         statusLine(
           problems.length
             ? t('registry.importRefused', { file: file.name, n: problems.length })
