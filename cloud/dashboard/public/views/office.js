@@ -7,7 +7,6 @@ import { dateTime, label, number, t } from '../i18n.js';
 import { href, registerView } from '../views.js';
 import {
   MAIN_COUNTS,
-  addDays,
   adminUnits,
   countsTable,
   dayText,
@@ -114,7 +113,7 @@ function liveSection(context) {
 function historySection(units, context) {
   const day = inputField('office-day', t('office.day'), {
     type: 'date',
-    value: addDays(vietnamToday(), -1),
+    value: vietnamToday(),
     max: vietnamToday(),
     required: true,
   });

@@ -246,7 +246,7 @@ class RegistryPage {
           tabindex: '0',
           dataset: { registration: vessel.registration },
           'aria-selected': String(vessel.registration === this.selected),
-          onclick: () => void this.showRecord(vessel.registration),
+          onclick: () => void this.showRecord(vessel.registration, { scroll: true }),
         },
         el('td', {}, el('a', { href: href('registry', 'vessel', vessel.registration) }, vessel.registration)),
         el(
@@ -302,7 +302,7 @@ class RegistryPage {
       );
     table.addEventListener('keydown', (event) => {
       const tr = event.target.closest?.('tr[data-registration]');
-      if (event.key === 'Enter' && tr) void this.showRecord(tr.dataset.registration);
+      if (event.key === 'Enter' && tr) void this.showRecord(tr.dataset.registration, { scroll: true });
     });
     this.listBox.replaceChildren(
       el('div', { class: 'table-scroll' }, table),
@@ -311,7 +311,7 @@ class RegistryPage {
   }
 
   /** A vessel's record: its fields, links, actions and its change history. */
-  async showRecord(registration) {
+  async showRecord(registration, { scroll = false } = {}) {
     this.selected = registration;
     for (const tr of this.listBox.querySelectorAll('tr[data-registration]'))
       tr.setAttribute('aria-selected', String(tr.dataset.registration === registration));
@@ -384,6 +384,8 @@ class RegistryPage {
         history.map((entry) => this.historyItem(entry)),
       ),
     );
+    // Chosen in a long list: the record is below it.
+    if (scroll) this.recordBox.scrollIntoView({ block: 'start' });
   }
 
   fieldText(name, value) {
