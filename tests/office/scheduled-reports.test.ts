@@ -144,6 +144,28 @@ describe('reports on a schedule (simulated time)', () => {
     const after = await api<{ error: string }>('/api/v1/reports?period=day&groupBy=district&format=json');
     expect(after.status).toBe(400);
     expect(after.body.error).toMatch(/no district was in force on 2026-05-31/);
+    // A commune abolished by the reform is no longer given to a vessel; the message names its successor.
+    const abolished = await api<{ problems: Array<{ column: string; message: string }> }>(
+      '/api/v1/registry/vessels',
+      {
+        method: 'POST',
+        body: {
+          registration: 'CM-91004-TS',
+          name: 'Cũ',
+          lengthM: 9,
+          communeCode: 'X-TTSD',
+          by: 'officer.lan',
+        },
+      },
+    );
+    expect(abolished.status).toBe(422);
+    expect(abolished.body.problems).toEqual([
+      {
+        row: 0,
+        column: 'communeCode',
+        message: expect.stringMatching(/abolished after 2025-06-30: now C-SD/),
+      },
+    ]);
   });
 
   it('writes the day, week and month reports at 07:00 on Monday 1 June and announces them once', async () => {
