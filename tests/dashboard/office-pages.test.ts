@@ -255,7 +255,9 @@ describe('the fisheries office pages in Chromium', () => {
     await page.fill('#vessel-licenceNumber', 'GP-9');
     await page.click('#vessel-form button[type="submit"]');
     await expect.poll(() => page.isVisible('#vessel-registration-error')).toBe(true);
-    expect(await page.textContent('#vessel-registration-error')).toMatch(/pattern|match/i);
+    expect(await page.textContent('#vessel-registration-error')).toMatch(
+      /^Không hợp lệ \(dạng CM-90123-TS.*\): .*(pattern|match)/i,
+    );
     await page.fill('#vessel-registration', 'CM-92009-TS');
     await page.click('#vessel-form button[type="submit"]');
     // The store's meaning checks: a licence needs its zone class and last day.

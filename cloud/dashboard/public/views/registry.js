@@ -546,7 +546,12 @@ class RegistryPage {
           continue;
         }
         box.hidden = false;
-        box.textContent = box.textContent ? `${box.textContent}; ${problem.message}` : problem.message;
+        // The API speaks English to programs; the officer reads what the field wants in their language.
+        const text = t('registry.fieldProblem', {
+          hint: label('vesselHint', problem.column),
+          message: problem.message,
+        });
+        box.textContent = box.textContent ? `${box.textContent}; ${problem.message}` : text;
         box.closest('.field').setAttribute('data-invalid', '');
       }
       note.replaceChildren(
