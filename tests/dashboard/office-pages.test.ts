@@ -17,7 +17,8 @@ import { registryFeature } from '../../cloud/registry/feature.js';
 import type { VesselPosition } from '../../protocols/mqtt/payloads.js';
 import { edgeClientId, topics } from '../../protocols/mqtt/topics.js';
 import { capturingLogger, removeDir, tempDir } from '../support/cloud-fixtures.js';
-import { startTestInfluxd, waitFor } from '../support/influxd.js';
+import { startTestInfluxd } from '../support/influxd.js';
+import { waitFor } from '../support/wait.js';
 import { scopeForFile } from '../support/scope.js';
 
 const CHROMIUM = '/usr/bin/chromium';

@@ -12,7 +12,8 @@ import type { ReportNotification } from '../../protocols/api/notifications.js';
 import { SimClock } from '../../simulators/fleet/clock.js';
 import { WebhookReceiver } from '../../simulators/notifications/webhook-receiver.js';
 import { capturingLogger, removeDir, tempDir } from '../support/cloud-fixtures.js';
-import { startTestInfluxd, waitFor } from '../support/influxd.js';
+import { startTestInfluxd } from '../support/influxd.js';
+import { waitFor } from '../support/wait.js';
 import { scopeForFile } from '../support/scope.js';
 
 /**
