@@ -13,6 +13,7 @@ import { cloudConfig, createCloud, type Cloud } from '../../cloud/core.js';
 import { dashboardFeature } from '../../cloud/dashboard/index.js';
 import { fisheriesFeature, type FisheriesFeature } from '../../cloud/fisheries/feature.js';
 import { officeFeature, type OfficeFeature } from '../../cloud/office/feature.js';
+import { readDaily } from '../../cloud/office/snapshots.js';
 import { registryFeature } from '../../cloud/registry/feature.js';
 import type { VesselPosition } from '../../protocols/mqtt/payloads.js';
 import { edgeClientId, topics } from '../../protocols/mqtt/topics.js';
@@ -192,9 +193,10 @@ describe('the fisheries office pages in Chromium', () => {
     await expect.poll(() => row('offshore').locator('th').textContent()).toBe('Từ 15 m (vùng khơi)');
     expect(await row('offshore').locator('td').first().textContent()).toBe('2');
 
-    // The day's snapshot: today, commune Đất Mũi had one vessel silent over 6 h.
-    const today = new Date(Date.now() + 7 * H).toISOString().slice(0, 10);
-    await page.fill('#office-day', today);
+    // The day's snapshot (the Vietnam day it was taken, read back: the test may run across midnight in Vietnam):
+    // commune Đất Mũi had one vessel silent over 6 h.
+    const [kept] = await readDaily(office.part.db, { from: '2000-01-01', to: '2100-01-01' });
+    await page.fill('#office-day', kept!.day);
     await page.dispatchEvent('#office-day', 'change');
     const history = page.locator('#office-history tr[data-key="C-DM"] td');
     await expect.poll(() => history.nth(3).textContent()).toBe('1');
@@ -347,6 +349,7 @@ describe('the fisheries office pages in Chromium', () => {
     await card.locator('input[id$="-how"]').fill('bộ đàm');
     await card.locator('form button[type="submit"]').click();
     await expect.poll(column).toBe('open');
+    expect(await card.locator('.last-known').textContent()).toMatch(/^8°33′00″ B, 104°15′00″ Đ /);
     expect(await card.locator('.moved-by').textContent()).toContain(OPERATOR);
 
     await card.locator('button[data-action="must-return"]').click();

@@ -104,12 +104,26 @@ class CasesPage {
 
   card(c, now) {
     const moved = lastMove(c);
+    // Where the vessel was last known: the beacon's last position, then each position it reported.
+    const lastKnown = [...c.events].reverse().find((e) => e.lat !== undefined && e.lon !== undefined);
     const overdue = c.nextReportDueAt !== undefined && c.nextReportDueAt <= now;
     const details = el(
       'dl',
       { class: 'details' },
       el('dt', {}, t('cases.silentSince')),
       el('dd', {}, timeEl(c.lastPositionTs, dateTime(c.lastPositionTs)), ` (${ago(c.lastPositionTs, now)})`),
+      lastKnown
+        ? [
+            el('dt', {}, t('cases.lastKnown')),
+            el(
+              'dd',
+              { class: 'last-known' },
+              latLon(lastKnown.lat, lastKnown.lon),
+              ' ',
+              timeEl(lastKnown.ts ?? lastKnown.at, dateTime(lastKnown.ts ?? lastKnown.at)),
+            ),
+          ]
+        : undefined,
       c.nextReportDueAt !== undefined
         ? [
             el('dt', {}, t('cases.nextReport')),
