@@ -269,21 +269,21 @@ describe('the fisheries office pages in Chromium', () => {
     await page.selectOption('#vessel-communeCode', 'C-DM');
     await page.click('#vessel-form button[type="submit"]');
     await page.waitForSelector('#registry-record-heading:text("Tân Phát 9 (CM-92009-TS)")');
-    expect(await page.textContent('#registry-history li[data-action="create"]')).toContain(OPERATOR);
+    expect(await page.textContent('#registry-history li[data-audit="create"]')).toContain(OPERATOR);
 
     await page.click('#registry-edit');
     await page.fill('#vessel-ownerName', 'Nguyễn Văn Hải');
     await page.click('#vessel-form button[type="submit"]');
-    await page.waitForSelector('#registry-history li[data-action="update"]');
-    const edit = await page.textContent('#registry-history li[data-action="update"]');
+    await page.waitForSelector('#registry-history li[data-audit="update"]');
+    const edit = await page.textContent('#registry-history li[data-audit="update"]');
     expect(edit).toContain(OPERATOR);
     expect(edit).toContain('Chủ tàu: – → Nguyễn Văn Hải');
 
     await page.click('#registry-retire');
     await page.fill('#retire-reason', 'giải bản');
     await page.click('#retire-form button[type="submit"]');
-    await page.waitForSelector('#registry-history li[data-action="retire"]');
-    expect(await page.textContent('#registry-history li[data-action="retire"]')).toContain('giải bản');
+    await page.waitForSelector('#registry-history li[data-audit="retire"]');
+    expect(await page.textContent('#registry-history li[data-audit="retire"]')).toContain('giải bản');
     await expect.poll(() => page.textContent('#registry-count')).toBe('3 / 3 tàu');
     await page.close();
   });

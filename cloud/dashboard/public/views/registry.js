@@ -188,7 +188,13 @@ class RegistryPage {
       retired.field,
       el(
         'button',
-        { type: 'button', class: 'button primary', id: 'registry-new', onclick: () => this.showForm() },
+        {
+          type: 'button',
+          class: 'button primary',
+          id: 'registry-new',
+          dataset: { action: 'create' },
+          onclick: () => this.showForm(),
+        },
         t('registry.new'),
       ),
     );
@@ -349,7 +355,13 @@ class RegistryPage {
         ? [
             el(
               'button',
-              { type: 'button', class: 'button', id: 'registry-edit', onclick: () => this.showForm(vessel) },
+              {
+                type: 'button',
+                class: 'button',
+                id: 'registry-edit',
+                dataset: { action: 'edit' },
+                onclick: () => this.showForm(vessel),
+              },
               t('registry.edit'),
             ),
             el(
@@ -358,6 +370,7 @@ class RegistryPage {
                 type: 'button',
                 class: 'button',
                 id: 'registry-retire',
+                dataset: { action: 'retire' },
                 onclick: () => this.showRetire(vessel),
               },
               t('registry.retire'),
@@ -391,6 +404,7 @@ class RegistryPage {
   fieldText(name, value) {
     if (name === 'communeCode' || name === 'provinceCode') return `${unitName(this.units, value)} (${value})`;
     if (name === 'licenceZoneClass') return label('lengthClass', value);
+    if (name === 'homePort') return this.context.state.zoneNames?.get(value) ?? value;
     if (name === 'licenceValidFrom' || name === 'licenceValidTo') return dayText(value);
     if (name === 'lengthM' || name === 'grossTonnage') return number(value, 1);
     return String(value);
@@ -408,7 +422,7 @@ class RegistryPage {
         );
     return el(
       'li',
-      { dataset: { action: entry.action } },
+      { dataset: { audit: entry.action } },
       el('strong', {}, label('auditAction', entry.action)),
       ' ',
       t('registry.byAt', { actor: entry.actor }),
@@ -608,7 +622,7 @@ class RegistryPage {
     });
     const form = el(
       'form',
-      { id: 'registry-import' },
+      { id: 'registry-import', dataset: { action: 'import' } },
       el(
         'div',
         { class: 'office-toolbar' },
