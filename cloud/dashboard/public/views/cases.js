@@ -13,9 +13,9 @@ const COLUMNS = ['awaiting_report', 'open', 'must_return', 'closed'];
 const REFRESH_MS = 30_000;
 const CLOSED_SHOWN = 20;
 
-/** The last event a person or the system made that moved the case (not a comment or a reminder). */
+/** The last event that moved the case to its column (a reminder puts it back to awaiting; a note moves nothing). */
 function lastMove(c) {
-  return [...c.events].reverse().find((e) => ['opened', 'report', 'must_return', 'closed'].includes(e.kind));
+  return [...c.events].reverse().find((e) => e.kind !== 'comment');
 }
 
 /** Local `datetime-local` value of a time, in Vietnam (UTC+7) whatever the browser's zone. */
