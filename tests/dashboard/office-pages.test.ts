@@ -66,10 +66,14 @@ const at = (mmsi: number, ts: number, lat: number, lon: number, sog = 7): Vessel
   msgType: 1,
 });
 
-async function openPage(size: { width: number; height: number }, phone = false): Promise<Page> {
+async function openPage(
+  size: { width: number; height: number },
+  phone = false,
+  locale = 'vi-VN',
+): Promise<Page> {
   const page = await browser.newPage({
     viewport: size,
-    locale: 'vi-VN',
+    locale,
     ...(phone ? { isMobile: true, hasTouch: true } : {}),
   });
   await page.addInitScript(`localStorage.setItem('lookout.operator', ${JSON.stringify(OPERATOR)})`);
@@ -221,6 +225,28 @@ describe('the fisheries office pages in Chromium', () => {
 
     await noSidewaysScroll(page, 1366);
     await page.screenshot({ path: '/tmp/office.png', fullPage: true });
+    await page.close();
+  });
+
+  it('speaks English to an English browser', async () => {
+    const page = await openPage({ width: 1366, height: 768 }, false, 'en-GB');
+    await page.goto(`${cloud.addresses.http}/#/office`);
+    await page.waitForSelector('#office-totals [data-count="registered"]');
+    expect(await page.textContent('.page-title')).toBe('Fishing fleet statistics');
+    expect(await page.textContent('#office-totals [data-count="silentOver6h"] dt')).toBe('Silent > 6 h');
+    expect(await page.textContent('#report-links a[data-format="xlsx"]')).toBe('Download XLSX report');
+    await page.goto(`${cloud.addresses.http}/#/cases`);
+    await page.waitForSelector('#cases-board .kanban-column');
+    expect(
+      await page.$$eval('#cases-board .kanban-column h3', (hs) =>
+        hs.map((h) => h.textContent!.replace(/ \(\d+\)$/, '')),
+      ),
+    ).toEqual([
+      'Awaiting position report',
+      'Position reported (radio / phone)',
+      'Must return to port',
+      'Closed',
+    ]);
     await page.close();
   });
 
