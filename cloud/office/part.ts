@@ -1,7 +1,14 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { FleetStats, FleetVessel, FleetVesselQuery, ReportQuery } from '../../protocols/api/office.js';
+import type {
+  DailyQuery,
+  DailyRow,
+  FleetStats,
+  FleetVessel,
+  FleetVesselQuery,
+  ReportQuery,
+} from '../../protocols/api/office.js';
 import type { RegisteredVessel } from '../../protocols/api/registry.js';
 import { Counter, type Registry } from '../../runtime/metrics.js';
 import type { Logger } from '../../runtime/logger.js';
@@ -18,7 +25,7 @@ import { listPortEvents, PortCalls } from './port-calls.js';
 import { buildReport, groupByDistrict, REPORT_LISTS, reportSheets, type FleetReport } from './reports.js';
 import { districtOn, hasDistrictsOn } from '../registry/hierarchy.js';
 import { SignalCases, type HeardVessel } from './signal-cases.js';
-import { readDaily, writeDailySnapshot } from './snapshots.js';
+import { readDaily, sumByDistrict, writeDailySnapshot } from './snapshots.js';
 import { fleetStatistics, type LastPosition } from './stats.js';
 import { addDays, periodOf, vietnamDay, type Period } from '../registry/days.js';
 import type { ReportsWritten, WrittenReport } from '../../protocols/api/notifications.js';
@@ -250,6 +257,19 @@ export class OfficePart implements Part {
       out.push(row);
     }
     return out;
+  }
+
+  /** The daily counts kept; by district (the commune rows summed) for days when districts existed. */
+  async daily(query: DailyQuery): Promise<DailyRow[]> {
+    if (query.groupBy !== 'district') return readDaily(this.db, query);
+    const units = this.options.registry.store.allUnits();
+    if (!hasDistrictsOn(units, query.from))
+      throw new RangeError(
+        `no district was in force on ${query.from} (administrative units): the counts since then go by commune`,
+      );
+    const rows = await readDaily(this.db, { ...query, groupBy: 'commune', key: undefined });
+    const summed = sumByDistrict(rows, (code, day) => districtOn(units, code, day));
+    return query.key === undefined ? summed : summed.filter((r) => r.key === query.key);
   }
 
   /** Writes today's counts (Vietnam day) to `fleet_daily`. */

@@ -24,7 +24,6 @@ import { reportFileName, type OfficePart } from './part.js';
 import { listPortEvents, listVoyages } from './port-calls.js';
 import { parseQueryTime, withTimeRange } from '../http/query-time.js';
 import { CaseClosedError, CaseNotFoundError } from './signal-cases.js';
-import { readDaily } from './snapshots.js';
 import { ErrorBody } from '../../protocols/api/errors.js';
 
 const CaseParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
@@ -92,10 +91,16 @@ export function registerOfficeRoutes(app: HttpApp, office: OfficePart): void {
         description:
           'The counts each day ended with (the day’s last snapshot, taken every office.snapshotEveryMin), for the whole fleet or by a grouping, optionally one group (e.g. a commune code).',
         querystring: DailyQuery,
-        response: { 200: DailyList },
+        response: { 200: DailyList, 400: ErrorBody },
       },
     },
-    async (request) => ({ rows: await readDaily(office.db, request.query) }),
+    async (request, reply) => {
+      try {
+        return { rows: await office.daily(request.query) };
+      } catch (error) {
+        return caseError(reply, error);
+      }
+    },
   );
 
   app.post(

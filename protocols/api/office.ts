@@ -68,8 +68,9 @@ export const DailyQuery = Type.Object(
     from: Day,
     to: Day,
     groupBy: Type.Optional(
-      Type.Union([Type.Literal('total'), ...GroupBy.anyOf], {
-        description: 'default total (the whole fleet)',
+      Type.Union([Type.Literal('total'), ...GroupBy.anyOf, Type.Literal('district')], {
+        description:
+          'default total (the whole fleet); district: the commune rows summed by the district each lay in that day (days before 1 July 2025)',
       }),
     ),
     key: Type.Optional(Type.String({ description: 'only this group (e.g. a commune code)' })),

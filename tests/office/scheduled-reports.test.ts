@@ -132,6 +132,14 @@ describe('reports on a schedule (simulated time)', () => {
       ['C-DM', 'Đất Mũi', 1],
       ['D-TVT', 'Trần Văn Thời', 2],
     ]);
+    // The day's kept counts read the same way: by district for a day before the reform.
+    const daily = await api<{ rows: Array<{ key: string; name: string; counts: { registered: number } }> }>(
+      '/api/v1/fleet/daily?from=2025-06-15&to=2025-06-15&groupBy=district',
+    );
+    expect(daily.body.rows.map((r) => [r.key, r.name, r.counts.registered])).toEqual([
+      ['C-DM', 'Đất Mũi', 1],
+      ['D-TVT', 'Trần Văn Thời', 2],
+    ]);
     const xlsx = await fetch(
       `${cloud.addresses.http}/api/v1/reports?period=day&day=2025-06-15&groupBy=district`,
     );
@@ -145,6 +153,8 @@ describe('reports on a schedule (simulated time)', () => {
     const after = await api<{ error: string }>('/api/v1/reports?period=day&groupBy=district&format=json');
     expect(after.status).toBe(400);
     expect(after.body.error).toMatch(/no district was in force on 2026-05-31/);
+    const dailyAfter = await api('/api/v1/fleet/daily?from=2026-05-31&to=2026-05-31&groupBy=district');
+    expect(dailyAfter.status).toBe(400);
     // A commune abolished by the reform is no longer given to a vessel; the message names its successor.
     const abolished = await api<{ problems: Array<{ column: string; message: string }> }>(
       '/api/v1/registry/vessels',

@@ -124,9 +124,21 @@ function historySection(units, context) {
     'commune',
   );
   const result = el('div', { id: 'office-history', 'aria-live': 'polite' });
+  // A day before the 2025 reform can also be read by district (the units' validity dates say which days).
+  const offerDistricts = (chosen) => {
+    const districts = units.some((u) => u.kind === 'district' && validOn(u, chosen));
+    const option = by.select.querySelector('option[value="district"]');
+    if (districts && !option)
+      by.select.append(el('option', { value: 'district' }, label('groupBy', 'district')));
+    if (!districts && option) {
+      if (by.select.value === 'district') by.select.value = 'commune';
+      option.remove();
+    }
+  };
   const show = async () => {
     const chosen = day.input.value;
     if (!chosen) return;
+    offerDistricts(chosen);
     const groupBy = by.select.value;
     try {
       const { rows } = await api(
