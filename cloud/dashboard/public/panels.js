@@ -195,7 +195,8 @@ function alarmDetails(alarm, state) {
     // `zoneId` next to `zoneName`: the name says it.
     return !(key.endsWith('Id') && `${key.slice(0, -2)}Name` in details);
   });
-  if (typeof details.lat === 'number' && typeof details.lon === 'number')
+  // A fire's located point is said in its location line (alarmLocation).
+  if (alarm.type !== 'fire' && typeof details.lat === 'number' && typeof details.lon === 'number')
     entries.push(['position', latLon(details.lat, details.lon)]);
   const items = [];
   for (const [key, value] of entries) {
