@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { headingShowingAt } from '../../protocols/fire/camera-geometry.js';
 import type { FireAlert } from '../../protocols/mqtt/payloads.js';
 import { bearingDeg, destination, distanceM } from './locate.js';
-import { FireLocator } from './locator.js';
+import { FireLocator, narrowed } from './locator.js';
 import { Places } from './places.js';
 
 const FIRE = { lat: 9.26, lon: 104.95 };
@@ -119,5 +119,35 @@ describe('FireLocator', () => {
     expect(fire.place?.nearest?.bearingDeg).toBeCloseTo(0, -1); // the fire is 1.1 km north of Trạm A
     expect(fire.place?.nearest?.distanceM).toBeGreaterThan(1000);
     expect(fire.place?.nearest?.distanceM).toBeLessThan(1200);
+  });
+});
+
+describe('narrowed', () => {
+  const apex = { lat: 9.2, lon: 104.9 };
+  const cone = (leftDeg: number, rightDeg: number) => ({
+    apex,
+    leftDeg,
+    rightDeg,
+    bearingDeg: leftDeg,
+    rangeM: 15_000,
+  });
+
+  it('keeps the bearings an alert’s cones share while its smoke drifts', () => {
+    expect(narrowed(cone(40, 46), cone(41, 60), 2)).toMatchObject({
+      leftDeg: 41,
+      rightDeg: 46,
+      bearingDeg: 43.5,
+    });
+    expect(narrowed(cone(355, 5), cone(358, 20), 2)).toMatchObject({
+      leftDeg: 358,
+      rightDeg: 5,
+      bearingDeg: 1.5,
+    });
+  });
+
+  it('takes the new cone when they share too little or the camera is another', () => {
+    expect(narrowed(cone(40, 46), cone(45, 60), 2)).toMatchObject({ leftDeg: 45, rightDeg: 60 });
+    expect(narrowed(cone(40, 46), { ...cone(41, 60), apex: { lat: 9.3, lon: 104.9 } }, 2).leftDeg).toBe(41);
+    expect(narrowed(undefined, cone(41, 60), 2).leftDeg).toBe(41);
   });
 });

@@ -1,5 +1,6 @@
 import type { FireSighting, LocatedFire } from '../../protocols/api/fire.js';
 import type { FireAlert } from '../../protocols/mqtt/payloads.js';
+import { normaliseDeg } from '../../protocols/fire/camera-geometry.js';
 import type { FireCloudConfig } from './config.js';
 import {
   bearingRay,
@@ -67,7 +68,11 @@ export class FireLocator {
       cameraId: alert.cameraId,
       alertId: alert.alertId,
       name: alert.camera.name,
-      cone: coneOf(camera, flameBoxes(alert), this.config.headingErrorDeg),
+      cone: narrowed(
+        known?.cone,
+        coneOf(camera, flameBoxes(alert), this.config.headingErrorDeg),
+        2 * this.config.headingErrorDeg,
+      ),
       ts: alert.ts,
       firstSeenTs: alert.firstSeenTs,
       className: alert.className,
@@ -145,6 +150,28 @@ export class FireLocator {
     if (!this.places || this.places.size === 0) return {};
     return { place: this.places.describe(point) };
   }
+}
+
+/** Signed difference `b - a` of two bearings, -180..180. */
+const turn = (a: number, b: number) => ((((b - a) % 360) + 540) % 360) - 180;
+
+/**
+ * The part of an alert's new cone its earlier cone shares: a fire stays where it is while its smoke drifts and
+ * its box widens and narrows, so every cone of one alert holds it and their overlap is the tighter bearing. When
+ * they share less than `minWidthDeg` (the camera turned, the box jumped), the new cone alone.
+ */
+export function narrowed(earlier: Cone | undefined, next: Cone, minWidthDeg: number): Cone {
+  if (!earlier || earlier.apex.lat !== next.apex.lat || earlier.apex.lon !== next.apex.lon) return next;
+  const width = (c: Cone) => normaliseDeg(c.rightDeg - c.leftDeg);
+  const left = Math.max(0, turn(next.leftDeg, earlier.leftDeg));
+  const right = Math.min(width(next), turn(next.leftDeg, earlier.leftDeg) + width(earlier));
+  if (right - left < minWidthDeg) return next;
+  return {
+    ...next,
+    leftDeg: normaliseDeg(next.leftDeg + left),
+    rightDeg: normaliseDeg(next.leftDeg + right),
+    bearingDeg: normaliseDeg(next.leftDeg + (left + right) / 2),
+  };
 }
 
 /**
