@@ -27,6 +27,10 @@ async function connect(url: string, options: mqtt.IClientOptions = {}) {
   return client;
 }
 
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
 describe('BrokerPart', () => {
   it('carries messages between a TCP client and a WebSocket client and reports them on the bus', async () => {
     const { broker, bus } = await startBroker();
@@ -85,7 +89,7 @@ describe('BrokerPart', () => {
     const { broker } = await startBroker({}, gate);
     const edge = await connect(broker.mqttUrl, { clientId: 'gated' });
     const acked = edge.publishAsync('accept', 'x', { qos: 1 }).then(() => order.push('puback'));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await until(() => order.length > 0);
     expect(order).toEqual(['gate accept']);
     release();
     await acked;

@@ -116,7 +116,9 @@ describe('MqttUplink', () => {
     const broker = await startTestBroker();
     cleanups.push(() => broker.stop());
     const { uplink } = await setup(broker.url);
-    await until(() => uplink.connected, 'connection');
+    // The birth must be in before the cut: connected only means the CONNACK came back, and a birth still on the
+    // wire when the link is cut is lost (the next connection sends its own).
+    await until(() => broker.on(statusTopic).some((p) => p.payload.toString().includes('online')), 'birth');
     expect(broker.cutClient('lookout-edge-e-test')).toBe(true); // its will is published
     await until(
       () => broker.on(statusTopic).some((p) => p.payload.toString().includes('"lost"')),
