@@ -556,6 +556,54 @@ describe('live dashboard in Chromium', () => {
     await page.waitForSelector('#alarms-list:not([hidden])');
   });
 
+  it('keeps fires in a list of their own above the vessel alarms: an acknowledged fire stays above a MINOR one', async () => {
+    const tower = `camera:${EDGE}/u-minh-tower-2`;
+    alarms.raise({
+      originator: 'vessel:574000101',
+      type: 'loitering',
+      severity: 'MINOR',
+      ts: Date.now(),
+      details: {},
+    });
+    alarms.raise({ originator: tower, type: 'fire', severity: 'CRITICAL', ts: Date.now(), details: {} });
+    const fire = alarms.store.activeFor(tower, 'fire')!;
+    const minor = alarms.store.activeFor('vessel:574000101', 'loitering')!;
+    alarms.store.acknowledge(fire.id, 'Ranger An');
+    await page.waitForSelector(
+      `#alarms-list li.group-fire li[data-alarm-id="${fire.id}"][data-status="ACTIVE_ACK"]`,
+      {
+        timeout: 20_000,
+      },
+    );
+    await page.waitForSelector(`#alarms-list li.group-other li[data-alarm-id="${minor.id}"]`, {
+      timeout: 20_000,
+    });
+    expect(
+      await page.$$eval('#alarms-list > li.alarm-group', (groups) => groups.map((g) => g.dataset.group)),
+    ).toEqual(['fire', 'other']);
+    expect(await page.textContent('#alarm-group-fire')).toBe('Forest fires (1)');
+    expect(await page.$$eval('#alarms-list li.group-fire li[data-alarm-id]', (items) => items.length)).toBe(
+      1,
+    );
+    // Every vessel alarm, the unacknowledged CRITICAL closed-area ones included, is below the acknowledged fire.
+    const fireTop = await page.$eval(
+      `li[data-alarm-id="${fire.id}"]`,
+      (li) => li.getBoundingClientRect().top,
+    );
+    const vesselTops = await page.$$eval('#alarms-list li.group-other li[data-alarm-id]', (items) =>
+      items.map((li) => li.getBoundingClientRect().top),
+    );
+    expect(vesselTops.length).toBeGreaterThan(1);
+    expect(Math.min(...vesselTops)).toBeGreaterThan(fireTop);
+
+    alarms.store.clear(fire.id, 'Ranger An');
+    await page.waitForSelector(`#alarms-list li[data-alarm-id="${fire.id}"]`, {
+      state: 'detached',
+      timeout: 20_000,
+    });
+    expect(await page.textContent('#alarms-list li.group-fire')).toContain('No fire alarms.');
+  });
+
   it('draws the offline base map with its sources, zooms, and fits back to the selection', async () => {
     expect(await page.$$eval('#map path.land', (land) => land.length)).toBeGreaterThan(0);
     const attribution = await page.textContent('#map .leaflet-control-attribution');
