@@ -12,16 +12,21 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlarmsPart } from '../../cloud/alarms/alarms-part.js';
 import { alarmsFeature } from '../../cloud/alarms/feature.js';
+import { cameraSettingsFeature } from '../../cloud/camera-settings/feature.js';
 import { camerasFeature } from '../../cloud/cameras/feature.js';
 import { cloudConfig, createCloud, type Cloud } from '../../cloud/core.js';
 import { dashboardFeature, type DashboardConfigResponse } from '../../cloud/dashboard/index.js';
 import { fireAlertsFeature } from '../../cloud/fire/feature.js';
 import { fisheriesFeature } from '../../cloud/fisheries/feature.js';
+import { registryFeature } from '../../cloud/registry/feature.js';
 import type { FisheriesPart } from '../../cloud/fisheries/part.js';
 import type { Alarm } from '../../protocols/api/alarms.js';
+import type { CameraSettingsState } from '../../protocols/api/camera-settings.js';
 import type { VesselRegistration } from '../../protocols/api/vessels.js';
 import type {
   CameraInventory,
+  CameraSettingsDesired,
+  CameraSettingsReported,
   CameraStatus,
   EdgeHealth,
   EdgeStatus,
@@ -146,13 +151,17 @@ beforeAll(async () => {
   });
   const alarmsOnly = alarmsFeature();
   const fisheriesOnly = fisheriesFeature(config.fisheries, { alarms: alarmsOnly });
+  // The SQL database the camera settings are kept in (PGlite under dataDir).
+  const settingsDatabase = registryFeature();
   cloud = createCloud(config, {
     log: capturingLogger('warn').log,
     features: [
+      settingsDatabase,
       alarmsOnly,
       fisheriesOnly,
       fireAlertsFeature({ alarms: alarmsOnly }),
       camerasFeature(),
+      cameraSettingsFeature({ registry: settingsDatabase }),
       // A resync far in the future: alarms and fire alerts can only reach the open page over MQTT.
       dashboardFeature({ vesselPollMs: 1000, resyncMs: 600_000 }),
     ],
@@ -602,6 +611,81 @@ describe('live dashboard in Chromium', () => {
       timeout: 20_000,
     });
     expect(await page.textContent('#alarms-list li.group-fire')).toContain('No fire alarms.');
+  });
+
+  it("a camera's settings page: mute, sensitivity and an ignore area drawn on its snapshot reach the edge", async () => {
+    const camera = 'u-minh-tower-1';
+    const desired = new Promise<CameraSettingsDesired>((resolve) =>
+      edge.on('message', (topic, payload) => {
+        if (topic === topics.cameraSettingsDesired(EDGE, camera)) resolve(JSON.parse(payload.toString()));
+      }),
+    );
+    // The edge's own subscription (its ACL allows its subtree); nothing is retained for this camera yet.
+    await edge.subscribeAsync(topics.cameraSettingsDesired(EDGE, camera), { qos: 1 });
+
+    await page.click(`#cameras-list li[data-camera="${EDGE}/${camera}"] a.camera-settings-link`);
+    await page.waitForSelector('.settings-status[data-state="none"]', { timeout: 20_000 });
+    expect(await page.textContent('.page-title')).toBe(`Camera ${camera} @ ${EDGE} settings`);
+    // Drawn on the camera's latest snapshot (the fire alert's, 320x180).
+    await expect
+      .poll(() =>
+        page.$eval('img.mask-image', (img) => (img as unknown as { naturalWidth: number }).naturalWidth),
+      )
+      .toBe(320);
+
+    const startedAt = Date.now();
+    await page.click('button[data-mute="1h"]');
+    expect(await page.textContent('.mute-state')).toMatch(/^Muted until \d\d:\d\d/);
+    await page.selectOption('#sensitivity', '1');
+    const frame = page.locator('.mask-frame');
+    const size = (await frame.boundingBox())!;
+    const corners: Array<[number, number]> = [
+      [0.1, 0.1],
+      [0.5, 0.1],
+      [0.5, 0.6],
+      [0.1, 0.6],
+    ];
+    // Playwright scrolls the picture into view and clicks where it says (the page is taller than the window).
+    for (const [x, y] of corners) await frame.click({ position: { x: x * size.width, y: y * size.height } });
+    await page.click('button[data-mask="close"]');
+    expect(await page.$$eval('.mask-layer polygon.mask', (polygons) => polygons.length)).toBe(1);
+    await page.click('#save-settings');
+    await page.waitForSelector('.settings-status[data-state="waiting"]', { timeout: 20_000 });
+    expect(await page.textContent('.settings-status')).toContain('Waiting for the edge: version 1');
+
+    // What the edge receives: the same settings, version 1, who and when.
+    const message = await desired;
+    expect(message).toMatchObject({ edgeId: EDGE, cameraId: camera, version: 1, updatedBy: OPERATOR });
+    expect(message.settings.sensitivity).toBe(1);
+    expect(message.settings.muteUntil).toBeGreaterThanOrEqual(startedAt + 3_600_000);
+    const [drawn] = message.settings.ignoreMasks;
+    expect(drawn).toHaveLength(4);
+    drawn!.forEach(([x, y], i) => {
+      expect(x).toBeCloseTo(corners[i]![0], 2);
+      expect(y).toBeCloseTo(corners[i]![1], 2);
+    });
+
+    // The edge reports it applied: the page says so.
+    const report: CameraSettingsReported = {
+      cameraId: camera,
+      version: 1,
+      appliedAt: Date.now(),
+      ts: Date.now(),
+    };
+    await edge.publishAsync(topics.cameraSettingsReported(EDGE, camera), JSON.stringify(report), {
+      qos: 1,
+      retain: true,
+    });
+    await page.waitForSelector('.settings-status[data-state="applied"]', { timeout: 20_000 });
+    expect(await page.textContent('.settings-status')).toBe('Applied on the edge: version 1');
+    await page.waitForSelector(`.settings-changes li[data-version="1"]`);
+    expect(await page.textContent('.settings-changes li[data-version="1"]')).toContain(OPERATOR);
+    const state = await api<CameraSettingsState>(`/api/v1/cameras/${EDGE}/${camera}/settings`);
+    expect(state).toMatchObject({ version: 1, pending: false, applied: { version: 1 }, updatedBy: OPERATOR });
+    await page.screenshot({ path: '/tmp/dashboard-camera-settings.png', fullPage: true });
+
+    await page.click('.back-link');
+    await page.waitForSelector('#page', { state: 'hidden' });
   });
 
   it('draws the offline base map with its sources, zooms, and fits back to the selection', async () => {

@@ -1,6 +1,7 @@
 // Rendering of the list panels from the page state (see app.js). Each function replaces its panel's content.
 import { detailText, el, humanKey, isTimeKey, severityRank, timeEl, updateChildren } from './format.js';
 import { alarmMatches, cameraMatches, sortByColumn, vesselMatches } from './filters.js';
+import { href } from './views.js';
 import { ago, clockTime, dateTime, label, latLon, number, percent, t } from './i18n.js';
 
 const MAX_VESSEL_ROWS = 500;
@@ -478,6 +479,15 @@ export function renderCameras(state) {
       ),
       el('span', { class: 'strong' }, camera.cameraId),
       fire ? el('span', { class: 'badge fire-badge' }, t('cameras.fire')) : null,
+      el(
+        'a',
+        {
+          class: 'camera-settings-link',
+          href: href('camera', camera.edgeId, camera.cameraId),
+          'aria-label': t('cameras.settingsLabel', { camera: camera.cameraId }),
+        },
+        t('cameras.settings'),
+      ),
       el(
         'div',
         { class: 'small sub' },
