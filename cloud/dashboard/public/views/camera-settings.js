@@ -25,6 +25,11 @@ function svg(tag, attributes = {}) {
   return element;
 }
 
+/** A button that acts on the page (not a submit). */
+function action(text, dataset, onclick) {
+  return el('button', { type: 'button', class: 'button', dataset, onclick }, text);
+}
+
 function useStylesheet() {
   if (document.querySelector('link[data-view-style="camera-settings"]')) return;
   document.head.append(
@@ -197,11 +202,7 @@ async function mount(container, [edgeId, cameraId], { state }) {
           { dataset: { mask: index } },
           t('cameraSettings.maskItem', { n: index + 1, corners: polygon.length }),
           ' ',
-          el(
-            'button',
-            { type: 'button', class: 'button', onclick: () => editor.remove(index) },
-            t('cameraSettings.removeMask'),
-          ),
+          action(t('cameraSettings.removeMask'), { remove: index }, () => editor.remove(index)),
         ),
       ),
     );
@@ -284,51 +285,20 @@ async function mount(container, [edgeId, cameraId], { state }) {
       el(
         'div',
         { class: 'settings-row' },
-        el(
-          'button',
-          {
-            type: 'button',
-            class: 'button',
-            dataset: { mute: '1h' },
-            onclick: () => setMute(Date.now() + HOUR_MS),
-          },
-          t('cameraSettings.mute1h'),
-        ),
-        el(
-          'button',
-          {
-            type: 'button',
-            class: 'button',
-            dataset: { mute: '4h' },
-            onclick: () => setMute(Date.now() + 4 * HOUR_MS),
-          },
-          t('cameraSettings.mute4h'),
-        ),
-        el(
-          'button',
-          { type: 'button', class: 'button', dataset: { mute: 'off' }, onclick: () => setMute(undefined) },
-          t('cameraSettings.unmute'),
-        ),
+        action(t('cameraSettings.mute1h'), { mute: '1h' }, () => setMute(Date.now() + HOUR_MS)),
+        action(t('cameraSettings.mute4h'), { mute: '4h' }, () => setMute(Date.now() + 4 * HOUR_MS)),
+        action(t('cameraSettings.unmute'), { mute: 'off' }, () => setMute(undefined)),
       ),
       el(
         'div',
         { class: 'settings-row' },
         el('label', { for: 'mute-until' }, t('cameraSettings.muteUntilLabel')),
         untilInput,
-        el(
-          'button',
-          {
-            type: 'button',
-            class: 'button',
-            dataset: { mute: 'until' },
-            onclick: () => {
-              const until = Date.parse(`${untilInput.value}:00${VIETNAM_OFFSET}`);
-              if (Number.isFinite(until) && until > Date.now()) setMute(until);
-              else saveState.textContent = t('cameraSettings.untilInPast');
-            },
-          },
-          t('cameraSettings.muteUntil'),
-        ),
+        action(t('cameraSettings.muteUntil'), { mute: 'until' }, () => {
+          const until = Date.parse(`${untilInput.value}:00${VIETNAM_OFFSET}`);
+          if (Number.isFinite(until) && until > Date.now()) setMute(until);
+          else saveState.textContent = t('cameraSettings.untilInPast');
+        }),
       ),
       el('p', { class: 'small muted-text' }, t('cameraSettings.muteHint')),
     ),
@@ -350,26 +320,11 @@ async function mount(container, [edgeId, cameraId], { state }) {
       el(
         'div',
         { class: 'settings-row' },
-        el(
-          'button',
-          {
-            type: 'button',
-            class: 'button',
-            dataset: { mask: 'close' },
-            onclick: () => editor.close() || (saveState.textContent = t('cameraSettings.needCorners')),
-          },
-          t('cameraSettings.closeMask'),
-        ),
-        el(
-          'button',
-          { type: 'button', class: 'button', dataset: { mask: 'undo' }, onclick: () => editor.undo() },
-          t('cameraSettings.undoCorner'),
-        ),
-        el(
-          'button',
-          { type: 'button', class: 'button', dataset: { mask: 'clear' }, onclick: () => editor.clear() },
-          t('cameraSettings.clearMasks'),
-        ),
+        action(t('cameraSettings.closeMask'), { mask: 'close' }, () => {
+          if (!editor.close()) saveState.textContent = t('cameraSettings.needCorners');
+        }),
+        action(t('cameraSettings.undoCorner'), { mask: 'undo' }, () => editor.undo()),
+        action(t('cameraSettings.clearMasks'), { mask: 'clear' }, () => editor.clear()),
       ),
       maskList,
     ),
