@@ -26,7 +26,7 @@ import {
   startMjpegCamera,
   type MjpegCamera,
 } from '../support/fire-media.js';
-import { waitFor } from '../support/influxd.js';
+import { waitFor } from '../support/wait.js';
 import { scopeForFile } from '../support/scope.js';
 
 // A constant-output model (a fire box in the middle and a smoke box at the left in every frame).
