@@ -17,6 +17,7 @@ import { createEdgeBus } from '../events.js';
 import { CameraSettingsKeeper, effectiveThresholds, isMuted, maskedShare } from './camera-settings.js';
 import { FireConfigSchema } from './config.js';
 import { FirePart } from './fire-part.js';
+import { waitFor } from '../../tests/support/wait.js';
 
 const box = { x1: 0.4, y1: 0.4, x2: 0.6, y2: 0.6 };
 const square = (x1: number, y1: number, x2: number, y2: number): Array<[number, number]> => [
@@ -173,14 +174,6 @@ describe('CameraSettingsKeeper', () => {
 const model = path.resolve(import.meta.dirname, '../../tests/fire/fixtures/yolov8-2class.onnx');
 const alertSchema = compileSchema(FireAlert);
 
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 /** Runs the replayed camera through a FirePart whose cloud sent `settings` first; the alerts it raised. */
 async function alertsWith(
   settings: Partial<CameraSettings>,
@@ -232,9 +225,9 @@ async function alertsWith(
   try {
     expect(subscribed).toBe(filters.desiredCameraSettings('edge-u'));
     deliver!(topics.cameraSettingsDesired('edge-u', 'cam-a'), desired('cam-a', 1, settings));
-    await until(() => part.settings?.version('cam-a') === 1, 'the settings applied');
+    await waitFor(() => part.settings?.version('cam-a') === 1, 20_000, 'the settings applied');
     bus.emit('camera.sources', { cameras: [{ cameraId: 'cam-a', streamUrl: video }] });
-    await until(() => ended, 'the replay to end');
+    await waitFor(() => ended, 20_000, 'the replay to end');
   } finally {
     await part.stop(); // waits for the alert events queued (the end events of the replay's open alerts)
   }

@@ -685,6 +685,26 @@ describe('live dashboard in Chromium', () => {
     expect(state).toMatchObject({ version: 1, pending: false, applied: { version: 1 }, updatedBy: OPERATOR });
     await page.screenshot({ path: '/tmp/dashboard-camera-settings.png', fullPage: true });
 
+    // On a ranger's phone: the same page, nothing scrolls sideways, the picture as wide as the screen.
+    const phone = await browser.newPage({
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+      hasTouch: true,
+    });
+    try {
+      await phone.goto(`${cloud.addresses.http}/#/camera/${EDGE}/${camera}`);
+      await phone.waitForSelector('.settings-status[data-state="applied"]', { timeout: 20_000 });
+      expect(await phone.$$eval('.mask-layer polygon.mask', (polygons) => polygons.length)).toBe(1);
+      const widths = (await phone.evaluate(
+        "({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth, frame: document.querySelector('.mask-frame').getBoundingClientRect().width })",
+      )) as { scroll: number; inner: number; frame: number };
+      expect(widths.scroll).toBeLessThanOrEqual(widths.inner);
+      expect(widths.frame).toBeGreaterThan(300);
+      await phone.screenshot({ path: '/tmp/dashboard-camera-settings-phone.png' });
+    } finally {
+      await phone.close();
+    }
+
     await page.click('.back-link');
     await page.waitForSelector('#page', { state: 'hidden' });
   });

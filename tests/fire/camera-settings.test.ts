@@ -23,7 +23,7 @@ import { createMetricsRegistry } from '../../runtime/metrics.js';
 import { freePort } from '../../runtime/ports.js';
 import { metricValue, removeDir, tempDir } from '../support/cloud-fixtures.js';
 import { runFfmpeg } from '../support/fire-media.js';
-import { waitFor } from '../support/media.js';
+import { waitFor } from '../support/wait.js';
 import { scopeForFile } from '../support/scope.js';
 
 const MODEL = path.resolve(import.meta.dirname, 'fixtures/yolov8-2class.onnx');
@@ -136,10 +136,14 @@ async function putSettings(
 }
 
 const applied = (version: number) =>
-  waitFor(`the edge to report version ${version} applied`, async () => {
-    const state = await getSettings();
-    return state.applied?.version === version && !state.pending ? state : undefined;
-  });
+  waitFor(
+    async () => {
+      const state = await getSettings();
+      return state.applied?.version === version && !state.pending ? state : undefined;
+    },
+    20_000,
+    `the edge to report version ${version} applied`,
+  );
 
 async function edgeMetric(name: string): Promise<number> {
   return metricValue(await edge!.registry.metrics(), name, { camera: CAMERA }) ?? 0;
@@ -189,20 +193,26 @@ describe('camera settings from the API to the edge', () => {
     expect(state.applied?.appliedAt).toBeGreaterThan(0);
     // muted: frames are read, the model does not run (a frame or two may have been analysed before the
     // retained settings arrived: this edge had none on disk yet)
-    await waitFor('muted frames', async () => (await edgeMetric('lookout_edge_fire_frames_muted_total')) > 0);
+    await waitFor(
+      async () => (await edgeMetric('lookout_edge_fire_frames_muted_total')) > 0,
+      20_000,
+      'muted frames',
+    );
   });
 
   it('a change while the edge runs is applied without a restart', async () => {
     await putSettings({ sensitivity: 1, ignoreMasks: [mask] });
     await applied(3);
     await waitFor(
-      'the model to run again',
       async () => (await edgeMetric('lookout_edge_fire_frames_total')) > 0,
+      20_000,
+      'the model to run again',
     );
     // the mask over the fixture's fire box drops it on every frame
     await waitFor(
-      'masked detections',
       async () => (await edgeMetric('lookout_edge_fire_detections_masked_total')) > 0,
+      20_000,
+      'masked detections',
     );
     expect(fire.part.settings?.version(CAMERA)).toBe(3);
   });
@@ -215,7 +225,11 @@ describe('camera settings from the API to the edge', () => {
     expect(await getSettings()).toMatchObject({ version: 4, pending: true, applied: { version: 3 } });
     await startEdge();
     await applied(4);
-    await waitFor('muted frames', async () => (await edgeMetric('lookout_edge_fire_frames_muted_total')) > 0);
+    await waitFor(
+      async () => (await edgeMetric('lookout_edge_fire_frames_muted_total')) > 0,
+      20_000,
+      'muted frames',
+    );
   });
 
   it('no client but the cloud may publish desired settings', async () => {
@@ -262,17 +276,22 @@ describe('camera settings from the API to the edge', () => {
     expect(edge!.uplink.connected).toBe(false);
     expect(fire.part.settings?.version(CAMERA)).toBe(4);
     await waitFor(
-      'muted frames offline',
       async () => (await edgeMetric('lookout_edge_fire_frames_muted_total')) > 0,
+      20_000,
+      'muted frames offline',
     );
     expect(await edgeMetric('lookout_edge_fire_frames_total')).toBe(0);
 
     const since = Date.now();
     await startCloud();
-    const state = await waitFor('the edge to report again after the reconnect', async () => {
-      const current = await getSettings();
-      return (current.applied?.reportedAt ?? 0) >= since ? current : undefined;
-    });
+    const state = await waitFor(
+      async () => {
+        const current = await getSettings();
+        return (current.applied?.reportedAt ?? 0) >= since ? current : undefined;
+      },
+      20_000,
+      'the edge to report again after the reconnect',
+    );
     expect(state).toMatchObject({ version: 4, pending: false, applied: { version: 4 } });
   });
 });
