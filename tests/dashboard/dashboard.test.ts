@@ -707,6 +707,12 @@ describe('live dashboard in Chromium', () => {
 
     await page.click('.back-link');
     await page.waitForSelector('#page', { state: 'hidden' });
+    // The overview's camera list says the camera is muted (the retained desired settings, over MQTT).
+    const muted = await page.waitForSelector(
+      `#cameras-list li[data-camera="${EDGE}/${camera}"] .badge.muted-camera`,
+      { timeout: 20_000 },
+    );
+    expect(await muted.textContent()).toMatch(/^MUTED until \d\d:\d\d/);
   });
 
   it('draws the offline base map with its sources, zooms, and fits back to the selection', async () => {

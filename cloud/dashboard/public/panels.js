@@ -470,6 +470,7 @@ export function renderCameras(state) {
     const online = camera.stream ? camera.stream.state === 'online' : camera.state === 'online';
     const fire = state.fireCameras.has(camera.key);
     const last = camera.stream?.lastFrameTs;
+    const muteUntil = state.cameraSettings?.get(camera.key)?.muteUntil;
     return el(
       'li',
       { class: `${fire ? 'fire-cam' : ''}`, dataset: { camera: camera.key } },
@@ -479,6 +480,13 @@ export function renderCameras(state) {
       ),
       el('span', { class: 'strong' }, camera.cameraId),
       fire ? el('span', { class: 'badge fire-badge' }, t('cameras.fire')) : null,
+      muteUntil > now
+        ? el(
+            'span',
+            { class: 'badge muted-camera', title: dateTime(muteUntil) },
+            t('cameras.mutedUntil', { time: clockTime(muteUntil) }),
+          )
+        : null,
       el(
         'a',
         {
