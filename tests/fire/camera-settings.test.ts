@@ -29,6 +29,8 @@ import { scopeForFile } from '../support/scope.js';
 const MODEL = path.resolve(import.meta.dirname, 'fixtures/yolov8-2class.onnx');
 const EDGE = 'edge-tower';
 const CAMERA = 'cam-1';
+/** A deadline for a failure message on a loaded machine (the edge loads its model, ffmpeg starts), never a pace. */
+const WAIT_MS = 45_000;
 const log = process.env.LOG_LEVEL ? createLogger('camera-settings') : silentLogger();
 
 const scope = scopeForFile();
@@ -141,7 +143,7 @@ const applied = (version: number) =>
       const state = await getSettings();
       return state.applied?.version === version && !state.pending ? state : undefined;
     },
-    20_000,
+    WAIT_MS,
     `the edge to report version ${version} applied`,
   );
 
@@ -157,7 +159,7 @@ const mask: Array<[number, number]> = [
 ];
 const inAnHour = () => Date.now() + 3_600_000;
 
-describe('camera settings from the API to the edge', () => {
+describe('camera settings from the API to the edge', { timeout: 150_000 }, () => {
   it('settings saved while the edge was never connected reach it when it starts, with who changed them', async () => {
     await startCloud();
     const refused = await fetch(url(), {
@@ -195,7 +197,7 @@ describe('camera settings from the API to the edge', () => {
     // retained settings arrived: this edge had none on disk yet)
     await waitFor(
       async () => (await edgeMetric('lookout_edge_fire_frames_muted_total')) > 0,
-      20_000,
+      WAIT_MS,
       'muted frames',
     );
   });
@@ -205,13 +207,13 @@ describe('camera settings from the API to the edge', () => {
     await applied(3);
     await waitFor(
       async () => (await edgeMetric('lookout_edge_fire_frames_total')) > 0,
-      20_000,
+      WAIT_MS,
       'the model to run again',
     );
     // the mask over the fixture's fire box drops it on every frame
     await waitFor(
       async () => (await edgeMetric('lookout_edge_fire_detections_masked_total')) > 0,
-      20_000,
+      WAIT_MS,
       'masked detections',
     );
     expect(fire.part.settings?.version(CAMERA)).toBe(3);
@@ -227,7 +229,7 @@ describe('camera settings from the API to the edge', () => {
     await applied(4);
     await waitFor(
       async () => (await edgeMetric('lookout_edge_fire_frames_muted_total')) > 0,
-      20_000,
+      WAIT_MS,
       'muted frames',
     );
   });
@@ -277,7 +279,7 @@ describe('camera settings from the API to the edge', () => {
     expect(fire.part.settings?.version(CAMERA)).toBe(4);
     await waitFor(
       async () => (await edgeMetric('lookout_edge_fire_frames_muted_total')) > 0,
-      20_000,
+      WAIT_MS,
       'muted frames offline',
     );
     expect(await edgeMetric('lookout_edge_fire_frames_total')).toBe(0);
@@ -289,9 +291,50 @@ describe('camera settings from the API to the edge', () => {
         const current = await getSettings();
         return (current.applied?.reportedAt ?? 0) >= since ? current : undefined;
       },
-      20_000,
+      WAIT_MS,
       'the edge to report again after the reconnect',
     );
     expect(state).toMatchObject({ version: 4, pending: false, applied: { version: 4 } });
+  });
+});
+
+describe('camera settings with operator accounts', () => {
+  it('records the login as who changed them, whatever the body says; a viewer may only read', async () => {
+    const registry = registryFeature();
+    const secured = createCloud(
+      cloudConfig({
+        mqtt: { port: 0, wsPort: 0 },
+        http: {
+          port: 0,
+          operators: [
+            { username: 'kiem.lam.binh', password: 'ranger-secret', role: 'operator' },
+            { username: 'wall-screen', password: 'screen-secret', role: 'viewer' },
+          ],
+        },
+        influx: { host: '127.0.0.1', port: ports.influx, database: 'settings_auth' },
+        dataDir: await scope.use(tempDir('settings-auth'), removeDir),
+      }),
+      { log, features: [registry, cameraSettingsFeature({ registry })] },
+    );
+    await scope.use(secured.start(), () => secured.stop());
+    const target = `${secured.addresses.http}/api/v1/cameras/${EDGE}/${CAMERA}/settings`;
+    const basic = (user: string, password: string) =>
+      `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+    const put = (authorization: string) =>
+      fetch(target, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', authorization },
+        body: JSON.stringify({ settings: { sensitivity: -1, ignoreMasks: [] }, by: 'someone-else' }),
+      });
+
+    expect((await fetch(target)).status).toBe(401);
+    expect((await put(basic('wall-screen', 'screen-secret'))).status).toBe(403);
+    const saved = await put(basic('kiem.lam.binh', 'ranger-secret'));
+    expect(saved.status).toBe(200);
+    expect(await saved.json()).toMatchObject({ version: 1, updatedBy: 'kiem.lam.binh' });
+    const changes = (await (
+      await fetch(`${target}/changes`, { headers: { authorization: basic('wall-screen', 'screen-secret') } })
+    ).json()) as CameraSettingsChanges;
+    expect(changes.changes.map((c) => c.by)).toEqual(['kiem.lam.binh']);
   });
 });
