@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -17,6 +16,7 @@ import { createEdgeBus } from '../events.js';
 import { CameraSettingsKeeper, effectiveThresholds, isMuted, maskedShare } from './camera-settings.js';
 import { FireConfigSchema } from './config.js';
 import { FirePart } from './fire-part.js';
+import { runFfmpeg } from '../../tests/support/fire-media.js';
 import { waitFor } from '../../tests/support/wait.js';
 
 const box = { x1: 0.4, y1: 0.4, x2: 0.6, y2: 0.6 };
@@ -90,11 +90,17 @@ let video: string;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'lookout-camera-settings-'));
   video = path.join(dir, 'cam.mp4');
-  const made = spawnSync('ffmpeg', [
-    ...['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=320x180:rate=5'],
-    ...['-t', '4', '-pix_fmt', 'yuv420p', video],
+  await runFfmpeg([
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc=size=320x180:rate=5',
+    '-t',
+    '4',
+    '-pix_fmt',
+    'yuv420p',
+    video,
   ]);
-  expect(made.status).toBe(0);
 });
 
 afterAll(async () => {
