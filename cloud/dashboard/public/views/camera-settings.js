@@ -27,7 +27,12 @@ function svg(tag, attributes = {}) {
 
 /** A button that acts on the page (not a submit). */
 function action(text, dataset, onclick) {
-  return el('button', { type: 'button', class: 'button', dataset, onclick }, text);
+  // `data-action`: hidden for a viewer account, which may not change the settings (style.css).
+  return el(
+    'button',
+    { type: 'button', class: 'button', dataset: { action: 'edit', ...dataset }, onclick },
+    text,
+  );
 }
 
 function useStylesheet() {
@@ -333,7 +338,7 @@ async function mount(container, [edgeId, cameraId], { state }) {
       { class: 'settings-row settings-save' },
       el(
         'button',
-        { type: 'submit', class: 'button primary', id: 'save-settings' },
+        { type: 'submit', class: 'button primary', id: 'save-settings', dataset: { action: 'save' } },
         t('cameraSettings.save'),
       ),
       saveState,
