@@ -7,6 +7,7 @@ import { fireAlertsFeature } from './fire/feature.js';
 import { fisheriesFeature } from './fisheries/feature.js';
 import { notifyFeature } from './notify/feature.js';
 import { officeFeature } from './office/feature.js';
+import { offlineAlarmsFeature } from './offline/feature.js';
 import { registryFeature, type RegistryFeatureOptions } from './registry/feature.js';
 import { storageFeature } from './storage/feature.js';
 
@@ -39,6 +40,7 @@ export function cloudFeatures(
     officeFeature({ registry, fisheries, alarms }),
     fireAlertsFeature({ alarms }),
     camerasFeature(),
+    offlineAlarmsFeature(config.offlineAlarms, alarms),
     dashboardFeature({ tiles: config.dashboard.tiles }),
     notifyFeature(config.notify),
     storageFeature(config.storage),
