@@ -33,16 +33,17 @@ export function cloudFeatures(
   // The config's vessel list seeds the registry database once (the database is the registry from then on).
   const registry = registryFeature({ seed: config.fisheries.vessels, demo: options.registryDemo });
   const fisheries = fisheriesFeature(config.fisheries, { alarms, registry });
+  const cameras = camerasFeature();
   return [
     registry,
     alarms,
     fisheries,
     officeFeature({ registry, fisheries, alarms }),
     fireAlertsFeature({ alarms }),
-    camerasFeature(),
+    cameras,
     offlineAlarmsFeature(config.offlineAlarms, alarms),
     dashboardFeature({ tiles: config.dashboard.tiles }),
-    notifyFeature(config.notify),
+    notifyFeature(config.notify, { cameras }),
     storageFeature(config.storage),
   ];
 }
