@@ -2,6 +2,7 @@
 import { detailText, el, humanKey, isTimeKey, severityRank, timeEl, updateChildren } from './format.js';
 import { alarmMatches, cameraMatches, sortByColumn, vesselMatches } from './filters.js';
 import { ago, clockTime, dateTime, label, latLon, number, percent, t } from './i18n.js';
+import { triageControls } from './triage.js';
 
 const MAX_VESSEL_ROWS = 500;
 
@@ -154,6 +155,8 @@ function originatorText(alarm, state) {
   }
   const camera = /^camera:(.+)$/.exec(alarm.originator);
   if (camera) return t('alarms.camera', { camera: camera[1] });
+  const edge = /^edge:(.+)$/.exec(alarm.originator);
+  if (edge) return t('alarms.edge', { edge: edge[1] });
   return alarm.originator;
 }
 
@@ -232,7 +235,7 @@ function alarmLocation(alarm, state) {
   return known ? { position: { lat: known.lat, lon: known.lon }, text: undefined } : undefined;
 }
 
-export function renderAlarms(state, { onAck, onClear, onShowOnMap }) {
+export function renderAlarms(state, { onAck, onClear, onShowOnMap, onTriage }) {
   const list = document.getElementById('alarms-list');
   const note = document.getElementById('alarms-note');
   if (!state.features.alarms) {
@@ -301,6 +304,7 @@ export function renderAlarms(state, { onAck, onClear, onShowOnMap }) {
         alarmDetails(alarm, state),
       ),
       location?.text ? el('p', { class: 'alarm-location' }, location.text) : null,
+      alarm.type === 'fire' && onTriage ? triageControls(alarm, onTriage) : null,
       error ? el('p', { class: 'inline-error', role: 'alert' }, error) : null,
       el(
         'div',
