@@ -24,7 +24,8 @@ import { silentLogger } from '../../runtime/logger.js';
 import { createMetricsRegistry } from '../../runtime/metrics.js';
 import { WebhookReceiver } from '../../simulators/notifications/webhook-receiver.js';
 import { metricValue, removeDir, tempDir } from '../support/cloud-fixtures.js';
-import { startTestInfluxd, waitFor } from '../support/influxd.js';
+import { startTestInfluxd } from '../support/influxd.js';
+import { waitFor } from '../support/wait.js';
 import { scopeForFile } from '../support/scope.js';
 
 const scope = scopeForFile();

@@ -16,7 +16,8 @@ import { topics } from '../../protocols/mqtt/topics.js';
 import { compileSchema } from '../../protocols/validation.js';
 import { silentLogger } from '../../runtime/logger.js';
 import { metricValue, removeDir, tempDir } from '../support/cloud-fixtures.js';
-import { startTestInfluxd, waitFor } from '../support/influxd.js';
+import { startTestInfluxd } from '../support/influxd.js';
+import { waitFor } from '../support/wait.js';
 import { scopeForFile } from '../support/scope.js';
 
 const scope = scopeForFile();
