@@ -1,4 +1,4 @@
-import { access, mkdir, rename, writeFile } from 'node:fs/promises';
+import { access, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { TriageLabel } from '../../protocols/api/alarms.js';
 import { FireDataset, type FireDatasetItem } from '../../protocols/api/fire-dataset.js';
@@ -152,11 +152,14 @@ export async function exportFireDataset(options: ExportOptions): Promise<ExportS
   ];
   for (const item of dataset.items) {
     const lines = labelFor(item, dataset.classes, options.otherSmoke);
+    const stem = `${item.edgeId}_${path.basename(item.snapshotUrl, '.jpg')}`;
     if (!lines) {
+      // Judged otherwise at an earlier export: it leaves the data set.
+      await rm(path.join(images, `${stem}.jpg`), { force: true });
+      await rm(path.join(labels, `${stem}.txt`), { force: true });
       summary.skipped.otherSmoke++;
       continue;
     }
-    const stem = `${item.edgeId}_${path.basename(item.snapshotUrl, '.jpg')}`;
     const image = path.join(images, `${stem}.jpg`);
     const present = await access(image).then(
       () => true,

@@ -249,6 +249,12 @@ it('records who judged a fire alarm and when, keeps it in InfluxDB, and exports 
   expect(manifest).toHaveLength(4);
   expect(manifest[1]).toContain('Tiểu khu 12');
 
+  // Other smoke kept as smoke: its picture and boxes are in; exported again with the default, it leaves.
+  const cooking = (await readdir(path.join(kept, 'labels'))).find((name) => name.includes('cam-2'))!;
+  expect((await readFile(path.join(kept, 'labels', cooking), 'utf8')).trim().split('\n')).toHaveLength(2);
+  await exportFireDataset({ cloudUrl: cloud.addresses.http, out: kept, otherSmoke: 'skip' });
+  expect((await readdir(path.join(kept, 'labels'))).some((name) => name.includes('cam-2'))).toBe(false);
+
   // Run again: nothing downloaded twice.
   const again = await lookout(['fire', 'export-dataset', '--cloud', cloud.addresses.http, '--out', out]);
   expect(JSON.parse(again.stdout)).toMatchObject({ images: 3, reused: 3 });
