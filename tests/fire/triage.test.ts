@@ -4,7 +4,6 @@
  * `lookout fire export-dataset` (the real CLI process) writes the judged snapshots as a YOLO data set, read back
  * with the edge's own YOLO label parser (edge/fire/evaluate.ts).
  */
-import { spawn } from 'node:child_process';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import mqtt from 'mqtt';
@@ -23,9 +22,9 @@ import { runFfmpeg } from '../support/fire-media.js';
 import { startTestInfluxd, type TestInfluxd } from '../support/influxd.js';
 import { waitFor } from '../support/wait.js';
 import { scopeForFile } from '../support/scope.js';
+import { runLookout } from '../support/cli.js';
 
 const scope = scopeForFile();
-const repo = path.resolve(import.meta.dirname, '../..');
 let influx: TestInfluxd;
 let cloud: Cloud;
 let dir: string;
@@ -93,20 +92,7 @@ const api = async <T>(route: string, init?: { method?: string; body?: unknown })
   return { status: response.status, body: (await response.json()) as T };
 };
 
-function lookout(args: string[]): Promise<{ stdout: string; stderr: string; code: number | null }> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [path.join(repo, 'cli/lookout.js'), ...args], {
-      cwd: repo,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    proc.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    proc.on('error', reject);
-    proc.on('close', (code) => resolve({ stdout, stderr, code }));
-  });
-}
+const lookout = runLookout;
 
 it('records who judged a fire alarm and when, keeps it in InfluxDB, and exports the judged snapshots as YOLO', async () => {
   const client = await mqtt.connectAsync(cloud.addresses.mqtt, { clientId: 'edge-t', clean: true });
