@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EdgePresence } from '../../protocols/api/edges.js';
 import { MaintenanceWindow, type MaintenanceBody } from '../../protocols/api/maintenance.js';
-import type { CameraStatus } from '../../protocols/mqtt/payloads.js';
+import type { CameraInventory, CameraStatus } from '../../protocols/mqtt/payloads.js';
 import { JsonLinesFile } from '../../runtime/json-lines-file.js';
 import type { Logger } from '../../runtime/logger.js';
 import { Counter, type Registry } from '../../runtime/metrics.js';
@@ -25,6 +25,12 @@ interface CameraWatch {
   knownSince: number;
   state: CameraStatus['state'];
   reason?: string;
+}
+
+/** A device dark now: since when (the start of this outage) and what the alarm says. */
+interface Silence {
+  since: number;
+  details: Record<string, unknown>;
 }
 
 export interface OfflinePartOptions {
@@ -61,6 +67,12 @@ export class OfflinePart implements Part {
   readonly #cameras = new Map<string, CameraWatch>();
   /** Health interval each edge announced (s). */
   readonly #healthIntervals = new Map<string, number>();
+  /**
+   * The outage (its start) each alarm this part raised was for, by originator and type: an alarm someone cleared by
+   * hand while the device is still dark is not raised again (a webhook message every check) until it is back.
+   */
+  readonly #raisedFor = new Map<string, number>();
+  readonly #heldCleared = new Set<string>();
   /** Silent cameras left to their dark edge's alarm (counted once per camera and outage). */
   readonly #coveredByEdge = new Set<string>();
   readonly #configWindows: MaintenanceWindow[];
@@ -94,7 +106,7 @@ export class OfflinePart implements Part {
     });
     this.#changes = new Counter({
       name: 'lookout_cloud_offline_alarm_changes_total',
-      help: "Camera and edge offline alarms: raised, cleared (device back), cleared_maintenance, suppressed (maintenance), edge_offline (a silent camera left to its dark edge's alarm)",
+      help: "Camera and edge offline alarms: raised, cleared (device back), cleared_maintenance, suppressed (maintenance), edge_offline (a silent camera left to its dark edge's alarm), held_cleared (cleared by hand while still dark: not raised again until it is back)",
       labelNames: ['type', 'change'],
       registers: [options.registry],
     });
@@ -113,6 +125,8 @@ export class OfflinePart implements Part {
       bus.on('message', (message) => {
         if (message.kind === 'cameras/status' && message.cameraId)
           this.#onCameraStatus(message.edgeId, message.value as CameraStatus, message.receivedAt);
+        else if (message.kind === 'cameras/inventory')
+          this.#onInventory(message.edgeId, message.value as CameraInventory);
       }),
       // Presence has taken the status in already (it listens first): an edge back clears its alarm at once.
       bus.on('edgeStatus', () => this.check()),
@@ -195,12 +209,15 @@ export class OfflinePart implements Part {
     for (const camera of this.#cameras.values()) {
       const since = camera.lastFrameAt ?? camera.knownSince;
       const silentS = (now - since) / 1000;
-      const silence =
+      const silence: Silence | undefined =
         silentS > this.options.config.cameraSilentS
           ? {
-              ...(camera.lastFrameAt !== undefined ? { lastFrameTs: camera.lastFrameAt } : {}),
-              silentForS: Math.round(silentS),
-              ...(camera.reason ? { reason: camera.reason } : {}),
+              since,
+              details: {
+                ...(camera.lastFrameAt !== undefined ? { lastFrameTs: camera.lastFrameAt } : {}),
+                silentForS: Math.round(silentS),
+                ...(camera.reason ? { reason: camera.reason } : {}),
+              },
             }
           : undefined;
       const originator = `camera:${camera.edgeId}/${camera.cameraId}`;
@@ -225,19 +242,25 @@ export class OfflinePart implements Part {
     }
   }
 
-  /** Why an edge counts as offline now, or undefined. */
-  #edgeSilence(edge: EdgePresence, now: number): Record<string, unknown> | undefined {
+  /** Why an edge counts as offline now (and since when), or undefined. */
+  #edgeSilence(edge: EdgePresence, now: number): Silence | undefined {
     const { config } = this.options;
     if (edge.state === 'offline') {
       const offlineS = (now - edge.since) / 1000;
       if (offlineS < config.edgeOfflineGraceS) return undefined;
-      return { reason: edge.reason ?? 'lost', since: edge.since, lastSeen: edge.lastSeen };
+      return {
+        since: edge.since,
+        details: { reason: edge.reason ?? 'lost', since: edge.since, lastSeen: edge.lastSeen },
+      };
     }
     const interval = this.#healthIntervals.get(edge.edgeId);
     const silentAfterS = interval !== undefined ? interval * config.edgeSilentIntervals : config.edgeSilentS;
     const silentS = (now - edge.lastSeen) / 1000;
     if (silentS <= silentAfterS) return undefined;
-    return { reason: 'silent', lastSeen: edge.lastSeen, silentForS: Math.round(silentS) };
+    return {
+      since: edge.lastSeen,
+      details: { reason: 'silent', lastSeen: edge.lastSeen, silentForS: Math.round(silentS) },
+    };
   }
 
   #inMaintenance(edgeId: string, cameraId: string | undefined, now: number): MaintenanceWindow | undefined {
@@ -253,11 +276,16 @@ export class OfflinePart implements Part {
   #apply(
     originator: string,
     type: (typeof OFFLINE_ALARM_TYPES)[number],
-    silence: Record<string, unknown> | undefined,
+    silence: Silence | undefined,
     maintenance: MaintenanceWindow | undefined,
   ): void {
     const { alarms, log } = this.options;
+    const key = `${originator}\u0000${type}`;
     const active = alarms.store.activeFor(originator, type);
+    if (maintenance || !silence) {
+      this.#raisedFor.delete(key);
+      this.#heldCleared.delete(key);
+    }
     if (maintenance) {
       if (!active) {
         if (silence) this.#changes.inc({ type, change: 'suppressed' });
@@ -269,13 +297,32 @@ export class OfflinePart implements Part {
       return;
     }
     if (silence && !active) {
-      alarms.raise({ originator, type, severity: 'MAJOR', ts: this.#clock(), details: silence });
+      if (this.#raisedFor.get(key) === silence.since) {
+        if (!this.#heldCleared.has(key)) this.#changes.inc({ type, change: 'held_cleared' });
+        this.#heldCleared.add(key);
+        return;
+      }
+      alarms.raise({ originator, type, severity: 'MAJOR', ts: this.#clock(), details: silence.details });
+      this.#raisedFor.set(key, silence.since);
       this.#changes.inc({ type, change: 'raised' });
-      log.warn({ originator, type, ...silence }, 'device offline: alarm raised');
+      log.warn({ originator, type, ...silence.details }, 'device offline: alarm raised');
     } else if (!silence && active) {
       alarms.store.resolve(originator, type, RESOLVER, { backAt: this.#clock() });
       this.#changes.inc({ type, change: 'cleared' });
       log.info({ originator, type }, 'device back: offline alarm cleared');
+    }
+  }
+
+  /** A camera the edge no longer lists (removed from its config) is no longer watched, and its alarm ends. */
+  #onInventory(edgeId: string, inventory: CameraInventory): void {
+    const listed = new Set(inventory.cameras.map((camera) => camera.cameraId));
+    for (const [key, camera] of this.#cameras) {
+      if (camera.edgeId !== edgeId || listed.has(camera.cameraId)) continue;
+      this.#cameras.delete(key);
+      const originator = `camera:${edgeId}/${camera.cameraId}`;
+      if (this.options.alarms.isReady && this.options.alarms.store.activeFor(originator, 'camera_offline'))
+        this.options.alarms.store.resolve(originator, 'camera_offline', RESOLVER, { removed: true });
+      this.options.log.info({ camera: originator }, 'camera no longer in its edge inventory: not watched');
     }
   }
 

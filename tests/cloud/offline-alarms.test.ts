@@ -216,12 +216,42 @@ it('raises MAJOR camera and edge offline alarms that clear themselves, except in
   expect((await api(`/api/v1/maintenance/${set.body.id}`, { method: 'DELETE' })).status).toBe(404);
   expect((await api('/api/v1/maintenance/config-0', { method: 'DELETE' })).status).toBe(409);
   // cam-2 has been dark all along: out of maintenance, its alarm comes.
-  await waitForAlarm(
+  const cam2 = await waitForAlarm(
     'camera_offline',
     'camera:edge-o/cam-2',
     (a) => a.status === 'ACTIVE_UNACK',
     'cam-2 offline after its window',
   );
+  // Cleared by hand while still dark: not raised again (a notification every check) until it is back.
+  const cleared = await api(`/api/v1/alarms/${cam2.id}/clear`, { method: 'POST', body: { by: 'ky.thuat' } });
+  expect(cleared.status).toBe(200);
+  await waitFor(
+    async () => ((await counter('camera_offline', 'held_cleared')) > 0 ? true : undefined),
+    20_000,
+    'the cleared alarm held',
+  );
+  expect((await alarmsOf('camera_offline', 'camera:edge-o/cam-2')).map((a) => a.status)).toEqual([
+    'CLEARED_UNACK',
+  ]);
+  // cam-1 goes dark again, then the edge no longer lists its cameras: they are not watched, its alarm ends.
+  await waitForAlarm(
+    'camera_offline',
+    'camera:edge-o/cam-1',
+    (a) => a.status === 'ACTIVE_UNACK',
+    'cam-1 dark again',
+  );
+  await again.publishAsync(
+    topics.cameraInventory('edge-o'),
+    JSON.stringify({ edgeId: 'edge-o', ts: Date.now(), cameras: [] }),
+    { qos: 1, retain: true },
+  );
+  const removed = await waitForAlarm(
+    'camera_offline',
+    'camera:edge-o/cam-1',
+    (a) => a.status === 'CLEARED_UNACK' && a.details.removed === true,
+    'cam-1 removed',
+  );
+  expect(removed.clearBy).toBe('lookout');
 });
 
 it('raises edge_offline for an edge that stays connected but goes silent beyond its health interval', async () => {
