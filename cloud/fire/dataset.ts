@@ -1,5 +1,6 @@
 import type { InfluxDB } from 'influx';
 import type { Alarm } from '../../protocols/api/alarms.js';
+import type { FireAlertRecord } from '../../protocols/api/fire.js';
 import {
   DATASET_BASE_CLASSES,
   FireDataset,
@@ -46,6 +47,27 @@ async function snapshotsOf(influx: InfluxDB, database: string, alarm: Alarm): Pr
     });
   }
   return items;
+}
+
+/**
+ * Each event with the `fire` alarm of its camera that was active over its time (raised or refreshed by it) and
+ * that alarm's verdict.
+ */
+export function withAlarms(records: FireAlertRecord[], store: AlarmStore): FireAlertRecord[] {
+  if (records.length === 0) return records;
+  const byCamera = new Map<string, Alarm[]>();
+  for (const alarm of store.list({ type: 'fire' })) {
+    const list = byCamera.get(alarm.originator) ?? [];
+    list.push(alarm);
+    byCamera.set(alarm.originator, list);
+  }
+  return records.map((record) => {
+    const alarm = byCamera
+      .get(`camera:${record.edgeId}/${record.cameraId}`)
+      ?.find((candidate) => candidate.startTs <= record.ts && record.ts <= candidate.lastTs);
+    if (!alarm) return record;
+    return { ...record, alarmId: alarm.id, ...(alarm.triage ? { triage: alarm.triage } : {}) };
+  });
 }
 
 /** Every judged fire alarm's snapshots, oldest alarm first, with the class list their boxes need. */

@@ -14,6 +14,7 @@ import { fireAlertsFeature } from '../../cloud/fire/feature.js';
 import { exportFireDataset } from '../../cloud/fire/yolo-export.js';
 import { parseYoloLabels } from '../../edge/fire/evaluate.js';
 import type { Alarm, AlarmList } from '../../protocols/api/alarms.js';
+import type { FireAlertList } from '../../protocols/api/fire.js';
 import type { FireAlert } from '../../protocols/mqtt/payloads.js';
 import { topics } from '../../protocols/mqtt/topics.js';
 import { silentLogger } from '../../runtime/logger.js';
@@ -179,6 +180,14 @@ it('records who judged a fire alarm and when, keeps it in InfluxDB, and exports 
     'camera:edge-t/cam-1': 'false_alarm',
     'camera:edge-t/cam-2': 'other_smoke',
   });
+
+  // The alert events say which alarm they raised and its verdict (the end came after the alarm's last raise).
+  const events = (await api<FireAlertList>('/api/v1/fire/alerts?edgeId=edge-t&cameraId=cam-0')).body.alerts;
+  expect(events.map((e) => [e.event, e.alarmId, e.triage?.label])).toEqual([
+    ['end', undefined, undefined],
+    ['update', byCamera(0).id, 'wildfire'],
+    ['new', byCamera(0).id, 'wildfire'],
+  ]);
 
   // In InfluxDB with the alarm: every verdict, who and when.
   await alarms.part.flushed();
