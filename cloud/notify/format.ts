@@ -15,11 +15,12 @@ const number = (value: unknown) => (typeof value === 'number' && Number.isFinite
 
 /** Who: `camera edge-1/cam-2`, `Intruder (CM-90015-TS), MMSI 574300015`, or the originator as it is. */
 function subject(alarm: Alarm, { t }: Translator): string {
+  if (alarm.originator.startsWith('edge:'))
+    return t('notify.edge', { edge: alarm.originator.slice('edge:'.length) });
+
   const { details } = alarm;
   if (alarm.originator.startsWith('camera:'))
     return t('notify.camera', { camera: alarm.originator.slice('camera:'.length) });
-  if (alarm.originator.startsWith('edge:'))
-    return t('notify.edge', { edge: alarm.originator.slice('edge:'.length) });
   if (alarm.originator.startsWith('vessel:')) {
     const mmsi = text(details.mmsi) ?? alarm.originator.slice('vessel:'.length);
     const name = text(details.name);
@@ -31,39 +32,6 @@ function subject(alarm: Alarm, { t }: Translator): string {
       : t('notify.vessel', vessel);
   }
   return alarm.originator;
-}
-
-/** The facts that matter for the type, in words; unknown types get none (the JSON carries the details). */
-function facts(alarm: Alarm, i18n: Translator, zoneName: DescribeOptions['zoneName']): string[] {
-  const { t } = i18n;
-  const { details } = alarm;
-  const out: string[] = [];
-  const confidence = number(details.confidence);
-  if (alarm.type === 'fire') {
-    const className = text(details.className);
-    if (className)
-      out.push(
-        `${i18n.label('fireClass', className)}${confidence !== undefined ? ` ${i18n.percent(confidence)}` : ''}`,
-      );
-    const bearing = number(details.bearingToFireDeg);
-    if (bearing !== undefined) out.push(t('notify.bearing', { deg: Math.round(bearing) }));
-    return out;
-  }
-  if (alarm.type === 'camera_offline' || alarm.type === 'edge_offline') return offlineFacts(alarm, i18n);
-  const zoneId = text(details.zoneId);
-  const zone = text(details.zoneName) ?? (zoneId && (zoneName?.(zoneId) ?? zoneId));
-  if (text(details.direction)) out.push(t(details.direction === 'ENT' ? 'notify.entered' : 'notify.left'));
-  if (zone) out.push(t('notify.zone', { zone }));
-  const silentH = number(details.silentForH);
-  if (silentH !== undefined)
-    out.push(t('notify.silentFor', { h: i18n.number(silentH, silentH % 1 ? 1 : 0) }));
-  if (text(details.otherMmsi)) out.push(t('notify.withMmsi', { mmsi: text(details.otherMmsi)! }));
-  const hours = number(details.hours);
-  if (hours !== undefined) out.push(t('notify.forHours', { h: i18n.number(hours, hours % 1 ? 1 : 0) }));
-  const lat = number(details.lat);
-  const lon = number(details.lon);
-  if (lat !== undefined && lon !== undefined) out.push(t('notify.at', { position: i18n.latLon(lat, lon) }));
-  return out;
 }
 
 /** A dark camera or edge: why (its last will, a stop, silence) and for how long; back, or in maintenance. */
@@ -88,6 +56,40 @@ function verdict(alarm: Alarm, i18n: Translator): string {
   if (!triage) return '';
   const note = triage.note ? ` (${triage.note})` : '';
   return ` - ${i18n.t('notify.verdict', { label: i18n.label('triage', triage.label), name: triage.by })}${note}`;
+}
+
+/** The facts that matter for the type, in words; unknown types get none (the JSON carries the details). */
+function facts(alarm: Alarm, i18n: Translator, zoneName: DescribeOptions['zoneName']): string[] {
+  if (alarm.type === 'camera_offline' || alarm.type === 'edge_offline') return offlineFacts(alarm, i18n);
+
+  const { t } = i18n;
+  const { details } = alarm;
+  const out: string[] = [];
+  const confidence = number(details.confidence);
+  if (alarm.type === 'fire') {
+    const className = text(details.className);
+    if (className)
+      out.push(
+        `${i18n.label('fireClass', className)}${confidence !== undefined ? ` ${i18n.percent(confidence)}` : ''}`,
+      );
+    const bearing = number(details.bearingToFireDeg);
+    if (bearing !== undefined) out.push(t('notify.bearing', { deg: Math.round(bearing) }));
+    return out;
+  }
+  const zoneId = text(details.zoneId);
+  const zone = text(details.zoneName) ?? (zoneId && (zoneName?.(zoneId) ?? zoneId));
+  if (text(details.direction)) out.push(t(details.direction === 'ENT' ? 'notify.entered' : 'notify.left'));
+  if (zone) out.push(t('notify.zone', { zone }));
+  const silentH = number(details.silentForH);
+  if (silentH !== undefined)
+    out.push(t('notify.silentFor', { h: i18n.number(silentH, silentH % 1 ? 1 : 0) }));
+  if (text(details.otherMmsi)) out.push(t('notify.withMmsi', { mmsi: text(details.otherMmsi)! }));
+  const hours = number(details.hours);
+  if (hours !== undefined) out.push(t('notify.forHours', { h: i18n.number(hours, hours % 1 ? 1 : 0) }));
+  const lat = number(details.lat);
+  const lon = number(details.lon);
+  if (lat !== undefined && lon !== undefined) out.push(t('notify.at', { position: i18n.latLon(lat, lon) }));
+  return out;
 }
 
 /** One line a ranger or an officer can read on a phone, in their language, in Vietnam's time. */

@@ -1,8 +1,8 @@
 // Rendering of the list panels from the page state (see app.js). Each function replaces its panel's content.
 import { detailText, el, humanKey, isTimeKey, severityRank, timeEl, updateChildren } from './format.js';
+import { triageControls } from './triage.js';
 import { alarmMatches, cameraMatches, sortByColumn, vesselMatches } from './filters.js';
 import { ago, clockTime, dateTime, label, latLon, number, percent, t } from './i18n.js';
-import { triageControls } from './triage.js';
 
 const MAX_VESSEL_ROWS = 500;
 
@@ -143,6 +143,8 @@ export function renderVessels(state, { onSelect }) {
 }
 
 function originatorText(alarm, state) {
+  const edge = /^edge:(.+)$/.exec(alarm.originator);
+  if (edge) return t('alarms.edge', { edge: edge[1] });
   const vessel = /^vessel:(\d+)$/.exec(alarm.originator);
   if (vessel) {
     const mmsi = Number(vessel[1]);
@@ -155,8 +157,6 @@ function originatorText(alarm, state) {
   }
   const camera = /^camera:(.+)$/.exec(alarm.originator);
   if (camera) return t('alarms.camera', { camera: camera[1] });
-  const edge = /^edge:(.+)$/.exec(alarm.originator);
-  if (edge) return t('alarms.edge', { edge: edge[1] });
   return alarm.originator;
 }
 
