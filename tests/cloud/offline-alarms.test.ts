@@ -163,9 +163,12 @@ it('raises MAJOR camera and edge offline alarms that clear themselves, except in
     ['api', 'cam-2'],
   ]);
 
-  // Three cameras deliver a frame, then nothing; cam-1 last, so when it is silent the other two are too.
   const frame = Date.now();
-  for (const camera of ['cam-2', 'cam-3', 'cam-1']) await cameraStatus(client, 'edge-o', camera, frame);
+  // cam-2 and cam-3 (in maintenance) are dark from the start; cam-1 a second later: by the time its alarm comes,
+  // theirs would have come first had maintenance not held them.
+  await cameraStatus(client, 'edge-o', 'cam-2', frame - 5000);
+  await cameraStatus(client, 'edge-o', 'cam-3', frame - 5000);
+  await cameraStatus(client, 'edge-o', 'cam-1', frame);
   const raised = await waitForAlarm(
     'camera_offline',
     'camera:edge-o/cam-1',
