@@ -13,7 +13,7 @@ import type { CloudConfig } from '../../cloud/config.js';
 import { cloudConfig, createCloud, type Cloud } from '../../cloud/core.js';
 import { createCloudBus } from '../../cloud/events.js';
 import { cloudFeatures } from '../../cloud/features.js';
-import { inArea, loadCommunes } from '../../cloud/notify/area.js';
+import { alarmPoint, inArea, loadCommunes } from '../../cloud/notify/area.js';
 import { NotifyConfig } from '../../cloud/notify/config.js';
 import { NotifyPart } from '../../cloud/notify/notify-part.js';
 import type { Alarm } from '../../protocols/api/alarms.js';
@@ -193,6 +193,22 @@ describe('areas', () => {
     expect(inArea(khanhAn, alarm('vessel:1'), undefined, communes)).toBe(false); // nowhere: only to webhooks without an area
     expect(inArea({ polygon: TRAN_VAN_THOI }, alarm('x'), { lat: 9.1, lon: 105 }, communes)).toBe(true);
     expect(inArea({ polygon: TRAN_VAN_THOI }, alarm('x'), { lat: 9.2, lon: 105 }, communes)).toBe(false);
+  });
+
+  it("place an alarm at the located fire, else its camera's position (details, else the inventory), else nowhere", () => {
+    const inventory = (edgeId: string, cameraId: string) =>
+      edgeId === 'edge-a' && cameraId === 'cam-1' ? { lat: 9.3, lon: 105.3 } : undefined;
+    const located = alarm('camera:edge-a/cam-1', { lat: 9.1, lon: 105.1, cameraLat: 9.2, cameraLon: 105.2 });
+    expect(alarmPoint(located, inventory)).toEqual({ lat: 9.1, lon: 105.1 });
+    expect(alarmPoint(alarm('camera:edge-a/cam-1', { cameraLat: 9.2, cameraLon: 105.2 }), inventory)).toEqual(
+      {
+        lat: 9.2,
+        lon: 105.2,
+      },
+    );
+    expect(alarmPoint(alarm('camera:edge-a/cam-1'), inventory)).toEqual({ lat: 9.3, lon: 105.3 });
+    expect(alarmPoint(alarm('camera:edge-b/cam-1'), inventory)).toBeUndefined();
+    expect(alarmPoint(alarm('edge:edge-a'), inventory)).toBeUndefined();
   });
 
   it('refuse to start with a commune the file does not have, naming the webhook', async () => {
