@@ -1,2 +1,5 @@
 // Every page of the dashboard besides the overview: importing a view module registers it (views.js).
 // Keep one import per line, in the order of the header's navigation.
+import './office.js';
+import './registry.js';
+import './cases.js';
