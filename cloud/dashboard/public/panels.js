@@ -143,8 +143,6 @@ export function renderVessels(state, { onSelect }) {
 }
 
 function originatorText(alarm, state) {
-  const edge = /^edge:(.+)$/.exec(alarm.originator);
-  if (edge) return t('alarms.edge', { edge: edge[1] });
   const vessel = /^vessel:(\d+)$/.exec(alarm.originator);
   if (vessel) {
     const mmsi = Number(vessel[1]);
@@ -155,6 +153,8 @@ function originatorText(alarm, state) {
         : t('alarms.vessel', { name: known.name, mmsi });
     return t(known && !known.registered ? 'alarms.vesselUnregistered' : 'alarms.vesselUnknown', { mmsi });
   }
+  const edge = /^edge:(.+)$/.exec(alarm.originator);
+  if (edge) return t('alarms.edge', { edge: edge[1] });
   const camera = /^camera:(.+)$/.exec(alarm.originator);
   if (camera) return t('alarms.camera', { camera: camera[1] });
   return alarm.originator;
