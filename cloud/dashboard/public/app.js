@@ -38,6 +38,8 @@ const state = {
   fires: new Map(),
   /** `${edgeId}/${cameraId}` -> camera record (inventory + stream status) */
   cameras: new Map(),
+  /** `edgeId/cameraId` -> the settings a ranger saved (retained MQTT `settings/desired`): the list shows a mute. */
+  cameraSettings: new Map(),
   /** camera keys with an active fire alert */
   fireCameras: new Set(),
   zoneNames: new Map(),
@@ -366,6 +368,10 @@ function render() {
       onAck: (a) => alarmAction(a, 'ack'),
       onClear: (a) => alarmAction(a, 'clear'),
       onShowOnMap: showOnMap,
+      onTriage: {
+        onJudged: (alarm) => (state.alarmErrors.delete(alarm.id), applyAlarmChange({ alarm })),
+        onError: (alarm, text) => (state.alarmErrors.set(alarm.id, text), markDirty('alarms')),
+      },
     });
   if (panels.has('history') && state.showHistory) renderHistory(state);
   if (panels.has('fires')) renderFires(state);
@@ -531,6 +537,10 @@ async function start() {
       else if (topic.kind === 'fireAlert') applyFireAlert(value);
       else if (topic.kind === 'locatedFire') locatedFires.upsert(value);
       else if (topic.kind === 'cameraStatus') applyCameraStatus(topic.edgeId, topic.cameraId, value);
+      else if (topic.kind === 'cameraSettings') {
+        state.cameraSettings.set(`${topic.edgeId}/${topic.cameraId}`, value.settings);
+        markDirty('cameras');
+      }
     },
   });
 }

@@ -3,4 +3,5 @@
 import './office.js';
 import './registry.js';
 import './cases.js';
+import './camera-settings.js';
 import './fire-alert.js';
