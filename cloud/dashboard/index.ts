@@ -142,11 +142,14 @@ interface StaticFile {
   type: string;
 }
 
+/** The page's files by their path under public/ (`app.js`, `views/office.js`); read once at start. */
 function loadPublicFiles(): Map<string, StaticFile> {
   const files = new Map<string, StaticFile>();
-  for (const name of readdirSync(PUBLIC_DIR)) {
-    const type = CONTENT_TYPES[path.extname(name)];
-    if (type) files.set(name, { body: readFileSync(path.join(PUBLIC_DIR, name)), type });
+  for (const entry of readdirSync(PUBLIC_DIR, { recursive: true, withFileTypes: true })) {
+    const type = CONTENT_TYPES[path.extname(entry.name)];
+    if (!entry.isFile() || !type) continue;
+    const full = path.join(entry.parentPath, entry.name);
+    files.set(path.relative(PUBLIC_DIR, full).split(path.sep).join('/'), { body: readFileSync(full), type });
   }
   if (!files.has('index.html')) throw new Error(`dashboard: ${PUBLIC_DIR}index.html is missing`);
   return files;
@@ -294,19 +297,21 @@ function registerDashboardRoutes(app: HttpApp, handlers: DashboardHandlers): voi
       return sendStatic(reply, file, 'no-cache');
     },
   );
+  const servePublicFile = async (name: string, reply: FastifyReply) => {
+    const file = name === 'index.html' ? undefined : handlers.file(name);
+    if (!file) return reply.code(404).send({ error: `no dashboard file ${name}` });
+    return sendStatic(reply, file, 'no-cache');
+  };
+  const fileName = Type.String({ pattern: '^[a-z0-9-]+\\.[a-z]+$' });
   app.get(
     '/dashboard/:file',
-    {
-      schema: {
-        hide: true,
-        params: Type.Object({ file: Type.String({ pattern: '^[a-z0-9-]+\\.[a-z]+$' }) }),
-      },
-    },
-    async (request, reply) => {
-      const file = request.params.file === 'index.html' ? undefined : handlers.file(request.params.file);
-      if (!file) return reply.code(404).send({ error: `no dashboard file ${request.params.file}` });
-      return sendStatic(reply, file, 'no-cache');
-    },
+    { schema: { hide: true, params: Type.Object({ file: fileName }) } },
+    (request, reply) => servePublicFile(request.params.file, reply),
+  );
+  app.get(
+    '/dashboard/views/:file',
+    { schema: { hide: true, params: Type.Object({ file: fileName }) } },
+    (request, reply) => servePublicFile(`views/${request.params.file}`, reply),
   );
   app.get(
     '/api/v1/dashboard/config',

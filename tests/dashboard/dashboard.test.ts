@@ -855,4 +855,23 @@ describe('API documentation', () => {
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as { error: string }).error).toMatch(/nope/);
   });
+  it('opens pages by address: an unknown one says so and leads back to the live overview', async () => {
+    const visitor = await browser.newPage({ viewport: { width: 1366, height: 768 }, locale: 'en-GB' });
+    try {
+      await visitor.goto(`${cloud.addresses.http}/#/no-such-page/1`);
+      await visitor.waitForSelector('#page:not([hidden]) .page-message');
+      expect(await visitor.textContent('#page .page-message p')).toBe('There is no page #/no-such-page/1.');
+      expect(await visitor.isHidden('#overview')).toBe(true);
+      await visitor.click('#page .page-message a');
+      await visitor.waitForSelector('#overview:not([hidden])');
+      expect(await visitor.isHidden('#page')).toBe(true);
+      expect(await visitor.getAttribute('#views-nav a[data-view=""]', 'aria-current')).toBe('page');
+      // The map came back at its size, and the browser's Back button returns to the page left.
+      await expect.poll(() => visitor.locator('#vessels-body tr[data-mmsi]').count()).toBe(VESSELS);
+      await visitor.goBack();
+      await visitor.waitForSelector('#page:not([hidden]) .page-message');
+    } finally {
+      await visitor.close();
+    }
+  });
 });

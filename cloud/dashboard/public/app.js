@@ -1,9 +1,13 @@
 // The dashboard page: state, API polling, live MQTT changes, and the operator's actions.
 import { severityRank } from './format.js';
 import { chosenLanguage, clockTime, language, onLanguageChange, t, useLanguage, utcOffset } from './i18n.js';
+import { api, send, showApiErrors } from './api.js';
 import { createAttention } from './attention.js';
 import { connectLive } from './live.js';
 import { MapView } from './map.js';
+import { actorFields, askOperator, setAccount, showOperator } from './operator.js';
+import { featuresKnown, startViews, stateChanged } from './views.js';
+import './views/index.js';
 import { fillFilterOptions, setupFilters, vesselMatches } from './filters.js';
 import {
   renderAlarms,
@@ -15,7 +19,6 @@ import {
   tableOrder,
 } from './panels.js';
 
-const OPERATOR_KEY = 'lookout.operator';
 const FIRE_WINDOW_MS = 24 * 3600_000;
 
 const state = {
@@ -61,33 +64,6 @@ function markDirty(...panels) {
 function touched() {
   state.lastUpdate = Date.now();
   markDirty('header');
-}
-
-// ---- API ----------------------------------------------------------------------------------------------
-
-const apiErrors = new Map();
-
-function showApiErrors() {
-  const box = document.getElementById('api-error');
-  const messages = [...apiErrors.values()];
-  box.hidden = messages.length === 0;
-  box.textContent = messages.length ? t('header.apiProblem', { message: messages[0] }) : '';
-}
-
-async function api(path, init) {
-  const key = path.split('?')[0];
-  try {
-    const response = await fetch(path, { ...init, signal: AbortSignal.timeout(10_000) });
-    const body = await response.json().catch(() => ({}));
-    if (!response.ok)
-      throw new Error(`${key}: HTTP ${response.status}${body.error ? ` — ${body.error}` : ''}`);
-    if (apiErrors.delete(key)) showApiErrors();
-    return body;
-  } catch (error) {
-    apiErrors.set(key, error.name === 'TimeoutError' ? t('header.noAnswer', { path: key }) : error.message);
-    showApiErrors();
-    throw error;
-  }
 }
 
 // ---- state updates --------------------------------------------------------------------------------------
@@ -267,72 +243,11 @@ function scheduleResync(ms) {
 
 // ---- operator and actions -------------------------------------------------------------------------------
 
-/** The API account the browser logged in with (HTTP Basic), when the cloud has operator accounts. */
-function loggedIn() {
-  return state.config?.operator;
-}
-
-function operatorName() {
-  return loggedIn()?.username ?? localStorage.getItem(OPERATOR_KEY) ?? undefined;
-}
-
-function showOperator() {
-  const account = loggedIn();
-  document.getElementById('operator-name').textContent = account
-    ? t('operator.account', { username: account.username, role: account.role })
-    : (operatorName() ?? t('operator.notSet'));
-  const button = document.getElementById('operator-button');
-  // Logged in: the server records the login as who acted; there is no name to choose.
-  button.disabled = account !== undefined;
-  button.title = t(account ? 'operator.loggedInTitle' : 'operator.title');
-  document.body.dataset.role = account?.role ?? 'open';
-}
-
-/** Asks for the operator's name (once; kept in localStorage). Resolves undefined when cancelled. */
-function askOperator() {
-  const dialog = document.getElementById('operator-dialog');
-  const input = document.getElementById('operator-input');
-  const form = document.getElementById('operator-form');
-  input.value = operatorName() ?? '';
-  return new Promise((resolve) => {
-    const done = (value) => {
-      form.removeEventListener('submit', onSubmit);
-      document.getElementById('operator-cancel').removeEventListener('click', onCancel);
-      dialog.removeEventListener('cancel', onCancel);
-      if (dialog.open) dialog.close();
-      resolve(value);
-    };
-    const onSubmit = (event) => {
-      event.preventDefault();
-      const name = input.value.trim();
-      if (!name) return;
-      localStorage.setItem(OPERATOR_KEY, name);
-      showOperator();
-      done(name);
-    };
-    const onCancel = (event) => {
-      event.preventDefault();
-      done(undefined);
-    };
-    form.addEventListener('submit', onSubmit);
-    document.getElementById('operator-cancel').addEventListener('click', onCancel);
-    dialog.addEventListener('cancel', onCancel);
-    dialog.showModal();
-    input.focus();
-  });
-}
-
 async function alarmAction(alarm, action) {
-  const account = loggedIn();
-  const by = operatorName() ?? (await askOperator());
-  if (!by) return;
+  const actor = await actorFields();
+  if (!actor) return;
   try {
-    const updated = await api(`/api/v1/alarms/${encodeURIComponent(alarm.id)}/${action}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      // Logged in: the cloud records the account itself and ignores `by`.
-      body: JSON.stringify(account ? {} : { by }),
-    });
+    const updated = await send(`/api/v1/alarms/${encodeURIComponent(alarm.id)}/${action}`, 'POST', actor);
     state.alarmErrors.delete(alarm.id);
     applyAlarmChange({ alarm: updated });
   } catch (error) {
@@ -458,6 +373,7 @@ function render() {
       selected: state.selected,
       track: state.track,
     });
+  stateChanged(panels);
 }
 
 function setLive(live, detail) {
@@ -557,10 +473,21 @@ async function start() {
   });
   showOperator();
   document.getElementById('operator-button').addEventListener('click', () => void askOperator());
+  void startViews({
+    overviewElement: document.getElementById('overview'),
+    pageElement: document.getElementById('page'),
+    navElement: document.getElementById('views-nav'),
+    state,
+    showVessel: (mmsi) => {
+      location.hash = '#/';
+      if (state.selected !== mmsi) selectVessel(mmsi);
+    },
+  });
   const config = await api('/api/v1/dashboard/config');
   state.config = config;
   state.features = config.features;
-  showOperator();
+  setAccount(config.operator);
+  featuresKnown();
   applyTitle();
   markDirty('header', 'vessels', 'alarms', 'fires', 'cameras', 'edges', 'map');
 
