@@ -23,7 +23,7 @@ const FIRE_WINDOW_MS = 24 * 3600_000;
 
 const state = {
   config: undefined,
-  features: { fisheries: false, alarms: false, fire: false, cameras: false },
+  features: { fisheries: false, alarms: false, fire: false, cameras: false, registry: false, office: false },
   vessels: [],
   /** mmsi -> most severe active alarm severity */
   alarmedVessels: new Map(),

@@ -2,6 +2,7 @@
 import { detailText, el, humanKey, isTimeKey, severityRank, timeEl, updateChildren } from './format.js';
 import { alarmMatches, cameraMatches, sortByColumn, vesselMatches } from './filters.js';
 import { ago, clockTime, dateTime, label, latLon, number, percent, t } from './i18n.js';
+import { situationHref, vesselHref } from './page-map.js';
 
 const MAX_VESSEL_ROWS = 500;
 
@@ -86,7 +87,11 @@ export function renderVessels(state, { onSelect }) {
         'aria-selected': state.selected === v.mmsi ? 'true' : 'false',
       },
       el('td', { class: 'mono', dataset: { col: 'mmsi' } }, String(v.mmsi)),
-      el('td', { class: 'strong', dataset: { col: 'name' }, title: v.name }, v.name ?? '—'),
+      el(
+        'td',
+        { class: 'strong', dataset: { col: 'name' }, title: v.name },
+        el('a', { href: vesselHref(v.mmsi), class: 'vessel-link' }, v.name ?? t('vessels.openPage')),
+      ),
       el('td', { class: 'flags', dataset: { col: 'flags' } }, flags),
       el('td', { class: 'mono', dataset: { col: 'registration' } }, v.registration ?? '—'),
       el(
@@ -115,7 +120,10 @@ export function renderVessels(state, { onSelect }) {
         zoneText,
       ),
     );
-    row.addEventListener('click', () => onSelect(v.mmsi));
+    row.addEventListener('click', (event) => {
+      // The name is a link to the vessel page: following it does not also select the row.
+      if (!event.target.closest('a')) onSelect(v.mmsi);
+    });
     row.addEventListener('keydown', (event) => {
       if (event.key === 'Enter' || event.key === ' ') {
         event.preventDefault();
@@ -155,6 +163,13 @@ function originatorText(alarm, state) {
   const camera = /^camera:(.+)$/.exec(alarm.originator);
   if (camera) return t('alarms.camera', { camera: camera[1] });
   return alarm.originator;
+}
+
+/** Who raised it; a vessel links to its page. */
+function originatorEl(alarm, state) {
+  const vessel = /^vessel:(\d+)$/.exec(alarm.originator);
+  const text = originatorText(alarm, state);
+  return vessel ? el('a', { href: vesselHref(Number(vessel[1])), class: 'vessel-link' }, text) : text;
 }
 
 /** Details already shown elsewhere in the alarm (the originator line, the thumbnail). */
@@ -266,7 +281,7 @@ export function renderAlarms(state, { onAck, onClear, onShowOnMap }) {
           ? el('span', { class: 'count', title: t('alarms.timesRaised') }, `×${alarm.count}`)
           : null,
       ),
-      el('div', { class: 'alarm-originator' }, originatorText(alarm, state)),
+      el('div', { class: 'alarm-originator' }, originatorEl(alarm, state)),
       el(
         'div',
         { class: 'alarm-meta' },
@@ -529,7 +544,7 @@ export function renderHistory(state) {
         el('span', { class: `sev sev-${alarm.severity}` }, label('severity', alarm.severity)),
         el('span', { class: 'alarm-type' }, label('alarmType', alarm.type)),
       ),
-      el('div', { class: 'alarm-originator' }, originatorText(alarm, state)),
+      el('div', { class: 'alarm-originator' }, originatorEl(alarm, state)),
       el(
         'div',
         { class: 'alarm-meta' },
@@ -541,6 +556,11 @@ export function renderHistory(state) {
         alarm.clearTs
           ? [' · ', t('history.cleared', { name: alarm.clearBy ?? '?' }), ' ', timeEl(alarm.clearTs)]
           : null,
+      ),
+      el(
+        'div',
+        { class: 'alarm-actions' },
+        el('a', { href: situationHref(alarm.startTs), class: 'link-button' }, t('vesselPage.situationThen')),
       ),
     ),
   );

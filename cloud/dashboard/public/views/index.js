@@ -1,2 +1,4 @@
 // Every page of the dashboard besides the overview: importing a view module registers it (views.js).
 // Keep one import per line, in the order of the header's navigation.
+import './vessel.js';
+import './situation.js';

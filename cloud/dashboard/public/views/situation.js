@@ -1,0 +1,242 @@
+// The situation at a moment, `#/situation/<ms>`, for an incident review: where every vessel was last seen before
+// that moment (within a window) and the alarms that were active then, as they were then (GET situation).
+import { api } from '../api.js';
+import { el, timeEl } from '../format.js';
+import { dateTime, label, latLon, number, t } from '../i18n.js';
+import { MapView } from '../map.js';
+import { fromDateField, toDateField } from '../history.js';
+import { baseMapData, situationHref, vesselHref } from '../page-map.js';
+import { registerView } from '../views.js';
+
+const H = 3_600_000;
+const WINDOWS_H = [1, 3, 6, 12, 24];
+const DEFAULT_WINDOW_H = 6;
+
+function escapeHtml(text) {
+  return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** Most severe alarm of each vessel at the moment. */
+function alarmedVessels(alarms) {
+  const order = ['CRITICAL', 'MAJOR', 'MINOR', 'WARNING', 'INDETERMINATE'];
+  const worst = new Map();
+  for (const alarm of alarms) {
+    const match = /^vessel:(\d+)$/.exec(alarm.originator);
+    if (!match) continue;
+    const mmsi = Number(match[1]);
+    const known = worst.get(mmsi);
+    if (!known || order.indexOf(alarm.severity) < order.indexOf(known)) worst.set(mmsi, alarm.severity);
+  }
+  return worst;
+}
+
+function vesselName(vessel) {
+  return vessel?.name ?? t('vessels.unnamed');
+}
+
+function originator(alarm, byMmsi) {
+  const vessel = /^vessel:(\d+)$/.exec(alarm.originator);
+  if (vessel) {
+    const mmsi = Number(vessel[1]);
+    const known = byMmsi.get(mmsi);
+    const text = known?.registration
+      ? t('alarms.vesselRegistered', { name: known.name, registration: known.registration, mmsi })
+      : known?.name
+        ? t('alarms.vessel', { name: known.name, mmsi })
+        : t('alarms.vesselUnknown', { mmsi });
+    return el('a', { href: vesselHref(mmsi) }, text);
+  }
+  const camera = /^camera:(.+)$/.exec(alarm.originator);
+  return camera ? t('alarms.camera', { camera: camera[1] }) : alarm.originator;
+}
+
+function alarmItem(alarm, byMmsi) {
+  const unack = alarm.status === 'ACTIVE_UNACK';
+  return el(
+    'li',
+    {
+      class: `alarm sev-${alarm.severity}${unack ? ' unack' : ' acked'}`,
+      dataset: { alarmId: alarm.id, status: alarm.status },
+    },
+    el(
+      'div',
+      { class: 'alarm-head' },
+      el('span', { class: `sev sev-${alarm.severity}` }, label('severity', alarm.severity)),
+      el('span', { class: 'alarm-type' }, label('alarmType', alarm.type)),
+    ),
+    el('div', { class: 'alarm-originator' }, originator(alarm, byMmsi)),
+    el(
+      'div',
+      { class: 'alarm-meta' },
+      `${t('alarms.since')} `,
+      timeEl(alarm.startTs, dateTime(alarm.startTs)),
+      ' · ',
+      unack
+        ? el('strong', { class: 'unack-text' }, t('situation.notAcknowledgedThen'))
+        : [t('history.acked', { name: alarm.ackBy ?? '?' }), ' ', timeEl(alarm.ackTs)],
+    ),
+  );
+}
+
+registerView({
+  name: 'situation',
+  navKey: 'nav.situation',
+  feature: 'fisheries',
+  title: () => t('situation.title'),
+
+  mount(container, [atText, windowText], { state }) {
+    const at = /^\d+$/.test(atText ?? '') ? Number(atText) : Date.now();
+    const windowH = WINDOWS_H.includes(Number(windowText)) ? Number(windowText) : DEFAULT_WINDOW_H;
+    const atField = el('input', {
+      type: 'datetime-local',
+      id: 'situation-at',
+      required: true,
+      value: toDateField(at),
+    });
+    const windowSelect = el(
+      'select',
+      { id: 'situation-window' },
+      WINDOWS_H.map((h) =>
+        el('option', { value: h, selected: h === windowH }, t('situation.windowH', { h })),
+      ),
+    );
+    const go = (ts, h = Number(windowSelect.value)) => {
+      if (Number.isFinite(ts)) location.hash = `${situationHref(ts)}/${h}`;
+    };
+    const form = el(
+      'form',
+      { class: 'track-range situation-form' },
+      el('label', { for: 'situation-at' }, t('situation.at')),
+      atField,
+      el('span', { class: 'tz' }, '(GMT+7)'),
+      el('label', { for: 'situation-window' }, t('situation.window')),
+      windowSelect,
+      el('button', { type: 'submit', class: 'button', id: 'situation-show' }, t('playback.show')),
+      el(
+        'button',
+        { type: 'button', class: 'link-button', onclick: () => go(at - H) },
+        t('situation.hourBack'),
+      ),
+      el(
+        'button',
+        { type: 'button', class: 'link-button', onclick: () => go(at + H) },
+        t('situation.hourOn'),
+      ),
+      el(
+        'button',
+        { type: 'button', class: 'link-button', onclick: () => go(Date.now()) },
+        t('situation.now'),
+      ),
+    );
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      go(fromDateField(atField.value));
+    });
+    const summary = el(
+      'p',
+      { class: 'page-subtitle', id: 'situation-summary', role: 'status' },
+      t('page.loading'),
+    );
+    const mapElement = el('div', {
+      class: 'page-map',
+      id: 'situation-map',
+      role: 'region',
+      'aria-label': t('situation.mapLabel'),
+    });
+    const alarmsList = el('ul', { class: 'alarm-list', id: 'situation-alarms' });
+    container.replaceChildren(
+      form,
+      summary,
+      el(
+        'div',
+        { class: 'situation-page' },
+        el('section', { class: 'card situation-map-card' }, mapElement),
+        el(
+          'section',
+          { class: 'card', 'aria-labelledby': 'situation-alarms-h' },
+          el('h3', { id: 'situation-alarms-h' }, t('situation.alarms')),
+          alarmsList,
+        ),
+      ),
+    );
+
+    const mapView = new MapView(mapElement);
+    const base = baseMapData(state.features);
+    void base.land.then((land) => land && mapView.setLand(land));
+    void base.zones.then((zones) => zones && mapView.setZones(zones));
+    const layer = L.featureGroup().addTo(mapView.map);
+    let closed = false;
+
+    const show = (situation) => {
+      const alarmed = alarmedVessels(situation.alarms);
+      const byMmsi = new Map(situation.vessels.map((v) => [v.mmsi, v]));
+      summary.textContent = t('situation.summary', {
+        vessels: situation.vessels.length,
+        alarms: situation.alarms.length,
+        h: windowH,
+        at: dateTime(at),
+      });
+      layer.clearLayers();
+      for (const vessel of situation.vessels) {
+        const alarm = alarmed.get(vessel.mmsi);
+        const stale = at - vessel.ts > H;
+        const classes = [
+          'vessel',
+          stale ? 'silent' : 'at_sea',
+          vessel.registration ? '' : 'unregistered',
+          alarm ? `has-alarm alarm-${alarm}` : '',
+        ]
+          .filter(Boolean)
+          .join(' ');
+        const tag = alarm ? `<span class="vessel-label">${escapeHtml(vesselName(vessel))}</span>` : '';
+        const marker = L.marker([vessel.lat, vessel.lon], {
+          icon: L.divIcon({
+            className: classes,
+            html: `<span class="dot"></span>${tag}`,
+            iconSize: [14, 14],
+            iconAnchor: [7, 7],
+          }),
+          title: `${vesselName(vessel)} · MMSI ${vessel.mmsi} · ${dateTime(vessel.ts)}`,
+          keyboard: false,
+          zIndexOffset: alarm ? 1000 : 0,
+        }).addTo(layer);
+        marker.bindPopup(() =>
+          el(
+            'div',
+            { class: 'vessel-popup' },
+            el('strong', {}, vesselName(vessel)),
+            el('div', { class: 'mono' }, `MMSI ${vessel.mmsi}`),
+            el('div', {}, t('situation.seenAt', { time: dateTime(vessel.ts) })),
+            el('div', { class: 'mono' }, latLon(vessel.lat, vessel.lon)),
+            typeof vessel.sog === 'number'
+              ? el('div', {}, t('playback.sog', { kn: number(vessel.sog, 1) }))
+              : null,
+            el('a', { href: vesselHref(vessel.mmsi) }, t('map.vesselPage')),
+          ),
+        );
+        marker.on('add', () => (marker.getElement().dataset.mmsi = String(vessel.mmsi)));
+        marker.getElement()?.setAttribute('data-mmsi', String(vessel.mmsi));
+      }
+      mapElement.dataset.vessels = String(situation.vessels.length);
+      alarmsList.replaceChildren(
+        ...(situation.alarms.length
+          ? situation.alarms.map((alarm) => alarmItem(alarm, byMmsi))
+          : [el('li', { class: 'empty calm' }, t('situation.noAlarms'))]),
+      );
+    };
+
+    return api(`/api/v1/situation?at=${at}&windowH=${windowH}`).then(
+      (situation) => {
+        if (!closed) show(situation);
+        return () => {
+          closed = true;
+          mapView.map.remove();
+        };
+      },
+      (error) => {
+        summary.textContent = t('playback.failed', { message: error.message });
+        return () => mapView.map.remove();
+      },
+    );
+  },
+});
