@@ -89,9 +89,9 @@ export function registerFisheriesRoutes(
         summary: 'The situation at a moment (incident review)',
         description:
           'Where each vessel was at `at` (its last position at or before it, no older than `windowH` hours, ' +
-          'default 6) with its registration and name when registered, and the alarms active at `at` as they ' +
-          'were then (severity, acknowledged or not; from the stored alarm changes). 400 with `{ error }` when ' +
-          '`at` cannot be read.',
+          'default 6) with its registration and name when registered, and the alarms active at `at`: their ' +
+          'condition had started (`startTs`, the position time) and they were not cleared yet; acknowledged ' +
+          'or not at that moment (from the stored alarm changes). 400 with `{ error }` when `at` cannot be read.',
         querystring: SituationQuery,
         response: { 200: Situation, 400: ErrorBody },
       },

@@ -49,34 +49,51 @@ async function positionsAt(
     .sort((a, b) => a.mmsi - b.mmsi);
 }
 
-const isActive = (alarm: Alarm) => alarm.status === 'ACTIVE_UNACK' || alarm.status === 'ACTIVE_ACK';
+/**
+ * An alarm as it stood at `at`, or undefined when it was not active then: its condition had started (`startTs`,
+ * the position's own time, so a replayed or late track counts when it happened) and it was not cleared yet. An
+ * acknowledgement or clearing after `at` is taken back; severity and details are the newest (severity only rises).
+ */
+export function alarmAsAt(alarm: Alarm, at: number): Alarm | undefined {
+  if (alarm.startTs > at) return undefined;
+  const cleared = alarm.status === 'CLEARED_ACK' || alarm.status === 'CLEARED_UNACK';
+  if (cleared && (alarm.clearTs ?? alarm.updatedAt) <= at) return undefined;
+  const { clearTs: _clearTs, clearBy: _clearBy, ackTs, ackBy, ...rest } = alarm;
+  const acked = ackTs !== undefined && ackTs <= at;
+  return {
+    ...rest,
+    ...(acked ? { ackTs, ...(ackBy !== undefined ? { ackBy } : {}) } : {}),
+    status: acked ? 'ACTIVE_ACK' : 'ACTIVE_UNACK',
+    lastTs: Math.min(alarm.lastTs, at),
+  };
+}
 
 /**
- * The alarms active at `at`, each as it was then: the newest stored event of each alarm at or before `at`
- * (InfluxDB keeps every change). The store adds what InfluxDB has not written yet or holds no event of in the
- * lookback: an alarm it knows, created by `at` and not cleared by then.
+ * The alarms active at `at`: the newest snapshot of each alarm changed in the lookback (InfluxDB keeps every
+ * change), or the store's when newer (not written yet, or unchanged since before the lookback), as it stood then.
  */
 async function alarmsAt(sources: SituationSources, at: number): Promise<Alarm[]> {
   const { influx, database, alarms, onInvalid } = sources;
   const rows = await influx.query<{ json: string }>(
     `SELECT last("json") AS "json" FROM "${MEASUREMENT_ALARM_EVENT}" ` +
-      `WHERE time <= ${at}ms AND time > ${at - ALARM_LOOKBACK_MS}ms GROUP BY "alarm_id"`,
+      `WHERE time > ${at - ALARM_LOOKBACK_MS}ms GROUP BY "alarm_id"`,
     { database },
   );
-  const thenById = new Map<string, Alarm>();
+  const newest = new Map<string, Alarm>();
+  const keep = (alarm: Alarm) => {
+    const known = newest.get(alarm.id);
+    if (!known || alarm.updatedAt > known.updatedAt) newest.set(alarm.id, alarm);
+  };
   for (const row of rows) {
     const alarm = alarmOfJson(row.json);
-    if (alarm) thenById.set(alarm.id, alarm);
+    if (alarm) keep(alarm);
     else onInvalid(String(row.json).slice(0, 200));
   }
-  for (const alarm of alarms.list()) {
-    const clearedBy = alarm.clearTs !== undefined && alarm.clearTs <= at;
-    if (clearedBy) thenById.delete(alarm.id);
-    else if (!thenById.has(alarm.id) && alarm.createdAt <= at) thenById.set(alarm.id, alarm);
-  }
-  return [...thenById.values()]
-    .filter(isActive)
-    .sort((a, b) => b.createdAt - a.createdAt || a.id.localeCompare(b.id));
+  for (const alarm of alarms.list()) keep(alarm);
+  return [...newest.values()]
+    .map((alarm) => alarmAsAt(alarm, at))
+    .filter((alarm): alarm is Alarm => alarm !== undefined)
+    .sort((a, b) => b.startTs - a.startTs || a.id.localeCompare(b.id));
 }
 
 /** Positions and active alarms at one moment (an incident review). */

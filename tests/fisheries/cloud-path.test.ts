@@ -276,7 +276,7 @@ describe('IUU scenario through MQTT, the cloud core and InfluxDB', () => {
     );
     const closed = r.alarms.store.list().find((a) => a.type === 'closed_area')!;
     expect(closed.status).toBe('CLEARED_ACK');
-    const at = closed.createdAt + MIN;
+    const at = closed.startTs + MIN;
     const windowMs = 2 * 60 * MIN;
     const { status, body } = await api<Situation>(
       `/api/v1/situation?at=${new Date(at).toISOString()}&windowH=2`,
@@ -297,7 +297,7 @@ describe('IUU scenario through MQTT, the cloud core and InfluxDB', () => {
     expect(then.ackBy).toBeUndefined();
     const activeThen = r.alarms.store
       .list()
-      .filter((a) => a.createdAt <= at && (a.clearTs === undefined || a.clearTs > at));
+      .filter((a) => a.startTs <= at && (a.clearTs === undefined || a.clearTs > at));
     expect(body.alarms.map((a) => a.id).sort()).toEqual(activeThen.map((a) => a.id).sort());
     // Now that it is cleared, it is not active at the present moment.
     const now = await api<Situation>(`/api/v1/situation?at=${simNow}`);
