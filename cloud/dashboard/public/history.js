@@ -128,19 +128,23 @@ export class TrackPlayer {
       this.toField,
       el('span', { class: 'tz' }, '(GMT+7)'),
       el('button', { type: 'submit', class: 'button', id: 'track-load' }, t('playback.show')),
-      ranges.map(({ key, range }) =>
-        el(
-          'button',
-          {
-            type: 'button',
-            class: 'link-button',
-            dataset: { range: key },
-            onclick: async () => {
-              const { from, to } = await range();
-              this.#request(from, to);
+      el(
+        'span',
+        { class: 'quick-ranges' },
+        ranges.map(({ key, range }) =>
+          el(
+            'button',
+            {
+              type: 'button',
+              class: 'link-button',
+              dataset: { range: key },
+              onclick: async () => {
+                const { from, to } = await range();
+                this.#request(from, to);
+              },
             },
-          },
-          t(`playback.range.${key}`),
+            t(`playback.range.${key}`),
+          ),
         ),
       ),
     );

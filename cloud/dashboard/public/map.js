@@ -123,7 +123,15 @@ export class MapView {
     const showZoom = () => (element.dataset.zoom = String(this.map.getZoom()));
     this.map.on('zoomend', showZoom);
     showZoom();
-    new ResizeObserver(() => this.map.invalidateSize()).observe(element);
+    this.resizeObserver = new ResizeObserver(() => this.map.invalidateSize());
+    this.resizeObserver.observe(element);
+  }
+
+  /** Takes the map down (a page's map, when the page is left); `removed` tells late callbacks to stay away. */
+  remove() {
+    this.removed = true;
+    this.resizeObserver.disconnect();
+    this.map.remove();
   }
 
   /** Raster tiles from the deployment's tile server (`cloud.dashboard.tiles`), offered in the layer switcher. */

@@ -14,6 +14,9 @@ function dot(kind, text) {
   return el('span', { class: `status-dot ${kind}`, role: 'img', 'aria-label': text, title: text });
 }
 
+/** A link to the vessel's page (`#/vessel/<mmsi>`). */
+const vesselLink = (mmsi, text) => el('a', { href: vesselHref(mmsi), class: 'vessel-link' }, text);
+
 /** Vessels in alarm first (most severe), then silent ones, then by name/MMSI. */
 export function sortVessels(vessels, alarmedVessels) {
   const rank = (v) =>
@@ -86,11 +89,11 @@ export function renderVessels(state, { onSelect }) {
         dataset: { mmsi: String(v.mmsi) },
         'aria-selected': state.selected === v.mmsi ? 'true' : 'false',
       },
-      el('td', { class: 'mono', dataset: { col: 'mmsi' } }, String(v.mmsi)),
+      el('td', { class: 'mono', dataset: { col: 'mmsi' } }, vesselLink(v.mmsi, String(v.mmsi))),
       el(
         'td',
         { class: 'strong', dataset: { col: 'name' }, title: v.name },
-        el('a', { href: vesselHref(v.mmsi), class: 'vessel-link' }, v.name ?? t('vessels.openPage')),
+        v.name ? vesselLink(v.mmsi, v.name) : '—',
       ),
       el('td', { class: 'flags', dataset: { col: 'flags' } }, flags),
       el('td', { class: 'mono', dataset: { col: 'registration' } }, v.registration ?? '—'),
@@ -169,7 +172,7 @@ function originatorText(alarm, state) {
 function originatorEl(alarm, state) {
   const vessel = /^vessel:(\d+)$/.exec(alarm.originator);
   const text = originatorText(alarm, state);
-  return vessel ? el('a', { href: vesselHref(Number(vessel[1])), class: 'vessel-link' }, text) : text;
+  return vessel ? vesselLink(Number(vessel[1]), text) : text;
 }
 
 /** Details already shown elsewhere in the alarm (the originator line, the thumbnail). */

@@ -114,17 +114,17 @@ registerView({
       el('button', { type: 'submit', class: 'button', id: 'situation-show' }, t('playback.show')),
       el(
         'button',
-        { type: 'button', class: 'link-button', onclick: () => go(at - H) },
+        { type: 'button', class: 'link-button', id: 'situation-back', onclick: () => go(at - H) },
         t('situation.hourBack'),
       ),
       el(
         'button',
-        { type: 'button', class: 'link-button', onclick: () => go(at + H) },
+        { type: 'button', class: 'link-button', id: 'situation-on', onclick: () => go(at + H) },
         t('situation.hourOn'),
       ),
       el(
         'button',
-        { type: 'button', class: 'link-button', onclick: () => go(Date.now()) },
+        { type: 'button', class: 'link-button', id: 'situation-now', onclick: () => go(Date.now()) },
         t('situation.now'),
       ),
     );
@@ -162,10 +162,15 @@ registerView({
 
     const mapView = new MapView(mapElement);
     const base = baseMapData(state.features);
-    void base.land.then((land) => land && mapView.setLand(land));
-    void base.zones.then((zones) => zones && mapView.setZones(zones));
+    void base.land.then((land) => land && !mapView.removed && mapView.setLand(land));
+    // The vessels of the moment decide the view; without any, the zones do.
+    let fitted = false;
+    void base.zones.then((zones) => {
+      if (!zones || mapView.removed) return;
+      mapView.setZones(zones, { fit: false });
+      if (!fitted) mapView.fitSelection();
+    });
     const layer = L.featureGroup().addTo(mapView.map);
-    let closed = false;
 
     const show = (situation) => {
       const alarmed = alarmedVessels(situation.alarms);
@@ -218,6 +223,13 @@ registerView({
         marker.getElement()?.setAttribute('data-mmsi', String(vessel.mmsi));
       }
       mapElement.dataset.vessels = String(situation.vessels.length);
+      if (situation.vessels.length) {
+        fitted = true;
+        mapView.map.fitBounds(L.latLngBounds(situation.vessels.map((v) => [v.lat, v.lon])), {
+          padding: [40, 40],
+          maxZoom: 11,
+        });
+      }
       alarmsList.replaceChildren(
         ...(situation.alarms.length
           ? situation.alarms.map((alarm) => alarmItem(alarm, byMmsi))
@@ -227,15 +239,12 @@ registerView({
 
     return api(`/api/v1/situation?at=${at}&windowH=${windowH}`).then(
       (situation) => {
-        if (!closed) show(situation);
-        return () => {
-          closed = true;
-          mapView.map.remove();
-        };
+        show(situation);
+        return () => mapView.remove();
       },
       (error) => {
         summary.textContent = t('playback.failed', { message: error.message });
-        return () => mapView.map.remove();
+        return () => mapView.remove();
       },
     );
   },

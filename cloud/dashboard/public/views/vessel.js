@@ -340,8 +340,8 @@ registerView({
     const mapView = new MapView(mapElement);
     mapView.data.selected = mmsi;
     const base = baseMapData(features);
-    void base.land.then((land) => land && mapView.setLand(land));
-    void base.zones.then((zones) => zones && mapView.setZones(zones, { fit: false }));
+    void base.land.then((land) => land && !mapView.removed && mapView.setLand(land));
+    void base.zones.then((zones) => zones && !mapView.removed && mapView.setZones(zones, { fit: false }));
 
     let record;
     let pastAlarms = [];
@@ -384,6 +384,7 @@ registerView({
       ],
     });
     const showRange = async (from, to, fit = true) => {
+      if (mapView.removed) return;
       const mine = ++generation;
       try {
         const track = await loadTrack(mmsi, from, to);
@@ -445,7 +446,7 @@ registerView({
     return () => {
       generation++;
       player.destroy();
-      mapView.map.remove();
+      mapView.remove();
       this.redraw = undefined;
     };
   },
