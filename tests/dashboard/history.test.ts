@@ -399,7 +399,8 @@ describe('vessel history in Chromium', () => {
         );
       await page.click('button[data-sort="length"]');
       await expect.poll(() => column('length')).toEqual(['11.0', '16.5', '—']);
-      const speeds = (await api<{ vessels: Array<{ mmsi: number; sog: number }> }>('/api/v1/vessels')).vessels;
+      const speeds = (await api<{ vessels: Array<{ mmsi: number; sog: number }> }>('/api/v1/vessels'))
+        .vessels;
       await page.click('button[data-sort="speed"]');
       await page.click('button[data-sort="speed"]');
       await expect.poll(mmsis).toEqual([...speeds].sort((a, b) => b.sog - a.sog).map((v) => v.mmsi));
@@ -457,6 +458,22 @@ describe('vessel history in Chromium', () => {
       const { scrollWidth, innerWidth } = await overflow();
       expect(innerWidth).toBe(390);
       expect(scrollWidth).toBeLessThanOrEqual(innerWidth);
+      // Every control of the playback inside the screen (the page scrolls only downwards).
+      for (const control of [
+        '#track-from',
+        '#track-to',
+        '#track-load',
+        '#track-play',
+        '#track-speed',
+        '#track-slider',
+      ]) {
+        const box = (await page.locator(control).boundingBox())!;
+        expect(box.x, control).toBeGreaterThanOrEqual(0);
+        expect(box.x + box.width, control).toBeLessThanOrEqual(390);
+      }
+      // Opened by its address, the page still names the ports (not their ids).
+      await expect.poll(() => page.textContent('#voyages-table tbody')).toContain('Sông Đốc');
+      expect(await page.textContent('#voyages-table tbody')).not.toContain('port-song-doc');
       const play = (await page.locator('#track-play').boundingBox())!;
       expect(play.height).toBeGreaterThanOrEqual(44);
       const map = (await page.locator('#vessel-map').boundingBox())!;
@@ -467,6 +484,7 @@ describe('vessel history in Chromium', () => {
         .toBeGreaterThan(departureTs + H);
       await page.tap('#track-play');
       await page.screenshot({ path: '/tmp/vessel-page-phone.png' });
+      await page.locator('#vessel-positions').screenshot({ path: '/tmp/vessel-positions-phone.png' });
       await page.screenshot({ path: '/tmp/vessel-page-phone-full.png', fullPage: true });
 
       await page.goto(`${cloud.addresses.http}/#/situation/${licenceAlarm.startTs}`);

@@ -45,11 +45,12 @@ function escapeHtml(text) {
 }
 
 export class MapView {
-  constructor(element, { onSelectVessel } = {}) {
+  /** `still`: no zoom animation (a page's map, which can be taken down in the middle of one). */
+  constructor(element, { onSelectVessel, still: stillMap = false } = {}) {
     this.element = element;
     element.classList.add('lookout-map');
     this.onSelectVessel = onSelectVessel;
-    const still = window.matchMedia?.('(prefers-reduced-motion: reduce)').matches === true;
+    const still = stillMap || window.matchMedia?.('(prefers-reduced-motion: reduce)').matches === true;
     this.map = L.map(element, {
       zoomSnap: 0.5,
       attributionControl: false,

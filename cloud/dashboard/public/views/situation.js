@@ -160,7 +160,7 @@ registerView({
       ),
     );
 
-    const mapView = new MapView(mapElement);
+    const mapView = new MapView(mapElement, { still: true });
     const base = baseMapData(state.features);
     void base.land.then((land) => land && !mapView.removed && mapView.setLand(land));
     // The vessels of the moment decide the view; without any, the zones do.

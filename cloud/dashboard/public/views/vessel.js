@@ -50,7 +50,9 @@ function licenceState(record, now) {
   );
 }
 
-const portName = (state, id) => (id ? (state.zoneNames.get(id) ?? id) : undefined);
+/** Zone names from the page's own read of the zones (the overview's may not be in yet on a direct link). */
+let zoneNames = new Map();
+const zoneName = (state, id) => (id ? (state.zoneNames.get(id) ?? zoneNames.get(id) ?? id) : undefined);
 
 function identity(state, mmsi, live, record) {
   const name = record?.name ?? live?.name;
@@ -68,7 +70,7 @@ function identity(state, mmsi, live, record) {
       ],
       [t('vesselPage.tonnage'), record?.grossTonnage !== undefined && number(record.grossTonnage, 1)],
       [t('vesselPage.gear'), record?.gear],
-      [t('vesselPage.homePort'), portName(state, record?.homePort ?? live?.homePort)],
+      [t('vesselPage.homePort'), zoneName(state, record?.homePort ?? live?.homePort)],
       [t('vesselPage.vms'), record && (record.vmsDeviceId ?? t('vesselPage.vmsNone'))],
       [t('vesselPage.commune'), record?.communeCode],
       [
@@ -124,7 +126,7 @@ function now(state, live) {
       t('vesselPage.now'),
       el('p', { class: 'empty' }, t('vesselPage.notTracked')),
     );
-  const zones = live.zones.map((id) => state.zoneNames.get(id) ?? id).join(', ');
+  const zones = live.zones.map((id) => zoneName(state, id)).join(', ');
   return section(
     'vessel-now',
     t('vesselPage.now'),
@@ -199,7 +201,7 @@ function voyagesTable(state, voyages, onPlay) {
         el(
           'td',
           {},
-          portName(state, v.departurePort),
+          zoneName(state, v.departurePort),
           el('br'),
           timeEl(v.departureTs, dateTime(v.departureTs)),
         ),
@@ -208,7 +210,7 @@ function voyagesTable(state, voyages, onPlay) {
           {},
           v.arrivalTs === undefined
             ? el('span', { class: 'badge ok' }, t('vesselPage.atSea'))
-            : [portName(state, v.arrivalPort), el('br'), timeEl(v.arrivalTs, dateTime(v.arrivalTs))],
+            : [zoneName(state, v.arrivalPort), el('br'), timeEl(v.arrivalTs, dateTime(v.arrivalTs))],
         ),
         el('td', { class: 'num' }, v.durationH === undefined ? '—' : number(v.durationH, 1)),
         el('td', { class: 'num' }, number(v.distanceKm, 1)),
@@ -337,11 +339,15 @@ registerView({
       ),
     );
 
-    const mapView = new MapView(mapElement);
+    const mapView = new MapView(mapElement, { still: true });
     mapView.data.selected = mmsi;
     const base = baseMapData(features);
     void base.land.then((land) => land && !mapView.removed && mapView.setLand(land));
-    void base.zones.then((zones) => zones && !mapView.removed && mapView.setZones(zones, { fit: false }));
+    const zones = await base.zones;
+    if (zones && !mapView.removed) {
+      zoneNames = new Map(zones.features.map((f) => [f.id, f.properties?.name ?? f.id]));
+      mapView.setZones(zones, { fit: false });
+    }
 
     let record;
     let pastAlarms = [];
