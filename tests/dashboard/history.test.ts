@@ -265,7 +265,7 @@ describe('vessel history in Chromium', () => {
       const newest = sent.get(TRAWLER)!.at(-1)!;
       await page.waitForSelector('#positions-table tbody tr');
       expect(await page.locator('#positions-table tbody tr').count()).toBe(10);
-      expect(await page.textContent('#positions-table tbody tr:first-child')).toContain(
+      expect(await page.getAttribute('#positions-table tbody tr:first-child time', 'title')).toBe(
         translator('en').dateTime(newest.ts),
       );
 
@@ -485,6 +485,11 @@ describe('vessel history in Chromium', () => {
       await page.tap('#track-play');
       await page.screenshot({ path: '/tmp/vessel-page-phone.png' });
       await page.locator('#vessel-positions').screenshot({ path: '/tmp/vessel-positions-phone.png' });
+      await page.locator('#vessel-voyages').screenshot({ path: '/tmp/vessel-voyages-phone.png' });
+      for (const table of ['#positions-table', '#voyages-table']) {
+        const box = (await page.locator(table).boundingBox())!;
+        expect(box.x + box.width, table).toBeLessThanOrEqual(390);
+      }
       await page.screenshot({ path: '/tmp/vessel-page-phone-full.png', fullPage: true });
 
       await page.goto(`${cloud.addresses.http}/#/situation/${licenceAlarm.startTs}`);

@@ -210,7 +210,7 @@ function voyagesTable(state, voyages, onPlay) {
           {},
           v.arrivalTs === undefined
             ? el('span', { class: 'badge ok' }, t('vesselPage.atSea'))
-            : [zoneName(state, v.arrivalPort), el('br'), timeEl(v.arrivalTs, dateTime(v.arrivalTs))],
+            : [zoneName(state, v.arrivalPort), el('br'), timeEl(v.arrivalTs)],
         ),
         el('td', { class: 'num' }, v.durationH === undefined ? '—' : number(v.durationH, 1)),
         el('td', { class: 'num' }, number(v.distanceKm, 1)),
@@ -280,7 +280,7 @@ function positionsTable(track) {
           el(
             'tr',
             {},
-            el('td', {}, timeEl(track.times[i], dateTime(track.times[i]))),
+            el('td', {}, timeEl(track.times[i])),
             el('td', { class: 'mono small' }, latLon(track.coordinates[i][1], track.coordinates[i][0])),
             el('td', { class: 'num' }, typeof track.sog[i] === 'number' ? number(track.sog[i], 1) : '—'),
             el(
