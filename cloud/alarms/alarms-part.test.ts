@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createHttpApp, type HttpApp } from '../../runtime/http-server.js';
 import { createMetricsRegistry } from '../../runtime/metrics.js';
 import { capturingLogger, metricValue } from '../../tests/support/cloud-fixtures.js';
-import { waitFor } from '../../tests/support/influxd.js';
+import { waitFor } from '../../tests/support/wait.js';
 import type { Alarm } from '../../protocols/api/alarms.js';
 import type { RaiseRequest } from './alarm-store.js';
 import { AlarmsPart } from './alarms-part.js';

@@ -5,6 +5,7 @@ import { cloudConfig } from '../core.js';
 import { createCloudBus, type CloudEvents } from '../events.js';
 import { createCloudMetrics } from '../metrics.js';
 import { BrokerPart, isLoopback, type BrokerOptions } from './broker-part.js';
+import { waitFor } from '../../tests/support/wait.js';
 
 const stops: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -85,7 +86,7 @@ describe('BrokerPart', () => {
     const { broker } = await startBroker({}, gate);
     const edge = await connect(broker.mqttUrl, { clientId: 'gated' });
     const acked = edge.publishAsync('accept', 'x', { qos: 1 }).then(() => order.push('puback'));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitFor(() => order.length > 0, 20_000, 'the gate to be called');
     expect(order).toEqual(['gate accept']);
     release();
     await acked;

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { VesselPosition } from '../../protocols/mqtt/payloads.js';
 import { createMetricsRegistry } from '../../runtime/metrics.js';
 import { capturingLogger, metricValue } from '../../tests/support/cloud-fixtures.js';
-import { waitFor } from '../../tests/support/influxd.js';
+import { waitFor } from '../../tests/support/wait.js';
 import { AlarmStore } from '../alarms/alarm-store.js';
 import type { AlarmService } from '../alarms/alarms-part.js';
 import { createCloudBus } from '../events.js';

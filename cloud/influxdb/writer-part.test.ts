@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../runtime/logger.js';
 import { makePositions } from '../../tests/support/cloud-fixtures.js';
-import { startTestInfluxd, waitFor, type TestInfluxd } from '../../tests/support/influxd.js';
+import { startTestInfluxd, type TestInfluxd } from '../../tests/support/influxd.js';
+import { waitFor } from '../../tests/support/wait.js';
 import { cloudConfig } from '../core.js';
 import { createCloudBus } from '../events.js';
 import { createCloudMetrics } from '../metrics.js';

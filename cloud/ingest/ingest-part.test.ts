@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { topics } from '../../protocols/mqtt/topics.js';
 import { silentLogger } from '../../runtime/logger.js';
 import { makePositions, tempDir } from '../../tests/support/cloud-fixtures.js';
-import { waitFor } from '../../tests/support/influxd.js';
+import { waitFor } from '../../tests/support/wait.js';
 import { createCloudBus, type CloudEvents, type DurableSink } from '../events.js';
 import { createCloudMetrics } from '../metrics.js';
 import { IngestPart } from './ingest-part.js';
@@ -163,10 +163,12 @@ describe('IngestPart', () => {
     const dir = await tempDir('dead-letter');
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     const file = path.join(dir, 'dead-letter.ndjson');
-    const { publish, stop } = await startIngest(undefined, file);
+    const { publish, stop, bus } = await startIngest(undefined, file);
+    let rejected = 0;
+    bus.on('invalidMessage', () => rejected++);
     await publish(topics.vesselPositions('e1'), '{"broken":');
     await publish(topics.edgeStatus('e1'), '{"state":"sleeping","ts":1}');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitFor(() => rejected === 2, 15_000, 'both payloads rejected'); // the line is written in the same turn
     await stop();
     const lines = (await readFile(file, 'utf8'))
       .trim()

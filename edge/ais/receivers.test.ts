@@ -6,6 +6,7 @@ import { createMetricsRegistry, type Registry } from '../../runtime/metrics.js';
 import { createEdgeBus, type AisLine } from '../events.js';
 import { TcpAisReceiver } from './tcp-receiver.js';
 import { UdpAisReceiver } from './udp-receiver.js';
+import { waitFor } from '../../tests/support/wait.js';
 
 const stops: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -30,14 +31,6 @@ async function rejected(registry: Registry, reason: string): Promise<number> {
   return metric.values.filter((v) => v.labels.reason === reason).reduce((sum, v) => sum + v.value, 0);
 }
 
-async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 const S1 = '!AIVDM,1,1,,A,13u?etPv2;0n:dDPwUM1U1Cb069D,0*24';
 const S2 = '!AIVDM,1,1,,B,15N4cJ`005Jrek0H@9n`DW5608EP,0*13';
 
@@ -54,10 +47,11 @@ describe('UDP AIS receiver', () => {
     await send(Buffer.from([0xde, 0xad, 0xbe, 0xef, 0x00, 0x01]));
     await send(`${'Z'.repeat(500)}\n`);
     await send(S2); // no newline at the end of the datagram
-    await until(() => lines.length === 3, 'three lines');
-    await until(
+    await waitFor(() => lines.length === 3, 10_000, 'three lines');
+    await waitFor(
       async () =>
         (await rejected(registry, 'not_text')) === 1 && (await rejected(registry, 'line_too_long')) === 1,
+      10_000,
       'rejections',
     );
     expect(lines.map((l) => l.line)).toEqual([S1, S2, S2]);
@@ -77,7 +71,7 @@ describe('TCP AIS receiver', () => {
       if (i % 70 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
     }
     socket.end();
-    await until(() => lines.length === 3, 'three lines');
+    await waitFor(() => lines.length === 3, 10_000, 'three lines');
     expect(lines.map((l) => l.line)).toEqual([S1, S2, S1]);
     expect(await rejected(registry, 'line_too_long')).toBe(1);
     expect(await rejected(registry, 'not_text')).toBe(1);
@@ -90,11 +84,11 @@ describe('TCP AIS receiver', () => {
     await Promise.all([a, b].map((s) => new Promise<void>((resolve) => s.once('connect', () => resolve()))));
     a.write(`${S1}\n`);
     b.write(`${S2}\n`);
-    await until(() => lines.length === 2, 'two lines');
+    await waitFor(() => lines.length === 2, 10_000, 'two lines');
     a.resetAndDestroy();
     b.write(`${S1}\n`);
     b.end();
-    await until(() => lines.length === 3, 'third line');
+    await waitFor(() => lines.length === 3, 10_000, 'third line');
     expect(new Set(lines.map((l) => l.source)).size).toBe(2);
   });
 });

@@ -6,6 +6,7 @@ import { createEdgeBus, type CameraSource } from '../events.js';
 import { camerasConfig } from './config.js';
 import { CameraInventoryPart } from './inventory-part.js';
 import { OnvifProblem, type ProvisionedDevice } from './onvif-client.js';
+import { waitFor } from '../../tests/support/wait.js';
 
 const device: ProvisionedDevice = {
   manufacturer: 'M',
@@ -21,14 +22,6 @@ const device: ProvisionedDevice = {
     },
     { token: 'sub', width: 640, height: 360, streamUri: 'rtsp://10.0.0.9/sub' },
   ],
-};
-
-const until = async (what: string, check: () => boolean) => {
-  const deadline = Date.now() + 15_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 };
 
 function setup(
@@ -74,7 +67,7 @@ describe('CameraInventoryPart', () => {
     const refused = new OnvifProblem('unreachable', 'Network Error: connect ECONNREFUSED');
     const { part, calls, published, emitted } = setup([refused, refused, refused, refused, device]);
     await part.start();
-    await until('online', () => published.at(-1)?.cameras[0]?.state === 'online');
+    await waitFor(() => published.at(-1)?.cameras[0]?.state === 'online', 15_000, 'online');
     await part.stop();
     expect(calls.length).toBeGreaterThanOrEqual(5);
     // Each retry counted (the delay between them doubles: 50, 100, 200, 200 ms here); the count resets online.
@@ -93,11 +86,11 @@ describe('CameraInventoryPart', () => {
   it('publishes only when something changed, and again when the uplink reconnects', async () => {
     const { part, bus, calls, published } = setup([device]);
     await part.start();
-    await until('several checks', () => calls.length >= 5);
+    await waitFor(() => calls.length >= 5, 15_000, 'several checks');
     const count = published.length;
     expect(count).toBe(1);
     bus.emit('uplink.state', { connected: true });
-    await until('republished', () => published.length === count + 1);
+    await waitFor(() => published.length === count + 1, 15_000, 'republished');
     await part.stop();
   });
 
@@ -105,8 +98,10 @@ describe('CameraInventoryPart', () => {
     const noRtsp: ProvisionedDevice = { profiles: [{ token: 'p', width: 320, height: 180 }] };
     const { part, published } = setup([new TypeError('boom'), noRtsp]);
     await part.start();
-    await until('malformed with reason about RTSP', () =>
-      /RTSP stream URI/.test(published.at(-1)?.cameras[0]?.reason ?? ''),
+    await waitFor(
+      () => /RTSP stream URI/.test(published.at(-1)?.cameras[0]?.reason ?? ''),
+      15_000,
+      'malformed with reason about RTSP',
     );
     await part.stop();
     expect(published.some((p) => p.cameras[0]?.reason === 'boom' && p.cameras[0].state === 'malformed')).toBe(

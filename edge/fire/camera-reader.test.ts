@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../runtime/logger.js';
 import type { FrameSourceSpec, ReaderExit, ReaderHandlers } from './frames.js';
+import { waitFor } from '../../tests/support/wait.js';
 
 // Fake readers: each spawn records its spec and handlers; the test decides how it ends.
 const spawned: Array<{ spec: FrameSourceSpec; handlers: ReaderHandlers }> = [];
@@ -16,11 +17,6 @@ const { CameraReader } = await import('./camera-reader.js');
 afterEach(() => {
   spawned.length = 0;
 });
-
-async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 3000 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
-  expect(condition()).toBe(true);
-}
 
 describe('CameraReader and the snapshot output', () => {
   it('after ffmpeg failed because of the snapshot output, reads the camera on without it (once said)', async () => {
@@ -38,7 +34,7 @@ describe('CameraReader and the snapshot output', () => {
     );
     reader.start();
     try {
-      await until(() => spawned.length === 1);
+      await waitFor(() => spawned.length === 1, 15_000);
       expect(spawned[0]!.spec.snapshotMaxWidth).toBe(1280);
       const failed: ReaderExit = {
         reason: 'error',
@@ -46,14 +42,14 @@ describe('CameraReader and the snapshot output', () => {
         highResFailed: true,
       };
       spawned[0]!.handlers.onExit(failed);
-      await until(() => spawned.length === 2);
+      await waitFor(() => spawned.length === 2, 15_000);
       expect(spawned[1]!.spec.snapshotMaxWidth).toBe(0);
       expect(problems).toHaveLength(1);
       expect(problems[0]).toMatch(/snapshot output .*Connection refused.*reading on without it/);
 
       // A camera failure (not the snapshot output) changes nothing more.
       spawned[1]!.handlers.onExit({ reason: 'error', message: 'Connection timed out' });
-      await until(() => spawned.length === 3);
+      await waitFor(() => spawned.length === 3, 15_000);
       expect(spawned[2]!.spec.snapshotMaxWidth).toBe(0);
       expect(problems).toHaveLength(1);
     } finally {
@@ -76,10 +72,10 @@ describe('CameraReader and the snapshot output', () => {
     );
     reader.start();
     try {
-      await until(() => spawned.length === 1);
+      await waitFor(() => spawned.length === 1, 15_000);
       const first = spawned[0]!;
       first.handlers.onExit({ reason: 'error', message: 'Connection refused' });
-      await until(() => spawned.length === 2);
+      await waitFor(() => spawned.length === 2, 15_000);
       expect(spawned[1]!.spec.snapshotMaxWidth).toBe(640);
       first.handlers.onHighResError?.('from the old reader');
       spawned[1]!.handlers.onHighResError?.('snapshot output: not a binary PPM image stream');

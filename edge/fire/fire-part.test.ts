@@ -11,6 +11,7 @@ import { createMetricsRegistry } from '../../runtime/metrics.js';
 import { createEdgeBus } from '../events.js';
 import { FireConfigSchema } from './config.js';
 import { FirePart } from './fire-part.js';
+import { waitFor } from '../../tests/support/wait.js';
 
 // A constant-output model (a fire box in every frame): this tests the part's wiring, not the model.
 const model = path.resolve(import.meta.dirname, '../../tests/fire/fixtures/yolov8-2class.onnx');
@@ -43,14 +44,6 @@ afterAll(async () => {
 
 const alertSchema = compileSchema(FireAlert);
 const statusSchema = compileSchema(CameraStatus);
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('FirePart', () => {
   it('reads the cameras the provisioning announces, sends FireAlert events to the outbox as alerts, publishes retained status', async () => {
@@ -88,8 +81,9 @@ describe('FirePart', () => {
           { cameraId: 'cam-a', streamUrl: video, position: { lat: 9.1, lon: 104.8 }, bearingDeg: 90 },
         ],
       });
-      await until(
+      await waitFor(
         () => enqueued.some((e) => JSON.parse(e.payload).event === 'end'),
+        20_000,
         'the end event of the replayed camera',
       );
       const events = enqueued.map((e) => {
@@ -132,7 +126,7 @@ describe('FirePart', () => {
 
       // after a reconnect the last known status is published again (retained state, not history)
       bus.emit('uplink.state', { connected: true });
-      await until(() => published.length === 3, 'the status again after a reconnect');
+      await waitFor(() => published.length === 3, 20_000, 'the status again after a reconnect');
       expect(JSON.parse(published[2]!.payload)).toMatchObject({ cameraId: 'cam-a', state: 'offline' });
     } finally {
       await part.stop();
@@ -165,7 +159,7 @@ describe('FirePart', () => {
     });
     await part.start();
     try {
-      await until(() => published.some((s) => s.state === 'offline'), 'the replay to end');
+      await waitFor(() => published.some((s) => s.state === 'offline'), 20_000, 'the replay to end');
       const online = published.filter((s) => s.state === 'online');
       expect(online.length).toBeGreaterThanOrEqual(3); // the change, then refreshes while frames flow
       const frameTimes = online.map((s) => s.lastFrameTs!);

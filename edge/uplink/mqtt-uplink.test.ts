@@ -11,19 +11,12 @@ import { TestBroker, startTestBroker } from '../../tests/support/aedes-broker.js
 import { createEdgeBus } from '../events.js';
 import { DiskOutbox } from '../outbox/outbox.js';
 import { MqttUplink } from './mqtt-uplink.js';
+import { waitFor } from '../../tests/support/wait.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-async function until(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 async function setup(url: string, maxInFlight = 4) {
   const dir = mkdtempSync(path.join(tmpdir(), 'lookout-uplink-'));
@@ -63,9 +56,9 @@ describe('MqttUplink', () => {
     const broker = await startTestBroker();
     cleanups.push(() => broker.stop());
     const { outbox, uplink } = await setup(broker.url);
-    await until(() => uplink.connected, 'connection');
+    await waitFor(() => uplink.connected, 15_000, 'connection');
     for (let i = 0; i < 200; i++) outbox.enqueue('telemetry', positionsTopic, `r${i}`);
-    await until(() => outbox.stats.messages === 0, 'outbox drained');
+    await waitFor(() => outbox.stats.messages === 0, 15_000, 'outbox drained');
     expect(delivered(broker)).toEqual(Array.from({ length: 200 }, (_, i) => `r${i}`));
     const birth = broker.on(statusTopic)[0]!;
     expect(birth.retain).toBe(true);
@@ -76,14 +69,14 @@ describe('MqttUplink', () => {
     const port = await freePort();
     const { outbox, uplink } = await setup(`mqtt://127.0.0.1:${port}`);
     for (let i = 0; i < 50; i++) outbox.enqueue('telemetry', positionsTopic, `r${i}`);
-    await new Promise((resolve) => setTimeout(resolve, 100)); // a few failed connection attempts
+    await waitFor(() => uplink.stats.lastError?.includes('ECONNREFUSED'), 15_000, 'a refused connection');
     expect(uplink.connected).toBe(false);
     expect(outbox.stats.messages).toBe(50);
     const broker = new TestBroker();
     broker.port = port;
     await broker.start();
     cleanups.push(() => broker.stop());
-    await until(() => outbox.stats.messages === 0, 'outbox drained');
+    await waitFor(() => outbox.stats.messages === 0, 15_000, 'outbox drained');
     expect(delivered(broker)).toEqual(Array.from({ length: 50 }, (_, i) => `r${i}`));
   });
 
@@ -91,21 +84,21 @@ describe('MqttUplink', () => {
     const broker = await startTestBroker();
     cleanups.push(() => broker.stop());
     const { outbox, uplink } = await setup(broker.url, 8);
-    await until(() => uplink.connected, 'connection');
+    await waitFor(() => uplink.connected, 15_000, 'connection');
     let next = 0;
     const pump = setInterval(() => {
       for (let k = 0; k < 5; k++) outbox.enqueue('telemetry', positionsTopic, `r${next++}`);
     }, 2);
     cleanups.push(() => clearInterval(pump));
-    await until(() => delivered(broker).length > 100, 'first deliveries');
+    await waitFor(() => delivered(broker).length > 100, 15_000, 'first deliveries');
     await broker.stop();
-    await until(() => !uplink.connected, 'disconnect');
+    await waitFor(() => !uplink.connected, 15_000, 'disconnect');
     const queuedAt = next;
-    await until(() => next > queuedAt + 100, 'more records while offline');
+    await waitFor(() => next > queuedAt + 100, 15_000, 'more records while offline');
     await broker.start();
-    await until(() => uplink.connected, 'reconnection');
+    await waitFor(() => uplink.connected, 15_000, 'reconnection');
     clearInterval(pump);
-    await until(() => outbox.stats.messages === 0, 'outbox drained');
+    await waitFor(() => outbox.stats.messages === 0, 15_000, 'outbox drained');
     const got = delivered(broker).map((p) => Number(p.slice(1)));
     // At least once, in order: removing duplicates leaves exactly 0..next-1 in order.
     const firstSeen = got.filter((n, i) => got.indexOf(n) === i);
@@ -116,19 +109,28 @@ describe('MqttUplink', () => {
     const broker = await startTestBroker();
     cleanups.push(() => broker.stop());
     const { uplink } = await setup(broker.url);
-    await until(() => uplink.connected, 'connection');
+    // The birth must be in before the cut: connected only means the CONNACK came back, and a birth still on the
+    // wire when the link is cut is lost (the next connection sends its own).
+    await waitFor(
+      () => broker.on(statusTopic).some((p) => p.payload.toString().includes('online')),
+      15_000,
+      'birth',
+    );
     expect(broker.cutClient('lookout-edge-e-test')).toBe(true); // its will is published
-    await until(
+    await waitFor(
       () => broker.on(statusTopic).some((p) => p.payload.toString().includes('"lost"')),
+      15_000,
       'last will',
     );
-    await until(
+    await waitFor(
       () => broker.on(statusTopic).filter((p) => p.payload.toString().includes('online')).length === 2,
+      15_000,
       'reconnect birth',
     );
     await uplink.stop();
-    await until(
+    await waitFor(
       () => broker.on(statusTopic).some((p) => p.payload.toString().includes('"shutdown"')),
+      15_000,
       'clean offline',
     );
     const states = broker

@@ -8,19 +8,12 @@ import { loadFleetConfig } from './config.js';
 import { createFleetSimulator } from './fleet.js';
 import { parseHostPort } from './transport.js';
 import path from 'node:path';
+import { waitFor } from '../../tests/support/wait.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 /** Decodes what arrived with the Lookout decoder and compares it with the simulator's own report. */
 function decodePositions(text: string) {
@@ -56,7 +49,11 @@ describe('fleet transports', () => {
     await sim.start();
     await sim.done;
     const report = sim.report();
-    await until(() => datagrams.join('').split('\r\n').length - 1 === report.sentences, 'all sentences');
+    await waitFor(
+      () => datagrams.join('').split('\r\n').length - 1 === report.sentences,
+      10_000,
+      'all sentences',
+    );
     expect(datagrams.every((d) => d.endsWith('\r\n') && Buffer.byteLength(d) <= 1400)).toBe(true);
     expect(datagrams.length).toBeLessThan(report.sentences); // several lines per datagram
     const decoded = decodePositions(datagrams.join(''));
@@ -87,15 +84,15 @@ describe('fleet transports', () => {
     cleanups.push(() => sim.stop());
     await sim.start();
     expect(await sim.reportVessels()).toBe(3);
-    await until(() => decodePositions(received).length === 3, 'first reports');
+    await waitFor(() => decodePositions(received).length === 3, 10_000, 'first reports');
     for (const socket of sockets) socket.destroy();
-    await until(() => !sim.transport.ready, 'the simulator noticing');
+    await waitFor(() => !sim.transport.ready, 10_000, 'the simulator noticing');
     clock.advance(10_000);
     expect(await sim.reportVessels()).toBe(0);
-    await until(() => sim.transport.ready, 'reconnection');
+    await waitFor(() => sim.transport.ready, 10_000, 'reconnection');
     clock.advance(10_000);
     expect(await sim.reportVessels()).toBe(3);
-    await until(() => decodePositions(received).length === 6, 'reports after reconnection');
+    await waitFor(() => decodePositions(received).length === 6, 10_000, 'reports after reconnection');
     server.close();
     for (const socket of sockets) socket.destroy();
     expect(sim.report()).toMatchObject({ positions: 6, skipped: 3 });

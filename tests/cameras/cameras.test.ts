@@ -16,7 +16,8 @@ import { createMetricsRegistry } from '../../runtime/metrics.js';
 import { parseScenario } from '../../simulators/cameras/scenario.js';
 import { createCameraSimulator, type CameraSimulator } from '../../simulators/cameras/simulator.js';
 import { capturingLogger, metricValue } from '../support/cloud-fixtures.js';
-import { decodeFrames, ffprobeStream, isJpeg, waitFor } from '../support/media.js';
+import { decodeFrames, ffprobeStream, isJpeg } from '../support/media.js';
+import { waitFor } from '../support/wait.js';
 
 let sim: CameraSimulator;
 
@@ -178,11 +179,12 @@ describe('edge camera inventory', () => {
     await part.start();
     try {
       await waitFor(
-        'north online, east unauthorized, south malformed',
         () =>
           state('north')?.state === 'online' &&
           state('east')?.state === 'unauthorized' &&
           state('south')?.state === 'malformed',
+        20_000,
+        'north online, east unauthorized, south malformed',
       );
       const north = state('north')!;
       expect(north).toMatchObject({
@@ -220,16 +222,18 @@ describe('edge camera inventory', () => {
 
       // Broken firmware fixed: south comes online at its next retry.
       sim.camera('tower-c').setFault('none');
-      await waitFor('south online', () => state('south')?.state === 'online');
+      await waitFor(() => state('south')?.state === 'online', 20_000, 'south online');
 
       // Power cut on the north camera: unreachable, gone from the sources; back on: online, frames flow.
       await sim.camera('tower-a').stop({ kill: true });
-      await waitFor('north unreachable', () => state('north')?.state === 'unreachable');
+      await waitFor(() => state('north')?.state === 'unreachable', 20_000, 'north unreachable');
       expect(emitted.at(-1)!.some((s) => s.cameraId === 'north')).toBe(false);
       await sim.camera('tower-a').start();
-      await waitFor('north online again', () => state('north')?.state === 'online', 30_000);
-      const back = await waitFor('north back in the sources', () =>
-        emitted.at(-1)!.find((s) => s.cameraId === 'north'),
+      await waitFor(() => state('north')?.state === 'online', 30_000, 'north online again');
+      const back = await waitFor(
+        () => emitted.at(-1)!.find((s) => s.cameraId === 'north'),
+        20_000,
+        'north back in the sources',
       );
       const frames = await decodeFrames(back.streamUrl, 2, 320, 180);
       expect(frames).toHaveLength(2);
@@ -268,14 +272,18 @@ describe('edge camera inventory', () => {
     });
     await part.start();
     try {
-      const inventory = await waitFor('three discovered cameras provisioned', () => {
-        const last = published.at(-1);
-        return last &&
-          last.cameras.length === 3 &&
-          last.cameras.filter((c) => c.state !== 'pending').length === 3
-          ? last
-          : undefined;
-      });
+      const inventory = await waitFor(
+        () => {
+          const last = published.at(-1);
+          return last &&
+            last.cameras.length === 3 &&
+            last.cameras.filter((c) => c.state !== 'pending').length === 3
+            ? last
+            : undefined;
+        },
+        20_000,
+        'three discovered cameras provisioned',
+      );
       expect(
         inventory.cameras.every((c) => c.origin === 'discovered' && /^onvif-[0-9a-f]{12}$/.test(c.cameraId)),
       ).toBe(true);

@@ -15,7 +15,7 @@ import { createCameraSimulator, type CameraSimulator } from '../../simulators/ca
 import { capturingLogger, removeDir, tempDir } from '../support/cloud-fixtures.js';
 import { startTestEdge, tempOutboxDir } from '../support/edge-fixtures.js';
 import { startTestInfluxd, type TestInfluxd } from '../support/influxd.js';
-import { waitFor } from '../support/media.js';
+import { waitFor } from '../support/wait.js';
 import { scopeForFile } from '../support/scope.js';
 
 const scope = scopeForFile();
@@ -72,11 +72,15 @@ const getCameras = async (query = '') =>
 
 describe('camera inventory from edge to cloud API', () => {
   it('GET /api/v1/cameras shows what the edge provisioned, per camera state', async () => {
-    const { cameras } = await waitFor('both cameras settled in the cloud', async () => {
-      const list = await getCameras();
-      const states = list.cameras.map((c) => `${c.cameraId}:${c.state}`).sort();
-      return states.join() === 'tower-1:online,tower-2:unauthorized' ? list : undefined;
-    });
+    const { cameras } = await waitFor(
+      async () => {
+        const list = await getCameras();
+        const states = list.cameras.map((c) => `${c.cameraId}:${c.state}`).sort();
+        return states.join() === 'tower-1:online,tower-2:unauthorized' ? list : undefined;
+      },
+      20_000,
+      'both cameras settled in the cloud',
+    );
     const [one, two] = cameras;
     expect(one).toMatchObject({
       edgeId: 'edge-test',
@@ -126,8 +130,11 @@ describe('camera inventory from edge to cloud API', () => {
         qos: 1,
         retain: true,
       });
-      const withStream = await waitFor('the stream status in the API', async () =>
-        (await getCameras()).cameras.find((c) => c.cameraId === 'tower-1' && c.stream?.restarts === 2),
+      const withStream = await waitFor(
+        async () =>
+          (await getCameras()).cameras.find((c) => c.cameraId === 'tower-1' && c.stream?.restarts === 2),
+        20_000,
+        'the stream status in the API',
       );
       expect(withStream.stream).toMatchObject({ state: 'online', restarts: 2 });
     } finally {

@@ -17,7 +17,8 @@ import { edgeClientId, topics } from '../../protocols/mqtt/topics.js';
 import { WebhookReceiver } from '../../simulators/notifications/webhook-receiver.js';
 import { batchesOf, capturingLogger, makePositions, tempDir } from '../support/cloud-fixtures.js';
 import { runFfmpeg } from '../support/fire-media.js';
-import { startTestInfluxd, waitFor, type TestInfluxd } from '../support/influxd.js';
+import { startTestInfluxd, type TestInfluxd } from '../support/influxd.js';
+import { waitFor } from '../support/wait.js';
 import { scopeForFile } from '../support/scope.js';
 
 const EDGE = 'edge-tower';

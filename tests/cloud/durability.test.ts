@@ -17,7 +17,8 @@ import {
   metricValue,
   tempDir,
 } from '../support/cloud-fixtures.js';
-import { startTestInfluxd, waitFor, type TestInfluxd } from '../support/influxd.js';
+import { startTestInfluxd, type TestInfluxd } from '../support/influxd.js';
+import { waitFor } from '../support/wait.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 let influx: TestInfluxd;

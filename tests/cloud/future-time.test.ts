@@ -11,7 +11,8 @@ import type { FireAlertList } from '../../protocols/api/fire.js';
 import type { FireAlert, VesselPosition, VesselPositionBatch } from '../../protocols/mqtt/payloads.js';
 import { topics } from '../../protocols/mqtt/topics.js';
 import { capturingLogger, metricValue, tempDir } from '../support/cloud-fixtures.js';
-import { startTestInfluxd, waitFor } from '../support/influxd.js';
+import { startTestInfluxd } from '../support/influxd.js';
+import { waitFor } from '../support/wait.js';
 import { scopeForFile } from '../support/scope.js';
 
 /**

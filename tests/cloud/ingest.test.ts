@@ -11,7 +11,8 @@ import {
   metricValue,
   tempDir,
 } from '../support/cloud-fixtures.js';
-import { startTestInfluxd, waitFor, type TestInfluxd } from '../support/influxd.js';
+import { startTestInfluxd, type TestInfluxd } from '../support/influxd.js';
+import { waitFor } from '../support/wait.js';
 import type { VesselPositionRow } from '../../cloud/influxdb/points.js';
 
 let influx: TestInfluxd;

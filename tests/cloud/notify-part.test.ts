@@ -9,7 +9,7 @@ import { compileSchema } from '../../protocols/validation.js';
 import { loadConfigSection, validateConfigSection } from '../../runtime/config.js';
 import { createMetricsRegistry } from '../../runtime/metrics.js';
 import { capturingLogger, metricValue } from '../support/cloud-fixtures.js';
-import { waitFor } from '../support/influxd.js';
+import { waitFor } from '../support/wait.js';
 import { WebhookReceiver } from '../../simulators/notifications/webhook-receiver.js';
 import { createCloudBus } from '../../cloud/events.js';
 import { CloudConfig } from '../../cloud/config.js';

@@ -17,7 +17,8 @@ import type { FireAlert } from '../../protocols/mqtt/payloads.js';
 import { topics } from '../../protocols/mqtt/topics.js';
 import { capturingLogger, metricValue, tempDir } from '../support/cloud-fixtures.js';
 import { runFfmpeg } from '../support/fire-media.js';
-import { startTestInfluxd, waitFor, type TestInfluxd } from '../support/influxd.js';
+import { startTestInfluxd, type TestInfluxd } from '../support/influxd.js';
+import { waitFor } from '../support/wait.js';
 import { WebhookReceiver } from '../../simulators/notifications/webhook-receiver.js';
 import { scopeForFile } from '../support/scope.js';
 

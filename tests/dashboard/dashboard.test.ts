@@ -32,7 +32,8 @@ import type {
 import { edgeClientId, topics } from '../../protocols/mqtt/topics.js';
 import { capturingLogger, tempDir } from '../support/cloud-fixtures.js';
 import { runFfmpeg } from '../support/fire-media.js';
-import { startTestInfluxd, waitFor, type TestInfluxd } from '../support/influxd.js';
+import { startTestInfluxd, type TestInfluxd } from '../support/influxd.js';
+import { waitFor } from '../support/wait.js';
 import { scopeForFile } from '../support/scope.js';
 
 const CHROMIUM = '/usr/bin/chromium';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, demoCounts, startDemoSystem, type DemoSystem } from '../../cli/demo-system.js';
 import { iuuScenario } from '../../simulators/fleet/scenarios/iuu.js';
-import { waitFor } from '../support/influxd.js';
+import { waitFor } from '../support/wait.js';
 
 /**
  * The README's first command starts this: the whole system on one machine. Here without cameras (the camera

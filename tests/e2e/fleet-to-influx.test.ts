@@ -8,7 +8,8 @@ import { createFleetSimulator } from '../../simulators/fleet/fleet.js';
 import type { SentPosition } from '../../simulators/fleet/reports.js';
 import { tempDir } from '../support/cloud-fixtures.js';
 import { startTestEdge, tempOutboxDir } from '../support/edge-fixtures.js';
-import { startTestInfluxd, waitFor, type TestInfluxd } from '../support/influxd.js';
+import { startTestInfluxd, type TestInfluxd } from '../support/influxd.js';
+import { waitFor } from '../support/wait.js';
 import type { VesselPositionRow } from '../../cloud/influxdb/points.js';
 
 /**

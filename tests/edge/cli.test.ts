@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { topics } from '../../protocols/mqtt/topics.js';
 import { startTestBroker } from '../support/aedes-broker.js';
-import { positionsIn, tempOutboxDir, until } from '../support/edge-fixtures.js';
+import { positionsIn, tempOutboxDir } from '../support/edge-fixtures.js';
+import { waitFor } from '../support/wait.js';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -58,7 +59,7 @@ describe('lookout edge / lookout sim fleet commands', () => {
       ].join('\n'),
     );
     const edge = lookout(['edge', '--config', configFile]);
-    await until(() => edge.stdout().includes('edge running'), 'the edge to start', 30_000);
+    await waitFor(() => edge.stdout().includes('edge running'), 30_000, 'the edge to start');
     const running = JSON.parse(
       edge
         .stdout()
@@ -91,8 +92,9 @@ describe('lookout edge / lookout sim fleet commands', () => {
     expect(summary.perVessel.map((v) => v.positions)).toEqual([15, 15, 15, 15]);
 
     const positionsTopic = topics.vesselPositions('cli-edge');
-    await until(
+    await waitFor(
       () => positionsIn(broker.on(positionsTopic).map((p) => p.payload)).length === 60,
+      30_000,
       'all 60 positions at the broker',
     );
 

@@ -12,7 +12,8 @@ import { encodePositionReport, toSentences } from '../../protocols/ais/encode.js
 import { topics } from '../../protocols/mqtt/topics.js';
 import { startTestBroker } from '../support/aedes-broker.js';
 import { metricValue } from '../support/cloud-fixtures.js';
-import { positionsIn, startTestEdge, tempOutboxDir, until } from '../support/edge-fixtures.js';
+import { positionsIn, startTestEdge, tempOutboxDir } from '../support/edge-fixtures.js';
+import { waitFor } from '../support/wait.js';
 import { scopeForFile } from '../support/scope.js';
 
 const scope = scopeForFile();
@@ -50,7 +51,7 @@ it('loses no received position when the edge is killed with SIGKILL inside the b
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  await until(() => output.includes('edge running'), 'the edge to start', 30_000);
+  await waitFor(() => output.includes('edge running'), 30_000, 'the edge to start');
   const running = JSON.parse(output.split('\n').find((line) => line.includes('edge running'))!) as {
     aisUdp: string;
     metrics: string;
@@ -78,11 +79,12 @@ it('loses no received position when the edge is killed with SIGKILL inside the b
     socket.send(`${sentences.join('\r\n')}\r\n`, Number(port), host, () => resolve()),
   );
   socket.close();
-  await until(
+  await waitFor(
     async () =>
       metricValue(await (await fetch(running.metrics)).text(), 'lookout_edge_ais_messages_total', {
         type: '1',
       }) === COUNT,
+    30_000,
     'the edge to decode every position',
   );
   expect(positionsIn(broker.on(topics.vesselPositions(EDGE)).map((p) => p.payload))).toHaveLength(0); // still in the window
@@ -91,10 +93,10 @@ it('loses no received position when the edge is killed with SIGKILL inside the b
   expect(await exited).toBe('SIGKILL');
 
   await scope.use(startTestEdge(broker.url, outboxDir, { edgeId: EDGE }), (started) => started.stop());
-  await until(
+  await waitFor(
     () => positionsIn(broker.on(topics.vesselPositions(EDGE)).map((p) => p.payload)).length >= COUNT,
-    'every position at the broker',
     20_000,
+    'every position at the broker',
   );
   const delivered = positionsIn(broker.on(topics.vesselPositions(EDGE)).map((p) => p.payload));
   expect(delivered.map((p) => p.mmsi).sort()).toEqual(

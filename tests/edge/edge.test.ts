@@ -10,13 +10,8 @@ import { topics } from '../../protocols/mqtt/topics.js';
 import { compileSchema } from '../../protocols/validation.js';
 import { createFleetSimulator, type FleetSimulator } from '../../simulators/fleet/fleet.js';
 import { TestBroker, startTestBroker } from '../support/aedes-broker.js';
-import {
-  compareWithSent,
-  positionsIn,
-  startTestEdge,
-  tempOutboxDir,
-  until,
-} from '../support/edge-fixtures.js';
+import { compareWithSent, positionsIn, startTestEdge, tempOutboxDir } from '../support/edge-fixtures.js';
+import { waitFor } from '../support/wait.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -89,7 +84,7 @@ describe('edge with a real aedes broker', () => {
     await Promise.all([overUdp.done, overTcp.done]);
     const sent = [...overUdp.report().log, ...overTcp.report().log];
     expect(sent).toHaveLength(1800);
-    await until(() => delivered(b).length >= 1800, 'all positions at the broker');
+    await waitFor(() => delivered(b).length >= 1800, 30_000, 'all positions at the broker');
     const result = compareWithSent(sent, delivered(b));
     expect(result).toMatchObject({
       missing: [],
@@ -118,18 +113,22 @@ describe('edge with a real aedes broker', () => {
     const b = await broker();
     const edge = await edgeOn(b.url, outboxDir(), { mqtt: { maxInFlight: 8 } });
     const sim = await fleet(edge, 'udp', 33, { vessels: 10, rate: 500, maxPositions: 1500 });
-    await until(() => delivered(b).length > 200, 'first deliveries');
+    await waitFor(() => delivered(b).length > 200, 30_000, 'first deliveries');
     await b.stop();
-    await until(() => !edge.uplink.connected, 'the edge noticing the outage');
+    await waitFor(() => !edge.uplink.connected, 30_000, 'the edge noticing the outage');
     const queuedBefore = edge.outbox.stats.messages;
-    await until(() => edge.outbox.stats.messages > queuedBefore + 3, 'batches piling up in the outbox');
+    await waitFor(
+      () => edge.outbox.stats.messages > queuedBefore + 3,
+      30_000,
+      'batches piling up in the outbox',
+    );
     await b.start(); // same port
     await sim.done;
-    await until(
+    await waitFor(
       () =>
         edge.outbox.stats.messages === 0 && edge.uplink.stats.inFlight === 0 && delivered(b).length >= 1500,
-      'outbox drained',
       60_000,
+      'outbox drained',
     );
     const result = compareWithSent(sim.report().log, delivered(b));
     expect(result).toMatchObject({ missing: [], unexpected: [], valueMismatches: [], outOfOrderVessels: [] });
@@ -146,7 +145,7 @@ describe('edge with a real aedes broker', () => {
     cleanups.push(() => first.stop());
     const sim = await fleet(first, 'tcp', 44, { vessels: 6, rate: 800, maxPositions: 600 });
     await sim.done;
-    await until(() => first.pipeline.positions >= 600, 'the edge decoding every position');
+    await waitFor(() => first.pipeline.positions >= 600, 30_000, 'the edge decoding every position');
     await first.stop(); // waiting batches are flushed to the outbox
     // A crash in the middle of the next append leaves a partial record at the end of the last segment.
     const lastSegment = readdirSync(dir)
@@ -166,8 +165,9 @@ describe('edge with a real aedes broker', () => {
     expect(second.outbox.stats.messages).toBeGreaterThan(0);
     b.port = port;
     await b.start();
-    await until(
+    await waitFor(
       () => second.outbox.stats.messages === 0 && delivered(b).length >= 600,
+      30_000,
       'outbox drained after restart',
     );
     const result = compareWithSent(sim.report().log, delivered(b));
@@ -194,20 +194,24 @@ describe('edge with a real aedes broker', () => {
         if (parsed.ok) statuses.push({ status: parsed.value, retain: packet.retain });
       } else healths.push(JSON.parse(payload.toString()));
     });
-    await until(() => edge.uplink.connected, 'edge connected');
+    await waitFor(() => edge.uplink.connected, 30_000, 'edge connected');
     await observer.subscribeAsync([statusTopic, topics.edgeHealth(EDGE)], { qos: 1 });
-    await until(() => statuses.length === 1, 'retained birth');
+    await waitFor(() => statuses.length === 1, 30_000, 'retained birth');
     expect(statuses[0]).toMatchObject({ status: { state: 'online' }, retain: true }); // retained: sent on subscribe
 
-    await until(() => healths.length > 0, 'a health message');
+    await waitFor(() => healths.length > 0, 30_000, 'a health message');
     const health = compileSchema(EdgeHealth).parseValue(healths[0]);
     expect(health.ok).toBe(true);
 
     expect(b.cutClient(`lookout-edge-${EDGE}`)).toBe(true);
-    await until(() => statuses.some((s) => s.status.reason === 'lost'), 'last will');
-    await until(() => statuses.filter((s) => s.status.state === 'online').length === 2, 'reconnected birth');
+    await waitFor(() => statuses.some((s) => s.status.reason === 'lost'), 30_000, 'last will');
+    await waitFor(
+      () => statuses.filter((s) => s.status.state === 'online').length === 2,
+      30_000,
+      'reconnected birth',
+    );
     await edge.stop();
-    await until(() => statuses.some((s) => s.status.reason === 'shutdown'), 'clean offline');
+    await waitFor(() => statuses.some((s) => s.status.reason === 'shutdown'), 30_000, 'clean offline');
     expect(statuses.map((s) => `${s.status.state}/${s.status.reason ?? ''}`)).toEqual([
       'online/',
       'offline/lost',

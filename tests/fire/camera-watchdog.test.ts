@@ -21,7 +21,7 @@ import { startTestBroker, type TestBroker } from '../support/aedes-broker.js';
 import { metricValue, removeDir, tempDir } from '../support/cloud-fixtures.js';
 import { tempOutboxDir } from '../support/edge-fixtures.js';
 import { runFfmpeg } from '../support/fire-media.js';
-import { waitFor } from '../support/influxd.js';
+import { waitFor } from '../support/wait.js';
 import { scopeForFile } from '../support/scope.js';
 
 const scope = scopeForFile();

@@ -17,7 +17,8 @@ import { topics } from '../../protocols/mqtt/topics.js';
 import { silentLogger } from '../../runtime/logger.js';
 import { metricValue, removeDir, tempDir } from '../support/cloud-fixtures.js';
 import { runFfmpeg } from '../support/fire-media.js';
-import { startTestInfluxd, waitFor, type TestInfluxd } from '../support/influxd.js';
+import { startTestInfluxd, type TestInfluxd } from '../support/influxd.js';
+import { waitFor } from '../support/wait.js';
 import { scopeForFile } from '../support/scope.js';
 
 const scope = scopeForFile();

@@ -21,7 +21,8 @@ import { freePort } from '../../runtime/ports.js';
 import { metricValue, removeDir, tempDir } from '../support/cloud-fixtures.js';
 import { tempOutboxDir } from '../support/edge-fixtures.js';
 import { decodeToRgb, outlineMatch, sceneVideo } from '../support/fire-media.js';
-import { startTestInfluxd, waitFor, type TestInfluxd } from '../support/influxd.js';
+import { startTestInfluxd, type TestInfluxd } from '../support/influxd.js';
+import { waitFor } from '../support/wait.js';
 import { scopeForFile } from '../support/scope.js';
 
 const MODEL = path.resolve(import.meta.dirname, '../../models/lookout-fire-smoke-256.onnx');

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createFrameReader, type Frame, type ReaderExit } from '../../edge/fire/frames.js';
 import { removeDir, tempDir } from '../support/cloud-fixtures.js';
 import { runFfmpeg, startMjpegCamera, type MjpegCamera } from '../support/fire-media.js';
-import { waitFor } from '../support/influxd.js';
+import { waitFor } from '../support/wait.js';
 import { scopeForFile } from '../support/scope.js';
 
 const scope = scopeForFile();

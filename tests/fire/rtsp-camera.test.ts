@@ -14,7 +14,7 @@ import { CameraPipeline } from '../../edge/fire/pipeline.js';
 import { defaultConfirmation } from '../../edge/fire/tracker.js';
 import { silentLogger } from '../../runtime/logger.js';
 import { createCameraSimulator, type CameraSimulator } from '../../simulators/cameras/simulator.js';
-import { waitFor } from '../support/influxd.js';
+import { waitFor } from '../support/wait.js';
 
 const MODEL = path.resolve(import.meta.dirname, '../../models/lookout-fire-smoke-256.onnx');
 

@@ -26,7 +26,7 @@ import {
   startMjpegCamera,
   type MjpegCamera,
 } from '../support/fire-media.js';
-import { waitFor } from '../support/influxd.js';
+import { waitFor } from '../support/wait.js';
 import { scopeForFile } from '../support/scope.js';
 
 // A constant-output model (a fire box in the middle and a smoke box at the left in every frame).
@@ -199,6 +199,7 @@ describe('alert snapshots from the pipeline', () => {
     const alerts: AlertOut[] = [];
     let frames = 0;
     let ended = false;
+    let failed: string | undefined;
     const pipeline = new CameraPipeline(
       { id: 'cam-s', url: video, kind: 'file', fps: 2, snapshotMaxWidth },
       detector,
@@ -219,21 +220,27 @@ describe('alert snapshots from the pipeline', () => {
           await gate;
         },
         onEnded: () => (ended = true),
+        onFailed: (_camera, reason) => (failed = reason),
       },
       silentLogger(),
       createFireMetrics(registry),
     );
     pipeline.start();
-    return { pipeline, alerts, frames: () => frames, ended: () => ended, registry };
+    // The replay ends, or fails with the reason said (rather than a wait that times out).
+    const finished = async () => {
+      try {
+        await waitFor(() => ended || failed !== undefined, 55_000, 'the replay to end');
+      } finally {
+        pipeline.stop();
+      }
+      expect(failed).toBeUndefined();
+    };
+    return { pipeline, alerts, frames: () => frames, ended: () => ended, finished, registry };
   }
 
   it('draws the boxes on the snapshot-resolution frame (960x540 camera, 1280 max) in the class colours', async () => {
     const run = await runPipeline(ramp, undefined);
-    try {
-      await waitFor(() => run.ended(), 30_000, 'the replay to end');
-    } finally {
-      run.pipeline.stop();
-    }
+    await run.finished();
     const created = run.alerts.filter((a) => a.event.kind === 'new');
     expect(created.map((a) => a.event.className).sort()).toEqual(['fire', 'smoke']);
     for (const alert of created) {
@@ -254,11 +261,7 @@ describe('alert snapshots from the pipeline', () => {
 
   it('a camera with snapshotMaxWidth 0 gets model-size snapshots (no fallback counted)', async () => {
     const run = await runPipeline(ramp, 0);
-    try {
-      await waitFor(() => run.ended(), 30_000, 'the replay to end');
-    } finally {
-      run.pipeline.stop();
-    }
+    await run.finished();
     const created = run.alerts.filter((a) => a.event.kind === 'new');
     expect(created).toHaveLength(2);
     for (const alert of created) expect(alert.snapshot).toMatchObject({ width: 64, height: 36 }); // the 64x64 model's content
@@ -281,12 +284,13 @@ describe('alert snapshots from the pipeline', () => {
         'all frames analysed while the first alert is held',
       );
       expect(run.ended()).toBe(false); // the end of the replay waits for the alerts
-      open();
-      await waitFor(() => run.ended(), 30_000, 'the replay to end');
+    } catch (error) {
+      run.pipeline.stop();
+      throw error;
     } finally {
       open();
-      run.pipeline.stop();
     }
+    await run.finished();
     const events = run.alerts.map((a) => `${a.event.kind} ${a.event.className}`);
     expect(events.slice(0, 2).sort()).toEqual(['new fire', 'new smoke']);
     expect(events.slice(2).sort()).toEqual(['end fire', 'end smoke']);

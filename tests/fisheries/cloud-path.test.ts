@@ -14,7 +14,8 @@ import type { VesselPosition, VesselPositionBatch } from '../../protocols/mqtt/p
 import { filters, topics } from '../../protocols/mqtt/topics.js';
 import { iuuScenario, lateReplay } from '../../simulators/fleet/scenarios/iuu.js';
 import { capturingLogger, tempDir } from '../support/cloud-fixtures.js';
-import { startTestInfluxd, waitFor, type TestInfluxd } from '../support/influxd.js';
+import { startTestInfluxd, type TestInfluxd } from '../support/influxd.js';
+import { waitFor } from '../support/wait.js';
 
 /**
  * The acceptance scenario through the real cloud path: positions published over MQTT to the cloud core (aedes,

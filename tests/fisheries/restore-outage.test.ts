@@ -11,7 +11,8 @@ import type { FireAlert, VesselPosition, VesselPositionBatch } from '../../proto
 import { topics } from '../../protocols/mqtt/topics.js';
 import { Voyage, seededRandom } from '../../simulators/fleet/scenarios/voyage.js';
 import { capturingLogger, metricValue, tempDir } from '../support/cloud-fixtures.js';
-import { startTestInfluxd, waitFor, type TestInfluxd } from '../support/influxd.js';
+import { startTestInfluxd, type TestInfluxd } from '../support/influxd.js';
+import { waitFor } from '../support/wait.js';
 
 /**
  * Issue 6: InfluxDB is down when the cloud restarts. The full product cloud (`cloudFeatures`: fisheries, alarms,

@@ -10,7 +10,7 @@ import type { EdgeStatus } from '../../protocols/mqtt/payloads.js';
 import { edgeClientId, topics } from '../../protocols/mqtt/topics.js';
 import { freePort } from '../../runtime/ports.js';
 import { capturingLogger, metricValue, removeDir, tempDir } from '../support/cloud-fixtures.js';
-import { waitFor } from '../support/influxd.js';
+import { waitFor } from '../support/wait.js';
 import { scopeForFile } from '../support/scope.js';
 
 const scope = scopeForFile();

@@ -9,7 +9,7 @@ import { expect, it } from 'vitest';
 import { withCredentials } from '../../edge/cameras/profile.js';
 import { createFrameReader, type ReaderExit } from '../../edge/fire/frames.js';
 import { createCameraSimulator } from '../../simulators/cameras/simulator.js';
-import { waitFor } from '../support/influxd.js';
+import { waitFor } from '../support/wait.js';
 import { scopeForFile } from '../support/scope.js';
 
 const scope = scopeForFile();

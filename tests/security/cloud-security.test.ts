@@ -18,7 +18,8 @@ import type { Alarm } from '../../protocols/api/alarms.js';
 import type { EdgeStatus, VesselPositionBatch } from '../../protocols/mqtt/payloads.js';
 import { edgeClientId, topics } from '../../protocols/mqtt/topics.js';
 import { capturingLogger, metricValue, tempDir } from '../support/cloud-fixtures.js';
-import { startTestInfluxd, waitFor, type TestInfluxd } from '../support/influxd.js';
+import { startTestInfluxd, type TestInfluxd } from '../support/influxd.js';
+import { waitFor } from '../support/wait.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const DATABASE = 'security';

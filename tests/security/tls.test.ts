@@ -15,7 +15,8 @@ import { createEdge, type Edge } from '../../edge/core.js';
 import { encodePositionReport, toSentences } from '../../protocols/ais/encode.js';
 import { capturingLogger, metricValue, tempDir } from '../support/cloud-fixtures.js';
 import { startTestEdge, tempOutboxDir } from '../support/edge-fixtures.js';
-import { startTestInfluxd, waitFor, type TestInfluxd } from '../support/influxd.js';
+import { startTestInfluxd, type TestInfluxd } from '../support/influxd.js';
+import { waitFor } from '../support/wait.js';
 import { makeTestCertificates, type TestCertificates } from '../support/tls.js';
 import { scopeForFile } from '../support/scope.js';
 

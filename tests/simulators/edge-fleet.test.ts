@@ -11,7 +11,8 @@ import {
   type EdgeFleetSimulator,
 } from '../../simulators/edges/edge-fleet.js';
 import { metricValue, tempDir } from '../support/cloud-fixtures.js';
-import { startTestInfluxd, waitFor, type TestInfluxd } from '../support/influxd.js';
+import { startTestInfluxd, type TestInfluxd } from '../support/influxd.js';
+import { waitFor } from '../support/wait.js';
 
 /**
  * `lookout sim edges` against a real cloud (createCloud with every feature, aedes over TCP, journal, a real influxd):

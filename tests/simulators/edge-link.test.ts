@@ -4,7 +4,7 @@ import { EdgeStatus, VesselPositionBatch } from '../../protocols/mqtt/payloads.j
 import { compileSchema } from '../../protocols/validation.js';
 import { createEdgeFleetSimulator, type EdgeFleetOptions } from '../../simulators/edges/edge-fleet.js';
 import { startTestBroker, type TestBroker } from '../support/aedes-broker.js';
-import { waitFor } from '../support/influxd.js';
+import { waitFor } from '../support/wait.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { compileSchema } from '../../protocols/validation.js';
 import { EdgeStatus, VesselPositionBatch } from '../../protocols/mqtt/payloads.js';
 import { startTestBroker, type TestBroker } from '../support/aedes-broker.js';
-import { waitFor } from '../support/influxd.js';
+import { waitFor } from '../support/wait.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const cleanups: Array<() => Promise<void> | void> = [];

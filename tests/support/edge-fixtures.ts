@@ -108,16 +108,3 @@ function groupTs(positions: ReadonlyArray<{ mmsi: number; ts: number }>): Map<nu
   }
   return byVessel;
 }
-
-/** Polls until `condition` holds (never asserts timings; fails with `what` after the timeout). */
-export async function until(
-  condition: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
