@@ -24,7 +24,8 @@ import type { VesselPosition } from '../../protocols/mqtt/payloads.js';
 import { topics } from '../../protocols/mqtt/topics.js';
 import { Voyage, seededRandom, type Point } from '../../simulators/fleet/scenarios/voyage.js';
 import { capturingLogger, removeDir, tempDir } from '../support/cloud-fixtures.js';
-import { startTestInfluxd, waitFor } from '../support/influxd.js';
+import { startTestInfluxd } from '../support/influxd.js';
+import { waitFor } from '../support/wait.js';
 import { scopeForFile } from '../support/scope.js';
 
 const CHROMIUM = '/usr/bin/chromium';
