@@ -12,10 +12,12 @@ import { parseQueryTime, withTimeRange } from '../http/query-time.js';
 import { Situation, SituationQuery } from '../../protocols/api/situation.js';
 import type { FisheriesPart } from './part.js';
 import { queryTrack } from './storage.js';
+import { LONG_RETENTION_POLICY, MEASUREMENT_TRACK_10M } from '../influxdb/retention.js';
 import { ErrorBody } from '../../protocols/api/errors.js';
 
 /** A track without `from` covers this long before `to`. */
 const DEFAULT_TRACK_MS = 24 * 3_600_000;
+const DAY_MS = 24 * 3_600_000;
 
 /** `GET vessels`, `GET vessels/{mmsi}/track`, `GET situation`, `GET zones` (register with prefix `/api/v1`). */
 export function registerFisheriesRoutes(
@@ -23,6 +25,8 @@ export function registerFisheriesRoutes(
   part: FisheriesPart,
   influx: InfluxDB,
   database: string,
+  /** Days InfluxDB keeps raw positions (`influx.retention.rawDays`, 0 = forever): older tracks are 10-minute. */
+  rawDays = 0,
 ): void {
   app.get(
     '/vessels',
@@ -61,7 +65,8 @@ export function registerFisheriesRoutes(
           'The positions of a vessel between `from` and `to` (ms since the epoch or ISO 8601; default the 24 h ' +
           "before now) as a GeoJSON LineString Feature with each vertex's time, speed and course in " +
           '`properties.times`, `sog`, `cog`; a track of more than `maxPoints` (default 2000) positions is thinned ' +
-          'keeping its turns, stops and timing (`properties.total` says how many there were). ' +
+          'keeping its turns, stops and timing (`properties.total` says how many there were); before the raw ' +
+          'positions InfluxDB keeps (`influx.retention.rawDays`) the 10-minute long-term track (`coarseUntil`). ' +
           '400 with `{ error }` when a time cannot be read or `to` is before `from`.',
         params: Type.Object({ mmsi: Type.Integer({ minimum: 0, maximum: 999_999_999 }) }),
         querystring: TrackQuery,
@@ -78,7 +83,15 @@ export function registerFisheriesRoutes(
       const to = range.to ?? part.now();
       const from = range.from ?? to - DEFAULT_TRACK_MS;
       if (to < from) return reply.code(400).send({ error: 'to is before from' });
-      return queryTrack(influx, database, request.params.mmsi, from, to, range.maxPoints ?? 2000);
+      const archive =
+        rawDays > 0
+          ? {
+              rawSince: Date.now() - rawDays * DAY_MS,
+              retentionPolicy: LONG_RETENTION_POLICY,
+              measurement: MEASUREMENT_TRACK_10M,
+            }
+          : undefined;
+      return queryTrack(influx, database, request.params.mmsi, from, to, range.maxPoints ?? 2000, archive);
     },
   );
   app.get(

@@ -110,6 +110,11 @@ export const TrackFeature = Type.Object(
       total: Type.Integer({ minimum: 0 }),
       /** Time buckets InfluxDB grouped a very long track in before thinning (ms); 0 when it read every position. */
       intervalMs: Type.Integer({ minimum: 0 }),
+      /**
+       * Before this time the track is the 10-minute long-term track: InfluxDB keeps raw positions for
+       * `influx.retention.rawDays` only. Absent when every vertex is a position.
+       */
+      coarseUntil: Type.Optional(Type.Integer()),
     }),
   },
   { $id: 'TrackFeature', additionalProperties: false },
