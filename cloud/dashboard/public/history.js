@@ -56,6 +56,7 @@ export async function loadTrack(mmsi, from, to, maxPoints = 2000) {
     sog: p.sog ?? [],
     cog: p.cog ?? [],
     total: p.total ?? p.times.length,
+    coarseUntil: p.coarseUntil,
   };
 }
 
@@ -220,10 +221,15 @@ export class TrackPlayer {
         ? t('playback.failed', { message: error.message })
         : empty
           ? t('playback.none')
-          : t(track.total > track.times.length ? 'playback.pointsThinned' : 'playback.points', {
-              n: track.times.length,
-              total: track.total,
-            }),
+          : [
+              t(track.total > track.times.length ? 'playback.pointsThinned' : 'playback.points', {
+                n: track.times.length,
+                total: track.total,
+              }),
+              track.coarseUntil ? t('playback.coarse', { time: dateTime(track.coarseUntil) }) : '',
+            ]
+              .filter(Boolean)
+              .join(' '),
     );
     this.slider.disabled = empty;
     this.playButton.disabled = empty;
