@@ -3,7 +3,7 @@ import type { Alarm } from '../../protocols/api/alarms.js';
 import type { Situation, SituationVessel } from '../../protocols/api/situation.js';
 import type { AlarmStore } from '../alarms/alarm-store.js';
 import { alarmOfJson, MEASUREMENT_ALARM_EVENT } from '../alarms/storage.js';
-import { MEASUREMENT_POSITION } from '../influxdb/points.js';
+import { MEASUREMENT_POSITION, type VesselPositionRow } from '../influxdb/points.js';
 import type { VesselLookup } from './registry.js';
 
 /** How far back the alarm events are read for a moment: an alarm older and unchanged since is in the store. */
@@ -24,14 +24,7 @@ async function positionsAt(
   at: number,
   windowMs: number,
 ): Promise<SituationVessel[]> {
-  const rows = await influx.query<{
-    time: Date;
-    mmsi: string;
-    lat: number;
-    lon: number;
-    sog: number | null;
-    cog: number | null;
-  }>(
+  const rows = await influx.query<Omit<VesselPositionRow, 'edge' | 'heading' | 'nav_status' | 'msg_type'>>(
     `SELECT last("lat") AS "lat", "lon", "sog", "cog" FROM "${MEASUREMENT_POSITION}" ` +
       `WHERE time <= ${at}ms AND time > ${at - windowMs}ms GROUP BY "mmsi"`,
     { database, precision: 'ms' },

@@ -152,16 +152,17 @@ export function renderVessels(state, { onSelect }) {
   if (focusedMmsi) body.querySelector(`tr[data-mmsi="${focusedMmsi}"]`)?.focus();
 }
 
-function originatorText(alarm, state) {
+/** Who raised an alarm: the vessel (from `vessels`, the list that knows it) by name and registration, or the camera. */
+function originatorText(alarm, vessels) {
   const vessel = /^vessel:(\d+)$/.exec(alarm.originator);
   if (vessel) {
     const mmsi = Number(vessel[1]);
-    const known = state.vessels.find((v) => v.mmsi === mmsi);
+    const known = vessels.find((v) => v.mmsi === mmsi);
     if (known?.name)
       return known.registration
         ? t('alarms.vesselRegistered', { name: known.name, registration: known.registration, mmsi })
         : t('alarms.vessel', { name: known.name, mmsi });
-    return t(known && !known.registered ? 'alarms.vesselUnregistered' : 'alarms.vesselUnknown', { mmsi });
+    return t(known && !known.registration ? 'alarms.vesselUnregistered' : 'alarms.vesselUnknown', { mmsi });
   }
   const camera = /^camera:(.+)$/.exec(alarm.originator);
   if (camera) return t('alarms.camera', { camera: camera[1] });
@@ -169,10 +170,35 @@ function originatorText(alarm, state) {
 }
 
 /** Who raised it; a vessel links to its page. */
-function originatorEl(alarm, state) {
+export function originatorEl(alarm, vessels) {
   const vessel = /^vessel:(\d+)$/.exec(alarm.originator);
-  const text = originatorText(alarm, state);
+  const text = originatorText(alarm, vessels);
   return vessel ? vesselLink(Number(vessel[1]), text) : text;
+}
+
+/** Severity and type of an alarm, then `extra` (a count, a state badge). */
+export function alarmHead(alarm, ...extra) {
+  return el(
+    'div',
+    { class: 'alarm-head' },
+    el('span', { class: `sev sev-${alarm.severity}` }, label('severity', alarm.severity)),
+    el('span', { class: 'alarm-type' }, label('alarmType', alarm.type)),
+    ...extra,
+  );
+}
+
+/** Who acknowledged and who cleared an alarm, and when (`neverAcked`: say so when nobody did). */
+export function handledBy(alarm, { neverAcked = false } = {}) {
+  return [
+    alarm.ackTs
+      ? [' · ', t('history.acked', { name: alarm.ackBy ?? '?' }), ' ', timeEl(alarm.ackTs)]
+      : neverAcked
+        ? [' · ', t('history.neverAcked')]
+        : null,
+    alarm.clearTs
+      ? [' · ', t('history.cleared', { name: alarm.clearBy ?? '?' }), ' ', timeEl(alarm.clearTs)]
+      : null,
+  ];
 }
 
 /** Details already shown elsewhere in the alarm (the originator line, the thumbnail). */
@@ -262,7 +288,7 @@ export function renderAlarms(state, { onAck, onClear, onShowOnMap }) {
   const focusedAction = document.activeElement?.dataset?.action;
   const items = alarms.map((alarm) => {
     const unack = alarm.status === 'ACTIVE_UNACK';
-    const what = `${label('alarmType', alarm.type)} — ${originatorText(alarm, state)}`;
+    const what = `${label('alarmType', alarm.type)} — ${originatorText(alarm, state.vessels)}`;
     const snapshot =
       typeof alarm.details?.snapshot === 'string'
         ? `/api/v1/fire/snapshots/${alarm.details.snapshot}`
@@ -275,16 +301,13 @@ export function renderAlarms(state, { onAck, onClear, onShowOnMap }) {
         class: `alarm sev-${alarm.severity}${unack ? ' unack' : ' acked'}`,
         dataset: { alarmId: alarm.id, type: alarm.type, status: alarm.status },
       },
-      el(
-        'div',
-        { class: 'alarm-head' },
-        el('span', { class: `sev sev-${alarm.severity}` }, label('severity', alarm.severity)),
-        el('span', { class: 'alarm-type' }, label('alarmType', alarm.type)),
+      alarmHead(
+        alarm,
         alarm.count > 1
           ? el('span', { class: 'count', title: t('alarms.timesRaised') }, `×${alarm.count}`)
           : null,
       ),
-      el('div', { class: 'alarm-originator' }, originatorEl(alarm, state)),
+      el('div', { class: 'alarm-originator' }, originatorEl(alarm, state.vessels)),
       el(
         'div',
         { class: 'alarm-meta' },
@@ -541,24 +564,14 @@ export function renderHistory(state) {
     el(
       'li',
       { class: `alarm history sev-${alarm.severity}`, dataset: { alarmId: alarm.id, type: alarm.type } },
-      el(
-        'div',
-        { class: 'alarm-head' },
-        el('span', { class: `sev sev-${alarm.severity}` }, label('severity', alarm.severity)),
-        el('span', { class: 'alarm-type' }, label('alarmType', alarm.type)),
-      ),
-      el('div', { class: 'alarm-originator' }, originatorEl(alarm, state)),
+      alarmHead(alarm),
+      el('div', { class: 'alarm-originator' }, originatorEl(alarm, state.vessels)),
       el(
         'div',
         { class: 'alarm-meta' },
         `${t('alarms.since')} `,
         timeEl(alarm.startTs),
-        alarm.ackTs
-          ? [' · ', t('history.acked', { name: alarm.ackBy ?? '?' }), ' ', timeEl(alarm.ackTs)]
-          : [' · ', t('history.neverAcked')],
-        alarm.clearTs
-          ? [' · ', t('history.cleared', { name: alarm.clearBy ?? '?' }), ' ', timeEl(alarm.clearTs)]
-          : null,
+        handledBy(alarm, { neverAcked: true }),
       ),
       el(
         'div',

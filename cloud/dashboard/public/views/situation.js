@@ -2,8 +2,9 @@
 // that moment (within a window) and the alarms that were active then, as they were then (GET situation).
 import { api } from '../api.js';
 import { el, timeEl } from '../format.js';
-import { dateTime, label, latLon, number, t } from '../i18n.js';
+import { dateTime, latLon, number, t } from '../i18n.js';
 import { MapView } from '../map.js';
+import { alarmHead, handledBy, originatorEl } from '../panels.js';
 import { fromDateField, toDateField } from '../history.js';
 import { baseMapData, situationHref, vesselHref } from '../page-map.js';
 import { registerView } from '../views.js';
@@ -34,23 +35,8 @@ function vesselName(vessel) {
   return vessel?.name ?? t('vessels.unnamed');
 }
 
-function originator(alarm, byMmsi) {
-  const vessel = /^vessel:(\d+)$/.exec(alarm.originator);
-  if (vessel) {
-    const mmsi = Number(vessel[1]);
-    const known = byMmsi.get(mmsi);
-    const text = known?.registration
-      ? t('alarms.vesselRegistered', { name: known.name, registration: known.registration, mmsi })
-      : known?.name
-        ? t('alarms.vessel', { name: known.name, mmsi })
-        : t('alarms.vesselUnknown', { mmsi });
-    return el('a', { href: vesselHref(mmsi) }, text);
-  }
-  const camera = /^camera:(.+)$/.exec(alarm.originator);
-  return camera ? t('alarms.camera', { camera: camera[1] }) : alarm.originator;
-}
-
-function alarmItem(alarm, byMmsi) {
+/** The alarm as it stood at the moment: acknowledged then, or not yet. */
+function alarmItem(alarm, vessels) {
   const unack = alarm.status === 'ACTIVE_UNACK';
   return el(
     'li',
@@ -58,22 +44,16 @@ function alarmItem(alarm, byMmsi) {
       class: `alarm sev-${alarm.severity}${unack ? ' unack' : ' acked'}`,
       dataset: { alarmId: alarm.id, status: alarm.status },
     },
-    el(
-      'div',
-      { class: 'alarm-head' },
-      el('span', { class: `sev sev-${alarm.severity}` }, label('severity', alarm.severity)),
-      el('span', { class: 'alarm-type' }, label('alarmType', alarm.type)),
-    ),
-    el('div', { class: 'alarm-originator' }, originator(alarm, byMmsi)),
+    alarmHead(alarm),
+    el('div', { class: 'alarm-originator' }, originatorEl(alarm, vessels)),
     el(
       'div',
       { class: 'alarm-meta' },
       `${t('alarms.since')} `,
       timeEl(alarm.startTs, dateTime(alarm.startTs)),
-      ' · ',
       unack
-        ? el('strong', { class: 'unack-text' }, t('situation.notAcknowledgedThen'))
-        : [t('history.acked', { name: alarm.ackBy ?? '?' }), ' ', timeEl(alarm.ackTs)],
+        ? [' · ', el('strong', { class: 'unack-text' }, t('situation.notAcknowledgedThen'))]
+        : handledBy(alarm),
     ),
   );
 }
@@ -174,7 +154,6 @@ registerView({
 
     const show = (situation) => {
       const alarmed = alarmedVessels(situation.alarms);
-      const byMmsi = new Map(situation.vessels.map((v) => [v.mmsi, v]));
       summary.textContent = t('situation.summary', {
         vessels: situation.vessels.length,
         alarms: situation.alarms.length,
@@ -232,7 +211,7 @@ registerView({
       }
       alarmsList.replaceChildren(
         ...(situation.alarms.length
-          ? situation.alarms.map((alarm) => alarmItem(alarm, byMmsi))
+          ? situation.alarms.map((alarm) => alarmItem(alarm, situation.vessels))
           : [el('li', { class: 'empty calm' }, t('situation.noAlarms'))]),
       );
     };

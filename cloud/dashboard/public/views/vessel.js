@@ -5,6 +5,7 @@ import { api } from '../api.js';
 import { el, timeEl } from '../format.js';
 import { dateTime, label, latLon, number, t } from '../i18n.js';
 import { MapView } from '../map.js';
+import { alarmHead, handledBy } from '../panels.js';
 import { defaultRange, loadTrack, TrackPlayer } from '../history.js';
 import { baseMapData, situationHref } from '../page-map.js';
 import { registerView } from '../views.js';
@@ -149,11 +150,8 @@ function alarmItem(alarm, onShowTime) {
       class: `alarm sev-${alarm.severity}${active ? '' : ' history'}`,
       dataset: { alarmId: alarm.id, status: alarm.status },
     },
-    el(
-      'div',
-      { class: 'alarm-head' },
-      el('span', { class: `sev sev-${alarm.severity}` }, label('severity', alarm.severity)),
-      el('span', { class: 'alarm-type' }, label('alarmType', alarm.type)),
+    alarmHead(
+      alarm,
       el(
         'span',
         { class: `badge ${active ? 'alarm-on' : 'muted'}` },
@@ -165,12 +163,7 @@ function alarmItem(alarm, onShowTime) {
       { class: 'alarm-meta' },
       `${t('alarms.since')} `,
       timeEl(alarm.startTs, dateTime(alarm.startTs)),
-      alarm.ackTs
-        ? [' · ', t('history.acked', { name: alarm.ackBy ?? '?' }), ' ', timeEl(alarm.ackTs)]
-        : null,
-      alarm.clearTs
-        ? [' · ', t('history.cleared', { name: alarm.clearBy ?? '?' }), ' ', timeEl(alarm.clearTs)]
-        : null,
+      handledBy(alarm),
     ),
     el(
       'div',
