@@ -1,3 +1,4 @@
+import { Type } from '@sinclair/typebox';
 import { DEFAULT_LANGUAGE, translator, type Translator } from '../cloud/i18n/index.js';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -9,7 +10,7 @@ import { LocalInfluxd } from '../cloud/influxdb/local-influxd.js';
 import { edgeConfig } from '../edge/config.js';
 import { createEdge, type Edge } from '../edge/core.js';
 import { edgeFeatures } from '../edge/features.js';
-import { AlarmNotification } from '../protocols/api/notifications.js';
+import { AlarmNotification, ReportNotification } from '../protocols/api/notifications.js';
 import { compileSchema } from '../protocols/validation.js';
 import { readConfigDocument } from '../runtime/config.js';
 import { createFileLogger, type Logger } from '../runtime/logger.js';
@@ -24,7 +25,8 @@ import { replayPositions } from '../simulators/fleet/scenarios/replay.js';
 import { UdpTransport } from '../simulators/fleet/transport.js';
 import { WebhookReceiver } from '../simulators/notifications/webhook-receiver.js';
 
-const checkNotification = compileSchema(AlarmNotification);
+// The demo's console webhook hears alarms and, when `office.reports.dailyAt` is set, the scheduled reports.
+const checkNotification = compileSchema(Type.Union([AlarmNotification, ReportNotification]));
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -157,7 +159,7 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
       const { t } = translator(DEFAULT_LANGUAGE);
       say(
         parsed.ok
-          ? t('demo.alarm', { text: parsed.value.text })
+          ? t(parsed.value.kind === 'reports' ? 'demo.reports' : 'demo.alarm', { text: parsed.value.text })
           : t('demo.unreadable', { errors: parsed.errors.join('; ') }),
       );
     });
@@ -180,7 +182,7 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
         publicUrl: baseCloud.notify.publicUrl ?? `http://127.0.0.1:${httpPort}`,
         webhooks: [
           ...baseCloud.notify.webhooks,
-          { name: 'demo-console', url: notifications.url, format: 'json' },
+          { name: 'demo-console', url: notifications.url, format: 'json', reports: true },
         ],
       },
     });

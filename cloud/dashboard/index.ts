@@ -106,9 +106,8 @@ export const DashboardConfigResponse = Type.Object(
       alarms: Type.Boolean(),
       fire: Type.Boolean(),
       cameras: Type.Boolean(),
-      /** The vessel registry (owners, licences) and the fisheries office (port visits, voyages). */
-      registry: Type.Boolean(),
       office: Type.Boolean(),
+      registry: Type.Boolean(),
     }),
   },
   { $id: 'DashboardConfigResponse', additionalProperties: false },
@@ -259,8 +258,8 @@ function dashboardConfig(
       alarms: has('/api/v1/alarms'),
       fire: has('/api/v1/fire/alerts'),
       cameras: has('/api/v1/cameras'),
+      office: has('/api/v1/fleet/stats'),
       registry: has('/api/v1/registry/vessels'),
-      office: has('/api/v1/voyages'),
     },
   };
 }

@@ -20,6 +20,8 @@ export const WebhookConfig = Type.Object(
     lang: LanguageSchema,
     /** Which changes are sent. Default: a new alarm and an escalation (not refreshes, acks, clears). */
     kinds: Type.Array(AlarmChangeMessage.properties.kind, { minItems: 1, default: ['created', 'escalated'] }),
+    /** Also announce the fisheries office's scheduled reports (`office.reports.dailyAt`): files and totals. */
+    reports: Type.Boolean({ default: false }),
     /** Alarm types sent (e.g. `fire`, `closed_area`); absent = every type. */
     types: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
     /** Least severe alarm sent. */

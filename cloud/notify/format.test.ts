@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Alarm, AlarmChangeMessage } from '../../protocols/api/alarms.js';
-import { describeAlarm } from './format.js';
+import { describeAlarm, describeReports, toReportNotification } from './format.js';
 
 const crossing: Alarm = {
   id: 'b1',
@@ -47,6 +47,54 @@ describe('alarm texts for rangers and officers', () => {
     const text = describeAlarm(change({ ...crossing, type: 'new_rule', details: { zoneId: 'z-9' } }));
     expect(text).toBe(
       '[NGHIÊM TRỌNG] new_rule: tàu chưa đăng ký, MMSI 574000104 - vùng z-9 - từ 14:05 03/12/2026 (GMT+7)',
+    );
+  });
+});
+
+describe('the scheduled reports announced', () => {
+  const written = {
+    day: '2026-05-31',
+    folder: '/srv/bao-cao/2026-05-31',
+    files: ['bao-cao-96-day-2026-05-31.xlsx', 'bao-cao-96-week-2026-05-25.xlsx'],
+    reports: (['day', 'week'] as const).map((period) => ({
+      period,
+      first: period === 'day' ? '2026-05-31' : '2026-05-25',
+      last: '2026-05-31',
+      scope: { code: '96', name: 'Cà Mau' },
+      totals: {
+        registered: 300,
+        atSea: 120,
+        inPort: 170,
+        noPosition: 2,
+        silentOver6h: 5,
+        silentOver10d: 1,
+        inViolation: 3,
+        licenceExpired: 14,
+        withoutLicence: 15,
+        withoutVms: 8,
+        openCases: 4,
+      },
+      departures: 40,
+      arrivals: 38,
+      departuresWithoutLicence: 1,
+      violations: 6,
+    })),
+  };
+
+  it('name the totals and the files in Vietnamese, and in English for an English webhook', () => {
+    expect(describeReports(written).split('\n')).toEqual([
+      'Báo cáo tàu cá theo ngày 31/05/2026 (Cà Mau): 300 tàu đăng ký, 120 trên biển, 170 trong cảng, 5 mất kết nối > 6 giờ, 1 mất kết nối > 10 ngày, 3 đang vi phạm, 14 giấy phép hết hạn, 8 chưa lắp VMS; 40 lượt xuất bến, 38 lượt cập bến.',
+      'Báo cáo tàu cá theo tuần 25/05/2026 – 31/05/2026 (Cà Mau): 300 tàu đăng ký, 120 trên biển, 170 trong cảng, 5 mất kết nối > 6 giờ, 1 mất kết nối > 10 ngày, 3 đang vi phạm, 14 giấy phép hết hạn, 8 chưa lắp VMS; 40 lượt xuất bến, 38 lượt cập bến.',
+      '2 tệp trong /srv/bao-cao/2026-05-31: bao-cao-96-day-2026-05-31.xlsx, bao-cao-96-week-2026-05-25.xlsx',
+    ]);
+    const english = toReportNotification(written, 'https://lookout.example.vn/', 'en');
+    expect(english).toMatchObject({
+      id: 'reports:2026-05-31',
+      kind: 'reports',
+      link: 'https://lookout.example.vn/#/office',
+    });
+    expect(english.text).toMatch(
+      /^Fishing fleet report by day 31\/05\/2026 \(Cà Mau\): 300 registered vessels/,
     );
   });
 });

@@ -1,5 +1,9 @@
 import type { Alarm, AlarmChangeMessage } from '../../protocols/api/alarms.js';
-import type { AlarmNotification } from '../../protocols/api/notifications.js';
+import type {
+  AlarmNotification,
+  ReportNotification,
+  ReportsWritten,
+} from '../../protocols/api/notifications.js';
 import { DEFAULT_LANGUAGE, translator, type Language, type Translator } from '../i18n/index.js';
 import type { WebhookConfig } from './config.js';
 
@@ -101,9 +105,60 @@ export function toNotification(
   return notification;
 }
 
+/** The office's scheduled reports in words: one line per province report with its totals, then the files. */
+export function describeReports(written: ReportsWritten, lang: Language = DEFAULT_LANGUAGE): string {
+  const i18n = translator(lang);
+  const { t } = i18n;
+  const lines = written.reports.map((r) =>
+    t('notify.reports', {
+      period: i18n.label('reportPeriod', r.period),
+      dates: r.first === r.last ? i18n.day(r.first) : `${i18n.day(r.first)} – ${i18n.day(r.last)}`,
+      scope: r.scope.name,
+      registered: r.totals.registered,
+      atSea: r.totals.atSea,
+      inPort: r.totals.inPort,
+      silent6h: r.totals.silentOver6h,
+      silent10d: r.totals.silentOver10d,
+      violation: r.totals.inViolation,
+      expired: r.totals.licenceExpired,
+      noVms: r.totals.withoutVms,
+      departures: r.departures,
+      arrivals: r.arrivals,
+    }),
+  );
+  lines.push(
+    t('notify.reportFiles', {
+      count: written.files.length,
+      folder: written.folder,
+      files: written.files.join(', '),
+    }),
+  );
+  return lines.join('\n');
+}
+
+export function toReportNotification(
+  written: ReportsWritten,
+  publicUrl: string | undefined,
+  lang: Language = DEFAULT_LANGUAGE,
+): ReportNotification {
+  const notification: ReportNotification = {
+    version: 1,
+    id: `reports:${written.day}`,
+    kind: 'reports',
+    ...written,
+    text: describeReports(written, lang),
+  };
+  if (publicUrl) notification.link = `${publicUrl.replace(/\/+$/, '')}/#/office`;
+  return notification;
+}
+
 /** The request body for a webhook's format. */
-export function requestBody(webhook: WebhookConfig, notification: AlarmNotification): string {
-  const lines = [notification.text, notification.snapshotUrl, notification.link].filter(
+export function requestBody(
+  webhook: WebhookConfig,
+  notification: AlarmNotification | ReportNotification,
+): string {
+  const snapshotUrl = 'snapshotUrl' in notification ? notification.snapshotUrl : undefined;
+  const lines = [notification.text, snapshotUrl, notification.link].filter(
     (line): line is string => line !== undefined,
   );
   switch (webhook.format) {
@@ -115,7 +170,7 @@ export function requestBody(webhook: WebhookConfig, notification: AlarmNotificat
       return JSON.stringify({
         chat_id: webhook.chatId,
         text: lines.join('\n'),
-        disable_web_page_preview: notification.snapshotUrl === undefined,
+        disable_web_page_preview: snapshotUrl === undefined,
       });
   }
 }

@@ -1,7 +1,11 @@
 import { createHmac } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import { severityRank, type AlarmChangeMessage } from '../../protocols/api/alarms.js';
-import { AlarmNotification } from '../../protocols/api/notifications.js';
+import {
+  AlarmNotification,
+  ReportNotification,
+  type ReportsWritten,
+} from '../../protocols/api/notifications.js';
 import type { Logger } from '../../runtime/logger.js';
 import { Counter, Gauge, type Registry } from '../../runtime/metrics.js';
 import { backoffMs } from '../../runtime/retry.js';
@@ -10,14 +14,14 @@ import { JsonLinesFile } from '../../runtime/json-lines-file.js';
 import type { FeatureHealth } from '../core.js';
 import type { CloudBus } from '../events.js';
 import type { NotifyConfig, WebhookConfig } from './config.js';
-import { requestBody, toNotification } from './format.js';
+import { requestBody, toNotification, toReportNotification } from './format.js';
 import type { Language } from '../i18n/index.js';
 
 /** A notification waiting for its webhook (also the line format of the spill file). */
 const Pending = Type.Object(
   {
     webhook: Type.String(),
-    notification: AlarmNotification,
+    notification: Type.Union([AlarmNotification, ReportNotification]),
     firstTs: Type.Integer(),
     attempts: Type.Integer({ minimum: 0 }),
   },
@@ -176,7 +180,7 @@ class WebhookDelivery {
     this.deps.queued(this.queue.length);
   }
 
-  async #send(notification: AlarmNotification): Promise<void> {
+  async #send(notification: Pending['notification']): Promise<void> {
     const { webhook } = this;
     const body = requestBody(webhook, notification);
     const headers: Record<string, string> = {
@@ -224,7 +228,7 @@ export class NotifyPart implements Part {
   readonly #deliveries: WebhookDelivery[];
   readonly #spill: JsonLinesFile<typeof Pending> | undefined;
   readonly #clock: () => number;
-  #unsubscribe: (() => void) | undefined;
+  #unsubscribe: Array<() => void> = [];
   #zoneNames: ReadonlyMap<string, string> = new Map();
 
   constructor(private readonly options: NotifyOptions) {
@@ -271,7 +275,10 @@ export class NotifyPart implements Part {
         return undefined;
       })) ?? new Map();
     await this.#readSpill();
-    this.#unsubscribe = this.options.bus.on('alarmChange', (change) => this.#onChange(change));
+    this.#unsubscribe = [
+      this.options.bus.on('alarmChange', (change) => this.#onChange(change)),
+      this.options.bus.on('reportsWritten', (written) => this.#onReports(written)),
+    ];
     if (this.#deliveries.length > 0)
       this.options.log.info(
         { webhooks: this.#deliveries.map((d) => d.webhook.name) },
@@ -280,7 +287,7 @@ export class NotifyPart implements Part {
   }
 
   async stop(): Promise<void> {
-    this.#unsubscribe?.();
+    for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
     await Promise.all(this.#deliveries.map((delivery) => delivery.stop()));
     const waiting = this.#deliveries.flatMap((delivery) => delivery.queue);
     if (waiting.length === 0) return this.#spill?.remove();
@@ -320,6 +327,18 @@ export class NotifyPart implements Part {
         notification = toNotification(change, this.options.config.publicUrl, { lang, zoneName });
         byLanguage.set(lang, notification);
       }
+      delivery.enqueue({ webhook: delivery.webhook.name, notification, firstTs, attempts: 0 });
+    }
+  }
+
+  #onReports(written: ReportsWritten): void {
+    const firstTs = this.#clock();
+    for (const delivery of this.#deliveries.filter((d) => d.webhook.reports)) {
+      const notification = toReportNotification(
+        written,
+        this.options.config.publicUrl,
+        delivery.webhook.lang,
+      );
       delivery.enqueue({ webhook: delivery.webhook.name, notification, firstTs, attempts: 0 });
     }
   }
