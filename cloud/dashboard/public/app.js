@@ -305,6 +305,8 @@ function mapCameras() {
       key: camera.key,
       position: camera.position,
       bearingDeg: camera.bearingDeg,
+      // The inventory's field of view when the edge reports one (else a fire alert's, else 60°).
+      fovDeg: camera.fovDeg,
       online: camera.stream ? camera.stream.state === 'online' : camera.state === 'online',
     });
   }
