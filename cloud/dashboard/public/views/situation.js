@@ -144,16 +144,56 @@ registerView({
     const base = baseMapData(state.features);
     void base.land.then((land) => land && !mapView.removed && mapView.setLand(land));
     // The vessels of the moment decide the view; without any, the zones do.
-    let fitted = false;
+    let fittedTo = 0;
     void base.zones.then((zones) => {
       if (!zones || mapView.removed) return;
       mapView.setZones(zones, { fit: false });
-      if (!fitted) mapView.fitSelection();
+      if (!fittedTo) mapView.fitSelection();
     });
     const layer = L.featureGroup().addTo(mapView.map);
 
+    /** The towers (as the overview knows them), then the view: the vessels and the burning towers. */
+    const drawTowers = (situation) => {
+      // Red with the bearing ray where a fire alarm was active then.
+      const fires = new Map(
+        situation.alarms
+          .filter((alarm) => alarm.type === 'fire')
+          .map((alarm) => [alarm.originator.replace(/^camera:/, ''), alarm.details?.bearingToFireDeg]),
+      );
+      mapView.update({
+        vessels: [],
+        alarmedVessels: new Map(),
+        selected: undefined,
+        cameras: [...state.cameras.values()]
+          .filter((camera) => camera.position)
+          .map((camera) => ({
+            key: camera.key,
+            position: camera.position,
+            bearingDeg: camera.bearingDeg,
+            fovDeg: camera.fovDeg,
+            fire: fires.has(camera.key),
+            bearingToFireDeg: fires.get(camera.key),
+          })),
+      });
+      // After the overview's drawing (which counts its own vessel markers: none here).
+      mapElement.dataset.vessels = String(situation.vessels.length);
+      // The view: the vessels and the burning towers of the moment.
+      const places = [
+        ...situation.vessels.map((v) => [v.lat, v.lon]),
+        ...[...state.cameras.values()]
+          .filter((camera) => camera.position && fires.has(camera.key))
+          .map((camera) => [camera.position.lat, camera.position.lon]),
+      ];
+      // Again only when towers arrive (a page opened by its address), not at every camera status.
+      if (places.length && places.length !== fittedTo) {
+        fittedTo = places.length;
+        mapView.map.fitBounds(L.latLngBounds(places), { padding: [40, 40], maxZoom: 11 });
+      }
+    };
+
     const show = (situation) => {
       const alarmed = alarmedVessels(situation.alarms);
+      this.redraw = () => drawTowers(situation);
       summary.textContent = t('situation.summary', {
         vessels: situation.vessels.length,
         alarms: situation.alarms.length,
@@ -201,14 +241,7 @@ registerView({
         marker.on('add', () => (marker.getElement().dataset.mmsi = String(vessel.mmsi)));
         marker.getElement()?.setAttribute('data-mmsi', String(vessel.mmsi));
       }
-      mapElement.dataset.vessels = String(situation.vessels.length);
-      if (situation.vessels.length) {
-        fitted = true;
-        mapView.map.fitBounds(L.latLngBounds(situation.vessels.map((v) => [v.lat, v.lon])), {
-          padding: [40, 40],
-          maxZoom: 11,
-        });
-      }
+      drawTowers(situation);
       alarmsList.replaceChildren(
         ...(situation.alarms.length
           ? situation.alarms.map((alarm) => alarmItem(alarm, situation.vessels))
@@ -219,12 +252,20 @@ registerView({
     return api(`/api/v1/situation?at=${at}&windowH=${windowH}`).then(
       (situation) => {
         show(situation);
-        return () => mapView.remove();
+        return () => {
+          this.redraw = undefined;
+          mapView.remove();
+        };
       },
       (error) => {
         summary.textContent = t('playback.failed', { message: error.message });
         return () => mapView.remove();
       },
     );
+  },
+
+  /** The towers arrived or changed (a page opened by its address is mounted before the overview read them). */
+  update(changed) {
+    if (changed.has('cameras')) this.redraw?.();
   },
 });
