@@ -145,6 +145,7 @@ registerView({
     void base.land.then((land) => land && !mapView.removed && mapView.setLand(land));
     // The vessels of the moment decide the view; without any, the zones do.
     let fittedTo = 0;
+    let redraw;
     void base.zones.then((zones) => {
       if (!zones || mapView.removed) return;
       mapView.setZones(zones, { fit: false });
@@ -193,7 +194,8 @@ registerView({
 
     const show = (situation) => {
       const alarmed = alarmedVessels(situation.alarms);
-      this.redraw = () => drawTowers(situation);
+      redraw = () => drawTowers(situation);
+      this.redraw = redraw;
       summary.textContent = t('situation.summary', {
         vessels: situation.vessels.length,
         alarms: situation.alarms.length,
@@ -253,7 +255,7 @@ registerView({
       (situation) => {
         show(situation);
         return () => {
-          this.redraw = undefined;
+          if (this.redraw === redraw) this.redraw = undefined;
           mapView.remove();
         };
       },

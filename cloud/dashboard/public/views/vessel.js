@@ -2,7 +2,7 @@
 // licence), where it is now and was last, its alarms past and present, its voyages from port to port, and its
 // track over any date range played back on a time slider (history.js).
 import { api } from '../api.js';
-import { el, timeEl } from '../format.js';
+import { el, timeEl, updateChildren } from '../format.js';
 import { dateTime, label, latLon, number, t } from '../i18n.js';
 import { MapView } from '../map.js';
 import { alarmHead, handledBy } from '../panels.js';
@@ -350,12 +350,13 @@ registerView({
       subtitle.textContent = [name ?? t('vessels.unnamed'), record?.registration ?? live?.registration]
         .filter(Boolean)
         .join(' · ');
-      side.replaceChildren(
+      // Redrawn at every vessel poll: only what changed is replaced (a tapped phone link stays put).
+      updateChildren(side, [
         identity(state, mmsi, live, record),
         contacts(record),
         licence(record, Date.now()),
         now(state, live),
-      );
+      ]);
     };
     const drawAlarms = () => {
       const active = [...state.alarms.values()].filter(isVesselAlarm(mmsi));
@@ -365,10 +366,11 @@ registerView({
         ...pastAlarms.filter((a) => !activeIds.has(a.id) && !a.status.startsWith('ACTIVE')),
       ];
       all.sort((a, b) => b.startTs - a.startTs);
-      alarmsBox.replaceChildren(
-        ...(all.length
+      updateChildren(
+        alarmsBox,
+        all.length
           ? all.map((alarm) => alarmItem(alarm, showTime))
-          : [el('li', { class: 'empty calm' }, t('vesselPage.noAlarms'))]),
+          : [el('li', { class: 'empty calm' }, t('vesselPage.noAlarms'))],
       );
     };
 
@@ -440,13 +442,15 @@ registerView({
         ),
       );
     else voyagesBox.replaceChildren(el('p', { class: 'empty' }, t('vesselPage.noOffice')));
-    this.redraw = { drawFacts, drawAlarms };
+    const redraw = { drawFacts, drawAlarms };
+    this.redraw = redraw;
     await Promise.allSettled(loads);
     return () => {
       generation++;
       player.destroy();
       mapView.remove();
-      this.redraw = undefined;
+      // A newer mount of this page (the language switched meanwhile) keeps its own.
+      if (this.redraw === redraw) this.redraw = undefined;
     };
   },
 
