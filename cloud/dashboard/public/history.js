@@ -275,7 +275,13 @@ export class TrackPlayer {
 
   /** Zooms to the whole track. */
   fit() {
-    if (this.line) this.map.fitBounds(this.line.getBounds(), { padding: [30, 30], maxZoom: 13 });
+    // Room on the right for the marker's time label.
+    if (this.line)
+      this.map.fitBounds(this.line.getBounds(), {
+        paddingTopLeft: [30, 30],
+        paddingBottomRight: [130, 30],
+        maxZoom: 13,
+      });
   }
 
   /** Puts the marker where the vessel was at `ts` (GMT+7 time shown), the sailed part of the track drawn solid. */
