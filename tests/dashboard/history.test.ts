@@ -9,13 +9,8 @@ import { existsSync } from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { alarmsFeature, type AlarmsFeature } from '../../cloud/alarms/feature.js';
-import { cloudConfig, createCloud, type Cloud } from '../../cloud/core.js';
 import { dashboardFeature } from '../../cloud/dashboard/index.js';
-import { fisheriesFeature, type FisheriesFeature } from '../../cloud/fisheries/feature.js';
 import { translator } from '../../cloud/i18n/index.js';
-import { officeFeature, type OfficeFeature } from '../../cloud/office/feature.js';
-import { registryFeature } from '../../cloud/registry/feature.js';
 import type { Alarm } from '../../protocols/api/alarms.js';
 import type { Voyage as VoyageRow } from '../../protocols/api/office.js';
 import type { Situation } from '../../protocols/api/situation.js';
@@ -23,10 +18,14 @@ import type { TrackFeature } from '../../protocols/api/vessels.js';
 import type { VesselPosition } from '../../protocols/mqtt/payloads.js';
 import { topics } from '../../protocols/mqtt/topics.js';
 import { Voyage, seededRandom, type Point } from '../../simulators/fleet/scenarios/voyage.js';
-import { capturingLogger, removeDir, tempDir } from '../support/cloud-fixtures.js';
-import { startTestInfluxd } from '../support/influxd.js';
 import { waitFor } from '../support/wait.js';
 import { scopeForFile } from '../support/scope.js';
+import type { AlarmsFeature } from '../../cloud/alarms/feature.js';
+import type { Cloud } from '../../cloud/core.js';
+import type { FisheriesFeature } from '../../cloud/fisheries/feature.js';
+import type { OfficeFeature } from '../../cloud/office/feature.js';
+import type { TestInfluxd } from '../support/influxd.js';
+import { startOfficeCloud } from '../support/office-cloud.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const EDGE = 'edge-history';
@@ -143,28 +142,12 @@ let departureTs: number;
 let licenceAlarm: Alarm;
 
 beforeAll(async () => {
-  const influx = await scope.use(startTestInfluxd(), (i) => i.cleanup());
-  const dataDir = await scope.use(tempDir('dashboard-history'), removeDir);
   await waitFor(() => existsSync(CHROMIUM), 30_000, `${CHROMIUM} (Debian chromium package)`);
-  const config = cloudConfig({
-    mqtt: { port: 0, wsPort: 0 },
-    http: { port: 0 },
-    influx: { host: influx.influxd.host, port: influx.influxd.port, database: 'history' },
-    ingest: { batchSize: 500, flushIntervalMs: 50 },
-    buffer: { fsync: 'never' },
-    dataDir,
-    fisheries: { tickIntervalS: 3600 },
-    office: { tickIntervalS: 3600 },
-  });
-  const registry = registryFeature();
-  alarms = alarmsFeature();
-  fisheries = fisheriesFeature(config.fisheries, { alarms, registry });
-  office = officeFeature({ registry, fisheries, alarms });
-  cloud = createCloud(config, {
-    log: capturingLogger('warn').log,
-    features: [registry, alarms, fisheries, office, dashboardFeature({ vesselPollMs: 1000 })],
-  });
-  await scope.use(cloud.start(), () => cloud.stop());
+  let influx: TestInfluxd;
+  ({ cloud, influx, alarms, fisheries, office } = await startOfficeCloud(scope, {
+    database: 'history',
+    extra: [dashboardFeature({ vesselPollMs: 1000 })],
+  }));
   edge = await scope.use(
     mqtt.connectAsync(cloud.addresses.mqtt, { clientId: EDGE, reconnectPeriod: 0 }),
     (c) => c.endAsync(true),
