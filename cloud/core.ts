@@ -265,7 +265,10 @@ export function createCloud(config: CloudConfig, options: CreateCloudOptions = {
     get addresses(): CloudAddresses {
       return addresses();
     },
-    start: () => core.start(),
+    start: async () => {
+      await core.start();
+      bus.emit('started', { at: Date.now() });
+    },
     stop: () => core.stop(),
     health,
   };

@@ -55,6 +55,8 @@ export interface CloudEvents {
   clientDisconnected: { clientId: string; username?: string };
   /** A durable sink made progress (wrote points): the journal may advance its checkpoint. */
   sinkProgress: { sink: string };
+  /** Every part is started, the broker listens: state the broker does not keep (retained desired settings) is published again. */
+  started: { at: number };
   /** An alarm changed (cloud/alarms): created, refreshed, escalated, acknowledged or cleared. */
   alarmChange: AlarmChangeMessage;
   /** The fisheries office wrote its scheduled reports (cloud/office): notify announces them. */

@@ -1,4 +1,5 @@
 import { alarmsFeature } from './alarms/feature.js';
+import { cameraSettingsFeature } from './camera-settings/feature.js';
 import { camerasFeature } from './cameras/feature.js';
 import type { CloudConfig } from './config.js';
 import type { CloudFeature } from './core.js';
@@ -14,7 +15,7 @@ import { storageFeature } from './storage/feature.js';
  * The features a full Lookout cloud runs, in one place so that `lookout cloud`, `lookout demo` and the tests
  * start the same thing: the vessel registry (PGlite or PostgreSQL, read by the fisheries rules), the fisheries office (statistics,
  * reports, port visits, signal-loss cases), alarms (used by fisheries and fire alerts, owned by neither), fisheries (vessels,
- * rules), fire alerts, cameras, the live web dashboard at `/` (cloud/dashboard), alarm notifications to
+ * rules), fire alerts, cameras and their settings from the dashboard (sent to the edges), the live web dashboard at `/` (cloud/dashboard), alarm notifications to
  * webhooks (cloud/notify) and the disk budgets (cloud/storage): `createCloud(config, { features: cloudFeatures(config) })`.
  */
 export function cloudFeatures(
@@ -39,6 +40,7 @@ export function cloudFeatures(
     officeFeature({ registry, fisheries, alarms }),
     fireAlertsFeature({ alarms }),
     camerasFeature(),
+    cameraSettingsFeature({ registry }),
     dashboardFeature({ tiles: config.dashboard.tiles }),
     notifyFeature(config.notify),
     storageFeature(config.storage),

@@ -16,12 +16,14 @@ import type { TileSource } from './config.js';
 /** The page, its modules and styles: plain files, no build step. */
 export const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
 
-/** What the browser subscribes to: alarm changes, edge presence, fire alerts, camera statuses. */
+/** What the browser subscribes to: alarm changes, edge presence, fire alerts, camera statuses and settings. */
 export const DASHBOARD_TOPICS = [
   filters.cloudAlarms,
   filters.edgeStatus,
   `${TOPIC_ROOT}/edge/+/alerts/fire`,
   `${TOPIC_ROOT}/edge/+/cameras/+/status`,
+  // Retained: which cameras a ranger muted, shown in the camera list.
+  `${TOPIC_ROOT}/edge/+/cameras/+/settings/desired`,
 ] as const;
 
 const CONTENT_TYPES: Record<string, string> = {

@@ -76,6 +76,8 @@ export function registerRegistryRoutes(app: HttpApp, part: RegistryPart): void {
       schema: {
         tags: TAGS,
         summary: 'One registered vessel',
+        description:
+          'The vessel with this registration number, in service or retired; 404 when there is none.',
         params: RegistrationParams,
         response: { 200: RegisteredVessel, 404: ErrorBody },
       },
@@ -172,6 +174,9 @@ export function registerRegistryRoutes(app: HttpApp, part: RegistryPart): void {
       schema: {
         tags: TAGS,
         summary: 'Every change of a vessel, newest first',
+        description:
+          'The audit of one vessel: who changed it (the login, or `by` without accounts), when, the action, and the ' +
+          'vessel before and after.',
         params: RegistrationParams,
         response: { 200: AuditList },
       },

@@ -1,7 +1,9 @@
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../runtime/logger.js';
 import { Counter, Gauge, Histogram } from '../../runtime/metrics.js';
+import type { CameraSettings } from '../../protocols/mqtt/payloads.js';
 import { CameraReader, type CameraState } from './camera-reader.js';
+import { effectiveThresholds, isMuted, MASKED_SHARE, maskedShare } from './camera-settings.js';
 import { ChangeModel, defaultChange, type ChangeSettings } from './change.js';
 import type { FireConfig } from './config.js';
 import type { Detector, FrameDetection } from './detector.js';
@@ -27,6 +29,8 @@ export interface PipelineCamera {
   tiles?: boolean;
   /** Overrides `settings.tiles.analysisMaxWidth` for this camera. */
   analysisMaxWidth?: number;
+  /** The settings from the dashboard (mute, sensitivity, ignore polygons), read on every frame: no restart. */
+  liveSettings?: () => CameraSettings | undefined;
 }
 
 export interface PipelineSettings {
@@ -58,6 +62,8 @@ export interface FrameResult {
   detections: FrameDetection[];
   /** Detections the masks and the size limit removed. */
   filtered: number;
+  /** The camera is muted: the model did not run on this frame (the view is still learnt). */
+  muted?: boolean;
 }
 
 export interface AlertOut {
@@ -141,6 +147,18 @@ export function createFireMetrics(registry: Registry) {
       labelNames: ['camera'],
       registers,
     }),
+    masked: new Counter({
+      name: 'lookout_edge_fire_detections_masked_total',
+      help: 'Detections dropped because their box lay mostly inside an ignore mask drawn in the dashboard',
+      labelNames: ['camera'],
+      registers,
+    }),
+    mutedFrames: new Counter({
+      name: 'lookout_edge_fire_frames_muted_total',
+      help: 'Frames read but not analysed because the camera is muted from the dashboard',
+      labelNames: ['camera'],
+      registers,
+    }),
     errors: new Counter({
       name: 'lookout_edge_fire_errors_total',
       help: 'Frames that failed in detection or snapshot encoding',
@@ -185,6 +203,7 @@ export class CameraPipeline {
   #startedAtMs = 0;
   #lastFrame: Frame | undefined;
   #lastFrameMs = 0;
+  #muted = false;
 
   constructor(
     readonly camera: PipelineCamera,
@@ -275,12 +294,17 @@ export class CameraPipeline {
     const frameMs = this.#replay
       ? this.#startedAtMs + Math.round(frame.streamTimeS * 1000)
       : frame.receivedAtMs;
+    const live = this.camera.liveSettings?.();
+    // Mute is a wall-clock promise to the ranger ("quiet for 1 h"), whatever the frame's own time.
+    if (isMuted(live, Date.now())) return this.#onMutedFrame(frame, frameMs);
+    this.#muted = false;
+    const thresholds = live ? effectiveThresholds(this.detector.info.thresholds, live) : undefined;
     let raw: FrameDetection[];
     const t0 = process.hrtime.bigint();
     try {
       raw = this.#tiling.enabled
-        ? await this.detector.detectTiled(frame.image, this.#tiling)
-        : await this.detector.detect(frame.image, frame.transform);
+        ? await this.detector.detectTiled(frame.image, this.#tiling, thresholds)
+        : await this.detector.detect(frame.image, frame.transform, thresholds);
     } catch (error) {
       this.metrics?.errors.inc({ camera: cameraId, stage: 'detect' });
       this.log.error(
@@ -292,7 +316,7 @@ export class CameraPipeline {
     this.metrics?.inference.observe(Number(process.hrtime.bigint() - t0) / 1e9);
     this.metrics?.frames.inc({ camera: cameraId });
     this.metrics?.lastFrame.set({ camera: cameraId }, frame.receivedAtMs / 1000);
-    const detections = this.#anchor(this.#tracker.filter(raw), frame, frameMs);
+    const detections = this.#anchor(this.#unmasked(this.#tracker.filter(raw), live), frame, frameMs);
     for (const d of detections) this.metrics?.detections.inc({ camera: cameraId, class: d.className });
     this.#lastFrame = frame;
     this.#lastFrameMs = frameMs;
@@ -304,6 +328,41 @@ export class CameraPipeline {
       filtered: raw.length - detections.length,
     });
     for (const event of this.#tracker.push(frameMs, frame.index, detections)) void this.#emit(event, frame);
+  }
+
+  /** Drops the detections whose box lies mostly inside the ignore polygons drawn in the dashboard. */
+  #unmasked(detections: FrameDetection[], live: CameraSettings | undefined): FrameDetection[] {
+    const masks = live?.ignoreMasks ?? [];
+    if (masks.length === 0) return detections;
+    const kept = detections.filter((d) => maskedShare(d.box, masks) < MASKED_SHARE);
+    if (kept.length < detections.length)
+      this.metrics?.masked.inc({ camera: this.camera.id }, detections.length - kept.length);
+    return kept;
+  }
+
+  /**
+   * A muted camera is still read (its status and health stay live) and its view still learnt (no warm-up when the
+   * mute ends), but the model does not run; alerts open when the mute began end at once.
+   */
+  #onMutedFrame(frame: Frame, frameMs: number): void {
+    if (!this.#muted) {
+      this.#muted = true;
+      this.log.info({ camera: this.camera.id }, 'camera muted: no detection until the mute ends');
+      for (const event of this.#tracker.flush(frameMs, frame.index)) void this.#emit(event, undefined);
+    }
+    this.metrics?.mutedFrames.inc({ camera: this.camera.id });
+    this.metrics?.lastFrame.set({ camera: this.camera.id }, frame.receivedAtMs / 1000);
+    this.#anchor([], frame, frameMs);
+    this.#lastFrame = frame;
+    this.#lastFrameMs = frameMs;
+    this.handlers.onFrame?.({
+      cameraId: this.camera.id,
+      frame,
+      frameMs,
+      detections: [],
+      filtered: 0,
+      muted: true,
+    });
   }
 
   /** Learns the frame into the change background and marks which detections are a rooted change. */

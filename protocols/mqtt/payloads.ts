@@ -276,3 +276,84 @@ export const FireAlert = Type.Object(
   { $id: 'FireAlert', additionalProperties: false },
 );
 export type FireAlert = Static<typeof FireAlert>;
+
+// ---------------------------------------------------------------------------------------------------
+// Per-camera settings from the dashboard (issue 10, item 4): desired by the cloud, reported by the edge
+
+const UnitCoordinate = Type.Number({ minimum: 0, maximum: 1 });
+
+/** A polygon in normalised image coordinates: [x, y] points, 0..1 of the picture's width and height, top-left origin. */
+export const MaskPolygon = Type.Array(Type.Tuple([UnitCoordinate, UnitCoordinate]), {
+  minItems: 3,
+  maxItems: 64,
+  description: 'polygon corners [x, y], 0..1 of the picture width and height, origin top-left',
+});
+export type MaskPolygon = Static<typeof MaskPolygon>;
+
+/** Sensitivity steps: each step moves every class's confidence threshold by `SENSITIVITY_STEP` (higher = more alerts). */
+export const SENSITIVITY_LEVELS = [-2, -1, 0, 1, 2] as const;
+export const SENSITIVITY_STEP = 0.05;
+
+/** What a ranger sets on one camera from the dashboard. */
+export const CameraSettings = Type.Object(
+  {
+    /** No alerts from this camera until this time (ms since epoch); absent or past: not muted. */
+    muteUntil: Type.Optional(EpochMs),
+    /** -2 (fewer alerts) .. 2 (more alerts): each step lowers every class's confidence threshold by 0.05. */
+    sensitivity: Type.Integer({ minimum: -2, maximum: 2, default: 0 }),
+    /** Added to one class's threshold after the level, by class name (e.g. `{ "smoke": 0.1 }`: smoke needs more). */
+    classOffsets: Type.Optional(
+      Type.Record(
+        Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }),
+        Type.Number({ minimum: -0.5, maximum: 0.5 }),
+      ),
+    ),
+    /** Parts of the picture where nothing alerts: a detection whose box lies mostly (half or more) inside is dropped. */
+    ignoreMasks: Type.Array(MaskPolygon, { maxItems: 32, default: [] }),
+  },
+  { $id: 'CameraSettings', additionalProperties: false },
+);
+export type CameraSettings = Static<typeof CameraSettings>;
+
+/**
+ * Retained on `cameras/{cameraId}/settings/desired`, published only by the cloud: the camera's settings as saved
+ * in the cloud, `version` increasing by one with every change. The edge applies a version higher than the one it
+ * has and ignores an older one.
+ */
+export const CameraSettingsDesired = Type.Object(
+  {
+    edgeId: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }),
+    cameraId: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }),
+    version: Type.Integer({ minimum: 1 }),
+    /** When and by whom this version was saved. */
+    updatedAt: EpochMs,
+    updatedBy: Type.String({ maxLength: 200 }),
+    settings: CameraSettings,
+  },
+  { $id: 'CameraSettingsDesired', additionalProperties: false },
+);
+export type CameraSettingsDesired = Static<typeof CameraSettingsDesired>;
+
+/**
+ * Retained on `cameras/{cameraId}/settings/reported`, published by the edge after it applied (or refused) a
+ * version, and again after every reconnect: what is in effect on the edge now.
+ */
+export const CameraSettingsReported = Type.Object(
+  {
+    cameraId: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }),
+    /** The version in effect on the edge (0: none received yet). */
+    version: Type.Integer({ minimum: 0 }),
+    /** When the edge applied it. */
+    appliedAt: EpochMs,
+    /** A desired version the edge could not apply (e.g. an offset for a class its model does not have), and why. */
+    refused: Type.Optional(
+      Type.Object(
+        { version: Type.Integer({ minimum: 1 }), reason: Type.String({ maxLength: 500 }) },
+        { additionalProperties: false },
+      ),
+    ),
+    ts: EpochMs,
+  },
+  { $id: 'CameraSettingsReported', additionalProperties: false },
+);
+export type CameraSettingsReported = Static<typeof CameraSettingsReported>;

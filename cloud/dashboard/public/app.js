@@ -38,6 +38,8 @@ const state = {
   fires: new Map(),
   /** `${edgeId}/${cameraId}` -> camera record (inventory + stream status) */
   cameras: new Map(),
+  /** `edgeId/cameraId` -> the settings a ranger saved (retained MQTT `settings/desired`): the list shows a mute. */
+  cameraSettings: new Map(),
   /** camera keys with an active fire alert */
   fireCameras: new Set(),
   zoneNames: new Map(),
@@ -522,6 +524,10 @@ async function start() {
       } else if (topic.kind === 'edgeStatus') applyEdgeStatus(topic.edgeId, value);
       else if (topic.kind === 'fireAlert') applyFireAlert(value);
       else if (topic.kind === 'cameraStatus') applyCameraStatus(topic.edgeId, topic.cameraId, value);
+      else if (topic.kind === 'cameraSettings') {
+        state.cameraSettings.set(`${topic.edgeId}/${topic.cameraId}`, value.settings);
+        markDirty('cameras');
+      }
     },
   });
 }

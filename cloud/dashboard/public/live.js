@@ -16,6 +16,8 @@ export function parseTopic(topic) {
   if (rest === 'alerts/fire') return { kind: 'fireAlert', edgeId };
   if (parts.length === 7 && parts[4] === 'cameras' && parts[6] === 'status')
     return { kind: 'cameraStatus', edgeId, cameraId: parts[5] };
+  if (parts.length === 8 && parts[4] === 'cameras' && rest.endsWith('/settings/desired'))
+    return { kind: 'cameraSettings', edgeId, cameraId: parts[5] };
   return undefined;
 }
 

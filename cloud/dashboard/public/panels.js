@@ -1,6 +1,7 @@
 // Rendering of the list panels from the page state (see app.js). Each function replaces its panel's content.
 import { detailText, el, humanKey, isTimeKey, severityRank, timeEl, updateChildren } from './format.js';
 import { alarmMatches, cameraMatches, sortByColumn, vesselMatches } from './filters.js';
+import { href } from './views.js';
 import { ago, clockTime, dateTime, label, latLon, number, percent, t } from './i18n.js';
 import { situationHref, vesselHref } from './page-map.js';
 
@@ -276,6 +277,30 @@ function alarmLocation(alarm, state) {
   return known ? { position: { lat: known.lat, lon: known.lon }, text: undefined } : undefined;
 }
 
+/**
+ * The group of the alarm list that holds fires or the other (vessel) alarms: its heading and its own list, made once
+ * and kept, so that a change redraws only the alarms that changed.
+ */
+function alarmGroup(list, name) {
+  let group = list.querySelector(`:scope > li.alarm-group[data-group="${name}"]`);
+  if (!group) {
+    const heading = `alarm-group-${name}`;
+    group = el(
+      'li',
+      { class: `alarm-group group-${name}`, dataset: { group: name } },
+      el('h3', { class: 'group-head', id: heading }),
+      el('ol', { class: 'alarm-list', 'aria-labelledby': heading }),
+    );
+    if (name === 'fire') list.prepend(group);
+    else list.append(group);
+  }
+  return group;
+}
+
+/**
+ * Fires stand apart from the vessel alarms, in a group of their own at the top (on the phone too): a ranger never
+ * scrolls past IUU alarms, and a fire that still burns stays above them once acknowledged.
+ */
 export function renderAlarms(state, { onAck, onClear, onShowOnMap }) {
   const list = document.getElementById('alarms-list');
   const note = document.getElementById('alarms-note');
@@ -283,117 +308,129 @@ export function renderAlarms(state, { onAck, onClear, onShowOnMap }) {
     list.replaceChildren(el('li', { class: 'empty' }, t('alarms.disabled')));
     return;
   }
+  for (const child of [...list.children]) if (!child.classList.contains('alarm-group')) child.remove();
   const alarms = sortAlarms([...state.alarms.values()].filter((alarm) => alarmMatches(alarm, state)));
-  const focusedId = document.activeElement?.closest?.('#alarms-list li')?.dataset.alarmId;
+  const focused = document.activeElement?.closest?.('#alarms-list li[data-alarm-id]');
+  const focusedId = focused?.dataset.alarmId;
   const focusedAction = document.activeElement?.dataset?.action;
-  const items = alarms.map((alarm) => {
-    const unack = alarm.status === 'ACTIVE_UNACK';
-    const what = `${label('alarmType', alarm.type)} — ${originatorText(alarm, state.vessels)}`;
-    const snapshot =
-      typeof alarm.details?.snapshot === 'string'
-        ? `/api/v1/fire/snapshots/${alarm.details.snapshot}`
-        : undefined;
-    const error = state.alarmErrors.get(alarm.id);
-    const location = alarmLocation(alarm, state);
-    return el(
-      'li',
-      {
-        class: `alarm sev-${alarm.severity}${unack ? ' unack' : ' acked'}`,
-        dataset: { alarmId: alarm.id, type: alarm.type, status: alarm.status },
-      },
-      alarmHead(
-        alarm,
-        alarm.count > 1
-          ? el('span', { class: 'count', title: t('alarms.timesRaised') }, `×${alarm.count}`)
-          : null,
-      ),
-      el('div', { class: 'alarm-originator' }, originatorEl(alarm, state.vessels)),
-      el(
-        'div',
-        { class: 'alarm-meta' },
-        `${t('alarms.since')} `,
-        timeEl(alarm.startTs),
-        alarm.lastTs !== alarm.startTs ? [` · ${t('alarms.last')} `, timeEl(alarm.lastTs)] : null,
-        ' · ',
-        unack
-          ? el('strong', { class: 'unack-text' }, t('alarms.notAcknowledged'))
-          : el(
-              'span',
-              {},
-              `${t('alarms.acknowledgedBy', { name: alarm.ackBy ?? '?' })} `,
-              timeEl(alarm.ackTs),
-            ),
-      ),
-      el(
-        'div',
-        { class: 'alarm-body' },
-        snapshot
-          ? el(
-              'a',
-              { href: snapshot, target: '_blank', rel: 'noopener', class: 'thumb-link' },
-              el('img', {
-                class: 'thumb small',
-                src: snapshot,
-                alt: t('alarms.snapshotAlt', { what }),
-                loading: 'lazy',
-              }),
-            )
-          : null,
-        alarmDetails(alarm, state),
-      ),
-      location?.text ? el('p', { class: 'alarm-location' }, location.text) : null,
-      error ? el('p', { class: 'inline-error', role: 'alert' }, error) : null,
-      el(
-        'div',
-        { class: 'alarm-actions' },
-        unack
-          ? el(
-              'button',
-              {
-                type: 'button',
-                class: 'button primary',
-                dataset: { action: 'ack' },
-                'aria-label': t('alarms.ackLabel', { what }),
-                onclick: () => onAck(alarm),
-              },
-              t('alarms.ack'),
-            )
-          : null,
-        el(
-          'button',
-          {
-            type: 'button',
-            class: 'button',
-            dataset: { action: 'clear' },
-            'aria-label': t('alarms.clearLabel', { what }),
-            onclick: () => onClear(alarm),
-          },
-          t('alarms.clear'),
-        ),
-        location
-          ? el(
-              'button',
-              {
-                type: 'button',
-                class: 'button',
-                dataset: { action: 'map' },
-                'aria-label': t('alarms.mapLabel', { what }),
-                onclick: () => onShowOnMap(alarm, location.position),
-              },
-              t('alarms.map'),
-            )
-          : null,
-      ),
-    );
-  });
-  if (items.length === 0) items.push(el('li', { class: 'empty calm' }, t('alarms.none')));
-  updateChildren(list, items);
+  const fires = alarms.filter((alarm) => alarm.type === 'fire');
+  const others = alarms.filter((alarm) => alarm.type !== 'fire');
+  const groups = [
+    { name: 'fire', alarms: fires, shown: state.features.fire || fires.length > 0 },
+    { name: 'other', alarms: others, shown: state.features.fisheries || others.length > 0 },
+  ];
+  for (const { name, alarms: members, shown } of groups) {
+    const group = alarmGroup(list, name);
+    group.hidden = !shown;
+    const unackCount = members.filter((a) => a.status === 'ACTIVE_UNACK').length;
+    group.querySelector('.group-head').textContent = t(`alarms.group.${name}`, { n: members.length });
+    group.classList.toggle('has-unack', unackCount > 0);
+    const items = members.map((alarm) => alarmItem(alarm, state, { onAck, onClear, onShowOnMap }));
+    if (items.length === 0) items.push(el('li', { class: 'empty calm' }, t(`alarms.group.${name}None`)));
+    updateChildren(group.querySelector('ol'), items);
+  }
   const unack = alarms.filter((a) => a.status === 'ACTIVE_UNACK').length;
   note.textContent = alarms.length ? t('alarms.note', { n: unack }) : '';
   if (focusedId) {
     const item = list.querySelector(`li[data-alarm-id="${focusedId}"]`);
     (item?.querySelector(`button[data-action="${focusedAction}"]`) ?? item?.querySelector('button'))?.focus();
   }
+}
+
+function alarmItem(alarm, state, { onAck, onClear, onShowOnMap }) {
+  const unack = alarm.status === 'ACTIVE_UNACK';
+  const what = `${label('alarmType', alarm.type)} — ${originatorText(alarm, state.vessels)}`;
+  const snapshot =
+    typeof alarm.details?.snapshot === 'string'
+      ? `/api/v1/fire/snapshots/${alarm.details.snapshot}`
+      : undefined;
+  const error = state.alarmErrors.get(alarm.id);
+  const location = alarmLocation(alarm, state);
+  return el(
+    'li',
+    {
+      class: `alarm sev-${alarm.severity}${unack ? ' unack' : ' acked'}`,
+      dataset: { alarmId: alarm.id, type: alarm.type, status: alarm.status },
+    },
+    alarmHead(
+      alarm,
+      alarm.count > 1
+        ? el('span', { class: 'count', title: t('alarms.timesRaised') }, `×${alarm.count}`)
+        : null,
+    ),
+    el('div', { class: 'alarm-originator' }, originatorEl(alarm, state.vessels)),
+    el(
+      'div',
+      { class: 'alarm-meta' },
+      `${t('alarms.since')} `,
+      timeEl(alarm.startTs),
+      alarm.lastTs !== alarm.startTs ? [` · ${t('alarms.last')} `, timeEl(alarm.lastTs)] : null,
+      ' · ',
+      unack
+        ? el('strong', { class: 'unack-text' }, t('alarms.notAcknowledged'))
+        : el('span', {}, `${t('alarms.acknowledgedBy', { name: alarm.ackBy ?? '?' })} `, timeEl(alarm.ackTs)),
+    ),
+    el(
+      'div',
+      { class: 'alarm-body' },
+      snapshot
+        ? el(
+            'a',
+            { href: snapshot, target: '_blank', rel: 'noopener', class: 'thumb-link' },
+            el('img', {
+              class: 'thumb small',
+              src: snapshot,
+              alt: t('alarms.snapshotAlt', { what }),
+              loading: 'lazy',
+            }),
+          )
+        : null,
+      alarmDetails(alarm, state),
+    ),
+    location?.text ? el('p', { class: 'alarm-location' }, location.text) : null,
+    error ? el('p', { class: 'inline-error', role: 'alert' }, error) : null,
+    el(
+      'div',
+      { class: 'alarm-actions' },
+      unack
+        ? el(
+            'button',
+            {
+              type: 'button',
+              class: 'button primary',
+              dataset: { action: 'ack' },
+              'aria-label': t('alarms.ackLabel', { what }),
+              onclick: () => onAck(alarm),
+            },
+            t('alarms.ack'),
+          )
+        : null,
+      el(
+        'button',
+        {
+          type: 'button',
+          class: 'button',
+          dataset: { action: 'clear' },
+          'aria-label': t('alarms.clearLabel', { what }),
+          onclick: () => onClear(alarm),
+        },
+        t('alarms.clear'),
+      ),
+      location
+        ? el(
+            'button',
+            {
+              type: 'button',
+              class: 'button',
+              dataset: { action: 'map' },
+              'aria-label': t('alarms.mapLabel', { what }),
+              onclick: () => onShowOnMap(alarm, location.position),
+            },
+            t('alarms.map'),
+          )
+        : null,
+    ),
+  );
 }
 
 export function renderFires(state) {
@@ -474,6 +511,7 @@ export function renderCameras(state) {
     const online = camera.stream ? camera.stream.state === 'online' : camera.state === 'online';
     const fire = state.fireCameras.has(camera.key);
     const last = camera.stream?.lastFrameTs;
+    const muteUntil = state.cameraSettings?.get(camera.key)?.muteUntil;
     return el(
       'li',
       { class: `${fire ? 'fire-cam' : ''}`, dataset: { camera: camera.key } },
@@ -483,6 +521,22 @@ export function renderCameras(state) {
       ),
       el('span', { class: 'strong' }, camera.cameraId),
       fire ? el('span', { class: 'badge fire-badge' }, t('cameras.fire')) : null,
+      muteUntil > now
+        ? el(
+            'span',
+            { class: 'badge muted-camera', title: dateTime(muteUntil) },
+            t('cameras.mutedUntil', { time: clockTime(muteUntil) }),
+          )
+        : null,
+      el(
+        'a',
+        {
+          class: 'camera-settings-link',
+          href: href('camera', camera.edgeId, camera.cameraId),
+          'aria-label': t('cameras.settingsLabel', { camera: camera.cameraId }),
+        },
+        t('cameras.settings'),
+      ),
       el(
         'div',
         { class: 'small sub' },

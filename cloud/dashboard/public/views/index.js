@@ -3,5 +3,6 @@
 import './office.js';
 import './registry.js';
 import './cases.js';
+import './camera-settings.js';
 import './situation.js';
 import './vessel.js';
