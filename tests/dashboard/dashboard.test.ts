@@ -331,7 +331,7 @@ describe('live dashboard in Chromium', () => {
     expect(config).toMatchObject({
       authRequired: true,
       mqtt: { username: DASHBOARD_USER.username },
-      features: { fisheries: true, alarms: true, fire: true, cameras: true, registry: false, office: false },
+      features: { fisheries: true, alarms: true, fire: true, cameras: true },
     });
     expect(config.wsUrl).toBe(`ws://127.0.0.1:${cloud.addresses.wsPort}`);
   });
