@@ -94,6 +94,30 @@ const TOWERS = [
   { lat: 9.3105, lon: 104.9102, bearingDeg: 270 },
 ];
 
+/** Two ranger stations splitting the demo towers' forest at 104.95° E (towers 1 and 4 west, 2 and 3 east). */
+const DEMO_STATIONS: Array<{ id: string; name: string; polygon: Array<[number, number]> }> = [
+  {
+    id: 'station-west',
+    name: 'Trạm kiểm lâm Tây (demo)',
+    polygon: [
+      [104.8, 9.1],
+      [104.95, 9.1],
+      [104.95, 9.4],
+      [104.8, 9.4],
+    ],
+  },
+  {
+    id: 'station-east',
+    name: 'Trạm kiểm lâm Đông (demo)',
+    polygon: [
+      [104.95, 9.1],
+      [105.1, 9.1],
+      [105.1, 9.4],
+      [104.95, 9.4],
+    ],
+  },
+];
+
 /**
  * The whole system on one machine: InfluxDB (own data folder and config), the cloud with every feature, one
  * edge (AIS over UDP/TCP, cameras, fire detection), the vessel fleet, a replay of the scripted IUU scenario
@@ -165,6 +189,24 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
     });
     await notifications.start();
     stops.push(() => notifications.stop());
+    // DEMO DATA: two ranger stations, each told only of its own side of the forest (cloud.notify area routing).
+    const stations = await Promise.all(
+      DEMO_STATIONS.map(async (station) => {
+        const receiver = new WebhookReceiver((request) => {
+          const parsed = checkNotification.parseJson(request.body);
+          if (parsed.ok)
+            say(
+              translator(DEFAULT_LANGUAGE).t('demo.station', {
+                station: station.name,
+                text: parsed.value.text,
+              }),
+            );
+        });
+        await receiver.start();
+        stops.push(() => receiver.stop());
+        return { station, receiver };
+      }),
+    );
     const httpPort = await preferredPort(options.ports.http);
     const config = cloudConfig({
       ...(document.cloud ?? {}),
@@ -183,6 +225,13 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
         webhooks: [
           ...baseCloud.notify.webhooks,
           { name: 'demo-console', url: notifications.url, format: 'json', reports: true },
+          ...stations.map(({ station, receiver }) => ({
+            name: station.id,
+            url: receiver.url,
+            format: 'json' as const,
+            types: ['fire', 'camera_offline', 'edge_offline'],
+            area: { polygon: station.polygon },
+          })),
         ],
       },
     });

@@ -4,6 +4,7 @@ import { TlsServerConfig } from '../runtime/tls.js';
 import { FisheriesConfig } from './fisheries/config.js';
 import { DashboardConfig } from './dashboard/config.js';
 import { NotifyConfig } from './notify/config.js';
+import { OfflineAlarmsConfig } from './offline/config.js';
 import { OfficeConfig } from './office/config.js';
 import { RegistryConfig } from './registry/config.js';
 import { StorageConfig } from './storage/config.js';
@@ -216,6 +217,8 @@ export const CloudConfig = Type.Object(
     office: OfficeConfig,
     /** Alarm notifications to webhooks: rangers' and officers' chat, SMS gateways (cloud/notify/config.ts). */
     notify: NotifyConfig,
+    /** Camera and edge offline alarms, maintenance windows (cloud/offline/config.ts). */
+    offlineAlarms: OfflineAlarmsConfig,
     /** The web dashboard's map: an optional raster tile source (cloud/dashboard/config.ts). */
     dashboard: DashboardConfig,
     /** Disk: fire snapshot budget and age, free-space warning and shedding (cloud/storage/). */

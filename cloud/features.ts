@@ -8,6 +8,7 @@ import { fireAlertsFeature } from './fire/feature.js';
 import { fisheriesFeature } from './fisheries/feature.js';
 import { notifyFeature } from './notify/feature.js';
 import { officeFeature } from './office/feature.js';
+import { offlineAlarmsFeature } from './offline/feature.js';
 import { registryFeature, type RegistryFeatureOptions } from './registry/feature.js';
 import { storageFeature } from './storage/feature.js';
 
@@ -33,16 +34,18 @@ export function cloudFeatures(
   // The config's vessel list seeds the registry database once (the database is the registry from then on).
   const registry = registryFeature({ seed: config.fisheries.vessels, demo: options.registryDemo });
   const fisheries = fisheriesFeature(config.fisheries, { alarms, registry });
+  const cameras = camerasFeature();
   return [
     registry,
     alarms,
     fisheries,
     officeFeature({ registry, fisheries, alarms }),
     fireAlertsFeature({ alarms }),
-    camerasFeature(),
+    cameras,
     cameraSettingsFeature({ registry }),
+    offlineAlarmsFeature(config.offlineAlarms, alarms),
     dashboardFeature({ tiles: config.dashboard.tiles }),
-    notifyFeature(config.notify),
+    notifyFeature(config.notify, { cameras }),
     storageFeature(config.storage),
   ];
 }

@@ -8,15 +8,18 @@ export const MEASUREMENT_ALARM_EVENT = 'alarm_event';
 const checkAlarm = compileSchema(Alarm);
 
 export function alarmEventPoint({ kind, alarm }: AlarmChangeMessage): IPoint {
+  const fields: Record<string, string> = {
+    json: JSON.stringify(alarm),
+    status: alarm.status,
+    severity: alarm.severity,
+    originator: alarm.originator,
+  };
+  // Fire alarms' verdicts, countable without parsing the JSON (false alarms per camera and month...).
+  if (alarm.triage) fields.triage = alarm.triage.label;
   return {
     measurement: MEASUREMENT_ALARM_EVENT,
     tags: { alarm_id: alarm.id, kind, type: alarm.type },
-    fields: {
-      json: JSON.stringify(alarm),
-      status: alarm.status,
-      severity: alarm.severity,
-      originator: alarm.originator,
-    },
+    fields,
     timestamp: alarm.updatedAt,
   };
 }

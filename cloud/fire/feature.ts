@@ -5,6 +5,7 @@ import type { AlarmsFeature } from '../alarms/feature.js';
 import type { CloudContext } from '../core.js';
 import { FireAlertsPart } from './fire-alerts-part.js';
 import { registerFireRoutes } from './routes.js';
+import { registerDatasetRoute, withAlarms } from './dataset.js';
 
 /** Schemas the cloud ingest validates fire topics with (the feature adds them at start). */
 export const fireSchemas = { 'alerts/fire': FireAlert };
@@ -39,7 +40,21 @@ export function fireAlertsFeature(options: FireAlertsFeatureOptions = {}): FireA
       });
       context.addSchemas(fireSchemas);
       context.addSink(part);
-      context.addRoutes((app) => registerFireRoutes(app, part));
+      context.addRoutes((app) =>
+        registerFireRoutes(
+          app,
+          part,
+          alarms ? (records) => withAlarms(records, alarms.part.store) : undefined,
+        ),
+      );
+      if (alarms)
+        context.addRoutes((app) =>
+          registerDatasetRoute(app, {
+            influx: context.influx,
+            database: context.config.influx.database,
+            store: alarms.part.store,
+          }),
+        );
       return part;
     },
     alarms ? [alarms] : [],

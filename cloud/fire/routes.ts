@@ -2,8 +2,14 @@ import { Type } from '@sinclair/typebox';
 import { FireAlertList, FireAlertQuery } from '../../protocols/api/fire.js';
 import type { HttpApp } from '../../runtime/http-server.js';
 import type { FireAlertsPart } from './fire-alerts-part.js';
+import type { FireAlertRecord } from '../../protocols/api/fire.js';
 
-export function registerFireRoutes(app: HttpApp, part: FireAlertsPart): void {
+export function registerFireRoutes(
+  app: HttpApp,
+  part: FireAlertsPart,
+  /** Adds each event's alarm and verdict (when the alarms feature is there). */
+  withAlarms: (records: FireAlertRecord[]) => FireAlertRecord[] = (records) => records,
+): void {
   app.get(
     '/api/v1/fire/alerts',
     {
@@ -13,13 +19,14 @@ export function registerFireRoutes(app: HttpApp, part: FireAlertsPart): void {
         description:
           'The stored fire alert events (new, update, end) of every edge, newest first, filtered by time, edge and ' +
           'camera. Each carries the class (fire or smoke), confidence, the camera position and bearing, the bearing ' +
-          'to the fire when known, and the URL of its snapshot (GET /api/v1/fire/snapshots/{edgeId}/{file}).',
+          'to the fire when known, the URL of its snapshot (GET /api/v1/fire/snapshots/{edgeId}/{file}), and the fire ' +
+          "alarm it raised (`alarmId`) with the ranger's verdict (`triage`) when there is one.",
         querystring: FireAlertQuery,
         response: { 200: FireAlertList },
       },
     },
     async (request) => ({
-      alerts: await part.list(request.query),
+      alerts: withAlarms(await part.list(request.query)),
     }),
   );
   app.get(

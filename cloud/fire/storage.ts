@@ -94,7 +94,7 @@ export function toPoint(alert: FireAlert, snapshot: string | undefined): IPoint 
   };
 }
 
-function fromRow(row: Record<string, unknown> & { time: Date }): FireAlertRecord {
+export function fromRow(row: Record<string, unknown> & { time: Date }): FireAlertRecord {
   const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
   const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
   let boxes: FireAlertRecord['boxes'] = [];

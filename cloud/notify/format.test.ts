@@ -49,6 +49,40 @@ describe('alarm texts for rangers and officers', () => {
       '[NGHIÊM TRỌNG] new_rule: tàu chưa đăng ký, MMSI 574000104 - vùng z-9 - từ 14:05 03/12/2026 (GMT+7)',
     );
   });
+
+  it('say who judged a fire alarm and what, and why a camera or a station is dark or back', () => {
+    const fire: Alarm = {
+      ...crossing,
+      originator: 'camera:edge-1/cam-2',
+      type: 'fire',
+      severity: 'CRITICAL',
+      details: { className: 'smoke', confidence: 0.8 },
+      triage: { label: 'other_smoke', by: 'ranger.hoa', note: 'đốt đồng', ts: 1 },
+    };
+    expect(describeAlarm(change(fire, 'triaged'))).toBe(
+      'đã đánh giá: [KHẨN CẤP] Cháy / khói: camera edge-1/cam-2 - khói 80 % - từ 14:05 03/12/2026 (GMT+7) - ranger.hoa kết luận: Khói khác (đốt đồng, nấu ăn, nhà máy) (đốt đồng)',
+    );
+    const dark: Alarm = {
+      ...crossing,
+      originator: 'edge:edge-1',
+      type: 'edge_offline',
+      details: { reason: 'lost', since: 1, lastSeen: 1 },
+    };
+    expect(describeAlarm(change(dark), { lang: 'en' })).toBe(
+      '[MAJOR] Station offline: station edge-1 - connection lost - since 14:05 03/12/2026 (GMT+7)',
+    );
+    const back: Alarm = {
+      ...dark,
+      originator: 'camera:edge-1/cam-2',
+      type: 'camera_offline',
+      status: 'CLEARED_UNACK',
+      clearBy: 'lookout',
+      details: { silentForS: 400, backAt: 2 },
+    };
+    expect(describeAlarm(change(back, 'cleared'))).toBe(
+      'đã đóng: [NGHIÊM TRỌNG] Camera mất hình: camera edge-1/cam-2 - không có hình 7 phút, đã hoạt động lại - từ 14:05 03/12/2026 (GMT+7)',
+    );
+  });
 });
 
 describe('the scheduled reports announced', () => {

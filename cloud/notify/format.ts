@@ -19,6 +19,9 @@ const number = (value: unknown) => (typeof value === 'number' && Number.isFinite
 
 /** Who: `camera edge-1/cam-2`, `Intruder (CM-90015-TS), MMSI 574300015`, or the originator as it is. */
 function subject(alarm: Alarm, { t }: Translator): string {
+  if (alarm.originator.startsWith('edge:'))
+    return t('notify.edge', { edge: alarm.originator.slice('edge:'.length) });
+
   const { details } = alarm;
   if (alarm.originator.startsWith('camera:'))
     return t('notify.camera', { camera: alarm.originator.slice('camera:'.length) });
@@ -35,8 +38,34 @@ function subject(alarm: Alarm, { t }: Translator): string {
   return alarm.originator;
 }
 
+/** A dark camera or edge: why (its last will, a stop, silence) and for how long; back, or in maintenance. */
+function offlineFacts(alarm: Alarm, i18n: Translator): string[] {
+  const { t } = i18n;
+  const { details } = alarm;
+  const out: string[] = [];
+  const reason = text(details.reason);
+  if (reason === 'lost') out.push(t('notify.connectionLost'));
+  else if (reason === 'shutdown') out.push(t('notify.edgeStopped'));
+  const silentS = number(details.silentForS);
+  if (silentS !== undefined) out.push(t('notify.noFrameFor', { min: Math.max(1, Math.round(silentS / 60)) }));
+  if (text(details.maintenance)) out.push(t('notify.inMaintenance'));
+  else if (number(details.backAt) !== undefined && alarm.status.startsWith('CLEARED'))
+    out.push(t('notify.backOnline'));
+  return out;
+}
+
+/** Who judged a fire alarm, what they said. */
+function verdict(alarm: Alarm, i18n: Translator): string {
+  const { triage } = alarm;
+  if (!triage) return '';
+  const note = triage.note ? ` (${triage.note})` : '';
+  return ` - ${i18n.t('notify.verdict', { label: i18n.label('triage', triage.label), name: triage.by })}${note}`;
+}
+
 /** The facts that matter for the type, in words; unknown types get none (the JSON carries the details). */
 function facts(alarm: Alarm, i18n: Translator, zoneName: DescribeOptions['zoneName']): string[] {
+  if (alarm.type === 'camera_offline' || alarm.type === 'edge_offline') return offlineFacts(alarm, i18n);
+
   const { t } = i18n;
   const { details } = alarm;
   const out: string[] = [];
@@ -75,10 +104,14 @@ export function describeAlarm(change: AlarmChangeMessage, options: DescribeOptio
   const what = facts(alarm, i18n, options.zoneName);
   const by =
     change.kind === 'acknowledged' ? alarm.ackBy : change.kind === 'cleared' ? alarm.clearBy : undefined;
+  // A device that came back cleared its own alarm: nobody to name.
+  const selfCleared = change.kind === 'cleared' && by === 'lookout';
   const who =
-    change.kind === 'acknowledged' || change.kind === 'cleared'
-      ? ` ${t('notify.by', { name: by ?? '?' })}`
-      : '';
+    change.kind === 'triaged'
+      ? verdict(alarm, i18n)
+      : (change.kind === 'acknowledged' || change.kind === 'cleared') && !selfCleared
+        ? ` ${t('notify.by', { name: by ?? '?' })}`
+        : '';
   const head = `${t(`notify.kind.${change.kind}`)}[${i18n.label('severity', alarm.severity)}] ${i18n.label('alarmType', alarm.type)}`;
   return `${head}: ${subject(alarm, i18n)}${what.length ? ` - ${what.join(', ')}` : ''} - ${t('notify.since', { time: i18n.dateTime(alarm.startTs) })}${who}`;
 }

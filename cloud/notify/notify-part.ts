@@ -16,6 +16,7 @@ import type { CloudBus } from '../events.js';
 import type { NotifyConfig, WebhookConfig } from './config.js';
 import { requestBody, toNotification, toReportNotification } from './format.js';
 import type { Language } from '../i18n/index.js';
+import { alarmPoint, inArea, unknownCommunes, type Communes, type LatLon } from './area.js';
 
 /** A notification waiting for its webhook (also the line format of the spill file). */
 const Pending = Type.Object(
@@ -40,6 +41,10 @@ export interface NotifyOptions {
   spillFile?: string;
   /** Zone names (from the zone files) by zone id, read at start: texts name zones, not ids. */
   zoneNames?: () => Promise<ReadonlyMap<string, string>>;
+  /** The communes of `config.communesFile`, read at start when a webhook's area names some. */
+  communes?: () => Promise<Communes>;
+  /** A camera's position as its edge reported it (cloud/cameras), for alarms whose details have none. */
+  cameraPosition?: (edgeId: string, cameraId: string) => LatLon | undefined;
   clock?: () => number;
 }
 
@@ -84,12 +89,13 @@ class WebhookDelivery {
     },
   ) {}
 
-  wants(change: AlarmChangeMessage): boolean {
+  wants(change: AlarmChangeMessage, point: LatLon | undefined, communes: Communes): boolean {
     const { webhook } = this;
     return (
       webhook.kinds.includes(change.kind) &&
       (!webhook.types || webhook.types.includes(change.alarm.type)) &&
-      severityRank(change.alarm.severity) >= severityRank(webhook.minSeverity)
+      severityRank(change.alarm.severity) >= severityRank(webhook.minSeverity) &&
+      (!webhook.area || inArea(webhook.area, change.alarm, point, communes))
     );
   }
 
@@ -230,6 +236,7 @@ export class NotifyPart implements Part {
   readonly #clock: () => number;
   #unsubscribe: Array<() => void> = [];
   #zoneNames: ReadonlyMap<string, string> = new Map();
+  #communes: Communes = new Map();
 
   constructor(private readonly options: NotifyOptions) {
     const { config, log, registry } = options;
@@ -274,6 +281,7 @@ export class NotifyPart implements Part {
         this.options.log.warn({ err: error }, 'zone names not read: notifications name zones by id');
         return undefined;
       })) ?? new Map();
+    await this.#readCommunes();
     await this.#readSpill();
     this.#unsubscribe = [
       this.options.bus.on('alarmChange', (change) => this.#onChange(change)),
@@ -314,8 +322,28 @@ export class NotifyPart implements Part {
     return { status: failing ? 'degraded' : 'ok', webhooks };
   }
 
+  /** The communes webhooks name; a name the file lacks (or no file) stops the start with the webhook named. */
+  async #readCommunes(): Promise<void> {
+    const { config, communes } = this.options;
+    const named = config.webhooks.filter((webhook) => webhook.area?.communes);
+    if (named.length === 0) return;
+    if (!config.communesFile || !communes)
+      throw new Error(
+        `cloud.notify.webhooks: ${named.map((w) => w.name).join(', ')} name communes but cloud.notify.communesFile is not set`,
+      );
+    this.#communes = await communes();
+    for (const webhook of named) {
+      const unknown = unknownCommunes(webhook.area!, this.#communes);
+      if (unknown.length > 0)
+        throw new Error(
+          `cloud.notify.webhooks ${webhook.name}: area.communes ${unknown.map((n) => `"${n}"`).join(', ')} not in ${config.communesFile} (it has ${this.#communes.size} communes)`,
+        );
+    }
+  }
+
   #onChange(change: AlarmChangeMessage): void {
-    const wanting = this.#deliveries.filter((delivery) => delivery.wants(change));
+    const point = alarmPoint(change.alarm, this.options.cameraPosition);
+    const wanting = this.#deliveries.filter((delivery) => delivery.wants(change, point, this.#communes));
     if (wanting.length === 0) return;
     const firstTs = this.#clock();
     const zoneName = (id: string) => this.#zoneNames.get(id);

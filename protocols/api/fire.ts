@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { AlarmTriage } from './alarms.js';
 
 /** One stored fire/smoke alert event, as `GET /api/v1/fire/alerts` returns it. */
 export const FireAlertRecord = Type.Object(
@@ -7,6 +8,10 @@ export const FireAlertRecord = Type.Object(
     cameraId: Type.String(),
     alertId: Type.String(),
     event: Type.Union([Type.Literal('new'), Type.Literal('update'), Type.Literal('end')]),
+    /** The `fire` alarm this event raised or refreshed (judge it: POST /api/v1/alarms/{alarmId}/triage). */
+    alarmId: Type.Optional(Type.String()),
+    /** The ranger's verdict on that alarm, when given. */
+    triage: Type.Optional(AlarmTriage),
     className: Type.String(),
     confidence: Type.Number(),
     /** Boxes in frame units (0..1), with their scores. */

@@ -24,6 +24,8 @@ export const EdgeHealth = Type.Object(
   {
     ts: EpochMs,
     uptimeS: Type.Number({ minimum: 0 }),
+    /** How often the edge publishes its health (s): the cloud calls an edge silent after a few intervals. */
+    intervalS: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
     outbox: Type.Object({
       messages: Type.Integer({ minimum: 0 }),
       bytes: Type.Integer({ minimum: 0 }),

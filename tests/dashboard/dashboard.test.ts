@@ -408,6 +408,22 @@ describe('live dashboard in Chromium', () => {
     const fireAlarm = await page.waitForSelector('#alarms-list li[data-type="fire"]', { timeout: 20_000 });
     expect(await fireAlarm.textContent()).toContain(`Camera ${EDGE}/u-minh-tower-1`);
     const id = await fireAlarm.getAttribute('data-alarm-id');
+    // The ranger judges it (a false alarm, with a note): recorded in the cloud under the operator's name.
+    await page.click(
+      '#alarms-list li[data-type="fire"] button[data-action="triage"][data-verdict="false_alarm"]',
+    );
+    await page.waitForSelector('#triage-dialog[open]');
+    await page.fill('#triage-note', 'mây trắng trên rừng');
+    await page.click('#triage-save');
+    await page.waitForSelector(
+      '#alarms-list li[data-type="fire"] .triage[data-verdict="false_alarm"] button[data-verdict="false_alarm"][aria-pressed="true"]',
+      { timeout: 20_000 },
+    );
+    expect(alarms.store.get(id!)?.triage).toMatchObject({
+      label: 'false_alarm',
+      by: OPERATOR,
+      note: 'mây trắng trên rừng',
+    });
     await page.click('#alarms-list li[data-type="fire"] button[data-action="clear"]');
     await page.waitForSelector(`#alarms-list li[data-alarm-id="${id}"]`, {
       state: 'detached',
@@ -415,7 +431,12 @@ describe('live dashboard in Chromium', () => {
     });
     expect(await page.$('#operator-dialog[open]')).toBeNull();
     const all = alarms.store.list();
-    expect(all.find((a) => a.id === id)).toMatchObject({ status: 'CLEARED_UNACK', clearBy: OPERATOR });
+    // Judged, so acknowledged by whoever judged it.
+    expect(all.find((a) => a.id === id)).toMatchObject({
+      status: 'CLEARED_ACK',
+      ackBy: OPERATOR,
+      clearBy: OPERATOR,
+    });
   });
 
   it('a click that spans a live update still lands: the alarm list keeps the button under the pointer', async () => {
@@ -541,6 +562,14 @@ describe('live dashboard in Chromium', () => {
   });
 
   it('shows the alarm history: who acknowledged and who cleared what, and when', async () => {
+    const never = alarms.raise({
+      originator: 'vessel:574000103',
+      type: 'encounter',
+      severity: 'MINOR',
+      ts: Date.now(),
+      details: {},
+    })!;
+    alarms.store.clear(never.alarm.id, OPERATOR);
     const cleared = alarms.store.list({ status: 'cleared' });
     expect(cleared.length).toBeGreaterThan(0);
     await page.click('#history-button');
@@ -549,7 +578,9 @@ describe('live dashboard in Chromium', () => {
     const fire = cleared.find((alarm) => alarm.type === 'fire')!;
     const item = await page.waitForSelector(`#history-list li[data-alarm-id="${fire.id}"]`);
     expect(await item.textContent()).toContain(`cleared by ${OPERATOR} at`);
-    expect(await item.textContent()).toContain('never acknowledged');
+    expect(await item.textContent()).toContain(`acknowledged by ${OPERATOR} at`); // judged: seen
+    const unseen = await page.waitForSelector(`#history-list li[data-alarm-id="${never.alarm.id}"]`);
+    expect(await unseen.textContent()).toContain('never acknowledged');
     // A clear that happens while the history is open appears in it at once (MQTT).
     const loitering = alarms.store.activeFor('vessel:574000102', 'loitering')!;
     await fetch(`${cloud.addresses.http}/api/v1/alarms/${loitering.id}/clear`, {

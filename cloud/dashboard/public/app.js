@@ -362,6 +362,10 @@ function render() {
       onAck: (a) => alarmAction(a, 'ack'),
       onClear: (a) => alarmAction(a, 'clear'),
       onShowOnMap: showOnMap,
+      onTriage: {
+        onJudged: (alarm) => (state.alarmErrors.delete(alarm.id), applyAlarmChange({ alarm })),
+        onError: (alarm, text) => (state.alarmErrors.set(alarm.id, text), markDirty('alarms')),
+      },
     });
   if (panels.has('history') && state.showHistory) renderHistory(state);
   if (panels.has('fires')) renderFires(state);

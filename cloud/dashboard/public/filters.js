@@ -11,6 +11,8 @@ const ALARM_TYPES = [
   'signal_loss',
   'encounter',
   'loitering',
+  'camera_offline',
+  'edge_offline',
 ];
 const STATUSES = ['alarm', 'at_sea', 'in_port', 'silent', 'unregistered'];
 

@@ -1,5 +1,6 @@
 // Rendering of the list panels from the page state (see app.js). Each function replaces its panel's content.
 import { detailText, el, humanKey, isTimeKey, severityRank, timeEl, updateChildren } from './format.js';
+import { triageControls } from './triage.js';
 import { alarmMatches, cameraMatches, sortByColumn, vesselMatches } from './filters.js';
 import { href } from './views.js';
 import { ago, clockTime, dateTime, label, latLon, number, percent, t } from './i18n.js';
@@ -165,6 +166,8 @@ function originatorText(alarm, vessels) {
         : t('alarms.vessel', { name: known.name, mmsi });
     return t(known && !known.registration ? 'alarms.vesselUnregistered' : 'alarms.vesselUnknown', { mmsi });
   }
+  const edge = /^edge:(.+)$/.exec(alarm.originator);
+  if (edge) return t('alarms.edge', { edge: edge[1] });
   const camera = /^camera:(.+)$/.exec(alarm.originator);
   if (camera) return t('alarms.camera', { camera: camera[1] });
   return alarm.originator;
@@ -301,7 +304,7 @@ function alarmGroup(list, name) {
  * Fires stand apart from the vessel alarms, in a group of their own at the top (on the phone too): a ranger never
  * scrolls past IUU alarms, and a fire that still burns stays above them once acknowledged.
  */
-export function renderAlarms(state, { onAck, onClear, onShowOnMap }) {
+export function renderAlarms(state, { onAck, onClear, onShowOnMap, onTriage }) {
   const list = document.getElementById('alarms-list');
   const note = document.getElementById('alarms-note');
   if (!state.features.alarms) {
@@ -325,7 +328,7 @@ export function renderAlarms(state, { onAck, onClear, onShowOnMap }) {
     const unackCount = members.filter((a) => a.status === 'ACTIVE_UNACK').length;
     group.querySelector('.group-head').textContent = t(`alarms.group.${name}`, { n: members.length });
     group.classList.toggle('has-unack', unackCount > 0);
-    const items = members.map((alarm) => alarmItem(alarm, state, { onAck, onClear, onShowOnMap }));
+    const items = members.map((alarm) => alarmItem(alarm, state, { onAck, onClear, onShowOnMap, onTriage }));
     if (items.length === 0) items.push(el('li', { class: 'empty calm' }, t(`alarms.group.${name}None`)));
     updateChildren(group.querySelector('ol'), items);
   }
@@ -337,7 +340,7 @@ export function renderAlarms(state, { onAck, onClear, onShowOnMap }) {
   }
 }
 
-function alarmItem(alarm, state, { onAck, onClear, onShowOnMap }) {
+function alarmItem(alarm, state, { onAck, onClear, onShowOnMap, onTriage }) {
   const unack = alarm.status === 'ACTIVE_UNACK';
   const what = `${label('alarmType', alarm.type)} — ${originatorText(alarm, state.vessels)}`;
   const snapshot =
@@ -388,6 +391,7 @@ function alarmItem(alarm, state, { onAck, onClear, onShowOnMap }) {
       alarmDetails(alarm, state),
     ),
     location?.text ? el('p', { class: 'alarm-location' }, location.text) : null,
+    alarm.type === 'fire' && onTriage ? triageControls(alarm, onTriage) : null,
     error ? el('p', { class: 'inline-error', role: 'alert' }, error) : null,
     el(
       'div',
