@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { DEFAULT_LANGUAGE, translator } from '../cloud/i18n/index.js';
+import { DEFAULT_LANGUAGE, translator, type Translator } from '../cloud/i18n/index.js';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -36,6 +36,15 @@ import { WebhookReceiver } from '../simulators/notifications/webhook-receiver.js
 const checkNotification = compileSchema(Type.Union([AlarmNotification, ReportNotification]));
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** A progress line of the demo in Vietnamese, then in English (catalogues `demo.*`), as a ranger reads it first. */
+export function bilingual(say: (line: string) => void): (...message: Parameters<Translator['t']>) => void {
+  const [vi, en] = [translator('vi'), translator('en')];
+  return (key, params) => {
+    say(vi.t(key, params));
+    say(`  ${en.t(key, params)}`);
+  };
+}
 
 export interface DemoOptions {
   /** Where InfluxDB data, journals, outboxes and logs go. */
@@ -148,6 +157,7 @@ const DEMO_STATIONS: Array<{ id: string; name: string; polygon: Array<[number, n
  */
 export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem> {
   const { say } = options;
+  const tell = bilingual(say);
   const dir = path.resolve(options.dir);
   const logs = path.join(dir, 'logs');
   await mkdir(logs, { recursive: true });
@@ -163,7 +173,7 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
       edge?: Record<string, unknown>;
     };
 
-    say(`starting InfluxDB 1.x with its data in ${path.join(dir, 'influxdb')} ...`);
+    tell('demo.startInflux', { dir: path.join(dir, 'influxdb') });
     const influxd = new LocalInfluxd({
       dir: path.join(dir, 'influxdb'),
       port: await preferredPort(options.ports.influx),
@@ -179,7 +189,7 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
             durationH: options.replayHours,
           })
         : undefined;
-    say('starting the cloud (MQTT broker, ingest, fisheries rules, alarms, fire alerts, API, dashboard) ...');
+    tell('demo.startCloud');
     const baseCloud = cloudConfig(document.cloud ?? {});
     const fisheries = {
       ...baseCloud.fisheries,
@@ -267,7 +277,7 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
       total: Math.max(300, options.vessels + 50),
       today: new Date(Date.now() + 7 * 3_600_000).toISOString().slice(0, 10),
     });
-    say(`  vessel registry: ${registryDemo.vessels.length} generated demo vessels (DEMO DATA, not real)`);
+    tell('demo.registry', { n: registryDemo.vessels.length });
     const cloud = createCloud(config, {
       log: logger('cloud'),
       features: cloudFeatures(config, { registryDemo }),
@@ -278,7 +288,7 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
     let cameras: CameraSimulator | undefined;
     let cameraScenario: CameraScenario | undefined;
     if (options.cameras > 0) {
-      say(`starting ${options.cameras} simulated ONVIF cameras (GStreamer RTSP) ...`);
+      tell('demo.startCameras', { n: options.cameras });
       cameraScenario = await loadScenario(path.join(ROOT, 'simulators/cameras/scenarios/demo.yaml'));
       cameras = createCameraSimulator({
         count: options.cameras,
@@ -289,22 +299,15 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
       await cameras.start();
       stops.push(() => cameras!.stop());
       for (const camera of cameras.info()) say(`  ${camera.id}: ${describeScript(camera)}`);
-      say(
-        '  each camera learns its view for the first 2 minutes (fire.change.warmupS); scene times count from now',
-      );
-      say(
-        '  cam-1 and cam-3 are two towers that see the same fire: once both alarm, the map shows where it burns',
-      );
+      tell('demo.cameraWarmup');
+      tell('demo.twoTowers');
     }
 
-    say(
-      'starting the edge (AIS receivers, disk outbox, MQTT uplink, camera provisioning, fire detection) ...',
-    );
+    tell('demo.startEdge');
     const baseEdge = edgeConfig(document.edge ?? {});
     const modelPath = path.join(ROOT, baseEdge.fire.model.path);
     const fireOn = cameras !== undefined && existsSync(modelPath);
-    if (cameras && !fireOn)
-      say(`  (no detector model at ${modelPath}: cameras are provisioned but fire detection is off)`);
+    if (cameras && !fireOn) tell('demo.noModel', { path: modelPath });
     const demoEdgeConfig = edgeConfig({
       ...(document.edge ?? {}),
       edgeId: 'edge-demo',
@@ -329,7 +332,7 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
     await edge.start();
     stops.push(() => edge.stop());
 
-    say(`starting the fleet simulator: ${options.vessels} vessels, ${options.rate} positions/s over UDP ...`);
+    tell('demo.startFleet', { vessels: options.vessels, rate: options.rate });
     const fleet = createFleetSimulator({
       vessels: options.vessels,
       seed: FLEET_SEED,
@@ -344,10 +347,12 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
     stops.push(async () => abort.abort());
     let replayDone: Promise<number> = Promise.resolve(0);
     if (scenario) {
-      say(
-        `replaying the last ${options.replayHours} h of a scripted IUU scenario (${scenario.registry.length} vessels, ` +
-          `${scenario.expected.length} scripted violations) over ${options.replaySeconds} s ...`,
-      );
+      tell('demo.replay', {
+        hours: options.replayHours,
+        vessels: scenario.registry.length,
+        violations: scenario.expected.length,
+        seconds: options.replaySeconds,
+      });
       const transport = new UdpTransport({ protocol: 'udp', host: '127.0.0.1', port: edge.ports.udp! });
       await transport.start();
       stops.push(() => transport.stop());

@@ -40,14 +40,20 @@ export async function readAlarmSnapshots(
   });
   const snapshots: Alarm[] = [];
   for (const row of rows) {
-    let value: unknown;
-    try {
-      value = JSON.parse(row.json);
-    } catch {
-      value = undefined;
-    }
-    if (checkAlarm.check(value)) snapshots.push(value);
+    const alarm = alarmOfJson(row.json);
+    if (alarm) snapshots.push(alarm);
     else onInvalid(String(row.json).slice(0, 200));
   }
   return snapshots;
+}
+
+/** A stored snapshot back as an alarm; undefined when it is not valid JSON or not a valid alarm. */
+export function alarmOfJson(json: string): Alarm | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+  return checkAlarm.check(value) ? value : undefined;
 }

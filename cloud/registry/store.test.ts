@@ -120,6 +120,7 @@ describe('RegistryStore', () => {
     ].join('\r\n');
     const { rows } = vesselRowsOf(readCsv(Buffer.from(csv)));
     expect(await store.importVessels(rows, 'import')).toEqual({ created: 2, updated: 0, unchanged: 0 });
+    expect((await store.list({ mmsi: 574320002 })).map((v) => v.ownerName)).toEqual(['Trần Thị B']);
     const sheet = vesselSheet(await store.list());
     const again = vesselRowsOf(readCsv(writeCsv(sheet)));
     expect(again.problems).toEqual([]);

@@ -152,6 +152,7 @@ export class RegistryStore {
       params.push(value);
       where.push(sql.replace('?', `$${params.length}`));
     };
+    if (query.mmsi !== undefined) add('mmsi = ?', query.mmsi);
     if (query.commune !== undefined) add('commune_code = ?', query.commune);
     if (query.province !== undefined) add('province_code = ?', query.province);
     if (query.homePort !== undefined) add('home_port = ?', query.homePort);

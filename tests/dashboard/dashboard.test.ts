@@ -1064,4 +1064,32 @@ describe('API documentation', () => {
       await visitor.close();
     }
   });
+  it('shows a fire of the past in the situation at its moment: the tower red, its alarm as it stood', async () => {
+    const { alarms: fires } = await api<{ alarms: Alarm[] }>('/api/v1/alarms?type=fire');
+    const fire = fires.find((alarm) => alarm.clearTs !== undefined && alarm.clearTs > alarm.startTs)!;
+    expect(fire).toBeDefined();
+    const reviewer = await browser.newPage({ viewport: { width: 1366, height: 768 }, locale: 'en-GB' });
+    try {
+      await reviewer.goto(`${cloud.addresses.http}/#/situation/${fire.startTs}`);
+      await reviewer.waitForSelector(`#situation-alarms li[data-alarm-id="${fire.id}"]`);
+      expect(await reviewer.textContent(`#situation-alarms li[data-alarm-id="${fire.id}"] .alarm-type`)).toBe(
+        'Fire / smoke',
+      );
+      const tower = fire.originator.replace(/^camera:/, '');
+      await reviewer.waitForSelector(`#situation-map path.fov.cam-fire[data-camera="${tower}"]`, {
+        state: 'attached',
+      });
+      // A moment after it was cleared, the tower is back to normal and the alarm gone.
+      await reviewer.goto(`${cloud.addresses.http}/#/situation/${fire.clearTs! + 1}`);
+      await reviewer.waitForSelector('#situation-summary:not(:empty)');
+      await expect
+        .poll(() => reviewer.locator(`#situation-alarms li[data-alarm-id="${fire.id}"]`).count())
+        .toBe(0);
+      await reviewer.waitForSelector(`#situation-map path.fov:not(.cam-fire)[data-camera="${tower}"]`, {
+        state: 'attached',
+      });
+    } finally {
+      await reviewer.close();
+    }
+  });
 });

@@ -8,19 +8,16 @@ import ExcelJS from 'exceljs';
 import mqtt, { type MqttClient } from 'mqtt';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { alarmsFeature } from '../../cloud/alarms/feature.js';
-import { cloudConfig, createCloud, type Cloud } from '../../cloud/core.js';
+import type { Cloud } from '../../cloud/core.js';
 import { dashboardFeature } from '../../cloud/dashboard/index.js';
-import { fisheriesFeature, type FisheriesFeature } from '../../cloud/fisheries/feature.js';
-import { officeFeature, type OfficeFeature } from '../../cloud/office/feature.js';
+import type { FisheriesFeature } from '../../cloud/fisheries/feature.js';
+import type { OfficeFeature } from '../../cloud/office/feature.js';
 import { readDaily } from '../../cloud/office/snapshots.js';
-import { registryFeature } from '../../cloud/registry/feature.js';
 import type { VesselPosition } from '../../protocols/mqtt/payloads.js';
 import { edgeClientId, topics } from '../../protocols/mqtt/topics.js';
-import { capturingLogger, removeDir, tempDir } from '../support/cloud-fixtures.js';
-import { startTestInfluxd } from '../support/influxd.js';
 import { waitFor } from '../support/wait.js';
 import { scopeForFile } from '../support/scope.js';
+import { startOfficeCloud } from '../support/office-cloud.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const EDGE = 'edge-office-pages';
@@ -93,30 +90,11 @@ async function noSidewaysScroll(page: Page, width: number): Promise<void> {
 }
 
 beforeAll(async () => {
-  const [influx] = await Promise.all([
-    scope.use(startTestInfluxd(), (i) => i.cleanup()),
-    waitFor(() => existsSync(CHROMIUM), 30_000, `${CHROMIUM} (Debian chromium package)`),
-  ]);
-  const dataDir = await scope.use(tempDir('office-pages'), removeDir);
-  const config = cloudConfig({
-    mqtt: { port: 0, wsPort: 0 },
-    http: { port: 0 },
-    influx: { host: influx.influxd.host, port: influx.influxd.port, database: 'office_pages' },
-    ingest: { batchSize: 500, flushIntervalMs: 50 },
-    buffer: { fsync: 'never' },
-    dataDir,
-    fisheries: { tickIntervalS: 3600 },
-    office: { tickIntervalS: 3600 },
-  });
-  const registry = registryFeature();
-  const alarms = alarmsFeature();
-  fisheries = fisheriesFeature(config.fisheries, { alarms, registry });
-  office = officeFeature({ registry, fisheries, alarms });
-  cloud = createCloud(config, {
-    log: capturingLogger('warn').log,
-    features: [registry, alarms, fisheries, office, dashboardFeature({ vesselPollMs: 1000 })],
-  });
-  await scope.use(cloud.start(), () => cloud.stop());
+  await waitFor(() => existsSync(CHROMIUM), 30_000, `${CHROMIUM} (Debian chromium package)`);
+  ({ cloud, fisheries, office } = await startOfficeCloud(scope, {
+    database: 'office_pages',
+    extra: [dashboardFeature({ vesselPollMs: 1000 })],
+  }));
   await waitFor(() => fisheries.part.isReady, 30_000, 'fisheries ready');
   edge = await scope.use(
     mqtt.connectAsync(cloud.addresses.mqtt, { clientId: edgeClientId(EDGE), reconnectPeriod: 0 }),

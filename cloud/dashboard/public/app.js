@@ -2,6 +2,7 @@
 import { severityRank } from './format.js';
 import { chosenLanguage, clockTime, language, onLanguageChange, t, useLanguage, utcOffset } from './i18n.js';
 import { api, send, showApiErrors } from './api.js';
+import { defaultRange, loadTrack as fetchTrack } from './history.js';
 import { createAttention } from './attention.js';
 import { connectLive } from './live.js';
 import { LocatedFires } from './located-fires.js';
@@ -24,7 +25,7 @@ const FIRE_WINDOW_MS = 24 * 3600_000;
 
 const state = {
   config: undefined,
-  features: { fisheries: false, alarms: false, fire: false, cameras: false },
+  features: { fisheries: false, alarms: false, fire: false, cameras: false, registry: false, office: false },
   vessels: [],
   /** mmsi -> most severe active alarm severity */
   alarmedVessels: new Map(),
@@ -267,16 +268,13 @@ async function alarmAction(alarm, action) {
   }
 }
 
-const TRACK_HOURS = 12;
-
+/** The selected vessel's track since its last port departure (else the last 24 h), as on its page. */
 async function loadTrack(mmsi) {
-  const to = Date.now();
   try {
-    const track = await api(
-      `/api/v1/vessels/${mmsi}/track?from=${to - TRACK_HOURS * 3600_000}&to=${to}&maxPoints=1000`,
-    );
+    const { from, to } = await defaultRange(mmsi, state.features);
+    const track = await fetchTrack(mmsi, from, to, 1000);
     if (state.selected !== mmsi) return;
-    state.track = { mmsi, coordinates: track.geometry.coordinates, times: track.properties.times };
+    state.track = { mmsi, coordinates: track.coordinates, times: track.times };
     render();
     map.fitSelection();
   } catch {
@@ -315,6 +313,8 @@ function mapCameras() {
       key: camera.key,
       position: camera.position,
       bearingDeg: camera.bearingDeg,
+      // The inventory's field of view when the edge reports one (else a fire alert's, else 60°).
+      fovDeg: camera.fovDeg,
       online: camera.stream ? camera.stream.state === 'online' : camera.state === 'online',
     });
   }

@@ -5,6 +5,7 @@ import { alarmMatches, cameraMatches, sortByColumn, vesselMatches } from './filt
 import { href } from './views.js';
 import { ago, clockTime, dateTime, label, latLon, number, percent, t } from './i18n.js';
 import { distanceText } from './located-fires.js';
+import { situationHref, vesselHref } from './page-map.js';
 
 const MAX_VESSEL_ROWS = 500;
 
@@ -15,6 +16,9 @@ function badge(text, kind) {
 function dot(kind, text) {
   return el('span', { class: `status-dot ${kind}`, role: 'img', 'aria-label': text, title: text });
 }
+
+/** A link to the vessel's page (`#/vessel/<mmsi>`). */
+const vesselLink = (mmsi, text) => el('a', { href: vesselHref(mmsi), class: 'vessel-link' }, text);
 
 /** Vessels in alarm first (most severe), then silent ones, then by name/MMSI. */
 export function sortVessels(vessels, alarmedVessels) {
@@ -88,8 +92,12 @@ export function renderVessels(state, { onSelect }) {
         dataset: { mmsi: String(v.mmsi) },
         'aria-selected': state.selected === v.mmsi ? 'true' : 'false',
       },
-      el('td', { class: 'mono', dataset: { col: 'mmsi' } }, String(v.mmsi)),
-      el('td', { class: 'strong', dataset: { col: 'name' }, title: v.name }, v.name ?? '—'),
+      el('td', { class: 'mono', dataset: { col: 'mmsi' } }, vesselLink(v.mmsi, String(v.mmsi))),
+      el(
+        'td',
+        { class: 'strong', dataset: { col: 'name' }, title: v.name },
+        v.name ? vesselLink(v.mmsi, v.name) : '—',
+      ),
       el('td', { class: 'flags', dataset: { col: 'flags' } }, flags),
       el('td', { class: 'mono', dataset: { col: 'registration' } }, v.registration ?? '—'),
       el(
@@ -118,7 +126,10 @@ export function renderVessels(state, { onSelect }) {
         zoneText,
       ),
     );
-    row.addEventListener('click', () => onSelect(v.mmsi));
+    row.addEventListener('click', (event) => {
+      // The name is a link to the vessel page: following it does not also select the row.
+      if (!event.target.closest('a')) onSelect(v.mmsi);
+    });
     row.addEventListener('keydown', (event) => {
       if (event.key === 'Enter' || event.key === ' ') {
         event.preventDefault();
@@ -144,16 +155,17 @@ export function renderVessels(state, { onSelect }) {
   if (focusedMmsi) body.querySelector(`tr[data-mmsi="${focusedMmsi}"]`)?.focus();
 }
 
-function originatorText(alarm, state) {
+/** Who raised an alarm: the vessel (from `vessels`, the list that knows it) by name and registration, or the camera. */
+function originatorText(alarm, vessels) {
   const vessel = /^vessel:(\d+)$/.exec(alarm.originator);
   if (vessel) {
     const mmsi = Number(vessel[1]);
-    const known = state.vessels.find((v) => v.mmsi === mmsi);
+    const known = vessels.find((v) => v.mmsi === mmsi);
     if (known?.name)
       return known.registration
         ? t('alarms.vesselRegistered', { name: known.name, registration: known.registration, mmsi })
         : t('alarms.vessel', { name: known.name, mmsi });
-    return t(known && !known.registered ? 'alarms.vesselUnregistered' : 'alarms.vesselUnknown', { mmsi });
+    return t(known && !known.registration ? 'alarms.vesselUnregistered' : 'alarms.vesselUnknown', { mmsi });
   }
   const edge = /^edge:(.+)$/.exec(alarm.originator);
   if (edge) return t('alarms.edge', { edge: edge[1] });
@@ -164,6 +176,38 @@ function originatorText(alarm, state) {
       camera: typeof cameraName === 'string' ? `${cameraName} (${camera[1]})` : camera[1],
     });
   return alarm.originator;
+}
+
+/** Who raised it; a vessel links to its page. */
+export function originatorEl(alarm, vessels) {
+  const vessel = /^vessel:(\d+)$/.exec(alarm.originator);
+  const text = originatorText(alarm, vessels);
+  return vessel ? vesselLink(Number(vessel[1]), text) : text;
+}
+
+/** Severity and type of an alarm, then `extra` (a count, a state badge). */
+export function alarmHead(alarm, ...extra) {
+  return el(
+    'div',
+    { class: 'alarm-head' },
+    el('span', { class: `sev sev-${alarm.severity}` }, label('severity', alarm.severity)),
+    el('span', { class: 'alarm-type' }, label('alarmType', alarm.type)),
+    ...extra,
+  );
+}
+
+/** Who acknowledged and who cleared an alarm, and when (`neverAcked`: say so when nobody did). */
+export function handledBy(alarm, { neverAcked = false } = {}) {
+  return [
+    alarm.ackTs
+      ? [' · ', t('history.acked', { name: alarm.ackBy ?? '?' }), ' ', timeEl(alarm.ackTs)]
+      : neverAcked
+        ? [' · ', t('history.neverAcked')]
+        : null,
+    alarm.clearTs
+      ? [' · ', t('history.cleared', { name: alarm.clearBy ?? '?' }), ' ', timeEl(alarm.clearTs)]
+      : null,
+  ];
 }
 
 /** Details already shown elsewhere in the alarm (the originator line, the thumbnail). */
@@ -326,7 +370,7 @@ export function renderAlarms(state, { onAck, onClear, onShowOnMap, onTriage }) {
 
 function alarmItem(alarm, state, { onAck, onClear, onShowOnMap, onTriage }) {
   const unack = alarm.status === 'ACTIVE_UNACK';
-  const what = `${label('alarmType', alarm.type)} — ${originatorText(alarm, state)}`;
+  const what = `${label('alarmType', alarm.type)} — ${originatorText(alarm, state.vessels)}`;
   const snapshot =
     typeof alarm.details?.snapshot === 'string'
       ? `/api/v1/fire/snapshots/${alarm.details.snapshot}`
@@ -339,16 +383,13 @@ function alarmItem(alarm, state, { onAck, onClear, onShowOnMap, onTriage }) {
       class: `alarm sev-${alarm.severity}${unack ? ' unack' : ' acked'}`,
       dataset: { alarmId: alarm.id, type: alarm.type, status: alarm.status },
     },
-    el(
-      'div',
-      { class: 'alarm-head' },
-      el('span', { class: `sev sev-${alarm.severity}` }, label('severity', alarm.severity)),
-      el('span', { class: 'alarm-type' }, label('alarmType', alarm.type)),
+    alarmHead(
+      alarm,
       alarm.count > 1
         ? el('span', { class: 'count', title: t('alarms.timesRaised') }, `×${alarm.count}`)
         : null,
     ),
-    el('div', { class: 'alarm-originator' }, originatorText(alarm, state)),
+    el('div', { class: 'alarm-originator' }, originatorEl(alarm, state.vessels)),
     el(
       'div',
       { class: 'alarm-meta' },
@@ -609,24 +650,19 @@ export function renderHistory(state) {
     el(
       'li',
       { class: `alarm history sev-${alarm.severity}`, dataset: { alarmId: alarm.id, type: alarm.type } },
-      el(
-        'div',
-        { class: 'alarm-head' },
-        el('span', { class: `sev sev-${alarm.severity}` }, label('severity', alarm.severity)),
-        el('span', { class: 'alarm-type' }, label('alarmType', alarm.type)),
-      ),
-      el('div', { class: 'alarm-originator' }, originatorText(alarm, state)),
+      alarmHead(alarm),
+      el('div', { class: 'alarm-originator' }, originatorEl(alarm, state.vessels)),
       el(
         'div',
         { class: 'alarm-meta' },
         `${t('alarms.since')} `,
         timeEl(alarm.startTs),
-        alarm.ackTs
-          ? [' · ', t('history.acked', { name: alarm.ackBy ?? '?' }), ' ', timeEl(alarm.ackTs)]
-          : [' · ', t('history.neverAcked')],
-        alarm.clearTs
-          ? [' · ', t('history.cleared', { name: alarm.clearBy ?? '?' }), ' ', timeEl(alarm.clearTs)]
-          : null,
+        handledBy(alarm, { neverAcked: true }),
+      ),
+      el(
+        'div',
+        { class: 'alarm-actions' },
+        el('a', { href: situationHref(alarm.startTs), class: 'link-button' }, t('vesselPage.situationThen')),
       ),
     ),
   );

@@ -5,3 +5,5 @@ import './registry.js';
 import './cases.js';
 import './camera-settings.js';
 import './fire-alert.js';
+import './situation.js';
+import './vessel.js';
