@@ -1,4 +1,3 @@
-import { readdirSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { capturingLogger, metricValue } from '../../tests/support/cloud-fixtures.js';
 import { scopeForFile } from '../../tests/support/scope.js';
@@ -6,7 +5,7 @@ import { createHttpApp, type HttpApp } from '../../runtime/http-server.js';
 import { createMetricsRegistry } from '../../runtime/metrics.js';
 import { RegistryConfig } from './config.js';
 import { compileSchema } from '../../protocols/validation.js';
-import { MIGRATIONS_DIR, migrate, openPglite, type Database } from './database.js';
+import { migrate, migrationFiles, openPglite, type Database } from './database.js';
 import { RegistryPart } from './part.js';
 import { registerRegistryRoutes } from './routes.js';
 import { RegistryInputError, RegistryStore } from './store.js';
@@ -39,10 +38,10 @@ const UNITS = [
 
 beforeAll(async () => {
   db = await scope.use(openPglite(), (d) => d.close());
-  const files = readdirSync(MIGRATIONS_DIR).filter((name) => name.endsWith('.sql'));
+  const files = await migrationFiles();
   expect(files.slice(0, 2)).toEqual(['001_registry.sql', '002_office.sql']);
   // Every migration once, in the order of their names; then nothing left to apply.
-  expect(await migrate(db)).toEqual(files.sort());
+  expect(await migrate(db)).toEqual(files);
   expect(await migrate(db)).toEqual([]);
 });
 
