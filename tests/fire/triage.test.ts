@@ -133,7 +133,7 @@ const api = async <T>(route: string, init?: { method?: string; body?: unknown })
 
 const lookout = runLookout;
 
-it('records who judged a fire alarm and when, keeps it in InfluxDB, and exports the judged events' clean frames as YOLO', async () => {
+it("records who judged a fire alarm and when, keeps it in InfluxDB, and exports the judged events' clean frames as YOLO", async () => {
   const client = await mqtt.connectAsync(cloud.addresses.mqtt, { clientId: 'edge-t', clean: true });
   try {
     const topic = topics.fireAlert('edge-t');
