@@ -18,7 +18,7 @@ function parseTime(value: string | undefined, option: string): number | undefine
   return ms;
 }
 
-/** `lookout fire export-dataset`: judged alert snapshots → a YOLO data set. */
+/** `lookout fire export-dataset`: judged alert events' clean frames → a YOLO data set. */
 export function register(program: Command): void {
   const group =
     program.commands.find((c) => c.name() === 'fire') ??
@@ -26,7 +26,7 @@ export function register(program: Command): void {
   group
     .command('export-dataset')
     .description(
-      "write the fire alarms rangers judged (wildfire, other smoke, false alarm) as a YOLO data set: images/, labels/ (class x_center y_center w h, 0..1; a false alarm's label file is empty: a hard negative), data.yaml (class names) and manifest.csv (verdict, who, camera, time). Run again into the same folder to add the new ones",
+      "write the fire alarms rangers judged (wildfire, other smoke, false alarm) as a YOLO data set: images/ (each alert event's clean frame from the edge's strip, no boxes drawn; an event without one is left out and counted in skipped.noCleanFrame of the printed summary), labels/ (class x_center y_center w h, 0..1; a false alarm's label file is empty: a hard negative), data.yaml (class names) and manifest.csv (verdict, who, camera, time, snapshot). Run again into the same folder to add the new ones",
     )
     .requiredOption('--out <dir>', 'folder to write (created; files already there are kept)')
     .option('--cloud <url>', "the cloud's HTTP address", 'http://127.0.0.1:8080')
@@ -36,7 +36,7 @@ export function register(program: Command): void {
     )
     .option(
       '--other-smoke <how>',
-      'snapshots judged other smoke (burning, cooking, factory): skip (left out), negative (empty labels) or smoke (boxes kept)',
+      'events judged other smoke (burning, cooking, factory): skip (left out), negative (empty labels) or smoke (boxes kept)',
       'skip',
     )
     .option('--since <time>', 'only alarms that started at or after this date/time (or ms since the epoch)')

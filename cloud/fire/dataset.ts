@@ -30,6 +30,7 @@ async function snapshotsOf(influx: InfluxDB, database: string, alarm: Alarm): Pr
   const items: FireDatasetItem[] = [];
   for (const record of rows.map(fromRow)) {
     if (!record.snapshotUrl || record.event === 'end') continue;
+    const clean = record.frames?.find((frame) => frame.ts === record.ts);
     items.push({
       alarmId: alarm.id,
       label: triage.label,
@@ -44,6 +45,7 @@ async function snapshotsOf(influx: InfluxDB, database: string, alarm: Alarm): Pr
       className: record.className,
       boxes: record.boxes,
       snapshotUrl: record.snapshotUrl,
+      ...(clean ? { imageUrl: clean.url } : {}),
     });
   }
   return items;
@@ -112,8 +114,10 @@ export function registerDatasetRoute(
         summary: 'Judged fire alert snapshots, for training',
         description:
           'Every fire alarm a ranger has judged (POST /api/v1/alarms/{id}/triage) with the snapshots of the alert ' +
-          'events it covered: per snapshot the verdict (wildfire, other_smoke, false_alarm), note, who and when, ' +
-          'the boxes the edge drew (frame units 0..1, class per box) and the snapshot URL. `classes` gives the YOLO ' +
+          'events it covered: per event the verdict (wildfire, other_smoke, false_alarm), note, who and when, ' +
+          'the boxes the edge found (frame units 0..1, class per box), the snapshot URL (boxes drawn, for people) ' +
+          "and imageUrl, the event's own strip frame without boxes (the picture to train on; absent when the edge " +
+          'sent none: the export skips such an event and counts it noCleanFrame). `classes` gives the YOLO ' +
           "class ids (fire 0, smoke 1 as the default model, then any other class seen). Filter by the alarm's start " +
           '(since, until, ms) and verdict. `lookout fire export-dataset` writes it as a YOLO folder.',
         querystring: FireDatasetQuery,

@@ -28,9 +28,12 @@ export interface ExportSummary {
   /** Images by verdict (the ones written). */
   byLabel: Record<TriageLabel, number>;
   boxes: number;
-  /** Snapshots left out: `other_smoke` with policy skip, or gone from the cloud (404: storage budget). */
-  skipped: { otherSmoke: number; missing: number };
-  /** Pictures already in the folder from an earlier export (same name = same snapshot): not downloaded again. */
+  /**
+   * Events left out: `other_smoke` with policy skip; without a clean frame (`noCleanFrame`: the edge sent no strip
+   * frame at the event's time, and its snapshot has the boxes drawn); picture gone from the cloud (404: storage budget).
+   */
+  skipped: { otherSmoke: number; noCleanFrame: number; missing: number };
+  /** Pictures already in the folder from an earlier export (same name = same frame): not downloaded again. */
   reused: number;
   classes: string[];
 }
@@ -98,9 +101,10 @@ async function writeAtomically(file: string, data: string | Uint8Array): Promise
 }
 
 /**
- * Fetches the judged snapshots from a cloud (`GET /api/v1/fire/dataset` and each snapshot) and writes them as a
- * YOLO data set: `images/<edge>_<snapshot>.jpg`, `labels/<same>.txt`, `data.yaml` (class names) and
- * `manifest.csv` (verdict, note, who, camera, time per image). Run again into the same folder to add new ones.
+ * Fetches the judged alert events from a cloud (`GET /api/v1/fire/dataset`) and each one's clean frame (`imageUrl`:
+ * the event's own strip frame, no boxes drawn; never the snapshot, whose drawn boxes a model would learn) and writes
+ * them as a YOLO data set: `images/<edge>_<frame>.jpg`, `labels/<same>.txt`, `data.yaml` (class names) and
+ * `manifest.csv` (verdict, note, who, camera, time, snapshot per image). Run again into the same folder to add new ones.
  */
 export async function exportFireDataset(options: ExportOptions): Promise<ExportSummary> {
   const base = options.cloudUrl.replace(/\/+$/, '');
@@ -130,7 +134,7 @@ export async function exportFireDataset(options: ExportOptions): Promise<ExportS
     images: 0,
     byLabel: { wildfire: 0, other_smoke: 0, false_alarm: 0 },
     boxes: 0,
-    skipped: { otherSmoke: 0, missing: 0 },
+    skipped: { otherSmoke: 0, noCleanFrame: 0, missing: 0 },
     reused: 0,
     classes: dataset.classes,
   };
@@ -148,16 +152,26 @@ export async function exportFireDataset(options: ExportOptions): Promise<ExportS
       'triaged_at',
       'alarm',
       'note',
+      'snapshot',
     ].join(','),
   ];
+  const remove = async (stem: string) => {
+    await rm(path.join(images, `${stem}.jpg`), { force: true });
+    await rm(path.join(labels, `${stem}.txt`), { force: true });
+  };
   for (const item of dataset.items) {
+    // Exports before the clean frames wrote the snapshot (boxes drawn) under its own name: never train on it.
+    await remove(`${item.edgeId}_${path.basename(item.snapshotUrl, '.jpg')}`);
     const lines = labelFor(item, dataset.classes, options.otherSmoke);
-    const stem = `${item.edgeId}_${path.basename(item.snapshotUrl, '.jpg')}`;
+    const stem = item.imageUrl ? `${item.edgeId}_${path.basename(item.imageUrl, '.jpg')}` : undefined;
     if (!lines) {
       // Judged otherwise at an earlier export: it leaves the data set.
-      await rm(path.join(images, `${stem}.jpg`), { force: true });
-      await rm(path.join(labels, `${stem}.txt`), { force: true });
+      if (stem) await remove(stem);
       summary.skipped.otherSmoke++;
+      continue;
+    }
+    if (!stem) {
+      summary.skipped.noCleanFrame++;
       continue;
     }
     const image = path.join(images, `${stem}.jpg`);
@@ -167,13 +181,14 @@ export async function exportFireDataset(options: ExportOptions): Promise<ExportS
     );
     if (present) summary.reused++;
     else {
-      const picture = await fetch(`${base}${item.snapshotUrl}`, { headers });
+      const picture = await fetch(`${base}${item.imageUrl}`, { headers });
       if (picture.status === 404) {
         await picture.body?.cancel();
+        await rm(path.join(labels, `${stem}.txt`), { force: true });
         summary.skipped.missing++;
         continue;
       }
-      if (!picture.ok) throw new Error(`${base}${item.snapshotUrl}: HTTP ${picture.status}`);
+      if (!picture.ok) throw new Error(`${base}${item.imageUrl}: HTTP ${picture.status}`);
       await writeAtomically(image, new Uint8Array(await picture.arrayBuffer()));
     }
     await writeAtomically(path.join(labels, `${stem}.txt`), lines.map((line) => `${line}\n`).join(''));
@@ -194,6 +209,7 @@ export async function exportFireDataset(options: ExportOptions): Promise<ExportS
         new Date(item.triagedAt).toISOString(),
         item.alarmId,
         item.note,
+        item.snapshotUrl,
       ]
         .map(csvCell)
         .join(','),

@@ -190,8 +190,8 @@ export const FireConfigSchema = Type.Object(
     /**
      * Small frames before and after a detection, so that a ranger sees the plume grow: the last analysed frames
      * are kept downscaled in memory (raw, `before + 2 x after + 1` per camera: 1.6 MB at 320x180), `before` of
-     * them go with the `new` event, `after` of those since with the alert's first `update` once that many were
-     * analysed since the `new` (or with its `end`). JPEG at `quality` 5: 4.6-5.2 kB each at 320 px (tower frames), about 20 kB more (base64) on a
+     * them and the detection frame itself (clean: the training export's picture) go with the `new` event, `after` of those since with the alert's first `update` once that many were
+     * analysed since the `new` (or with its `end`). JPEG at `quality` 5: 4.6-5.2 kB each at 320 px (tower frames), about 27 kB more (base64, 4 frames) on a
      * `new` (the message is 86-132 kB with its 1280 px snapshot). before: 0 and after: 0 turn it off.
      */
     strip: Type.Object(

@@ -21,13 +21,15 @@ describe('evenly', () => {
 });
 
 describe('FrameStrip', () => {
-  it('gives `new` frames from before the detection and the next event those after it, downscaled', () => {
+  it('gives `new` frames from before the detection and the detection frame, the next event those after it', () => {
     const strip = new FrameStrip({ before: 2, after: 2, width: 64, quality: 8 });
     for (let i = 0; i < 10; i++) strip.push(picture(1280, 720, i * 20), i * 5000);
     const before = strip.take({ kind: 'new', alertId: 'a', atMs: 45_000 });
-    expect(before.map((f) => f.ms)).toEqual([15_000, 40_000]); // the ring holds 2 + 2 x 2 + 1 frames
+    // The ring holds 2 + 2 x 2 + 1 frames: two spread over those before, then the detection frame (pushed first).
+    expect(before.map((f) => f.ms)).toEqual([15_000, 40_000, 45_000]);
     expect(before[0]!.image).toMatchObject({ width: 64, height: 36 });
     expect(before[0]!.image.data[0]).toBe(60);
+    expect(before[2]!.image.data[0]).toBe(180); // the detection frame's own picture
     strip.push(picture(1280, 720, 100), 50_000);
     // An update right after the new (the box grew): one frame is no strip; it waits.
     expect(strip.take({ kind: 'update', alertId: 'a', atMs: 50_000 })).toEqual([]);
@@ -37,9 +39,17 @@ describe('FrameStrip', () => {
     // Only one event after `new` carries them; another alert's events none; an `end` takes what there is.
     expect(strip.take({ kind: 'update', alertId: 'a', atMs: 80_000 })).toEqual([]);
     expect(strip.take({ kind: 'end', alertId: 'other', atMs: 80_000 })).toEqual([]);
-    strip.take({ kind: 'new', alertId: 'b', atMs: 75_000 });
+    expect(strip.take({ kind: 'new', alertId: 'b', atMs: 75_000 }).map((f) => f.ms)).toEqual([
+      45_000, 70_000, 75_000,
+    ]);
     strip.push(picture(1280, 720, 1), 80_000);
     expect(strip.take({ kind: 'end', alertId: 'b', atMs: 80_000 }).map((f) => f.ms)).toEqual([80_000]);
+  });
+
+  it('gives `new` the detection frame alone when no frame before is asked for', () => {
+    const strip = new FrameStrip({ before: 0, after: 1, width: 64, quality: 8 });
+    for (let i = 0; i < 3; i++) strip.push(picture(64, 36, i), i * 1000);
+    expect(strip.take({ kind: 'new', alertId: 'a', atMs: 2000 }).map((f) => f.ms)).toEqual([2000]);
   });
 
   it('keeps nothing when off', () => {

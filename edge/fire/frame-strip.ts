@@ -3,7 +3,7 @@ import { letterboxRgb, type RgbImage } from './tensor.js';
 
 /** `fire.strip`: small frames before and after a detection, so that a ranger sees the plume grow. */
 export interface StripSettings {
-  /** Frames sent with the `new` event, from before the detection (0: none). */
+  /** Frames sent with the `new` event from before the detection (0: none), besides the detection frame itself. */
   before: number;
   /** Frames from after the detection, sent with the alert's first `update` once that many were analysed since the `new`, or with its `end`. */
   after: number;
@@ -38,8 +38,9 @@ export function evenly<T>(items: T[], n: number): T[] {
 /**
  * One camera's recent analysed frames, downscaled (`width`, raw RGB in memory: 320x180 is 173 kB, the ring of
  * `before + 2 x after + 1` frames 1.6 MB by default; nothing on disk, nothing encoded until an alert needs it).
- * An alert's `new` takes frames from before it; its first later event with `after` frames since the `new` (or its
- * `end`) takes those.
+ * An alert's `new` takes frames from before it and the detection frame itself (the clean picture its boxes were
+ * found on: the training data set exports it, `cloud/fire/yolo-export.ts`); its first later event with `after`
+ * frames since the `new` (or its `end`) takes those.
  */
 export class FrameStrip {
   readonly #ring: StripFrame[] = [];
@@ -62,15 +63,20 @@ export class FrameStrip {
     while (this.#ring.length > capacity) this.#ring.shift();
   }
 
-  /** The frames an alert event carries: before the detection on `new`, after it on one later event (see above). */
+  /**
+   * The frames an alert event carries: on `new` those before the detection and the detection frame (the last; it is
+   * pushed before the tracker emits), after it on one later event (see above).
+   */
   take(event: { kind: 'new' | 'update' | 'end'; alertId: string; atMs: number }): StripFrame[] {
     if (!this.enabled) return [];
     if (event.kind === 'new') {
       if (this.settings.after > 0) this.#waiting.set(event.alertId, event.atMs);
-      return evenly(
+      const before = evenly(
         this.#ring.filter((f) => f.ms < event.atMs),
         this.settings.before,
       );
+      const detection = this.#ring.find((f) => f.ms === event.atMs);
+      return detection ? [...before, detection] : before;
     }
     const since = this.#waiting.get(event.alertId);
     if (since === undefined) return [];

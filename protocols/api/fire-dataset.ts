@@ -8,7 +8,7 @@ import { FireAlertRecord } from './fire.js';
  */
 export const DATASET_BASE_CLASSES = ['fire', 'smoke'] as const;
 
-/** One judged alert snapshot: the picture, its boxes as the edge saw them, and the ranger's verdict. */
+/** One judged alert event: its clean picture and snapshot, its boxes as the edge saw them, the ranger's verdict. */
 export const FireDatasetItem = Type.Object(
   {
     alarmId: Type.String(),
@@ -25,7 +25,13 @@ export const FireDatasetItem = Type.Object(
     ts: Type.Integer(),
     className: Type.String(),
     boxes: FireAlertRecord.properties.boxes,
+    /** The snapshot, boxes drawn (for people, not for training). */
     snapshotUrl: Type.String(),
+    /**
+     * The event's own strip frame (same `ts`), no boxes drawn: the picture to train on; the boxes (frame units)
+     * apply to it unchanged. Absent when the edge sent none (strip off, an older edge, encoding failed).
+     */
+    imageUrl: Type.Optional(Type.String()),
   },
   { $id: 'FireDatasetItem', additionalProperties: false },
 );

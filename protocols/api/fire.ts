@@ -36,8 +36,9 @@ export const FireAlertRecord = Type.Object(
     /** Path of the JPEG snapshot (boxes drawn) on this server, when the event carried one. */
     snapshotUrl: Type.Optional(Type.String()),
     /**
-     * Small frames of the camera around the detection (oldest first): on `new` from before it, on the alert's
-     * next event from after it; the alert's boxes (frame units) mark the same place on them.
+     * Small frames of the camera around the detection (oldest first), no boxes drawn: on `new` from before it and
+     * the detection frame itself (same `ts` as the event), on the alert's next event from after it; the alert's
+     * boxes (frame units) mark the same place on them.
      */
     frames: Type.Optional(
       Type.Array(

@@ -290,8 +290,9 @@ export const FireAlert = Type.Object(
     ),
     /**
      * The camera's analysed frames around the detection, small (`edge.fire.strip`): on `new` a few from before
-     * the detection, on the alert's first `update` with enough frames since (or its `end`) a few from after it. No boxes drawn:
-     * they are at the alert's boxes (frame units).
+     * the detection and, last, the detection frame itself (its `ts` is the event's: the clean picture the training
+     * export uses), on the alert's first `update` with enough frames since (or its `end`) a few from after it. No
+     * boxes drawn: they are at the alert's boxes (frame units). At most 9: `strip.before` (8 at most) + 1.
      */
     frames: Type.Optional(
       Type.Array(
@@ -305,7 +306,7 @@ export const FireAlert = Type.Object(
           },
           { additionalProperties: false },
         ),
-        { maxItems: 8 },
+        { maxItems: 9 },
       ),
     ),
   },

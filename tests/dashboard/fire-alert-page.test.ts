@@ -79,7 +79,9 @@ beforeAll(async () => {
 
 it('shows the located fire on the map and an alert page a ranger can act on', async () => {
   const t0 = Date.now() - 120_000;
-  await publish('edge-south', alert(south, 0.35, 'new', t0, [t0 - 15_000, t0 - 10_000, t0 - 5_000]));
+  // As the edge sends them: frames before the detection, then the detection frame itself (clean, no boxes).
+  await publish('edge-south', alert(south, 0.35, 'new', t0, [t0 - 15_000, t0 - 10_000, t0 - 5_000, t0]));
+  // An older edge: no frame at the detection.
   await publish('edge-east', alert(east, 0.7, 'new', t0 + 30_000, [t0 + 20_000]));
   // The south camera's next event carries its frames from after the detection.
   await publish('edge-south', alert(south, 0.35, 'update', t0 + 60_000, [t0 + 5_000, t0 + 30_000]));
@@ -134,13 +136,26 @@ it('shows the located fire on the map and an alert page a ranger can act on', as
       })
       .toBe(1280);
     expect(await image.evaluate((img) => img.getBoundingClientRect().width)).toBeGreaterThan(350);
-    // The strip: three frames before, the detection, two after, in time order, the box over the frames.
-    expect(
-      await page
+    // The strip: three frames before, the detection (its clean frame), two after, in time order, the box over the
+    // frames (the snapshot, boxes drawn in, stays the large picture above).
+    const stripWhen = () =>
+      page
         .locator('.strip-frame')
-        .evaluateAll((els) => els.map((e) => (e as unknown as { dataset: { when: string } }).dataset.when)),
-    ).toEqual(['before', 'before', 'before', 'detection', 'after', 'after']);
+        .evaluateAll((els) => els.map((e) => (e as unknown as { dataset: { when: string } }).dataset.when));
+    expect(await stripWhen()).toEqual(['before', 'before', 'before', 'detection', 'after', 'after']);
     expect(await page.locator('.strip-frame.before .box').count()).toBe(3);
+    expect(await page.locator('.strip-frame.detection img').getAttribute('src')).toBe(
+      `/api/v1/fire/snapshots/edge-south/cam-south-0001-frame-${t0}.jpg`,
+    );
+    expect(await page.locator('.strip-frame.detection .box').count()).toBe(1);
+
+    // An older edge's alert (no frame at the detection): the snapshot stands for it in the strip, boxes drawn in.
+    await page.goto(`${cloud.addresses.http}/#/fire/cam-east-0001`);
+    await expect.poll(stripWhen, { timeout: 20_000 }).toEqual(['before', 'detection']);
+    expect(await page.locator('.strip-frame.detection img').getAttribute('src')).toMatch(
+      /cam-east-0001-new-/,
+    );
+    expect(await page.locator('.strip-frame.detection .box').count()).toBe(0);
     expect(errors).toEqual([]);
   } finally {
     await page.close();

@@ -180,10 +180,19 @@ describe('fire detection end to end', () => {
         (best.className ?? alert.className) === 'fire' ? [255, 32, 32] : [255, 230, 0];
       expect(outlineMatch(picture, best, colour)).toBeGreaterThan(0.6);
 
-      // The strip: small frames from before the detection on `new`, from after it on a later event of the alert
-      // (the first update with three frames analysed since the `new`, or its end).
-      expect(alert.frames).toHaveLength(3);
-      expect(alert.frames!.every((f) => f.ts < alert.ts && f.width === 320 && f.height === 180)).toBe(true);
+      // The strip: small frames from before the detection and the detection frame itself on `new`, from after it
+      // on a later event of the alert (the first update with three frames analysed since the `new`, or its end).
+      expect(alert.frames).toHaveLength(4);
+      expect(alert.frames!.every((f) => f.ts <= alert.ts && f.width === 320 && f.height === 180)).toBe(true);
+      expect(alert.frames!.filter((f) => f.ts === alert.ts)).toHaveLength(1);
+      // The detection frame is clean (no box drawn): the picture the training export uses.
+      const detectionFrame = alert.frames!.at(-1)!;
+      expect(detectionFrame.ts).toBe(alert.ts);
+      const clean = await decodeToRgb(
+        Buffer.from(await (await fetch(`${cloud.addresses.http}${detectionFrame.url}`)).arrayBuffer()),
+      );
+      expect([clean.width, clean.height]).toEqual([320, 180]);
+      expect(outlineMatch(clean, best, colour)).toBeLessThan(0.3);
       const later = alerts.filter((a) => a.event !== 'new' && a.frames?.length).sort((a, b) => a.ts - b.ts);
       expect(later).toHaveLength(1);
       const after = later[0]!;

@@ -24,7 +24,13 @@ function boxed(picture, boxes, className) {
   return frame;
 }
 
-/** Frames before the detection, the snapshot at it, frames after it: oldest first. */
+const whenOf = (ts, detection) =>
+  ts < detection.ts ? 'before' : ts === detection.ts ? 'detection' : 'after';
+
+/**
+ * Frames before the detection, the detection frame (the edge's clean one, else the snapshot: an older edge), frames
+ * after it: oldest first. Only the snapshot has its boxes drawn in; the others get the alert's boxes over them.
+ */
 function strip(events, detection) {
   const frames = events.flatMap((e) => e.frames ?? []).sort((a, b) => a.ts - b.ts);
   const seen = new Set();
@@ -32,9 +38,10 @@ function strip(events, detection) {
   for (const frame of frames) {
     if (seen.has(frame.url)) continue;
     seen.add(frame.url);
-    items.push({ ...frame, when: frame.ts < detection.ts ? 'before' : 'after' });
+    items.push({ ...frame, when: whenOf(frame.ts, detection) });
   }
-  if (detection.snapshotUrl) items.push({ ts: detection.ts, url: detection.snapshotUrl, when: 'detection' });
+  if (detection.snapshotUrl && !items.some((item) => item.when === 'detection'))
+    items.push({ ts: detection.ts, url: detection.snapshotUrl, when: 'detection', drawn: true });
   items.sort((a, b) => a.ts - b.ts);
   return items.map((item) =>
     el(
@@ -46,7 +53,7 @@ function strip(events, detection) {
           alt: t('fireAlert.frameAlt', { time: dateTime(item.ts) }),
           loading: 'lazy',
         }),
-        item.when === 'detection' ? [] : detection.boxes,
+        item.drawn ? [] : detection.boxes,
         'small',
       ),
       el('figcaption', {}, `${t(`fireAlert.${item.when}`)} · ${dateTime(item.ts)}`),
