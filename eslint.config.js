@@ -37,6 +37,8 @@ export default tseslint.config(
         Node: 'readonly',
         ResizeObserver: 'readonly',
         requestAnimationFrame: 'readonly',
+        cancelAnimationFrame: 'readonly',
+        performance: 'readonly',
         localStorage: 'readonly',
         fetch: 'readonly',
         AbortSignal: 'readonly',

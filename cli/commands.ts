@@ -15,6 +15,7 @@ const COMMAND_MODULES: Record<string, Array<() => Promise<CommandModule>>> = {
   detect: [() => import('./detect.js')],
   edge: [() => import('./edge.js')],
   eval: [() => import('./eval-fire.js')],
+  fire: [() => import('./fire.js')],
   sim: [() => import('./sim.js'), () => import('./sim-cameras.js'), () => import('./sim-edges.js')],
 };
 

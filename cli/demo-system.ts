@@ -1,4 +1,5 @@
-import { DEFAULT_LANGUAGE, translator } from '../cloud/i18n/index.js';
+import { Type } from '@sinclair/typebox';
+import { DEFAULT_LANGUAGE, translator, type Translator } from '../cloud/i18n/index.js';
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -13,12 +14,19 @@ import type { CloudConfig } from '../cloud/config.js';
 import { edgeConfig } from '../edge/config.js';
 import { createEdge, type Edge } from '../edge/core.js';
 import { edgeFeatures } from '../edge/features.js';
-import { AlarmNotification } from '../protocols/api/notifications.js';
+import { bearingDeg } from '../cloud/fire/locate.js';
+import { headingShowingAt } from '../protocols/fire/camera-geometry.js';
+import { AlarmNotification, ReportNotification } from '../protocols/api/notifications.js';
 import { compileSchema } from '../protocols/validation.js';
 import { readConfigDocument } from '../runtime/config.js';
 import { createFileLogger, type Logger } from '../runtime/logger.js';
 import { freePort, preferredPort } from '../runtime/ports.js';
-import { describeScript, loadScenario } from '../simulators/cameras/scenario.js';
+import {
+  describeScript,
+  loadScenario,
+  type CameraScenario,
+  type CameraScript,
+} from '../simulators/cameras/scenario.js';
 import { createCameraSimulator, type CameraSimulator } from '../simulators/cameras/simulator.js';
 import { demoRegistry } from '../simulators/fleet/demo-registry.js';
 import { createFleetSimulator, type FleetSimulator } from '../simulators/fleet/fleet.js';
@@ -28,9 +36,19 @@ import { replayPositions } from '../simulators/fleet/scenarios/replay.js';
 import { UdpTransport } from '../simulators/fleet/transport.js';
 import { WebhookReceiver } from '../simulators/notifications/webhook-receiver.js';
 
-const checkNotification = compileSchema(AlarmNotification);
+// The demo's console webhook hears alarms and, when `office.reports.dailyAt` is set, the scheduled reports.
+const checkNotification = compileSchema(Type.Union([AlarmNotification, ReportNotification]));
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** A progress line of the demo in Vietnamese, then in English (catalogues `demo.*`), as a ranger reads it first. */
+export function bilingual(say: (line: string) => void): (...message: Parameters<Translator['t']>) => void {
+  const [vi, en] = [translator('vi'), translator('en')];
+  return (key, params) => {
+    say(vi.t(key, params));
+    say(`  ${en.t(key, params)}`);
+  };
+}
 
 export interface DemoOptions {
   /** Where InfluxDB data, journals, outboxes and logs go. */
@@ -86,12 +104,61 @@ export interface DemoSystem {
 /** The live fleet's seed: the demo registry is generated from the same vessels. */
 const FLEET_SEED = 1;
 
-/** Camera towers over U Minh Hạ (approximate demo positions) and where each camera looks. */
-const TOWERS = [
-  { lat: 9.2412, lon: 104.9327, bearingDeg: 315 },
-  { lat: 9.2801, lon: 104.9655, bearingDeg: 45 },
-  { lat: 9.2203, lon: 104.9941, bearingDeg: 180 },
-  { lat: 9.3105, lon: 104.9102, bearingDeg: 270 },
+/**
+ * Camera towers over U Minh Hạ (DEMO positions and names) and where each camera looks. The scripted fire of the
+ * camera scenario burns at DEMO_FIRE: a tower whose camera has a scripted fire is turned so that it shows
+ * DEMO_FIRE where the scenario draws it (the fire's `x`), so the cones of cam-1 (near, 3.3 km) and cam-3 (far,
+ * 6.3 km) cross over it and the map shows the located point.
+ */
+export const DEMO_FIRE = { lat: 9.2611, lon: 104.9546 };
+export const TOWERS = [
+  { lat: 9.2412, lon: 104.9327, bearingDeg: 315, name: 'Tháp canh Vồ Dơi (demo)' },
+  { lat: 9.2801, lon: 104.9655, bearingDeg: 45, name: 'Tháp canh Sông Trẹm (demo)' },
+  { lat: 9.2203, lon: 104.9941, bearingDeg: 180, name: 'Tháp canh Kênh Đứng (demo)' },
+  { lat: 9.3105, lon: 104.9102, bearingDeg: 270, name: 'Tháp canh Kênh Tắc (demo)' },
+];
+const DEMO_FOV_DEG = 60;
+
+/** The demo cameras' geometry: towers with a scripted fire look so that they show DEMO_FIRE where it is drawn. */
+export function demoCameraGeometry(index: number, script: CameraScript | undefined) {
+  const tower = TOWERS[index % TOWERS.length]!;
+  const fireX = script?.fires[0]?.x;
+  const position = { lat: tower.lat, lon: tower.lon };
+  return {
+    position,
+    bearingDeg:
+      fireX === undefined
+        ? tower.bearingDeg
+        : Math.round(headingShowingAt(bearingDeg(position, DEMO_FIRE), DEMO_FOV_DEG, fireX) * 10) / 10,
+    fovDeg: DEMO_FOV_DEG,
+    name: index < TOWERS.length ? tower.name : `${tower.name} ${index + 1}`,
+    heightM: 30,
+    rangeM: 15_000,
+  };
+}
+
+/** Two ranger stations splitting the demo towers' forest at 104.95° E (towers 1 and 4 west, 2 and 3 east). */
+const DEMO_STATIONS: Array<{ id: string; name: string; polygon: Array<[number, number]> }> = [
+  {
+    id: 'station-west',
+    name: 'Trạm kiểm lâm Tây (demo)',
+    polygon: [
+      [104.8, 9.1],
+      [104.95, 9.1],
+      [104.95, 9.4],
+      [104.8, 9.4],
+    ],
+  },
+  {
+    id: 'station-east',
+    name: 'Trạm kiểm lâm Đông (demo)',
+    polygon: [
+      [104.95, 9.1],
+      [105.1, 9.1],
+      [105.1, 9.4],
+      [104.95, 9.4],
+    ],
+  },
 ];
 
 /**
@@ -101,6 +168,7 @@ const TOWERS = [
  */
 export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem> {
   const { say } = options;
+  const tell = bilingual(say);
   const dir = path.resolve(options.dir);
   const logs = path.join(dir, 'logs');
   await mkdir(logs, { recursive: true });
@@ -116,7 +184,7 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
       edge?: Record<string, unknown>;
     };
 
-    say(`starting InfluxDB 1.x with its data in ${path.join(dir, 'influxdb')} ...`);
+    tell('demo.startInflux', { dir: path.join(dir, 'influxdb') });
     const influxd = new LocalInfluxd({
       dir: path.join(dir, 'influxdb'),
       port: await preferredPort(options.ports.influx),
@@ -140,7 +208,7 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
             durationH: options.replayHours,
           })
         : undefined;
-    say('starting the cloud (MQTT broker, ingest, fisheries rules, alarms, fire alerts, API, dashboard) ...');
+    tell('demo.startCloud');
     const baseCloud = cloudConfig(document.cloud ?? {});
     const fisheries = {
       ...baseCloud.fisheries,
@@ -166,12 +234,30 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
       const { t } = translator(DEFAULT_LANGUAGE);
       say(
         parsed.ok
-          ? t('demo.alarm', { text: parsed.value.text })
+          ? t(parsed.value.kind === 'reports' ? 'demo.reports' : 'demo.alarm', { text: parsed.value.text })
           : t('demo.unreadable', { errors: parsed.errors.join('; ') }),
       );
     });
     await notifications.start();
     stops.push(() => notifications.stop());
+    // DEMO DATA: two ranger stations, each told only of its own side of the forest (cloud.notify area routing).
+    const stations = await Promise.all(
+      DEMO_STATIONS.map(async (station) => {
+        const receiver = new WebhookReceiver((request) => {
+          const parsed = checkNotification.parseJson(request.body);
+          if (parsed.ok)
+            say(
+              translator(DEFAULT_LANGUAGE).t('demo.station', {
+                station: station.name,
+                text: parsed.value.text,
+              }),
+            );
+        });
+        await receiver.start();
+        stops.push(() => receiver.stop());
+        return { station, receiver };
+      }),
+    );
     const httpPort = await preferredPort(options.ports.http);
     const config = cloudConfig({
       ...(document.cloud ?? {}),
@@ -190,7 +276,14 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
         publicUrl: baseCloud.notify.publicUrl ?? `http://127.0.0.1:${httpPort}`,
         webhooks: [
           ...baseCloud.notify.webhooks,
-          { name: 'demo-console', url: notifications.url, format: 'json' },
+          { name: 'demo-console', url: notifications.url, format: 'json', reports: true },
+          ...stations.map(({ station, receiver }) => ({
+            name: station.id,
+            url: receiver.url,
+            format: 'json' as const,
+            types: ['fire', 'camera_offline', 'edge_offline'],
+            area: { polygon: station.polygon },
+          })),
         ],
       },
     });
@@ -204,7 +297,7 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
       total: Math.max(300, options.vessels + 50),
       today: new Date(Date.now() + 7 * 3_600_000).toISOString().slice(0, 10),
     });
-    say(`  vessel registry: ${registryDemo.vessels.length} generated demo vessels (DEMO DATA, not real)`);
+    tell('demo.registry', { n: registryDemo.vessels.length });
     const cloud = createCloud(config, {
       log: logger('cloud'),
       features: cloudFeatures(config, { registryDemo }),
@@ -215,9 +308,10 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
     if (second) stops.push(second.stop);
 
     let cameras: CameraSimulator | undefined;
+    let cameraScenario: CameraScenario | undefined;
     if (options.cameras > 0) {
-      say(`starting ${options.cameras} simulated ONVIF cameras (GStreamer RTSP) ...`);
-      const cameraScenario = await loadScenario(path.join(ROOT, 'simulators/cameras/scenarios/demo.yaml'));
+      tell('demo.startCameras', { n: options.cameras });
+      cameraScenario = await loadScenario(path.join(ROOT, 'simulators/cameras/scenarios/demo.yaml'));
       cameras = createCameraSimulator({
         count: options.cameras,
         scenario: cameraScenario,
@@ -227,19 +321,15 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
       await cameras.start();
       stops.push(() => cameras!.stop());
       for (const camera of cameras.info()) say(`  ${camera.id}: ${describeScript(camera)}`);
-      say(
-        '  each camera learns its view for the first 2 minutes (fire.change.warmupS); scene times count from now',
-      );
+      tell('demo.cameraWarmup');
+      tell('demo.twoTowers');
     }
 
-    say(
-      'starting the edge (AIS receivers, disk outbox, MQTT uplink, camera provisioning, fire detection) ...',
-    );
+    tell('demo.startEdge');
     const baseEdge = edgeConfig(document.edge ?? {});
     const modelPath = path.join(ROOT, baseEdge.fire.model.path);
     const fireOn = cameras !== undefined && existsSync(modelPath);
-    if (cameras && !fireOn)
-      say(`  (no detector model at ${modelPath}: cameras are provisioned but fire detection is off)`);
+    if (cameras && !fireOn) tell('demo.noModel', { path: modelPath });
     const demoEdgeConfig = edgeConfig({
       ...(document.edge ?? {}),
       edgeId: 'edge-demo',
@@ -259,8 +349,7 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
           xaddr: camera.xaddr,
           username: camera.username,
           password: camera.password,
-          position: { lat: TOWERS[index % TOWERS.length]!.lat, lon: TOWERS[index % TOWERS.length]!.lon },
-          bearingDeg: TOWERS[index % TOWERS.length]!.bearingDeg,
+          ...demoCameraGeometry(index, cameraScenario?.cameras[index]),
         })),
       },
       fire: { ...baseEdge.fire, enabled: fireOn, model: { ...baseEdge.fire.model, path: modelPath } },
@@ -269,7 +358,7 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
     await edge.start();
     stops.push(() => edge.stop());
 
-    say(`starting the fleet simulator: ${options.vessels} vessels, ${options.rate} positions/s over UDP ...`);
+    tell('demo.startFleet', { vessels: options.vessels, rate: options.rate });
     const fleet = createFleetSimulator({
       vessels: options.vessels,
       seed: FLEET_SEED,
@@ -284,10 +373,12 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
     stops.push(async () => abort.abort());
     let replayDone: Promise<number> = Promise.resolve(0);
     if (scenario) {
-      say(
-        `replaying the last ${options.replayHours} h of a scripted IUU scenario (${scenario.registry.length} vessels, ` +
-          `${scenario.expected.length} scripted violations) over ${options.replaySeconds} s ...`,
-      );
+      tell('demo.replay', {
+        hours: options.replayHours,
+        vessels: scenario.registry.length,
+        violations: scenario.expected.length,
+        seconds: options.replaySeconds,
+      });
       const transport = new UdpTransport({ protocol: 'udp', host: '127.0.0.1', port: edge.ports.udp! });
       await transport.start();
       stops.push(() => transport.stop());

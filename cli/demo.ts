@@ -48,11 +48,12 @@ export function register(program: Command): void {
       '1',
     )
     .action(async (flags: DemoFlags) => {
-      const [{ startDemoSystem, demoCounts }, { setTimeout: sleep }] = await Promise.all([
+      const [{ startDemoSystem, demoCounts, bilingual }, { setTimeout: sleep }] = await Promise.all([
         import('./demo-system.js'),
         import('node:timers/promises'),
       ]);
       const say = (line: string) => console.log(`[demo] ${line}`);
+      const tell = bilingual(say);
       const t0 = Date.now();
       const system = await startDemoSystem({
         dir: flags.dir,
@@ -107,26 +108,29 @@ export function register(program: Command): void {
       const stop = async (signal: string) => {
         if (stopping) process.exit(130);
         stopping = true;
-        say(`${signal}: stopping fleet, cameras, edge, cloud and InfluxDB ...`);
+        tell('demo.stopping', { signal });
         await system.stop();
-        say('stopped cleanly.');
+        tell('demo.stopped');
         process.exit(0);
       };
       process.once('SIGINT', () => void stop('SIGINT'));
       process.once('SIGTERM', () => void stop('SIGTERM'));
-      void system.replayDone.then(
-        (sent) => sent > 0 && !stopping && say(`IUU scenario replay done: ${sent} positions sent.`),
-      );
+      void system.replayDone.then((sent) => sent > 0 && !stopping && tell('demo.replayDone', { n: sent }));
 
       while (!stopping) {
         await sleep(10_000);
         if (stopping) break;
         const counts = await demoCounts(system);
         const health = system.edge.health();
-        say(
-          `fleet sent ${system.fleet.report().positions} positions | InfluxDB holds ${counts.points} | vessels tracked ${counts.vessels} | ` +
-            `active alarms ${counts.activeAlarms} | fire alerts ${counts.fireAlerts} | edge outbox ${health.outbox.messages} | cameras online ${health.cameras?.online ?? 0}`,
-        );
+        tell('demo.progress', {
+          sent: system.fleet.report().positions,
+          points: counts.points,
+          vessels: counts.vessels,
+          alarms: counts.activeAlarms,
+          fires: counts.fireAlerts,
+          outbox: health.outbox.messages,
+          cameras: health.cameras?.online ?? 0,
+        });
       }
     });
 }

@@ -3,7 +3,9 @@ import { DEFAULT_MAX_FUTURE_SKEW_S } from '../protocols/record-time.js';
 import { TlsServerConfig } from '../runtime/tls.js';
 import { FisheriesConfig } from './fisheries/config.js';
 import { DashboardConfig } from './dashboard/config.js';
+import { FireCloudConfig } from './fire/config.js';
 import { NotifyConfig } from './notify/config.js';
+import { OfflineAlarmsConfig } from './offline/config.js';
 import { OfficeConfig } from './office/config.js';
 import { RegistryConfig } from './registry/config.js';
 import { ClusterConfig } from './cluster/config.js';
@@ -217,10 +219,14 @@ export const CloudConfig = Type.Object(
     office: OfficeConfig,
     /** Alarm notifications to webhooks: rangers' and officers' chat, SMS gateways (cloud/notify/config.ts). */
     notify: NotifyConfig,
+    /** Camera and edge offline alarms, maintenance windows (cloud/offline/config.ts). */
+    offlineAlarms: OfflineAlarmsConfig,
     /** The web dashboard's map: an optional raster tile source (cloud/dashboard/config.ts). */
     dashboard: DashboardConfig,
     /** Disk: fire snapshot budget and age, free-space warning and shedding (cloud/storage/). */
     storage: StorageConfig,
+    /** Fire location from the cameras' cones, and the places layer it is described by (cloud/fire/config.ts). */
+    fire: FireCloudConfig,
     /** Cloud state (journal, checkpoint, dead letters). Relative paths resolve against the working directory. */
     dataDir: Type.String({ minLength: 1, default: '.lookout/cloud' }),
     /**

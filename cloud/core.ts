@@ -292,7 +292,10 @@ export function createCloud(config: CloudConfig, options: CreateCloudOptions = {
     get leadership(): Leadership {
       return leadership;
     },
-    start: () => core.start(),
+    start: async () => {
+      await core.start();
+      bus.emit('started', { at: Date.now() });
+    },
     stop: () => core.stop(),
     health,
   };

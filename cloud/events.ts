@@ -1,6 +1,7 @@
 import type { EdgeTopicKind } from '../protocols/mqtt/topics.js';
 import type { EdgeHealth, EdgeStatus, VesselPosition, VesselStatic } from '../protocols/mqtt/payloads.js';
 import type { AlarmChangeMessage } from '../protocols/api/alarms.js';
+import type { ReportsWritten } from '../protocols/api/notifications.js';
 import { countAndLogListenerErrors, EventBus } from '../runtime/event-bus.js';
 import { silentLogger, type Logger } from '../runtime/logger.js';
 import { createCloudMetrics, type CloudMetrics } from './metrics.js';
@@ -62,8 +63,12 @@ export interface CloudEvents {
   clientDisconnected: { clientId: string; username?: string };
   /** A durable sink made progress (wrote points): the journal may advance its checkpoint. */
   sinkProgress: { sink: string };
+  /** Every part is started, the broker listens: state the broker does not keep (retained desired settings) is published again. */
+  started: { at: number };
   /** An alarm changed (cloud/alarms): created, refreshed, escalated, acknowledged or cleared. */
   alarmChange: AlarmChangeMessage;
+  /** The fisheries office wrote its scheduled reports (cloud/office): notify announces them. */
+  reportsWritten: ReportsWritten;
 }
 
 export type CloudBus = EventBus<CloudEvents>;

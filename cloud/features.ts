@@ -1,5 +1,6 @@
 import { alarmsFeature } from './alarms/feature.js';
 import { clusterFeature } from './cluster/feature.js';
+import { cameraSettingsFeature } from './camera-settings/feature.js';
 import { camerasFeature } from './cameras/feature.js';
 import type { CloudConfig } from './config.js';
 import type { CloudFeature } from './core.js';
@@ -8,6 +9,7 @@ import { fireAlertsFeature } from './fire/feature.js';
 import { fisheriesFeature } from './fisheries/feature.js';
 import { notifyFeature } from './notify/feature.js';
 import { officeFeature } from './office/feature.js';
+import { offlineAlarmsFeature } from './offline/feature.js';
 import { registryFeature, type RegistryFeatureOptions } from './registry/feature.js';
 import { storageFeature } from './storage/feature.js';
 
@@ -15,7 +17,7 @@ import { storageFeature } from './storage/feature.js';
  * The features a full Lookout cloud runs, in one place so that `lookout cloud`, `lookout demo` and the tests
  * start the same thing: the vessel registry (PGlite or PostgreSQL, read by the fisheries rules), the fisheries office (statistics,
  * reports, port visits, signal-loss cases), alarms (used by fisheries and fire alerts, owned by neither), fisheries (vessels,
- * rules), fire alerts, cameras, the live web dashboard at `/` (cloud/dashboard), alarm notifications to
+ * rules), fire alerts, cameras and their settings from the dashboard (sent to the edges), the live web dashboard at `/` (cloud/dashboard), alarm notifications to
  * webhooks (cloud/notify) and the disk budgets (cloud/storage): `createCloud(config, { features: cloudFeatures(config) })`.
  */
 export function cloudFeatures(
@@ -35,6 +37,7 @@ export function cloudFeatures(
   // The config's vessel list seeds the registry database once (the database is the registry from then on).
   const registry = registryFeature({ seed: config.fisheries.vessels, demo: options.registryDemo });
   const fisheries = fisheriesFeature(config.fisheries, { alarms, registry });
+  const cameras = camerasFeature();
   return [
     ...(cluster ? [cluster] : []),
     registry,
@@ -42,9 +45,11 @@ export function cloudFeatures(
     fisheries,
     officeFeature({ registry, fisheries, alarms }),
     fireAlertsFeature({ alarms }),
-    camerasFeature(),
+    cameras,
+    cameraSettingsFeature({ registry }),
+    offlineAlarmsFeature(config.offlineAlarms, alarms),
     dashboardFeature({ tiles: config.dashboard.tiles }),
-    notifyFeature(config.notify),
+    notifyFeature(config.notify, { cameras }),
     storageFeature(config.storage),
   ];
 }

@@ -30,6 +30,8 @@ export interface EdgeContext {
   outbox: DiskOutbox;
   /** Publishes outside the outbox (retained state); resolves false when the link is down. */
   publishDirect(topic: string, payload: string, retain?: boolean): Promise<boolean>;
+  /** Listens to an MQTT filter from the cloud (desired state) on every connection; returns the unsubscribe. */
+  subscribe(filter: string, onMessage: (topic: string, payload: Buffer) => void): () => void;
 }
 
 /**
@@ -222,6 +224,7 @@ export function createEdge(config: EdgeConfig, deps: EdgeDeps = {}): Edge {
     registry,
     outbox,
     publishDirect: (topic, payload, retain = false) => uplink.publishDirect(topic, payload, retain),
+    subscribe: (filter, onMessage) => uplink.subscribe(filter, onMessage),
   };
   for (const part of featureParts(deps.features ?? [], context)) core.add(part);
   // After the features: the frame readers subscribe to `camera.sources` in their start().

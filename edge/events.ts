@@ -33,6 +33,11 @@ export interface CameraSource {
   position?: { lat: number; lon: number };
   /** Degrees clockwise from true north. */
   bearingDeg?: number;
+  /** Horizontal field of view, degrees; name, height above ground (m) and watched range (m): see CameraSiting. */
+  fovDeg?: number;
+  name?: string;
+  heightM?: number;
+  rangeM?: number;
 }
 
 /**

@@ -32,7 +32,10 @@ export class HealthPublisher implements Part {
 
   async publishNow(): Promise<boolean> {
     const ok = await this.deps
-      .publish(topics.edgeHealth(this.deps.edgeId), JSON.stringify(this.deps.snapshot()))
+      .publish(
+        topics.edgeHealth(this.deps.edgeId),
+        JSON.stringify({ ...this.deps.snapshot(), intervalS: this.deps.intervalS }),
+      )
       .catch((error: unknown) => {
         this.deps.log.warn({ err: error }, 'health publish failed');
         return false;

@@ -177,4 +177,28 @@ describe('alarm lifecycle', () => {
         .sort(),
     ).toEqual(['id4', 'id5', 'id6']);
   });
+
+  it('records a verdict with who and when, acknowledging an unacknowledged alarm; a later verdict replaces it', () => {
+    const { store, changes, advance } = setup();
+    const { alarm } = store.raise({ ...raise, originator: 'camera:e/c', type: 'fire' });
+    advance(5);
+    const judged = store.triage(alarm.id, { label: 'false_alarm', by: 'ranger' });
+    expect(judged.kind).toBe('triaged');
+    expect(judged.alarm).toMatchObject({
+      status: 'ACTIVE_ACK',
+      ackBy: 'ranger',
+      ackTs: 1005,
+      updatedAt: 1005,
+      triage: { label: 'false_alarm', by: 'ranger', ts: 1005 },
+    });
+    advance(5);
+    const corrected = store.triage(alarm.id, { label: 'wildfire', by: 'chief', note: 'seen from the road' });
+    expect(corrected.alarm).toMatchObject({
+      ackBy: 'ranger',
+      triage: { label: 'wildfire', by: 'chief', ts: 1010 },
+    });
+    expect(compileSchema(Alarm).check(corrected.alarm)).toBe(true);
+    expect(changes.map((c) => c.kind)).toEqual(['created', 'triaged', 'triaged']);
+    expect(() => store.triage('nope', { label: 'wildfire', by: 'x' })).toThrow(AlarmNotFoundError);
+  });
 });

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { severityRank, type Alarm, type AlarmQuery, type SeverityName } from '../../protocols/api/alarms.js';
+import {
+  severityRank,
+  type Alarm,
+  type AlarmQuery,
+  type AlarmTriage,
+  type SeverityName,
+} from '../../protocols/api/alarms.js';
 
 /** What a rule (or a fire alert) asks for: the store decides whether that creates an alarm or refreshes one. */
 export interface RaiseRequest {
@@ -11,7 +17,7 @@ export interface RaiseRequest {
   details: Record<string, unknown>;
 }
 
-export type AlarmChangeKind = 'created' | 'refreshed' | 'escalated' | 'acknowledged' | 'cleared';
+export type AlarmChangeKind = 'created' | 'refreshed' | 'escalated' | 'acknowledged' | 'cleared' | 'triaged';
 
 export interface AlarmChange {
   kind: AlarmChangeKind;
@@ -124,6 +130,24 @@ export class AlarmStore {
     const alarm = this.#get(id);
     if (!isActive(alarm)) return { kind: 'cleared', alarm: structuredClone(alarm) };
     return this.#cleared(alarm, by);
+  }
+
+  /**
+   * Records a verdict (the latest wins; a ranger may correct it). Whoever judged the alarm has seen it: an
+   * unacknowledged alarm is acknowledged by them at the same time. The status is otherwise unchanged: a fire
+   * judged `other_smoke` that keeps smoking refreshes this alarm instead of raising a new one each time.
+   */
+  triage(id: string, verdict: Omit<AlarmTriage, 'ts'>): AlarmChange {
+    const alarm = this.#get(id);
+    const now = this.#clock();
+    const triage: AlarmTriage = { ...verdict, ts: now };
+    const triaged: Alarm = { ...alarm, triage, updatedAt: now };
+    if (!isAcked(alarm)) {
+      triaged.status = isActive(alarm) ? 'ACTIVE_ACK' : 'CLEARED_ACK';
+      triaged.ackTs = triage.ts;
+      triaged.ackBy = triage.by;
+    }
+    return this.#commit('triaged', triaged);
   }
 
   /**

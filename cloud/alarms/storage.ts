@@ -8,15 +8,18 @@ export const MEASUREMENT_ALARM_EVENT = 'alarm_event';
 const checkAlarm = compileSchema(Alarm);
 
 export function alarmEventPoint({ kind, alarm }: AlarmChangeMessage): IPoint {
+  const fields: Record<string, string> = {
+    json: JSON.stringify(alarm),
+    status: alarm.status,
+    severity: alarm.severity,
+    originator: alarm.originator,
+  };
+  // Fire alarms' verdicts, countable without parsing the JSON (false alarms per camera and month...).
+  if (alarm.triage) fields.triage = alarm.triage.label;
   return {
     measurement: MEASUREMENT_ALARM_EVENT,
     tags: { alarm_id: alarm.id, kind, type: alarm.type },
-    fields: {
-      json: JSON.stringify(alarm),
-      status: alarm.status,
-      severity: alarm.severity,
-      originator: alarm.originator,
-    },
+    fields,
     timestamp: alarm.updatedAt,
   };
 }
@@ -37,14 +40,20 @@ export async function readAlarmSnapshots(
   });
   const snapshots: Alarm[] = [];
   for (const row of rows) {
-    let value: unknown;
-    try {
-      value = JSON.parse(row.json);
-    } catch {
-      value = undefined;
-    }
-    if (checkAlarm.check(value)) snapshots.push(value);
+    const alarm = alarmOfJson(row.json);
+    if (alarm) snapshots.push(alarm);
     else onInvalid(String(row.json).slice(0, 200));
   }
   return snapshots;
+}
+
+/** A stored snapshot back as an alarm; undefined when it is not valid JSON or not a valid alarm. */
+export function alarmOfJson(json: string): Alarm | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+  return checkAlarm.check(value) ? value : undefined;
 }

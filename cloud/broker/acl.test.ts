@@ -25,6 +25,21 @@ describe('MqttAcl', () => {
     expect(reason(open.publish(undefined, 'lookout/v1/cloudy/x'))).toBe('allowed');
   });
 
+  it("only the cloud publishes a camera's desired settings; the edge reports and subscribes to its own", () => {
+    const desired = topics.cameraSettingsDesired('edge-1', 'cam-1');
+    for (const who of [new MqttAcl([]), acl]) {
+      expect(reason(who.publish('edge-1', desired))).toBe('cloud_topic');
+      expect(reason(who.publish('edge-1', desired, { will: true }))).toBe('cloud_topic');
+    }
+    expect(reason(acl.publish('edge-1', topics.cameraSettingsReported('edge-1', 'cam-1')))).toBe('allowed');
+    expect(reason(acl.subscribe('edge-1', 'lookout/v1/edge/edge-1/cameras/+/settings/desired'))).toBe(
+      'allowed',
+    );
+    expect(reason(acl.subscribe('edge-1', 'lookout/v1/edge/edge-2/cameras/+/settings/desired'))).toBe(
+      'subscribe_topic',
+    );
+  });
+
   it('an edge user publishes on its own edge topics only; its edge id defaults to its username', () => {
     expect(acl.anonymous).toBe(false);
     for (const topic of [

@@ -1,4 +1,9 @@
-import { EDGE_CLIENT_ID_PREFIX, TOPIC_ROOT, edgeClientId } from '../../protocols/mqtt/topics.js';
+import {
+  EDGE_CLIENT_ID_PREFIX,
+  TOPIC_ROOT,
+  edgeClientId,
+  isCloudToEdgeTopic,
+} from '../../protocols/mqtt/topics.js';
 import type { MqttUser } from '../config.js';
 
 /** Why the broker refused something; the `reason` label of `lookout_cloud_mqtt_denied_total`. */
@@ -15,7 +20,10 @@ export type MqttDeniedReason =
   | 'subscribe_topic'
   /** A client id the login may not use: an edge's own `lookout-edge-{id}` only (refused at CONNECT). */
   | 'client_id'
-  /** A client published (or set a last will) under `lookout/v1/cloud/`, where only the cloud publishes. */
+  /**
+   * A client published (or set a last will) where only the cloud publishes: under `lookout/v1/cloud/`, or a
+   * camera's desired settings inside an edge's subtree.
+   */
   | 'cloud_topic'
   /** CONNECT of a user or from an address locked out after too many failed logins. */
   | 'locked_out'
@@ -38,18 +46,22 @@ const EDGE_PREFIX = `${TOPIC_ROOT}/edge/`;
 const EDGE_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 const CLOUD_ROOT = `${TOPIC_ROOT}/cloud`;
 
-/** Topics only the cloud publishes on (alarms for the dashboards), whatever the authentication mode. */
+/**
+ * Topics only the cloud publishes on, whatever the authentication mode: alarms for the dashboards, and the desired
+ * settings it sends to an edge's cameras (an edge, or anyone else, must not change what the cloud asks of it).
+ */
 export function isCloudTopic(topic: string): boolean {
-  return topic === CLOUD_ROOT || topic.startsWith(`${CLOUD_ROOT}/`);
+  return topic === CLOUD_ROOT || topic.startsWith(`${CLOUD_ROOT}/`) || isCloudToEdgeTopic(topic);
 }
 
 /**
  * Who may publish and subscribe what on the broker, from `cloud.mqtt.users`.
  *
- * - Nobody but the cloud itself publishes under `lookout/v1/cloud/` (its own publishes do not pass the ACL).
+ * - Nobody but the cloud itself publishes under `lookout/v1/cloud/` or on a camera's `settings/desired` (its own
+ *   publishes do not pass the ACL).
  * - No users configured: anonymous broker, everything else allowed (demo, single machine).
  * - `edge` users: publish only on `lookout/v1/edge/{id}/...` for their `edgeIds` (default: the username), the
- *   same for their last will; subscribe only to filters inside those subtrees (edges subscribe to nothing today).
+ *   same for their last will; subscribe only to filters inside those subtrees (an edge subscribes to its cameras' desired settings).
  * - `dashboard` users: never publish; subscribe to filters under `lookout/v1/` only.
  * - A client without a known user (cannot happen once authenticated) is refused everything: fail closed.
  */
@@ -90,7 +102,10 @@ export class MqttAcl {
   /** May this login publish on `topic`? `will`: the topic of its last will, checked at CONNECT. */
   publish(username: string | undefined, topic: string, { will = false } = {}): AclDecision {
     if (isCloudTopic(topic))
-      return denied('cloud_topic', `only the cloud publishes under ${CLOUD_ROOT}/, not a client (${topic})`);
+      return denied(
+        'cloud_topic',
+        `only the cloud publishes under ${CLOUD_ROOT}/ and a camera's settings/desired, not a client (${topic})`,
+      );
     if (this.anonymous) return ALLOWED;
     const principal = this.principal(username);
     if (!principal) return denied('publish_topic', `unknown user may not publish on ${topic}`);

@@ -16,12 +16,15 @@ import type { TileSource } from './config.js';
 /** The page, its modules and styles: plain files, no build step. */
 export const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
 
-/** What the browser subscribes to: alarm changes, edge presence, fire alerts, camera statuses. */
+/** What the browser subscribes to: alarm changes, edge presence, fire alerts, camera statuses and settings. */
 export const DASHBOARD_TOPICS = [
   filters.cloudAlarms,
+  filters.cloudLocatedFires,
   filters.edgeStatus,
   `${TOPIC_ROOT}/edge/+/alerts/fire`,
   `${TOPIC_ROOT}/edge/+/cameras/+/status`,
+  // Retained: which cameras a ranger muted, shown in the camera list.
+  `${TOPIC_ROOT}/edge/+/cameras/+/settings/desired`,
 ] as const;
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -106,6 +109,8 @@ export const DashboardConfigResponse = Type.Object(
       alarms: Type.Boolean(),
       fire: Type.Boolean(),
       cameras: Type.Boolean(),
+      office: Type.Boolean(),
+      registry: Type.Boolean(),
     }),
   },
   { $id: 'DashboardConfigResponse', additionalProperties: false },
@@ -256,6 +261,8 @@ function dashboardConfig(
       alarms: has('/api/v1/alarms'),
       fire: has('/api/v1/fire/alerts'),
       cameras: has('/api/v1/cameras'),
+      office: has('/api/v1/fleet/stats'),
+      registry: has('/api/v1/registry/vessels'),
     },
   };
 }

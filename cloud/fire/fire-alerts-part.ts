@@ -1,13 +1,31 @@
 import { mkdir } from 'node:fs/promises';
 import type { InfluxDB, IPoint } from 'influx';
-import type { FireAlertQuery, FireAlertRecord } from '../../protocols/api/fire.js';
+import type {
+  FireAlertQuery,
+  FireAlertRecord,
+  LocatedFire,
+  LocatedFireQuery,
+} from '../../protocols/api/fire.js';
 import type { FireAlert } from '../../protocols/mqtt/payloads.js';
 import { Counter, type Registry } from '../../runtime/metrics.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { Part } from '../../runtime/service.js';
 import type { RaiseRequest } from '../alarms/alarm-store.js';
 import type { CloudBus, DurableSink, ValidatedMessage } from '../events.js';
-import { MEASUREMENT_FIRE_ALERT, queryFireAlerts, readSnapshot, toPoint, writeSnapshot } from './storage.js';
+import type { FireCloudConfig } from './config.js';
+import { FireLocator } from './locator.js';
+import { Places } from './places.js';
+import { locationDetails } from './location-details.js';
+import {
+  locatedPoint,
+  MEASUREMENT_FIRE_ALERT,
+  queryFireAlerts,
+  queryLocatedFires,
+  readSnapshot,
+  toPoint,
+  writeFrames,
+  writeSnapshot,
+} from './storage.js';
 
 export interface FireAlertsOptions {
   /** Snapshot files go under `<dir>/<edgeId>/`. */
@@ -19,6 +37,13 @@ export interface FireAlertsOptions {
   registry: Registry;
   /** Raise a `fire` alarm in the cloud's generic alarm lifecycle (cloud/alarms) on `new` and `update`. */
   raiseAlarm?: (request: RaiseRequest) => void;
+  /**
+   * Locating fires: the alerts of cameras that see the same fire become located fires (stored, published, in the
+   * alarm); the places file (relative to `baseDir`) is read at start.
+   */
+  location?: { config: FireCloudConfig; baseDir: string };
+  /** Live located fires for the dashboards (MQTT, `topics.cloudLocatedFire`). */
+  publishLocated?: (fire: LocatedFire) => void;
   retryMs?: number;
 }
 
@@ -41,6 +66,7 @@ export class FireAlertsPart implements Part, DurableSink {
   #retryTimer: NodeJS.Timeout | undefined;
   #unsubscribe: (() => void) | undefined;
   #running = false;
+  #locator: FireLocator | undefined;
   readonly #received: Counter;
   readonly #errors: Counter;
 
@@ -62,6 +88,13 @@ export class FireAlertsPart implements Part, DurableSink {
 
   async start(): Promise<void> {
     await mkdir(this.options.snapshotDir, { recursive: true });
+    const { location } = this.options;
+    if (location) {
+      const { placesFile } = location.config;
+      const places = placesFile ? await Places.load(placesFile, location.baseDir) : undefined;
+      this.#locator = new FireLocator(location.config.locate, places);
+      this.options.log.info({ places: places?.size ?? 0, ...location.config.locate }, 'fire location on');
+    }
     this.#running = true;
     // The promise goes back to the bus: an unexpected rejection is counted and logged there, not unhandled.
     this.#unsubscribe = this.options.bus.on('message', (message) =>
@@ -96,6 +129,8 @@ export class FireAlertsPart implements Part, DurableSink {
     const entry: Pending = { seq: message.seq, point: { measurement: MEASUREMENT_FIRE_ALERT, fields: {} } };
     this.#queue.push(entry); // reserve the seq before any await, so the journal keeps it
     this.#received.inc({ event: alert.event, class: alert.className });
+    const located = this.#locate(alert);
+    if (located) this.#queue.push({ seq: message.seq, point: locatedPoint(located) });
     let snapshot: string | undefined;
     if (alert.snapshot) {
       try {
@@ -106,7 +141,12 @@ export class FireAlertsPart implements Part, DurableSink {
         this.options.log.error({ err: error, alert: alert.alertId }, 'could not store fire snapshot');
       }
     }
-    entry.point = toPoint(alert, snapshot);
+    const { frames, failed } = await writeFrames(this.options.snapshotDir, alert);
+    if (failed.length > 0) {
+      this.#errors.inc({ stage: 'frames' }, failed.length);
+      this.options.log.error({ err: failed[0], alert: alert.alertId }, 'could not store fire strip frames');
+    }
+    entry.point = toPoint(alert, snapshot, located, frames);
     if (alert.event !== 'end' && this.options.raiseAlarm) {
       try {
         this.options.raiseAlarm({
@@ -121,6 +161,7 @@ export class FireAlertsPart implements Part, DurableSink {
             firstSeenTs: alert.firstSeenTs,
             bearingToFireDeg: alert.bearingToFireDeg,
             snapshot,
+            ...locationDetails(alert, located),
           },
         });
       } catch (error) {
@@ -138,6 +179,20 @@ export class FireAlertsPart implements Part, DurableSink {
       'fire alert',
     );
     void this.#write();
+  }
+
+  /** The fire this event is part of; a failure is counted and logged, and the alert goes on without it. */
+  #locate(alert: FireAlert): LocatedFire | undefined {
+    if (!this.#locator) return undefined;
+    try {
+      const located = this.#locator.observe(alert);
+      if (located) this.options.publishLocated?.(located);
+      return located;
+    } catch (error) {
+      this.#errors.inc({ stage: 'locate' });
+      this.options.log.error({ err: error, alert: alert.alertId }, 'could not locate fire');
+      return undefined;
+    }
   }
 
   #write(): Promise<void> {
@@ -176,6 +231,11 @@ export class FireAlertsPart implements Part, DurableSink {
   /** Stored events, newest first. */
   list(query: FireAlertQuery): Promise<FireAlertRecord[]> {
     return queryFireAlerts(this.options.influx, this.options.database, query);
+  }
+
+  /** Located fires, the latest state of each, newest first. */
+  located(query: LocatedFireQuery & { id?: string }): Promise<LocatedFire[]> {
+    return queryLocatedFires(this.options.influx, this.options.database, query);
   }
 
   readSnapshot(edgeId: string, file: string): Promise<Buffer | undefined> {

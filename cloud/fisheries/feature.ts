@@ -50,7 +50,8 @@ export function fisheriesFeature(
             ),
         },
       });
-      context.addRoutes((app) => registerFisheriesRoutes(app, fisheries, context.influx, database), {
+      const { rawDays } = context.config.influx.retention;
+      context.addRoutes((app) => registerFisheriesRoutes(app, fisheries, context.influx, database, rawDays), {
         prefix: '/api/v1',
       });
       context.addHealth('fisheries', () => fisheries.health());

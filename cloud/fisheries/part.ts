@@ -2,6 +2,8 @@ import { fileURLToPath } from 'node:url';
 import type { InfluxDB } from 'influx';
 import type { VesselPosition } from '../../protocols/mqtt/payloads.js';
 import type { VesselState } from '../../protocols/api/vessels.js';
+import type { Situation } from '../../protocols/api/situation.js';
+import { situationAt } from './situation.js';
 import { Counter, Gauge, type Registry } from '../../runtime/metrics.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { Part } from '../../runtime/service.js';
@@ -77,6 +79,7 @@ export class FisheriesPart implements Part {
   readonly #restorePending: Gauge;
   readonly #bufferedGauge: Gauge;
   readonly #bufferedTotal: Counter;
+  readonly #invalidAlarmRows: Counter;
 
   constructor(private readonly options: FisheriesPartOptions) {
     const registers = [options.registry];
@@ -109,6 +112,11 @@ export class FisheriesPart implements Part {
     this.#bufferedTotal = new Counter({
       name: 'lookout_cloud_fisheries_positions_buffered_total',
       help: 'Positions that had to wait for the rebuild from InfluxDB',
+      registers,
+    });
+    this.#invalidAlarmRows = new Counter({
+      name: 'lookout_cloud_situation_invalid_alarm_rows_total',
+      help: 'Stored alarm events a situation review could not read (skipped)',
       registers,
     });
     this.#buffer = new HoldQueue(options.config.restore.maxBufferedPositions);
@@ -220,6 +228,25 @@ export class FisheriesPart implements Part {
   vesselStates(now: number): { vessels: VesselState[]; restoring: boolean } {
     const source = this.#isReady ? this.engine : this.#preview;
     return { vessels: source?.states(now) ?? [], restoring: !this.#isReady };
+  }
+
+  /** Positions and active alarms at `at` (GET situation), read from InfluxDB and the alarm store. */
+  situation(at: number, windowMs: number): Promise<Situation> {
+    const { influx, database, alarms, log } = this.options;
+    return situationAt(
+      {
+        influx,
+        database,
+        alarms: alarms.store,
+        vessels: this.#vesselLookup(),
+        onInvalid: (row) => {
+          this.#invalidAlarmRows.inc();
+          log.warn({ row }, 'invalid stored alarm event in a situation review; skipped');
+        },
+      },
+      at,
+      windowMs,
+    );
   }
 
   health(): {

@@ -111,7 +111,9 @@ export function createTranslator(lang: Language, catalogue: Catalogue) {
   const latLon = (lat: number, lon: number): string =>
     `${dms(lat, t('coord.north'), t('coord.south'))}, ${dms(lon, t('coord.east'), t('coord.west'))}`;
   const percent = (fraction: number): string => `${number(fraction * 100)} %`;
-  return { lang, locale, t, label, number, dateTime, clock, ago, latLon, percent, offset };
+  /** A calendar day `YYYY-MM-DD` as `15/03/2026` (both languages). */
+  const day = (ymd: string): string => `${ymd.slice(8, 10)}/${ymd.slice(5, 7)}/${ymd.slice(0, 4)}`;
+  return { lang, locale, t, label, number, dateTime, clock, ago, latLon, percent, offset, day };
 }
 
 export type Translator = ReturnType<typeof createTranslator>;

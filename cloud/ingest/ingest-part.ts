@@ -8,7 +8,12 @@ import type {
   VesselPositionBatch,
   VesselStaticBatch,
 } from '../../protocols/mqtt/payloads.js';
-import { parseEdgeTopic, TOPIC_ROOT, type ParsedEdgeTopic } from '../../protocols/mqtt/topics.js';
+import {
+  isCloudToEdgeTopic,
+  parseEdgeTopic,
+  TOPIC_ROOT,
+  type ParsedEdgeTopic,
+} from '../../protocols/mqtt/topics.js';
 import { compileSchema, type CompiledSchema } from '../../protocols/validation.js';
 import { recordTimeProblem } from '../../protocols/record-time.js';
 import { BurstLog, clipForLog } from '../../runtime/log-limits.js';
@@ -253,7 +258,8 @@ export class IngestPart implements Part {
   };
 
   #onPublished(topic: string, payload: Buffer, receivedAt: number): void {
-    if (!topic.startsWith(EDGE_PREFIX)) return;
+    // The cloud's own desired state for an edge is not a message from that edge.
+    if (!topic.startsWith(EDGE_PREFIX) || isCloudToEdgeTopic(topic)) return;
     const parsed = parseEdgeTopic(topic);
     if (!parsed) {
       this.options.metrics.messagesIn.inc({ kind: 'unknown' });

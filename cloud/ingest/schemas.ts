@@ -1,6 +1,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import {
   CameraInventory,
+  CameraSettingsReported,
   CameraStatus,
   EdgeHealth,
   EdgeStatus,
@@ -21,6 +22,7 @@ export const edgePayloadSchemas: Partial<Record<EdgeTopicKind, TSchema>> = {
   'vessels/static': VesselStaticBatch,
   'cameras/inventory': CameraInventory,
   'cameras/status': CameraStatus,
+  'cameras/settings/reported': CameraSettingsReported,
 };
 
 /**
@@ -32,4 +34,5 @@ export const LIVE_KINDS: ReadonlySet<EdgeTopicKind> = new Set<EdgeTopicKind>([
   'health',
   'cameras/inventory',
   'cameras/status',
+  'cameras/settings/reported',
 ]);

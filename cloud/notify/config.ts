@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { AlarmChangeMessage, severitySchema } from '../../protocols/api/alarms.js';
 import { LanguageSchema } from '../i18n/index.js';
+import { NotifyArea } from './area.js';
 
 export const WebhookConfig = Type.Object(
   {
@@ -20,8 +21,15 @@ export const WebhookConfig = Type.Object(
     lang: LanguageSchema,
     /** Which changes are sent. Default: a new alarm and an escalation (not refreshes, acks, clears). */
     kinds: Type.Array(AlarmChangeMessage.properties.kind, { minItems: 1, default: ['created', 'escalated'] }),
+    /** Also announce the fisheries office's scheduled reports (`office.reports.dailyAt`): files and totals. */
+    reports: Type.Boolean({ default: false }),
     /** Alarm types sent (e.g. `fire`, `closed_area`); absent = every type. */
     types: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
+    /**
+     * Only alarms from this area (a ranger station's cameras or edges, a polygon, communes of `communesFile`);
+     * absent = from everywhere (the provincial room). See cloud/notify/area.ts.
+     */
+    area: Type.Optional(NotifyArea),
     /** Least severe alarm sent. */
     minSeverity: severitySchema('WARNING'),
     /** HMAC-SHA256 key: the body's signature goes in `X-Lookout-Signature: sha256=<hex>`. */
@@ -39,6 +47,11 @@ export const NotifyConfig = Type.Object(
     /** The dashboard's address as the people notified reach it, e.g. `https://lookout.camau.gov.vn`: for links. */
     publicUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
     webhooks: Type.Array(WebhookConfig, { default: [] }),
+    /**
+     * GeoJSON FeatureCollection of the communes (Polygon / MultiPolygon features with a `name` property) that
+     * webhooks' `area.communes` name; a relative path resolves against the working directory.
+     */
+    communesFile: Type.Optional(Type.String({ minLength: 1 })),
     retry: Type.Object(
       {
         /** First delay after a failed delivery; doubled after each failure up to maxMs (a `Retry-After` is honoured up to maxMs). */

@@ -1,7 +1,11 @@
 import { createHmac } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import { severityRank, type AlarmChangeMessage } from '../../protocols/api/alarms.js';
-import { AlarmNotification } from '../../protocols/api/notifications.js';
+import {
+  AlarmNotification,
+  ReportNotification,
+  type ReportsWritten,
+} from '../../protocols/api/notifications.js';
 import type { Logger } from '../../runtime/logger.js';
 import { Counter, Gauge, type Registry } from '../../runtime/metrics.js';
 import { backoffMs } from '../../runtime/retry.js';
@@ -10,15 +14,16 @@ import { JsonLinesFile } from '../../runtime/json-lines-file.js';
 import type { FeatureHealth } from '../core.js';
 import type { CloudBus } from '../events.js';
 import type { NotifyConfig, WebhookConfig } from './config.js';
-import { requestBody, toNotification } from './format.js';
+import { requestBody, toNotification, toReportNotification } from './format.js';
 import type { Language } from '../i18n/index.js';
 import type { Leadership } from '../cluster/leadership.js';
+import { alarmPoint, inArea, unknownCommunes, type Communes, type LatLon } from './area.js';
 
 /** A notification waiting for its webhook (also the line format of the spill file). */
 const Pending = Type.Object(
   {
     webhook: Type.String(),
-    notification: AlarmNotification,
+    notification: Type.Union([AlarmNotification, ReportNotification]),
     firstTs: Type.Integer(),
     attempts: Type.Integer({ minimum: 0 }),
   },
@@ -37,6 +42,10 @@ export interface NotifyOptions {
   spillFile?: string;
   /** Zone names (from the zone files) by zone id, read at start: texts name zones, not ids. */
   zoneNames?: () => Promise<ReadonlyMap<string, string>>;
+  /** The communes of `config.communesFile`, read at start when a webhook's area names some. */
+  communes?: () => Promise<Communes>;
+  /** A camera's position as its edge reported it (cloud/cameras), for alarms whose details have none. */
+  cameraPosition?: (edgeId: string, cameraId: string) => LatLon | undefined;
   clock?: () => number;
   /**
    * Cluster mode: checked (a Redis round trip) right before each request: an instance that no longer holds the
@@ -90,12 +99,13 @@ class WebhookDelivery {
     },
   ) {}
 
-  wants(change: AlarmChangeMessage): boolean {
+  wants(change: AlarmChangeMessage, point: LatLon | undefined, communes: Communes): boolean {
     const { webhook } = this;
     return (
       webhook.kinds.includes(change.kind) &&
       (!webhook.types || webhook.types.includes(change.alarm.type)) &&
-      severityRank(change.alarm.severity) >= severityRank(webhook.minSeverity)
+      severityRank(change.alarm.severity) >= severityRank(webhook.minSeverity) &&
+      (!webhook.area || inArea(webhook.area, change.alarm, point, communes))
     );
   }
 
@@ -194,7 +204,7 @@ class WebhookDelivery {
     this.deps.queued(this.queue.length);
   }
 
-  async #send(notification: AlarmNotification): Promise<void> {
+  async #send(notification: Pending['notification']): Promise<void> {
     const { webhook } = this;
     const { leadership } = this.deps;
     if (leadership && !(await leadership.fence())) throw new FencedError('this instance no longer leads');
@@ -244,8 +254,9 @@ export class NotifyPart implements Part {
   readonly #deliveries: WebhookDelivery[];
   readonly #spill: JsonLinesFile<typeof Pending> | undefined;
   readonly #clock: () => number;
-  #unsubscribe: (() => void) | undefined;
+  #unsubscribe: Array<() => void> = [];
   #zoneNames: ReadonlyMap<string, string> = new Map();
+  #communes: Communes = new Map();
 
   constructor(private readonly options: NotifyOptions) {
     const { config, log, registry } = options;
@@ -291,8 +302,12 @@ export class NotifyPart implements Part {
         this.options.log.warn({ err: error }, 'zone names not read: notifications name zones by id');
         return undefined;
       })) ?? new Map();
+    await this.#readCommunes();
     await this.#readSpill();
-    this.#unsubscribe = this.options.bus.on('alarmChange', (change) => this.#onChange(change));
+    this.#unsubscribe = [
+      this.options.bus.on('alarmChange', (change) => this.#onChange(change)),
+      this.options.bus.on('reportsWritten', (written) => this.#onReports(written)),
+    ];
     if (this.#deliveries.length > 0)
       this.options.log.info(
         { webhooks: this.#deliveries.map((d) => d.webhook.name) },
@@ -301,7 +316,7 @@ export class NotifyPart implements Part {
   }
 
   async stop(): Promise<void> {
-    this.#unsubscribe?.();
+    for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
     await Promise.all(this.#deliveries.map((delivery) => delivery.stop()));
     const waiting = this.#deliveries.flatMap((delivery) => delivery.queue);
     if (waiting.length === 0) return this.#spill?.remove();
@@ -328,8 +343,28 @@ export class NotifyPart implements Part {
     return { status: failing ? 'degraded' : 'ok', webhooks };
   }
 
+  /** The communes webhooks name; a name the file lacks (or no file) stops the start with the webhook named. */
+  async #readCommunes(): Promise<void> {
+    const { config, communes } = this.options;
+    const named = config.webhooks.filter((webhook) => webhook.area?.communes);
+    if (named.length === 0) return;
+    if (!config.communesFile || !communes)
+      throw new Error(
+        `cloud.notify.webhooks: ${named.map((w) => w.name).join(', ')} name communes but cloud.notify.communesFile is not set`,
+      );
+    this.#communes = await communes();
+    for (const webhook of named) {
+      const unknown = unknownCommunes(webhook.area!, this.#communes);
+      if (unknown.length > 0)
+        throw new Error(
+          `cloud.notify.webhooks ${webhook.name}: area.communes ${unknown.map((n) => `"${n}"`).join(', ')} not in ${config.communesFile} (it has ${this.#communes.size} communes)`,
+        );
+    }
+  }
+
   #onChange(change: AlarmChangeMessage): void {
-    const wanting = this.#deliveries.filter((delivery) => delivery.wants(change));
+    const point = alarmPoint(change.alarm, this.options.cameraPosition);
+    const wanting = this.#deliveries.filter((delivery) => delivery.wants(change, point, this.#communes));
     if (wanting.length === 0) return;
     const firstTs = this.#clock();
     const zoneName = (id: string) => this.#zoneNames.get(id);
@@ -341,6 +376,18 @@ export class NotifyPart implements Part {
         notification = toNotification(change, this.options.config.publicUrl, { lang, zoneName });
         byLanguage.set(lang, notification);
       }
+      delivery.enqueue({ webhook: delivery.webhook.name, notification, firstTs, attempts: 0 });
+    }
+  }
+
+  #onReports(written: ReportsWritten): void {
+    const firstTs = this.#clock();
+    for (const delivery of this.#deliveries.filter((d) => d.webhook.reports)) {
+      const notification = toReportNotification(
+        written,
+        this.options.config.publicUrl,
+        delivery.webhook.lang,
+      );
       delivery.enqueue({ webhook: delivery.webhook.name, notification, firstTs, attempts: 0 });
     }
   }

@@ -1,6 +1,14 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { FleetStats, FleetVessel, FleetVesselQuery, ReportQuery } from '../../protocols/api/office.js';
+import type {
+  DailyQuery,
+  DailyRow,
+  FleetStats,
+  FleetVessel,
+  FleetVesselQuery,
+  ReportQuery,
+} from '../../protocols/api/office.js';
 import type { RegisteredVessel } from '../../protocols/api/registry.js';
 import { Counter, type Registry } from '../../runtime/metrics.js';
 import type { Logger } from '../../runtime/logger.js';
@@ -15,11 +23,13 @@ import type { RegistryPart } from '../registry/part.js';
 import { writeCsv, writeXlsx } from '../registry/tabular.js';
 import type { OfficeConfig } from './config.js';
 import { listPortEvents, PortCalls } from './port-calls.js';
-import { buildReport, REPORT_LISTS, reportSheets, type FleetReport } from './reports.js';
+import { buildReport, groupByDistrict, REPORT_LISTS, reportSheets, type FleetReport } from './reports.js';
+import { districtOn, hasDistrictsOn } from '../registry/hierarchy.js';
 import { SignalCases, type HeardVessel } from './signal-cases.js';
-import { readDaily, writeDailySnapshot } from './snapshots.js';
+import { readDaily, sumByDistrict, writeDailySnapshot } from './snapshots.js';
 import { fleetStatistics, type LastPosition } from './stats.js';
-import { addDays, periodOf, vietnamDay } from '../registry/days.js';
+import { addDays, periodOf, vietnamDay, type Period } from '../registry/days.js';
+import type { ReportsWritten, WrittenReport } from '../../protocols/api/notifications.js';
 
 export interface OfficePartOptions {
   config: OfficeConfig;
@@ -254,6 +264,19 @@ export class OfficePart implements Part {
     return out;
   }
 
+  /** The daily counts kept; by district (the commune rows summed) for days when districts existed. */
+  async daily(query: DailyQuery): Promise<DailyRow[]> {
+    if (query.groupBy !== 'district') return readDaily(this.db, query);
+    const units = this.options.registry.store.allUnits();
+    if (!hasDistrictsOn(units, query.from))
+      throw new RangeError(
+        `no district was in force on ${query.from} (administrative units): the counts since then go by commune`,
+      );
+    const rows = await readDaily(this.db, { ...query, groupBy: 'commune', key: undefined });
+    const summed = sumByDistrict(rows, (code, day) => districtOn(units, code, day));
+    return query.key === undefined ? summed : summed.filter((r) => r.key === query.key);
+  }
+
   /** Writes today's counts (Vietnam day) to `fleet_daily`. */
   async snapshot(): Promise<number> {
     const stats = await this.liveStats();
@@ -292,7 +315,12 @@ export class OfficePart implements Part {
     const byRegistration = new Map([...retired, ...all].map((v) => [v.registration, v]));
     const byMmsi = new Map<number, RegisteredVessel>();
     for (const v of [...retired, ...all]) if (v.mmsi !== undefined) byMmsi.set(v.mmsi, v);
-    return buildReport({
+    const units = store.allUnits();
+    if (query.groupBy === 'district' && !hasDistrictsOn(units, first))
+      throw new RangeError(
+        `no district was in force on ${first} (administrative units): reports since then go commune → province`,
+      );
+    const report = buildReport({
       scope,
       period: query.period,
       day,
@@ -307,6 +335,9 @@ export class OfficePart implements Part {
       silentNow,
       portName: (id) => this.options.fisheries.zones.ports.find((p) => p.id === id)?.name ?? id,
     });
+    return query.groupBy === 'district'
+      ? groupByDistrict(report, (code) => districtOn(units, code, first))
+      : report;
   }
 
   /** The report as a file: XLSX (every sheet) or CSV (one list). */
@@ -341,9 +372,13 @@ export class OfficePart implements Part {
       .map(({ vessel, last }) => ({ vessel, sinceTs: last!.ts }));
   }
 
-  /** At `reports.dailyAt` (Vietnam time), yesterday's province and commune reports go to the reports folder. */
+  /**
+   * At `reports.dailyAt` (Vietnam time), yesterday's province and commune reports go to `<dir>/<day>/`; on a
+   * Monday also last week's, on the 1st also last month's. Announced on the bus (`reportsWritten`, the notify
+   * webhooks with `reports: true`). A folder that already holds the province's day report was done (a restart).
+   */
   async #scheduledReports(now: number): Promise<void> {
-    const { dailyAt, formats, dir } = this.options.config.reports;
+    const { dailyAt, dir } = this.options.config.reports;
     if (!dailyAt) return;
     const today = vietnamDay(now);
     const clock = new Date(now + 7 * H).toISOString().slice(11, 16);
@@ -351,7 +386,25 @@ export class OfficePart implements Part {
     this.#lastReportDay = today;
     const day = addDays(today, -1);
     const folder = path.resolve(dir ?? path.join(this.options.dataDir, 'reports'), day);
+    const { provinceCode, reports } = this.options.config;
+    if (existsSync(path.join(folder, reportFileName(provinceCode, 'day', day, reports.formats[0] ?? 'xlsx'))))
+      return;
+    try {
+      await this.writeScheduledReports(day, folder);
+    } catch (error) {
+      this.#lastReportDay = undefined;
+      this.#failures.inc({ what: 'report' });
+      throw error;
+    }
+  }
+
+  /** The scheduled reports of a day (and of its week / month when it ends one) written to a folder, announced. */
+  async writeScheduledReports(day: string, folder: string): Promise<ReportsWritten> {
+    const { formats } = this.options.config.reports;
     await mkdir(folder, { recursive: true });
+    const periods: Period[] = ['day'];
+    if (periodOf('week', day).last === day) periods.push('week');
+    if (periodOf('month', day).last === day) periods.push('month');
     const communes = [
       ...new Set(
         this.options.registry.store
@@ -359,16 +412,45 @@ export class OfficePart implements Part {
           .map((v) => v.communeCode)
           .filter((c): c is string => c !== undefined),
       ),
-    ];
-    const written: string[] = [];
-    for (const commune of [undefined, ...communes]) {
-      const report = await this.report({ period: 'day', day, commune });
-      for (const format of formats) {
-        const file = path.join(folder, `bao-cao-${commune ?? 'tinh'}-${day}.${format}`);
-        await writeFile(file, await this.reportFile(report, format));
-        written.push(file);
+    ].sort();
+    const files: string[] = [];
+    const reports: WrittenReport[] = [];
+    for (const period of periods)
+      for (const commune of [undefined, ...communes]) {
+        const report = await this.report({ period, day, commune });
+        if (commune === undefined) {
+          const { totals } = report;
+          reports.push({
+            period,
+            first: report.period.first,
+            last: report.period.last,
+            scope: { code: report.scope.code, name: report.scope.name },
+            totals: totals.counts,
+            departures: totals.departures,
+            arrivals: totals.arrivals,
+            departuresWithoutLicence: totals.departuresWithoutLicence,
+            violations: totals.violations,
+          });
+        }
+        for (const format of formats) {
+          const name = reportFileName(report.scope.code, period, report.period.first, format);
+          // Written aside then renamed: a reader of the folder never sees half a file.
+          await writeFile(path.join(folder, `.${name}.part`), await this.reportFile(report, format));
+          await rename(path.join(folder, `.${name}.part`), path.join(folder, name));
+          files.push(name);
+        }
       }
-    }
-    this.options.log.info({ day, folder, files: written.length }, 'daily fisheries reports written');
+    const written: ReportsWritten = { day, folder, files, reports };
+    this.options.log.info(
+      { day, folder, files: files.length, periods },
+      'scheduled fisheries reports written',
+    );
+    this.options.bus.emit('reportsWritten', written);
+    return written;
   }
+}
+
+/** `bao-cao-<unit>-<period>-<first day>.<format>`: the same name the API's download gives. */
+export function reportFileName(unit: string, period: Period, first: string, format: string): string {
+  return `bao-cao-${unit}-${period}-${first}.${format}`;
 }

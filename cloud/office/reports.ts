@@ -66,6 +66,8 @@ export interface SummaryRow {
 export interface FleetReport {
   scope: { kind: 'province' | 'commune'; code: string; name: string };
   period: { kind: Period; first: string; last: string };
+  /** What the summary's rows are: communes, or (a period before the 2025 reform) districts. */
+  groupedBy: 'commune' | 'district';
   generatedAt: number;
   /** Where the counts come from: the live fleet, or the day's snapshot (`fleet_daily`). */
   countsFrom: 'live' | 'snapshot' | 'none';
@@ -214,6 +216,7 @@ export function buildReport(inputs: ReportInputs): FleetReport {
   return {
     scope: inputs.scope,
     period: { kind: inputs.period, first, last },
+    groupedBy: 'commune',
     generatedAt: inputs.now,
     countsFrom: inputs.countsFrom,
     summary,
@@ -222,6 +225,43 @@ export function buildReport(inputs: ReportInputs): FleetReport {
     violations,
     departuresWithoutLicence,
   };
+}
+
+/**
+ * The report's summary regrouped by the district each commune row lay in (`districtOf`, from the administrative
+ * units as they were during the period); rows without a known district stay as they are.
+ */
+export function groupByDistrict(
+  report: FleetReport,
+  districtOf: (communeCode: string) => { code: string; name: string } | undefined,
+): FleetReport {
+  const rows = new Map<string, SummaryRow>();
+  for (const r of report.summary) {
+    const district = districtOf(r.key);
+    const key = district?.code ?? r.key;
+    let into = rows.get(key);
+    if (!into)
+      rows.set(
+        key,
+        (into = {
+          ...r,
+          key,
+          name: district?.name ?? r.name,
+          counts: emptyCounts(),
+          departures: 0,
+          arrivals: 0,
+          departuresWithoutLicence: 0,
+          violations: 0,
+        }),
+      );
+    addCounts(into.counts, r.counts);
+    into.departures += r.departures;
+    into.arrivals += r.arrivals;
+    into.departuresWithoutLicence += r.departuresWithoutLicence;
+    into.violations += r.violations;
+  }
+  const summary = [...rows.values()].sort((a, b) => a.key.localeCompare(b.key));
+  return { ...report, groupedBy: 'district', summary };
 }
 
 const PERIOD_LABELS: Record<Period, string> = { day: 'ngày', week: 'tuần', month: 'tháng' };
@@ -252,7 +292,11 @@ export function reportSheets(report: FleetReport): Sheet[] {
       title,
       columns: [
         { key: 'key', header: 'Mã đơn vị' },
-        { key: 'name', header: 'Xã / phường / đặc khu', width: 28 },
+        {
+          key: 'name',
+          header: report.groupedBy === 'district' ? 'Huyện / thị xã / thành phố' : 'Xã / phường / đặc khu',
+          width: 28,
+        },
         ...COUNT_NAMES.map((n) => ({ key: n, header: COUNT_HEADINGS[n] })),
         { key: 'departures', header: 'Lượt xuất bến' },
         { key: 'arrivals', header: 'Lượt cập bến' },

@@ -20,11 +20,10 @@ import type { FleetVesselList } from '../../protocols/api/office.js';
 import { actorOf } from '../http/auth.js';
 import { CSV_TYPE, writeCsv, writeXlsx, XLSX_TYPE } from '../registry/tabular.js';
 import { fleetVesselSheet } from './reports.js';
-import type { OfficePart } from './part.js';
+import { reportFileName, type OfficePart } from './part.js';
 import { listPortEvents, listVoyages } from './port-calls.js';
 import { parseQueryTime, withTimeRange } from '../http/query-time.js';
 import { CaseClosedError, CaseNotFoundError } from './signal-cases.js';
-import { readDaily } from './snapshots.js';
 import { ErrorBody } from '../../protocols/api/errors.js';
 
 const CaseParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
@@ -92,10 +91,16 @@ export function registerOfficeRoutes(app: HttpApp, office: OfficePart): void {
         description:
           'The counts each day ended with (the day’s last snapshot, taken every office.snapshotEveryMin), for the whole fleet or by a grouping, optionally one group (e.g. a commune code).',
         querystring: DailyQuery,
-        response: { 200: DailyList },
+        response: { 200: DailyList, 400: ErrorBody },
       },
     },
-    async (request) => ({ rows: await readDaily(office.db, request.query) }),
+    async (request, reply) => {
+      try {
+        return { rows: await office.daily(request.query) };
+      } catch (error) {
+        return caseError(reply, error);
+      }
+    },
   );
 
   app.post(
@@ -123,9 +128,19 @@ export function registerOfficeRoutes(app: HttpApp, office: OfficePart): void {
     },
     async (request, reply) => {
       const { format, list, ...query } = request.query;
-      const report = await office.report(query);
+      let report: Awaited<ReturnType<OfficePart['report']>>;
+      try {
+        report = await office.report(query);
+      } catch (error) {
+        return caseError(reply, error);
+      }
       if (format === 'json') return report;
-      const name = `bao-cao-${report.scope.code}-${report.period.kind}-${report.period.first}${format === 'csv' ? `-${list ?? 'summary'}` : ''}.${format}`;
+      const name = reportFileName(
+        report.scope.code,
+        report.period.kind,
+        `${report.period.first}${format === 'csv' ? `-${list ?? 'summary'}` : ''}`,
+        format,
+      );
       return reply
         .header('content-type', format === 'csv' ? CSV_TYPE : XLSX_TYPE)
         .header('content-disposition', `attachment; filename="${name}"`)
@@ -251,6 +266,30 @@ export function registerOfficeRoutes(app: HttpApp, office: OfficePart): void {
       if (!by) return reply.code(400).send(NO_ACTOR);
       try {
         return await office.cases.comment(request.params.id, by, request.body.text);
+      } catch (error) {
+        return caseError(reply, error);
+      }
+    },
+  );
+
+  app.post(
+    '/signal-cases/:id/must-return',
+    {
+      schema: {
+        tags: ['office'],
+        summary: 'Order the vessel back to port',
+        description:
+          'An officer moves the case to must_return before vms.returnToPortAfterD (e.g. reports missed); who and why are recorded.',
+        params: CaseParams,
+        body: CommentBody,
+        response: { 200: SignalCase, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const by = actorOf(request, request.body.by);
+      if (!by) return reply.code(400).send(NO_ACTOR);
+      try {
+        return await office.cases.orderReturn(request.params.id, by, request.body.text);
       } catch (error) {
         return caseError(reply, error);
       }

@@ -18,9 +18,10 @@ export class CaseNotFoundError extends Error {
   }
 }
 
+/** The case cannot take that step in its state (closed, or already there). */
 export class CaseClosedError extends Error {
-  constructor(id: number) {
-    super(`signal-loss case ${id} is closed`);
+  constructor(id: number, state = 'is closed') {
+    super(`signal-loss case ${id} ${state}`);
     this.name = 'CaseClosedError';
   }
 }
@@ -130,6 +131,23 @@ export class SignalCases {
     if (c.state === 'closed') throw new CaseClosedError(id);
     await this.#close(c, reason, this.options.clock(), by);
     return this.get(id);
+  }
+
+  /**
+   * An officer orders the vessel back to port before the 10 days (e.g. it missed its reports); the case moves to
+   * must_return, with who and why.
+   */
+  async orderReturn(id: number, by: string, text: string): Promise<SignalCase> {
+    const event: CaseEvent = { at: this.options.clock(), kind: 'must_return', by, text };
+    await this.options.db.transaction(async (tx) => {
+      const c = await this.#lockedOpen(tx, id);
+      if (c.state === 'must_return') throw new CaseClosedError(id, 'already must return to port');
+      await tx.query("UPDATE signal_cases SET state = 'must_return' WHERE id = $1", [id]);
+      await this.#event(tx, id, event);
+    });
+    const c = await this.get(id);
+    this.options.onEvent?.(c, event);
+    return c;
   }
 
   /** Registrations with a case not closed (the statistics count them). */

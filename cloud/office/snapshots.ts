@@ -79,3 +79,26 @@ export async function readDaily(db: Database, query: DailyQuery): Promise<DailyR
     return row;
   });
 }
+
+/**
+ * Commune rows summed per day by the district each commune lay in that day (`districtOf`, from the administrative
+ * units); a commune the data cannot place keeps its own row.
+ */
+export function sumByDistrict(
+  rows: readonly DailyRow[],
+  districtOf: (communeCode: string, day: string) => { code: string; name: string } | undefined,
+): DailyRow[] {
+  const out = new Map<string, DailyRow>();
+  for (const row of rows) {
+    const district = districtOf(row.key, row.day);
+    const key = district?.code ?? row.key;
+    let into = out.get(`${row.day} ${key}`);
+    if (!into) {
+      into = { ...row, groupBy: 'district', key, counts: { ...row.counts } };
+      const name = district?.name ?? row.name;
+      if (name !== undefined) into.name = name;
+      out.set(`${row.day} ${key}`, into);
+    } else for (const n of COUNT_NAMES) into.counts[n] += row.counts[n];
+  }
+  return [...out.values()].sort((a, b) => a.day.localeCompare(b.day) || a.key.localeCompare(b.key));
+}

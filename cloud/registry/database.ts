@@ -77,6 +77,11 @@ export async function openPostgres(url: string): Promise<Database> {
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 
+/** The migration files of `dir` (`NNN_name.sql`), in the order they are applied. */
+export async function migrationFiles(dir = MIGRATIONS_DIR): Promise<string[]> {
+  return (await readdir(dir)).filter((f) => /^\d+_.+\.sql$/.test(f)).sort();
+}
+
 /**
  * Applies the `NNN_name.sql` files of `dir` not applied yet, in name order, each in its own transaction with its
  * row in `schema_migrations`; returns the names applied now.
@@ -88,7 +93,7 @@ export async function migrate(db: Database, dir = MIGRATIONS_DIR): Promise<strin
   const done = new Set(
     (await db.query<{ name: string }>('SELECT name FROM schema_migrations')).map((r) => r.name),
   );
-  const files = (await readdir(dir)).filter((f) => /^\d+_.+\.sql$/.test(f)).sort();
+  const files = await migrationFiles(dir);
   const applied: string[] = [];
   for (const file of files) {
     if (done.has(file)) continue;

@@ -65,6 +65,12 @@ export class RegistryPart implements Part {
     return this.#store;
   }
 
+  /** The cloud's SQL database (its migrations include other features' tables, e.g. camera settings). */
+  get database(): Database {
+    if (!this.#db) throw new Error('registry part is not started');
+    return this.#db;
+  }
+
   refused(reason: RefusalReason): void {
     this.#refused.inc({ reason });
   }

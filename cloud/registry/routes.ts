@@ -76,6 +76,8 @@ export function registerRegistryRoutes(app: HttpApp, part: RegistryPart): void {
       schema: {
         tags: TAGS,
         summary: 'One registered vessel',
+        description:
+          'The vessel with this registration number, in service or retired; 404 when there is none.',
         params: RegistrationParams,
         response: { 200: RegisteredVessel, 404: ErrorBody },
       },
@@ -99,9 +101,15 @@ export function registerRegistryRoutes(app: HttpApp, part: RegistryPart): void {
         body: VesselCreateBody,
         response: { 201: RegisteredVessel, 400: ErrorBody, 422: ImportRefusal },
       },
+      // A form's mistakes go to the store's check, which names each field (422 problems), not fastify's one line.
+      attachValidation: true,
     },
     async (request, reply) => {
-      const { by, ...fields } = request.body;
+      const body: unknown = request.body;
+      if (request.validationError && (typeof body !== 'object' || body === null || Array.isArray(body)))
+        return reply.code(400).send({ error: request.validationError.message });
+      const { by: givenBy, ...fields } = body as Record<string, unknown>;
+      const by = typeof givenBy === 'string' && givenBy !== '' ? givenBy : undefined;
       const actor = actorOf(request, by);
       if (!actor) return reply.code(400).send(NO_ACTOR);
       try {
@@ -166,6 +174,9 @@ export function registerRegistryRoutes(app: HttpApp, part: RegistryPart): void {
       schema: {
         tags: TAGS,
         summary: 'Every change of a vessel, newest first',
+        description:
+          'The audit of one vessel: who changed it (the login, or `by` without accounts), when, the action, and the ' +
+          'vessel before and after.',
         params: RegistrationParams,
         response: { 200: AuditList },
       },

@@ -10,6 +10,7 @@ import {
 } from '../../protocols/api/registry.js';
 import { compileSchema } from '../../protocols/validation.js';
 import type { Database, Queryable } from './database.js';
+import { vietnamDay } from './days.js';
 
 /** A request the registry refuses: each problem names the row (imports), the column and what is wrong. */
 export class RegistryInputError extends Error {
@@ -134,6 +135,11 @@ export class RegistryStore {
     return this.#units.get(code);
   }
 
+  /** Every administrative unit, past and present (from memory). */
+  allUnits(): AdminUnit[] {
+    return [...this.#units.values()];
+  }
+
   async get(registration: string): Promise<RegisteredVessel | undefined> {
     const rows = await this.#db.query<Row>(`${SELECT_VESSEL} WHERE registration = $1`, [registration]);
     return rows[0] ? vesselOf(rows[0]) : undefined;
@@ -146,6 +152,7 @@ export class RegistryStore {
       params.push(value);
       where.push(sql.replace('?', `$${params.length}`));
     };
+    if (query.mmsi !== undefined) add('mmsi = ?', query.mmsi);
     if (query.commune !== undefined) add('commune_code = ?', query.commune);
     if (query.province !== undefined) add('province_code = ?', query.province);
     if (query.homePort !== undefined) add('home_port = ?', query.homePort);
@@ -159,7 +166,8 @@ export class RegistryStore {
     return rows.map(vesselOf);
   }
 
-  async create(fields: VesselFields, actor: string): Promise<RegisteredVessel> {
+  /** Registers a vessel; the fields are checked here (each problem named by field). */
+  async create(fields: VesselFields | Record<string, unknown>, actor: string): Promise<RegisteredVessel> {
     const vessel = await this.#db.transaction((tx) =>
       this.#insert(tx, this.#checkMmsiFree(this.#checked(fields, 0)), actor, 'create'),
     );
@@ -387,6 +395,12 @@ export class RegistryStore {
           row,
           column: 'communeCode',
           message: `${fields.communeCode} is not a known commune code`,
+        });
+      else if (commune.validTo !== undefined && commune.validTo < vietnamDay(this.#clock()))
+        problems.push({
+          row,
+          column: 'communeCode',
+          message: `commune ${commune.code} (${commune.name}) was abolished after ${commune.validTo}${commune.replacedBy ? `: now ${commune.replacedBy}` : ''}`,
         });
       else if (fields.provinceCode === undefined && commune.parentCode)
         fields.provinceCode = commune.parentCode;

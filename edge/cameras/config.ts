@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { CameraSiting } from '../../protocols/mqtt/payloads.js';
 import { compileSchema } from '../../protocols/validation.js';
 
 const CameraId = Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$', description: 'becomes a topic segment' });
@@ -28,6 +29,9 @@ export const CameraDeviceConfig = Type.Object(
     ),
     /** Direction the camera looks, degrees clockwise from true north. */
     bearingDeg: Type.Optional(Type.Number({ minimum: 0, maximum: 360 })),
+    /** Horizontal field of view, degrees (with position and bearing: the cone the cloud locates fires with). */
+    fovDeg: Type.Optional(Type.Number({ minimum: 1, maximum: 360 })),
+    ...CameraSiting.properties,
   },
   { additionalProperties: false },
 );

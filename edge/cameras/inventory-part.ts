@@ -180,8 +180,7 @@ export class CameraInventoryPart implements Part {
       cameraId: id,
       streamUrl: withCredentials(config.streamUrl!, username, password),
       snapshotUrl: config.snapshotUrl ? withCredentials(config.snapshotUrl, username, password) : undefined,
-      position: config.position,
-      bearingDeg: config.bearingDeg,
+      ...cameraGeometry(config),
     };
     slot.entry = {
       streamUrl: withoutCredentials(config.streamUrl!),
@@ -219,8 +218,7 @@ export class CameraInventoryPart implements Part {
         width: profile.width,
         height: profile.height,
         fps: profile.fps,
-        position: config.position,
-        bearingDeg: config.bearingDeg,
+        ...cameraGeometry(config),
       };
       slot.entry = {
         profile: {
@@ -334,8 +332,7 @@ export class CameraInventoryPart implements Part {
       firmware: device?.firmware,
       serial: device?.serial,
       ...slot.entry,
-      position: config.position,
-      bearingDeg: config.bearingDeg,
+      ...cameraGeometry(config),
       since: slot.since,
       lastSeenTs: slot.lastSeenTs,
       failures: slot.failures,
@@ -405,4 +402,10 @@ function createCameraMetrics(registry: Registry, part: CameraInventoryPart) {
     },
   });
   return { attempts, discovered };
+}
+
+/** Where the camera stands and looks, as configured: handed to the fire pipeline and published in the inventory. */
+function cameraGeometry(config: CameraDeviceConfig) {
+  const { position, bearingDeg, fovDeg, name, heightM, rangeM } = config;
+  return { position, bearingDeg, fovDeg, name, heightM, rangeM };
 }

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { CameraSiting } from '../../protocols/mqtt/payloads.js';
 
 const Unit = Type.Number({ minimum: 0, maximum: 1 });
 export const MaskRegion = Type.Object(
@@ -30,8 +31,11 @@ export const FireCameraSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    /** Direction the camera looks (centre of the picture), degrees clockwise from true north. */
     bearingDeg: Type.Optional(Type.Number({ minimum: 0, maximum: 360 })),
+    /** Horizontal field of view, degrees (with position and bearing: the cone the cloud locates fires with). */
     fovDeg: Type.Optional(Type.Number({ minimum: 1, maximum: 360 })),
+    ...CameraSiting.properties,
     ignoreMasks: Type.Optional(Type.Array(MaskRegion)),
     /** Files: play at the native rate like a live camera (default true for files in the edge). */
     realtime: Type.Optional(Type.Boolean()),
@@ -180,6 +184,22 @@ export const FireConfigSchema = Type.Object(
         waitMs: Type.Integer({ minimum: 0, maximum: 10_000, default: 1000 }),
         /** A JPEG encoding (one short ffmpeg run) is killed after this long. */
         encodeTimeoutMs: Type.Integer({ minimum: 100, maximum: 60_000, default: 5000 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    /**
+     * Small frames before and after a detection, so that a ranger sees the plume grow: the last analysed frames
+     * are kept downscaled in memory (raw, `before + 2 x after + 1` per camera: 1.6 MB at 320x180), `before` of
+     * them and the detection frame itself (clean: the training export's picture) go with the `new` event, `after` of those since with the alert's first `update` once that many were
+     * analysed since the `new` (or with its `end`). JPEG at `quality` 5: 4.6-5.2 kB each at 320 px (tower frames), about 27 kB more (base64, 4 frames) on a
+     * `new` (the message is 86-132 kB with its 1280 px snapshot). before: 0 and after: 0 turn it off.
+     */
+    strip: Type.Object(
+      {
+        before: Type.Integer({ minimum: 0, maximum: 8, default: 3 }),
+        after: Type.Integer({ minimum: 0, maximum: 8, default: 3 }),
+        width: Type.Integer({ minimum: 64, maximum: 1280, default: 320 }),
+        quality: Type.Integer({ minimum: 2, maximum: 31, default: 5 }),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -160,12 +160,17 @@ export class Detector {
   }
 
   /**
-   * Runs the model on a frame. `transform` says where the camera frame sits in the letterboxed input; when the
+   * Runs the model on a frame. `thresholds` (per class) replace the detector's for this frame only: one session
+   * serves every camera, each with its own sensitivity. `transform` says where the camera frame sits in the letterboxed input; when the
    * image is not at the model's input size it is letterboxed here and the transform computed.
    */
-  async detect(image: RgbImage, transform?: LetterboxTransform): Promise<FrameDetection[]> {
+  async detect(
+    image: RgbImage,
+    transform?: LetterboxTransform,
+    thresholds?: Record<string, number>,
+  ): Promise<FrameDetection[]> {
     if (image.width !== this.info.inputWidth || image.height !== this.info.inputHeight)
-      return this.detectTiled(image, { ...defaultTiling, enabled: false });
+      return this.detectTiled(image, { ...defaultTiling, enabled: false }, thresholds);
     const t = transform ?? {
       scale: 1,
       padX: 0,
@@ -173,7 +178,7 @@ export class Detector {
       contentWidth: image.width,
       contentHeight: image.height,
     };
-    const [detections] = await this.#run([{ image, transform: t }], 1);
+    const [detections] = await this.#run([{ image, transform: t }], 1, thresholds);
     return nms(detections!, this.info.iou).map((d) => this.#named(d));
   }
 
@@ -181,10 +186,14 @@ export class Detector {
    * Runs the model on a frame at analysis resolution: tiles at the model's input size (plus the whole frame),
    * batched, boxes mapped back to frame units and merged across tile seams.
    */
-  async detectTiled(image: RgbImage, tiling: TilingSettings): Promise<FrameDetection[]> {
+  async detectTiled(
+    image: RgbImage,
+    tiling: TilingSettings,
+    thresholds?: Record<string, number>,
+  ): Promise<FrameDetection[]> {
     const { inputWidth, inputHeight, letterbox } = this.info;
     const inputs = modelInputs(image, inputWidth, inputHeight, letterbox, tiling);
-    const perInput = await this.#run(inputs, Math.max(1, tiling.batchSize));
+    const perInput = await this.#run(inputs, Math.max(1, tiling.batchSize), thresholds);
     const all = perInput.flatMap((detections) => nms(detections, this.info.iou));
     return mergeAcrossTiles(all, this.info.iou).map((d) => this.#named(d));
   }
@@ -193,9 +202,10 @@ export class Detector {
   async #run(
     inputs: ModelInput[],
     batchSize: number,
+    classThresholds: Record<string, number> = this.info.thresholds,
   ): Promise<Array<Array<{ classId: number; score: number; box: Box }>>> {
     const { inputWidth, inputHeight, layout } = this.info;
-    const thresholds = this.info.classes.map((name) => this.info.thresholds[name]!);
+    const thresholds = this.info.classes.map((name) => classThresholds[name] ?? this.info.thresholds[name]!);
     const plane = 3 * inputWidth * inputHeight;
     const size = Math.min(batchSize, this.info.maxBatch);
     const out: Array<Array<{ classId: number; score: number; box: Box }>> = [];

@@ -81,10 +81,11 @@ describe('FirePart', () => {
           { cameraId: 'cam-a', streamUrl: video, position: { lat: 9.1, lon: 104.8 }, bearingDeg: 90 },
         ],
       });
+      // Two alerts (fire, smoke), each ended when the replay ends; their events leave one after the other.
       await waitFor(
-        () => enqueued.some((e) => JSON.parse(e.payload).event === 'end'),
+        () => enqueued.filter((e) => JSON.parse(e.payload).event === 'end').length === 2,
         20_000,
-        'the end event of the replayed camera',
+        'the end events of the replayed camera',
       );
       const events = enqueued.map((e) => {
         expect(e.kind).toBe('alert');

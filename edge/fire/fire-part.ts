@@ -1,10 +1,11 @@
 import type { Registry } from 'prom-client';
 import type { CameraStatus, FireAlert } from '../../protocols/mqtt/payloads.js';
-import { topics } from '../../protocols/mqtt/topics.js';
+import { filters, topics } from '../../protocols/mqtt/topics.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { Part } from '../../runtime/service.js';
 import type { CameraSource, EdgeBus } from '../events.js';
 import type { CameraState } from './camera-reader.js';
+import { CameraSettingsKeeper } from './camera-settings.js';
 import type { FireCamera, FireConfig } from './config.js';
 import { Detector, detectorOptions } from './detector.js';
 import {
@@ -26,11 +27,19 @@ export interface FirePartDeps {
   publishDirect(topic: string, payload: string, retain: boolean): Promise<boolean>;
   log: Logger;
   registry: Registry;
+  /**
+   * Desired camera settings from the cloud (mute, sensitivity, ignore masks): the MQTT subscription, and the file
+   * the applied ones are kept in across restarts. Without them cameras run on the config alone.
+   */
+  settings?: {
+    subscribe(filter: string, onMessage: (topic: string, payload: Buffer) => void): () => void;
+    file: string;
+  };
 }
 
 /** Builds the FireAlert payload of one alert event. */
 export function toFireAlert(edgeId: string, alert: AlertOut, model: string): FireAlert {
-  const { camera, event, snapshot } = alert;
+  const { camera, event, snapshot, frames } = alert;
   const round = (v: number) => Math.round(v * 10_000) / 10_000;
   const bearing = bearingToBoxes(camera, event.boxes);
   return {
@@ -55,6 +64,9 @@ export function toFireAlert(edgeId: string, alert: AlertOut, model: string): Fir
       ...(camera.position ? { position: camera.position } : {}),
       ...(camera.bearingDeg !== undefined ? { bearingDeg: camera.bearingDeg } : {}),
       ...(camera.fovDeg !== undefined ? { fovDeg: camera.fovDeg } : {}),
+      ...(camera.name !== undefined ? { name: camera.name } : {}),
+      ...(camera.heightM !== undefined ? { heightM: camera.heightM } : {}),
+      ...(camera.rangeM !== undefined ? { rangeM: camera.rangeM } : {}),
     },
     ...(bearing !== undefined ? { bearingToFireDeg: Math.round(bearing * 10) / 10 } : {}),
     model,
@@ -66,6 +78,16 @@ export function toFireAlert(edgeId: string, alert: AlertOut, model: string): Fir
             height: snapshot.height,
             data: snapshot.jpeg.toString('base64'),
           },
+        }
+      : {}),
+    ...(frames?.length
+      ? {
+          frames: frames.map((f) => ({
+            ts: f.ts,
+            width: f.width,
+            height: f.height,
+            data: f.jpeg.toString('base64'),
+          })),
         }
       : {}),
   };
@@ -84,6 +106,7 @@ export class FirePart implements Part {
   readonly #metrics: FireMetrics;
   readonly #unsubscribe: Array<() => void> = [];
   #statusTimer: NodeJS.Timeout | undefined;
+  #settings: CameraSettingsKeeper | undefined;
 
   constructor(
     private readonly config: FireConfig,
@@ -94,6 +117,11 @@ export class FirePart implements Part {
 
   get detector(): Detector | undefined {
     return this.#detector;
+  }
+
+  /** The dashboard's settings for a camera and their version, as in effect now. */
+  get settings(): CameraSettingsKeeper | undefined {
+    return this.#settings;
   }
 
   cameraStatus(cameraId: string): CameraStatus | undefined {
@@ -109,13 +137,16 @@ export class FirePart implements Part {
     const m = this.config.model;
     this.#detector = await Detector.load(detectorOptions(m));
     this.deps.log.info({ model: this.#detector.info }, 'fire detector loaded');
+    await this.#startSettings(this.#detector.info.classes);
     for (const camera of this.config.cameras) this.#ensure(this.#fromConfig(camera));
     if (this.config.followCameraSources) {
       this.#unsubscribe.push(this.deps.bus.on('camera.sources', ({ cameras }) => this.#sync(cameras)));
     }
     this.#unsubscribe.push(
       this.deps.bus.on('uplink.state', ({ connected }) => {
-        if (connected) for (const status of this.#statuses.values()) void this.#publishStatus(status);
+        if (!connected) return;
+        for (const status of this.#statuses.values()) void this.#publishStatus(status);
+        void this.#settings?.reportAll();
       }),
     );
     this.#statusTimer = setInterval(() => this.#refreshOnlineStatuses(), this.config.statusIntervalS * 1000);
@@ -134,6 +165,30 @@ export class FirePart implements Part {
     this.#detector = undefined;
   }
 
+  /** Settings applied before a restart are in effect before the first frame, even with the cloud unreachable. */
+  async #startSettings(classes: readonly string[]): Promise<void> {
+    const settings = this.deps.settings;
+    if (!settings) return;
+    const keeper = new CameraSettingsKeeper({
+      edgeId: this.deps.edgeId,
+      file: settings.file,
+      classes,
+      publish: (topic, payload) => this.deps.publishDirect(topic, payload, true),
+      log: this.deps.log.child({ part: 'camera-settings' }),
+    });
+    await keeper.load();
+    this.#settings = keeper;
+    this.#unsubscribe.push(
+      settings.subscribe(filters.desiredCameraSettings(this.deps.edgeId), (topic, payload) => {
+        void keeper.onDesired(topic, payload);
+      }),
+    );
+  }
+
+  #liveSettings(cameraId: string): PipelineCamera['liveSettings'] {
+    return () => this.#settings?.current(cameraId);
+  }
+
   #fromConfig(camera: FireCamera): PipelineCamera {
     return {
       id: camera.id,
@@ -143,11 +198,15 @@ export class FirePart implements Part {
       position: camera.position,
       bearingDeg: camera.bearingDeg,
       fovDeg: camera.fovDeg,
+      name: camera.name,
+      heightM: camera.heightM,
+      rangeM: camera.rangeM,
       ignoreMasks: camera.ignoreMasks,
       realtime: camera.realtime ?? true,
       snapshotMaxWidth: camera.snapshotMaxWidth,
       tiles: camera.tiles,
       analysisMaxWidth: camera.analysisMaxWidth,
+      liveSettings: this.#liveSettings(camera.id),
     };
   }
 
@@ -172,6 +231,11 @@ export class FirePart implements Part {
           fps: Math.min(this.config.fps, source.fps ?? this.config.fps),
           position: source.position,
           bearingDeg: source.bearingDeg,
+          fovDeg: source.fovDeg,
+          name: source.name,
+          heightM: source.heightM,
+          rangeM: source.rangeM,
+          liveSettings: this.#liveSettings(id),
         },
         JSON.stringify(source),
       );

@@ -1,13 +1,23 @@
 import type { Registry } from 'prom-client';
+import { bearingAtFrameX } from '../../protocols/fire/camera-geometry.js';
 import type { Logger } from '../../runtime/logger.js';
 import { Counter, Gauge, Histogram } from '../../runtime/metrics.js';
+import type { CameraSettings } from '../../protocols/mqtt/payloads.js';
 import { CameraReader, type CameraState } from './camera-reader.js';
+import { effectiveThresholds, isMuted, MASKED_SHARE, maskedShare } from './camera-settings.js';
 import { ChangeModel, defaultChange, type ChangeSettings } from './change.js';
 import type { FireConfig } from './config.js';
 import type { Detector, FrameDetection } from './detector.js';
 import { encodeJpeg, guessSourceKind, type Frame, type SourceKind } from './frames.js';
+import {
+  defaultStrip,
+  encodeStrip,
+  FrameStrip,
+  type EncodedStripFrame,
+  type StripSettings,
+} from './frame-strip.js';
 import { alertSnapshot, cropContent, defaultSnapshotSettings, type SnapshotSettings } from './snapshot.js';
-import type { Box } from './tensor.js';
+import type { Box, RgbImage } from './tensor.js';
 import { defaultTiling, type TilingSettings } from './tiles.js';
 import { FireTracker, type AlertEvent, type ConfirmationConfig } from './tracker.js';
 
@@ -19,6 +29,10 @@ export interface PipelineCamera {
   position?: { lat: number; lon: number };
   bearingDeg?: number;
   fovDeg?: number;
+  /** Name, height above ground and watched range: carried in the alerts for the cloud's fire location. */
+  name?: string;
+  heightM?: number;
+  rangeM?: number;
   ignoreMasks?: Box[];
   realtime?: boolean;
   /** Overrides `settings.snapshot.maxWidth` for this camera. */
@@ -27,6 +41,8 @@ export interface PipelineCamera {
   tiles?: boolean;
   /** Overrides `settings.tiles.analysisMaxWidth` for this camera. */
   analysisMaxWidth?: number;
+  /** The settings from the dashboard (mute, sensitivity, ignore polygons), read on every frame: no restart. */
+  liveSettings?: () => CameraSettings | undefined;
 }
 
 export interface PipelineSettings {
@@ -42,12 +58,14 @@ export interface PipelineSettings {
   tiles?: TilingSettings;
   /** Change over time; default `defaultChange`. */
   change?: ChangeSettings;
+  /** Frames before and after a detection sent with the alert; default `defaultStrip`. */
+  strip?: StripSettings;
 }
 
 /** The pipeline settings an `edge.fire` config section gives (shared by the edge and `lookout detect`). */
 export function pipelineSettings(config: FireConfig): PipelineSettings {
-  const { confirmation, stallTimeoutS, socketTimeoutS, backoff, snapshot, tiles, change } = config;
-  return { confirmation, stallTimeoutS, socketTimeoutS, backoff, snapshot, tiles, change };
+  const { confirmation, stallTimeoutS, socketTimeoutS, backoff, snapshot, tiles, change, strip } = config;
+  return { confirmation, stallTimeoutS, socketTimeoutS, backoff, snapshot, tiles, change, strip };
 }
 
 export interface FrameResult {
@@ -58,12 +76,16 @@ export interface FrameResult {
   detections: FrameDetection[];
   /** Detections the masks and the size limit removed. */
   filtered: number;
+  /** The camera is muted: the model did not run on this frame (the view is still learnt). */
+  muted?: boolean;
 }
 
 export interface AlertOut {
   camera: PipelineCamera;
   event: AlertEvent;
   snapshot?: { jpeg: Buffer; width: number; height: number };
+  /** Small frames before (on `new`) or after (on the alert's next event) the detection. */
+  frames?: EncodedStripFrame[];
 }
 
 export interface PipelineHandlers {
@@ -141,6 +163,18 @@ export function createFireMetrics(registry: Registry) {
       labelNames: ['camera'],
       registers,
     }),
+    masked: new Counter({
+      name: 'lookout_edge_fire_detections_masked_total',
+      help: 'Detections dropped because their box lay mostly inside an ignore mask drawn in the dashboard',
+      labelNames: ['camera'],
+      registers,
+    }),
+    mutedFrames: new Counter({
+      name: 'lookout_edge_fire_frames_muted_total',
+      help: 'Frames read but not analysed because the camera is muted from the dashboard',
+      labelNames: ['camera'],
+      registers,
+    }),
     errors: new Counter({
       name: 'lookout_edge_fire_errors_total',
       help: 'Frames that failed in detection or snapshot encoding',
@@ -166,7 +200,15 @@ export function createFireMetrics(registry: Registry) {
 export function bearingToBoxes(camera: PipelineCamera, boxes: Array<{ box: Box }>): number | undefined {
   if (camera.bearingDeg === undefined || camera.fovDeg === undefined || boxes.length === 0) return undefined;
   const cx = boxes.reduce((s, b) => s + (b.box.x1 + b.box.x2) / 2, 0) / boxes.length;
-  return (((camera.bearingDeg + (cx - 0.5) * camera.fovDeg) % 360) + 360) % 360;
+  return bearingAtFrameX(camera.bearingDeg, camera.fovDeg, cx);
+}
+
+/** The camera picture of an analysed frame, without the letterbox padding. */
+function cameraView(frame: Frame): RgbImage {
+  return frame.image.width === frame.transform.contentWidth &&
+    frame.image.height === frame.transform.contentHeight
+    ? frame.image
+    : cropContent(frame.image, frame.transform);
 }
 
 /**
@@ -181,10 +223,12 @@ export class CameraPipeline {
   readonly #snapshot: SnapshotSettings;
   readonly #tiling: TilingSettings;
   readonly #change: ChangeModel;
+  readonly #strip: FrameStrip;
   #alerts: Promise<void> = Promise.resolve();
   #startedAtMs = 0;
   #lastFrame: Frame | undefined;
   #lastFrameMs = 0;
+  #muted = false;
 
   constructor(
     readonly camera: PipelineCamera,
@@ -207,6 +251,7 @@ export class CameraPipeline {
     this.#tiling = { ...tiles, enabled: camera.tiles ?? tiles.enabled };
     const analysisMaxWidth = this.#tiling.enabled ? (camera.analysisMaxWidth ?? tiles.analysisMaxWidth) : 0;
     this.#change = new ChangeModel(settings.change ?? defaultChange);
+    this.#strip = new FrameStrip(settings.strip ?? defaultStrip);
     this.#reader = new CameraReader(
       camera.id,
       {
@@ -275,12 +320,17 @@ export class CameraPipeline {
     const frameMs = this.#replay
       ? this.#startedAtMs + Math.round(frame.streamTimeS * 1000)
       : frame.receivedAtMs;
+    const live = this.camera.liveSettings?.();
+    // Mute is a wall-clock promise to the ranger ("quiet for 1 h"), whatever the frame's own time.
+    if (isMuted(live, Date.now())) return this.#onMutedFrame(frame, frameMs);
+    this.#muted = false;
+    const thresholds = live ? effectiveThresholds(this.detector.info.thresholds, live) : undefined;
     let raw: FrameDetection[];
     const t0 = process.hrtime.bigint();
     try {
       raw = this.#tiling.enabled
-        ? await this.detector.detectTiled(frame.image, this.#tiling)
-        : await this.detector.detect(frame.image, frame.transform);
+        ? await this.detector.detectTiled(frame.image, this.#tiling, thresholds)
+        : await this.detector.detect(frame.image, frame.transform, thresholds);
     } catch (error) {
       this.metrics?.errors.inc({ camera: cameraId, stage: 'detect' });
       this.log.error(
@@ -292,7 +342,14 @@ export class CameraPipeline {
     this.metrics?.inference.observe(Number(process.hrtime.bigint() - t0) / 1e9);
     this.metrics?.frames.inc({ camera: cameraId });
     this.metrics?.lastFrame.set({ camera: cameraId }, frame.receivedAtMs / 1000);
-    const detections = this.#anchor(this.#tracker.filter(raw), frame, frameMs);
+    const view = cameraView(frame);
+    const detections = this.#anchor(
+      this.#unmasked(this.#tracker.filter(raw), live),
+      view,
+      frame.index,
+      frameMs,
+    );
+    this.#strip.push(view, frameMs);
     for (const d of detections) this.metrics?.detections.inc({ camera: cameraId, class: d.className });
     this.#lastFrame = frame;
     this.#lastFrameMs = frameMs;
@@ -306,19 +363,56 @@ export class CameraPipeline {
     for (const event of this.#tracker.push(frameMs, frame.index, detections)) void this.#emit(event, frame);
   }
 
+  /** Drops the detections whose box lies mostly inside the ignore polygons drawn in the dashboard. */
+  #unmasked(detections: FrameDetection[], live: CameraSettings | undefined): FrameDetection[] {
+    const masks = live?.ignoreMasks ?? [];
+    if (masks.length === 0) return detections;
+    const kept = detections.filter((d) => maskedShare(d.box, masks) < MASKED_SHARE);
+    if (kept.length < detections.length)
+      this.metrics?.masked.inc({ camera: this.camera.id }, detections.length - kept.length);
+    return kept;
+  }
+
+  /**
+   * A muted camera is still read (its status and health stay live) and its view still learnt (no warm-up when the
+   * mute ends), but the model does not run; alerts open when the mute began end at once.
+   */
+  #onMutedFrame(frame: Frame, frameMs: number): void {
+    if (!this.#muted) {
+      this.#muted = true;
+      this.log.info({ camera: this.camera.id }, 'camera muted: no detection until the mute ends');
+      for (const event of this.#tracker.flush(frameMs, frame.index)) void this.#emit(event, undefined);
+    }
+    this.metrics?.mutedFrames.inc({ camera: this.camera.id });
+    this.metrics?.lastFrame.set({ camera: this.camera.id }, frame.receivedAtMs / 1000);
+    const view = cameraView(frame);
+    this.#anchor([], view, frame.index, frameMs);
+    this.#strip.push(view, frameMs);
+    this.#lastFrame = frame;
+    this.#lastFrameMs = frameMs;
+    this.handlers.onFrame?.({
+      cameraId: this.camera.id,
+      frame,
+      frameMs,
+      detections: [],
+      filtered: 0,
+      muted: true,
+    });
+  }
+
   /** Learns the frame into the change background and marks which detections are a rooted change. */
-  #anchor(detections: FrameDetection[], frame: Frame, frameMs: number): FrameDetection[] {
+  #anchor(
+    detections: FrameDetection[],
+    view: RgbImage,
+    frameIndex: number,
+    frameMs: number,
+  ): FrameDetection[] {
     if (!this.#change.settings.enabled) return detections;
-    const view =
-      frame.image.width === frame.transform.contentWidth &&
-      frame.image.height === frame.transform.contentHeight
-        ? frame.image
-        : cropContent(frame.image, frame.transform);
     const summary = this.#change.update(view, frameMs);
-    if (summary.reset && frame.index > 0) {
+    if (summary.reset && frameIndex > 0) {
       this.metrics?.backgroundResets.inc({ camera: this.camera.id });
       this.log.info(
-        { camera: this.camera.id, frame: frame.index },
+        { camera: this.camera.id, frame: frameIndex },
         'view changed as a whole; change background restarted',
       );
     }
@@ -333,15 +427,37 @@ export class CameraPipeline {
   #emit(event: AlertEvent, frame: Frame | undefined): Promise<void> {
     this.metrics?.alerts.inc({ camera: this.camera.id, event: event.kind });
     const snapshot = event.kind !== 'end' && frame ? this.#takeSnapshot(event, frame) : undefined;
+    const frames = this.#stripFrames(event);
     const task = this.#alerts.then(async () => {
       try {
-        await this.handlers.onAlert({ camera: this.camera, event, snapshot: await snapshot });
+        await this.handlers.onAlert({
+          camera: this.camera,
+          event,
+          snapshot: await snapshot,
+          frames: await frames,
+        });
       } catch (error) {
         this.log.error({ camera: this.camera.id, alert: event.alertId, err: error }, 'alert handler failed');
       }
     });
     this.#alerts = task;
     return task;
+  }
+
+  /** The strip frames of the event, taken now (the ring moves on), encoded beside the snapshot. */
+  async #stripFrames(event: AlertEvent): Promise<EncodedStripFrame[] | undefined> {
+    const taken = this.#strip.take({ kind: event.kind, alertId: event.alertId, atMs: event.atMs });
+    if (taken.length === 0) return undefined;
+    const { quality } = this.#strip.settings;
+    const { frames, failed } = await encodeStrip(taken, quality, encodeJpeg, this.#snapshot.encodeTimeoutMs);
+    if (failed > 0) {
+      this.metrics?.errors.inc({ camera: this.camera.id, stage: 'strip' }, failed);
+      this.log.warn(
+        { camera: this.camera.id, alert: event.alertId, failed },
+        'strip frames failed to encode',
+      );
+    }
+    return frames;
   }
 
   async #takeSnapshot(event: AlertEvent, frame: Frame): Promise<AlertOut['snapshot']> {

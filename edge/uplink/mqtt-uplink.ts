@@ -62,6 +62,8 @@ export class MqttUplink implements Part {
   readonly #statusTopic: string;
   readonly #metrics;
   #unsubscribe: (() => void) | undefined;
+  /** Filters the edge listens to (desired state from the cloud), subscribed again on every connection. */
+  readonly #subscriptions = new Map<string, (topic: string, payload: Buffer) => void>();
   readonly #stats = { connects: 0, disconnects: 0, published: 0 };
   #lastError: string | undefined;
 
@@ -137,6 +139,43 @@ export class MqttUplink implements Part {
     );
   }
 
+  /**
+   * Listens to `filter` (QoS 1) on this and every later connection (clean sessions: each connection subscribes
+   * again, and the broker then hands over the retained messages). Returns the unsubscribe function.
+   */
+  subscribe(filter: string, onMessage: (topic: string, payload: Buffer) => void): () => void {
+    this.#subscriptions.set(filter, onMessage);
+    const client = this.#client;
+    if (client && this.#connected) this.#subscribeOn(client, [filter]);
+    return () => {
+      this.#subscriptions.delete(filter);
+      if (this.#client && this.#connected) this.#client.unsubscribe(filter);
+    };
+  }
+
+  #subscribeOn(client: MqttClient, filters: string[]): void {
+    if (filters.length === 0) return;
+    client.subscribe(filters, { qos: 1 }, (error, granted) => {
+      const refused = (granted ?? []).filter((g) => g.qos === 128).map((g) => g.topic);
+      if (error || refused.length)
+        this.deps.log.error(
+          { filters, refused, err: error?.message },
+          'broker refused a subscription; desired settings from the cloud will not arrive (check the broker ACL)',
+        );
+    });
+  }
+
+  #dispatch(topic: string, payload: Buffer): void {
+    for (const [filter, onMessage] of this.#subscriptions) {
+      if (!topicMatches(filter, topic)) continue;
+      try {
+        onMessage(topic, payload);
+      } catch (error) {
+        this.deps.log.error({ topic, err: error }, 'handler of a subscribed message failed');
+      }
+    }
+  }
+
   #connect(): void {
     if (!this.#running) return;
     const generation = ++this.#generation;
@@ -172,7 +211,11 @@ export class MqttUplink implements Part {
       this.#setConnected(true);
       this.deps.log.info({ url }, 'uplink connected');
       this.#publish(client, this.#statusTopic, this.#status('online'), true).catch(() => undefined);
+      this.#subscribeOn(client, [...this.#subscriptions.keys()]);
       this.#pump();
+    });
+    client.on('message', (topic, payload) => {
+      if (generation === this.#generation) this.#dispatch(topic, payload);
     });
     client.on('error', (error) => {
       if (generation !== this.#generation) return;
@@ -264,6 +307,17 @@ export class MqttUplink implements Part {
     this.#connected = connected;
     this.deps.bus.emit('uplink.state', { connected });
   }
+}
+
+/** MQTT filter matching: `+` one level, `#` the rest. */
+export function topicMatches(filter: string, topic: string): boolean {
+  const f = filter.split('/');
+  const t = topic.split('/');
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '#') return true;
+    if (i >= t.length || (f[i] !== '+' && f[i] !== t[i])) return false;
+  }
+  return f.length === t.length;
 }
 
 function createUplinkMetrics(registry: Registry, uplink: MqttUplink) {

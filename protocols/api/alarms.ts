@@ -28,6 +28,32 @@ export const AlarmStatus = Type.Union([
 export type AlarmStatus = Static<typeof AlarmStatus>;
 
 /**
+ * A ranger's verdict on a fire alarm: `wildfire` (a fire to fight), `other_smoke` (real smoke that is not a wildfire:
+ * controlled burning, cooking, a factory) or `false_alarm` (no smoke at all: cloud, fog, sun glare, dust).
+ */
+export const TRIAGE_LABELS = ['wildfire', 'other_smoke', 'false_alarm'] as const;
+export type TriageLabel = (typeof TRIAGE_LABELS)[number];
+/** The alarm types a verdict applies to. */
+export const TRIAGE_ALARM_TYPES: readonly string[] = ['fire'];
+export const TriageLabelSchema = Type.Union(
+  TRIAGE_LABELS.map((label) => Type.Literal(label)),
+  { description: 'wildfire, other_smoke (controlled burning, cooking, factory) or false_alarm' },
+);
+
+/** Who said what about a fire alarm, and when (the latest verdict; every one is also in InfluxDB `fire_triage`). */
+export const AlarmTriage = Type.Object(
+  {
+    label: TriageLabelSchema,
+    note: Type.Optional(Type.String({ maxLength: 1000 })),
+    by: Type.String({ minLength: 1 }),
+    /** Server time of the verdict, ms since epoch. */
+    ts: Type.Integer({ minimum: 0 }),
+  },
+  { $id: 'AlarmTriage', additionalProperties: false },
+);
+export type AlarmTriage = Static<typeof AlarmTriage>;
+
+/**
  * One alarm, for every alarm type in the cloud (vessel rules, fire alerts). Created once per originator and type
  * while active; a repeated condition refreshes it (`count`, `lastTs`, `details`, severity only upwards).
  */
@@ -53,6 +79,8 @@ export const Alarm = Type.Object(
     ackBy: Type.Optional(Type.String()),
     clearTs: Type.Optional(Type.Integer({ minimum: 0 })),
     clearBy: Type.Optional(Type.String()),
+    /** Fire alarms: the ranger's latest verdict (wildfire, other smoke, false alarm). */
+    triage: Type.Optional(AlarmTriage),
     /** Rule-specific facts: crossing point, zone, other vessel, silence length... */
     details: Type.Record(Type.String(), Type.Unknown()),
   },
@@ -99,6 +127,20 @@ export const AlarmActionBody = Type.Object(
 );
 export type AlarmActionBody = Static<typeof AlarmActionBody>;
 
+/**
+ * Body of `POST alarms/{id}/triage` (fire alarms): the verdict and an optional note. `by` as for ack/clear (ignored
+ * with operator accounts, required without).
+ */
+export const AlarmTriageBody = Type.Object(
+  {
+    label: TriageLabelSchema,
+    note: Type.Optional(Type.String({ maxLength: 1000 })),
+    by: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  },
+  { $id: 'AlarmTriageBody', additionalProperties: false },
+);
+export type AlarmTriageBody = Static<typeof AlarmTriageBody>;
+
 export const AlarmIdParams = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }) });
 
 /**
@@ -113,6 +155,7 @@ export const AlarmChangeMessage = Type.Object(
       Type.Literal('escalated'),
       Type.Literal('acknowledged'),
       Type.Literal('cleared'),
+      Type.Literal('triaged'),
     ]),
     alarm: Alarm,
   },

@@ -68,8 +68,9 @@ export const DailyQuery = Type.Object(
     from: Day,
     to: Day,
     groupBy: Type.Optional(
-      Type.Union([Type.Literal('total'), ...GroupBy.anyOf], {
-        description: 'default total (the whole fleet)',
+      Type.Union([Type.Literal('total'), ...GroupBy.anyOf, Type.Literal('district')], {
+        description:
+          'default total (the whole fleet); district: the commune rows summed by the district each lay in that day (days before 1 July 2025)',
       }),
     ),
     key: Type.Optional(Type.String({ description: 'only this group (e.g. a commune code)' })),
@@ -226,6 +227,12 @@ export const ReportQuery = Type.Object(
       }),
     ),
     commune: Type.Optional(Type.String({ description: 'one commune’s report; default the province' })),
+    groupBy: Type.Optional(
+      Type.Union([Type.Literal('commune'), Type.Literal('district')], {
+        description:
+          'rows of the summary: commune (default), or district for a period when districts existed (before 1 July 2025, from the administrative units’ validity dates)',
+      }),
+    ),
     format: Type.Union([Type.Literal('xlsx'), Type.Literal('csv'), Type.Literal('json')], {
       default: 'xlsx',
     }),

@@ -99,6 +99,9 @@ export const RegistrationParams = Type.Object({ registration: Type.String({ minL
 
 export const RegistryQuery = Type.Object(
   {
+    mmsi: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 999_999_999, description: 'the vessel with this MMSI' }),
+    ),
     commune: Type.Optional(Type.String({ description: 'commune code' })),
     province: Type.Optional(Type.String({ description: 'province code' })),
     homePort: Type.Optional(Type.String()),

@@ -82,8 +82,8 @@ export type VesselQuery = Static<typeof VesselQuery>;
 
 export const TrackQuery = Type.Object(
   {
-    from: Type.String({ description: 'ISO 8601 time or ms since epoch' }),
-    to: Type.String({ description: 'ISO 8601 time or ms since epoch' }),
+    from: Type.Optional(Type.String({ description: 'ISO 8601 time or ms since epoch; default `to` - 24 h' })),
+    to: Type.Optional(Type.String({ description: 'ISO 8601 time or ms since epoch; default now' })),
     maxPoints: Type.Optional(Type.Integer({ minimum: 2, maximum: 100_000, default: 2000 })),
   },
   { additionalProperties: false },
@@ -103,8 +103,18 @@ export const TrackFeature = Type.Object(
       from: Type.Integer(),
       to: Type.Integer(),
       times: Type.Array(Type.Integer()),
-      /** Bucket size used for downsampling (ms); 0 when every position is returned. */
+      /** Each vertex's speed (knots) and course (degrees) when the position had them. */
+      sog: Type.Array(Type.Union([Type.Number(), Type.Null()])),
+      cog: Type.Array(Type.Union([Type.Number(), Type.Null()])),
+      /** Positions in the range; more than the vertices when the track was thinned to `maxPoints`. */
+      total: Type.Integer({ minimum: 0 }),
+      /** Time buckets InfluxDB grouped a very long track in before thinning (ms); 0 when it read every position. */
       intervalMs: Type.Integer({ minimum: 0 }),
+      /**
+       * Before this time the track is the 10-minute long-term track: InfluxDB keeps raw positions for
+       * `influx.retention.rawDays` only. Absent when every vertex is a position.
+       */
+      coarseUntil: Type.Optional(Type.Integer()),
     }),
   },
   { $id: 'TrackFeature', additionalProperties: false },

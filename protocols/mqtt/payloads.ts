@@ -24,6 +24,8 @@ export const EdgeHealth = Type.Object(
   {
     ts: EpochMs,
     uptimeS: Type.Number({ minimum: 0 }),
+    /** How often the edge publishes its health (s): the cloud calls an edge silent after a few intervals. */
+    intervalS: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
     outbox: Type.Object({
       messages: Type.Integer({ minimum: 0 }),
       bytes: Type.Integer({ minimum: 0 }),
@@ -112,6 +114,16 @@ export type VesselStaticBatch = Static<typeof VesselStaticBatch>;
 // ---------------------------------------------------------------------------------------------------
 // Cameras (issue 5: ONVIF discovery and provisioning at the edge)
 
+/** Where a tower camera stands and what it watches, beside its position, heading and field of view. */
+export const CameraSiting = Type.Object({
+  /** A name rangers know the camera by, e.g. `Tháp Sông Trẹm (hướng tây bắc)`. */
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 120 })),
+  /** Height of the camera above the ground, metres. */
+  heightM: Type.Optional(Type.Number({ minimum: 0, maximum: 1000 })),
+  /** How far the camera watches, metres: a fire seen from one camera lies on its bearing within this range. */
+  rangeM: Type.Optional(Type.Number({ minimum: 100, maximum: 100_000 })),
+});
+
 /**
  * Provisioning state of a camera: `online` (its stream/snapshot URLs are known and its ONVIF service answers
  * with our credentials), `unauthorized` (wrong user name or password), `unreachable` (no answer, refused,
@@ -167,6 +179,9 @@ export const CameraInventoryEntry = Type.Object(
     position: Type.Optional(GeoPosition),
     /** Direction the camera looks, degrees clockwise from true north. */
     bearingDeg: Type.Optional(Type.Number({ minimum: 0, maximum: 360 })),
+    /** Horizontal field of view, degrees. */
+    fovDeg: Type.Optional(Type.Number({ minimum: 1, maximum: 360 })),
+    ...CameraSiting.properties,
     /** When the camera entered its current state. */
     since: EpochMs,
     /** Last successful ONVIF exchange. */
@@ -253,6 +268,7 @@ export const FireAlert = Type.Object(
         bearingDeg: Type.Optional(Type.Number({ minimum: 0, maximum: 360 })),
         /** Horizontal field of view, degrees. */
         fovDeg: Type.Optional(Type.Number({ minimum: 1, maximum: 360 })),
+        ...CameraSiting.properties,
       },
       { additionalProperties: false },
     ),
@@ -272,7 +288,109 @@ export const FireAlert = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    /**
+     * The camera's analysed frames around the detection, small (`edge.fire.strip`): on `new` a few from before
+     * the detection and, last, the detection frame itself (its `ts` is the event's: the clean picture the training
+     * export uses), on the alert's first `update` with enough frames since (or its `end`) a few from after it. No
+     * boxes drawn: they are at the alert's boxes (frame units). At most 9: `strip.before` (8 at most) + 1.
+     */
+    frames: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            ts: EpochMs,
+            width: Type.Integer({ minimum: 1 }),
+            height: Type.Integer({ minimum: 1 }),
+            /** Base64 JPEG. */
+            data: Type.String({ maxLength: 400_000 }),
+          },
+          { additionalProperties: false },
+        ),
+        { maxItems: 9 },
+      ),
+    ),
   },
   { $id: 'FireAlert', additionalProperties: false },
 );
 export type FireAlert = Static<typeof FireAlert>;
+
+// ---------------------------------------------------------------------------------------------------
+// Per-camera settings from the dashboard (issue 10, item 4): desired by the cloud, reported by the edge
+
+const UnitCoordinate = Type.Number({ minimum: 0, maximum: 1 });
+
+/** A polygon in normalised image coordinates: [x, y] points, 0..1 of the picture's width and height, top-left origin. */
+export const MaskPolygon = Type.Array(Type.Tuple([UnitCoordinate, UnitCoordinate]), {
+  minItems: 3,
+  maxItems: 64,
+  description: 'polygon corners [x, y], 0..1 of the picture width and height, origin top-left',
+});
+export type MaskPolygon = Static<typeof MaskPolygon>;
+
+/** Sensitivity steps: each step moves every class's confidence threshold by `SENSITIVITY_STEP` (higher = more alerts). */
+export const SENSITIVITY_LEVELS = [-2, -1, 0, 1, 2] as const;
+export const SENSITIVITY_STEP = 0.05;
+
+/** What a ranger sets on one camera from the dashboard. */
+export const CameraSettings = Type.Object(
+  {
+    /** No alerts from this camera until this time (ms since epoch); absent or past: not muted. */
+    muteUntil: Type.Optional(EpochMs),
+    /** -2 (fewer alerts) .. 2 (more alerts): each step lowers every class's confidence threshold by 0.05. */
+    sensitivity: Type.Integer({ minimum: -2, maximum: 2, default: 0 }),
+    /** Added to one class's threshold after the level, by class name (e.g. `{ "smoke": 0.1 }`: smoke needs more). */
+    classOffsets: Type.Optional(
+      Type.Record(
+        Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }),
+        Type.Number({ minimum: -0.5, maximum: 0.5 }),
+      ),
+    ),
+    /** Parts of the picture where nothing alerts: a detection whose box lies mostly (half or more) inside is dropped. */
+    ignoreMasks: Type.Array(MaskPolygon, { maxItems: 32, default: [] }),
+  },
+  { $id: 'CameraSettings', additionalProperties: false },
+);
+export type CameraSettings = Static<typeof CameraSettings>;
+
+/**
+ * Retained on `cameras/{cameraId}/settings/desired`, published only by the cloud: the camera's settings as saved
+ * in the cloud, `version` increasing by one with every change. The edge applies a version higher than the one it
+ * has and ignores an older one.
+ */
+export const CameraSettingsDesired = Type.Object(
+  {
+    edgeId: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }),
+    cameraId: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }),
+    version: Type.Integer({ minimum: 1 }),
+    /** When and by whom this version was saved. */
+    updatedAt: EpochMs,
+    updatedBy: Type.String({ maxLength: 200 }),
+    settings: CameraSettings,
+  },
+  { $id: 'CameraSettingsDesired', additionalProperties: false },
+);
+export type CameraSettingsDesired = Static<typeof CameraSettingsDesired>;
+
+/**
+ * Retained on `cameras/{cameraId}/settings/reported`, published by the edge after it applied (or refused) a
+ * version, and again after every reconnect: what is in effect on the edge now.
+ */
+export const CameraSettingsReported = Type.Object(
+  {
+    cameraId: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }),
+    /** The version in effect on the edge (0: none received yet). */
+    version: Type.Integer({ minimum: 0 }),
+    /** When the edge applied it. */
+    appliedAt: EpochMs,
+    /** A desired version the edge could not apply (e.g. an offset for a class its model does not have), and why. */
+    refused: Type.Optional(
+      Type.Object(
+        { version: Type.Integer({ minimum: 1 }), reason: Type.String({ maxLength: 500 }) },
+        { additionalProperties: false },
+      ),
+    ),
+    ts: EpochMs,
+  },
+  { $id: 'CameraSettingsReported', additionalProperties: false },
+);
+export type CameraSettingsReported = Static<typeof CameraSettingsReported>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseEdgeTopic, topics } from './topics.js';
+import { isCloudToEdgeTopic, parseEdgeTopic, topics } from './topics.js';
 
 describe('topic tree', () => {
   it('round-trips every edge topic through the parser', () => {
@@ -13,6 +13,18 @@ describe('topic tree', () => {
       kind: 'cameras/status',
       cameraId: 'cam-2',
     });
+  });
+
+  it('tells the cloud-only desired settings from the edge-published reported settings', () => {
+    expect(parseEdgeTopic(topics.cameraSettingsReported('e1', 'cam-2'))).toEqual({
+      edgeId: 'e1',
+      kind: 'cameras/settings/reported',
+      cameraId: 'cam-2',
+    });
+    expect(parseEdgeTopic(topics.cameraSettingsDesired('e1', 'cam-2'))).toBeUndefined();
+    expect(isCloudToEdgeTopic(topics.cameraSettingsDesired('e1', 'cam-2'))).toBe(true);
+    expect(isCloudToEdgeTopic(topics.cameraSettingsReported('e1', 'cam-2'))).toBe(false);
+    expect(isCloudToEdgeTopic(topics.cameraStatus('e1', 'cam-2'))).toBe(false);
   });
 
   it('rejects foreign topics and ids that would break the tree', () => {

@@ -36,19 +36,58 @@ export const topics = {
   cameraInventory: (edgeId: string) => `${edge(edgeId)}/cameras/inventory`,
   /** Retained per-camera status (online/offline, last frame, restarts). */
   cameraStatus: (edgeId: string, cameraId: string) => `${edge(edgeId)}/cameras/${cameraId}/status`,
+  /**
+   * Retained, published ONLY by the cloud: a camera's desired settings (mute, sensitivity, ignore masks) with
+   * their version. The edge subscribes to its own (`filters.desiredCameraSettings`).
+   */
+  cameraSettingsDesired: (edgeId: string, cameraId: string) =>
+    `${edge(edgeId)}/cameras/${cameraId}/settings/desired`,
+  /** Retained: the settings version the edge applied to a camera (or why it could not). */
+  cameraSettingsReported: (edgeId: string, cameraId: string) =>
+    `${edge(edgeId)}/cameras/${cameraId}/settings/reported`,
   /** Fire and smoke alert events (`new`, `update`, `end`). */
   fireAlert: (edgeId: string) => `${edge(edgeId)}/alerts/fire`,
   /** Cloud alarms for live consumers (dashboard, control room). */
   cloudAlarm: (alarmId: string) => `${TOPIC_ROOT}/cloud/alarms/${alarmId}`,
+  /** Located fires (`LocatedFire`, api/fire.ts) for live consumers, each time one changes. */
+  cloudLocatedFire: (fireId: string) => `${TOPIC_ROOT}/cloud/fire/located/${fireId}`,
 } as const;
 
-/** Subscription filters used by the cloud. */
+/** Subscription filters used by the cloud and the edges. */
 export const filters = {
   allEdges: `${TOPIC_ROOT}/edge/+/#`,
   edgeStatus: `${TOPIC_ROOT}/edge/+/status`,
   edgeHealth: `${TOPIC_ROOT}/edge/+/health`,
   cloudAlarms: `${TOPIC_ROOT}/cloud/alarms/#`,
+  cloudLocatedFires: `${TOPIC_ROOT}/cloud/fire/located/#`,
+  /** What an edge subscribes to: the desired settings of each of its cameras. */
+  desiredCameraSettings: (edgeId: string) => `${edge(edgeId)}/cameras/+/settings/desired`,
 } as const;
+
+/** The edge and camera of a desired-settings topic (`.../cameras/{cameraId}/settings/desired`), or undefined. */
+export function parseDesiredSettingsTopic(topic: string): { edgeId: string; cameraId: string } | undefined {
+  const [root, version, edgeLevel, edgeId, cameras, cameraId, settings, desired, ...more] = topic.split('/');
+  if (root !== 'lookout' || version !== 'v1' || edgeLevel !== 'edge' || more.length) return undefined;
+  if (cameras !== 'cameras' || settings !== 'settings' || desired !== 'desired') return undefined;
+  if (!edgeId || !cameraId || !isValidId(edgeId) || !isValidId(cameraId)) return undefined;
+  return { edgeId, cameraId };
+}
+
+/**
+ * Topics inside an edge's subtree that only the cloud publishes (desired state sent to the edge): the broker
+ * refuses them from every client, and the ingest does not take them for the edge's own messages.
+ */
+export function isCloudToEdgeTopic(topic: string): boolean {
+  // By shape alone, whatever the ids: a client must not slip one past the ACL with an odd camera id.
+  const levels = topic.split('/');
+  return (
+    levels.length === 8 &&
+    topic.startsWith(`${TOPIC_ROOT}/edge/`) &&
+    levels[4] === 'cameras' &&
+    levels[6] === 'settings' &&
+    levels[7] === 'desired'
+  );
+}
 
 export type EdgeTopicKind =
   | 'status'
@@ -57,6 +96,7 @@ export type EdgeTopicKind =
   | 'vessels/static'
   | 'cameras/inventory'
   | 'cameras/status'
+  | 'cameras/settings/reported'
   | 'alerts/fire';
 
 export interface ParsedEdgeTopic {
@@ -82,8 +122,11 @@ export function parseEdgeTopic(topic: string): ParsedEdgeTopic | undefined {
     case 'alerts/fire':
       return { edgeId, kind: joined };
   }
-  if (rest.length === 3 && rest[0] === 'cameras' && rest[2] === 'status' && rest[1] && isValidId(rest[1])) {
-    return { edgeId, kind: 'cameras/status', cameraId: rest[1] };
-  }
+  if (rest[0] !== 'cameras' || !rest[1] || !isValidId(rest[1])) return undefined;
+  const cameraKind = rest.slice(2).join('/');
+  if (cameraKind === 'status') return { edgeId, kind: 'cameras/status', cameraId: rest[1] };
+  if (cameraKind === 'settings/reported')
+    return { edgeId, kind: 'cameras/settings/reported', cameraId: rest[1] };
+  return undefined;
   return undefined;
 }

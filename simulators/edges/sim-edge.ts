@@ -1,4 +1,5 @@
 import mqtt, { type MqttClient } from 'mqtt';
+import { bearingAtFrameX } from '../../protocols/fire/camera-geometry.js';
 import type { VesselPosition } from '../../protocols/mqtt/payloads.js';
 import { edgeClientId, topics } from '../../protocols/mqtt/topics.js';
 import { backoffMs, settlesWithin, withEqualJitter } from '../../runtime/retry.js';
@@ -473,7 +474,7 @@ export class SimEdge {
         ts,
         ...(event === 'end' ? { lastSeenTs: ts } : {}),
         camera: { position: { lat: location[1], lon: location[0] }, bearingDeg, fovDeg: 60 },
-        bearingToFireDeg: (bearingDeg + (x + 0.05 - 0.5) * 60 + 360) % 360,
+        bearingToFireDeg: bearingAtFrameX(bearingDeg, 60, x + 0.05),
         model: 'lookout-sim-edges',
         ...(event === 'new'
           ? {

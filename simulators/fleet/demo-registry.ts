@@ -38,6 +38,20 @@ export const DEMO_UNITS: readonly AdminUnit[] = [
   },
   ...(
     [
+      ['DEMO-D-UM', 'U Minh', '96'],
+      ['DEMO-D-NCA', 'Năm Căn', '96'],
+    ] as const
+  ).map(([code, name, parentCode]) => ({
+    code,
+    kind: 'district' as const,
+    name,
+    parentCode,
+    validFrom: '1997-01-01',
+    validTo: '2025-06-30',
+    demo: true,
+  })),
+  ...(
+    [
       ['DEMO-SD', 'Sông Đốc'],
       ['DEMO-KH', 'Khánh Hội'],
       ['DEMO-DM', 'Đất Mũi'],
@@ -51,6 +65,27 @@ export const DEMO_UNITS: readonly AdminUnit[] = [
     name,
     parentCode: '96',
     validFrom: '2025-07-01',
+    demo: true,
+  })),
+  // A PARTIAL demo set of the communes before the reform, each under its district and pointing at the commune that
+  // took it over on 1 July 2025 (`replacedBy`): reports of days before the reform group the fleet by district.
+  ...(
+    [
+      ['DEMO-X-TTSD', 'Thị trấn Sông Đốc', 'DEMO-D-TVT', 'DEMO-SD'],
+      ['DEMO-X-KH', 'Khánh Hội (cũ)', 'DEMO-D-UM', 'DEMO-KH'],
+      ['DEMO-X-DM', 'Đất Mũi (cũ)', 'DEMO-D-NH', 'DEMO-DM'],
+      ['DEMO-X-TTNC', 'Thị trấn Năm Căn', 'DEMO-D-NCA', 'DEMO-NC'],
+      ['DEMO-X-TTGH', 'Thị trấn Gành Hào', 'DEMO-D-DH', 'DEMO-GH'],
+      ['DEMO-X-LD', 'Long Điền (cũ)', 'DEMO-D-DH', 'DEMO-LD'],
+    ] as const
+  ).map(([code, name, parentCode, replacedBy]) => ({
+    code,
+    kind: 'commune' as const,
+    name,
+    parentCode,
+    validFrom: '1997-01-01',
+    validTo: '2025-06-30',
+    replacedBy,
     demo: true,
   })),
 ];

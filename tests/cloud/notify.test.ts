@@ -114,9 +114,10 @@ it('a fire alert from an edge reaches the rangers webhook (signed JSON with a wo
       status: 'ACTIVE_UNACK',
     },
     text: expect.stringMatching(
-      /^\[KHẨN CẤP\] Cháy \/ khói: camera edge-u-minh\/tower-3 - khói 77 %, hướng 205° tính từ camera - từ \d\d:\d\d \d\d\/\d\d\/\d{4} \(GMT\+7\)$/,
+      // One camera: its bearing (the boxes' centre through its field of view) within the range it watches.
+      /^\[KHẨN CẤP\] Cháy \/ khói: camera edge-u-minh\/tower-3 - khói 77 %, hướng 205° tính từ camera, trong phạm vi 15 km - từ \d\d:\d\d \d\d\/\d\d\/\d{4} \(GMT\+7\)$/,
     ),
-    link: `https://lookout.example.vn/#alarm=${notification!.alarm.id}`,
+    link: 'https://lookout.example.vn/#/fire/tower-3-0001',
   });
   const body = rangers.received[0]!.body;
   expect(rangers.received[0]!.headers['x-lookout-signature']).toBe(

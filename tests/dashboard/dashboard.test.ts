@@ -12,16 +12,21 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlarmsPart } from '../../cloud/alarms/alarms-part.js';
 import { alarmsFeature } from '../../cloud/alarms/feature.js';
+import { cameraSettingsFeature } from '../../cloud/camera-settings/feature.js';
 import { camerasFeature } from '../../cloud/cameras/feature.js';
 import { cloudConfig, createCloud, type Cloud } from '../../cloud/core.js';
 import { dashboardFeature, type DashboardConfigResponse } from '../../cloud/dashboard/index.js';
 import { fireAlertsFeature } from '../../cloud/fire/feature.js';
 import { fisheriesFeature } from '../../cloud/fisheries/feature.js';
+import { registryFeature } from '../../cloud/registry/feature.js';
 import type { FisheriesPart } from '../../cloud/fisheries/part.js';
 import type { Alarm } from '../../protocols/api/alarms.js';
+import type { CameraSettingsState } from '../../protocols/api/camera-settings.js';
 import type { VesselRegistration } from '../../protocols/api/vessels.js';
 import type {
   CameraInventory,
+  CameraSettingsDesired,
+  CameraSettingsReported,
   CameraStatus,
   EdgeHealth,
   EdgeStatus,
@@ -147,13 +152,17 @@ beforeAll(async () => {
   });
   const alarmsOnly = alarmsFeature();
   const fisheriesOnly = fisheriesFeature(config.fisheries, { alarms: alarmsOnly });
+  // The SQL database the camera settings are kept in (PGlite under dataDir).
+  const settingsDatabase = registryFeature();
   cloud = createCloud(config, {
     log: capturingLogger('warn').log,
     features: [
+      settingsDatabase,
       alarmsOnly,
       fisheriesOnly,
       fireAlertsFeature({ alarms: alarmsOnly }),
       camerasFeature(),
+      cameraSettingsFeature({ registry: settingsDatabase }),
       // A resync far in the future: alarms and fire alerts can only reach the open page over MQTT.
       dashboardFeature({ vesselPollMs: 1000, resyncMs: 600_000 }),
     ],
@@ -399,6 +408,22 @@ describe('live dashboard in Chromium', () => {
     const fireAlarm = await page.waitForSelector('#alarms-list li[data-type="fire"]', { timeout: 20_000 });
     expect(await fireAlarm.textContent()).toContain(`Camera ${EDGE}/u-minh-tower-1`);
     const id = await fireAlarm.getAttribute('data-alarm-id');
+    // The ranger judges it (a false alarm, with a note): recorded in the cloud under the operator's name.
+    await page.click(
+      '#alarms-list li[data-type="fire"] button[data-action="triage"][data-verdict="false_alarm"]',
+    );
+    await page.waitForSelector('#triage-dialog[open]');
+    await page.fill('#triage-note', 'mây trắng trên rừng');
+    await page.click('#triage-save');
+    await page.waitForSelector(
+      '#alarms-list li[data-type="fire"] .triage[data-verdict="false_alarm"] button[data-verdict="false_alarm"][aria-pressed="true"]',
+      { timeout: 20_000 },
+    );
+    expect(alarms.store.get(id!)?.triage).toMatchObject({
+      label: 'false_alarm',
+      by: OPERATOR,
+      note: 'mây trắng trên rừng',
+    });
     await page.click('#alarms-list li[data-type="fire"] button[data-action="clear"]');
     await page.waitForSelector(`#alarms-list li[data-alarm-id="${id}"]`, {
       state: 'detached',
@@ -406,7 +431,12 @@ describe('live dashboard in Chromium', () => {
     });
     expect(await page.$('#operator-dialog[open]')).toBeNull();
     const all = alarms.store.list();
-    expect(all.find((a) => a.id === id)).toMatchObject({ status: 'CLEARED_UNACK', clearBy: OPERATOR });
+    // Judged, so acknowledged by whoever judged it.
+    expect(all.find((a) => a.id === id)).toMatchObject({
+      status: 'CLEARED_ACK',
+      ackBy: OPERATOR,
+      clearBy: OPERATOR,
+    });
   });
 
   it('a click that spans a live update still lands: the alarm list keeps the button under the pointer', async () => {
@@ -532,6 +562,14 @@ describe('live dashboard in Chromium', () => {
   });
 
   it('shows the alarm history: who acknowledged and who cleared what, and when', async () => {
+    const never = alarms.raise({
+      originator: 'vessel:574000103',
+      type: 'encounter',
+      severity: 'MINOR',
+      ts: Date.now(),
+      details: {},
+    })!;
+    alarms.store.clear(never.alarm.id, OPERATOR);
     const cleared = alarms.store.list({ status: 'cleared' });
     expect(cleared.length).toBeGreaterThan(0);
     await page.click('#history-button');
@@ -540,7 +578,9 @@ describe('live dashboard in Chromium', () => {
     const fire = cleared.find((alarm) => alarm.type === 'fire')!;
     const item = await page.waitForSelector(`#history-list li[data-alarm-id="${fire.id}"]`);
     expect(await item.textContent()).toContain(`cleared by ${OPERATOR} at`);
-    expect(await item.textContent()).toContain('never acknowledged');
+    expect(await item.textContent()).toContain(`acknowledged by ${OPERATOR} at`); // judged: seen
+    const unseen = await page.waitForSelector(`#history-list li[data-alarm-id="${never.alarm.id}"]`);
+    expect(await unseen.textContent()).toContain('never acknowledged');
     // A clear that happens while the history is open appears in it at once (MQTT).
     const loitering = alarms.store.activeFor('vessel:574000102', 'loitering')!;
     await fetch(`${cloud.addresses.http}/api/v1/alarms/${loitering.id}/clear`, {
@@ -555,6 +595,155 @@ describe('live dashboard in Chromium', () => {
     expect(await live.textContent()).toContain('cleared by Officer Minh at');
     await page.click('#history-button');
     await page.waitForSelector('#alarms-list:not([hidden])');
+  });
+
+  it('keeps fires in a list of their own above the vessel alarms: an acknowledged fire stays above a MINOR one', async () => {
+    const tower = `camera:${EDGE}/u-minh-tower-2`;
+    alarms.raise({
+      originator: 'vessel:574000101',
+      type: 'loitering',
+      severity: 'MINOR',
+      ts: Date.now(),
+      details: {},
+    });
+    alarms.raise({ originator: tower, type: 'fire', severity: 'CRITICAL', ts: Date.now(), details: {} });
+    const fire = alarms.store.activeFor(tower, 'fire')!;
+    const minor = alarms.store.activeFor('vessel:574000101', 'loitering')!;
+    alarms.store.acknowledge(fire.id, 'Ranger An');
+    await page.waitForSelector(
+      `#alarms-list li.group-fire li[data-alarm-id="${fire.id}"][data-status="ACTIVE_ACK"]`,
+      {
+        timeout: 20_000,
+      },
+    );
+    await page.waitForSelector(`#alarms-list li.group-other li[data-alarm-id="${minor.id}"]`, {
+      timeout: 20_000,
+    });
+    expect(
+      await page.$$eval('#alarms-list > li.alarm-group', (groups) => groups.map((g) => g.dataset.group)),
+    ).toEqual(['fire', 'other']);
+    expect(await page.textContent('#alarm-group-fire')).toBe('Forest fires (1)');
+    expect(await page.$$eval('#alarms-list li.group-fire li[data-alarm-id]', (items) => items.length)).toBe(
+      1,
+    );
+    // Every vessel alarm, the unacknowledged CRITICAL closed-area ones included, is below the acknowledged fire.
+    const fireTop = await page.$eval(
+      `li[data-alarm-id="${fire.id}"]`,
+      (li) => li.getBoundingClientRect().top,
+    );
+    const vesselTops = await page.$$eval('#alarms-list li.group-other li[data-alarm-id]', (items) =>
+      items.map((li) => li.getBoundingClientRect().top),
+    );
+    expect(vesselTops.length).toBeGreaterThan(1);
+    expect(Math.min(...vesselTops)).toBeGreaterThan(fireTop);
+
+    alarms.store.clear(fire.id, 'Ranger An');
+    await page.waitForSelector(`#alarms-list li[data-alarm-id="${fire.id}"]`, {
+      state: 'detached',
+      timeout: 20_000,
+    });
+    expect(await page.textContent('#alarms-list li.group-fire')).toContain('No fire alarms.');
+  });
+
+  it("a camera's settings page: mute, sensitivity and an ignore area drawn on its snapshot reach the edge", async () => {
+    const camera = 'u-minh-tower-1';
+    const desired = new Promise<CameraSettingsDesired>((resolve) =>
+      edge.on('message', (topic, payload) => {
+        if (topic === topics.cameraSettingsDesired(EDGE, camera)) resolve(JSON.parse(payload.toString()));
+      }),
+    );
+    // The edge's own subscription (its ACL allows its subtree); nothing is retained for this camera yet.
+    await edge.subscribeAsync(topics.cameraSettingsDesired(EDGE, camera), { qos: 1 });
+
+    await page.click(`#cameras-list li[data-camera="${EDGE}/${camera}"] a.camera-settings-link`);
+    await page.waitForSelector('.settings-status[data-state="none"]', { timeout: 20_000 });
+    expect(await page.textContent('.page-title')).toBe(`Camera ${camera} @ ${EDGE} settings`);
+    // Drawn on the camera's latest snapshot (the fire alert's, 320x180).
+    await expect
+      .poll(() =>
+        page.$eval('img.mask-image', (img) => (img as unknown as { naturalWidth: number }).naturalWidth),
+      )
+      .toBe(320);
+
+    const startedAt = Date.now();
+    await page.click('button[data-mute="1h"]');
+    expect(await page.textContent('.mute-state')).toMatch(/^Muted until \d\d:\d\d/);
+    await page.selectOption('#sensitivity', '1');
+    const frame = page.locator('.mask-frame');
+    const size = (await frame.boundingBox())!;
+    const corners: Array<[number, number]> = [
+      [0.1, 0.1],
+      [0.5, 0.1],
+      [0.5, 0.6],
+      [0.1, 0.6],
+    ];
+    // Playwright scrolls the picture into view and clicks where it says (the page is taller than the window).
+    for (const [x, y] of corners) await frame.click({ position: { x: x * size.width, y: y * size.height } });
+    await page.click('button[data-mask="close"]');
+    expect(await page.$$eval('.mask-layer polygon.mask', (polygons) => polygons.length)).toBe(1);
+    await page.click('#save-settings');
+    await page.waitForSelector('.settings-status[data-state="waiting"]', { timeout: 20_000 });
+    expect(await page.textContent('.settings-status')).toContain('Waiting for the edge: version 1');
+
+    // What the edge receives: the same settings, version 1, who and when.
+    const message = await desired;
+    expect(message).toMatchObject({ edgeId: EDGE, cameraId: camera, version: 1, updatedBy: OPERATOR });
+    expect(message.settings.sensitivity).toBe(1);
+    expect(message.settings.muteUntil).toBeGreaterThanOrEqual(startedAt + 3_600_000);
+    const [drawn] = message.settings.ignoreMasks;
+    expect(drawn).toHaveLength(4);
+    drawn!.forEach(([x, y], i) => {
+      expect(x).toBeCloseTo(corners[i]![0], 2);
+      expect(y).toBeCloseTo(corners[i]![1], 2);
+    });
+
+    // The edge reports it applied: the page says so.
+    const report: CameraSettingsReported = {
+      cameraId: camera,
+      version: 1,
+      appliedAt: Date.now(),
+      ts: Date.now(),
+    };
+    await edge.publishAsync(topics.cameraSettingsReported(EDGE, camera), JSON.stringify(report), {
+      qos: 1,
+      retain: true,
+    });
+    await page.waitForSelector('.settings-status[data-state="applied"]', { timeout: 20_000 });
+    expect(await page.textContent('.settings-status')).toBe('Applied on the edge: version 1');
+    await page.waitForSelector(`.settings-changes li[data-version="1"]`);
+    expect(await page.textContent('.settings-changes li[data-version="1"]')).toContain(OPERATOR);
+    const state = await api<CameraSettingsState>(`/api/v1/cameras/${EDGE}/${camera}/settings`);
+    expect(state).toMatchObject({ version: 1, pending: false, applied: { version: 1 }, updatedBy: OPERATOR });
+    await page.screenshot({ path: '/tmp/dashboard-camera-settings.png', fullPage: true });
+
+    // On a ranger's phone: the same page, nothing scrolls sideways, the picture as wide as the screen.
+    const phone = await browser.newPage({
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+      hasTouch: true,
+    });
+    try {
+      await phone.goto(`${cloud.addresses.http}/#/camera/${EDGE}/${camera}`);
+      await phone.waitForSelector('.settings-status[data-state="applied"]', { timeout: 20_000 });
+      expect(await phone.$$eval('.mask-layer polygon.mask', (polygons) => polygons.length)).toBe(1);
+      const widths = (await phone.evaluate(
+        "({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth, frame: document.querySelector('.mask-frame').getBoundingClientRect().width })",
+      )) as { scroll: number; inner: number; frame: number };
+      expect(widths.scroll).toBeLessThanOrEqual(widths.inner);
+      expect(widths.frame).toBeGreaterThan(300);
+      await phone.screenshot({ path: '/tmp/dashboard-camera-settings-phone.png' });
+    } finally {
+      await phone.close();
+    }
+
+    await page.click('.back-link');
+    await page.waitForSelector('#page', { state: 'hidden' });
+    // The overview's camera list says the camera is muted (the retained desired settings, over MQTT).
+    const muted = await page.waitForSelector(
+      `#cameras-list li[data-camera="${EDGE}/${camera}"] .badge.muted-camera`,
+      { timeout: 20_000 },
+    );
+    expect(await muted.textContent()).toMatch(/^MUTED until \d\d:\d\d/);
   });
 
   it('draws the offline base map with its sources, zooms, and fits back to the selection', async () => {
@@ -873,6 +1062,34 @@ describe('API documentation', () => {
       await visitor.waitForSelector('#page:not([hidden]) .page-message');
     } finally {
       await visitor.close();
+    }
+  });
+  it('shows a fire of the past in the situation at its moment: the tower red, its alarm as it stood', async () => {
+    const { alarms: fires } = await api<{ alarms: Alarm[] }>('/api/v1/alarms?type=fire');
+    const fire = fires.find((alarm) => alarm.clearTs !== undefined && alarm.clearTs > alarm.startTs)!;
+    expect(fire).toBeDefined();
+    const reviewer = await browser.newPage({ viewport: { width: 1366, height: 768 }, locale: 'en-GB' });
+    try {
+      await reviewer.goto(`${cloud.addresses.http}/#/situation/${fire.startTs}`);
+      await reviewer.waitForSelector(`#situation-alarms li[data-alarm-id="${fire.id}"]`);
+      expect(await reviewer.textContent(`#situation-alarms li[data-alarm-id="${fire.id}"] .alarm-type`)).toBe(
+        'Fire / smoke',
+      );
+      const tower = fire.originator.replace(/^camera:/, '');
+      await reviewer.waitForSelector(`#situation-map path.fov.cam-fire[data-camera="${tower}"]`, {
+        state: 'attached',
+      });
+      // A moment after it was cleared, the tower is back to normal and the alarm gone.
+      await reviewer.goto(`${cloud.addresses.http}/#/situation/${fire.clearTs! + 1}`);
+      await reviewer.waitForSelector('#situation-summary:not(:empty)');
+      await expect
+        .poll(() => reviewer.locator(`#situation-alarms li[data-alarm-id="${fire.id}"]`).count())
+        .toBe(0);
+      await reviewer.waitForSelector(`#situation-map path.fov:not(.cam-fire)[data-camera="${tower}"]`, {
+        state: 'attached',
+      });
+    } finally {
+      await reviewer.close();
     }
   });
 });

@@ -35,9 +35,12 @@ afterAll(async () => {
 });
 
 describe('lookout demo', () => {
-  it('says what it starts', () => {
-    expect(lines.some((line) => line.includes('InfluxDB'))).toBe(true);
-    expect(lines.some((line) => line.includes('IUU scenario'))).toBe(true);
+  it('says what it starts, in Vietnamese first, then in English', () => {
+    const influx = lines.findIndex((line) => line.startsWith('khởi động InfluxDB'));
+    expect(influx).toBeGreaterThanOrEqual(0);
+    expect(lines[influx + 1]).toMatch(/^ {2}starting InfluxDB/);
+    const replay = lines.findIndex((line) => line.startsWith('phát lại 20 giờ cuối của kịch bản IUU'));
+    expect(lines[replay + 1]).toMatch(/^ {2}replaying the last 20 h of a scripted IUU scenario/);
   });
 
   it('tracks the live fleet and the replayed scenario vessels, and stores their positions', async () => {
@@ -96,6 +99,7 @@ describe('lookout demo', () => {
       '/api/v1/alarms',
       '/api/v1/zones',
       '/api/v1/fire/alerts',
+      '/api/v1/fire/located',
       '/api/v1/cameras',
     ]) {
       expect(Object.keys(openapi.paths)).toContain(route);

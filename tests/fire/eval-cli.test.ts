@@ -3,14 +3,14 @@
  * every frame gives one fire box and one smoke box at known places), generated photos and YOLO labels written
  * here, so every figure is known exactly. Needs nothing from ../shared.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/cloud-fixtures.js';
+import { runLookout } from '../support/cli.js';
 
-const repo = path.resolve(import.meta.dirname, '../..');
 const MODEL = path.resolve(import.meta.dirname, 'fixtures/yolov8-2class.onnx');
 const run = promisify(execFile);
 
@@ -20,20 +20,7 @@ const SMOKE = { cx: 10 / 64, cy: 40 / 64, w: 11 / 64, h: 12 / 64 };
 const yolo = (id: number, b: { cx: number; cy: number; w: number; h: number }) =>
   `${id} ${b.cx} ${b.cy} ${b.w} ${b.h}`;
 
-function lookout(args: string[]): Promise<{ stdout: string; stderr: string; code: number | null }> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [path.join(repo, 'cli/lookout.js'), ...args], {
-      cwd: repo,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    proc.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    proc.on('error', reject);
-    proc.on('close', (code) => resolve({ stdout, stderr, code }));
-  });
-}
+const lookout = runLookout;
 
 async function picture(file: string, size: number, colour: string, codec?: 'png'): Promise<void> {
   await run('ffmpeg', [

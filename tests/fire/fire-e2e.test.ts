@@ -180,6 +180,29 @@ describe('fire detection end to end', () => {
         (best.className ?? alert.className) === 'fire' ? [255, 32, 32] : [255, 230, 0];
       expect(outlineMatch(picture, best, colour)).toBeGreaterThan(0.6);
 
+      // The strip: small frames from before the detection and the detection frame itself on `new`, from after it
+      // on a later event of the alert (the first update with three frames analysed since the `new`, or its end).
+      expect(alert.frames).toHaveLength(4);
+      expect(alert.frames!.every((f) => f.ts <= alert.ts && f.width === 320 && f.height === 180)).toBe(true);
+      expect(alert.frames!.filter((f) => f.ts === alert.ts)).toHaveLength(1);
+      // The detection frame is clean (no box drawn): the picture the training export uses.
+      const detectionFrame = alert.frames!.at(-1)!;
+      expect(detectionFrame.ts).toBe(alert.ts);
+      const clean = await decodeToRgb(
+        Buffer.from(await (await fetch(`${cloud.addresses.http}${detectionFrame.url}`)).arrayBuffer()),
+      );
+      expect([clean.width, clean.height]).toEqual([320, 180]);
+      expect(outlineMatch(clean, best, colour)).toBeLessThan(0.3);
+      const later = alerts.filter((a) => a.event !== 'new' && a.frames?.length).sort((a, b) => a.ts - b.ts);
+      expect(later).toHaveLength(1);
+      const after = later[0]!;
+      // An update carries them once three were analysed; only an end may carry fewer.
+      if (after.event === 'update') expect(after.frames).toHaveLength(3);
+      expect(after.frames!.every((f) => f.ts > alert.ts && f.ts <= after.ts)).toBe(true);
+      const small = await fetch(`${cloud.addresses.http}${after.frames![0]!.url}`);
+      const frame = await decodeToRgb(Buffer.from(await small.arrayBuffer()));
+      expect([frame.width, frame.height]).toEqual([320, 180]);
+
       // The edge counted what it did.
       const metrics = await edge.registry.metrics();
       expect(metricValue(metrics, 'lookout_edge_fire_frames_total', { camera: 'tower-1' })).toBe(

@@ -8,7 +8,8 @@ import type { FisheriesPart } from '../../cloud/fisheries/part.js';
 import type { AlarmsPart } from '../../cloud/alarms/alarms-part.js';
 import { compileSchema } from '../../protocols/validation.js';
 import { AlarmChangeMessage, type Alarm } from '../../protocols/api/alarms.js';
-import type { VesselState } from '../../protocols/api/vessels.js';
+import type { TrackFeature, VesselState } from '../../protocols/api/vessels.js';
+import type { Situation } from '../../protocols/api/situation.js';
 import type { VesselPosition, VesselPositionBatch } from '../../protocols/mqtt/payloads.js';
 import { filters, topics } from '../../protocols/mqtt/topics.js';
 import { iuuScenario, lateReplay } from '../../simulators/fleet/scenarios/iuu.js';
@@ -190,20 +191,27 @@ describe('IUU scenario through MQTT, the cloud core and InfluxDB', () => {
       'positions in InfluxDB',
     );
     const range = `from=${new Date(scenario.startTs).toISOString()}&to=${scenario.endTs}`;
-    const full = await api<{
-      geometry: { coordinates: number[][] };
-      properties: { times: number[]; intervalMs: number };
-    }>(`/api/v1/vessels/${crosser}/track?${range}`);
+    const full = await api<TrackFeature>(`/api/v1/vessels/${crosser}/track?${range}`);
     expect(full.status).toBe(200);
-    expect(full.body.properties.intervalMs).toBe(0);
+    expect(full.body.properties).toMatchObject({ intervalMs: 0, total: own.length });
     expect(full.body.geometry.coordinates).toEqual(own.map((p) => [p.lon, p.lat]));
     expect(full.body.properties.times).toEqual(own.map((p) => p.ts));
-    const coarse = await api<{ geometry: { coordinates: number[][] }; properties: { intervalMs: number } }>(
-      `/api/v1/vessels/${crosser}/track?${range}&maxPoints=40`,
+    expect(full.body.properties.sog).toEqual(own.map((p) => p.sog ?? null));
+    const coarse = await api<TrackFeature>(`/api/v1/vessels/${crosser}/track?${range}&maxPoints=40`);
+    const thinned = coarse.body.properties;
+    expect(thinned.total).toBe(own.length);
+    expect(coarse.body.geometry.coordinates).toHaveLength(40);
+    // The thinned track starts and ends where the full one does, and each vertex is one of its positions.
+    expect(thinned.times[0]).toBe(own[0]!.ts);
+    expect(thinned.times[39]).toBe(own[own.length - 1]!.ts);
+    const byTime = new Map(own.map((p) => [p.ts, [p.lon, p.lat]]));
+    expect(coarse.body.geometry.coordinates).toEqual(thinned.times.map((ts) => byTime.get(ts)));
+    // Without from: the 24 h before to.
+    const lastDay = await api<TrackFeature>(`/api/v1/vessels/${crosser}/track?to=${scenario.endTs}`);
+    expect(lastDay.body.properties.from).toBe(scenario.endTs - 24 * 60 * MIN);
+    expect(lastDay.body.properties.times).toEqual(
+      own.filter((p) => p.ts >= scenario.endTs - 24 * 60 * MIN).map((p) => p.ts),
     );
-    expect(coarse.body.properties.intervalMs).toBeGreaterThan(0);
-    expect(coarse.body.geometry.coordinates.length).toBeLessThanOrEqual(41);
-    expect(coarse.body.geometry.coordinates.length).toBeGreaterThan(20);
     expect((await api(`/api/v1/vessels/${crosser}/track?from=yesterday&to=1`)).status).toBe(400);
 
     const { body: zones } = await api<{ features: Array<{ id: string; properties: { kind: string } }> }>(
@@ -222,6 +230,7 @@ describe('IUU scenario through MQTT, the cloud core and InfluxDB', () => {
       '/api/v1/edges',
       '/api/v1/vessels',
       '/api/v1/vessels/{mmsi}/track',
+      '/api/v1/situation',
       '/api/v1/alarms',
       '/api/v1/alarms/{id}/ack',
       '/api/v1/alarms/{id}/clear',
@@ -248,6 +257,56 @@ describe('IUU scenario through MQTT, the cloud core and InfluxDB', () => {
       10_000,
       'cleared message',
     );
+  });
+
+  it('reviews the situation at a moment: last positions within the window, alarms as they were then', async () => {
+    const r = running!;
+    await r.alarms.flushed();
+    const newest = new Map<string, VesselPosition>();
+    for (const p of scenario.positions) newest.set(`${p.mmsi}:${p.ts}`, p);
+    await waitFor(
+      async () => {
+        const rows = await influx.client.query<{ count: number }>(
+          'SELECT count("lat") AS "count" FROM "vessel_position"',
+          { database: DATABASE },
+        );
+        return rows[0]?.count === newest.size;
+      },
+      20_000,
+      'every position in InfluxDB',
+    );
+    const closed = r.alarms.store.list().find((a) => a.type === 'closed_area')!;
+    expect(closed.status).toBe('CLEARED_ACK');
+    const at = closed.startTs + MIN;
+    const windowMs = 2 * 60 * MIN;
+    const { status, body } = await api<Situation>(
+      `/api/v1/situation?at=${new Date(at).toISOString()}&windowH=2`,
+    );
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ at, windowMs });
+    const lastAt = new Map<number, VesselPosition>();
+    for (const p of newest.values())
+      if (p.ts <= at && p.ts > at - windowMs && p.ts > (lastAt.get(p.mmsi)?.ts ?? -1)) lastAt.set(p.mmsi, p);
+    expect(body.vessels.map((v) => [v.mmsi, v.ts, v.lat, v.lon])).toEqual(
+      [...lastAt.values()].sort((a, b) => a.mmsi - b.mmsi).map((p) => [p.mmsi, p.ts, p.lat, p.lon]),
+    );
+    for (const vessel of body.vessels)
+      expect(vessel.registration).toBe(scenario.registry.find((v) => v.mmsi === vessel.mmsi)?.registration);
+    // The closed-area alarm as it was then: active, not yet acknowledged (it was acknowledged and cleared later).
+    const then = body.alarms.find((a) => a.id === closed.id)!;
+    expect(then).toMatchObject({ status: 'ACTIVE_UNACK' });
+    expect(then.ackBy).toBeUndefined();
+    const activeThen = r.alarms.store
+      .list()
+      .filter((a) => a.startTs <= at && (a.clearTs === undefined || a.clearTs > at));
+    expect(body.alarms.map((a) => a.id).sort()).toEqual(activeThen.map((a) => a.id).sort());
+    // Now that it is cleared, it is not active at the present moment.
+    const now = await api<Situation>(`/api/v1/situation?at=${simNow}`);
+    expect(now.body.alarms.map((a) => a.id)).not.toContain(closed.id);
+    expect(now.body.alarms).toHaveLength(scenario.expected.length - 1);
+    const before = await api<Situation>(`/api/v1/situation?at=${scenario.startTs - 1}`);
+    expect(before.body).toMatchObject({ vessels: [], alarms: [] });
+    expect((await api('/api/v1/situation?at=noon')).status).toBe(400);
   });
 
   it('replaying every position late and out of order raises nothing new, even for the cleared alarm', async () => {

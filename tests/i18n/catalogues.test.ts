@@ -5,15 +5,16 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SEVERITIES } from '../../protocols/api/alarms.js';
+import { SEVERITIES, TRIAGE_LABELS } from '../../protocols/api/alarms.js';
 import { ALARM_TYPES as VESSEL_ALARM_TYPES } from '../../cloud/fisheries/engine.js';
 import { LANGUAGES, catalogue } from '../../cloud/i18n/index.js';
+import { OFFLINE_ALARM_TYPES } from '../../cloud/offline/offline-part.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 /** Where people-facing text is made: the dashboard, notifications, the demo's console. */
 const SOURCE_DIRS = ['cloud', 'cli'];
-/** Every alarm type a person can see: the fisheries engine's, and fire. */
-const ALARM_TYPES = ['fire', ...VESSEL_ALARM_TYPES];
+/** Every alarm type a person can see: the fisheries engine's, fire, and dark cameras and edges. */
+const ALARM_TYPES = ['fire', ...VESSEL_ALARM_TYPES, ...OFFLINE_ALARM_TYPES];
 
 function sources(dir: string): string[] {
   return readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
@@ -77,12 +78,13 @@ describe('message catalogues', () => {
     }
   });
 
-  it('name every severity, alarm type and fire class', () => {
+  it('name every severity, alarm type, triage verdict and fire class', () => {
     for (const lang of LANGUAGES) {
       const known = catalogue(lang);
       const wanted = [
         ...SEVERITIES.map((s) => `severity.${s}`),
         ...ALARM_TYPES.map((type) => `alarmType.${type}`),
+        ...TRIAGE_LABELS.map((label) => `triage.${label}`),
         'fireClass.fire',
         'fireClass.smoke',
       ];

@@ -1,11 +1,9 @@
 import ExcelJS from 'exceljs';
 import mqtt, { type MqttClient } from 'mqtt';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { alarmsFeature } from '../../cloud/alarms/feature.js';
-import { cloudConfig, createCloud, type Cloud } from '../../cloud/core.js';
-import { fisheriesFeature, type FisheriesFeature } from '../../cloud/fisheries/feature.js';
-import { officeFeature, type OfficeFeature } from '../../cloud/office/feature.js';
-import { registryFeature } from '../../cloud/registry/feature.js';
+import type { Cloud } from '../../cloud/core.js';
+import type { FisheriesFeature } from '../../cloud/fisheries/feature.js';
+import type { OfficeFeature } from '../../cloud/office/feature.js';
 import type { Alarm } from '../../protocols/api/alarms.js';
 import type {
   DailyRow,
@@ -18,10 +16,9 @@ import type {
 import type { VesselPosition } from '../../protocols/mqtt/payloads.js';
 import { topics } from '../../protocols/mqtt/topics.js';
 import { Voyage, seededRandom } from '../../simulators/fleet/scenarios/voyage.js';
-import { capturingLogger, removeDir, tempDir } from '../support/cloud-fixtures.js';
-import { startTestInfluxd } from '../support/influxd.js';
 import { waitFor } from '../support/wait.js';
 import { scopeForFile } from '../support/scope.js';
+import { startOfficeCloud } from '../support/office-cloud.js';
 
 /**
  * The fisheries office through the real cloud: the registry filled over the API (PGlite in the cloud's data
@@ -67,28 +64,10 @@ async function deliver(positions: VesselPosition[]): Promise<void> {
 }
 
 beforeAll(async () => {
-  const influx = await scope.use(startTestInfluxd(), (i) => i.cleanup());
-  const dataDir = await scope.use(tempDir('office'), removeDir);
-  const config = cloudConfig({
-    mqtt: { port: 0, wsPort: 0 },
-    http: { port: 0 },
-    influx: { host: influx.influxd.host, port: influx.influxd.port, database: 'office_path' },
-    ingest: { batchSize: 2000, flushIntervalMs: 50 },
-    buffer: { fsync: 'never' },
-    dataDir,
-    fisheries: { tickIntervalS: 3600 },
-    office: { tickIntervalS: 3600 },
-  });
-  const clock = () => simNow;
-  const registry = registryFeature({ clock });
-  const alarms = alarmsFeature({ clock });
-  fisheries = fisheriesFeature(config.fisheries, { alarms, registry, clock });
-  office = officeFeature({ registry, fisheries, alarms, clock });
-  cloud = createCloud(config, {
-    log: capturingLogger('warn').log,
-    features: [registry, alarms, fisheries, office],
-  });
-  await scope.use(cloud.start(), () => cloud.stop());
+  ({ cloud, fisheries, office } = await startOfficeCloud(scope, {
+    database: 'office_path',
+    clock: () => simNow,
+  }));
   edge = await scope.use(
     mqtt.connectAsync(cloud.addresses.mqtt, { clientId: EDGE, reconnectPeriod: 0 }),
     (c) => c.endAsync(true),

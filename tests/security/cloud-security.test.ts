@@ -338,6 +338,19 @@ describe('HTTP API: operator accounts', () => {
     });
     expect(form.status).toBe(415);
     expect(alarms.store.list().find((alarm) => alarm.id === id2)?.status).toBe('ACTIVE_UNACK');
+
+    // A verdict on a fire alarm: the viewer may not give one, the operator's login is who gave it.
+    const fire = alarms.store.raise({
+      originator: 'camera:edge-sec/cam-1',
+      type: 'fire',
+      severity: 'CRITICAL',
+      ts: Date.now(),
+      details: {},
+    }).alarm.id;
+    const verdict = { label: 'false_alarm', by: 'somebody else' };
+    expect((await postJson(`/api/v1/alarms/${fire}/triage`, verdict, basic(VIEWER))).status).toBe(403);
+    const judged = await postJson(`/api/v1/alarms/${fire}/triage`, verdict, basic(OPERATOR));
+    expect(await judged.json()).toMatchObject({ triage: { label: 'false_alarm', by: OPERATOR.username } });
   });
 
   it('tells the dashboard who is logged in', async () => {

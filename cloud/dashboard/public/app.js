@@ -2,8 +2,10 @@
 import { severityRank } from './format.js';
 import { chosenLanguage, clockTime, language, onLanguageChange, t, useLanguage, utcOffset } from './i18n.js';
 import { api, send, showApiErrors } from './api.js';
+import { defaultRange, loadTrack as fetchTrack } from './history.js';
 import { createAttention } from './attention.js';
 import { connectLive } from './live.js';
+import { LocatedFires } from './located-fires.js';
 import { MapView } from './map.js';
 import { actorFields, askOperator, setAccount, showOperator } from './operator.js';
 import { featuresKnown, startViews, stateChanged } from './views.js';
@@ -23,7 +25,7 @@ const FIRE_WINDOW_MS = 24 * 3600_000;
 
 const state = {
   config: undefined,
-  features: { fisheries: false, alarms: false, fire: false, cameras: false },
+  features: { fisheries: false, alarms: false, fire: false, cameras: false, registry: false, office: false },
   vessels: [],
   /** mmsi -> most severe active alarm severity */
   alarmedVessels: new Map(),
@@ -37,6 +39,8 @@ const state = {
   fires: new Map(),
   /** `${edgeId}/${cameraId}` -> camera record (inventory + stream status) */
   cameras: new Map(),
+  /** `edgeId/cameraId` -> the settings a ranger saved (retained MQTT `settings/desired`): the list shows a mute. */
+  cameraSettings: new Map(),
   /** camera keys with an active fire alert */
   fireCameras: new Set(),
   zoneNames: new Map(),
@@ -54,6 +58,7 @@ const state = {
 const dirty = new Set();
 let frame = 0;
 let map;
+let locatedFires;
 let resyncTimer;
 
 function markDirty(...panels) {
@@ -211,8 +216,12 @@ async function pollVesselsAndEdges() {
 
 async function resyncFires() {
   if (!state.features.fire) return;
-  const body = await api(`/api/v1/fire/alerts?since=${Date.now() - FIRE_WINDOW_MS}&limit=500`);
+  const [body, located] = await Promise.all([
+    api(`/api/v1/fire/alerts?since=${Date.now() - FIRE_WINDOW_MS}&limit=500`),
+    api(`/api/v1/fire/located?since=${Date.now() - FIRE_WINDOW_MS}`),
+  ]);
   setFires(body.alerts);
+  locatedFires.set(located.fires);
 }
 
 async function resyncAll() {
@@ -259,16 +268,13 @@ async function alarmAction(alarm, action) {
   }
 }
 
-const TRACK_HOURS = 12;
-
+/** The selected vessel's track since its last port departure (else the last 24 h), as on its page. */
 async function loadTrack(mmsi) {
-  const to = Date.now();
   try {
-    const track = await api(
-      `/api/v1/vessels/${mmsi}/track?from=${to - TRACK_HOURS * 3600_000}&to=${to}&maxPoints=1000`,
-    );
+    const { from, to } = await defaultRange(mmsi, state.features);
+    const track = await fetchTrack(mmsi, from, to, 1000);
     if (state.selected !== mmsi) return;
-    state.track = { mmsi, coordinates: track.geometry.coordinates, times: track.properties.times };
+    state.track = { mmsi, coordinates: track.coordinates, times: track.times };
     render();
     map.fitSelection();
   } catch {
@@ -307,6 +313,8 @@ function mapCameras() {
       key: camera.key,
       position: camera.position,
       bearingDeg: camera.bearingDeg,
+      // The inventory's field of view when the edge reports one (else a fire alert's, else 60°).
+      fovDeg: camera.fovDeg,
       online: camera.stream ? camera.stream.state === 'online' : camera.state === 'online',
     });
   }
@@ -360,6 +368,10 @@ function render() {
       onAck: (a) => alarmAction(a, 'ack'),
       onClear: (a) => alarmAction(a, 'clear'),
       onShowOnMap: showOnMap,
+      onTriage: {
+        onJudged: (alarm) => (state.alarmErrors.delete(alarm.id), applyAlarmChange({ alarm })),
+        onError: (alarm, text) => (state.alarmErrors.set(alarm.id, text), markDirty('alarms')),
+      },
     });
   if (panels.has('history') && state.showHistory) renderHistory(state);
   if (panels.has('fires')) renderFires(state);
@@ -419,6 +431,7 @@ function onLanguage() {
   setLive(state.live, state.liveDetail);
   showApiErrors();
   map.relabel();
+  locatedFires.relabel();
   fillFilterOptions(state);
   markDirty('header', 'vessels', 'alarms', 'history', 'fires', 'cameras', 'edges', 'map');
 }
@@ -458,6 +471,7 @@ async function start() {
       (event) => void useLanguage(event.currentTarget.dataset.switchTo, { remember: true }),
     );
   map = new MapView(document.getElementById('map'), { onSelectVessel: selectVessel });
+  locatedFires = new LocatedFires(map.map);
   document.getElementById('history-button').addEventListener('click', toggleHistory);
   setupFilters(state, {
     onChange: (...panels) => markDirty(...panels, ...(panels.includes('alarms') ? ['history'] : [])),
@@ -521,7 +535,12 @@ async function start() {
         attention.onLiveChange(value);
       } else if (topic.kind === 'edgeStatus') applyEdgeStatus(topic.edgeId, value);
       else if (topic.kind === 'fireAlert') applyFireAlert(value);
+      else if (topic.kind === 'locatedFire') locatedFires.upsert(value);
       else if (topic.kind === 'cameraStatus') applyCameraStatus(topic.edgeId, topic.cameraId, value);
+      else if (topic.kind === 'cameraSettings') {
+        state.cameraSettings.set(`${topic.edgeId}/${topic.cameraId}`, value.settings);
+        markDirty('cameras');
+      }
     },
   });
 }

@@ -11,6 +11,8 @@ const ALARM_TYPES = [
   'signal_loss',
   'encounter',
   'loitering',
+  'camera_offline',
+  'edge_offline',
 ];
 const STATUSES = ['alarm', 'at_sea', 'in_port', 'silent', 'unregistered'];
 
@@ -51,6 +53,10 @@ const SORT_KEYS = {
   mmsi: (v) => v.mmsi,
   name: (v) => fold(v.name ?? '~'),
   registration: (v) => v.registration ?? '~',
+  // Unknown lengths and speeds sort after the known ones; positions north to south.
+  length: (v) => v.lengthM ?? Number.POSITIVE_INFINITY,
+  position: (v) => -v.lat,
+  speed: (v) => v.sog ?? Number.POSITIVE_INFINITY,
   seen: (v) => -v.ts,
   zone: (v) => v.zones.join(','),
 };

@@ -9,6 +9,8 @@ export function parseTopic(topic) {
   if (parts[0] !== 'lookout' || parts[1] !== 'v1') return undefined;
   if (parts[2] === 'cloud' && parts[3] === 'alarms' && parts.length === 5)
     return { kind: 'alarm', alarmId: parts[4] };
+  if (parts[2] === 'cloud' && parts[3] === 'fire' && parts[4] === 'located' && parts.length === 6)
+    return { kind: 'locatedFire', fireId: parts[5] };
   if (parts[2] !== 'edge' || !parts[3]) return undefined;
   const edgeId = parts[3];
   const rest = parts.slice(4).join('/');
@@ -16,6 +18,8 @@ export function parseTopic(topic) {
   if (rest === 'alerts/fire') return { kind: 'fireAlert', edgeId };
   if (parts.length === 7 && parts[4] === 'cameras' && parts[6] === 'status')
     return { kind: 'cameraStatus', edgeId, cameraId: parts[5] };
+  if (parts.length === 8 && parts[4] === 'cameras' && rest.endsWith('/settings/desired'))
+    return { kind: 'cameraSettings', edgeId, cameraId: parts[5] };
   return undefined;
 }
 

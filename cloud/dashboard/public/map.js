@@ -45,10 +45,12 @@ function escapeHtml(text) {
 }
 
 export class MapView {
-  constructor(element, { onSelectVessel } = {}) {
+  /** `still`: no zoom animation (a page's map, which can be taken down in the middle of one). */
+  constructor(element, { onSelectVessel, still: stillMap = false } = {}) {
     this.element = element;
+    element.classList.add('lookout-map');
     this.onSelectVessel = onSelectVessel;
-    const still = window.matchMedia?.('(prefers-reduced-motion: reduce)').matches === true;
+    const still = stillMap || window.matchMedia?.('(prefers-reduced-motion: reduce)').matches === true;
     this.map = L.map(element, {
       zoomSnap: 0.5,
       attributionControl: false,
@@ -122,7 +124,15 @@ export class MapView {
     const showZoom = () => (element.dataset.zoom = String(this.map.getZoom()));
     this.map.on('zoomend', showZoom);
     showZoom();
-    new ResizeObserver(() => this.map.invalidateSize()).observe(element);
+    this.resizeObserver = new ResizeObserver(() => this.map.invalidateSize());
+    this.resizeObserver.observe(element);
+  }
+
+  /** Takes the map down (a page's map, when the page is left); `removed` tells late callbacks to stay away. */
+  remove() {
+    this.removed = true;
+    this.resizeObserver.disconnect();
+    this.map.remove();
   }
 
   /** Raster tiles from the deployment's tile server (`cloud.dashboard.tiles`), offered in the layer switcher. */
@@ -141,7 +151,8 @@ export class MapView {
     this.layers.land.addData(collection);
   }
 
-  setZones(collection) {
+  /** `fit`: zoom to the zones (the overview; a page that shows a track zooms to the track instead). */
+  setZones(collection, { fit = true } = {}) {
     for (const name of ['zones', 'boundaries', 'ports']) this.layers[name].clearLayers();
     for (const feature of collection?.features ?? []) {
       const kind = feature.properties?.kind;
@@ -174,7 +185,7 @@ export class MapView {
     const areas = this.layers.zones.getLayers().filter((layer) => layer.getBounds);
     if (areas.length) {
       this.zoneBounds = L.featureGroup(areas).getBounds();
-      this.map.fitBounds(this.zoneBounds, { padding: [8, 8] });
+      if (fit) this.map.fitBounds(this.zoneBounds, { padding: [8, 8] });
     }
   }
 
@@ -370,6 +381,20 @@ export class MapView {
     });
   }
 
+  /** Name, MMSI, registration and the link to the vessel page (the vessel as it is now, not when drawn). */
+  #vesselPopup(mmsi) {
+    const vessel = this.data.vessels.find((v) => v.mmsi === mmsi) ?? { mmsi };
+    const box = L.DomUtil.create('div', 'vessel-popup');
+    const name = L.DomUtil.create('strong', '', box);
+    name.textContent = vessel.name ?? t('vessels.unnamed');
+    const ids = L.DomUtil.create('div', 'mono', box);
+    ids.textContent = [`MMSI ${mmsi}`, vessel.registration].filter(Boolean).join(' · ');
+    const link = L.DomUtil.create('a', 'vessel-page-link', box);
+    link.href = `#/vessel/${mmsi}`;
+    link.textContent = t('map.vesselPage');
+    return box;
+  }
+
   #drawVessels() {
     const { vessels, alarmedVessels, selected } = this.data;
     const seen = new Set();
@@ -382,7 +407,10 @@ export class MapView {
       const layer = alarm || isSelected ? this.layers.alarmedVessels : this.layers.vessels;
       const signature = `${vessel.status}|${vessel.registered}|${alarm}|${isSelected}|${Math.round(vessel.cog ?? -1)}|${vessel.name}`;
       let known = this.vesselMarkers.get(vessel.mmsi);
+      // A click opens the popup and selects the vessel, which redraws its marker: the new one shows the popup.
+      let popupOpen = false;
       if (known && (known.layer !== layer || known.signature !== signature)) {
+        popupOpen = known.marker.isPopupOpen();
         known.layer.removeLayer(known.marker);
         known = undefined;
       }
@@ -395,6 +423,7 @@ export class MapView {
           zIndexOffset: alarm ? 1000 : isSelected ? 2000 : 0,
         });
         marker.on('click', () => this.onSelectVessel?.(vessel.mmsi));
+        marker.bindPopup(() => this.#vesselPopup(vessel.mmsi), { autoPan: false });
         // Set on every add (a marker leaving a cluster gets its element again); the page's CSP allows no inline
         // style attribute, so the heading's angle is set through the DOM.
         marker.on('add', () => {
@@ -405,7 +434,10 @@ export class MapView {
         known = { marker, layer, signature, lat: vessel.lat, lon: vessel.lon };
         this.vesselMarkers.set(vessel.mmsi, known);
         if (layer === this.layers.vessels) toCluster.push(marker);
-        else marker.addTo(layer);
+        else {
+          marker.addTo(layer);
+          if (popupOpen) marker.openPopup();
+        }
       } else if (known.lat !== vessel.lat || known.lon !== vessel.lon) {
         known.lat = vessel.lat;
         known.lon = vessel.lon;

@@ -1,7 +1,11 @@
 // Rendering of the list panels from the page state (see app.js). Each function replaces its panel's content.
 import { detailText, el, humanKey, isTimeKey, severityRank, timeEl, updateChildren } from './format.js';
+import { triageControls } from './triage.js';
 import { alarmMatches, cameraMatches, sortByColumn, vesselMatches } from './filters.js';
+import { href } from './views.js';
 import { ago, clockTime, dateTime, label, latLon, number, percent, t } from './i18n.js';
+import { distanceText } from './located-fires.js';
+import { situationHref, vesselHref } from './page-map.js';
 
 const MAX_VESSEL_ROWS = 500;
 
@@ -12,6 +16,9 @@ function badge(text, kind) {
 function dot(kind, text) {
   return el('span', { class: `status-dot ${kind}`, role: 'img', 'aria-label': text, title: text });
 }
+
+/** A link to the vessel's page (`#/vessel/<mmsi>`). */
+const vesselLink = (mmsi, text) => el('a', { href: vesselHref(mmsi), class: 'vessel-link' }, text);
 
 /** Vessels in alarm first (most severe), then silent ones, then by name/MMSI. */
 export function sortVessels(vessels, alarmedVessels) {
@@ -85,8 +92,12 @@ export function renderVessels(state, { onSelect }) {
         dataset: { mmsi: String(v.mmsi) },
         'aria-selected': state.selected === v.mmsi ? 'true' : 'false',
       },
-      el('td', { class: 'mono', dataset: { col: 'mmsi' } }, String(v.mmsi)),
-      el('td', { class: 'strong', dataset: { col: 'name' }, title: v.name }, v.name ?? '—'),
+      el('td', { class: 'mono', dataset: { col: 'mmsi' } }, vesselLink(v.mmsi, String(v.mmsi))),
+      el(
+        'td',
+        { class: 'strong', dataset: { col: 'name' }, title: v.name },
+        v.name ? vesselLink(v.mmsi, v.name) : '—',
+      ),
       el('td', { class: 'flags', dataset: { col: 'flags' } }, flags),
       el('td', { class: 'mono', dataset: { col: 'registration' } }, v.registration ?? '—'),
       el(
@@ -115,7 +126,10 @@ export function renderVessels(state, { onSelect }) {
         zoneText,
       ),
     );
-    row.addEventListener('click', () => onSelect(v.mmsi));
+    row.addEventListener('click', (event) => {
+      // The name is a link to the vessel page: following it does not also select the row.
+      if (!event.target.closest('a')) onSelect(v.mmsi);
+    });
     row.addEventListener('keydown', (event) => {
       if (event.key === 'Enter' || event.key === ' ') {
         event.preventDefault();
@@ -141,20 +155,59 @@ export function renderVessels(state, { onSelect }) {
   if (focusedMmsi) body.querySelector(`tr[data-mmsi="${focusedMmsi}"]`)?.focus();
 }
 
-function originatorText(alarm, state) {
+/** Who raised an alarm: the vessel (from `vessels`, the list that knows it) by name and registration, or the camera. */
+function originatorText(alarm, vessels) {
   const vessel = /^vessel:(\d+)$/.exec(alarm.originator);
   if (vessel) {
     const mmsi = Number(vessel[1]);
-    const known = state.vessels.find((v) => v.mmsi === mmsi);
+    const known = vessels.find((v) => v.mmsi === mmsi);
     if (known?.name)
       return known.registration
         ? t('alarms.vesselRegistered', { name: known.name, registration: known.registration, mmsi })
         : t('alarms.vessel', { name: known.name, mmsi });
-    return t(known && !known.registered ? 'alarms.vesselUnregistered' : 'alarms.vesselUnknown', { mmsi });
+    return t(known && !known.registration ? 'alarms.vesselUnregistered' : 'alarms.vesselUnknown', { mmsi });
   }
+  const edge = /^edge:(.+)$/.exec(alarm.originator);
+  if (edge) return t('alarms.edge', { edge: edge[1] });
   const camera = /^camera:(.+)$/.exec(alarm.originator);
-  if (camera) return t('alarms.camera', { camera: camera[1] });
+  const cameraName = alarm.details?.cameraName;
+  if (camera)
+    return t('alarms.camera', {
+      camera: typeof cameraName === 'string' ? `${cameraName} (${camera[1]})` : camera[1],
+    });
   return alarm.originator;
+}
+
+/** Who raised it; a vessel links to its page. */
+export function originatorEl(alarm, vessels) {
+  const vessel = /^vessel:(\d+)$/.exec(alarm.originator);
+  const text = originatorText(alarm, vessels);
+  return vessel ? vesselLink(Number(vessel[1]), text) : text;
+}
+
+/** Severity and type of an alarm, then `extra` (a count, a state badge). */
+export function alarmHead(alarm, ...extra) {
+  return el(
+    'div',
+    { class: 'alarm-head' },
+    el('span', { class: `sev sev-${alarm.severity}` }, label('severity', alarm.severity)),
+    el('span', { class: 'alarm-type' }, label('alarmType', alarm.type)),
+    ...extra,
+  );
+}
+
+/** Who acknowledged and who cleared an alarm, and when (`neverAcked`: say so when nobody did). */
+export function handledBy(alarm, { neverAcked = false } = {}) {
+  return [
+    alarm.ackTs
+      ? [' · ', t('history.acked', { name: alarm.ackBy ?? '?' }), ' ', timeEl(alarm.ackTs)]
+      : neverAcked
+        ? [' · ', t('history.neverAcked')]
+        : null,
+    alarm.clearTs
+      ? [' · ', t('history.cleared', { name: alarm.clearBy ?? '?' }), ' ', timeEl(alarm.clearTs)]
+      : null,
+  ];
 }
 
 /** Details already shown elsewhere in the alarm (the originator line, the thumbnail). */
@@ -167,6 +220,19 @@ const REDUNDANT_DETAILS = new Set([
   'alertId',
   'lon',
   'lat',
+  // A fire's location: said in words by alarmLocation.
+  'cameraName',
+  'cameraLat',
+  'cameraLon',
+  'locatedFireId',
+  'locatedBy',
+  'errorM',
+  'distanceM',
+  'rangeM',
+  'placeArea',
+  'nearPlace',
+  'nearPlaceDistanceM',
+  'nearPlaceBearingDeg',
 ]);
 
 function alarmDetails(alarm, state) {
@@ -176,7 +242,8 @@ function alarmDetails(alarm, state) {
     // `zoneId` next to `zoneName`: the name says it.
     return !(key.endsWith('Id') && `${key.slice(0, -2)}Name` in details);
   });
-  if (typeof details.lat === 'number' && typeof details.lon === 'number')
+  // A fire's located point is said in its location line (alarmLocation).
+  if (alarm.type !== 'fire' && typeof details.lat === 'number' && typeof details.lon === 'number')
     entries.push(['position', latLon(details.lat, details.lon)]);
   const items = [];
   for (const [key, value] of entries) {
@@ -213,6 +280,15 @@ export function sortAlarms(alarms) {
 function alarmLocation(alarm, state) {
   const camera = /^camera:(.+)$/.exec(alarm.originator);
   if (camera) {
+    const { lat, lon, errorM, locatedBy, placeArea } = alarm.details ?? {};
+    if (typeof lat === 'number' && typeof lon === 'number') {
+      const located = t('alarms.fireLocated', {
+        position: latLon(lat, lon),
+        error: distanceText(typeof errorM === 'number' ? errorM : 0),
+        n: locatedBy ?? 2,
+      });
+      return { position: { lat, lon }, text: placeArea ? `${located}, ${placeArea}` : located };
+    }
     const position = state.cameras.get(camera[1])?.position;
     if (!position) return undefined;
     const bearing = alarm.details?.bearingToFireDeg;
@@ -232,127 +308,163 @@ function alarmLocation(alarm, state) {
   return known ? { position: { lat: known.lat, lon: known.lon }, text: undefined } : undefined;
 }
 
-export function renderAlarms(state, { onAck, onClear, onShowOnMap }) {
+/**
+ * The group of the alarm list that holds fires or the other (vessel) alarms: its heading and its own list, made once
+ * and kept, so that a change redraws only the alarms that changed.
+ */
+function alarmGroup(list, name) {
+  let group = list.querySelector(`:scope > li.alarm-group[data-group="${name}"]`);
+  if (!group) {
+    const heading = `alarm-group-${name}`;
+    group = el(
+      'li',
+      { class: `alarm-group group-${name}`, dataset: { group: name } },
+      el('h3', { class: 'group-head', id: heading }),
+      el('ol', { class: 'alarm-list', 'aria-labelledby': heading }),
+    );
+    if (name === 'fire') list.prepend(group);
+    else list.append(group);
+  }
+  return group;
+}
+
+/**
+ * Fires stand apart from the vessel alarms, in a group of their own at the top (on the phone too): a ranger never
+ * scrolls past IUU alarms, and a fire that still burns stays above them once acknowledged.
+ */
+export function renderAlarms(state, { onAck, onClear, onShowOnMap, onTriage }) {
   const list = document.getElementById('alarms-list');
   const note = document.getElementById('alarms-note');
   if (!state.features.alarms) {
     list.replaceChildren(el('li', { class: 'empty' }, t('alarms.disabled')));
     return;
   }
+  for (const child of [...list.children]) if (!child.classList.contains('alarm-group')) child.remove();
   const alarms = sortAlarms([...state.alarms.values()].filter((alarm) => alarmMatches(alarm, state)));
-  const focusedId = document.activeElement?.closest?.('#alarms-list li')?.dataset.alarmId;
+  const focused = document.activeElement?.closest?.('#alarms-list li[data-alarm-id]');
+  const focusedId = focused?.dataset.alarmId;
   const focusedAction = document.activeElement?.dataset?.action;
-  const items = alarms.map((alarm) => {
-    const unack = alarm.status === 'ACTIVE_UNACK';
-    const what = `${label('alarmType', alarm.type)} — ${originatorText(alarm, state)}`;
-    const snapshot =
-      typeof alarm.details?.snapshot === 'string'
-        ? `/api/v1/fire/snapshots/${alarm.details.snapshot}`
-        : undefined;
-    const error = state.alarmErrors.get(alarm.id);
-    const location = alarmLocation(alarm, state);
-    return el(
-      'li',
-      {
-        class: `alarm sev-${alarm.severity}${unack ? ' unack' : ' acked'}`,
-        dataset: { alarmId: alarm.id, type: alarm.type, status: alarm.status },
-      },
-      el(
-        'div',
-        { class: 'alarm-head' },
-        el('span', { class: `sev sev-${alarm.severity}` }, label('severity', alarm.severity)),
-        el('span', { class: 'alarm-type' }, label('alarmType', alarm.type)),
-        alarm.count > 1
-          ? el('span', { class: 'count', title: t('alarms.timesRaised') }, `×${alarm.count}`)
-          : null,
-      ),
-      el('div', { class: 'alarm-originator' }, originatorText(alarm, state)),
-      el(
-        'div',
-        { class: 'alarm-meta' },
-        `${t('alarms.since')} `,
-        timeEl(alarm.startTs),
-        alarm.lastTs !== alarm.startTs ? [` · ${t('alarms.last')} `, timeEl(alarm.lastTs)] : null,
-        ' · ',
-        unack
-          ? el('strong', { class: 'unack-text' }, t('alarms.notAcknowledged'))
-          : el(
-              'span',
-              {},
-              `${t('alarms.acknowledgedBy', { name: alarm.ackBy ?? '?' })} `,
-              timeEl(alarm.ackTs),
-            ),
-      ),
-      el(
-        'div',
-        { class: 'alarm-body' },
-        snapshot
-          ? el(
-              'a',
-              { href: snapshot, target: '_blank', rel: 'noopener', class: 'thumb-link' },
-              el('img', {
-                class: 'thumb small',
-                src: snapshot,
-                alt: t('alarms.snapshotAlt', { what }),
-                loading: 'lazy',
-              }),
-            )
-          : null,
-        alarmDetails(alarm, state),
-      ),
-      location?.text ? el('p', { class: 'alarm-location' }, location.text) : null,
-      error ? el('p', { class: 'inline-error', role: 'alert' }, error) : null,
-      el(
-        'div',
-        { class: 'alarm-actions' },
-        unack
-          ? el(
-              'button',
-              {
-                type: 'button',
-                class: 'button primary',
-                dataset: { action: 'ack' },
-                'aria-label': t('alarms.ackLabel', { what }),
-                onclick: () => onAck(alarm),
-              },
-              t('alarms.ack'),
-            )
-          : null,
-        el(
-          'button',
-          {
-            type: 'button',
-            class: 'button',
-            dataset: { action: 'clear' },
-            'aria-label': t('alarms.clearLabel', { what }),
-            onclick: () => onClear(alarm),
-          },
-          t('alarms.clear'),
-        ),
-        location
-          ? el(
-              'button',
-              {
-                type: 'button',
-                class: 'button',
-                dataset: { action: 'map' },
-                'aria-label': t('alarms.mapLabel', { what }),
-                onclick: () => onShowOnMap(alarm, location.position),
-              },
-              t('alarms.map'),
-            )
-          : null,
-      ),
-    );
-  });
-  if (items.length === 0) items.push(el('li', { class: 'empty calm' }, t('alarms.none')));
-  updateChildren(list, items);
+  const fires = alarms.filter((alarm) => alarm.type === 'fire');
+  const others = alarms.filter((alarm) => alarm.type !== 'fire');
+  const groups = [
+    { name: 'fire', alarms: fires, shown: state.features.fire || fires.length > 0 },
+    { name: 'other', alarms: others, shown: state.features.fisheries || others.length > 0 },
+  ];
+  for (const { name, alarms: members, shown } of groups) {
+    const group = alarmGroup(list, name);
+    group.hidden = !shown;
+    const unackCount = members.filter((a) => a.status === 'ACTIVE_UNACK').length;
+    group.querySelector('.group-head').textContent = t(`alarms.group.${name}`, { n: members.length });
+    group.classList.toggle('has-unack', unackCount > 0);
+    const items = members.map((alarm) => alarmItem(alarm, state, { onAck, onClear, onShowOnMap, onTriage }));
+    if (items.length === 0) items.push(el('li', { class: 'empty calm' }, t(`alarms.group.${name}None`)));
+    updateChildren(group.querySelector('ol'), items);
+  }
   const unack = alarms.filter((a) => a.status === 'ACTIVE_UNACK').length;
   note.textContent = alarms.length ? t('alarms.note', { n: unack }) : '';
   if (focusedId) {
     const item = list.querySelector(`li[data-alarm-id="${focusedId}"]`);
     (item?.querySelector(`button[data-action="${focusedAction}"]`) ?? item?.querySelector('button'))?.focus();
   }
+}
+
+function alarmItem(alarm, state, { onAck, onClear, onShowOnMap, onTriage }) {
+  const unack = alarm.status === 'ACTIVE_UNACK';
+  const what = `${label('alarmType', alarm.type)} — ${originatorText(alarm, state.vessels)}`;
+  const snapshot =
+    typeof alarm.details?.snapshot === 'string'
+      ? `/api/v1/fire/snapshots/${alarm.details.snapshot}`
+      : undefined;
+  const error = state.alarmErrors.get(alarm.id);
+  const location = alarmLocation(alarm, state);
+  return el(
+    'li',
+    {
+      class: `alarm sev-${alarm.severity}${unack ? ' unack' : ' acked'}`,
+      dataset: { alarmId: alarm.id, type: alarm.type, status: alarm.status },
+    },
+    alarmHead(
+      alarm,
+      alarm.count > 1
+        ? el('span', { class: 'count', title: t('alarms.timesRaised') }, `×${alarm.count}`)
+        : null,
+    ),
+    el('div', { class: 'alarm-originator' }, originatorEl(alarm, state.vessels)),
+    el(
+      'div',
+      { class: 'alarm-meta' },
+      `${t('alarms.since')} `,
+      timeEl(alarm.startTs),
+      alarm.lastTs !== alarm.startTs ? [` · ${t('alarms.last')} `, timeEl(alarm.lastTs)] : null,
+      ' · ',
+      unack
+        ? el('strong', { class: 'unack-text' }, t('alarms.notAcknowledged'))
+        : el('span', {}, `${t('alarms.acknowledgedBy', { name: alarm.ackBy ?? '?' })} `, timeEl(alarm.ackTs)),
+    ),
+    el(
+      'div',
+      { class: 'alarm-body' },
+      snapshot
+        ? el(
+            'a',
+            typeof alarm.details.alertId === 'string'
+              ? { href: href('fire', alarm.details.alertId), class: 'thumb-link' }
+              : { href: snapshot, target: '_blank', rel: 'noopener', class: 'thumb-link' },
+            el('img', {
+              class: 'thumb small',
+              src: snapshot,
+              alt: t('alarms.snapshotAlt', { what }),
+              loading: 'lazy',
+            }),
+          )
+        : null,
+      alarmDetails(alarm, state),
+    ),
+    location?.text ? el('p', { class: 'alarm-location' }, location.text) : null,
+    alarm.type === 'fire' && onTriage ? triageControls(alarm, onTriage) : null,
+    error ? el('p', { class: 'inline-error', role: 'alert' }, error) : null,
+    el(
+      'div',
+      { class: 'alarm-actions' },
+      unack
+        ? el(
+            'button',
+            {
+              type: 'button',
+              class: 'button primary',
+              dataset: { action: 'ack' },
+              'aria-label': t('alarms.ackLabel', { what }),
+              onclick: () => onAck(alarm),
+            },
+            t('alarms.ack'),
+          )
+        : null,
+      el(
+        'button',
+        {
+          type: 'button',
+          class: 'button',
+          dataset: { action: 'clear' },
+          'aria-label': t('alarms.clearLabel', { what }),
+          onclick: () => onClear(alarm),
+        },
+        t('alarms.clear'),
+      ),
+      location
+        ? el(
+            'button',
+            {
+              type: 'button',
+              class: 'button',
+              dataset: { action: 'map' },
+              'aria-label': t('alarms.mapLabel', { what }),
+              onclick: () => onShowOnMap(alarm, location.position),
+            },
+            t('alarms.map'),
+          )
+        : null,
+    ),
+  );
 }
 
 export function renderFires(state) {
@@ -377,11 +489,9 @@ export function renderFires(state) {
         ? el(
             'a',
             {
-              href: fire.snapshotUrl ?? '#',
-              target: '_blank',
-              rel: 'noopener',
+              href: href('fire', fire.alertId),
               class: 'thumb-link',
-              'aria-label': t('fires.openSnapshot', { className: cls, camera }),
+              'aria-label': t('fires.openAlert', { className: cls, camera }),
             },
             el('img', {
               class: 'thumb',
@@ -433,6 +543,7 @@ export function renderCameras(state) {
     const online = camera.stream ? camera.stream.state === 'online' : camera.state === 'online';
     const fire = state.fireCameras.has(camera.key);
     const last = camera.stream?.lastFrameTs;
+    const muteUntil = state.cameraSettings?.get(camera.key)?.muteUntil;
     return el(
       'li',
       { class: `${fire ? 'fire-cam' : ''}`, dataset: { camera: camera.key } },
@@ -442,6 +553,22 @@ export function renderCameras(state) {
       ),
       el('span', { class: 'strong' }, camera.cameraId),
       fire ? el('span', { class: 'badge fire-badge' }, t('cameras.fire')) : null,
+      muteUntil > now
+        ? el(
+            'span',
+            { class: 'badge muted-camera', title: dateTime(muteUntil) },
+            t('cameras.mutedUntil', { time: clockTime(muteUntil) }),
+          )
+        : null,
+      el(
+        'a',
+        {
+          class: 'camera-settings-link',
+          href: href('camera', camera.edgeId, camera.cameraId),
+          'aria-label': t('cameras.settingsLabel', { camera: camera.cameraId }),
+        },
+        t('cameras.settings'),
+      ),
       el(
         'div',
         { class: 'small sub' },
@@ -523,24 +650,19 @@ export function renderHistory(state) {
     el(
       'li',
       { class: `alarm history sev-${alarm.severity}`, dataset: { alarmId: alarm.id, type: alarm.type } },
-      el(
-        'div',
-        { class: 'alarm-head' },
-        el('span', { class: `sev sev-${alarm.severity}` }, label('severity', alarm.severity)),
-        el('span', { class: 'alarm-type' }, label('alarmType', alarm.type)),
-      ),
-      el('div', { class: 'alarm-originator' }, originatorText(alarm, state)),
+      alarmHead(alarm),
+      el('div', { class: 'alarm-originator' }, originatorEl(alarm, state.vessels)),
       el(
         'div',
         { class: 'alarm-meta' },
         `${t('alarms.since')} `,
         timeEl(alarm.startTs),
-        alarm.ackTs
-          ? [' · ', t('history.acked', { name: alarm.ackBy ?? '?' }), ' ', timeEl(alarm.ackTs)]
-          : [' · ', t('history.neverAcked')],
-        alarm.clearTs
-          ? [' · ', t('history.cleared', { name: alarm.clearBy ?? '?' }), ' ', timeEl(alarm.clearTs)]
-          : null,
+        handledBy(alarm, { neverAcked: true }),
+      ),
+      el(
+        'div',
+        { class: 'alarm-actions' },
+        el('a', { href: situationHref(alarm.startTs), class: 'link-button' }, t('vesselPage.situationThen')),
       ),
     ),
   );

@@ -9,7 +9,7 @@ import { onLanguageChange, t } from './i18n.js';
  * @typedef {object} View
  * @property {string} name First segment of the address: `vessel` for `#/vessel/412345678`.
  * @property {string} [navKey] Catalogue key of its link in the header's navigation; none = reached by links only.
- * @property {'fisheries'|'alarms'|'fire'|'cameras'} [feature] Cloud feature it needs (dashboard config).
+ * @property {'fisheries'|'alarms'|'fire'|'cameras'|'office'|'registry'} [feature] Cloud feature it needs (dashboard config).
  * @property {(params: string[]) => string} title The page's heading and document title, in the current language.
  * @property {(container: HTMLElement, params: string[], context: ViewContext) => (void|(() => void)|Promise<void|(() => void)>)} mount
  *   Fills the container; returns a cleanup (timers, listeners) called when the page is left or re-mounted.
