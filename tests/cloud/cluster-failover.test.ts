@@ -240,12 +240,14 @@ async function killOneMidRun(victim: 'leader' | 'standby', database: string): Pr
   const fireAlarms = async () =>
     ((await (await fetch(`${survivor.http}/api/v1/alarms?type=fire`)).json()) as { alarms: Alarm[] }).alarms;
   await waitFor(async () => (await fireAlarms()).length === 1, 30_000, 'the fire alarm');
-  await waitFor(() => receiver.received.length >= 1, 30_000, 'the notification');
+  const fireId = (await fireAlarms())[0]!.id;
+  const notified = () =>
+    receiver.received.map((request) => (JSON.parse(request.body) as { alarm: Alarm }).alarm.id);
+  await waitFor(() => notified().includes(fireId), 30_000, 'the fire notification');
   expect(await fireAlarms()).toHaveLength(1);
-  const notified = receiver.received.map(
-    (request) => (JSON.parse(request.body) as { alarm: Alarm }).alarm.id,
-  );
-  expect(notified).toEqual([(await fireAlarms())[0]!.id]);
+  // Other alarms may be notified too (an edge that moved can look silent for a moment); none twice, the fire once.
+  expect(notified().filter((id) => id === fireId)).toHaveLength(1);
+  expect(notified().filter((id, i, all) => all.indexOf(id) !== i)).toEqual([]);
   expect(await storedPositions(database)).toBe(sent);
   console.log(
     `kill -9 of the ${victim}: ${EDGES} edges, ${sent} positions; the survivor led ${failoverMs} ms after the ` +
