@@ -1,102 +1,39 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import path from 'node:path';
-import type { Logger } from '../../runtime/logger.js';
-import { freePort } from '../../runtime/ports.js';
+import { LocalServer, type LocalServerOptions } from '../../runtime/local-server.js';
 
-export interface LocalRedisOptions {
-  /** Folder holding the generated redis.conf, the append-only file and the snapshot; created when missing. */
-  dir: string;
-  host?: string;
-  /** TCP port; 0 (default) = a free port, kept across restarts. */
-  port?: number;
-  /** Path of the redis-server binary (Debian package `redis-server`). */
-  binary?: string;
-  log?: Logger;
-  /** How long start() waits for PING to answer PONG. */
-  startTimeoutMs?: number;
-}
+export type LocalRedisOptions = LocalServerOptions;
 
 /**
- * A private Redis server for the cloud cluster: an ordinary child process with its own config, data folder and
- * loopback port (no system service, no root), like LocalInfluxd. Append-only file with `appendfsync everysec`, so a
- * restart keeps the retained messages, sessions and the leader lease. `stop()` then `start()` keeps port and data.
+ * A private Redis server for the cloud cluster (LocalServer, like LocalInfluxd): its own config, data folder and
+ * loopback port, ready when PING answers PONG. Append-only file with `appendfsync everysec`, so a restart keeps the
+ * retained messages, sessions and the leader lease. `stop()` then `start()` keeps port and data.
  */
-export class LocalRedis {
-  readonly host: string;
-  port: number;
-  #child: ChildProcess | undefined;
-  #exited: Promise<void> = Promise.resolve();
-  #outputTail = '';
+export class LocalRedis extends LocalServer {
+  protected readonly name = 'redis-server';
 
-  constructor(private readonly options: LocalRedisOptions) {
-    this.host = options.host ?? '127.0.0.1';
-    this.port = options.port ?? 0;
+  constructor(options: LocalRedisOptions) {
+    super(options, 20_000);
   }
 
   get url(): string {
     return `redis://${this.host}:${this.port}`;
   }
 
-  get running(): boolean {
-    return this.#child !== undefined;
-  }
-
   get configFile(): string {
     return path.join(this.options.dir, 'redis.conf');
   }
 
-  get pid(): number | undefined {
-    return this.#child?.pid;
+  protected args(): string[] {
+    return [this.configFile];
   }
 
-  async start(): Promise<void> {
-    if (this.#child) return;
-    if (this.port === 0) this.port = await freePort(this.host);
-    await this.#writeConfig();
-    const child = spawn(this.options.binary ?? 'redis-server', [this.configFile], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.#child = child;
-    this.#outputTail = '';
-    const keepTail = (chunk: Buffer) => {
-      this.#outputTail = (this.#outputTail + chunk.toString()).slice(-4000);
-    };
-    child.stdout?.on('data', keepTail);
-    child.stderr?.on('data', keepTail);
-    this.#exited = new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
-        if (this.#child === child) this.#child = undefined;
-        this.options.log?.debug({ code, signal }, 'redis-server exited');
-        resolve();
-      });
-      child.once('error', (error) => {
-        this.options.log?.error({ err: error }, 'redis-server failed to spawn');
-        if (this.#child === child) this.#child = undefined;
-        resolve();
-      });
-    });
-    try {
-      await this.#waitForPong(this.options.startTimeoutMs ?? 20_000);
-    } catch (error) {
-      await this.stop();
-      throw error;
-    }
-    this.options.log?.info({ url: this.url, dir: this.options.dir, pid: child.pid }, 'redis-server started');
+  protected answers(): Promise<boolean> {
+    return ping(this.host, this.port);
   }
 
-  /** SIGTERM (Redis writes its files and exits), then SIGKILL when it has not exited after `graceMs`. */
-  async stop(graceMs = 5000): Promise<void> {
-    const child = this.#child;
-    if (!child) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    await this.#exited;
-    clearTimeout(timer);
-  }
-
-  async #writeConfig(): Promise<void> {
+  protected async writeConfig(): Promise<void> {
     const dir = path.resolve(this.options.dir);
     await mkdir(dir, { recursive: true });
     const config = [
@@ -114,19 +51,6 @@ export class LocalRedis {
       '',
     ].join('\n');
     await writeFile(this.configFile, config);
-  }
-
-  async #waitForPong(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if (!this.#child)
-        throw new Error(`redis-server exited during start: ${this.#outputTail.trim() || 'no output'}`);
-      if (await ping(this.host, this.port)) return;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error(
-      `redis-server did not answer PING on ${this.url} within ${timeoutMs} ms: ${this.#outputTail.trim()}`,
-    );
   }
 }
 

@@ -1,20 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { LocalServer, type LocalServerOptions } from '../../runtime/local-server.js';
 import { freePort } from '../../runtime/ports.js';
-import type { Logger } from '../../runtime/logger.js';
 
-export interface LocalInfluxdOptions {
-  /** Folder holding the generated config and the meta/data/wal folders; created when missing. */
-  dir: string;
-  host?: string;
-  /** HTTP port; 0 (default) = a free port, kept across restarts. */
-  port?: number;
-  /** Path of the influxd binary. */
-  binary?: string;
-  log?: Logger;
-  /** How long start() waits for /ping. */
-  startTimeoutMs?: number;
+export interface LocalInfluxdOptions extends LocalServerOptions {
   /**
    * Write the cache to TSM files and compact them fully after this many seconds without writes (InfluxDB's
    * defaults: 10 min and 4 h). A disk-footprint measurement wants the data as it is hours later, at once.
@@ -23,84 +12,40 @@ export interface LocalInfluxdOptions {
 }
 
 /**
- * A private InfluxDB 1.x: an ordinary child process with its own config and data folder (no system service,
- * no root). `stop()` then `start()` again keeps the same port and data: tests use it to simulate outages.
+ * A private InfluxDB 1.x (LocalServer): its own config and meta/data/wal folders, its HTTP API on `port`, ready when
+ * `/ping` answers 204. `stop()` then `start()` again keeps the same port and data: tests use it to simulate outages.
  */
-export class LocalInfluxd {
-  readonly host: string;
-  port: number;
+export class LocalInfluxd extends LocalServer {
+  protected readonly name = 'influxd';
   #bindPort = 0;
-  #child: ChildProcess | undefined;
-  #exited: Promise<void> = Promise.resolve();
-  #stderrTail = '';
 
-  constructor(private readonly options: LocalInfluxdOptions) {
-    this.host = options.host ?? '127.0.0.1';
-    this.port = options.port ?? 0;
+  constructor(protected override readonly options: LocalInfluxdOptions) {
+    super(options, 30_000);
   }
 
   get url(): string {
     return `http://${this.host}:${this.port}`;
   }
 
-  get running(): boolean {
-    return this.#child !== undefined;
-  }
-
   get configFile(): string {
     return path.join(this.options.dir, 'influxdb.conf');
   }
 
-  async start(): Promise<void> {
-    if (this.#child) return;
-    if (this.port === 0) this.port = await freePort(this.host);
+  protected override async choosePorts(): Promise<void> {
+    await super.choosePorts();
     if (this.#bindPort === 0) this.#bindPort = await freePort(this.host);
-    await this.#writeConfig();
-    const binary = this.options.binary ?? 'influxd';
-    const child = spawn(binary, ['-config', this.configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
-    this.#child = child;
-    this.#stderrTail = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      this.#stderrTail = (this.#stderrTail + chunk.toString()).slice(-4000);
-    });
-    this.#exited = new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
-        if (this.#child === child) this.#child = undefined;
-        this.options.log?.debug({ code, signal }, 'influxd exited');
-        resolve();
-      });
-      child.once('error', (error) => {
-        this.options.log?.error({ err: error }, 'influxd failed to spawn');
-        if (this.#child === child) this.#child = undefined;
-        resolve();
-      });
-    });
-    try {
-      await this.#waitForPing(this.options.startTimeoutMs ?? 30_000);
-    } catch (error) {
-      await this.stop();
-      throw error;
-    }
-    this.options.log?.info({ url: this.url, dir: this.options.dir, pid: child.pid }, 'influxd started');
   }
 
-  /** SIGTERM, then SIGKILL when it has not exited after `graceMs`. */
-  async stop(graceMs = 5000): Promise<void> {
-    const child = this.#child;
-    if (!child) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    await this.#exited;
-    clearTimeout(timer);
+  protected args(): string[] {
+    return ['-config', this.configFile];
   }
 
-  /** Stops and starts again on the same port and data. */
-  async restart(): Promise<void> {
-    await this.stop();
-    await this.start();
+  protected async answers(): Promise<boolean> {
+    const response = await fetch(`${this.url}/ping`, { signal: AbortSignal.timeout(1000) });
+    return response.status === 204;
   }
 
-  async #writeConfig(): Promise<void> {
+  protected async writeConfig(): Promise<void> {
     const dir = path.resolve(this.options.dir);
     for (const sub of ['meta', 'data', 'wal']) await mkdir(path.join(dir, sub), { recursive: true });
     const quote = (value: string) => JSON.stringify(value);
@@ -132,24 +77,6 @@ export class LocalInfluxd {
       '',
     ].join('\n');
     await writeFile(this.configFile, config);
-  }
-
-  async #waitForPing(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if (!this.#child)
-        throw new Error(`influxd exited during start: ${this.#stderrTail.trim() || 'no output'}`);
-      try {
-        const response = await fetch(`${this.url}/ping`, { signal: AbortSignal.timeout(1000) });
-        if (response.status === 204) return;
-      } catch {
-        // not listening yet
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(
-      `influxd did not answer ${this.url}/ping within ${timeoutMs} ms: ${this.#stderrTail.trim()}`,
-    );
   }
 }
 
