@@ -54,6 +54,11 @@ export function register(program: Command): void {
       ]);
       const say = (line: string) => console.log(`[demo] ${line}`);
       const tell = bilingual(say);
+      const bothLanguages = (key: string, params?: Record<string, string | number>) => {
+        const lines: string[] = [];
+        bilingual((line) => lines.push(line))(key, params);
+        return lines;
+      };
       const t0 = Date.now();
       const system = await startDemoSystem({
         dir: flags.dir,
@@ -77,7 +82,7 @@ export function register(program: Command): void {
       console.log(
         [
           '',
-          `Lookout demo is running (started in ${((Date.now() - t0) / 1000).toFixed(1)} s). Open the dashboard:`,
+          ...bothLanguages('demo.running', { s: ((Date.now() - t0) / 1000).toFixed(1) }),
           '',
           `    ${a.dashboard}`,
           '',
@@ -99,7 +104,7 @@ export function register(program: Command): void {
               ]
             : []),
           '',
-          'Progress every 10 s below. Ctrl-C stops everything.',
+          ...bothLanguages('demo.progressHint'),
           '',
         ].join('\n'),
       );
