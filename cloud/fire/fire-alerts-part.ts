@@ -63,6 +63,8 @@ export class FireAlertsPart implements Part, DurableSink {
   readonly lane = 'alerts' as const;
   #queue: Pending[] = [];
   #writing: Promise<void> | undefined;
+  /** The last alarm raise handed over: each event raises after the one that arrived before it. */
+  #raised: Promise<void> = Promise.resolve();
   #retryTimer: NodeJS.Timeout | undefined;
   #unsubscribe: (() => void) | undefined;
   #running = false;
@@ -128,6 +130,24 @@ export class FireAlertsPart implements Part, DurableSink {
     const alert = message.value as FireAlert;
     const entry: Pending = { seq: message.seq, point: { measurement: MEASUREMENT_FIRE_ALERT, fields: {} } };
     this.#queue.push(entry); // reserve the seq before any await, so the journal keeps it
+    // Files are written in parallel, but the alarm hears the events in the order they came: a later `update`
+    // whose files were written first must not be overwritten by the `new` before it.
+    const before = this.#raised;
+    let raised = () => {};
+    this.#raised = new Promise<void>((resolve) => (raised = resolve));
+    try {
+      await this.#handleAlert(alert, message, entry, before);
+    } finally {
+      void before.then(raised);
+    }
+  }
+
+  async #handleAlert(
+    alert: FireAlert,
+    message: ValidatedMessage,
+    entry: Pending,
+    before: Promise<void>,
+  ): Promise<void> {
     this.#received.inc({ event: alert.event, class: alert.className });
     const located = this.#locate(alert);
     if (located) this.#queue.push({ seq: message.seq, point: locatedPoint(located) });
@@ -147,6 +167,7 @@ export class FireAlertsPart implements Part, DurableSink {
       this.options.log.error({ err: failed[0], alert: alert.alertId }, 'could not store fire strip frames');
     }
     entry.point = toPoint(alert, snapshot, located, frames);
+    await before;
     if (alert.event !== 'end' && this.options.raiseAlarm) {
       try {
         this.options.raiseAlarm({

@@ -16,12 +16,14 @@ export function locationDetails(alert: FireAlert, fire: LocatedFire | undefined)
   if (!fire) return details;
   const mine = fire.cameras.find((c) => c.edgeId === alert.edgeId && c.alertId === alert.alertId);
   details.locatedFireId = fire.id;
-  details.locatedBy = fire.cameras.length;
   // The edge's own bearing when it sent one (the same projection of the same boxes), else the cloud's.
   if (mine && alert.bearingToFireDeg === undefined) details.bearingToFireDeg = mine.bearingDeg;
+  // Only with a point: an alarm's details are merged, so a later bearing-only event (the other camera's sighting
+  // aged out) keeps the last located point together with the cameras that located it.
   if (fire.point) {
     details.lat = fire.point.lat;
     details.lon = fire.point.lon;
+    details.locatedBy = fire.cameras.length;
   }
   if (fire.errorM !== undefined) details.errorM = fire.errorM;
   if (mine?.distanceM !== undefined) details.distanceM = mine.distanceM;
