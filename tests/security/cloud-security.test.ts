@@ -422,8 +422,15 @@ describe('dashboard in Chromium with HTTP Basic', () => {
     await context.close();
   });
 
-  it('a viewer login sees the alarms without Ack/Clear buttons', async () => {
+  it('a viewer login sees the alarms without Ack/Clear buttons, but with Map', async () => {
     const id = raiseAlarm(574_900_021);
+    const fire = alarms.store.raise({
+      originator: 'camera:edge-a/cam-1',
+      type: 'fire',
+      severity: 'CRITICAL',
+      ts: Date.now(),
+      details: { lat: 9.26, lon: 104.95, errorM: 340, locatedBy: 2 },
+    }).alarm.id;
     const context = await browser.newContext({
       httpCredentials: { username: VIEWER.username, password: VIEWER.password },
     });
@@ -434,6 +441,13 @@ describe('dashboard in Chromium with HTTP Basic', () => {
     const ack = `#alarms-list li[data-alarm-id="${id}"] button[data-action="ack"]`;
     expect(await page.locator(ack).count()).toBe(1);
     expect(await page.isVisible(ack)).toBe(false);
+    // Showing a fire on the map changes nothing: a viewer keeps it.
+    const map = `#alarms-list li[data-alarm-id="${fire}"] button[data-action="map"]`;
+    await page.waitForSelector(map, { timeout: 20_000 });
+    expect(await page.isVisible(map)).toBe(true);
+    expect(await page.isVisible(`#alarms-list li[data-alarm-id="${fire}"] button[data-action="clear"]`)).toBe(
+      false,
+    );
     await context.close();
   });
 });

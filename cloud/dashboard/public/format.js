@@ -29,6 +29,30 @@ export function el(tag, attributes = {}, ...children) {
   return element;
 }
 
+/**
+ * A button that acts on the page. `changes` (the default): it changes what the cloud keeps, so a viewer account,
+ * which may only read, does not see it (`data-changes`, style.css); `changes: false` for one that only shows.
+ * `data-action` names the action for tests and styles either way.
+ */
+export function actionButton(
+  action,
+  text,
+  onclick,
+  { primary = false, changes = true, dataset, ...attributes } = {},
+) {
+  return el(
+    'button',
+    {
+      type: 'button',
+      class: primary ? 'button primary' : 'button',
+      ...attributes,
+      dataset: { action, ...(changes ? { changes: '' } : {}), ...dataset },
+      onclick,
+    },
+    text,
+  );
+}
+
 /** A <time> element with the clock time shown, the full date and time (GMT+7) as its tooltip. */
 export function timeEl(ms, text = clockTime(ms)) {
   return el('time', { datetime: isoTime(ms), title: dateTime(ms) }, text);

@@ -1,5 +1,14 @@
 // Rendering of the list panels from the page state (see app.js). Each function replaces its panel's content.
-import { detailText, el, humanKey, isTimeKey, severityRank, timeEl, updateChildren } from './format.js';
+import {
+  actionButton,
+  detailText,
+  el,
+  humanKey,
+  isTimeKey,
+  severityRank,
+  timeEl,
+  updateChildren,
+} from './format.js';
 import { triageControls } from './triage.js';
 import { alarmMatches, cameraMatches, sortByColumn, vesselMatches } from './filters.js';
 import { href } from './views.js';
@@ -427,41 +436,19 @@ function alarmItem(alarm, state, { onAck, onClear, onShowOnMap, onTriage }) {
       'div',
       { class: 'alarm-actions' },
       unack
-        ? el(
-            'button',
-            {
-              type: 'button',
-              class: 'button primary',
-              dataset: { action: 'ack' },
-              'aria-label': t('alarms.ackLabel', { what }),
-              onclick: () => onAck(alarm),
-            },
-            t('alarms.ack'),
-          )
+        ? actionButton('ack', t('alarms.ack'), () => onAck(alarm), {
+            primary: true,
+            'aria-label': t('alarms.ackLabel', { what }),
+          })
         : null,
-      el(
-        'button',
-        {
-          type: 'button',
-          class: 'button',
-          dataset: { action: 'clear' },
-          'aria-label': t('alarms.clearLabel', { what }),
-          onclick: () => onClear(alarm),
-        },
-        t('alarms.clear'),
-      ),
+      actionButton('clear', t('alarms.clear'), () => onClear(alarm), {
+        'aria-label': t('alarms.clearLabel', { what }),
+      }),
       location
-        ? el(
-            'button',
-            {
-              type: 'button',
-              class: 'button',
-              dataset: { action: 'map' },
-              'aria-label': t('alarms.mapLabel', { what }),
-              onclick: () => onShowOnMap(alarm, location.position),
-            },
-            t('alarms.map'),
-          )
+        ? actionButton('map', t('alarms.map'), () => onShowOnMap(alarm, location.position), {
+            changes: false,
+            'aria-label': t('alarms.mapLabel', { what }),
+          })
         : null,
     ),
   );

@@ -2,7 +2,7 @@
 // with an optional note. POST /api/v1/alarms/{id}/triage records who and when; the judged snapshots become the
 // training set of `lookout fire export-dataset` (false alarms as hard negatives).
 import { send } from './api.js';
-import { el, timeEl } from './format.js';
+import { actionButton, el, timeEl } from './format.js';
 import { label, t } from './i18n.js';
 import { actorFields } from './operator.js';
 
@@ -93,18 +93,11 @@ export function triageControls(alarm, handlers) {
       'div',
       { class: 'triage-buttons', role: 'group', 'aria-label': t('triage.groupLabel', { what }) },
       VERDICTS.map((verdict) =>
-        el(
-          'button',
-          {
-            type: 'button',
-            class: 'button',
-            dataset: { action: 'triage', verdict },
-            'aria-pressed': String(triage?.label === verdict),
-            title: label('triage', verdict),
-            onclick: () => judge(alarm, verdict, handlers),
-          },
-          label('triage.short', verdict),
-        ),
+        actionButton('triage', label('triage.short', verdict), () => judge(alarm, verdict, handlers), {
+          dataset: { verdict },
+          'aria-pressed': String(triage?.label === verdict),
+          title: label('triage', verdict),
+        }),
       ),
     ),
   );

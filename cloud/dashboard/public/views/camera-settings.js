@@ -2,7 +2,7 @@
 // parts of its picture where nothing should alert (polygons on its latest snapshot), save, and see whether the edge
 // applied them. The cloud keeps the settings and sends them to the edge (cloud/README.md, "Camera settings").
 import { api, send } from '../api.js';
-import { el } from '../format.js';
+import { actionButton, el } from '../format.js';
 import { dateTime, t } from '../i18n.js';
 import { actorFields } from '../operator.js';
 import { registerView } from '../views.js';
@@ -25,14 +25,9 @@ function svg(tag, attributes = {}) {
   return element;
 }
 
-/** A button that acts on the page (not a submit). */
+/** A button that edits the settings (hidden for a viewer account, which may not change them). */
 function action(text, dataset, onclick) {
-  // `data-action`: hidden for a viewer account, which may not change the settings (style.css).
-  return el(
-    'button',
-    { type: 'button', class: 'button', dataset: { action: 'edit', ...dataset }, onclick },
-    text,
-  );
+  return actionButton('edit', text, onclick, { dataset });
 }
 
 function useStylesheet() {
@@ -338,7 +333,12 @@ async function mount(container, [edgeId, cameraId], { state }) {
       { class: 'settings-row settings-save' },
       el(
         'button',
-        { type: 'submit', class: 'button primary', id: 'save-settings', dataset: { action: 'save' } },
+        {
+          type: 'submit',
+          class: 'button primary',
+          id: 'save-settings',
+          dataset: { action: 'save', changes: '' },
+        },
         t('cameraSettings.save'),
       ),
       saveState,

@@ -3,7 +3,7 @@
 // reported (by radio or phone, entered here) → must return to port → closed. Each card names who moved it last
 // and keeps its notes; officers enter reports, order a return, comment and close.
 import { api, send } from '../api.js';
-import { el, timeEl } from '../format.js';
+import { actionButton, el, timeEl } from '../format.js';
 import { ago, dateTime, label, latLon, t } from '../i18n.js';
 import { actorFields } from '../operator.js';
 import { href, registerView } from '../views.js';
@@ -182,48 +182,18 @@ class CasesPage {
     const buttons = el(
       'div',
       { class: 'form-actions' },
-      el(
-        'button',
-        {
-          type: 'button',
-          class: 'button primary',
-          dataset: { action: 'report' },
-          onclick: () => box.replaceChildren(buttons, this.reportForm(c)),
-        },
-        t('cases.enterReport'),
-      ),
+      actionButton('report', t('cases.enterReport'), () => box.replaceChildren(buttons, this.reportForm(c)), {
+        primary: true,
+      }),
       c.state !== 'must_return'
-        ? el(
-            'button',
-            {
-              type: 'button',
-              class: 'button',
-              dataset: { action: 'must-return' },
-              onclick: () => box.replaceChildren(buttons, this.textForm(c, 'must-return')),
-            },
-            t('cases.orderReturn'),
+        ? actionButton('must-return', t('cases.orderReturn'), () =>
+            box.replaceChildren(buttons, this.textForm(c, 'must-return')),
           )
         : undefined,
-      el(
-        'button',
-        {
-          type: 'button',
-          class: 'button',
-          dataset: { action: 'comment' },
-          onclick: () => box.replaceChildren(buttons, this.textForm(c, 'comments')),
-        },
-        t('cases.comment'),
+      actionButton('comment', t('cases.comment'), () =>
+        box.replaceChildren(buttons, this.textForm(c, 'comments')),
       ),
-      el(
-        'button',
-        {
-          type: 'button',
-          class: 'button',
-          dataset: { action: 'close' },
-          onclick: () => box.replaceChildren(buttons, this.textForm(c, 'close')),
-        },
-        t('cases.close'),
-      ),
+      actionButton('close', t('cases.close'), () => box.replaceChildren(buttons, this.textForm(c, 'close'))),
     );
     box.append(buttons);
     return box;

@@ -3,7 +3,7 @@
 // finds shown next to its field, import from CSV or XLSX (every bad row named; nothing is written unless all are
 // good) and export. `#/registry/commune/<code>` opens it filtered, `#/registry/vessel/<registration>` on a record.
 import { api, send } from '../api.js';
-import { el, timeEl } from '../format.js';
+import { actionButton, el, timeEl } from '../format.js';
 import { dateTime, label, number, t } from '../i18n.js';
 import { actorFields } from '../operator.js';
 import { href, registerView } from '../views.js';
@@ -186,17 +186,7 @@ class RegistryPage {
       this.gearSelect.field,
       licence.field,
       retired.field,
-      el(
-        'button',
-        {
-          type: 'button',
-          class: 'button primary',
-          id: 'registry-new',
-          dataset: { action: 'create' },
-          onclick: () => this.showForm(),
-        },
-        t('registry.new'),
-      ),
+      actionButton('create', t('registry.new'), () => this.showForm(), { primary: true, id: 'registry-new' }),
     );
   }
 
@@ -353,28 +343,10 @@ class RegistryPage {
         : undefined,
       vessel.retiredAt === undefined
         ? [
-            el(
-              'button',
-              {
-                type: 'button',
-                class: 'button',
-                id: 'registry-edit',
-                dataset: { action: 'edit' },
-                onclick: () => this.showForm(vessel),
-              },
-              t('registry.edit'),
-            ),
-            el(
-              'button',
-              {
-                type: 'button',
-                class: 'button',
-                id: 'registry-retire',
-                dataset: { action: 'retire' },
-                onclick: () => this.showRetire(vessel),
-              },
-              t('registry.retire'),
-            ),
+            actionButton('edit', t('registry.edit'), () => this.showForm(vessel), { id: 'registry-edit' }),
+            actionButton('retire', t('registry.retire'), () => this.showRetire(vessel), {
+              id: 'registry-retire',
+            }),
           ]
         : el(
             'p',
@@ -622,7 +594,7 @@ class RegistryPage {
     });
     const form = el(
       'form',
-      { id: 'registry-import', dataset: { action: 'import' } },
+      { id: 'registry-import', dataset: { action: 'import', changes: '' } },
       el(
         'div',
         { class: 'office-toolbar' },

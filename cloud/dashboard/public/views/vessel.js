@@ -2,7 +2,7 @@
 // licence), where it is now and was last, its alarms past and present, its voyages from port to port, and its
 // track over any date range played back on a time slider (history.js).
 import { api } from '../api.js';
-import { el, timeEl, updateChildren } from '../format.js';
+import { actionButton, el, timeEl, updateChildren } from '../format.js';
 import { dateTime, label, latLon, number, t } from '../i18n.js';
 import { MapView } from '../map.js';
 import { alarmHead, handledBy } from '../panels.js';
@@ -168,16 +168,10 @@ function alarmItem(alarm, onShowTime) {
     el(
       'div',
       { class: 'alarm-actions' },
-      el(
-        'button',
-        {
-          type: 'button',
-          class: 'link-button',
-          dataset: { action: 'show-time' },
-          onclick: () => onShowTime(alarm.startTs),
-        },
-        t('vesselPage.onTrack'),
-      ),
+      actionButton('show-time', t('vesselPage.onTrack'), () => onShowTime(alarm.startTs), {
+        changes: false,
+        class: 'link-button',
+      }),
       el('a', { href: situationHref(alarm.startTs), class: 'link-button' }, t('vesselPage.situationThen')),
     ),
   );
