@@ -1,7 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CameraStatus, FireAlert } from '../../protocols/mqtt/payloads.js';
 import { topics } from '../../protocols/mqtt/topics.js';
@@ -11,6 +10,7 @@ import { createMetricsRegistry } from '../../runtime/metrics.js';
 import { createEdgeBus } from '../events.js';
 import { FireConfigSchema } from './config.js';
 import { FirePart } from './fire-part.js';
+import { runFfmpeg } from '../../tests/support/fire-media.js';
 import { waitFor } from '../../tests/support/wait.js';
 
 // A constant-output model (a fire box in every frame): this tests the part's wiring, not the model.
@@ -21,10 +21,7 @@ let video: string;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'lookout-fire-part-'));
   video = path.join(dir, 'cam.mp4');
-  const made = spawnSync('ffmpeg', [
-    '-hide_banner',
-    '-loglevel',
-    'error',
+  await runFfmpeg([
     '-f',
     'lavfi',
     '-i',
@@ -35,7 +32,6 @@ beforeAll(async () => {
     'yuv420p',
     video,
   ]);
-  expect(made.status).toBe(0);
 });
 
 afterAll(async () => {
