@@ -10,11 +10,7 @@ export function setAccount(value) {
   showOperator();
 }
 
-export function loggedIn() {
-  return account;
-}
-
-export function operatorName() {
+function operatorName() {
   return account?.username ?? localStorage.getItem(OPERATOR_KEY) ?? undefined;
 }
 

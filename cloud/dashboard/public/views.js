@@ -28,7 +28,6 @@ let overview;
 let page;
 let nav;
 let context;
-let onOverview = () => {};
 /** The mounted view: { view, params, cleanup, generation } */
 let current;
 let generation = 0;
@@ -44,10 +43,6 @@ export function registerView(view) {
 export function href(name, ...params) {
   if (!name) return '#/';
   return `#/${[name, ...params].map((part) => encodeURIComponent(String(part))).join('/')}`;
-}
-
-export function navigate(name, ...params) {
-  location.hash = href(name, ...params);
 }
 
 function route() {
@@ -91,7 +86,6 @@ function showOverview() {
   page.replaceChildren();
   overview.hidden = false;
   document.body.dataset.view = '';
-  onOverview();
 }
 
 function pageMessage(text) {
@@ -138,14 +132,13 @@ async function mountRoute() {
 
 /**
  * Starts routing: `overviewElement` is shown at `#/`, views go into `pageElement`, links into `navElement`.
- * `showOverview` is called each time the overview comes back (the map must re-measure its size).
+ * `showVessel(mmsi)` is given to the pages (the overview's map follows its own size: a ResizeObserver).
  */
-export function startViews({ overviewElement, pageElement, navElement, state, showVessel, onOverviewShown }) {
+export function startViews({ overviewElement, pageElement, navElement, state, showVessel }) {
   overview = overviewElement;
   page = pageElement;
   nav = navElement;
   context = { state, showVessel };
-  onOverview = onOverviewShown ?? onOverview;
   fillNav();
   window.addEventListener('hashchange', () => void mountRoute());
   onLanguageChange(() => {
