@@ -387,7 +387,7 @@ export class BrokerPart implements Part {
     done(null, true);
   }
 
-  /** Messages other instances' clients published on `remoteFilters` (edges' status and health: presence). */
+  /** Messages other instances' clients published on `remoteFilters` (presence, cameras, the rules' input). */
   #hearOtherInstances(aedes: Aedes, ownId: string): void {
     const { bus, remoteFilters = [] } = this.options;
     // aedes' types do not declare its emitter (`mq`), which it uses for every delivery and exposes.
