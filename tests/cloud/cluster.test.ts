@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import mqtt, { type MqttClient } from 'mqtt';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cloudConfig, createCloud, type Cloud } from '../../cloud/core.js';
@@ -12,6 +13,7 @@ import { notifyFeature } from '../../cloud/notify/feature.js';
 import { WebhookReceiver } from '../../simulators/notifications/webhook-receiver.js';
 import type { Alarm } from '../../protocols/api/alarms.js';
 import { clusterFeature } from '../../cloud/cluster/feature.js';
+import { outboxKey } from '../../cloud/cluster/notify-outbox.js';
 
 const scope = scopeForFile();
 let influx: TestInfluxd;
@@ -28,7 +30,7 @@ beforeAll(async () => {
 async function startInstance(
   instanceId: string,
   database: string,
-  options: { webhook?: string; leaseMs?: number } = {},
+  options: { webhook?: string; leaseMs?: number; retryMinMs?: number; redisUrl?: string } = {},
 ): Promise<Cloud & { alarms?: AlarmsFeature }> {
   const dataDir = await scope.use(tempDir(`cloud-${instanceId}`), removeDir);
   const config = cloudConfig({
@@ -37,12 +39,17 @@ async function startInstance(
     influx: { host: influx.influxd.host, port: influx.influxd.port, database },
     ingest: { batchSize: 500, flushIntervalMs: 50 },
     dataDir,
-    cluster: { redis: redis.redis.url, instanceId, leaseMs: options.leaseMs },
-    notify: options.webhook ? { webhooks: [{ name: 'rangers', url: options.webhook, format: 'json' }] } : {},
+    cluster: { redis: options.redisUrl ?? redis.redis.url, instanceId, leaseMs: options.leaseMs },
+    notify: options.webhook
+      ? {
+          webhooks: [{ name: 'rangers', url: options.webhook, format: 'json' }],
+          retry: { minMs: options.retryMinMs ?? 1000, maxMs: 60_000 },
+        }
+      : {},
   });
   const cluster = clusterFeature(config.cluster!);
   const alarms = options.webhook ? alarmsFeature({ cluster }) : undefined;
-  const features = alarms ? [cluster, alarms, notifyFeature(config.notify)] : [cluster];
+  const features = alarms ? [cluster, alarms, notifyFeature(config.notify, { cluster })] : [cluster];
   const cloud = createCloud(config, { features });
   await cloud.start();
   scope.defer(() => cloud.stop());
@@ -253,5 +260,41 @@ describe('cloud cluster on Redis (aedes with mqemitter-redis and aedes-persisten
       ).map((row) => row.alarm_id);
     await waitFor(async () => (await createdIds()).length >= 4, 20_000, 'every creation in InfluxDB');
     expect((await createdIds()).sort()).toEqual(all);
+  });
+
+  it('a notification the leader could not send yet is sent by the next leader, once, with the same id', async () => {
+    const receiver = new WebhookReceiver();
+    await scope.use(receiver.start(), () => receiver.stop());
+    receiver.answer = () => ({ status: 503 });
+    const database = 'cluster_outbox';
+    // A Redis of its own: the leader of the test before still holds the lease in the shared one.
+    const own = await scope.use(startTestRedis(), (started) => started.cleanup());
+    // The leader retries only after a minute: only the next leader can deliver it in this test.
+    const options = { webhook: receiver.url, leaseMs: 3000, retryMinMs: 60_000, redisUrl: own.redis.url };
+    const a = await startInstance('outbox-a', database, options);
+    const b = await startInstance('outbox-b', database, options);
+    expect(a.leadership.leader).toBe(true);
+    a.alarms!.part.raise({
+      originator: 'camera:edge-1/cam-1',
+      type: 'fire',
+      severity: 'CRITICAL',
+      ts: Date.now(),
+      details: {},
+    });
+    await waitFor(() => receiver.received.length === 1, 20_000, 'the first attempt (refused)');
+    const outbox = outboxKey('rangers');
+    const client = new Redis(own.redis.url);
+    scope.defer(() => client.quit());
+    await waitFor(async () => (await client.hlen(outbox)) === 1, 20_000, 'the notification in the outbox');
+
+    receiver.answer = () => ({ status: 200 });
+    await a.stop(); // a clean stop: in a cluster no spill file, only the outbox keeps it
+    await waitFor(() => b.leadership.leader, 20_000, 'b to lead');
+    await waitFor(() => receiver.received.length === 2, 20_000, 'the delivery by the new leader');
+    const [refused, delivered] = receiver.json();
+    expect(delivered!.id).toBe(refused!.id);
+    expect(delivered!.alarm.type).toBe('fire');
+    await waitFor(async () => (await client.hlen(outbox)) === 0, 20_000, 'the outbox emptied');
+    expect(receiver.received).toHaveLength(2);
   });
 });
