@@ -3,8 +3,9 @@
  * `lookout sim edges` process with a few hundred edges spread over both (each edge moves to the other URL when its
  * broker dies), `kill -9` of the leader, then of the standby, mid-run. Every position the simulator saw
  * acknowledged is stored exactly once (the killed instance replays its journal when it comes back), a fire alert
- * sent after the kill by an edge as deployed (disk outbox and MQTT uplink) is alarmed once and notified once, and
- * the failover time is printed (never asserted).
+ * and a vessel entering a closed area, both sent after the kill by an edge as deployed (disk outbox and MQTT
+ * uplink), are each alarmed once and notified once; the failover time and what a lost disk would have cost (the
+ * acknowledged positions only in the killed instance's journal) are printed (never asserted).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -25,7 +26,7 @@ import { createMetricsRegistry } from '../../runtime/metrics.js';
 import { freePort } from '../../runtime/ports.js';
 import type { EdgeFleetSummary } from '../../simulators/edges/edge-fleet.js';
 import { WebhookReceiver } from '../../simulators/notifications/webhook-receiver.js';
-import { removeDir, tempDir } from '../support/cloud-fixtures.js';
+import { metricValue, removeDir, tempDir } from '../support/cloud-fixtures.js';
 import { startTestInfluxd, type TestInfluxd } from '../support/influxd.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
 import { scopeForFile } from '../support/scope.js';
@@ -304,7 +305,21 @@ async function killOneMidRun(victim: 'leader' | 'standby', database: string): Pr
     camera: { position: { lat: 9.24, lon: 104.93 } },
   };
   witness.outbox.enqueue('alert', topics.fireAlert(witness.edgeId), JSON.stringify(fire));
-  let witnessPositions = 0;
+  // A scripted violation after the kill, heard through the same edge: a vessel into the Hòn Khoai closed area
+  // (centre 104.83 E 8.43 N, 5 km), its last position inside.
+  const intruder = 574_900_009;
+  const now = Date.now();
+  const violation = [
+    { lon: 104.75, lat: 8.33, ts: now - 60_000 },
+    { lon: 104.79, lat: 8.38, ts: now - 40_000 },
+    { lon: 104.83, lat: 8.43, ts: now - 20_000 },
+  ].map((p) => ({ mmsi: intruder, sog: 5, cog: 45, msgType: 1, ...p }));
+  witness.outbox.enqueue(
+    'telemetry',
+    topics.vesselPositions(witness.edgeId),
+    JSON.stringify({ edgeId: witness.edgeId, seq: 1_000, positions: violation }),
+  );
+  let witnessPositions = violation.length;
   for (const w of witnesses) witnessPositions += w.sendBatch();
   await waitFor(
     () => witnesses.every((w) => w.outbox.stats.messages === 0),
@@ -321,10 +336,22 @@ async function killOneMidRun(victim: 'leader' | 'standby', database: string): Pr
   expect(summary.brokers[1 - killedIndex]!.edges).toBe(SIM_EDGES);
   expect(summary.brokers.every((broker) => broker.positionsAcked > 0)).toBe(true);
 
+  // What a lost machine (its disk gone, not only its process) would have cost: once the survivor has stored
+  // everything it acknowledged, the positions missing from InfluxDB are only in the killed instance's journal.
+  const expected = summary.positions.acked + witnessPositions;
+  await waitFor(
+    async () => {
+      const metrics = await (await fetch(`${survivor.http}/metrics`)).text();
+      return metricValue(metrics, 'lookout_cloud_buffer_disk_messages') === 0;
+    },
+    60_000,
+    "the survivor's journal stored",
+  );
+  const onlyInKilledJournal = expected - (await storedPositions(database));
+
   // The killed instance comes back (a killed process, not a lost disk): its journal replays what it had
   // acknowledged but not written; then every acknowledged position is in InfluxDB, once.
   await killed.start();
-  const expected = summary.positions.acked + witnessPositions;
   await waitFor(
     async () => (await storedPositions(database)) === expected,
     60_000,
@@ -340,6 +367,22 @@ async function killOneMidRun(victim: 'leader' | 'standby', database: string): Pr
   expect(await fireAlarms()).toHaveLength(1);
   // Other alarms may be notified too (an edge that moved can look silent for a moment); none twice, the fire once.
   expect(notified().filter((id) => id === fireId)).toHaveLength(1);
+  // The violation: one alarm, counted once, notified once.
+  const closedArea = async () =>
+    (
+      (await (await fetch(`${survivor.http}/api/v1/alarms?type=closed_area`)).json()) as { alarms: Alarm[] }
+    ).alarms.filter((alarm) => alarm.originator === `vessel:${intruder}`);
+  const [violationAlarm] = await waitFor(
+    async () => {
+      const found = await closedArea();
+      return found.length > 0 && found;
+    },
+    30_000,
+    'the closed-area alarm',
+  );
+  await waitFor(() => notified().includes(violationAlarm!.id), 30_000, 'the closed-area notification');
+  expect(await closedArea()).toMatchObject([{ id: violationAlarm!.id, count: 1 }]);
+  expect(notified().filter((id) => id === violationAlarm!.id)).toHaveLength(1);
   expect(notified().filter((id, i, all) => all.indexOf(id) !== i)).toEqual([]);
   expect(await storedPositions(database)).toBe(expected);
   console.log(
@@ -347,14 +390,15 @@ async function killOneMidRun(victim: 'leader' | 'standby', database: string): Pr
       `(${before.positions.acked} acknowledged before the kill, ${summary.positions.resent} resent after it); ` +
       `the survivor led ${failoverMs} ms after the kill (leaseMs 3000); ${summary.moved} edges moved, all ` +
       `connected to the survivor by ${allMoved.time - killedAt} ms after the kill (progress every 250 ms); ` +
-      `PUBACK p50 ${summary.pubackMs.p50} ms p99 ${summary.pubackMs.p99} ms max ${summary.pubackMs.max} ms over the run`,
+      `PUBACK p50 ${summary.pubackMs.p50} ms p99 ${summary.pubackMs.p99} ms max ${summary.pubackMs.max} ms over the run; ` +
+      `${onlyInKilledJournal} acknowledged positions were only in the killed instance's journal (a lost disk's cost)`,
   );
   // Both stop: the next run's first instance takes the lease.
   await a.kill();
   await b.kill();
 }
 
-it('kill -9 of the leader: positions stored once, a fire alert after it alarmed and notified once', () =>
+it('kill -9 of the leader: positions stored once; a fire and a closed-area entry after it alarmed and notified once', () =>
   killOneMidRun('leader', 'failover_leader'));
 
 it('kill -9 of the standby: the same, the leader keeps the lead', () =>
