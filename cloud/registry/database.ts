@@ -11,6 +11,11 @@ export interface Queryable {
 export interface Database extends Queryable {
   /** `work` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * `work` while this process holds the database-wide lock `name`, so that instances starting at once on one
+   * server take turns (migrations, seeds): a PostgreSQL advisory lock, freed also when the connection dies.
+   */
+  exclusively<T>(name: string, work: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
   /** `pglite <dir>` or `postgresql <host:port/db>` (no password), for logs and /health. */
   readonly description: string;
@@ -33,6 +38,8 @@ export async function openPglite(dataDir?: string): Promise<Database> {
             (await tx.query<Row>(sql, [...params])).rows,
         }),
       ),
+    // One process owns a PGlite folder: there is nobody to take turns with.
+    exclusively: (_name, work) => work(),
     close: () => db.close(),
   };
 }
@@ -46,6 +53,9 @@ export async function openPostgres(url: string): Promise<Database> {
       oid === 20 ? Number : pg.types.getTypeParser(oid, format as 'text'),
   };
   const pool = new pg.Pool({ connectionString: url, max: 4, types });
+  // An idle connection the server closed (a restart): the pool drops it and opens another when needed. Unheard,
+  // the pool's 'error' event would end the process.
+  pool.on('error', () => undefined);
   const where = new URL(url);
   const run = async <Row extends object>(
     client: { query: (sql: string, params: unknown[]) => Promise<{ rows: unknown[] }> },
@@ -69,6 +79,23 @@ export async function openPostgres(url: string): Promise<Database> {
         throw error;
       } finally {
         client.release();
+      }
+    },
+    async exclusively(name, work) {
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        await client.query('SELECT pg_advisory_lock(hashtext($1))', [name]);
+        try {
+          return await work();
+        } finally {
+          // A connection that could not unlock is closed, not pooled: closing frees its lock.
+          await client.query('SELECT pg_advisory_unlock(hashtext($1))', [name]).catch((error: Error) => {
+            broken = error;
+          });
+        }
+      } finally {
+        client.release(broken);
       }
     },
     close: () => pool.end(),

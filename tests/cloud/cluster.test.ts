@@ -1,9 +1,14 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadCloudConfig } from '../../cloud/config.js';
 import { cloudConfig, createCloud, type Cloud } from '../../cloud/core.js';
+import { ConfigError } from '../../runtime/config.js';
 import { topics } from '../../protocols/mqtt/topics.js';
 import { batchesOf, makePositions, metricValue, removeDir, tempDir } from '../support/cloud-fixtures.js';
 import { startTestInfluxd, type TestInfluxd } from '../support/influxd.js';
+import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
 import { scopeForFile } from '../support/scope.js';
 import { waitFor } from '../support/wait.js';
@@ -16,11 +21,13 @@ import { clusterFeature } from '../../cloud/cluster/feature.js';
 const scope = scopeForFile();
 let influx: TestInfluxd;
 let redis: TestRedis;
+let postgres: TestPostgres;
 
 beforeAll(async () => {
-  [influx, redis] = await Promise.all([
+  [influx, redis, postgres] = await Promise.all([
     scope.use(startTestInfluxd(), (started) => started.cleanup()),
     scope.use(startTestRedis(), (started) => started.cleanup()),
+    startTestPostgres(scope),
   ]);
 });
 
@@ -38,6 +45,7 @@ async function startInstance(
     ingest: { batchSize: 500, flushIntervalMs: 50 },
     dataDir,
     cluster: { redis: redis.redis.url, instanceId, leaseMs: options.leaseMs },
+    registry: { database: { url: postgres.url } },
     notify: options.webhook ? { webhooks: [{ name: 'rangers', url: options.webhook, format: 'json' }] } : {},
   });
   const cluster = clusterFeature(config.cluster!);
@@ -76,6 +84,22 @@ describe('cloud cluster on Redis (aedes with mqemitter-redis and aedes-persisten
   it('rejects a cluster section without a redis:// URL, naming the key', () => {
     expect(() => cloudConfig({ cluster: { redis: 'localhost:6379' } })).toThrow(/\/cloud\/cluster\/redis/);
     expect(() => cloudConfig({ cluster: { redis: 'redis://x', instanceId: 'a b' } })).toThrow(/instanceId/);
+  });
+
+  it('refuses cluster mode with the embedded registry, saying where and what to set', async () => {
+    // Each instance would keep its own PGlite registry (camera settings, office cases) in its dataDir.
+    expect(() => cloudConfig({ cluster: { redis: 'redis://x' } })).toThrow(
+      /\/cloud\/registry\/database\/url: required when \/cloud\/cluster is set/,
+    );
+    const dir = await scope.use(tempDir('cluster-config'), removeDir);
+    const file = path.join(dir, 'lookout.yaml');
+    await writeFile(file, 'cloud:\n  cluster: { redis: redis://10.0.0.5:6379 }\n');
+    const refused = await loadCloudConfig(file).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(ConfigError);
+    expect((refused as ConfigError).message).toContain(file);
+    expect((refused as ConfigError).problems).toEqual([
+      expect.stringMatching(/^\/cloud\/registry\/database\/url: .*PostgreSQL/),
+    ]);
   });
 
   it('delivers across instances, stores each acknowledged position once, keeps retained messages and QoS 1 sessions across restarts', async () => {
