@@ -190,6 +190,40 @@ describe('cloud cluster on Redis (aedes with mqemitter-redis and aedes-persisten
     await c.stop(); // hands the lease over: the next test's first instance leads
   });
 
+  it('a restarted instance knows the edges online on the others from their retained status, before they publish again', async () => {
+    const database = 'cluster_presence';
+    const a = await startInstance('presence-a', database);
+    let b = await startInstance('presence-b', database);
+    // Stopped also when it fails: the next test's first instance must get the lease.
+    try {
+      const edgesOf = async (cloud: Cloud) =>
+        (
+          (await (await fetch(`${cloud.addresses.http}/api/v1/edges`)).json()) as {
+            edges: Array<{ edgeId: string; state: string; reason?: string }>;
+          }
+        ).edges.find((edge) => edge.edgeId === 'edge-p');
+      const lost = JSON.stringify({ state: 'offline', reason: 'lost', ts: Date.now() });
+      const edge = await connect(a.addresses.mqtt, 'edge-p', {
+        will: { topic: topics.edgeStatus('edge-p'), payload: Buffer.from(lost), qos: 1, retain: true },
+      });
+      const online = JSON.stringify({ state: 'online', version: 'test', ts: Date.now() });
+      await edge.publishAsync(topics.edgeStatus('edge-p'), online, { qos: 1, retain: true });
+      await waitFor(async () => (await edgesOf(b))?.state === 'online', 20_000, 'edge-p online on b');
+
+      await b.stop();
+      b = await startInstance('presence-b', database);
+      // Read from Redis while b started: known at once, though the edge has published nothing since.
+      expect(await edgesOf(b)).toMatchObject({ state: 'online' });
+
+      // What happens after the start still comes after it: the edge is lost, A publishes its will, B hears it.
+      edge.stream.destroy();
+      await waitFor(async () => (await edgesOf(b))?.state === 'offline', 20_000, 'edge-p offline on b');
+      expect(await edgesOf(b)).toMatchObject({ reason: 'lost' });
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+  });
+
   it('one leader changes alarms: raises and acks from a standby go to it, notified once, and a standby takes over', async () => {
     const receiver = new WebhookReceiver();
     await scope.use(receiver.start(), () => receiver.stop());
