@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { LocalPostgres, postgresBinDir } from '../../runtime/local-postgres.js';
@@ -17,14 +17,17 @@ export interface TestPostgres {
 }
 
 /**
- * An empty folder for a PostgreSQL server, removed by `scope`. Under root the server runs as the `postgres` user,
- * which cannot reach the tests' own temp folder (private to root): the folder is then made in /tmp.
+ * An empty folder, removed by `scope`, in which a PostgreSQL server can run (also in a folder inside it). Under
+ * root the server runs as the `postgres` user, which cannot reach the tests' own temp folder (private to root):
+ * the folder is then made in /tmp, and open to others for passing through only (0711), not for listing.
  */
-export async function postgresTempDir(scope: TestScope): Promise<string> {
-  const parent = userInfo().uid === 0 ? '/tmp' : tmpdir();
-  return scope.use(mkdtemp(path.join(parent, 'lookout-postgres-')), (dir) =>
-    rm(dir, { recursive: true, force: true }),
+export async function postgresTempDir(scope: TestScope, prefix = 'postgres'): Promise<string> {
+  const asRoot = userInfo().uid === 0;
+  const dir = await scope.use(mkdtemp(path.join(asRoot ? '/tmp' : tmpdir(), `lookout-${prefix}-`)), (made) =>
+    rm(made, { recursive: true, force: true }),
   );
+  if (asRoot) await chmod(dir, 0o711);
+  return dir;
 }
 
 /**
