@@ -16,6 +16,16 @@ export interface Database extends Queryable {
    * server take turns (migrations, seeds): a PostgreSQL advisory lock, freed also when the connection dies.
    */
   exclusively<T>(name: string, work: () => Promise<T>): Promise<T>;
+  /**
+   * Calls `onMessage` with the payload of every NOTIFY on `channel` (from any connection, this process's too) and
+   * `onGap` once its connection is back after a drop (what was sent meanwhile is lost). Resolves with how to stop.
+   * Only a server has other writers to hear: absent on PGlite.
+   */
+  listen?(
+    channel: string,
+    onMessage: (payload: string) => void,
+    onGap: () => void,
+  ): Promise<() => Promise<void>>;
   close(): Promise<void>;
   /** `pglite <dir>` or `postgresql <host:port/db>` (no password), for logs and /health. */
   readonly description: string;
@@ -43,6 +53,10 @@ export async function openPglite(dataDir?: string): Promise<Database> {
     close: () => db.close(),
   };
 }
+
+/** Backoff of a listening connection that dropped (a server restart): from this, doubling, up to the max. */
+const RELISTEN_MIN_MS = 100;
+const RELISTEN_MAX_MS = 5000;
 
 /** A PostgreSQL server through a `pg` pool (`postgres://user:password@host:port/database`). */
 export async function openPostgres(url: string): Promise<Database> {
@@ -97,6 +111,54 @@ export async function openPostgres(url: string): Promise<Database> {
       } finally {
         client.release(broken);
       }
+    },
+    async listen(channel, onMessage, onGap) {
+      // LISTEN belongs to a session: a connection of its own, outside the pool, opened again after a drop.
+      let stopped = false;
+      let current: InstanceType<typeof pg.Client> | undefined;
+      let retry: NodeJS.Timeout | undefined;
+      let retryMs = RELISTEN_MIN_MS;
+      const open = async () => {
+        const connection = new pg.Client({ connectionString: url });
+        connection.on('error', () => undefined); // 'end' follows, and reopens
+        connection.on('notification', (message) => {
+          if (message.channel === channel) onMessage(message.payload ?? '');
+        });
+        connection.once('end', () => {
+          if (current === connection) current = undefined;
+          reopenLater();
+        });
+        current = connection;
+        await connection.connect();
+        await connection.query(`LISTEN "${channel.replaceAll('"', '""')}"`);
+      };
+      const reopenLater = () => {
+        if (stopped || retry) return;
+        retry = setTimeout(() => {
+          retry = undefined;
+          open().then(
+            () => {
+              retryMs = RELISTEN_MIN_MS;
+              onGap();
+            },
+            () => {
+              retryMs = Math.min(retryMs * 2, RELISTEN_MAX_MS);
+              void current?.end().catch(() => undefined);
+              reopenLater();
+            },
+          );
+        }, retryMs);
+      };
+      const stop = async () => {
+        stopped = true;
+        clearTimeout(retry);
+        await current?.end().catch(() => undefined);
+      };
+      await open().catch(async (error: unknown) => {
+        await stop();
+        throw error;
+      });
+      return stop;
     },
     close: () => pool.end(),
   };

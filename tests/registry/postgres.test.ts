@@ -2,13 +2,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { RegistryConfig } from '../../cloud/registry/config.js';
 import { migrate, migrationFiles, openPostgres, type Database } from '../../cloud/registry/database.js';
 import { RegistryPart } from '../../cloud/registry/part.js';
-import { RegistryInputError, RegistryStore } from '../../cloud/registry/store.js';
+import { RegistryInputError, RegistryStore, type RegistryChange } from '../../cloud/registry/store.js';
 import { compileSchema } from '../../protocols/validation.js';
 import { silentLogger } from '../../runtime/logger.js';
 import { createMetricsRegistry } from '../../runtime/metrics.js';
 import { demoRegistry } from '../../simulators/fleet/demo-registry.js';
 import { FleetModel } from '../../simulators/fleet/vessels.js';
 import { scopeForFile } from '../support/scope.js';
+import { waitFor } from '../support/wait.js';
 import { postgresAvailable, startTestPostgres, type TestPostgres } from '../support/postgres.js';
 
 // The registry on a real PostgreSQL server (Debian's postgresql 15), the way `cloud.registry.database.url` runs it.
@@ -102,5 +103,60 @@ describe.runIf(postgresAvailable())('registry on PostgreSQL', () => {
       "SELECT count(*)::int AS n FROM registry_audit WHERE action = 'seed'",
     );
     expect(seeds[0]?.n).toBe(60);
+  });
+
+  it("a change made through one instance reaches the other's memory (the rules' lookups), also after a server restart", async () => {
+    await db.query('CREATE DATABASE following');
+    const url = server.url.replace(/\/[^/]*$/, '/following');
+    const config = compileSchema(RegistryConfig).parseValue({ database: { url } }, '/cloud/registry');
+    if (!config.ok) throw new Error(config.errors.join('; '));
+    const instance = async () => {
+      const part = new RegistryPart({
+        config: config.value,
+        dataDir: '/nonexistent',
+        log: silentLogger(),
+        registry: createMetricsRegistry('cloud', false),
+      });
+      await scope.use(
+        part.start().then(() => part),
+        (started) => started.stop(),
+      );
+      return part;
+    };
+    const [a, b] = [await instance(), await instance()];
+    const heardOnB: RegistryChange[] = [];
+    b.store.onChange((change) => heardOnB.push(change));
+
+    await a.store.create(
+      { registration: 'CM-95001-TS', name: 'Một', lengthM: 16, mmsi: 574500001 },
+      'officer',
+    );
+    await waitFor(() => b.store.byMmsi(574500001), 10_000, 'the new vessel in b');
+    expect(heardOnB).toEqual([expect.objectContaining({ action: 'create', remote: true })]);
+    await a.store.update('CM-95001-TS', { licenceValidTo: '2027-01-31' }, 'officer');
+    await waitFor(
+      () => b.store.byMmsi(574500001)?.licenceValidTo === '2027-01-31',
+      10_000,
+      'the new licence in b',
+    );
+    // b's own change comes back to it too, and changes nothing more.
+    await b.store.update('CM-95001-TS', { name: 'Một Hai' }, 'officer');
+    await waitFor(() => a.store.byMmsi(574500001)?.name === 'Một Hai', 10_000, "b's change in a");
+    expect(heardOnB.filter((change) => change.remote)).toHaveLength(2);
+
+    // The server restarts: the listening connections drop and come back, and what changed meanwhile is read.
+    await server.server.restart();
+    await waitFor(
+      async () =>
+        await a.database
+          .query('SELECT 1')
+          .then(() => true)
+          .catch(() => false),
+      10_000,
+      'a reaching the server again',
+    );
+    await a.store.retire('CM-95001-TS', 'sold', 'officer');
+    await waitFor(() => b.store.byMmsi(574500001) === undefined, 20_000, 'the retirement in b');
+    expect(b.store.inService()).toEqual([]);
   });
 });
