@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 interface SimEdgesOptions {
   config?: string;
   count?: string;
-  url?: string;
+  url?: string[];
   seed?: string;
   duration?: string;
   positions?: string;
@@ -46,7 +46,11 @@ export function registerEdges(sim: Command): void {
       'YAML config file; its `simulators.edges` section is used (flags override it); `credentials.source: cloud` reads `cloud.mqtt.users` from it',
     )
     .option('-n, --count <n>', 'number of simulated edges (default 10)')
-    .option('-u, --url <url>', 'cloud MQTT broker, e.g. mqtt://127.0.0.1:1883')
+    .option(
+      '-u, --url <url>',
+      'cloud MQTT broker, e.g. mqtt://127.0.0.1:1883; repeat it for several (a cluster): edge i starts on the (i mod n)-th and moves to the next when its connection fails',
+      (url: string, previous: string[] | undefined) => [...(previous ?? []), url],
+    )
     .option('-s, --seed <n>', 'random seed: the same seed gives the same vessels (default 1)')
     .option('-d, --duration <seconds>', 'stop after this many seconds (default: until Ctrl-C)')
     .option(
@@ -94,7 +98,14 @@ export function registerEdges(sim: Command): void {
       const [
         { createStderrLogger },
         { stringify },
-        { loadEdgeFleetDocument, edgeFleetConfig, checkEdgeFleetConfig, edgeIdentities, cloudUsersFor },
+        {
+          loadEdgeFleetDocument,
+          edgeFleetConfig,
+          checkEdgeFleetConfig,
+          edgeIdentities,
+          cloudUsersFor,
+          brokerUrlProblem,
+        },
         { createEdgeFleetSimulator, describeSummary },
         { runUntilSignal },
       ] = await Promise.all([
@@ -104,6 +115,10 @@ export function registerEdges(sim: Command): void {
         import('../simulators/edges/edge-fleet.js'),
         import('./run.js'),
       ]);
+      for (const url of options.url ?? []) {
+        const problem = brokerUrlProblem(url);
+        if (problem) throw new Error(`--url "${url}" ${problem}`);
+      }
       const { file, document } = await loadEdgeFleetDocument(options.config);
       const config = checkEdgeFleetConfig(
         applyFlags(edgeFleetConfig(file, document), options),
@@ -124,7 +139,7 @@ export function registerEdges(sim: Command): void {
       const sim = createEdgeFleetSimulator({ ...config, identities, log });
       await sim.start();
       log.info(
-        { edges: identities.length, url: config.url, auth: config.credentials.source },
+        { edges: identities.length, urls: sim.urls, auth: config.credentials.source },
         'edge fleet running; Ctrl-C stops it',
       );
       await Promise.race([sim.done, runUntilSignal(sim, log)]);
@@ -147,7 +162,12 @@ function applyFlags(config: Config, options: SimEdgesOptions): Config {
     if (value !== undefined) result[key] = value;
   };
   set('count', integer('--count', options.count, 1));
-  set('url', options.url);
+  if (options.url !== undefined) {
+    // Flags replace the file's brokers: one --url is `url`, several are `urls`.
+    result.url = options.url[0]!;
+    if (options.url.length > 1) result.urls = options.url;
+    else delete result.urls;
+  }
   set('seed', integer('--seed', options.seed));
   set('durationS', number('--duration', options.duration));
   set('positionsPerEdge', integer('--positions', options.positions, 0));
@@ -181,8 +201,6 @@ function applyFlags(config: Config, options: SimEdgesOptions): Config {
     };
   }
   if (options.anonymous) result.credentials.source = 'none';
-  if (!/^(mqtt|tcp):\/\//.test(result.url))
-    throw new Error(`--url: expected mqtt://host:port, got "${result.url}"`);
   return result;
 }
 

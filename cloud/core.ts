@@ -183,8 +183,15 @@ export function createCloud(config: CloudConfig, options: CreateCloudOptions = {
     retainable: ingest.retainable,
     tls,
     cluster: () => brokerCluster,
-    // Every instance's presence knows every edge: status and health are live (not journalled), seen everywhere.
-    remoteFilters: [filters.edgeStatus, filters.edgeHealth],
+    // Every instance knows every edge and camera (live kinds are not journalled), and every instance's rules and
+    // fire locator see every position and fire alert (stored by the instance that received it): a hot standby.
+    remoteFilters: [
+      filters.edgeStatus,
+      filters.edgeHealth,
+      filters.edgeCameras,
+      filters.vesselPositions,
+      filters.fireAlerts,
+    ],
   });
 
   const featureHealth = new Map<string, () => FeatureHealth>();

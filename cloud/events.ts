@@ -1,5 +1,11 @@
 import type { EdgeTopicKind } from '../protocols/mqtt/topics.js';
-import type { EdgeHealth, EdgeStatus, VesselPosition, VesselStatic } from '../protocols/mqtt/payloads.js';
+import type {
+  EdgeHealth,
+  EdgeStatus,
+  FireAlert,
+  VesselPosition,
+  VesselStatic,
+} from '../protocols/mqtt/payloads.js';
 import type { AlarmChangeMessage } from '../protocols/api/alarms.js';
 import type { ReportsWritten } from '../protocols/api/notifications.js';
 import { countAndLogListenerErrors, EventBus } from '../runtime/event-bus.js';
@@ -39,6 +45,13 @@ export interface InvalidMessage {
 export interface CloudEvents {
   /** A validated batch of vessel positions (durable: carries `seq`). */
   positions: MessageOrigin & { seq: number; positions: VesselPosition[] };
+  /**
+   * Cluster mode: a batch of positions a client of another instance published (that instance journals and stores
+   * it). Only for the rules, which must see the whole fleet on every instance; never stored here.
+   */
+  peerPositions: { edgeId: string; receivedAt: number; positions: VesselPosition[] };
+  /** Cluster mode: a fire alert a client of another instance published (that instance stores and raises it). */
+  peerFireAlert: { edgeId: string; receivedAt: number; alert: FireAlert };
   /** A validated batch of AIS static/voyage data (durable: carries `seq`). */
   statics: MessageOrigin & { seq: number; statics: VesselStatic[] };
   /** An edge's retained birth / clean stop / last-will status. */
@@ -54,7 +67,7 @@ export interface CloudEvents {
     clientId?: string;
     retain: boolean;
     receivedAt: number;
-    /** Cluster mode: published by a client of another instance (live kinds only, for presence), not journalled here. */
+    /** Cluster mode: published by a client of another instance (presence, positions for the rules), not journalled here. */
     remote?: boolean;
   };
   /** Anything published by an edge (any edge topic), as it arrives: presence uses it for `lastSeen`. */

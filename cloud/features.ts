@@ -49,7 +49,7 @@ export function cloudFeatures(
     cameraSettingsFeature({ registry }),
     offlineAlarmsFeature(config.offlineAlarms, alarms),
     dashboardFeature({ tiles: config.dashboard.tiles }),
-    notifyFeature(config.notify, { cameras }),
+    notifyFeature(config.notify, { cameras, cluster }),
     storageFeature(config.storage),
   ];
 }

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { compileSchema } from '../../protocols/validation.js';
 import { Alarm } from '../../protocols/api/alarms.js';
-import { AlarmNotFoundError, AlarmStore, type AlarmChange } from './alarm-store.js';
+import { AlarmNotFoundError, AlarmStore, type AlarmChange, type RaiseRequest } from './alarm-store.js';
+
+/** A raise that must change the store (every raise here but the duplicate-occurrence test's). */
+function raised(store: AlarmStore, request: RaiseRequest): AlarmChange {
+  const change = store.raise(request);
+  if (!change)
+    throw new Error(`raise of ${request.originator} ${request.type} at ${request.ts} changed nothing`);
+  return change;
+}
 
 function setup() {
   let now = 1_000;
@@ -23,9 +31,9 @@ const raise = {
 describe('alarm lifecycle', () => {
   it('creates once per originator and type while active; repeats refresh', () => {
     const { store, changes, advance } = setup();
-    expect(store.raise(raise).kind).toBe('created');
+    expect(raised(store, raise).kind).toBe('created');
     advance(10);
-    const again = store.raise({ ...raise, ts: 900, details: { zone: 'z', extra: 1 } });
+    const again = raised(store, { ...raise, ts: 900, details: { zone: 'z', extra: 1 } });
     expect(again.kind).toBe('refreshed');
     expect(again.alarm).toMatchObject({
       id: 'a1',
@@ -37,8 +45,8 @@ describe('alarm lifecycle', () => {
       status: 'ACTIVE_UNACK',
     });
     expect(again.alarm.details).toEqual({ zone: 'z', extra: 1 });
-    expect(store.raise({ ...raise, originator: 'vessel:2' }).kind).toBe('created');
-    expect(store.raise({ ...raise, type: 'loitering' }).kind).toBe('created');
+    expect(raised(store, { ...raise, originator: 'vessel:2' }).kind).toBe('created');
+    expect(raised(store, { ...raise, type: 'loitering' }).kind).toBe('created');
     expect(store.size).toBe(3);
     expect(changes.map((c) => c.kind)).toEqual(['created', 'refreshed', 'created', 'created']);
     for (const c of changes) expect(compileSchema(Alarm).check(c.alarm)).toBe(true);
@@ -47,7 +55,7 @@ describe('alarm lifecycle', () => {
   it('resolves the active alarm when its condition is over: cleared, still unacknowledged, details kept', () => {
     const { store, changes, advance } = setup();
     expect(store.resolve('vessel:1', 'closed_area', 'system', {})).toBeUndefined();
-    store.raise(raise);
+    raised(store, raise);
     advance(5);
     const resolved = store.resolve('vessel:1', 'closed_area', 'system: signal restored', { restoredTs: 700 });
     expect(resolved?.kind).toBe('cleared');
@@ -58,19 +66,19 @@ describe('alarm lifecycle', () => {
       details: { zone: 'z', restoredTs: 700 },
     });
     expect(store.resolve('vessel:1', 'closed_area', 'system', {})).toBeUndefined();
-    expect(store.raise(raise).alarm.id).toBe('a2');
+    expect(raised(store, raise).alarm.id).toBe('a2');
     expect(changes.map((c) => c.kind)).toEqual(['created', 'cleared', 'created']);
   });
 
   it('escalates severity upwards only, and an escalation needs a new acknowledgement', () => {
     const { store } = setup();
-    store.raise(raise);
+    raised(store, raise);
     store.acknowledge('a1', 'op');
-    expect(store.raise({ ...raise, severity: 'MINOR' }).alarm).toMatchObject({
+    expect(raised(store, { ...raise, ts: 600, severity: 'MINOR' }).alarm).toMatchObject({
       severity: 'MAJOR',
       status: 'ACTIVE_ACK',
     });
-    const up = store.raise({ ...raise, severity: 'CRITICAL' });
+    const up = raised(store, { ...raise, severity: 'CRITICAL' });
     expect(up.kind).toBe('escalated');
     expect(up.alarm.severity).toBe('CRITICAL');
     expect(up.alarm.status).toBe('ACTIVE_UNACK');
@@ -79,7 +87,7 @@ describe('alarm lifecycle', () => {
 
   it('ack and clear record who and when, in either order, idempotently', () => {
     const { store, changes, advance } = setup();
-    store.raise(raise);
+    raised(store, raise);
     advance(5);
     expect(store.acknowledge('a1', 'lan').alarm).toMatchObject({
       status: 'ACTIVE_ACK',
@@ -96,7 +104,7 @@ describe('alarm lifecycle', () => {
     expect(store.clear('a1', 'x').alarm.clearBy).toBe('minh');
     expect(changes.map((c) => c.kind)).toEqual(['created', 'acknowledged', 'cleared']);
 
-    store.raise({ ...raise, originator: 'vessel:9' });
+    raised(store, { ...raise, originator: 'vessel:9' });
     expect(store.clear('a2', 'op').alarm.status).toBe('CLEARED_UNACK');
     expect(store.acknowledge('a2', 'op').alarm.status).toBe('CLEARED_ACK');
     expect(() => store.acknowledge('nope', 'op')).toThrow(AlarmNotFoundError);
@@ -104,9 +112,9 @@ describe('alarm lifecycle', () => {
 
   it('after a clear, the same condition creates a new alarm', () => {
     const { store } = setup();
-    store.raise(raise);
+    raised(store, raise);
     store.clear('a1', 'op');
-    const next = store.raise(raise);
+    const next = raised(store, raise);
     expect(next.kind).toBe('created');
     expect(next.alarm.id).toBe('a2');
     expect(store.activeFor('vessel:1', 'closed_area')?.id).toBe('a2');
@@ -114,9 +122,9 @@ describe('alarm lifecycle', () => {
 
   it('lists with status and type filters', () => {
     const { store } = setup();
-    store.raise(raise);
-    store.raise({ ...raise, type: 'loitering' });
-    store.raise({ ...raise, originator: 'vessel:2' });
+    raised(store, raise);
+    raised(store, { ...raise, type: 'loitering' });
+    raised(store, { ...raise, originator: 'vessel:2' });
     store.acknowledge('a2', 'op');
     store.clear('a3', 'op');
     expect(
@@ -138,15 +146,15 @@ describe('alarm lifecycle', () => {
 
   it('rebuilds from snapshots in any order: newest snapshot wins, active index follows', () => {
     const { store, changes, advance } = setup();
-    store.raise(raise);
+    raised(store, raise);
     advance(1);
     store.acknowledge('a1', 'op');
     advance(1);
     store.clear('a1', 'op');
     advance(1);
-    store.raise(raise);
+    raised(store, raise);
     advance(1);
-    store.raise(raise);
+    raised(store, { ...raise, ts: 600 });
     const snapshots = changes.map((c) => c.alarm);
     for (const order of [
       snapshots,
@@ -158,7 +166,11 @@ describe('alarm lifecycle', () => {
       expect(rebuilt.list()).toEqual(store.list());
       expect(rebuilt.activeFor('vessel:1', 'closed_area')?.id).toBe('a2');
       // and the rebuilt store refreshes the restored active alarm instead of creating another
-      expect(rebuilt.raise(raise).kind).toBe('refreshed');
+      expect(raised(rebuilt, { ...raise, ts: 99_000 }).kind).toBe('refreshed');
+      // an occurrence it counted before the restart (its last) is not counted again
+      expect(rebuilt.raise({ ...raise, ts: rebuilt.activeFor('vessel:1', 'closed_area')!.startTs })).toBe(
+        undefined,
+      );
     }
   });
 
@@ -166,10 +178,10 @@ describe('alarm lifecycle', () => {
     let n = 0;
     const store = new AlarmStore({ newId: () => `id${++n}`, maxCleared: 2 });
     for (let i = 0; i < 5; i++) {
-      store.raise({ ...raise, originator: `vessel:${i}` });
+      raised(store, { ...raise, originator: `vessel:${i}` });
       store.clear(`id${i + 1}`, 'op');
     }
-    store.raise({ ...raise, originator: 'vessel:active' });
+    raised(store, { ...raise, originator: 'vessel:active' });
     expect(
       store
         .list()
@@ -178,9 +190,24 @@ describe('alarm lifecycle', () => {
     ).toEqual(['id4', 'id5', 'id6']);
   });
 
+  it('counts an occurrence once: the same condition time raised again changes nothing, unless more severe', () => {
+    const { store, changes } = setup();
+    raised(store, raise);
+    raised(store, { ...raise, ts: 600 });
+    raised(store, { ...raise, ts: 700 });
+    // Every instance of a cluster raises what its rules see: the leader hears 500, 600 and 700 again.
+    for (const ts of [500, 600, 700]) expect(store.raise({ ...raise, ts })).toBeUndefined();
+    expect(store.activeFor('vessel:1', 'closed_area')).toMatchObject({ count: 3, startTs: 500, lastTs: 700 });
+    expect(raised(store, { ...raise, ts: 600, severity: 'CRITICAL' }).kind).toBe('escalated');
+    expect(changes.map((c) => c.kind)).toEqual(['created', 'refreshed', 'refreshed', 'escalated']);
+    // Cleared, the condition is new again: the same time raises a new alarm.
+    store.clear(store.activeFor('vessel:1', 'closed_area')!.id, 'op');
+    expect(raised(store, raise).kind).toBe('created');
+  });
+
   it('records a verdict with who and when, acknowledging an unacknowledged alarm; a later verdict replaces it', () => {
     const { store, changes, advance } = setup();
-    const { alarm } = store.raise({ ...raise, originator: 'camera:e/c', type: 'fire' });
+    const { alarm } = raised(store, { ...raise, originator: 'camera:e/c', type: 'fire' });
     advance(5);
     const judged = store.triage(alarm.id, { label: 'false_alarm', by: 'ranger' });
     expect(judged.kind).toBe('triaged');

@@ -40,6 +40,9 @@ export interface AlarmStoreOptions {
   maxCleared?: number;
 }
 
+/** Occurrences remembered per active alarm beyond its first and last (which the alarm itself keeps). */
+const RECENT_OCCURRENCES = 16;
+
 const isActive = (alarm: Alarm) => alarm.status === 'ACTIVE_UNACK' || alarm.status === 'ACTIVE_ACK';
 const isAcked = (alarm: Alarm) => alarm.status === 'ACTIVE_ACK' || alarm.status === 'CLEARED_ACK';
 const activeKey = (originator: string, type: string) => `${originator}\u0000${type}`;
@@ -54,6 +57,8 @@ export class AlarmStore {
   readonly #alarms = new Map<string, Alarm>();
   readonly #active = new Map<string, string>();
   readonly #listeners: Array<(change: AlarmChange) => void> = [];
+  /** Condition times recently counted per active alarm (raises of the same occurrence are not counted twice). */
+  readonly #occurrences = new Map<string, number[]>();
   readonly #clock: () => number;
   readonly #newId: () => string;
   readonly #maxCleared: number;
@@ -73,12 +78,18 @@ export class AlarmStore {
     };
   }
 
-  raise(request: RaiseRequest): AlarmChange {
+  /**
+   * Creates, refreshes or escalates. A raise of an occurrence the active alarm has counted already (same condition
+   * time, not more severe) changes nothing and returns undefined: in a cluster every instance's rules see every
+   * position and forward what they raise, so the leader hears each occurrence once per instance.
+   */
+  raise(request: RaiseRequest): AlarmChange | undefined {
     const now = this.#clock();
     const existingId = this.#active.get(activeKey(request.originator, request.type));
     const existing = existingId ? this.#alarms.get(existingId) : undefined;
     if (existing) {
       const escalated = severityRank(request.severity) > severityRank(existing.severity);
+      if (!escalated && this.#counted(existing, request.ts)) return undefined;
       const updated: Alarm = {
         ...existing,
         count: existing.count + 1,
@@ -93,6 +104,7 @@ export class AlarmStore {
         delete updated.ackTs;
         delete updated.ackBy;
       }
+      this.#count(existing.id, request.ts);
       return this.#commit(escalated ? 'escalated' : 'refreshed', updated);
     }
     const alarm: Alarm = {
@@ -108,7 +120,22 @@ export class AlarmStore {
       count: 1,
       details: request.details,
     };
+    this.#count(alarm.id, request.ts);
     return this.#commit('created', alarm);
+  }
+
+  /** Whether `ts` is an occurrence this alarm counted: its first or last, or one of the recent ones seen here. */
+  #counted(alarm: Alarm, ts: number): boolean {
+    return (
+      ts === alarm.startTs || ts === alarm.lastTs || (this.#occurrences.get(alarm.id)?.includes(ts) ?? false)
+    );
+  }
+
+  #count(id: string, ts: number): void {
+    const seen = this.#occurrences.get(id) ?? [];
+    seen.push(ts);
+    if (seen.length > RECENT_OCCURRENCES) seen.shift();
+    this.#occurrences.set(id, seen);
   }
 
   /** Acknowledge: idempotent (acknowledging twice keeps the first who and when). */
@@ -241,6 +268,7 @@ export class AlarmStore {
       }
     } else {
       if (this.#active.get(key) === alarm.id) this.#active.delete(key);
+      this.#occurrences.delete(alarm.id);
       this.#clearedCount++;
       if (this.#clearedCount > this.#maxCleared) this.#dropOldestCleared();
     }

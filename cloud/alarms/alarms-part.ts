@@ -74,6 +74,16 @@ const FORWARDED_KEEP_MAX = 10_000;
 
 const STATE_WRITE_DELAY_MS = 250;
 
+/** Adds a raise to a standby's recent ones, dropping those older than FORWARDED_KEEP_MS or beyond FORWARDED_KEEP_MAX. */
+function keepRecent(recent: Array<{ at: number; request: RaiseRequest }>, request: RaiseRequest): void {
+  const now = Date.now();
+  recent.push({ at: now, request });
+  const keepFrom = recent.findIndex(
+    (entry, i) => entry.at >= now - FORWARDED_KEEP_MS && recent.length - i <= FORWARDED_KEEP_MAX,
+  );
+  if (keepFrom > 0) recent.splice(0, keepFrom);
+}
+
 export interface AlarmsRestoreOptions {
   /** First retry delay after a failed rebuild; doubled after each failure up to retryMaxMs. */
   retryMinMs: number;
@@ -97,6 +107,11 @@ export interface AlarmService {
   readonly ready: Promise<void>;
   /** Raise through the part: applied now when ready, else held and applied in order after the rebuild. */
   raise(request: RaiseRequest): AlarmChange | undefined;
+  /**
+   * A raise that every instance of a cluster makes from the same input (the fisheries rules see every position on
+   * every instance): applied by the leader only, kept by a standby to apply if it takes over. One process: `raise`.
+   */
+  raiseShared(request: RaiseRequest): AlarmChange | undefined;
   /** Acknowledge or clear, on the leader (forwarded there from a standby); the alarm as it now stands. */
   act(id: string, action: AlarmAction, by: string): Promise<Alarm>;
 }
@@ -135,6 +150,8 @@ export class AlarmsPart implements Part, AlarmService {
   #started = false;
   /** Raises forwarded to the leader recently, with when (cluster standby). */
   #forwarded: Array<{ at: number; request: RaiseRequest }> = [];
+  /** Shared raises made here recently, not sent (the leader made its own), with when (cluster standby). */
+  #keptShared: Array<{ at: number; request: RaiseRequest }> = [];
   #unwatchLeadership: (() => void) | undefined;
   readonly #changes: Counter;
   readonly #storeErrors: Counter;
@@ -258,7 +275,7 @@ export class AlarmsPart implements Part, AlarmService {
    */
   raise(request: RaiseRequest): AlarmChange | undefined {
     if (this.#standby) {
-      this.#rememberForwarded(request);
+      keepRecent(this.#forwarded, request);
       this.options.cluster!.forwardRaise(request);
       return undefined;
     }
@@ -296,6 +313,12 @@ export class AlarmsPart implements Part, AlarmService {
     return undefined;
   }
 
+  raiseShared(request: RaiseRequest): AlarmChange | undefined {
+    if (!this.#standby) return this.raise(request);
+    keepRecent(this.#keptShared, request);
+    return undefined;
+  }
+
   async act(id: string, action: AlarmAction, by: string): Promise<Alarm> {
     if (this.#standby) return this.options.cluster!.forwardAction(id, action, by);
     if (!this.#isReady) throw new AlarmUnavailableError('alarms are still being rebuilt from InfluxDB');
@@ -306,15 +329,6 @@ export class AlarmsPart implements Part, AlarmService {
   /** A cluster instance that does not hold the lease: it forwards, the leader changes. */
   get #standby(): boolean {
     return this.options.cluster !== undefined && !this.options.cluster.leadership.leader;
-  }
-
-  #rememberForwarded(request: RaiseRequest): void {
-    const now = Date.now();
-    this.#forwarded.push({ at: now, request });
-    const keepFrom = this.#forwarded.findIndex(
-      (entry, i) => entry.at >= now - FORWARDED_KEEP_MS && this.#forwarded.length - i <= FORWARDED_KEEP_MAX,
-    );
-    if (keepFrom > 0) this.#forwarded.splice(0, keepFrom);
   }
 
   /**
@@ -335,7 +349,7 @@ export class AlarmsPart implements Part, AlarmService {
         'took the lead without reading InfluxDB: alarms as announced by the old leader',
       );
     }
-    const forwarded = this.#forwarded.splice(0);
+    const forwarded = [...this.#forwarded.splice(0), ...this.#keptShared.splice(0)];
     for (const { request } of forwarded) this.raise(request);
     log.info({ alarms: this.store.size, reapplied: forwarded.length }, 'alarms: this instance now leads');
     // Raises the standbys forwarded while no instance led were heard by nobody: they send them again.

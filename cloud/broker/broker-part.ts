@@ -391,10 +391,11 @@ export class BrokerPart implements Part {
   }
 
   /**
-   * Messages other instances' clients publish on `remoteFilters` (edges' status and health: presence), and before
-   * them the retained ones already in the shared persistence: what this instance would have heard had it been
-   * running, so that a restarted instance knows every edge at once, not only those that publish again. Live
-   * messages that arrive while the retained ones are read wait behind them: the newest state is emitted last.
+   * Messages other instances' clients publish on `remoteFilters` (presence, cameras, the rules' input), and before
+   * them the retained ones already in the shared persistence (edges' status, cameras' inventory and status): what
+   * this instance would have heard had it been running, so that a restarted instance knows every edge and camera at
+   * once, not only those that publish again. Live messages that arrive while the retained ones are read wait behind
+   * them: the newest state is emitted last.
    */
   async #hearOtherInstances(aedes: Aedes, cluster: BrokerBackend): Promise<void> {
     const { bus, log, remoteFilters = [] } = this.options;

@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import MQEmitterRedis from 'mqemitter-redis';
 import type { CloudContext, CloudFeature } from '../core.js';
 import { clusterConfigProblems, type ClusterConfig } from './config.js';
+import { RedisNotifyOutbox } from './notify-outbox.js';
 import { AlarmRelay } from './alarm-relay.js';
 import { LeaderLease } from './lease.js';
 
@@ -126,6 +127,16 @@ export class ClusterFeature implements CloudFeature {
       leadership: () => context.leadership,
       log,
     });
+  }
+
+  /** Where the leader's waiting notifications outlive it (the notify feature lists this one in its needs). */
+  notifyOutbox(): RedisNotifyOutbox {
+    const context = this.#context;
+    if (!context) throw new Error('the cluster feature is not started');
+    const log = context.log.child({ part: 'notify-outbox', instance: this.instanceId });
+    const connection = redisClient(this.config.redis, { log }, 'notify-outbox');
+    this.#connections.push(connection);
+    return new RedisNotifyOutbox(connection, log);
   }
 
   get lease(): LeaderLease | undefined {

@@ -23,6 +23,7 @@ import {
   queryLocatedFires,
   readSnapshot,
   toPoint,
+  type StoredFrame,
   writeFrames,
   writeSnapshot,
 } from './storage.js';
@@ -99,9 +100,13 @@ export class FireAlertsPart implements Part, DurableSink {
     }
     this.#running = true;
     // The promise goes back to the bus: an unexpected rejection is counted and logged there, not unhandled.
-    this.#unsubscribe = this.options.bus.on('message', (message) =>
-      message.kind === 'alerts/fire' ? this.#onAlert(message) : undefined,
-    );
+    const unsubscribe = [
+      this.options.bus.on('message', (message) =>
+        message.kind === 'alerts/fire' ? this.#onAlert(message) : undefined,
+      ),
+      this.options.bus.on('peerFireAlert', ({ alert }) => this.#onPeerAlert(alert)),
+    ];
+    this.#unsubscribe = () => unsubscribe.forEach((stop) => stop());
   }
 
   async stop(): Promise<void> {
@@ -151,21 +156,7 @@ export class FireAlertsPart implements Part, DurableSink {
     this.#received.inc({ event: alert.event, class: alert.className });
     const located = this.#locate(alert);
     if (located) this.#queue.push({ seq: message.seq, point: locatedPoint(located) });
-    let snapshot: string | undefined;
-    if (alert.snapshot) {
-      try {
-        snapshot = await writeSnapshot(this.options.snapshotDir, alert, alert.snapshot.data);
-      } catch (error) {
-        snapshot = undefined;
-        this.#errors.inc({ stage: 'snapshot' });
-        this.options.log.error({ err: error, alert: alert.alertId }, 'could not store fire snapshot');
-      }
-    }
-    const { frames, failed } = await writeFrames(this.options.snapshotDir, alert);
-    if (failed.length > 0) {
-      this.#errors.inc({ stage: 'frames' }, failed.length);
-      this.options.log.error({ err: failed[0], alert: alert.alertId }, 'could not store fire strip frames');
-    }
+    const { snapshot, frames } = await this.#writeFiles(alert);
     entry.point = toPoint(alert, snapshot, located, frames);
     await before;
     if (alert.event !== 'end' && this.options.raiseAlarm) {
@@ -202,12 +193,41 @@ export class FireAlertsPart implements Part, DurableSink {
     void this.#write();
   }
 
+  /**
+   * Cluster mode: an alert another instance received, stores and raises. Its files are written here too, so this
+   * instance's dashboard shows them, and the locator hears it, so a fire seen by towers on different instances is
+   * located by whichever instance hears the second tower.
+   */
+  async #onPeerAlert(alert: FireAlert): Promise<void> {
+    this.#locate(alert, { publish: false });
+    await this.#writeFiles(alert);
+  }
+
+  /** The snapshot and strip frames on disk; a failure is counted and logged, and the alert goes on without them. */
+  async #writeFiles(alert: FireAlert): Promise<{ snapshot?: string; frames: StoredFrame[] }> {
+    let snapshot: string | undefined;
+    if (alert.snapshot) {
+      try {
+        snapshot = await writeSnapshot(this.options.snapshotDir, alert, alert.snapshot.data);
+      } catch (error) {
+        this.#errors.inc({ stage: 'snapshot' });
+        this.options.log.error({ err: error, alert: alert.alertId }, 'could not store fire snapshot');
+      }
+    }
+    const { frames, failed } = await writeFrames(this.options.snapshotDir, alert);
+    if (failed.length > 0) {
+      this.#errors.inc({ stage: 'frames' }, failed.length);
+      this.options.log.error({ err: failed[0], alert: alert.alertId }, 'could not store fire strip frames');
+    }
+    return { snapshot, frames };
+  }
+
   /** The fire this event is part of; a failure is counted and logged, and the alert goes on without it. */
-  #locate(alert: FireAlert): LocatedFire | undefined {
+  #locate(alert: FireAlert, { publish } = { publish: true }): LocatedFire | undefined {
     if (!this.#locator) return undefined;
     try {
       const located = this.#locator.observe(alert);
-      if (located) this.options.publishLocated?.(located);
+      if (located && publish) this.options.publishLocated?.(located);
       return located;
     } catch (error) {
       this.#errors.inc({ stage: 'locate' });

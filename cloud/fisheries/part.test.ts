@@ -133,6 +133,7 @@ function makePart(
     },
     ready: options.alarmsReady ?? Promise.resolve(),
     raise: (request) => store.raise(request),
+    raiseShared: (request) => store.raise(request),
     act: async (id, action, by) => (action === 'ack' ? store.acknowledge(id, by) : store.clear(id, by)).alarm,
   };
   const { log, lines } = capturingLogger('debug');

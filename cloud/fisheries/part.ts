@@ -47,8 +47,9 @@ export interface RegistrySource {
 
 /**
  * The fisheries control room's engine in the cloud: loads zones and registry, rebuilds the vessels' recent
- * tracks from InfluxDB (without raising again), then runs every `positions` batch from the bus through the
- * rules and ticks signal loss / escalations on its clock.
+ * tracks from InfluxDB (without raising again), then runs every `positions` batch from the bus (and, in a
+ * cluster, every `peerPositions` batch: the whole fleet on every instance) through the rules and ticks signal
+ * loss / escalations on its clock. In a cluster only the leader's raises count (`raiseShared`).
  *
  * Nothing is evaluated before the alarms are rebuilt and the vessels' recent tracks are read back (otherwise a
  * violation that was raised before the restart would be raised again). When InfluxDB is unreachable at start,
@@ -166,7 +167,8 @@ export class FisheriesPart implements Part {
       },
       rules: config.rules,
       history: config.history,
-      raise: (request) => void alarms.raise(request),
+      // Every cluster instance sees every position: the leader's rules raise, a standby's are kept for a takeover.
+      raise: (request) => void alarms.raiseShared(request),
       // Evaluation starts only once the alarms are rebuilt, so the store can be told directly.
       resolve: ({ originator, type, details }) =>
         void alarms.store.resolve(originator, type, 'system: signal restored', details),
@@ -180,7 +182,11 @@ export class FisheriesPart implements Part {
       }
     });
     this.#running = true;
-    this.#unsubscribe = this.options.bus.on('positions', (event) => this.ingest(event.positions));
+    const unsubscribe = [
+      this.options.bus.on('positions', (event) => this.ingest(event.positions)),
+      this.options.bus.on('peerPositions', (event) => this.ingest(event.positions)),
+    ];
+    this.#unsubscribe = () => unsubscribe.forEach((stop) => stop());
     this.#timer = setInterval(() => this.tick(), config.tickIntervalS * 1000);
     this.#timer.unref();
     // A healthy start is rebuilt before the broker accepts clients (as before); a failure only starts

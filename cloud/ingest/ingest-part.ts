@@ -5,6 +5,7 @@ import type { TSchema } from '@sinclair/typebox';
 import type {
   EdgeHealth,
   EdgeStatus,
+  FireAlert,
   VesselPositionBatch,
   VesselStaticBatch,
 } from '../../protocols/mqtt/payloads.js';
@@ -274,14 +275,33 @@ export class IngestPart implements Part {
   }
 
   /**
-   * A live message another cluster instance received (cloud/cluster): emitted here too, so that presence and the
-   * dashboard of every instance know every edge; not counted, and an invalid one is left to that instance to report.
+   * A message another cluster instance received (cloud/cluster), which journals and stores it. Live kinds are
+   * handled here too, so that presence and the dashboard of every instance know every edge and camera; positions
+   * and fire alerts go out as `peer*` events, only for the rules and the fire locator, which see everything on
+   * every instance. Not counted: an invalid message, or a record with an unusable time, is that instance's to report.
    */
   #onRemotePublished(topic: string, payload: Buffer, receivedAt: number): void {
     const parsed = parseEdgeTopic(topic);
-    if (!parsed || !LIVE_KINDS.has(parsed.kind) || !this.#validate(parsed, payload).ok) return;
-    this.options.bus.emit('edgeActivity', { edgeId: parsed.edgeId, at: receivedAt });
-    this.#handle(parsed, topic, payload, { edgeId: parsed.edgeId, topic, receivedAt, replayed: false });
+    if (!parsed) return;
+    const live = LIVE_KINDS.has(parsed.kind);
+    if (!live && parsed.kind !== 'vessels/positions' && parsed.kind !== 'alerts/fire') return;
+    const validation = this.#validate(parsed, payload);
+    if (!validation.ok) return;
+    const { bus, maxFutureSkewMs } = this.options;
+    const edgeId = parsed.edgeId;
+    bus.emit('edgeActivity', { edgeId, at: receivedAt });
+    if (live) {
+      this.#handle(parsed, topic, payload, { edgeId, topic, receivedAt, replayed: false });
+    } else if (parsed.kind === 'vessels/positions') {
+      const positions = (validation.value as VesselPositionBatch).positions.filter(
+        (position) => recordTimeProblem(position.ts, receivedAt, maxFutureSkewMs) === undefined,
+      );
+      bus.emit('peerPositions', { edgeId, receivedAt, positions });
+    } else {
+      const alert = validation.value as FireAlert;
+      if (recordTimeProblem(alert.ts, receivedAt, maxFutureSkewMs) !== undefined) alert.ts = receivedAt;
+      bus.emit('peerFireAlert', { edgeId, receivedAt, alert });
+    }
   }
 
   async #run(lane: Lane): Promise<void> {

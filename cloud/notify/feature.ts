@@ -4,6 +4,7 @@ import type { CloudContext } from '../core.js';
 import { INSTALL_DIR } from '../fisheries/part.js';
 import { loadZones } from '../fisheries/zones.js';
 import type { CamerasFeature } from '../cameras/feature.js';
+import type { ClusterFeature } from '../cluster/feature.js';
 import { loadCommunes } from './area.js';
 import type { NotifyConfig } from './config.js';
 import { NotifyPart } from './notify-part.js';
@@ -12,13 +13,14 @@ export type NotifyFeature = PartFeature<CloudContext, NotifyPart>;
 
 /**
  * Alarm changes (`alarmChange` on the bus) to webhooks; spill file `<dataDir>/notify/pending.ndjson`. Given the
- * cameras feature, alarms of a camera are placed at its reported position for webhooks' areas.
+ * cameras feature, alarms of a camera are placed at its reported position for webhooks' areas. Given the cluster
+ * feature, waiting notifications are kept in Redis instead (the next leader sends them).
  */
 export function notifyFeature(
   config: NotifyConfig,
-  options: { cameras?: CamerasFeature } = {},
+  options: { cameras?: CamerasFeature; cluster?: ClusterFeature } = {},
 ): NotifyFeature {
-  const { cameras } = options;
+  const { cameras, cluster } = options;
   return new PartFeature(
     'notify',
     (context: CloudContext) => {
@@ -29,6 +31,7 @@ export function notifyFeature(
         registry: context.registry,
         spillFile: path.resolve(context.config.dataDir, 'notify', 'pending.ndjson'),
         leadership: context.config.cluster ? context.leadership : undefined,
+        outbox: cluster?.notifyOutbox(),
         zoneNames: async () => {
           const zones = await loadZones(context.config.fisheries.zoneFiles, INSTALL_DIR);
           return new Map(zones.map((zone) => [zone.id, zone.name]));
@@ -42,6 +45,6 @@ export function notifyFeature(
       if (config.webhooks.length > 0) context.addHealth('notify', () => part.health());
       return part;
     },
-    cameras ? [cameras] : [],
+    [...(cameras ? [cameras] : []), ...(cluster ? [cluster] : [])],
   );
 }

@@ -19,8 +19,8 @@ import type { Language } from '../i18n/index.js';
 import type { Leadership } from '../cluster/leadership.js';
 import { alarmPoint, inArea, unknownCommunes, type Communes, type LatLon } from './area.js';
 
-/** A notification waiting for its webhook (also the line format of the spill file). */
-const Pending = Type.Object(
+/** A notification waiting for its webhook (also the line format of the spill file and of a cluster's outbox). */
+export const Pending = Type.Object(
   {
     webhook: Type.String(),
     notification: Type.Union([AlarmNotification, ReportNotification]),
@@ -29,7 +29,19 @@ const Pending = Type.Object(
   },
   { additionalProperties: false },
 );
-type Pending = Static<typeof Pending>;
+export type Pending = Static<typeof Pending>;
+
+/**
+ * Cluster mode: the notifications the leader has to send, kept where the next leader finds them
+ * (cloud/cluster/notify-outbox.ts, Redis). Added when queued, removed when done with (sent, refused, expired,
+ * dropped); one a deposed leader may not send stays for the next.
+ */
+export interface NotifyOutbox {
+  add(item: Pending): Promise<void>;
+  remove(item: Pending): Promise<void>;
+  /** Every notification waiting for `webhook`, oldest first. */
+  waiting(webhook: string): Promise<Pending[]>;
+}
 
 type Outcome = 'sent' | 'retried' | 'rejected' | 'expired' | 'dropped' | 'fenced';
 
@@ -52,6 +64,8 @@ export interface NotifyOptions {
    * lease sends nothing (the new leader notifies what it creates). Absent: a single process, always sends.
    */
   leadership?: Leadership;
+  /** Cluster mode (with `leadership`): where waiting notifications outlive this instance; replaces the spill file. */
+  outbox?: NotifyOutbox;
 }
 
 /** This instance lost the lead: the notification is not sent by it. */
@@ -96,6 +110,7 @@ class WebhookDelivery {
       count: (outcome: Outcome) => void;
       queued: (size: number) => void;
       leadership?: Leadership;
+      outbox?: NotifyOutbox;
     },
   ) {}
 
@@ -110,11 +125,41 @@ class WebhookDelivery {
   }
 
   enqueue(item: Pending): void {
+    this.#keep(item);
+    this.#add(item);
+  }
+
+  /**
+   * A new leader takes what the old one left waiting (its own queue may hold some of them already: skipped). They
+   * go after the head in flight, in their order: they are older than anything this instance queued.
+   */
+  adopt(items: Pending[]): number {
+    const queued = new Set(this.queue.map((item) => item.notification.id));
+    const adopted = items.filter((item) => !queued.has(item.notification.id));
+    if (adopted.length === 0) return 0;
+    const start = this.#sending || this.#timer ? 1 : 0;
+    this.queue.splice(start, 0, ...adopted);
+    this.deps.queued(this.queue.length);
+    this.#pump();
+    return adopted.length;
+  }
+
+  #keep(item: Pending): void {
+    this.deps.outbox?.add(item).catch((error: Error) => {
+      this.deps.log.warn(
+        { webhook: this.webhook.name, notification: item.notification.id, err: error.message },
+        'could not keep a notification in the cluster outbox: if this instance dies before sending it, it is lost',
+      );
+    });
+  }
+
+  #add(item: Pending): void {
     this.queue.push(item);
     if (this.queue.length > this.deps.maxQueued) {
       // The oldest one waiting: the head may be on its way right now.
       const [dropped] = this.queue.splice(this.#sending ? 1 : 0, 1);
       this.deps.count('dropped');
+      this.#forget(dropped!);
       this.deps.log.error(
         { webhook: this.webhook.name, notification: dropped!.notification.id, max: this.deps.maxQueued },
         'notification queue full: the oldest waiting notification is dropped',
@@ -199,9 +244,20 @@ class WebhookDelivery {
   }
 
   #finish(outcome: Outcome): void {
-    this.queue.shift();
+    const done = this.queue.shift();
     this.deps.count(outcome);
     this.deps.queued(this.queue.length);
+    // Fenced: not this instance's to send any more, but the next leader's.
+    if (done && outcome !== 'fenced') this.#forget(done);
+  }
+
+  #forget(item: Pending): void {
+    this.deps.outbox?.remove(item).catch((error: Error) => {
+      this.deps.log.warn(
+        { webhook: this.webhook.name, notification: item.notification.id, err: error.message },
+        'could not remove a notification from the cluster outbox: the next leader may send it again (same id)',
+      );
+    });
   }
 
   async #send(notification: Pending['notification']): Promise<void> {
@@ -291,9 +347,12 @@ export class NotifyPart implements Part {
           count: (outcome) => outcomes.inc({ webhook: webhook.name, outcome }),
           queued: (size) => queued.set({ webhook: webhook.name }, size),
           leadership: options.leadership,
+          outbox: options.outbox,
         }),
     );
-    this.#spill = options.spillFile ? new JsonLinesFile(options.spillFile, Pending) : undefined;
+    // In a cluster the outbox keeps what waits; a spill file would be sent again by this instance later on.
+    this.#spill =
+      options.spillFile && !options.outbox ? new JsonLinesFile(options.spillFile, Pending) : undefined;
   }
 
   async start(): Promise<void> {
@@ -308,6 +367,13 @@ export class NotifyPart implements Part {
       this.options.bus.on('alarmChange', (change) => this.#onChange(change)),
       this.options.bus.on('reportsWritten', (written) => this.#onReports(written)),
     ];
+    const { leadership, outbox } = this.options;
+    if (leadership && outbox) {
+      this.#unsubscribe.push(
+        leadership.onChange((state) => (state.leader ? void this.#adoptOutbox(outbox) : undefined)),
+      );
+      if (leadership.leader) await this.#adoptOutbox(outbox);
+    }
     if (this.#deliveries.length > 0)
       this.options.log.info(
         { webhooks: this.#deliveries.map((d) => d.webhook.name) },
@@ -377,6 +443,26 @@ export class NotifyPart implements Part {
         byLanguage.set(lang, notification);
       }
       delivery.enqueue({ webhook: delivery.webhook.name, notification, firstTs, attempts: 0 });
+    }
+  }
+
+  /** This instance leads now: it sends what the previous leader left waiting (same ids: receivers can tell). */
+  async #adoptOutbox(outbox: NotifyOutbox): Promise<void> {
+    const { log } = this.options;
+    for (const delivery of this.#deliveries) {
+      try {
+        const adopted = delivery.adopt(await outbox.waiting(delivery.webhook.name));
+        if (adopted > 0)
+          log.warn(
+            { webhook: delivery.webhook.name, notifications: adopted },
+            'sending the notifications the previous leader left waiting',
+          );
+      } catch (error) {
+        log.error(
+          { webhook: delivery.webhook.name, err: (error as Error).message },
+          'could not read the cluster outbox: notifications the previous leader left waiting are not sent',
+        );
+      }
     }
   }
 

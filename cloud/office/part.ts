@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { VesselPosition } from '../../protocols/mqtt/payloads.js';
 import type {
   DailyQuery,
   DailyRow,
@@ -134,14 +135,32 @@ export class OfficePart implements Part {
         log.info({ case: c.id, registration: c.registration, event }, `signal-loss case ${event.kind}`);
       },
     });
-    this.#unsubscribe = bus.on(
-      'positions',
-      (event) =>
-        void this.#portCalls!.ingest(event.positions, (error) => {
-          this.#failures.inc({ what: 'port_calls' });
-          log.error({ err: error }, 'port calls: a batch of positions could not be recorded');
-        }),
-    );
+    const portCalls = this.#portCalls;
+    const { leadership } = this.options;
+    // In a cluster the leader records every instance's positions (peerPositions): one writer of the voyages.
+    const record = (positions: VesselPosition[]) => {
+      if (leadership && !leadership.leader) return;
+      void portCalls.ingest(positions, (error) => {
+        this.#failures.inc({ what: 'port_calls' });
+        log.error({ err: error }, 'port calls: a batch of positions could not be recorded');
+      });
+    };
+    const unsubscribe = [
+      bus.on('positions', (event) => record(event.positions)),
+      bus.on('peerPositions', (event) => record(event.positions)),
+      ...(leadership
+        ? [
+            leadership.onChange((state) => {
+              if (state.leader)
+                void portCalls.reload().catch((error: unknown) => {
+                  this.#failures.inc({ what: 'port_calls' });
+                  log.error({ err: error }, 'port calls: open voyages not read back on taking the lead');
+                });
+            }),
+          ]
+        : []),
+    ];
+    this.#unsubscribe = () => unsubscribe.forEach((stop) => stop());
     this.#timer = setInterval(() => void this.tick(), config.tickIntervalS * 1000);
     this.#timer.unref();
   }

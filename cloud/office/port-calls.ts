@@ -57,6 +57,18 @@ export class PortCalls {
       });
   }
 
+  /**
+   * Forgets what memory knows and reads the open voyages back, after the batches queued before (a cluster
+   * instance that takes the lead: the voyages the old leader recorded are in the shared database).
+   */
+  reload(): Promise<void> {
+    this.#queue = this.#queue.then(async () => {
+      this.#places.clear();
+      await this.load();
+    });
+    return this.#queue;
+  }
+
   /** Queues a batch (batches are handled one after the other, in order). */
   ingest(positions: readonly VesselPosition[], onError: (error: unknown) => void = () => {}): Promise<void> {
     const sorted = [...positions].sort((a, b) => a.ts - b.ts);

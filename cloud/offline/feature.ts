@@ -27,6 +27,7 @@ export function offlineAlarmsFeature(
         log: context.log.child({ part: 'offline-alarms' }),
         registry: context.registry,
         windowsFile: path.resolve(context.config.dataDir, 'offline', 'maintenance.ndjson'),
+        leadership: context.config.cluster ? context.leadership : undefined,
       });
       context.addRoutes((app) => registerMaintenanceRoutes(app, part), { prefix: '/api/v1' });
       return part;

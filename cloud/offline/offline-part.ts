@@ -7,6 +7,7 @@ import type { Logger } from '../../runtime/logger.js';
 import { Counter, type Registry } from '../../runtime/metrics.js';
 import type { Part } from '../../runtime/service.js';
 import type { AlarmService } from '../alarms/alarms-part.js';
+import type { Leadership } from '../cluster/leadership.js';
 import type { CloudBus } from '../events.js';
 import type { OfflineAlarmsConfig } from './config.js';
 
@@ -44,6 +45,11 @@ export interface OfflinePartOptions {
   /** Where windows set on the API are kept across restarts. */
   windowsFile?: string;
   clock?: () => number;
+  /**
+   * Cluster mode: only the leader judges who is offline (each instance hears every edge and camera, but at its own
+   * moment: two judges would raise the same outage at two times). A new leader judges at its next check.
+   */
+  leadership?: Leadership;
 }
 
 export class MaintenanceError extends Error {
@@ -192,8 +198,8 @@ export class OfflinePart implements Part {
 
   /** One pass over every edge and camera (the timer's; also after a window changes). */
   check(): void {
-    const { alarms } = this.options;
-    if (!alarms.isReady || !this.options.config.enabled) return;
+    const { alarms, leadership } = this.options;
+    if (!alarms.isReady || !this.options.config.enabled || (leadership && !leadership.leader)) return;
     const now = this.#clock();
     const offlineEdges = new Set<string>();
     for (const edge of this.options.edges()) {

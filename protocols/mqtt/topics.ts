@@ -58,6 +58,10 @@ export const filters = {
   allEdges: `${TOPIC_ROOT}/edge/+/#`,
   edgeStatus: `${TOPIC_ROOT}/edge/+/status`,
   edgeHealth: `${TOPIC_ROOT}/edge/+/health`,
+  vesselPositions: `${TOPIC_ROOT}/edge/+/vessels/positions`,
+  /** Every camera topic of every edge: inventory, status, settings (desired and reported). */
+  edgeCameras: `${TOPIC_ROOT}/edge/+/cameras/#`,
+  fireAlerts: `${TOPIC_ROOT}/edge/+/alerts/fire`,
   cloudAlarms: `${TOPIC_ROOT}/cloud/alarms/#`,
   cloudLocatedFires: `${TOPIC_ROOT}/cloud/fire/located/#`,
   /** What an edge subscribes to: the desired settings of each of its cameras. */

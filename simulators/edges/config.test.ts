@@ -1,9 +1,11 @@
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Value } from '@sinclair/typebox/value';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, readConfigDocument } from '../../runtime/config.js';
 import {
+  brokerUrls,
   checkEdgeFleetConfig,
   cloudUsersFor,
   EdgeFleetConfig,
@@ -14,11 +16,52 @@ import {
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 describe('simulators.edges config', () => {
-  it('lookout.example.yaml documents every setting with its default value', async () => {
-    const document = await readConfigDocument(path.join(root, 'lookout.example.yaml'));
+  it('lookout.example.yaml documents every setting with its default value (urls, which has none, as a comment)', async () => {
+    const file = path.join(root, 'lookout.example.yaml');
+    const document = await readConfigDocument(file);
     const section = (document as { simulators: { edges: Record<string, unknown> } }).simulators.edges;
     expect(edgeFleetConfig('example', document)).toEqual(Value.Default(EdgeFleetConfig, {}));
-    expect(Object.keys(section).sort()).toEqual(Object.keys(EdgeFleetConfig.properties).sort());
+    const withoutDefault = ['urls'];
+    expect(Object.keys(section).sort()).toEqual(
+      Object.keys(EdgeFleetConfig.properties)
+        .filter((key) => !withoutDefault.includes(key))
+        .sort(),
+    );
+    const text = await readFile(file, 'utf8');
+    expect(text.slice(text.indexOf('\n  edges:'))).toMatch(/^ {4}# urls: \[mqtt:/m);
+  });
+
+  it('brokers: urls when given, else url alone; a bad or repeated entry is named with its path and value', () => {
+    const one = edgeFleetConfig('x.yaml', { simulators: { edges: { url: 'mqtt://10.0.0.1:1883' } } });
+    expect(brokerUrls(one)).toEqual(['mqtt://10.0.0.1:1883']);
+    const two = edgeFleetConfig('x.yaml', {
+      simulators: { edges: { url: 'mqtt://ignored:1', urls: ['mqtt://a:1883', 'tcp://b:1884'] } },
+    });
+    expect(brokerUrls(two)).toEqual(['mqtt://a:1883', 'tcp://b:1884']);
+
+    const bad = (edges: Record<string, unknown>) => () =>
+      edgeFleetConfig('x.yaml', { simulators: { edges } });
+    expect(bad({ urls: ['mqtt://a:1883', 'http://b:8080'] })).toThrow(
+      'x.yaml:\n  /simulators/edges/urls/1: "http://b:8080" is not an MQTT broker URL (expected mqtt://host:port or tcp://host:port)',
+    );
+    expect(bad({ urls: ['mqtt://a:1883', 'mqtt://a:1883'] })).toThrow(
+      '/simulators/edges/urls/1: "mqtt://a:1883" is listed twice',
+    );
+    expect(bad({ urls: ['mqtt://:1883'] })).toThrow(
+      '/simulators/edges/urls/0: "mqtt://:1883" is not a valid URL',
+    );
+    expect(bad({ urls: [] })).toThrow(/\/simulators\/edges\/urls/);
+    expect(bad({ url: '127.0.0.1:1883' })).toThrow(
+      '/simulators/edges/url: "127.0.0.1:1883" is not an MQTT broker URL',
+    );
+    expect(() =>
+      checkEdgeFleetConfig(
+        { ...one, urls: ['mqtt://a:1', 'ws://b:2'] },
+        'x.yaml with the command-line flags',
+      ),
+    ).toThrow(
+      'x.yaml with the command-line flags:\n  /simulators/edges/urls/1: "ws://b:2" is not an MQTT broker URL',
+    );
   });
 
   it('names the path of a bad value, from the file and after the flags', () => {

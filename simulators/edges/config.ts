@@ -25,8 +25,13 @@ export const EdgeCredentialsConfig = Type.Object(
 
 export const EdgeFleetConfig = Type.Object(
   {
-    /** The cloud's MQTT listener. */
-    url: Type.String({ pattern: '^(mqtt|tcp)://', default: 'mqtt://127.0.0.1:1883' }),
+    /** The cloud's MQTT listener (`mqtt://` or `tcp://`). */
+    url: Type.String({ minLength: 1, default: 'mqtt://127.0.0.1:1883' }),
+    /**
+     * Several cloud instances (a cluster): edge i starts on `urls[i % n]` and, when its connection fails or drops,
+     * moves on to the next one in list order (as the edge's `edge.mqtt.urls`). When given, `url` is not used.
+     */
+    urls: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
     count: Type.Integer({ minimum: 1, maximum: 20_000, default: 10 }),
     /** Edge ids are this prefix and a zero-padded number (`sim-edge-001`...), unless credentials come from the cloud. */
     idPrefix: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,48}$', default: 'sim-edge-' }),
@@ -102,14 +107,50 @@ const CloudMqttUsers = Type.Array(
 
 /** `simulators.edges` of a config document (defaults when absent); errors name the path, e.g. `/simulators/edges/count`. */
 export function edgeFleetConfig(file: string, document: unknown): EdgeFleetConfig {
-  return validateConfigSection(file, document, 'simulators', SimulatorsEdgesSection).edges;
+  const config = validateConfigSection(file, document, 'simulators', SimulatorsEdgesSection).edges;
+  checkBrokerUrls(config, file);
+  return config;
 }
 
 /** Checks a config changed after loading (command-line flags over the file) against the same schema. */
 export function checkEdgeFleetConfig(config: EdgeFleetConfig, where: string): EdgeFleetConfig {
   const result = compileSchema(EdgeFleetConfig).parseValue(config, '/simulators/edges');
   if (!result.ok) throw new ConfigError(where, result.errors);
+  checkBrokerUrls(result.value, where);
   return result.value;
+}
+
+/** The brokers the edges use, in order: `urls` when given, else `url` alone. */
+export function brokerUrls(config: Pick<EdgeFleetConfig, 'url' | 'urls'>): string[] {
+  return config.urls && config.urls.length > 0 ? [...config.urls] : [config.url];
+}
+
+/** Each broker URL an MQTT one with a host, none twice; a problem quotes the entry and names its path. */
+function checkBrokerUrls(config: EdgeFleetConfig, where: string): void {
+  const entries = config.urls
+    ? config.urls.map((url, index) => ({ url, path: `/simulators/edges/urls/${index}` }))
+    : [{ url: config.url, path: '/simulators/edges/url' }];
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const { url, path } of entries) {
+    const problem = brokerUrlProblem(url);
+    if (problem) problems.push(`${path}: "${url}" ${problem}`);
+    else if (seen.has(url)) problems.push(`${path}: "${url}" is listed twice`);
+    seen.add(url);
+  }
+  if (problems.length > 0) throw new ConfigError(where, problems);
+}
+
+/** What is wrong with one broker URL (`is not an MQTT broker URL (...)`), or undefined when it is fine. */
+export function brokerUrlProblem(url: string): string | undefined {
+  const expected = 'expected mqtt://host:port or tcp://host:port';
+  if (!/^(mqtt|tcp):\/\//.test(url)) return `is not an MQTT broker URL (${expected})`;
+  try {
+    if (new URL(url).hostname === '') return `has no host (${expected})`;
+  } catch {
+    return `is not a valid URL (${expected})`;
+  }
+  return undefined;
 }
 
 export async function loadEdgeFleetDocument(

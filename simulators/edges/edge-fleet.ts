@@ -4,7 +4,7 @@ import type { LonLat } from '../fleet/geography.js';
 import { childSeed, Random } from '../fleet/random.js';
 import { FleetModel, type Vessel } from '../fleet/vessels.js';
 import { readCloudRejections, rejectionsBetween, type CloudRejections } from './cloud-metrics.js';
-import type { EdgeFleetConfig, EdgeIdentity } from './config.js';
+import { brokerUrls, type EdgeFleetConfig, type EdgeIdentity } from './config.js';
 import { LatencyHistogram } from './latency.js';
 import { Pacer, rampOffsetMs } from './pacing.js';
 import { vesselPosition } from './payloads.js';
@@ -15,7 +15,6 @@ export type EdgeFleetSettings = Omit<EdgeFleetConfig, 'count' | 'idPrefix' | 'cr
 export interface EdgeFleetOptions extends Partial<EdgeFleetSettings> {
   /** One simulated edge per identity (`edgeIdentities()` of the config). */
   identities: readonly EdgeIdentity[];
-  url: string;
   /** Keep every generated position (`generatedPositions()`) and count deliveries per position (tests). */
   recordPositions?: boolean;
   /** `version` in the birth and will statuses. */
@@ -28,7 +27,7 @@ export interface EdgeFleetOptions extends Partial<EdgeFleetSettings> {
 }
 
 /** What a run did: `summary()` at the end, `progress()` every few seconds. */
-export interface EdgeFleetSummary extends Omit<FleetCounters, 'messages' | 'positions'> {
+export interface EdgeFleetSummary extends Omit<FleetCounters, 'messages' | 'positions' | 'brokers'> {
   edges: number;
   started: number;
   connected: number;
@@ -36,9 +35,22 @@ export interface EdgeFleetSummary extends Omit<FleetCounters, 'messages' | 'posi
   messages: FleetCounters['messages'] & { total: number };
   positions: FleetCounters['positions'] & { undelivered: number };
   rates: { messagesPerS: number; positionsPerS: number };
+  /** Per broker URL (in `urls` order): edges on it (connected now, or last connected there), connections, positions acknowledged. */
+  brokers: BrokerSummary[];
+  /** Edges that have been connected to another broker than their first (`urls[i % n]`). */
+  moved: number;
   pubackMs: { p50?: number; p99?: number; max?: number; samples: number };
   /** What the cloud counted as refused during the run (its /metrics before start and after stop; `cloudMetricsUrl`). */
   cloud?: CloudRejections;
+}
+
+export interface BrokerSummary {
+  url: string;
+  /** Edges whose current or last connection is on this broker. */
+  edges: number;
+  connected: number;
+  connects: number;
+  positionsAcked: number;
 }
 
 const DEFAULTS: EdgeFleetSettings = {
@@ -66,13 +78,16 @@ const MAX_VESSELS = 200_000;
 const LAND_BOX = { minLon: 104.85, maxLon: 105.25, minLat: 8.75, maxLat: 9.45 };
 
 /**
- * N simulated edge gateways against one cloud broker (load tests, demos): each edge its own MQTT client,
+ * N simulated edge gateways against a cloud broker, or several (a cluster: edge i starts on `urls[i % n]` and moves
+ * on to the next when its connection fails; load tests, failover tests, demos): each edge its own MQTT client,
  * vessels of its own moving around Ca Mau (simulators/fleet's motion model, one seeded fleet for all edges so
  * MMSIs are unique), optional overlapping receivers, churn, fire alerts. One ticker drives every edge.
  */
 export class EdgeFleetSimulator {
   readonly edges: SimEdge[];
-  readonly counters: FleetCounters = emptyCounters();
+  readonly counters: FleetCounters;
+  /** The brokers, in order (`urls`, or `url` alone). */
+  readonly urls: readonly string[];
   /** Resolves when the run is over by itself (duration reached, or every edge's positions delivered). */
   readonly done: Promise<void>;
   readonly #settings: EdgeFleetSettings;
@@ -106,6 +121,8 @@ export class EdgeFleetSimulator {
       churn: { ...DEFAULTS.churn, ...options.churn },
     };
     this.#settings = settings;
+    this.urls = brokerUrls(settings);
+    this.counters = emptyCounters(this.urls.length);
     this.#log = options.log ?? silentLogger();
     const count = options.identities.length;
     if (count === 0) throw new Error('edge fleet: no edges to simulate');
@@ -129,7 +146,8 @@ export class EdgeFleetSimulator {
       ];
       return new SimEdge({
         identity,
-        url: options.url,
+        urls: this.urls,
+        firstUrl: index % this.urls.length,
         version: options.version ?? 'lookout-sim-edges',
         keepaliveS: settings.keepaliveS,
         maxInFlight: settings.maxInFlight,
@@ -247,9 +265,22 @@ export class EdgeFleetSimulator {
     let started = 0;
     let connected = 0;
     let pending = 0;
+    let moved = 0;
+    const brokers: BrokerSummary[] = this.urls.map((url, index) => ({
+      url,
+      edges: 0,
+      connected: 0,
+      ...c.brokers[index]!,
+    }));
     for (const edge of this.edges) {
       if (edge.started) started += 1;
       if (edge.connected) connected += 1;
+      if (edge.moved) moved += 1;
+      const broker = brokers[edge.lastConnectedUrl];
+      if (broker) {
+        broker.edges += 1;
+        if (edge.connected) broker.connected += 1;
+      }
       pending += edge.undeliveredPositions;
     }
     return {
@@ -276,6 +307,8 @@ export class EdgeFleetSimulator {
         max: roundOpt(latency.count ? latency.max : undefined),
         samples: latency.count,
       },
+      brokers,
+      moved,
     };
   }
 
@@ -378,8 +411,17 @@ export function describeProgress(p: EdgeFleetSummary): string {
     : 'no PUBACK';
   return (
     `${p.connected}/${p.edges} edges connected, ${p.rates.messagesPerS} msg/s, ${p.rates.positionsPerS} positions/s, ${latency}, ` +
-    `${p.reconnects} reconnects, ${p.drops} drops, ${p.errors + p.lost} errors, ${p.refused} refused, ${p.positions.undelivered} positions waiting`
+    `${p.reconnects} reconnects, ${p.drops} drops, ${p.errors + p.lost} errors, ${p.refused} refused, ${p.positions.undelivered} positions waiting` +
+    (p.brokers.length > 1 ? `; ${describeBrokers(p)}` : '')
   );
+}
+
+/** `mqtt://a 120 connected (5230 positions acked), mqtt://b 130 connected (...), 12 moved`. */
+function describeBrokers(p: EdgeFleetSummary): string {
+  const each = p.brokers.map(
+    (b) => `${b.url} ${b.connected} connected (${b.positionsAcked} positions acked)`,
+  );
+  return `${each.join(', ')}, ${p.moved} moved`;
 }
 
 /** The end-of-run summary for people (`--json` prints the object instead). */
@@ -388,6 +430,7 @@ export function describeSummary(s: EdgeFleetSummary): string {
     `edges: ${s.edges} (${s.started} started), ${s.connects} connections (${s.reconnects} reconnects), ${s.drops} churn drops, ${s.lost} lost, ${s.refused} refused, ${s.errors} errors`,
     `messages acknowledged: ${s.messages.total} (positions ${s.messages.positions}, health ${s.messages.health}, status ${s.messages.status}, alerts ${s.messages.alerts}) in ${s.elapsedS} s = ${s.rates.messagesPerS} msg/s`,
     `positions: ${s.positions.generated} generated, ${s.positions.acked} acknowledged (${s.rates.positionsPerS}/s), ${s.positions.resent} resent after a drop, ${s.positions.dropped} dropped (queue full), ${s.positions.undelivered} undelivered`,
+    `brokers: ${s.brokers.map((b) => `${b.url} ${b.edges} edges last on it, ${b.connects} connections, ${b.positionsAcked} positions acknowledged`).join('; ')}; ${s.moved} edges moved to another broker`,
     `PUBACK latency: p50 ${s.pubackMs.p50 ?? '-'} ms, p99 ${s.pubackMs.p99 ?? '-'} ms, max ${s.pubackMs.max ?? '-'} ms over ${s.pubackMs.samples} messages; ${s.fires} fire alerts; ${s.invalid} payloads failed their schema (not sent)`,
     s.cloud
       ? `the cloud refused during the run: ${s.cloud.invalidPayloads} invalid payloads, ${s.cloud.denied} denied (login/ACL), ${s.cloud.publishesRefused} publishes not acknowledged`

@@ -1,4 +1,4 @@
-import mqtt, { type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { bearingAtFrameX } from '../../protocols/fire/camera-geometry.js';
 import type { VesselPosition } from '../../protocols/mqtt/payloads.js';
 import { edgeClientId, topics } from '../../protocols/mqtt/topics.js';
@@ -38,9 +38,17 @@ export interface FleetCounters {
   messages: { positions: number; health: number; status: number; alerts: number };
   positions: { generated: number; acked: number; dropped: number; resent: number };
   fires: number;
+  /** Per broker URL, in the fleet's `urls` order. */
+  brokers: BrokerCounters[];
 }
 
-export function emptyCounters(): FleetCounters {
+export interface BrokerCounters {
+  connects: number;
+  /** Positions acknowledged (PUBACK) by this broker. */
+  positionsAcked: number;
+}
+
+export function emptyCounters(brokers = 1): FleetCounters {
   return {
     connects: 0,
     reconnects: 0,
@@ -52,12 +60,15 @@ export function emptyCounters(): FleetCounters {
     messages: { positions: 0, health: 0, status: 0, alerts: 0 },
     positions: { generated: 0, acked: 0, dropped: 0, resent: 0 },
     fires: 0,
+    brokers: Array.from({ length: brokers }, () => ({ connects: 0, positionsAcked: 0 })),
   };
 }
 
 export interface SimEdgeOptions {
   identity: EdgeIdentity;
-  url: string;
+  /** The fleet's brokers; the edge starts on `urls[firstUrl]` and moves on to the next (wrapping) on each close. */
+  urls: readonly string[];
+  firstUrl: number;
   version: string;
   keepaliveS: number;
   maxInFlight: number;
@@ -76,6 +87,8 @@ export interface SimEdgeOptions {
   log: Logger;
   /** Called with the positions of each acknowledged batch (tests record what was delivered). */
   onPositionsAcked?: (edgeId: string, positions: readonly VesselPosition[]) => void;
+  /** Opens one MQTT connection (default `mqtt.connect`; unit tests give a fake). */
+  connect?: (url: string, options: IClientOptions) => MqttClient;
 }
 
 interface EdgeMessage extends OutgoingMessage {
@@ -91,6 +104,7 @@ interface OpenFire {
   endAt: number;
 }
 
+/** Backoff after a lost or failed connection; it grows once per round over all the URLs (as the edge's uplink). */
 const RECONNECT_MIN_MS = 500;
 const RECONNECT_MAX_MS = 10_000;
 const STOP_WAIT_MS = 2000;
@@ -100,7 +114,8 @@ const CAMERAS = 3;
  * One simulated edge gateway on its own MQTT connection, speaking the public protocol only: retained `online`
  * birth on every connect and an `offline`/`lost` last will, EdgeHealth while connected, position batches and
  * fire alerts through an in-memory queue (QoS 1, at most `maxInFlight` unacknowledged, sent in order after a
- * reconnect, messages that lost their connection before the PUBACK first).
+ * reconnect, messages that lost their connection before the PUBACK first). With several broker URLs it moves
+ * on to the next one whenever a connection fails or drops.
  */
 export class SimEdge {
   readonly edgeId: string;
@@ -110,6 +125,12 @@ export class SimEdge {
   connects = 0;
   /** Set by `stop()`: the edge was down (dropped or lost) at that moment, so its last will was its goodbye. */
   stoppedWhileDown = false;
+  /** Index in `urls` of the broker it connects to next (or is connected to). */
+  #urlIndex: number;
+  /** Index in `urls` of the broker of its last successful connection; -1 before the first. */
+  #lastConnectedUrl = -1;
+  /** Connected at least once to another broker than its first. */
+  #moved = false;
   #client: MqttClient | undefined;
   #generation = 0;
   #connected = false;
@@ -138,6 +159,8 @@ export class SimEdge {
 
   constructor(private readonly options: SimEdgeOptions) {
     this.edgeId = options.identity.edgeId;
+    if (options.urls.length === 0) throw new Error(`simulated edge ${this.edgeId}: no broker URL`);
+    this.#urlIndex = options.firstUrl % options.urls.length;
     this.queue = new SendQueue(options.queueMaxMessages);
     this.#statusTopic = topics.edgeStatus(this.edgeId);
     this.#positionsTopic = topics.vesselPositions(this.edgeId);
@@ -150,6 +173,21 @@ export class SimEdge {
 
   get started(): boolean {
     return this.#started;
+  }
+
+  /** The broker it is connected to, or will try next. */
+  get url(): string {
+    return this.options.urls[this.#urlIndex]!;
+  }
+
+  /** Index in the fleet's `urls` of the broker of its last successful connection (-1: never connected). */
+  get lastConnectedUrl(): number {
+    return this.#lastConnectedUrl;
+  }
+
+  /** True once it has been connected to another broker than its first. */
+  get moved(): boolean {
+    return this.#moved;
   }
 
   /** Messages not yet acknowledged: queued, in flight, or positions waiting for their batch. */
@@ -259,9 +297,11 @@ export class SimEdge {
   #connect(): void {
     if (this.#stopped) return;
     const generation = ++this.#generation;
-    const { identity, url, keepaliveS, version, counters, log } = this.options;
+    const { identity, keepaliveS, version, counters, log } = this.options;
+    const urlIndex = this.#urlIndex;
+    const url = this.url;
     const will = this.#encode(() => statusPayload('offline', Date.now(), version, 'lost'));
-    const client = mqtt.connect(url, {
+    const client = (this.options.connect ?? mqtt.connect)(url, {
       clientId: edgeClientId(identity.edgeId),
       clean: true,
       keepalive: keepaliveS,
@@ -278,8 +318,11 @@ export class SimEdge {
       if (generation !== this.#generation) return;
       this.#connected = true;
       this.#attempt = 0;
+      this.#lastConnectedUrl = urlIndex;
+      if (urlIndex !== this.options.firstUrl % this.options.urls.length) this.#moved = true;
       this.connects += 1;
       counters.connects += 1;
+      counters.brokers[urlIndex]!.connects += 1;
       if (this.connects > 1) counters.reconnects += 1;
       const birth = this.#encode(() => statusPayload('online', Date.now(), version));
       if (birth) this.#publishDirect(client, this.#statusTopic, birth, true, 'status').catch(() => undefined);
@@ -297,7 +340,7 @@ export class SimEdge {
         );
       } else {
         counters.errors += 1;
-        this.#warnOnce('error', { err: error.message }, 'simulated edge: connection error');
+        this.#warnOnce('error', { err: error.message, url }, 'simulated edge: connection error');
       }
     });
     client.on('close', () => {
@@ -308,6 +351,9 @@ export class SimEdge {
       this.#connected = false;
       this.#requeueInFlight();
       if (this.#stopped) return;
+      // A lost, refused or dropped connection: the next broker in the list (as the edge's uplink does).
+      const urls = this.options.urls;
+      this.#urlIndex = (this.#urlIndex + 1) % urls.length;
       let delay: number;
       if (this.#plannedDrop) {
         this.#plannedDrop = false;
@@ -316,10 +362,14 @@ export class SimEdge {
       } else {
         if (wasConnected) counters.lost += 1;
         this.#attempt += 1;
-        delay = withEqualJitter(backoffMs(this.#attempt, RECONNECT_MIN_MS, RECONNECT_MAX_MS), () =>
+        const round = Math.ceil(this.#attempt / urls.length);
+        delay = withEqualJitter(backoffMs(round, RECONNECT_MIN_MS, RECONNECT_MAX_MS), () =>
           this.options.random.next(),
         );
-        log.debug({ edgeId: this.edgeId, delayMs: Math.round(delay) }, 'simulated edge: reconnecting');
+        log.debug(
+          { edgeId: this.edgeId, delayMs: Math.round(delay), lost: url, next: this.url },
+          'simulated edge: reconnecting',
+        );
       }
       this.#reconnectTimer = setTimeout(() => this.#connect(), delay);
     });
@@ -338,6 +388,7 @@ export class SimEdge {
     const client = this.#client;
     if (!client || !this.#connected) return;
     const generation = this.#generation;
+    const broker = this.options.counters.brokers[this.#urlIndex]!;
     const { counters, maxInFlight } = this.options;
     while (this.#inFlight.size < maxInFlight) {
       const message = this.queue.shift();
@@ -347,16 +398,21 @@ export class SimEdge {
       this.#inFlight.set(id, { message, sentAt });
       client.publish(message.topic, message.payload, { qos: 1 }, (error) => {
         if (generation !== this.#generation) return; // requeued when the connection closed
-        this.#inFlight.delete(id);
         if (error) {
+          // Not acknowledged on a connection that is going down: the message stays in flight, and the 'close'
+          // puts every in-flight message back in front in its order (requeued here one by one, they would
+          // swap places). Cut it now in case it is not closing by itself.
           counters.errors += 1;
-          this.queue.requeue([message]);
+          this.#warnOnce('publish', { err: error.message }, 'simulated edge: publish failed');
+          client.stream?.destroy();
           return;
         }
+        this.#inFlight.delete(id);
         this.#recordLatency(performance.now() - sentAt);
         if (message.kind === 'positions') {
           counters.messages.positions += 1;
           counters.positions.acked += message.positions;
+          broker.positionsAcked += message.positions;
           if (message.list) this.options.onPositionsAcked?.(this.edgeId, message.list);
         } else counters.messages.alerts += 1;
         this.#pump();

@@ -1,9 +1,11 @@
 /**
- * Failover with real parts: redis-server, influxd, two `lookout cloud` processes in cluster mode, a few hundred
- * edges (the edge's own disk outbox and MQTT uplink, with both instances' URLs, spread over both), `kill -9` of
- * the leader mid-run. Every acknowledged position is stored exactly once (the killed instance replays its
- * journal when it comes back), a fire alert sent after the kill is alarmed once and notified once, and the
- * failover time is printed (never asserted).
+ * Failover with real parts: redis-server, influxd, two `lookout cloud` processes in cluster mode, the real
+ * `lookout sim edges` process with a few hundred edges spread over both (each edge moves to the other URL when its
+ * broker dies), `kill -9` of the leader, then of the standby, mid-run. Every position the simulator saw
+ * acknowledged is stored exactly once (the killed instance replays its journal when it comes back), a fire alert
+ * and a vessel entering a closed area, both sent after the kill by an edge as deployed (disk outbox and MQTT
+ * uplink), are each alarmed once and notified once; the failover time and what a lost disk would have cost (the
+ * acknowledged positions only in the killed instance's journal) are printed (never asserted).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -22,8 +24,9 @@ import { topics } from '../../protocols/mqtt/topics.js';
 import { silentLogger } from '../../runtime/logger.js';
 import { createMetricsRegistry } from '../../runtime/metrics.js';
 import { freePort } from '../../runtime/ports.js';
+import type { EdgeFleetSummary } from '../../simulators/edges/edge-fleet.js';
 import { WebhookReceiver } from '../../simulators/notifications/webhook-receiver.js';
-import { removeDir, tempDir } from '../support/cloud-fixtures.js';
+import { metricValue, removeDir, tempDir } from '../support/cloud-fixtures.js';
 import { startTestInfluxd, type TestInfluxd } from '../support/influxd.js';
 import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
@@ -32,8 +35,12 @@ import { waitFor } from '../support/wait.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const scope = scopeForFile();
-const EDGES = 200;
-const POSITIONS_PER_BATCH = 5;
+/** Simulated edges (`lookout sim edges`), half starting on each instance. */
+const SIM_EDGES = 240;
+/** Each reports this many positions at `SIM_RATE` per second: the run lasts about 12 s, the kill comes 2-3 s in. */
+const POSITIONS_PER_EDGE = 48;
+const SIM_RATE = 4;
+const WITNESS_POSITIONS = 5;
 let influx: TestInfluxd;
 let redis: TestRedis;
 let postgres: TestPostgres;
@@ -112,8 +119,66 @@ async function leads(instance: Instance): Promise<boolean> {
   return health.features?.cluster?.leader === true;
 }
 
-/** An edge as deployed: disk outbox and MQTT uplink with both instances' URLs, `first` tried first. */
-async function startEdge(index: number, urls: string[]) {
+/** A progress line of `lookout sim edges` (pino JSON on stderr): the summary so far, with its time. */
+type SimProgress = EdgeFleetSummary & { time: number; msg: string };
+
+/**
+ * The real `lookout sim edges` process with both instances' URLs (edge i starts on urls[i % 2]), each edge
+ * reporting `POSITIONS_PER_EDGE` positions; it exits once all are acknowledged and prints its summary as JSON.
+ */
+async function startSimEdges(urls: string[], database: string) {
+  const dir = await scope.use(tempDir(`sim-edges-${database}`), removeDir);
+  const configFile = path.join(dir, 'lookout.yaml');
+  await writeFile(
+    configFile,
+    stringify({
+      simulators: {
+        edges: {
+          urls,
+          count: SIM_EDGES,
+          idPrefix: `${database.replace(/_/g, '-')}-sim-`,
+          seed: 15,
+          positionsPerEdge: POSITIONS_PER_EDGE,
+          positionsPerSecond: SIM_RATE,
+          rampUpS: 2,
+          vesselsPerEdge: 4,
+          batchIntervalMs: 500,
+          healthIntervalS: 10,
+          progressIntervalS: 0.25,
+          credentials: { source: 'none' },
+        },
+      },
+    }),
+  );
+  const child = spawn(
+    process.execPath,
+    [path.join(root, 'cli/lookout.js'), 'sim', 'edges', '--config', configFile, '--json'],
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  scope.defer(() => void child.kill('SIGKILL'));
+  const output = { stdout: '', stderr: '' };
+  child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const progress = (): SimProgress[] =>
+    output.stderr
+      .split('\n')
+      .slice(0, -1) // the last piece is an unfinished line or ''
+      .filter((line) => line.includes('"brokers"'))
+      .map((line) => JSON.parse(line) as SimProgress);
+  return {
+    progress,
+    /** The final summary, once the process has exited (every position acknowledged). */
+    async summary(): Promise<EdgeFleetSummary> {
+      const code = await exited;
+      expect(code, output.stderr.slice(-3000)).toBe(0);
+      return JSON.parse(output.stdout.trim()) as EdgeFleetSummary;
+    },
+  };
+}
+
+/** An edge as deployed: disk outbox and MQTT uplink with both instances' URLs, the first tried first. */
+async function startEdge(edgeId: string, mmsi: number, urls: string[]) {
   const dir = mkdtempSync(path.join(tmpdir(), 'lookout-failover-edge-'));
   scope.defer(() => rmSync(dir, { recursive: true, force: true }));
   const bus = createEdgeBus();
@@ -125,7 +190,6 @@ async function startEdge(index: number, urls: string[]) {
   );
   await outbox.start();
   scope.defer(() => outbox.stop());
-  const edgeId = `fo-${index}`;
   const uplink = new MqttUplink(
     {
       edgeId,
@@ -148,10 +212,10 @@ async function startEdge(index: number, urls: string[]) {
     uplink,
     /** Enqueues one batch of positions of this edge's own vessel; returns how many positions. */
     sendBatch(): number {
-      const positions = Array.from({ length: POSITIONS_PER_BATCH }, (_, i) => ({
-        mmsi: 574_500_000 + index,
-        ts: 1_767_225_600_000 + (seq * POSITIONS_PER_BATCH + i) * 1000,
-        lat: 8.6 + index * 0.001,
+      const positions = Array.from({ length: WITNESS_POSITIONS }, (_, i) => ({
+        mmsi,
+        ts: 1_767_225_600_000 + (seq * WITNESS_POSITIONS + i) * 1000,
+        lat: 8.6,
         lon: 104.7 + i * 0.0001,
         sog: 4,
         cog: 90,
@@ -183,35 +247,55 @@ async function killOneMidRun(victim: 'leader' | 'standby', database: string): Pr
   await waitFor(() => leads(a), 30_000, 'cloud-a to lead');
   await b.start();
   const [leader, standby] = [a, b];
-
-  const edges = await Promise.all(
-    Array.from({ length: EDGES }, (_, index) =>
-      startEdge(index, index % 2 === 0 ? [leader.mqtt, standby.mqtt] : [standby.mqtt, leader.mqtt]),
-    ),
-  );
-  await waitFor(() => edges.every((edge) => edge.uplink.connected), 60_000, 'every edge connected');
-  let sent = 0;
-  const round = () => {
-    for (const edge of edges) sent += edge.sendBatch();
-  };
-  for (let i = 0; i < 3; i++) round();
-  await waitFor(
-    () => edges.every((edge) => edge.outbox.stats.messages === 0),
-    60_000,
-    'the first rounds acknowledged',
-  );
-
-  // Mid-run: batches in flight on both instances when the leader dies.
-  round();
   const [killed, survivor] = victim === 'leader' ? [leader, standby] : [standby, leader];
+  const killedIndex = killed === a ? 0 : 1;
+
+  // Witnesses, one first on each instance: the one on the killed instance sends the fire alert after the kill.
+  const witnesses = await Promise.all([
+    startEdge(`${database}-w0`, 574_900_000, [a.mqtt, b.mqtt]),
+    startEdge(`${database}-w1`, 574_900_001, [b.mqtt, a.mqtt]),
+  ]);
+  const witness = witnesses[killedIndex]!;
+  await waitFor(() => witnesses.every((w) => w.uplink.connected), 30_000, 'the witness edges connected');
+
+  const sim = await startSimEdges([a.mqtt, b.mqtt], database);
+  const total = SIM_EDGES * POSITIONS_PER_EDGE;
+  // Mid-run: every edge started and positions acknowledged on both instances (the summary's `moved` below shows
+  // the killed instance still had its edges when it died).
+  const before = await waitFor(
+    () => {
+      const last = sim.progress().at(-1);
+      return (
+        last !== undefined &&
+        last.started === SIM_EDGES &&
+        last.brokers.every((broker) => broker.positionsAcked > 0) &&
+        last
+      );
+    },
+    60_000,
+    'sim edges acknowledged on both instances',
+  );
   await killed.kill();
   const killedAt = Date.now();
-  round();
+
   await waitFor(() => leads(survivor), 60_000, 'the survivor to lead');
   const failoverMs = Date.now() - killedAt;
+  // Every edge connected again, all on the survivor: from the simulator's own progress lines (every 250 ms).
+  const allMoved = await waitFor(
+    () =>
+      sim
+        .progress()
+        .find(
+          (line) =>
+            line.time > killedAt &&
+            line.connected === SIM_EDGES &&
+            line.brokers[killedIndex]!.connected === 0,
+        ),
+    60_000,
+    'every sim edge connected to the survivor',
+  );
 
   // A fire after the kill, seen by an edge that was on the killed instance (now on the survivor).
-  const witness = edges[victim === 'leader' ? 0 : 1]!;
   const fire: FireAlert = {
     edgeId: witness.edgeId,
     cameraId: 'cam-1',
@@ -225,21 +309,57 @@ async function killOneMidRun(victim: 'leader' | 'standby', database: string): Pr
     camera: { position: { lat: 9.24, lon: 104.93 } },
   };
   witness.outbox.enqueue('alert', topics.fireAlert(witness.edgeId), JSON.stringify(fire));
-  round();
-  await waitFor(
-    () => edges.every((edge) => edge.outbox.stats.messages === 0),
-    60_000,
-    'everything acknowledged',
+  // A scripted violation after the kill, heard through the same edge: a vessel into the Hòn Khoai closed area
+  // (centre 104.83 E 8.43 N, 5 km), its last position inside.
+  const intruder = 574_900_009;
+  const now = Date.now();
+  const violation = [
+    { lon: 104.75, lat: 8.33, ts: now - 60_000 },
+    { lon: 104.79, lat: 8.38, ts: now - 40_000 },
+    { lon: 104.83, lat: 8.43, ts: now - 20_000 },
+  ].map((p) => ({ mmsi: intruder, sog: 5, cog: 45, msgType: 1, ...p }));
+  witness.outbox.enqueue(
+    'telemetry',
+    topics.vesselPositions(witness.edgeId),
+    JSON.stringify({ edgeId: witness.edgeId, seq: 1_000, positions: violation }),
   );
-  const switchedMs = Date.now() - killedAt;
+  let witnessPositions = violation.length;
+  for (const w of witnesses) witnessPositions += w.sendBatch();
+  await waitFor(
+    () => witnesses.every((w) => w.outbox.stats.messages === 0),
+    60_000,
+    'the witnesses acknowledged',
+  );
+
+  const summary = await sim.summary();
+  expect(summary.positions).toMatchObject({ generated: total, acked: total, dropped: 0, undelivered: 0 });
+  expect(summary).toMatchObject({ refused: 0, invalid: 0 });
+  // Each edge of the killed instance moved to the survivor; none is left on the killed one.
+  expect(summary.moved).toBeGreaterThanOrEqual(SIM_EDGES / 2);
+  expect(summary.brokers[killedIndex]!.edges).toBe(0);
+  expect(summary.brokers[1 - killedIndex]!.edges).toBe(SIM_EDGES);
+  expect(summary.brokers.every((broker) => broker.positionsAcked > 0)).toBe(true);
+
+  // What a lost machine (its disk gone, not only its process) would have cost: once the survivor has stored
+  // everything it acknowledged, the positions missing from InfluxDB are only in the killed instance's journal.
+  const expected = summary.positions.acked + witnessPositions;
+  await waitFor(
+    async () => {
+      const metrics = await (await fetch(`${survivor.http}/metrics`)).text();
+      return metricValue(metrics, 'lookout_cloud_buffer_disk_messages') === 0;
+    },
+    60_000,
+    "the survivor's journal stored",
+  );
+  const onlyInKilledJournal = expected - (await storedPositions(database));
 
   // The killed instance comes back (a killed process, not a lost disk): its journal replays what it had
   // acknowledged but not written; then every acknowledged position is in InfluxDB, once.
   await killed.start();
   await waitFor(
-    async () => (await storedPositions(database)) === sent,
+    async () => (await storedPositions(database)) === expected,
     60_000,
-    `all ${sent} positions stored`,
+    `all ${expected} positions stored`,
   );
   const fireAlarms = async () =>
     ((await (await fetch(`${survivor.http}/api/v1/alarms?type=fire`)).json()) as { alarms: Alarm[] }).alarms;
@@ -251,18 +371,38 @@ async function killOneMidRun(victim: 'leader' | 'standby', database: string): Pr
   expect(await fireAlarms()).toHaveLength(1);
   // Other alarms may be notified too (an edge that moved can look silent for a moment); none twice, the fire once.
   expect(notified().filter((id) => id === fireId)).toHaveLength(1);
+  // The violation: one alarm, counted once, notified once.
+  const closedArea = async () =>
+    (
+      (await (await fetch(`${survivor.http}/api/v1/alarms?type=closed_area`)).json()) as { alarms: Alarm[] }
+    ).alarms.filter((alarm) => alarm.originator === `vessel:${intruder}`);
+  const [violationAlarm] = await waitFor(
+    async () => {
+      const found = await closedArea();
+      return found.length > 0 && found;
+    },
+    30_000,
+    'the closed-area alarm',
+  );
+  await waitFor(() => notified().includes(violationAlarm!.id), 30_000, 'the closed-area notification');
+  expect(await closedArea()).toMatchObject([{ id: violationAlarm!.id, count: 1 }]);
+  expect(notified().filter((id) => id === violationAlarm!.id)).toHaveLength(1);
   expect(notified().filter((id, i, all) => all.indexOf(id) !== i)).toEqual([]);
-  expect(await storedPositions(database)).toBe(sent);
+  expect(await storedPositions(database)).toBe(expected);
   console.log(
-    `kill -9 of the ${victim}: ${EDGES} edges, ${sent} positions; the survivor led ${failoverMs} ms after the ` +
-      `kill (leaseMs 3000), every edge acknowledged again after ${switchedMs} ms`,
+    `kill -9 of the ${victim}: ${SIM_EDGES} sim edges + 2 witnesses, ${expected} positions stored once ` +
+      `(${before.positions.acked} acknowledged before the kill, ${summary.positions.resent} resent after it); ` +
+      `the survivor led ${failoverMs} ms after the kill (leaseMs 3000); ${summary.moved} edges moved, all ` +
+      `connected to the survivor by ${allMoved.time - killedAt} ms after the kill (progress every 250 ms); ` +
+      `PUBACK p50 ${summary.pubackMs.p50} ms p99 ${summary.pubackMs.p99} ms max ${summary.pubackMs.max} ms over the run; ` +
+      `${onlyInKilledJournal} acknowledged positions were only in the killed instance's journal (a lost disk's cost)`,
   );
   // Both stop: the next run's first instance takes the lease.
   await a.kill();
   await b.kill();
 }
 
-it('kill -9 of the leader: positions stored once, a fire alert after it alarmed and notified once', () =>
+it('kill -9 of the leader: positions stored once; a fire and a closed-area entry after it alarmed and notified once', () =>
   killOneMidRun('leader', 'failover_leader'));
 
 it('kill -9 of the standby: the same, the leader keeps the lead', () =>

@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { Redis } from 'ioredis';
 import mqtt, { type MqttClient } from 'mqtt';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCloudConfig } from '../../cloud/config.js';
@@ -17,6 +18,7 @@ import { notifyFeature } from '../../cloud/notify/feature.js';
 import { WebhookReceiver } from '../../simulators/notifications/webhook-receiver.js';
 import type { Alarm } from '../../protocols/api/alarms.js';
 import { clusterFeature } from '../../cloud/cluster/feature.js';
+import { outboxKey } from '../../cloud/cluster/notify-outbox.js';
 
 const scope = scopeForFile();
 let influx: TestInfluxd;
@@ -35,7 +37,7 @@ beforeAll(async () => {
 async function startInstance(
   instanceId: string,
   database: string,
-  options: { webhook?: string; leaseMs?: number } = {},
+  options: { webhook?: string; leaseMs?: number; retryMinMs?: number; redisUrl?: string } = {},
 ): Promise<Cloud & { alarms?: AlarmsFeature }> {
   const dataDir = await scope.use(tempDir(`cloud-${instanceId}`), removeDir);
   const config = cloudConfig({
@@ -44,13 +46,18 @@ async function startInstance(
     influx: { host: influx.influxd.host, port: influx.influxd.port, database },
     ingest: { batchSize: 500, flushIntervalMs: 50 },
     dataDir,
-    cluster: { redis: redis.redis.url, instanceId, leaseMs: options.leaseMs },
+    cluster: { redis: options.redisUrl ?? redis.redis.url, instanceId, leaseMs: options.leaseMs },
     registry: { database: { url: postgres.url } },
-    notify: options.webhook ? { webhooks: [{ name: 'rangers', url: options.webhook, format: 'json' }] } : {},
+    notify: options.webhook
+      ? {
+          webhooks: [{ name: 'rangers', url: options.webhook, format: 'json' }],
+          retry: { minMs: options.retryMinMs ?? 1000, maxMs: 60_000 },
+        }
+      : {},
   });
   const cluster = clusterFeature(config.cluster!);
   const alarms = options.webhook ? alarmsFeature({ cluster }) : undefined;
-  const features = alarms ? [cluster, alarms, notifyFeature(config.notify)] : [cluster];
+  const features = alarms ? [cluster, alarms, notifyFeature(config.notify, { cluster })] : [cluster];
   const cloud = createCloud(config, { features });
   await cloud.start();
   scope.defer(() => cloud.stop());
@@ -273,9 +280,18 @@ describe('cloud cluster on Redis (aedes with mqemitter-redis and aedes-persisten
       ).status,
     ).toBe(404);
 
-    // The leader goes away; b takes over, keeps the alarm (no second one for the same condition) and raises new ones.
+    // A shared raise (the rules' own, which the leader makes from the same positions) is not sent by a standby,
+    // only kept: by the time a forwarded raise made after it reaches the leader, the leader has not heard of it.
+    b.alarms!.part.raiseShared(raise('vessel:574100003'));
+    b.alarms!.part.raise(raise('vessel:574100004'));
+    await waitFor(() => storeA.activeFor('vessel:574100004', 'closed_zone'), 20_000, 'the forwarded raise');
+    expect(storeA.activeFor('vessel:574100003', 'closed_zone')).toBeUndefined();
+
+    // The leader goes away; b takes over, keeps the alarm (no second one for the same condition), applies the
+    // shared raise it kept (the leader might have died before making its own) and raises new ones.
     await a.stop();
     await waitFor(() => b.leadership.leader, 20_000, 'b to lead');
+    await waitFor(() => storeB.activeFor('vessel:574100003', 'closed_zone'), 20_000, 'the kept shared raise');
     b.alarms!.part.raise(raise('vessel:574100001'));
     b.alarms!.part.raise(raise('vessel:574100002'));
     const second = await waitFor(
@@ -284,11 +300,14 @@ describe('cloud cluster on Redis (aedes with mqemitter-redis and aedes-persisten
       'the new alarm',
     );
     expect(storeB.activeFor('vessel:574100001', 'closed_zone')?.id).toBe(first.id);
-    await waitFor(() => receiver.received.length >= 2, 20_000, 'the second notification');
+    const third = storeB.activeFor('vessel:574100003', 'closed_zone')!;
+    const fourth = storeB.activeFor('vessel:574100004', 'closed_zone')!;
+    const all = [first.id, second.id, third.id, fourth.id].sort();
+    await waitFor(() => receiver.received.length >= 4, 20_000, 'the notifications');
     const notified = receiver.received.map(
       (request) => (JSON.parse(request.body) as { alarm: Alarm }).alarm.id,
     );
-    expect(notified.sort()).toEqual([first.id, second.id].sort());
+    expect(notified.sort()).toEqual(all);
     // Stored once each in the shared InfluxDB (a standby never writes alarm events).
     const createdIds = async () =>
       (
@@ -297,7 +316,43 @@ describe('cloud cluster on Redis (aedes with mqemitter-redis and aedes-persisten
           { database },
         )
       ).map((row) => row.alarm_id);
-    await waitFor(async () => (await createdIds()).length >= 2, 20_000, 'both creations in InfluxDB');
-    expect((await createdIds()).sort()).toEqual([first.id, second.id].sort());
+    await waitFor(async () => (await createdIds()).length >= 4, 20_000, 'every creation in InfluxDB');
+    expect((await createdIds()).sort()).toEqual(all);
+  });
+
+  it('a notification the leader could not send yet is sent by the next leader, once, with the same id', async () => {
+    const receiver = new WebhookReceiver();
+    await scope.use(receiver.start(), () => receiver.stop());
+    receiver.answer = () => ({ status: 503 });
+    const database = 'cluster_outbox';
+    // A Redis of its own: the leader of the test before still holds the lease in the shared one.
+    const own = await scope.use(startTestRedis(), (started) => started.cleanup());
+    // The leader retries only after a minute: only the next leader can deliver it in this test.
+    const options = { webhook: receiver.url, leaseMs: 3000, retryMinMs: 60_000, redisUrl: own.redis.url };
+    const a = await startInstance('outbox-a', database, options);
+    const b = await startInstance('outbox-b', database, options);
+    expect(a.leadership.leader).toBe(true);
+    a.alarms!.part.raise({
+      originator: 'camera:edge-1/cam-1',
+      type: 'fire',
+      severity: 'CRITICAL',
+      ts: Date.now(),
+      details: {},
+    });
+    await waitFor(() => receiver.received.length === 1, 20_000, 'the first attempt (refused)');
+    const outbox = outboxKey('rangers');
+    const client = new Redis(own.redis.url);
+    scope.defer(() => client.quit());
+    await waitFor(async () => (await client.hlen(outbox)) === 1, 20_000, 'the notification in the outbox');
+
+    receiver.answer = () => ({ status: 200 });
+    await a.stop(); // a clean stop: in a cluster no spill file, only the outbox keeps it
+    await waitFor(() => b.leadership.leader, 20_000, 'b to lead');
+    await waitFor(() => receiver.received.length === 2, 20_000, 'the delivery by the new leader');
+    const [refused, delivered] = receiver.json();
+    expect(delivered!.id).toBe(refused!.id);
+    expect(delivered!.alarm.type).toBe('fire');
+    await waitFor(async () => (await client.hlen(outbox)) === 0, 20_000, 'the outbox emptied');
+    expect(receiver.received).toHaveLength(2);
   });
 });

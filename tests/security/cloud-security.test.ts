@@ -88,7 +88,7 @@ function raiseAlarm(mmsi: number): string {
     severity: 'CRITICAL',
     ts: Date.now(),
     details: {},
-  }).alarm.id;
+  })!.alarm.id;
 }
 
 beforeAll(async () => {
@@ -346,7 +346,7 @@ describe('HTTP API: operator accounts', () => {
       severity: 'CRITICAL',
       ts: Date.now(),
       details: {},
-    }).alarm.id;
+    })!.alarm.id;
     const verdict = { label: 'false_alarm', by: 'somebody else' };
     expect((await postJson(`/api/v1/alarms/${fire}/triage`, verdict, basic(VIEWER))).status).toBe(403);
     const judged = await postJson(`/api/v1/alarms/${fire}/triage`, verdict, basic(OPERATOR));
@@ -430,7 +430,7 @@ describe('dashboard in Chromium with HTTP Basic', () => {
       severity: 'CRITICAL',
       ts: Date.now(),
       details: { lat: 9.26, lon: 104.95, errorM: 340, locatedBy: 2 },
-    }).alarm.id;
+    })!.alarm.id;
     const context = await browser.newContext({
       httpCredentials: { username: VIEWER.username, password: VIEWER.password },
     });

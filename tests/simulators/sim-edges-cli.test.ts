@@ -1,5 +1,7 @@
 /** `lookout sim edges` as a user runs it: the real CLI process (tsx) against a real aedes broker over TCP. */
 import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -60,6 +62,7 @@ describe('lookout sim edges', () => {
     for (const flag of [
       '--count',
       '--url',
+      'repeat it for several',
       '--config',
       '--seed',
       '--duration',
@@ -123,6 +126,59 @@ describe('lookout sim edges', () => {
         .map((s) => s.edgeId)
         .sort(),
     ).toEqual(['cli-001', 'cli-002', 'cli-003']);
+  });
+
+  it('spreads the edges over repeated --url brokers and says how many are on each', async () => {
+    const [first, second] = await Promise.all([startTestBroker(), startTestBroker()]);
+    cleanups.push(
+      () => first.stop(),
+      () => second.stop(),
+    );
+    const { output, exited } = lookout([
+      'sim',
+      'edges',
+      ...['--count', '5', '--url', first.url, '--url', second.url, '--positions', '4', '--rate', '20'],
+      ...['--ramp-up', '0', '--batch-interval', '100', '--progress', '0', '--json'],
+    ]);
+    expect(await exited, output.stderr).toBe(0);
+    const summary = JSON.parse(output.stdout.trim()) as {
+      positions: { generated: number; acked: number };
+      brokers: Array<{ url: string; edges: number; connects: number; positionsAcked: number }>;
+      moved: number;
+    };
+    expect(summary.positions).toMatchObject({ generated: 20, acked: 20 });
+    expect(summary.brokers).toEqual([
+      { url: first.url, edges: 3, connected: 0, connects: 3, positionsAcked: 12 },
+      { url: second.url, edges: 2, connected: 0, connects: 2, positionsAcked: 8 },
+    ]);
+    expect(summary.moved).toBe(0);
+    await waitFor(() => positionsReceived(first) === 12, 15_000, '12 positions at the first broker');
+    await waitFor(() => positionsReceived(second) === 8, 15_000, '8 positions at the second broker');
+  });
+
+  it('refuses a bad broker URL, naming it, from a flag and from the config file', async () => {
+    const flag = lookout([
+      'sim',
+      'edges',
+      '--url',
+      'mqtt://127.0.0.1:1883',
+      '--url',
+      'http://127.0.0.1:8080',
+    ]);
+    expect(await flag.exited).toBe(1);
+    expect(flag.output.stderr).toContain(
+      'lookout: --url "http://127.0.0.1:8080" is not an MQTT broker URL (expected mqtt://host:port or tcp://host:port)',
+    );
+    const dir = await mkdtemp(path.join(tmpdir(), 'lookout-sim-edges-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const config = path.join(dir, 'lookout.yaml');
+    await writeFile(config, 'simulators:\n  edges:\n    urls: [mqtt://127.0.0.1:1883, 127.0.0.1:1884]\n');
+    const file = lookout(['sim', 'edges', '--config', config]);
+    expect(await file.exited).toBe(1);
+    expect(file.output.stderr).toContain(`invalid config ${config}:`);
+    expect(file.output.stderr).toContain(
+      '/simulators/edges/urls/1: "127.0.0.1:1884" is not an MQTT broker URL',
+    );
   });
 
   it('shows progress on stderr and stops cleanly on Ctrl-C (SIGINT): offline statuses, summary on stdout', async () => {

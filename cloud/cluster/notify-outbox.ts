@@ -1,0 +1,46 @@
+import type { Redis } from 'ioredis';
+import { compileSchema } from '../../protocols/validation.js';
+import type { Logger } from '../../runtime/logger.js';
+import { Pending, type NotifyOutbox } from '../notify/notify-part.js';
+
+const checkPending = compileSchema(Pending);
+
+/** The Redis hash of the notifications waiting for one webhook, by notification id. */
+export function outboxKey(webhook: string): string {
+  return `lookout:notify:outbox:${webhook}`;
+}
+
+/**
+ * The notifications the leader has to send, in Redis, so that a new leader sends what a dead one left waiting.
+ * A notification the old leader sent just before it died, and had not removed yet, is sent again with the same
+ * id (`X-Lookout-Notification-Id`, the body's `id`): at least once, and a receiver can tell a repeat.
+ */
+export class RedisNotifyOutbox implements NotifyOutbox {
+  constructor(
+    private readonly redis: Redis,
+    private readonly log: Logger,
+  ) {}
+
+  async add(item: Pending): Promise<void> {
+    await this.redis.hset(outboxKey(item.webhook), item.notification.id, JSON.stringify(item));
+  }
+
+  async remove(item: Pending): Promise<void> {
+    await this.redis.hdel(outboxKey(item.webhook), item.notification.id);
+  }
+
+  async waiting(webhook: string): Promise<Pending[]> {
+    const entries = await this.redis.hgetall(outboxKey(webhook));
+    const items: Pending[] = [];
+    for (const [id, text] of Object.entries(entries)) {
+      const parsed = checkPending.parseJson(text);
+      if (parsed.ok) items.push(parsed.value);
+      else
+        this.log.warn(
+          { webhook, id, errors: parsed.errors },
+          'unreadable notification in the outbox; skipped',
+        );
+    }
+    return items.sort((a, b) => a.firstTs - b.firstTs);
+  }
+}
