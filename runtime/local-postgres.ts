@@ -76,7 +76,10 @@ export class LocalPostgres extends LocalServer {
 
   override async start(): Promise<void> {
     await super.start();
-    await this.#createDatabase();
+    await this.#createDatabase().catch(async (error: unknown) => {
+      await this.stop();
+      throw error;
+    });
   }
 
   protected override binaryPath(): string {
