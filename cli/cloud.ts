@@ -8,24 +8,16 @@ export function register(program: Command): void {
     )
     .option('-c, --config <file>', 'YAML config file; its `cloud:` section is used (defaults when omitted)')
     .action(async (options: { config?: string }) => {
-      const [
-        { createLogger },
-        { loadConfigSection },
-        { CloudConfig },
-        { cloudConfig, createCloud },
-        { runUntilSignal },
-      ] = await Promise.all([
-        import('../runtime/logger.js'),
-        import('../runtime/config.js'),
-        import('../cloud/config.js'),
-        import('../cloud/core.js'),
-        import('./run.js'),
-      ]);
+      const [{ createLogger }, { loadCloudConfig }, { cloudConfig, createCloud }, { runUntilSignal }] =
+        await Promise.all([
+          import('../runtime/logger.js'),
+          import('../cloud/config.js'),
+          import('../cloud/core.js'),
+          import('./run.js'),
+        ]);
       const { cloudFeatures } = await import('../cloud/features.js');
       const log = createLogger('cloud');
-      const config = options.config
-        ? await loadConfigSection(options.config, 'cloud', CloudConfig)
-        : cloudConfig();
+      const config = options.config ? await loadCloudConfig(options.config) : cloudConfig();
       const cloud = createCloud(config, { log, features: cloudFeatures(config) });
       await cloud.start();
       const { mqtt, ws, http } = cloud.addresses;

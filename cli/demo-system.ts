@@ -19,6 +19,7 @@ import { headingShowingAt } from '../protocols/fire/camera-geometry.js';
 import { AlarmNotification, ReportNotification } from '../protocols/api/notifications.js';
 import { compileSchema } from '../protocols/validation.js';
 import { readConfigDocument } from '../runtime/config.js';
+import { LocalPostgres } from '../runtime/local-postgres.js';
 import { createFileLogger, type Logger } from '../runtime/logger.js';
 import { freePort, preferredPort } from '../runtime/ports.js';
 import {
@@ -69,8 +70,8 @@ export interface DemoOptions {
   /** Progress lines for people (stdout); the services log JSON into `<dir>/logs/`. */
   say: (line: string) => void;
   /**
-   * Cloud instances: 1 (default) or 2, a cluster on a Redis server the demo starts: the first in this process,
-   * the second a `lookout cloud` process of its own; the edge knows both.
+   * Cloud instances: 1 (default) or 2, a cluster on a Redis server and a PostgreSQL server the demo starts: the
+   * first in this process, the second a `lookout cloud` process of its own; the edge knows both.
    */
   instances?: number;
 }
@@ -87,8 +88,8 @@ export interface DemoAddresses {
   logs: string;
   aisUdp: string;
   aisTcp: string;
-  /** With `instances: 2`: the second cloud's dashboard, MQTT broker and health, and the Redis server. */
-  second?: { dashboard: string; mqtt: string; health: string; redis: string };
+  /** With `instances: 2`: the second cloud's dashboard, MQTT broker and health, the Redis and PostgreSQL servers. */
+  second?: { dashboard: string; mqtt: string; health: string; redis: string; postgres: string };
 }
 
 export interface DemoSystem {
@@ -194,11 +195,19 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
     stops.push(() => influxd.stop());
 
     let redis: LocalRedis | undefined;
+    let postgres: LocalPostgres | undefined;
     if ((options.instances ?? 1) > 1) {
       say(`starting Redis (cloud cluster) with its data in ${path.join(dir, 'redis')} ...`);
       redis = new LocalRedis({ dir: path.join(dir, 'redis'), log: logger('redis') });
       await redis.start();
       stops.push(() => redis!.stop());
+      // A cluster's instances share one SQL database (registry, camera settings, office cases), not a PGlite each.
+      say(
+        `starting PostgreSQL (the clouds' shared registry) with its data in ${path.join(dir, 'postgres')} ...`,
+      );
+      postgres = new LocalPostgres({ dir: path.join(dir, 'postgres'), log: logger('postgres') });
+      await postgres.start();
+      stops.push(() => postgres!.stop());
     }
 
     const scenario =
@@ -269,7 +278,12 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
       http: { ...baseCloud.http, port: httpPort },
       influx: { ...baseCloud.influx, host: influxd.host, port: influxd.port },
       dataDir: path.join(dir, 'cloud'),
-      ...(redis ? { cluster: { redis: redis.url, instanceId: 'cloud-1' } } : {}),
+      ...(redis && postgres
+        ? {
+            cluster: { redis: redis.url, instanceId: 'cloud-1' },
+            registry: { ...baseCloud.registry, database: { url: postgres.url } },
+          }
+        : {}),
       fisheries,
       notify: {
         ...baseCloud.notify,
@@ -401,13 +415,14 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
       logs,
       aisUdp: `127.0.0.1:${edge.ports.udp}`,
       aisTcp: `127.0.0.1:${edge.ports.tcp}`,
-      ...(second && redis
+      ...(second && redis && postgres
         ? {
             second: {
               dashboard: `${second.http}/`,
               mqtt: second.mqtt,
               health: `${second.http}/health`,
               redis: redis.url,
+              postgres: postgres.url,
             },
           }
         : {}),
@@ -421,7 +436,8 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
 
 /**
  * The second cloud instance of `--instances 2`: a `lookout cloud` process (its own listeners on free ports, its own
- * data folder and journal) with the first one's config and the same Redis and InfluxDB; its log in `logs/cloud-2.log`.
+ * data folder and journal) with the first one's config and the same Redis, PostgreSQL and InfluxDB; its log in
+ * `logs/cloud-2.log`. The first has migrated and seeded the registry: this one finds it done.
  */
 async function startSecondCloud(
   first: CloudConfig,
@@ -439,7 +455,7 @@ async function startSecondCloud(
   };
   const configFile = path.join(dir, 'cloud-2.yaml');
   await writeFile(configFile, stringify({ cloud: config }));
-  say('starting the second cloud instance (its own process, same Redis and InfluxDB) ...');
+  say('starting the second cloud instance (its own process, same Redis, PostgreSQL and InfluxDB) ...');
   const log = createWriteStream(path.join(dir, 'logs', 'cloud-2.log'), { flags: 'a' });
   const child = spawn(
     process.execPath,

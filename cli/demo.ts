@@ -44,7 +44,7 @@ export function register(program: Command): void {
     .option('--http-port <port>', 'preferred HTTP port of the cloud (API and dashboard)', '8080')
     .option(
       '--instances <n>',
-      'cloud instances: 1, or 2 = a cluster (a second cloud process, a Redis server the demo starts)',
+      'cloud instances: 1, or 2 = a cluster (a second cloud process, a Redis and a PostgreSQL server the demo starts)',
       '1',
     )
     .action(async (flags: DemoFlags) => {
@@ -101,6 +101,7 @@ export function register(program: Command): void {
                 '',
                 `  second cloud      ${a.second.dashboard}   MQTT ${a.second.mqtt}   health ${a.second.health}`,
                 `  Redis (cluster)   ${a.second.redis}   the edge knows both brokers; /health features.cluster says which leads`,
+                `  PostgreSQL        ${a.second.postgres}   both clouds' registry, camera settings and office cases (psql ${a.second.postgres})`,
               ]
             : []),
           '',

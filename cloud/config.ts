@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { DEFAULT_MAX_FUTURE_SKEW_S } from '../protocols/record-time.js';
+import { ConfigError, loadConfigSection } from '../runtime/config.js';
 import { TlsServerConfig } from '../runtime/tls.js';
 import { FisheriesConfig } from './fisheries/config.js';
 import { DashboardConfig } from './dashboard/config.js';
@@ -8,7 +9,7 @@ import { NotifyConfig } from './notify/config.js';
 import { OfflineAlarmsConfig } from './offline/config.js';
 import { OfficeConfig } from './office/config.js';
 import { RegistryConfig } from './registry/config.js';
-import { ClusterConfig } from './cluster/config.js';
+import { ClusterConfig, clusterConfigProblems } from './cluster/config.js';
 import { StorageConfig } from './storage/config.js';
 
 const Port = (value: number, description: string) =>
@@ -240,3 +241,14 @@ export const CloudConfig = Type.Object(
   { additionalProperties: false, default: {} },
 );
 export type CloudConfig = Static<typeof CloudConfig>;
+
+/**
+ * The `cloud:` section of a config file, defaults applied; an error names the file and the path, also for what
+ * the schema cannot say alone (cluster mode needs a PostgreSQL server for the registry).
+ */
+export async function loadCloudConfig(file: string): Promise<CloudConfig> {
+  const config = await loadConfigSection(file, 'cloud', CloudConfig);
+  const problems = clusterConfigProblems(config);
+  if (problems.length > 0) throw new ConfigError(file, problems);
+  return config;
+}

@@ -10,6 +10,7 @@ import { silentLogger, type Logger } from '../runtime/logger.js';
 import { featureParts, type Feature } from '../runtime/feature.js';
 import { ServiceCore } from '../runtime/service.js';
 import { BrokerPart, type BrokerBackend } from './broker/broker-part.js';
+import { clusterConfigProblems } from './cluster/config.js';
 import { soleLeadership, type Leadership } from './cluster/leadership.js';
 import { CloudConfig } from './config.js';
 import { createCloudBus, type CloudBus, type DurableSink } from './events.js';
@@ -120,7 +121,8 @@ export interface Cloud {
 /** Validates a (partial) `cloud:` section and fills in the defaults. */
 export function cloudConfig(section: unknown = {}): CloudConfig {
   const result = compileSchema(CloudConfig).parseValue(section, '/cloud');
-  if (!result.ok) throw new Error(`invalid cloud config:\n  ${result.errors.join('\n  ')}`);
+  const problems = result.ok ? clusterConfigProblems(result.value) : result.errors;
+  if (!result.ok || problems.length > 0) throw new Error(`invalid cloud config:\n  ${problems.join('\n  ')}`);
   return result.value;
 }
 

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import type { Logger } from './logger.js';
 import { freePort } from './ports.js';
 
@@ -17,7 +17,7 @@ export interface LocalServerOptions {
 
 /**
  * A server the project runs as an ordinary child process with its own config, data folder and loopback port (no
- * system service, no root): influxd, redis-server. `stop()` then `start()` keeps port and data, which tests use to
+ * system service): influxd, redis-server, postgres. `stop()` then `start()` keeps port and data, which tests use to
  * play an outage. A subclass says how to configure, start and ask the server whether it is ready.
  */
 export abstract class LocalServer {
@@ -37,6 +37,8 @@ export abstract class LocalServer {
   protected abstract answers(): Promise<boolean>;
   /** The address it answers on, for messages. */
   abstract get url(): string;
+  /** The signal that asks the server to write its files and exit. */
+  protected readonly stopSignal: NodeJS.Signals = 'SIGTERM';
 
   constructor(
     protected readonly options: LocalServerOptions,
@@ -54,6 +56,16 @@ export abstract class LocalServer {
     return this.#child?.pid;
   }
 
+  /** The server's executable. */
+  protected binaryPath(): string {
+    return this.options.binary ?? this.name;
+  }
+
+  /** How the server is spawned besides its arguments (a subclass may run it as another user, in its folder). */
+  protected spawnOptions(): SpawnOptions {
+    return {};
+  }
+
   /** Ports a subclass needs besides `port` are chosen here, before the config is written. */
   protected async choosePorts(): Promise<void> {
     if (this.port === 0) this.port = await freePort(this.host);
@@ -63,7 +75,10 @@ export abstract class LocalServer {
     if (this.#child) return;
     await this.choosePorts();
     await this.writeConfig();
-    const child = spawn(this.options.binary ?? this.name, this.args(), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(this.binaryPath(), this.args(), {
+      ...this.spawnOptions(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.#child = child;
     this.#outputTail = '';
     const keepTail = (chunk: Buffer) => {
@@ -92,11 +107,11 @@ export abstract class LocalServer {
     this.options.log?.info({ url: this.url, dir: this.options.dir, pid: child.pid }, `${this.name} started`);
   }
 
-  /** SIGTERM (the server writes its files and exits), then SIGKILL when it has not exited after `graceMs`. */
+  /** `stopSignal` (the server writes its files and exits), then SIGKILL when it has not exited after `graceMs`. */
   async stop(graceMs = 5000): Promise<void> {
     const child = this.#child;
     if (!child) return;
-    child.kill('SIGTERM');
+    child.kill(this.stopSignal);
     const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
     await this.#exited;
     clearTimeout(timer);

@@ -2,7 +2,8 @@
  * Cluster benchmark (not a test): acknowledged positions/s and PUBACK latency of real `lookout cloud` processes,
  * in one run: (1) one instance, no cluster; (2) one instance in cluster mode (the Redis hop: aedes' emitter and
  * persistence on Redis); (3) two instances in cluster mode, the edges spread over both. Each phase starts its own
- * processes (fresh data folders) on a shared influxd and redis-server, and stops them after.
+ * processes (fresh data folders) on a shared influxd and redis-server (and, in cluster mode, the PostgreSQL server
+ * the registry must be on), and stops them after.
  *
  *   npx tsx cloud/bench/cluster-bench.ts [--edges 40] [--seconds 15] [--per-message 20] [--window 4]
  *
@@ -19,6 +20,7 @@ import { parseArgs } from 'node:util';
 import mqtt from 'mqtt';
 import { stringify } from 'yaml';
 import { topics } from '../../protocols/mqtt/topics.js';
+import { LocalPostgres } from '../../runtime/local-postgres.js';
 import { freePort } from '../../runtime/ports.js';
 import { LocalRedis } from '../cluster/local-redis.js';
 import { LocalInfluxd } from '../influxdb/local-influxd.js';
@@ -47,7 +49,7 @@ async function startInstance(
   dir: string,
   name: string,
   influxPort: number,
-  redisUrl?: string,
+  shared?: { redis: string; postgres: string },
 ): Promise<Instance> {
   const [mqttPort, wsPort, httpPort] = [await freePort(), await freePort(), await freePort()];
   const dataDir = path.join(dir, name);
@@ -56,7 +58,12 @@ async function startInstance(
     http: { port: httpPort },
     influx: { port: influxPort, database: 'bench' },
     dataDir,
-    ...(redisUrl ? { cluster: { redis: redisUrl, instanceId: name } } : {}),
+    ...(shared
+      ? {
+          cluster: { redis: shared.redis, instanceId: name },
+          registry: { database: { url: shared.postgres } },
+        }
+      : {}),
   };
   const configFile = path.join(dir, `${name}.yaml`);
   await writeFile(configFile, stringify({ cloud }));
@@ -139,9 +146,13 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(tmpdir(), 'lookout-cluster-bench-'));
   const influxd = new LocalInfluxd({ dir: path.join(dir, 'influxdb') });
   const redis = new LocalRedis({ dir: path.join(dir, 'redis') });
+  // Not inside `dir`: under root PostgreSQL runs as the postgres user, and mkdtemp's folder is closed to it.
+  const postgresDir = await mkdtemp(path.join(tmpdir(), 'lookout-cluster-bench-postgres-'));
+  const postgres = new LocalPostgres({ dir: postgresDir });
   const rows: string[] = [];
   try {
-    await Promise.all([influxd.start(), redis.start()]);
+    await Promise.all([influxd.start(), redis.start(), postgres.start()]);
+    const shared = { redis: redis.url, postgres: postgres.url };
     const phases: Array<{ name: string; instances: number; cluster: boolean }> = [
       { name: 'one instance, no cluster', instances: 1, cluster: false },
       { name: 'one instance, cluster mode (Redis)', instances: 1, cluster: true },
@@ -152,7 +163,7 @@ async function main(): Promise<void> {
       try {
         for (let i = 0; i < phase.instances; i++)
           instances.push(
-            await startInstance(dir, `p${n}-i${i}`, influxd.port, phase.cluster ? redis.url : undefined),
+            await startInstance(dir, `p${n}-i${i}`, influxd.port, phase.cluster ? shared : undefined),
           );
         const { acked, latencies } = await load(instances);
         latencies.sort((a, b) => a - b);
@@ -166,7 +177,9 @@ async function main(): Promise<void> {
   } finally {
     await influxd.stop();
     await redis.stop();
+    await postgres.stop();
     await rm(dir, { recursive: true, force: true });
+    await rm(postgresDir, { recursive: true, force: true });
   }
   console.log(
     [

@@ -37,7 +37,10 @@ export interface BrokerOptions {
   tls?: { cert: Buffer; key: Buffer; handshakeTimeout?: number };
   /** Cluster mode (cloud/cluster): read at start; absent = aedes' in-memory emitter and persistence. */
   cluster?: () => BrokerBackend | undefined;
-  /** Cluster mode: topic filters whose messages from other instances' clients are emitted here too (`remote`). */
+  /**
+   * Cluster mode: topic filters whose messages from other instances' clients are emitted here too (`remote`), and
+   * whose retained messages in the shared persistence are emitted so at start.
+   */
   remoteFilters?: string[];
 }
 
@@ -109,7 +112,7 @@ export class BrokerPart implements Part {
     });
     this.aedes = aedes;
     this.#wireEvents(aedes);
-    if (cluster) this.#hearOtherInstances(aedes, cluster.id);
+    if (cluster) await this.#hearOtherInstances(aedes, cluster);
 
     const { tls } = this.options;
     const handle = (stream: Duplex, request?: Parameters<Aedes['handle']>[1]) => {
@@ -387,25 +390,69 @@ export class BrokerPart implements Part {
     done(null, true);
   }
 
-  /** Messages other instances' clients published on `remoteFilters` (presence, cameras, the rules' input). */
-  #hearOtherInstances(aedes: Aedes, ownId: string): void {
-    const { bus, remoteFilters = [] } = this.options;
+  /**
+   * Messages other instances' clients publish on `remoteFilters` (presence, cameras, the rules' input), and before
+   * them the retained ones already in the shared persistence (edges' status, cameras' inventory and status): what
+   * this instance would have heard had it been running, so that a restarted instance knows every edge and camera at
+   * once, not only those that publish again. Live messages that arrive while the retained ones are read wait behind
+   * them: the newest state is emitted last.
+   */
+  async #hearOtherInstances(aedes: Aedes, cluster: BrokerBackend): Promise<void> {
+    const { bus, log, remoteFilters = [] } = this.options;
+    if (remoteFilters.length === 0) return;
     // aedes' types do not declare its emitter (`mq`), which it uses for every delivery and exposes.
     const { mq } = aedes as unknown as {
-      mq: { on(topic: string, listener: (packet: EmittedPacket, done: () => void) => void): void };
+      mq: {
+        on(
+          topic: string,
+          listener: (packet: EmittedPacket, done: () => void) => void,
+          subscribed: () => void,
+        ): void;
+      };
     };
-    for (const filter of remoteFilters)
-      mq.on(filter, (packet, done) => {
-        if (packet.brokerId && packet.brokerId !== ownId)
-          bus.emit('mqttPublished', {
-            topic: packet.topic,
-            payload: payloadOf(packet),
-            retain: packet.retain === true,
-            receivedAt: Date.now(),
-            remote: true,
-          });
-        done();
+    const emit = (packet: EmittedPacket, retained: boolean) =>
+      bus.emit('mqttPublished', {
+        topic: packet.topic,
+        payload: payloadOf(packet),
+        retain: retained || packet.retain === true,
+        receivedAt: Date.now(),
+        remote: true,
       });
+    let heldWhileReading: EmittedPacket[] | undefined = [];
+    await Promise.all(
+      remoteFilters.map(
+        (filter) =>
+          new Promise<void>((subscribed) =>
+            mq.on(
+              filter,
+              (packet, done) => {
+                if (packet.brokerId && packet.brokerId !== cluster.id) {
+                  if (heldWhileReading) heldWhileReading.push(packet);
+                  else emit(packet, false);
+                }
+                done();
+              },
+              subscribed,
+            ),
+          ),
+      ),
+    );
+    let retained = 0;
+    try {
+      const persistence = cluster.persistence as RetainedSource;
+      for await (const packet of persistence.createRetainedStreamCombi(remoteFilters)) {
+        emit(packet, true);
+        retained += 1;
+      }
+      log.info({ retained, filters: remoteFilters }, 'retained messages of the cluster read');
+    } catch (error) {
+      log.warn(
+        { err: (error as Error).message, read: retained },
+        'could not read the retained messages of the cluster: edges are known as they publish again',
+      );
+    }
+    for (const packet of heldWhileReading) emit(packet, false);
+    heldWhileReading = undefined;
   }
 
   #wireEvents(aedes: Aedes): void {
@@ -437,6 +484,11 @@ export class BrokerPart implements Part {
       });
     });
   }
+}
+
+/** The part of an aedes persistence that reads retained messages (a stream of packets, async-iterable). */
+interface RetainedSource {
+  createRetainedStreamCombi(patterns: string[]): AsyncIterable<EmittedPacket>;
 }
 
 /** What aedes' emitter carries: the packet, with the id of the broker (instance) that received it. */

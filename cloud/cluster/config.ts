@@ -24,3 +24,22 @@ export const ClusterConfig = Type.Object(
   { additionalProperties: false },
 );
 export type ClusterConfig = Static<typeof ClusterConfig>;
+
+/**
+ * What cluster mode needs beyond its own section, as config problems naming the path (empty: none). The SQL
+ * database (vessel registry, camera settings, the office's cases) must be one server every instance shares: the
+ * embedded PGlite lives in one instance's dataDir, so each instance would keep its own, diverging copy.
+ */
+export function clusterConfigProblems(config: {
+  cluster?: ClusterConfig;
+  registry: { database?: { url: string } };
+}): string[] {
+  if (!config.cluster || config.registry.database) return [];
+  return [
+    '/cloud/registry/database/url: required when /cloud/cluster is set: every instance must use one PostgreSQL ' +
+      'database for the vessel registry, camera settings and office cases (without it each instance would keep ' +
+      'its own embedded PGlite in its dataDir, and they would disagree). Set it to a PostgreSQL server all ' +
+      'instances reach, e.g. registry: { database: { url: "postgres://lookout:${LOOKOUT_PG_PASSWORD}@10.0.0.5:5432/lookout" } } ' +
+      '(cloud/README.md, "Cluster")',
+  ];
+}

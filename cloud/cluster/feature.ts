@@ -4,7 +4,7 @@ import aedesPersistenceRedis from 'aedes-persistence-redis';
 import { Redis } from 'ioredis';
 import MQEmitterRedis from 'mqemitter-redis';
 import type { CloudContext, CloudFeature } from '../core.js';
-import type { ClusterConfig } from './config.js';
+import { clusterConfigProblems, type ClusterConfig } from './config.js';
 import { RedisNotifyOutbox } from './notify-outbox.js';
 import { AlarmRelay } from './alarm-relay.js';
 import { LeaderLease } from './lease.js';
@@ -67,6 +67,9 @@ export class ClusterFeature implements CloudFeature {
   }
 
   async start(context: CloudContext): Promise<void> {
+    // Also for configs built in code: cloudConfig() and the config loader refuse these already.
+    const problems = clusterConfigProblems(context.config);
+    if (problems.length > 0) throw new Error(`cluster mode refused:\n  ${problems.join('\n  ')}`);
     this.#context = context;
     const log = context.log.child({ part: 'cluster', instance: this.instanceId });
     const client = (role: string, failFast = false) => {
@@ -105,11 +108,6 @@ export class ClusterFeature implements CloudFeature {
       redis: this.#connections.map((connection) => connection.status),
     }));
     log.info({ redis: redactedUrl(this.config.redis) }, 'cluster mode: aedes on Redis');
-    if (!context.config.registry.database)
-      log.warn(
-        { dataDir: context.config.dataDir },
-        "cluster mode with the embedded registry (PGlite in this instance's dataDir): each instance has its own vessel registry. Set cloud.registry.database.url to a PostgreSQL server shared by all instances",
-      );
   }
 
   /** The alarms' link to the leader (their feature lists this one in its needs, so it is started). */

@@ -11,6 +11,21 @@ export interface Queryable {
 export interface Database extends Queryable {
   /** `work` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * `work` while this process holds the database-wide lock `name`, so that instances starting at once on one
+   * server take turns (migrations, seeds): a PostgreSQL advisory lock, freed also when the connection dies.
+   */
+  exclusively<T>(name: string, work: () => Promise<T>): Promise<T>;
+  /**
+   * Calls `onMessage` with the payload of every NOTIFY on `channel` (from any connection, this process's too) and
+   * `onGap` once its connection is back after a drop (what was sent meanwhile is lost). Resolves with how to stop.
+   * Only a server has other writers to hear: absent on PGlite.
+   */
+  listen?(
+    channel: string,
+    onMessage: (payload: string) => void,
+    onGap: () => void,
+  ): Promise<() => Promise<void>>;
   close(): Promise<void>;
   /** `pglite <dir>` or `postgresql <host:port/db>` (no password), for logs and /health. */
   readonly description: string;
@@ -33,9 +48,15 @@ export async function openPglite(dataDir?: string): Promise<Database> {
             (await tx.query<Row>(sql, [...params])).rows,
         }),
       ),
+    // One process owns a PGlite folder: there is nobody to take turns with.
+    exclusively: (_name, work) => work(),
     close: () => db.close(),
   };
 }
+
+/** Backoff of a listening connection that dropped (a server restart): from this, doubling, up to the max. */
+const RELISTEN_MIN_MS = 100;
+const RELISTEN_MAX_MS = 5000;
 
 /** A PostgreSQL server through a `pg` pool (`postgres://user:password@host:port/database`). */
 export async function openPostgres(url: string): Promise<Database> {
@@ -46,6 +67,9 @@ export async function openPostgres(url: string): Promise<Database> {
       oid === 20 ? Number : pg.types.getTypeParser(oid, format as 'text'),
   };
   const pool = new pg.Pool({ connectionString: url, max: 4, types });
+  // An idle connection the server closed (a restart): the pool drops it and opens another when needed. Unheard,
+  // the pool's 'error' event would end the process.
+  pool.on('error', () => undefined);
   const where = new URL(url);
   const run = async <Row extends object>(
     client: { query: (sql: string, params: unknown[]) => Promise<{ rows: unknown[] }> },
@@ -70,6 +94,71 @@ export async function openPostgres(url: string): Promise<Database> {
       } finally {
         client.release();
       }
+    },
+    async exclusively(name, work) {
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        await client.query('SELECT pg_advisory_lock(hashtext($1))', [name]);
+        try {
+          return await work();
+        } finally {
+          // A connection that could not unlock is closed, not pooled: closing frees its lock.
+          await client.query('SELECT pg_advisory_unlock(hashtext($1))', [name]).catch((error: Error) => {
+            broken = error;
+          });
+        }
+      } finally {
+        client.release(broken);
+      }
+    },
+    async listen(channel, onMessage, onGap) {
+      // LISTEN belongs to a session: a connection of its own, outside the pool, opened again after a drop.
+      let stopped = false;
+      let current: InstanceType<typeof pg.Client> | undefined;
+      let retry: NodeJS.Timeout | undefined;
+      let retryMs = RELISTEN_MIN_MS;
+      const open = async () => {
+        const connection = new pg.Client({ connectionString: url });
+        connection.on('error', () => undefined); // 'end' follows, and reopens
+        connection.on('notification', (message) => {
+          if (message.channel === channel) onMessage(message.payload ?? '');
+        });
+        connection.once('end', () => {
+          if (current === connection) current = undefined;
+          reopenLater();
+        });
+        current = connection;
+        await connection.connect();
+        await connection.query(`LISTEN "${channel.replaceAll('"', '""')}"`);
+      };
+      const reopenLater = () => {
+        if (stopped || retry) return;
+        retry = setTimeout(() => {
+          retry = undefined;
+          open().then(
+            () => {
+              retryMs = RELISTEN_MIN_MS;
+              onGap();
+            },
+            () => {
+              retryMs = Math.min(retryMs * 2, RELISTEN_MAX_MS);
+              void current?.end().catch(() => undefined);
+              reopenLater();
+            },
+          );
+        }, retryMs);
+      };
+      const stop = async () => {
+        stopped = true;
+        clearTimeout(retry);
+        await current?.end().catch(() => undefined);
+      };
+      await open().catch(async (error: unknown) => {
+        await stop();
+        throw error;
+      });
+      return stop;
     },
     close: () => pool.end(),
   };

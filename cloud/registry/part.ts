@@ -34,6 +34,7 @@ export class RegistryPart implements Part {
   readonly name = 'registry';
   #store: RegistryStore | undefined;
   #db: Database | undefined;
+  #stopFollowing: (() => Promise<void>) | undefined;
   readonly #changes: Counter;
   readonly #refused: Counter;
   readonly #vessels: Gauge;
@@ -83,13 +84,21 @@ export class RegistryPart implements Part {
         ? await openPostgres(config.database.url)
         : await openPglite(path.resolve(this.options.dataDir, 'registry')));
     this.#db = db;
-    const applied = await migrate(db);
     const store = new RegistryStore({ db, clock: this.options.clock });
-    await store.load();
-    store.onChange((change) => this.#changes.inc({ action: change.action }));
+    store.onChange((change) => change.remote || this.#changes.inc({ action: change.action }));
+    // Cluster instances share the database and may start together: one at a time migrates and seeds, the next
+    // finds it done.
+    const { applied, seeded } = await db.exclusively('lookout registry start', async () => {
+      const applied = await migrate(db);
+      await store.load();
+      // Demo data first: it gives the scenario vessels the licences the config list does not have.
+      const seeded = (await this.#seedDemo(store)) + (await this.#seed(store));
+      return { applied, seeded };
+    });
     this.#store = store;
-    // Demo data first: it gives the scenario vessels the licences the config list does not have.
-    const seeded = (await this.#seedDemo(store)) + (await this.#seed(store));
+    this.#stopFollowing = await store.followOthers((error) =>
+      log.warn({ err: error.message }, 'could not read a registry change made through another instance'),
+    );
     log.info(
       { database: db.description, migrations: applied, vessels: store.inService().length, seeded },
       'vessel registry open',
@@ -97,6 +106,8 @@ export class RegistryPart implements Part {
   }
 
   async stop(): Promise<void> {
+    await this.#stopFollowing?.();
+    this.#stopFollowing = undefined;
     await this.#db?.close();
     this.#db = undefined;
   }

@@ -28,7 +28,16 @@ export class VesselNotFoundError extends Error {
 }
 
 export type RegistryAction = AuditEntry['action'];
-export type RegistryChange = { action: RegistryAction; before?: RegisteredVessel; after?: RegisteredVessel };
+export type RegistryChange = {
+  action: RegistryAction;
+  before?: RegisteredVessel;
+  after?: RegisteredVessel;
+  /** Made through another cloud instance on the shared server (`followOthers`), not through this one. */
+  remote?: boolean;
+};
+
+/** The channel every committed change is announced on (NOTIFY): `{"registration": ...}` or `{"units": true}`. */
+const CHANGES_CHANNEL = 'lookout_registry_changes';
 
 /** Field name → column of the `vessels` table. */
 const COLUMN: Record<keyof VesselFields, string> = {
@@ -95,6 +104,10 @@ export class RegistryStore {
   readonly #byMmsi = new Map<number, RegisteredVessel>();
   readonly #units = new Map<string, AdminUnit>();
   readonly #listeners: Array<(change: RegistryChange) => void> = [];
+  /** Announced by other instances, not read again yet (`followOthers`). */
+  readonly #announced = new Set<string>();
+  #unitsAnnounced = false;
+  #reading: Promise<void> | undefined;
 
   constructor(options: RegistryStoreOptions) {
     this.#db = options.db;
@@ -113,6 +126,27 @@ export class RegistryStore {
       this.#remember(vesselOf(row));
     this.#units.clear();
     for (const unit of await this.#readUnits(this.#db)) this.#units.set(unit.code, unit);
+  }
+
+  /**
+   * Keeps the memory in step with what other cloud instances change on the shared server (cluster mode): every
+   * change is announced at its commit (NOTIFY), and a vessel announced is read again, one at a time (a later read
+   * never lands before an earlier one); after the listening connection was lost, every vessel is. Listeners hear
+   * what changed as `remote`; this instance's own changes come back too and change nothing. No-op on PGlite.
+   * Resolves with how to stop.
+   */
+  async followOthers(log?: (error: Error) => void): Promise<() => Promise<void>> {
+    if (!this.#db.listen) return async () => undefined;
+    return this.#db.listen(
+      CHANGES_CHANNEL,
+      (payload) => {
+        const announced = parseAnnouncement(payload);
+        if (announced?.registration !== undefined) this.#announced.add(announced.registration);
+        if (announced?.units) this.#unitsAnnounced = true;
+        this.#readAnnounced(log);
+      },
+      () => void this.#rereadAll().catch((error: Error) => log?.(error)),
+    );
   }
 
   /** Called after each committed change (the rules refresh what they know of the vessel). */
@@ -350,6 +384,7 @@ export class RegistryStore {
             u.demo ?? false,
           ],
         );
+      await this.#announce(tx, { units: true });
     });
     for (const unit of await this.#readUnits(this.#db)) this.#units.set(unit.code, unit);
   }
@@ -510,6 +545,61 @@ export class RegistryStore {
         after && JSON.stringify(after),
       ],
     );
+    await this.#announce(tx, { registration });
+  }
+
+  /** Sent when `tx` commits; nobody hears it unless other instances follow (`followOthers`). */
+  async #announce(tx: Queryable, what: { registration: string } | { units: true }): Promise<void> {
+    await tx.query('SELECT pg_notify($1, $2)', [CHANGES_CHANNEL, JSON.stringify(what)]);
+  }
+
+  #readAnnounced(log?: (error: Error) => void): void {
+    if (this.#reading) return;
+    this.#reading = (async () => {
+      while (this.#announced.size > 0 || this.#unitsAnnounced) {
+        if (this.#unitsAnnounced) {
+          this.#unitsAnnounced = false;
+          await this.#rereadUnits();
+        }
+        const [registration] = this.#announced;
+        if (registration === undefined) continue;
+        this.#announced.delete(registration);
+        const rows = await this.#db.query<Row>(`${SELECT_VESSEL} WHERE registration = $1`, [registration]);
+        this.#applyStored(registration, rows[0] && vesselOf(rows[0]));
+      }
+    })()
+      .catch((error: Error) => log?.(error))
+      .finally(() => {
+        this.#reading = undefined;
+        if (this.#announced.size > 0 || this.#unitsAnnounced) this.#readAnnounced(log);
+      });
+  }
+
+  /** After announcements may have been lost: every vessel in service and every unit, read again. */
+  async #rereadAll(): Promise<void> {
+    const stored = new Map(
+      (await this.#db.query<Row>(`${SELECT_VESSEL} WHERE retired_at IS NULL`)).map((row) => {
+        const vessel = vesselOf(row);
+        return [vessel.registration, vessel] as const;
+      }),
+    );
+    for (const registration of new Set([...this.#byRegistration.keys(), ...stored.keys()]))
+      this.#applyStored(registration, stored.get(registration));
+    await this.#rereadUnits();
+  }
+
+  async #rereadUnits(): Promise<void> {
+    this.#units.clear();
+    for (const unit of await this.#readUnits(this.#db)) this.#units.set(unit.code, unit);
+  }
+
+  /** The vessel as the database has it now (retired, or gone: not in service), into memory when it differs. */
+  #applyStored(registration: string, stored: RegisteredVessel | undefined): void {
+    const after = stored?.retiredAt === undefined ? stored : undefined;
+    const before = this.#byRegistration.get(registration);
+    if (JSON.stringify(before) === JSON.stringify(after)) return;
+    const action: RegistryAction = !before ? 'create' : !after ? 'retire' : 'update';
+    this.#committed([{ action, before, after, remote: true }]);
   }
 
   #committed(changes: RegistryChange[]): void {
@@ -529,6 +619,21 @@ export class RegistryStore {
     this.#byRegistration.delete(vessel.registration);
     if (vessel.mmsi !== undefined && this.#byMmsi.get(vessel.mmsi)?.registration === vessel.registration)
       this.#byMmsi.delete(vessel.mmsi);
+  }
+}
+
+/** What a NOTIFY on the changes channel says; undefined for anything else (it never throws in the listener). */
+function parseAnnouncement(payload: string): { registration?: string; units?: boolean } | undefined {
+  try {
+    const parsed: unknown = JSON.parse(payload);
+    if (typeof parsed !== 'object' || parsed === null) return undefined;
+    const { registration, units } = parsed as Record<string, unknown>;
+    return {
+      ...(typeof registration === 'string' ? { registration } : {}),
+      ...(units === true ? { units } : {}),
+    };
+  } catch {
+    return undefined;
   }
 }
 

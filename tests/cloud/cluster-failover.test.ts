@@ -28,6 +28,7 @@ import type { EdgeFleetSummary } from '../../simulators/edges/edge-fleet.js';
 import { WebhookReceiver } from '../../simulators/notifications/webhook-receiver.js';
 import { metricValue, removeDir, tempDir } from '../support/cloud-fixtures.js';
 import { startTestInfluxd, type TestInfluxd } from '../support/influxd.js';
+import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
 import { scopeForFile } from '../support/scope.js';
 import { waitFor } from '../support/wait.js';
@@ -42,6 +43,7 @@ const SIM_RATE = 4;
 const WITNESS_POSITIONS = 5;
 let influx: TestInfluxd;
 let redis: TestRedis;
+let postgres: TestPostgres;
 const receiver = new WebhookReceiver();
 
 beforeAll(async () => {
@@ -50,6 +52,7 @@ beforeAll(async () => {
     scope.use(startTestRedis(), (started) => started.cleanup()),
     scope.use(receiver.start(), () => receiver.stop()),
   ]);
+  postgres = await startTestPostgres(scope);
 });
 
 interface Instance {
@@ -74,6 +77,7 @@ async function cloudProcess(name: string, database: string): Promise<Instance> {
         influx: { host: influx.influxd.host, port: influx.influxd.port, database },
         dataDir: path.join(dir, 'data'),
         cluster: { redis: redis.redis.url, instanceId: name, leaseMs: 3000 },
+        registry: { database: { url: postgres.url } },
         notify: { webhooks: [{ name: 'rangers', url: receiver.url, format: 'json' }] },
       },
     }),

@@ -28,6 +28,7 @@ import { WebhookReceiver } from '../../simulators/notifications/webhook-receiver
 import { removeDir, tempDir } from '../support/cloud-fixtures.js';
 import { FIRE, tower, towerAlert } from '../support/fire-towers.js';
 import { startTestInfluxd, type TestInfluxd } from '../support/influxd.js';
+import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
 import { scopeForFile } from '../support/scope.js';
 import { waitFor } from '../support/wait.js';
@@ -37,6 +38,7 @@ const scenario = iuuScenario({ seed: 11 });
 const MIN = 60_000;
 let influx: TestInfluxd;
 let redis: TestRedis;
+let postgres: TestPostgres;
 const rangers = new WebhookReceiver();
 let simNow = scenario.startTs;
 
@@ -46,6 +48,7 @@ beforeAll(async () => {
     scope.use(startTestRedis(), (started) => started.cleanup()),
     scope.use(rangers.start(), () => rangers.stop()),
   ]);
+  postgres = await startTestPostgres(scope);
 });
 
 interface Instance {
@@ -65,6 +68,7 @@ async function startInstance(instanceId: string, database: string): Promise<Inst
     buffer: { fsync: 'never' },
     dataDir,
     cluster: { redis: redis.redis.url, instanceId, leaseMs: 3000 },
+    registry: { database: { url: postgres.url } },
     fisheries: { vessels: scenario.registry, tickIntervalS: 3600 },
     notify: { webhooks: [{ name: 'rangers', url: rangers.url, format: 'json' }] },
   });

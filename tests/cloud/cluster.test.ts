@@ -1,10 +1,15 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { Redis } from 'ioredis';
 import mqtt, { type MqttClient } from 'mqtt';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadCloudConfig } from '../../cloud/config.js';
 import { cloudConfig, createCloud, type Cloud } from '../../cloud/core.js';
+import { ConfigError } from '../../runtime/config.js';
 import { topics } from '../../protocols/mqtt/topics.js';
 import { batchesOf, makePositions, metricValue, removeDir, tempDir } from '../support/cloud-fixtures.js';
 import { startTestInfluxd, type TestInfluxd } from '../support/influxd.js';
+import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
 import { scopeForFile } from '../support/scope.js';
 import { waitFor } from '../support/wait.js';
@@ -18,11 +23,13 @@ import { outboxKey } from '../../cloud/cluster/notify-outbox.js';
 const scope = scopeForFile();
 let influx: TestInfluxd;
 let redis: TestRedis;
+let postgres: TestPostgres;
 
 beforeAll(async () => {
-  [influx, redis] = await Promise.all([
+  [influx, redis, postgres] = await Promise.all([
     scope.use(startTestInfluxd(), (started) => started.cleanup()),
     scope.use(startTestRedis(), (started) => started.cleanup()),
+    startTestPostgres(scope),
   ]);
 });
 
@@ -40,6 +47,7 @@ async function startInstance(
     ingest: { batchSize: 500, flushIntervalMs: 50 },
     dataDir,
     cluster: { redis: options.redisUrl ?? redis.redis.url, instanceId, leaseMs: options.leaseMs },
+    registry: { database: { url: postgres.url } },
     notify: options.webhook
       ? {
           webhooks: [{ name: 'rangers', url: options.webhook, format: 'json' }],
@@ -83,6 +91,22 @@ describe('cloud cluster on Redis (aedes with mqemitter-redis and aedes-persisten
   it('rejects a cluster section without a redis:// URL, naming the key', () => {
     expect(() => cloudConfig({ cluster: { redis: 'localhost:6379' } })).toThrow(/\/cloud\/cluster\/redis/);
     expect(() => cloudConfig({ cluster: { redis: 'redis://x', instanceId: 'a b' } })).toThrow(/instanceId/);
+  });
+
+  it('refuses cluster mode with the embedded registry, saying where and what to set', async () => {
+    // Each instance would keep its own PGlite registry (camera settings, office cases) in its dataDir.
+    expect(() => cloudConfig({ cluster: { redis: 'redis://x' } })).toThrow(
+      /\/cloud\/registry\/database\/url: required when \/cloud\/cluster is set/,
+    );
+    const dir = await scope.use(tempDir('cluster-config'), removeDir);
+    const file = path.join(dir, 'lookout.yaml');
+    await writeFile(file, 'cloud:\n  cluster: { redis: redis://10.0.0.5:6379 }\n');
+    const refused = await loadCloudConfig(file).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(ConfigError);
+    expect((refused as ConfigError).message).toContain(file);
+    expect((refused as ConfigError).problems).toEqual([
+      expect.stringMatching(/^\/cloud\/registry\/database\/url: .*PostgreSQL/),
+    ]);
   });
 
   it('delivers across instances, stores each acknowledged position once, keeps retained messages and QoS 1 sessions across restarts', async () => {
@@ -171,6 +195,40 @@ describe('cloud cluster on Redis (aedes with mqemitter-redis and aedes-persisten
     expect(retained.every((message) => message.retain)).toBe(true);
     expect(retained.find((message) => message.topic === topics.edgeStatus('edge-a'))?.payload).toBe(status);
     await c.stop(); // hands the lease over: the next test's first instance leads
+  });
+
+  it('a restarted instance knows the edges online on the others from their retained status, before they publish again', async () => {
+    const database = 'cluster_presence';
+    const a = await startInstance('presence-a', database);
+    let b = await startInstance('presence-b', database);
+    // Stopped also when it fails: the next test's first instance must get the lease.
+    try {
+      const edgesOf = async (cloud: Cloud) =>
+        (
+          (await (await fetch(`${cloud.addresses.http}/api/v1/edges`)).json()) as {
+            edges: Array<{ edgeId: string; state: string; reason?: string }>;
+          }
+        ).edges.find((edge) => edge.edgeId === 'edge-p');
+      const lost = JSON.stringify({ state: 'offline', reason: 'lost', ts: Date.now() });
+      const edge = await connect(a.addresses.mqtt, 'edge-p', {
+        will: { topic: topics.edgeStatus('edge-p'), payload: Buffer.from(lost), qos: 1, retain: true },
+      });
+      const online = JSON.stringify({ state: 'online', version: 'test', ts: Date.now() });
+      await edge.publishAsync(topics.edgeStatus('edge-p'), online, { qos: 1, retain: true });
+      await waitFor(async () => (await edgesOf(b))?.state === 'online', 20_000, 'edge-p online on b');
+
+      await b.stop();
+      b = await startInstance('presence-b', database);
+      // Read from Redis while b started: known at once, though the edge has published nothing since.
+      expect(await edgesOf(b)).toMatchObject({ state: 'online' });
+
+      // What happens after the start still comes after it: the edge is lost, A publishes its will, B hears it.
+      edge.stream.destroy();
+      await waitFor(async () => (await edgesOf(b))?.state === 'offline', 20_000, 'edge-p offline on b');
+      expect(await edgesOf(b)).toMatchObject({ reason: 'lost' });
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
   });
 
   it('one leader changes alarms: raises and acks from a standby go to it, notified once, and a standby takes over', async () => {

@@ -1,8 +1,11 @@
-/** `lookout demo --instances 2`: two cloud processes on a Redis server the demo starts, the edge on both. */
+/**
+ * `lookout demo --instances 2`: two cloud processes on a Redis server and a PostgreSQL server the demo starts,
+ * the edge on both.
+ */
 import path from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import { ROOT, demoCounts, startDemoSystem, type DemoSystem } from '../../cli/demo-system.js';
-import { removeDir, tempDir } from '../support/cloud-fixtures.js';
+import { postgresTempDir } from '../support/postgres.js';
 import { scopeForFile } from '../support/scope.js';
 import { waitFor } from '../support/wait.js';
 
@@ -11,7 +14,8 @@ let system: DemoSystem;
 const lines: string[] = [];
 
 beforeAll(async () => {
-  const dir = await scope.use(tempDir('demo-cluster'), removeDir);
+  // The demo's PostgreSQL runs in <dir>/postgres, as the postgres user under root.
+  const dir = await postgresTempDir(scope, 'demo-cluster');
   system = await scope.use(
     startDemoSystem({
       dir,
@@ -58,4 +62,33 @@ it('runs two cloud instances, one leading, both serving the dashboard, the fleet
   expect([system.addresses.mqtt, second!.mqtt]).toContain(edge.uplink.url);
   await waitFor(async () => (await demoCounts(system)).points > 0, 60_000, 'fleet positions in InfluxDB');
   expect(lines.some((line) => line.includes('second cloud instance'))).toBe(true);
+});
+
+it('both instances share one registry: the demo registry seeded once, a vessel created on one read on the other', async () => {
+  const second = system.addresses.second!;
+  expect(second.postgres).toMatch(/^postgres:\/\/lookout@127\.0\.0\.1:\d+\/lookout$/);
+  const first = system.addresses.api.replace('/vessels', '');
+  const other = second.dashboard.replace(/\/$/, '/api/v1');
+  const vessels = async (api: string) =>
+    ((await (await fetch(`${api}/registry/vessels`)).json()) as { vessels: Array<{ registration: string }> })
+      .vessels;
+  const [onFirst, onOther] = await Promise.all([vessels(first), vessels(other)]);
+  expect(onFirst.length).toBeGreaterThanOrEqual(300); // the generated demo registry
+  expect(onOther.map((v) => v.registration)).toEqual(onFirst.map((v) => v.registration));
+  const seeds = (await (
+    await fetch(`${first}/registry/vessels/${onFirst[0]!.registration}/history`)
+  ).json()) as {
+    entries: Array<{ action: string }>;
+  };
+  expect(seeds.entries.filter((entry) => entry.action === 'seed')).toHaveLength(1);
+
+  const created = await fetch(`${other}/registry/vessels`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ registration: 'CM-99901-TS', name: 'Tàu Cụm', lengthM: 12, by: 'officer.demo' }),
+  });
+  expect(created.status).toBe(201);
+  const read = await fetch(`${first}/registry/vessels/CM-99901-TS`);
+  expect(read.status).toBe(200);
+  expect(await read.json()).toMatchObject({ registration: 'CM-99901-TS', name: 'Tàu Cụm' });
 });
