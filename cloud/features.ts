@@ -47,7 +47,7 @@ export function cloudFeatures(
     fireAlertsFeature({ alarms }),
     cameras,
     cameraSettingsFeature({ registry }),
-    offlineAlarmsFeature(config.offlineAlarms, alarms),
+    offlineAlarmsFeature(config.offlineAlarms, { alarms, registry }),
     dashboardFeature({ tiles: config.dashboard.tiles }),
     notifyFeature(config.notify, { cameras, cluster }),
     storageFeature(config.storage),

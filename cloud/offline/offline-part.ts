@@ -1,15 +1,19 @@
-import { randomUUID } from 'node:crypto';
+import { rename } from 'node:fs/promises';
+import path from 'node:path';
 import type { EdgePresence } from '../../protocols/api/edges.js';
 import { MaintenanceWindow, type MaintenanceBody } from '../../protocols/api/maintenance.js';
 import type { CameraInventory, CameraStatus } from '../../protocols/mqtt/payloads.js';
 import { JsonLinesFile } from '../../runtime/json-lines-file.js';
+import { BurstLog } from '../../runtime/log-limits.js';
 import type { Logger } from '../../runtime/logger.js';
-import { Counter, type Registry } from '../../runtime/metrics.js';
+import { Counter, Gauge, type Registry } from '../../runtime/metrics.js';
 import type { Part } from '../../runtime/service.js';
 import type { AlarmService } from '../alarms/alarms-part.js';
 import type { Leadership } from '../cluster/leadership.js';
 import type { CloudBus } from '../events.js';
+import type { Database } from '../registry/database.js';
 import type { OfflineAlarmsConfig } from './config.js';
+import { MaintenanceStore } from './maintenance-store.js';
 
 /** The alarm types this part raises (named in the i18n catalogues). */
 export const OFFLINE_ALARM_TYPES = ['camera_offline', 'edge_offline'] as const;
@@ -42,8 +46,13 @@ export interface OfflinePartOptions {
   edges: () => EdgePresence[];
   log: Logger;
   registry: Registry;
-  /** Where windows set on the API are kept across restarts. */
-  windowsFile?: string;
+  /** The cloud's SQL database (the registry's), open once the registry started: the windows set on the API. */
+  database: () => Database;
+  /**
+   * Where this instance kept the windows set on its API before they moved to the database
+   * (`<dataDir>/offline/maintenance.ndjson`): imported at start, then renamed `.imported`.
+   */
+  legacyWindowsFile?: string;
   clock?: () => number;
   /**
    * Cluster mode: only the leader judges who is offline (each instance hears every edge and camera, but at its own
@@ -66,7 +75,10 @@ export class MaintenanceError extends Error {
  * or stopped) for `edgeOfflineGraceS` or silent beyond a few of its health intervals, raises a MAJOR alarm
  * (`camera_offline`, originator `camera:<edge>/<camera>`; `edge_offline`, originator `edge:<edge>`) that clears
  * itself when the device is back. A camera of an edge that is itself offline raises nothing new (the edge's alarm
- * says it). Maintenance windows (config or API) suppress both, and clear an active one when they begin.
+ * says it). Maintenance windows (config or API) suppress both, and clear an active one when they begin. The API
+ * windows live in the registry's SQL database, shared by every instance of a cluster; this part reads them at start,
+ * before every periodic check and after its own changes, so one set on any instance applies here within
+ * `checkIntervalS`.
  */
 export class OfflinePart implements Part {
   readonly name = 'offline-alarms';
@@ -82,16 +94,22 @@ export class OfflinePart implements Part {
   /** Silent cameras left to their dark edge's alarm (counted once per camera and outage). */
   readonly #coveredByEdge = new Set<string>();
   readonly #configWindows: MaintenanceWindow[];
+  /** The API windows in force as last read from the database (`check()` is synchronous: it reads this). */
   #apiWindows: MaintenanceWindow[] = [];
-  readonly #file: JsonLinesFile<typeof MaintenanceWindow> | undefined;
+  #store: MaintenanceStore | undefined;
+  /** The read of the windows running now (never rejects); reads run one at a time. */
+  #reading: Promise<void> = Promise.resolve();
+  /** The next read, waiting for the running one; whoever asks for a read meanwhile shares it. */
+  #nextRead: Promise<void> | undefined;
   readonly #clock: () => number;
   readonly #changes: Counter;
+  readonly #readErrors: Counter;
+  readonly #readErrorLog: BurstLog;
   #timer: NodeJS.Timeout | undefined;
   #unsubscribe: Array<() => void> = [];
 
   constructor(private readonly options: OfflinePartOptions) {
     this.#clock = options.clock ?? Date.now;
-    this.#file = options.windowsFile ? new JsonLinesFile(options.windowsFile, MaintenanceWindow) : undefined;
     this.#configWindows = options.config.maintenance.map((window, index) => {
       const where = `cloud.offlineAlarms.maintenance[${index}]`;
       const from = Date.parse(window.from);
@@ -116,17 +134,30 @@ export class OfflinePart implements Part {
       labelNames: ['type', 'change'],
       registers: [options.registry],
     });
+    this.#readErrors = new Counter({
+      name: 'lookout_cloud_offline_maintenance_read_errors_total',
+      help: 'Reads of the maintenance windows from the SQL database that failed (the last windows read apply meanwhile)',
+      registers: [options.registry],
+    });
+    this.#readErrorLog = new BurstLog(options.log);
+    const known = new Gauge({
+      name: 'lookout_cloud_offline_maintenance_windows',
+      help: 'Maintenance windows not over yet (those still to come included) that this instance applies, by source (config, api: as last read from the database)',
+      labelNames: ['source'],
+      registers: [options.registry],
+      collect: () => {
+        const windows = this.windows();
+        for (const source of ['config', 'api'] as const)
+          known.set({ source }, windows.filter((window) => window.source === source).length);
+      },
+    });
   }
 
   async start(): Promise<void> {
-    const { bus, log } = this.options;
-    if (this.#file) {
-      const file = this.#file;
-      this.#apiWindows =
-        (await file.read((line, errors) =>
-          log.warn({ file: file.file, line, errors }, 'invalid maintenance window in its file; skipped'),
-        )) ?? [];
-    }
+    const { bus } = this.options;
+    this.#store = new MaintenanceStore(this.options.database(), this.#clock);
+    if (this.options.legacyWindowsFile) await this.#importLegacyFile(this.options.legacyWindowsFile);
+    await this.#refresh();
     this.#unsubscribe = [
       bus.on('message', (message) => {
         if (message.kind === 'cameras/status' && message.cameraId)
@@ -141,21 +172,51 @@ export class OfflinePart implements Part {
       }),
     ];
     if (!this.options.config.enabled) return;
-    this.#timer = setInterval(() => this.check(), this.options.config.checkIntervalS * 1000);
+    // A window set on another instance's API applies here at the next tick: read, then judge.
+    this.#timer = setInterval(
+      () =>
+        void this.#refreshKeepingLast().then(() => {
+          if (this.#timer) this.check();
+        }),
+      this.options.config.checkIntervalS * 1000,
+    );
     this.#timer.unref();
   }
 
   async stop(): Promise<void> {
     clearInterval(this.#timer);
+    this.#timer = undefined;
     for (const off of this.#unsubscribe) off();
+    // The registry closes the database after this part stops: no read may still be running then.
+    await this.#reading;
+    this.#readErrorLog.flush();
   }
 
-  /** Every maintenance window not over yet, config ones first, then by start. */
+  get #windowStore(): MaintenanceStore {
+    if (!this.#store) throw new Error('offline alarms part is not started');
+    return this.#store;
+  }
+
+  /** Every maintenance window not over yet (config ones first, then by start) as last read. */
   windows(): MaintenanceWindow[] {
     const now = this.#clock();
     return [...this.#configWindows, ...this.#apiWindows]
       .filter((window) => window.until > now)
       .sort((a, b) => Number(b.source === 'config') - Number(a.source === 'config') || a.from - b.from);
+  }
+
+  /**
+   * `windows()` after reading the database, so that any instance lists the windows set on every instance;
+   * undefined when the database cannot be read (counted and logged as at a check).
+   */
+  async currentWindows(): Promise<MaintenanceWindow[] | undefined> {
+    try {
+      await this.#refresh();
+    } catch (error) {
+      this.#readFailed(error);
+      return undefined;
+    }
+    return this.windows();
   }
 
   async addWindow(body: MaintenanceBody, by: string): Promise<MaintenanceWindow> {
@@ -167,20 +228,18 @@ export class OfflinePart implements Part {
         `until (${body.until}) must be after from (${from}), in ms since the epoch`,
       );
     if (body.until <= now) throw new MaintenanceError(400, `until (${body.until}) is already past`);
-    const window: MaintenanceWindow = {
-      id: randomUUID(),
-      edgeId: body.edgeId,
-      ...(body.cameraId ? { cameraId: body.cameraId } : {}),
-      from,
-      until: body.until,
-      ...(body.note?.trim() ? { note: body.note.trim() } : {}),
-      source: 'api',
+    const window = await this.#windowStore.add(
+      {
+        edgeId: body.edgeId,
+        ...(body.cameraId ? { cameraId: body.cameraId } : {}),
+        from,
+        until: body.until,
+        ...(body.note?.trim() ? { note: body.note.trim() } : {}),
+      },
       by,
-      createdAt: now,
-    };
-    this.#apiWindows = [...this.#apiWindows.filter((w) => w.until > now), window];
-    await this.#saveWindows();
+    );
     this.options.log.info({ window }, `maintenance window set by ${by}`);
+    await this.#refreshKeepingLast();
     this.check();
     return window;
   }
@@ -188,11 +247,10 @@ export class OfflinePart implements Part {
   async removeWindow(id: string, by: string): Promise<void> {
     if (this.#configWindows.some((window) => window.id === id))
       throw new MaintenanceError(409, `maintenance window ${id} is in the config file: change it there`);
-    const window = this.#apiWindows.find((w) => w.id === id);
-    if (!window) throw new MaintenanceError(404, `no maintenance window ${id}`);
-    this.#apiWindows = this.#apiWindows.filter((w) => w !== window);
-    await this.#saveWindows();
+    const window = await this.#windowStore.remove(id, by);
+    if (!window) throw new MaintenanceError(404, `no maintenance window ${id} (or it is over)`);
     this.options.log.info({ window }, `maintenance window removed by ${by}`);
+    await this.#refreshKeepingLast();
     this.check();
   }
 
@@ -349,7 +407,67 @@ export class OfflinePart implements Part {
     if (lastFrameAt !== undefined && known && (known.lastFrameAt ?? 0) < lastFrameAt) this.check();
   }
 
-  async #saveWindows(): Promise<void> {
-    await this.#file?.write(this.#apiWindows);
+  /**
+   * Reads the API windows in force from the database. Reads run one at a time, so that an older read never
+   * replaces a newer list; one asked for while another runs starts after it (it sees every change made before it
+   * was asked for), shared by everyone who asks meanwhile.
+   */
+  #refresh(): Promise<void> {
+    if (!this.#nextRead) {
+      const read = this.#reading.then(async () => {
+        this.#nextRead = undefined;
+        this.#apiWindows = await this.#windowStore.inForce();
+      });
+      this.#nextRead = read;
+      this.#reading = read.catch(() => undefined);
+    }
+    return this.#nextRead;
+  }
+
+  /** `#refresh()`, a failure counted and logged (once per burst): the windows last read apply meanwhile. */
+  async #refreshKeepingLast(): Promise<void> {
+    await this.#refresh().catch((error: unknown) => this.#readFailed(error));
+  }
+
+  #readFailed(error: unknown): void {
+    this.#readErrors.inc();
+    this.#readErrorLog.error(
+      'read',
+      { err: error instanceof Error ? error.message : String(error), windows: this.#apiWindows.length },
+      'maintenance windows not read from the database: the last ones read apply',
+    );
+  }
+
+  /**
+   * The upgrade from the file each instance kept its API windows in: they go to the database with their ids
+   * (those already there are left alone, so a second run adds nothing), then the file is renamed `.imported`.
+   */
+  async #importLegacyFile(fileName: string): Promise<void> {
+    const { log } = this.options;
+    const file = new JsonLinesFile(fileName, MaintenanceWindow);
+    const read = await file.read((line, errors) =>
+      log.warn({ file: fileName, line, errors }, 'invalid maintenance window in the old file; not imported'),
+    );
+    if (read === undefined) return;
+    const windows = read.filter((window) => {
+      if (window.until > window.from) return true;
+      log.warn(
+        { file: fileName, window },
+        'maintenance window in the old file ends before it starts; not imported',
+      );
+      return false;
+    });
+    const added = new Set(await this.#windowStore.import(windows, path.basename(fileName)));
+    const renamed = `${fileName}.imported`;
+    await rename(fileName, renamed);
+    log.info(
+      {
+        file: fileName,
+        renamed,
+        imported: windows.filter((window) => added.has(window.id)),
+        alreadyInDatabase: windows.filter((window) => !added.has(window.id)).map((window) => window.id),
+      },
+      `maintenance windows moved from the old file to the database: ${added.size} imported`,
+    );
   }
 }

@@ -18,11 +18,17 @@ export function registerMaintenanceRoutes(app: HttpApp, part: OfflinePart): void
         description:
           'Times when a camera (or a whole edge and its cameras) is expected to be dark: no camera_offline / ' +
           'edge_offline alarm is raised then, and an active one is cleared when the window begins. Windows from the ' +
-          'config file (`source: config`) and set on the API (`source: api`, with who and when); those over are not listed.',
-        response: { 200: MaintenanceList },
+          'config file (`source: config`) and set on the API of any cloud instance (`source: api`, with who and when, ' +
+          'read from the shared SQL database at each request); those over are not listed. 503: the database cannot be read.',
+        response: { 200: MaintenanceList, 503: ErrorBody },
       },
     },
-    async () => ({ windows: part.windows() }),
+    async (_request, reply) => {
+      const windows = await part.currentWindows();
+      if (!windows)
+        return reply.code(503).send({ error: 'maintenance windows could not be read from the database' });
+      return { windows };
+    },
   );
   app.post(
     '/maintenance',
@@ -33,7 +39,8 @@ export function registerMaintenanceRoutes(app: HttpApp, part: OfflinePart): void
         description:
           'From `from` (default now) until `until` (ms since the epoch), the camera `cameraId` of edge `edgeId` (or, ' +
           'without cameraId, the edge and all its cameras) raises no offline alarm. Recorded with who (the logged-in ' +
-          'user; without operator accounts `by`, required) and kept across restarts. 400 when until is not after from.',
+          'user; without operator accounts `by`, required) in the SQL database every cloud instance shares. 400 when ' +
+          'until is not after from.',
         body: MaintenanceBody,
         response: { 201: MaintenanceWindow, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody },
       },
@@ -57,8 +64,9 @@ export function registerMaintenanceRoutes(app: HttpApp, part: OfflinePart): void
         tags: ['cameras'],
         summary: 'End a maintenance window now',
         description:
-          'Removes a window set on the API (a camera still dark raises its alarm at the next check). 404: no such ' +
-          'window; 409: the window is in the config file. Who removed it is logged.',
+          'Ends a window set on the API, on any cloud instance (a camera still dark raises its alarm at the next ' +
+          'check). 404: no such window, or it is over; 409: the window is in the config file. Who removed it and ' +
+          'when is kept in the database.',
         params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
         response: { 204: Type.Null(), 400: ErrorBody, 404: ErrorBody, 409: ErrorBody },
       },

@@ -10,6 +10,7 @@ import { alarmsFeature } from '../../cloud/alarms/feature.js';
 import { cloudConfig, createCloud, type Cloud } from '../../cloud/core.js';
 import { OfflineAlarmsConfig } from '../../cloud/offline/config.js';
 import { offlineAlarmsFeature } from '../../cloud/offline/feature.js';
+import { registryFeature } from '../../cloud/registry/feature.js';
 import type { Alarm, AlarmList } from '../../protocols/api/alarms.js';
 import type { MaintenanceList, MaintenanceWindow } from '../../protocols/api/maintenance.js';
 import { topics } from '../../protocols/mqtt/topics.js';
@@ -23,6 +24,8 @@ import { scopeForFile } from '../support/scope.js';
 const scope = scopeForFile();
 let cloud: Cloud;
 const alarms = alarmsFeature();
+// The API's maintenance windows are kept in the registry's database (PGlite in the cloud's dataDir here).
+const registry = registryFeature();
 
 beforeAll(async () => {
   const dir = await scope.use(tempDir('offline-alarms'), removeDir);
@@ -50,7 +53,10 @@ beforeAll(async () => {
       influx: { host: influx.influxd.host, port: influx.influxd.port, database: 'offline_alarms' },
       dataDir: path.join(dir, 'cloud'),
     }),
-    { log: silentLogger(), features: [alarms, offlineAlarmsFeature(parsed.value, alarms)] },
+    {
+      log: silentLogger(),
+      features: [registry, alarms, offlineAlarmsFeature(parsed.value, { alarms, registry })],
+    },
   );
   await scope.use(cloud.start(), () => cloud.stop());
 });
