@@ -41,6 +41,7 @@ beforeAll(async () => {
       return db.query(sql, params);
     },
     transaction: (work) => db.transaction(work),
+    exclusively: (name, work) => db.exclusively(name, work),
     close: async () => undefined,
   };
 });
