@@ -13,6 +13,7 @@ import { silentLogger } from '../../runtime/logger.js';
 import { makePositions, removeDir, tempDir } from '../support/cloud-fixtures.js';
 import { TestHaproxy } from '../support/haproxy.js';
 import { startTestInfluxd, type TestInfluxd } from '../support/influxd.js';
+import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
 import { scopeForFile } from '../support/scope.js';
 import { waitFor } from '../support/wait.js';
@@ -21,11 +22,13 @@ const scope = scopeForFile();
 const DATABASE = 'cluster_haproxy';
 let influx: TestInfluxd;
 let redis: TestRedis;
+let postgres: TestPostgres;
 
 beforeAll(async () => {
-  [influx, redis] = await Promise.all([
+  [influx, redis, postgres] = await Promise.all([
     scope.use(startTestInfluxd(), (started) => started.cleanup()),
     scope.use(startTestRedis(), (started) => started.cleanup()),
+    startTestPostgres(scope),
   ]);
 });
 
@@ -38,6 +41,7 @@ async function startInstance(instanceId: string): Promise<Cloud> {
     ingest: { batchSize: 500, flushIntervalMs: 50 },
     dataDir,
     cluster: { redis: redis.redis.url, instanceId, leaseMs: 3000 },
+    registry: { database: { url: postgres.url } },
   });
   const cloud = createCloud(config, { log: silentLogger(), features: [clusterFeature(config.cluster!)] });
   scope.defer(() => cloud.stop());
