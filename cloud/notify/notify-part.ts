@@ -26,6 +26,8 @@ export const Pending = Type.Object(
     notification: Type.Union([AlarmNotification, ReportNotification]),
     firstTs: Type.Integer(),
     attempts: Type.Integer({ minimum: 0 }),
+    /** Cluster outbox: a request for it started then (it may have arrived), not answered yet. */
+    sendingSince: Type.Optional(Type.Integer()),
   },
   { additionalProperties: false },
 );
@@ -33,8 +35,10 @@ export type Pending = Static<typeof Pending>;
 
 /**
  * Cluster mode: the notifications the leader has to send, kept where the next leader finds them
- * (cloud/cluster/notify-outbox.ts, Redis). Added when queued, removed when done with (sent, refused, expired,
- * dropped); one a deposed leader may not send stays for the next.
+ * (cloud/cluster/notify-outbox.ts, Redis). Added when queued, marked (`sendingSince`) while a request for it is
+ * out, removed when done with (sent, refused, expired, dropped); one a deposed leader may not send stays for the
+ * next. A next leader does not send one that was marked: the dead leader may have delivered it, and a notification
+ * is never sent twice (a ranger's chat would show it twice).
  */
 export interface NotifyOutbox {
   add(item: Pending): Promise<void>;
@@ -43,7 +47,7 @@ export interface NotifyOutbox {
   waiting(webhook: string): Promise<Pending[]>;
 }
 
-type Outcome = 'sent' | 'retried' | 'rejected' | 'expired' | 'dropped' | 'fenced';
+type Outcome = 'sent' | 'retried' | 'rejected' | 'expired' | 'dropped' | 'fenced' | 'uncertain';
 
 export interface NotifyOptions {
   config: NotifyConfig;
@@ -135,7 +139,16 @@ class WebhookDelivery {
    */
   adopt(items: Pending[]): number {
     const queued = new Set(this.queue.map((item) => item.notification.id));
-    const adopted = items.filter((item) => !queued.has(item.notification.id));
+    const fresh = items.filter((item) => !queued.has(item.notification.id));
+    for (const item of fresh.filter((candidate) => candidate.sendingSince !== undefined)) {
+      this.deps.count('uncertain');
+      this.#forget(item);
+      this.deps.log.warn(
+        { webhook: this.webhook.name, notification: item.notification.id, sendingSince: item.sendingSince },
+        'the previous leader was sending this notification when it stopped: it may have arrived, so it is not sent again',
+      );
+    }
+    const adopted = fresh.filter((item) => item.sendingSince === undefined);
     if (adopted.length === 0) return 0;
     const start = this.#sending || this.#timer ? 1 : 0;
     this.queue.splice(start, 0, ...adopted);
@@ -194,7 +207,7 @@ class WebhookDelivery {
       return this.#pump();
     }
     head.attempts += 1;
-    this.#sending = this.#send(head.notification).then(
+    this.#sending = this.#send(head).then(
       () => {
         this.#failures = 0;
         this.lastError = undefined;
@@ -220,6 +233,7 @@ class WebhookDelivery {
           return;
         }
         count('retried');
+        this.#keep(head); // not delivered: the next leader may send it
         this.#failures += 1;
         const delay = Math.min(
           retry.maxMs,
@@ -260,10 +274,17 @@ class WebhookDelivery {
     });
   }
 
-  async #send(notification: Pending['notification']): Promise<void> {
+  async #send(item: Pending): Promise<void> {
+    const { notification } = item;
     const { webhook } = this;
-    const { leadership } = this.deps;
+    const { leadership, outbox, clock } = this.deps;
     if (leadership && !(await leadership.fence())) throw new FencedError('this instance no longer leads');
+    await outbox?.add({ ...item, sendingSince: clock() }).catch((error: Error) => {
+      this.deps.log.warn(
+        { webhook: webhook.name, notification: notification.id, err: error.message },
+        'could not mark a notification as being sent in the cluster outbox: if this instance dies now, the next leader sends it again',
+      );
+    });
     const body = requestBody(webhook, notification);
     const headers: Record<string, string> = {
       'content-type': 'application/json',
@@ -326,7 +347,7 @@ export class NotifyPart implements Part {
     const registers = [registry];
     const outcomes = new Counter({
       name: 'lookout_cloud_notifications_total',
-      help: 'Alarm notifications by webhook and outcome (sent, retried attempt, rejected by the webhook, expired, dropped from a full queue, fenced: not sent by a deposed cluster leader)',
+      help: 'Alarm notifications by webhook and outcome (sent, retried attempt, rejected by the webhook, expired, dropped from a full queue, fenced: not sent by a deposed cluster leader, uncertain: a dead leader was sending it, not sent again)',
       labelNames: ['webhook', 'outcome'],
       registers,
     });

@@ -15,7 +15,51 @@ import { createCloudBus } from '../../cloud/events.js';
 import { CloudConfig } from '../../cloud/config.js';
 import { NotifyConfig } from '../../cloud/notify/config.js';
 import { describeAlarm } from '../../cloud/notify/format.js';
-import { NotifyPart } from '../../cloud/notify/notify-part.js';
+import {
+  NotifyPart,
+  type NotifyOptions,
+  type NotifyOutbox,
+  type Pending,
+} from '../../cloud/notify/notify-part.js';
+import type { Leadership } from '../../cloud/cluster/leadership.js';
+
+/** An outbox in memory, as Redis keeps it (cloud/cluster/notify-outbox.ts): by webhook and notification id. */
+class MemoryOutbox implements NotifyOutbox {
+  readonly items = new Map<string, Pending>();
+  async add(item: Pending): Promise<void> {
+    this.items.set(`${item.webhook}|${item.notification.id}`, structuredClone(item));
+  }
+  async remove(item: Pending): Promise<void> {
+    this.items.delete(`${item.webhook}|${item.notification.id}`);
+  }
+  async waiting(webhook: string): Promise<Pending[]> {
+    return [...this.items.values()].filter((item) => item.webhook === webhook);
+  }
+}
+
+/** A lease this test hands over by hand. */
+function handLeadership(leader: boolean): Leadership & { lead(): void } {
+  const listeners: Array<(state: { leader: boolean; epoch: number }) => void> = [];
+  const state = { leader, epoch: leader ? 1 : 0 };
+  return {
+    get leader() {
+      return state.leader;
+    },
+    get epoch() {
+      return state.epoch;
+    },
+    onChange(listener) {
+      listeners.push(listener);
+      return () => undefined;
+    },
+    fence: async () => state.leader,
+    lead() {
+      state.leader = true;
+      state.epoch = 2;
+      for (const listener of listeners) listener({ ...state });
+    },
+  };
+}
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -58,7 +102,7 @@ const change = (kind: AlarmChangeMessage['kind'], overrides: Partial<Alarm> = {}
 
 function makePart(
   config: Record<string, unknown>,
-  options: { spillFile?: string; clock?: () => number } = {},
+  options: Pick<NotifyOptions, 'spillFile' | 'clock' | 'leadership' | 'outbox'> = {},
 ) {
   const parsed = compileSchema(NotifyConfig).parseValue({ retry: { minMs: 10, maxMs: 50 }, ...config });
   if (!parsed.ok) throw new Error(parsed.errors.join('; '));
@@ -262,6 +306,44 @@ describe('alarm notifications to webhooks', () => {
     ).toEqual(['k1:created:1000', 'k2:escalated:1000']);
     expect(await second.outcome('ops', 'sent')).toBe(2);
     await expect(readFile(spillFile)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('cluster: a new leader sends what the old one left waiting, but not one it was sending when it stopped', async () => {
+    const hook = await receiver();
+    const outbox = new MemoryOutbox();
+    // What a dead leader left: one queued (never tried), one refused once (retrying), one whose request was out.
+    const left = (id: string, extra: Partial<Pending> = {}): Pending => ({
+      webhook: 'ops',
+      notification: {
+        version: 1,
+        id,
+        kind: 'created',
+        alarm: alarm({ id }),
+        text: `alarm ${id}`,
+      },
+      firstTs: Date.now(),
+      attempts: 0,
+      ...extra,
+    });
+    await outbox.add(left('queued'));
+    await outbox.add(left('retrying', { attempts: 1 }));
+    await outbox.add(left('in-flight', { attempts: 1, sendingSince: Date.now() }));
+    const leadership = handLeadership(false);
+    const next = await started(
+      makePart({ webhooks: [{ name: 'ops', url: hook.url }] }, { leadership, outbox }),
+    );
+    expect(hook.received).toHaveLength(0); // a standby sends nothing
+
+    leadership.lead();
+    await waitFor(() => outbox.items.size === 0, 15_000, 'the outbox emptied');
+    expect(
+      hook
+        .json()
+        .map((n) => n.id)
+        .sort(),
+    ).toEqual(['queued', 'retrying']);
+    expect(await next.outcome('ops', 'sent')).toBe(2);
+    expect(await next.outcome('ops', 'uncertain')).toBe(1);
   });
 
   it('drops the oldest waiting beyond maxQueued (not the one being sent) and gives up after maxAgeS, counted', async () => {
