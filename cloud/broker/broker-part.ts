@@ -7,6 +7,7 @@ import { Aedes, type AuthenticateError, type Client, type ConnectPacket, type Pu
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { BurstLog, clipForLog } from '../../runtime/log-limits.js';
 import { delay, LoginGuard } from '../../runtime/login-guard.js';
+import { withDeadline } from '../../runtime/deadline.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { Part } from '../../runtime/service.js';
 import type { CloudConfig } from '../config.js';
@@ -19,6 +20,9 @@ import { limitPacketSize, PublishRateLimiter, RetainedLedger } from './limits.js
 const NOTED_CLIENTS_MAX = 10_000;
 /** Refusals of one kind from one client (or address) log once per this window, then one line with the count. */
 const DENIED_LOG_WINDOW_MS = 60_000;
+
+/** How long a clustered broker's stop waits for its Redis emitter to close (see #closeAedes). */
+const CLUSTER_CLOSE_WAIT_MS = 3000;
 
 export interface BrokerOptions {
   config: CloudConfig['mqtt'];
@@ -181,11 +185,29 @@ export class BrokerPart implements Part {
     const wsServerClosed = this.#wsServer
       ? new Promise<void>((resolve) => this.#wsServer!.close(() => resolve()))
       : Promise.resolve();
-    if (this.aedes) await new Promise<void>((resolve) => this.aedes!.close(() => resolve()));
+    if (this.aedes) await this.#closeAedes(this.aedes);
     for (const socket of this.#ws?.clients ?? []) socket.terminate();
     await Promise.all([tcpClosed, wsClosed, wsServerClosed]);
     this.#deniedLog.flush();
     this.aedes = this.#tcp = this.#ws = this.#wsServer = undefined;
+  }
+
+  /**
+   * Closes every client, then aedes' emitter. In a cluster the emitter's Redis connections end only once Redis
+   * answers their QUIT: with Redis gone (Ctrl-C reaches every process of the demo at once, or Redis died) that
+   * would hold the stop for ever, so it waits a bounded time; the cluster feature, stopped after the broker,
+   * then drops those connections.
+   */
+  async #closeAedes(aedes: Aedes): Promise<void> {
+    const closed = new Promise<void>((resolve) => aedes.close(() => resolve()));
+    if (!this.options.cluster?.()) return closed;
+    await withDeadline(closed, CLUSTER_CLOSE_WAIT_MS, "the broker's Redis emitter to close").catch(
+      (error: Error) =>
+        this.options.log.warn(
+          { err: error.message },
+          'is Redis away? the broker stops without closing its emitter',
+        ),
+    );
   }
 
   /** A failed handshake is counted and logged once per remote address (then at debug): scanners retry a lot. */

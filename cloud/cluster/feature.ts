@@ -3,11 +3,15 @@ import { hostname } from 'node:os';
 import aedesPersistenceRedis from 'aedes-persistence-redis';
 import { Redis } from 'ioredis';
 import MQEmitterRedis from 'mqemitter-redis';
+import { withDeadline } from '../../runtime/deadline.js';
 import type { CloudContext, CloudFeature } from '../core.js';
 import { clusterConfigProblems, type ClusterConfig } from './config.js';
 import { RedisNotifyOutbox } from './notify-outbox.js';
 import { AlarmRelay } from './alarm-relay.js';
 import { LeaderLease } from './lease.js';
+
+/** How long the stop waits for what goes through Redis (persistence destroy) before dropping the connections. */
+const STOP_WAIT_MS = 3000;
 
 /** What the broker needs to be one node of a cluster: its id, the shared emitter and the shared persistence. */
 export interface BrokerCluster {
@@ -145,8 +149,13 @@ export class ClusterFeature implements CloudFeature {
 
   async stop(): Promise<void> {
     await this.#lease?.stop(); // hands the lease over at once
-    // aedes.close() closed the emitter when the broker had started; the persistence is ours to close.
-    await this.#persistence?.destroy().catch(() => undefined);
+    // aedes.close() closed the emitter when the broker had started; the persistence is ours to close. Its destroy
+    // unsubscribes through Redis: with Redis away it would wait for ever (the connections drop below).
+    if (this.#persistence)
+      await withDeadline(this.#persistence.destroy(), STOP_WAIT_MS, 'the aedes persistence to close').catch(
+        (error: Error) =>
+          this.#context?.log.warn({ err: error.message }, 'is Redis away? stopping without it'),
+      );
     for (const connection of this.#connections.splice(0)) connection.disconnect();
     this.#persistence = this.#mq = undefined;
   }

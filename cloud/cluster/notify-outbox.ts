@@ -1,9 +1,20 @@
 import type { Redis } from 'ioredis';
 import { compileSchema } from '../../protocols/validation.js';
+import { withDeadline } from '../../runtime/deadline.js';
 import type { Logger } from '../../runtime/logger.js';
 import { Pending, type NotifyOutbox } from '../notify/notify-part.js';
 
 const checkPending = compileSchema(Pending);
+
+/**
+ * How long a call waits for Redis. Its connection queues commands while it reconnects, which could hold a
+ * notification (and a clean stop) for as long as Redis is away: past this the call fails, the notification is sent
+ * anyway and the failure logged.
+ */
+const REDIS_WAIT_MS = 2000;
+
+const bounded = <T>(command: string, call: Promise<T>) =>
+  withDeadline(call, REDIS_WAIT_MS, `Redis ${command}`);
 
 /** The Redis hash of the notifications waiting for one webhook, by notification id. */
 export function outboxKey(webhook: string): string {
@@ -22,15 +33,18 @@ export class RedisNotifyOutbox implements NotifyOutbox {
   ) {}
 
   async add(item: Pending): Promise<void> {
-    await this.redis.hset(outboxKey(item.webhook), item.notification.id, JSON.stringify(item));
+    await bounded(
+      'HSET',
+      this.redis.hset(outboxKey(item.webhook), item.notification.id, JSON.stringify(item)),
+    );
   }
 
   async remove(item: Pending): Promise<void> {
-    await this.redis.hdel(outboxKey(item.webhook), item.notification.id);
+    await bounded('HDEL', this.redis.hdel(outboxKey(item.webhook), item.notification.id));
   }
 
   async waiting(webhook: string): Promise<Pending[]> {
-    const entries = await this.redis.hgetall(outboxKey(webhook));
+    const entries = await bounded('HGETALL', this.redis.hgetall(outboxKey(webhook)));
     const items: Pending[] = [];
     for (const [id, text] of Object.entries(entries)) {
       const parsed = checkPending.parseJson(text);

@@ -355,4 +355,26 @@ describe('cloud cluster on Redis (aedes with mqemitter-redis and aedes-persisten
     await waitFor(async () => (await client.hlen(outbox)) === 0, 20_000, 'the outbox emptied');
     expect(receiver.received).toHaveLength(2);
   });
+
+  it('stops cleanly when Redis went away first (Ctrl-C reaches every process of the demo at once)', async () => {
+    const receiver = new WebhookReceiver();
+    await scope.use(receiver.start(), () => receiver.stop());
+    receiver.answer = () => ({ status: 503 }); // a notification stays queued, retrying
+    const own = await scope.use(startTestRedis(), (started) => started.cleanup());
+    const cloud = await startInstance('gone-redis', 'cluster_gone_redis', {
+      webhook: receiver.url,
+      redisUrl: own.redis.url,
+      retryMinMs: 100,
+    });
+    cloud.alarms!.part.raise({
+      originator: 'camera:edge-1/cam-1',
+      type: 'fire',
+      severity: 'CRITICAL',
+      ts: Date.now(),
+      details: {},
+    });
+    await waitFor(() => receiver.received.length >= 1, 20_000, 'a first attempt');
+    await own.redis.stop();
+    await cloud.stop();
+  });
 });
