@@ -197,14 +197,12 @@ export async function startDemoSystem(options: DemoOptions): Promise<DemoSystem>
     let redis: LocalRedis | undefined;
     let postgres: LocalPostgres | undefined;
     if ((options.instances ?? 1) > 1) {
-      say(`starting Redis (cloud cluster) with its data in ${path.join(dir, 'redis')} ...`);
+      tell('demo.startRedis', { dir: path.join(dir, 'redis') });
       redis = new LocalRedis({ dir: path.join(dir, 'redis'), log: logger('redis') });
       await redis.start();
       stops.push(() => redis!.stop());
       // A cluster's instances share one SQL database (registry, camera settings, office cases), not a PGlite each.
-      say(
-        `starting PostgreSQL (the clouds' shared registry) with its data in ${path.join(dir, 'postgres')} ...`,
-      );
+      tell('demo.startPostgres', { dir: path.join(dir, 'postgres') });
       postgres = new LocalPostgres({ dir: path.join(dir, 'postgres'), log: logger('postgres') });
       await postgres.start();
       stops.push(() => postgres!.stop());
@@ -455,7 +453,7 @@ async function startSecondCloud(
   };
   const configFile = path.join(dir, 'cloud-2.yaml');
   await writeFile(configFile, stringify({ cloud: config }));
-  say('starting the second cloud instance (its own process, same Redis, PostgreSQL and InfluxDB) ...');
+  bilingual(say)('demo.startSecondCloud');
   const log = createWriteStream(path.join(dir, 'logs', 'cloud-2.log'), { flags: 'a' });
   const child = spawn(
     process.execPath,

@@ -102,6 +102,8 @@ export function register(program: Command): void {
                 `  second cloud      ${a.second.dashboard}   MQTT ${a.second.mqtt}   health ${a.second.health}`,
                 `  Redis (cluster)   ${a.second.redis}   the edge knows both brokers; /health features.cluster says which leads`,
                 `  PostgreSQL        ${a.second.postgres}   both clouds' registry, camera settings and office cases (psql ${a.second.postgres})`,
+                '',
+                ...bothLanguages('demo.clusterHint'),
               ]
             : []),
           '',
