@@ -48,6 +48,8 @@ export class LocalRedis extends LocalServer {
       'appendonly yes',
       'appendfsync everysec',
       'save ""',
+      // Redis rewrites its process title: keep the config file in it, so a test run's last cleanup can find it.
+      'proc-title-template "{title} {listen-addr} {server-mode} {config-file}"',
       '',
     ].join('\n');
     await writeFile(this.configFile, config);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -10,6 +10,8 @@ import path from 'node:path';
  */
 export default function setup(): () => void {
   const runDir = mkdtempSync(path.join(tmpdir(), 'lookout-tests-'));
+  // Passing through only (no listing) for other users: PostgreSQL runs as `postgres` under root, in a folder here.
+  chmodSync(runDir, 0o711);
   process.env.TMPDIR = runDir;
   return () => {
     const leaked = processesMentioning(runDir);

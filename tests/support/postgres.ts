@@ -18,15 +18,15 @@ export interface TestPostgres {
 
 /**
  * An empty folder, removed by `scope`, in which a PostgreSQL server can run (also in a folder inside it). Under
- * root the server runs as the `postgres` user, which cannot reach the tests' own temp folder (private to root):
- * the folder is then made in /tmp, and open to others for passing through only (0711), not for listing.
+ * root the server runs as the `postgres` user: the folder is open to others for passing through only (0711), as
+ * the run's temp folder is (tests/support/global-setup.ts), so that the run's last cleanup finds a server a test
+ * could not stop.
  */
 export async function postgresTempDir(scope: TestScope, prefix = 'postgres'): Promise<string> {
-  const asRoot = userInfo().uid === 0;
-  const dir = await scope.use(mkdtemp(path.join(asRoot ? '/tmp' : tmpdir(), `lookout-${prefix}-`)), (made) =>
+  const dir = await scope.use(mkdtemp(path.join(tmpdir(), `lookout-${prefix}-`)), (made) =>
     rm(made, { recursive: true, force: true }),
   );
-  if (asRoot) await chmod(dir, 0o711);
+  if (userInfo().uid === 0) await chmod(dir, 0o711);
   return dir;
 }
 
