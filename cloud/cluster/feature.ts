@@ -4,6 +4,7 @@ import aedesPersistenceRedis from 'aedes-persistence-redis';
 import { Redis } from 'ioredis';
 import MQEmitterRedis from 'mqemitter-redis';
 import { withDeadline } from '../../runtime/deadline.js';
+import type { Logger } from '../../runtime/logger.js';
 import type { CloudContext, CloudFeature } from '../core.js';
 import { clusterConfigProblems, type ClusterConfig } from './config.js';
 import { RedisNotifyOutbox } from './notify-outbox.js';
@@ -75,12 +76,7 @@ export class ClusterFeature implements CloudFeature {
     const problems = clusterConfigProblems(context.config);
     if (problems.length > 0) throw new Error(`cluster mode refused:\n  ${problems.join('\n  ')}`);
     this.#context = context;
-    const log = context.log.child({ part: 'cluster', instance: this.instanceId });
-    const client = (role: string, failFast = false) => {
-      const connection = redisClient(this.config.redis, { log }, role, failFast);
-      this.#connections.push(connection);
-      return connection;
-    };
+    const { log, connect: client } = this.#forPart('cluster');
     const persistenceConnection = client('aedes-persistence');
     await persistenceConnection.ping(); // fails start with the reason when Redis is unreachable
     this.#mq = MQEmitterRedis({ subConn: client('mq-sub'), pubConn: client('mq-pub') });
@@ -116,31 +112,33 @@ export class ClusterFeature implements CloudFeature {
 
   /** The alarms' link to the leader (their feature lists this one in its needs, so it is started). */
   alarmRelay(): AlarmRelay {
-    const context = this.#context;
-    if (!context) throw new Error('the cluster feature is not started');
-    const log = context.log.child({ part: 'alarm-relay', instance: this.instanceId });
-    const connection = (role: string) => {
-      const created = redisClient(this.config.redis, { log }, role);
-      this.#connections.push(created);
-      return created;
-    };
+    const { log, connect } = this.#forPart('alarm-relay');
     return new AlarmRelay({
-      publisher: connection('alarms-pub'),
-      subscriber: connection('alarms-sub'),
+      publisher: connect('alarms-pub'),
+      subscriber: connect('alarms-sub'),
       instance: this.instanceId,
-      leadership: () => context.leadership,
+      leadership: () => this.#context!.leadership,
       log,
     });
   }
 
   /** Where the leader's waiting notifications outlive it (the notify feature lists this one in its needs). */
   notifyOutbox(): RedisNotifyOutbox {
+    const { log, connect } = this.#forPart('notify-outbox');
+    return new RedisNotifyOutbox(connect('notify-outbox'), log);
+  }
+
+  /** A logger for one user of the cluster's Redis, and its connections (dropped at stop, counted in health). */
+  #forPart(part: string): { log: Logger; connect: (role: string, failFast?: boolean) => Redis } {
     const context = this.#context;
     if (!context) throw new Error('the cluster feature is not started');
-    const log = context.log.child({ part: 'notify-outbox', instance: this.instanceId });
-    const connection = redisClient(this.config.redis, { log }, 'notify-outbox');
-    this.#connections.push(connection);
-    return new RedisNotifyOutbox(connection, log);
+    const log = context.log.child({ part, instance: this.instanceId });
+    const connect = (role: string, failFast = false) => {
+      const connection = redisClient(this.config.redis, { log }, role, failFast);
+      this.#connections.push(connection);
+      return connection;
+    };
+    return { log, connect };
   }
 
   get lease(): LeaderLease | undefined {

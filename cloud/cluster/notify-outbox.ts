@@ -22,9 +22,9 @@ export function outboxKey(webhook: string): string {
 }
 
 /**
- * The notifications the leader has to send, in Redis, so that a new leader sends what a dead one left waiting.
- * A notification the old leader sent just before it died, and had not removed yet, is sent again with the same
- * id (`X-Lookout-Notification-Id`, the body's `id`): at least once, and a receiver can tell a repeat.
+ * The notifications the leader has to send, in Redis, so that a new leader sends what a dead one left waiting,
+ * under the same id (`X-Lookout-Notification-Id`, the body's `id`). One marked `sendingSince` (its request was out
+ * when the old leader died) is not sent again: see NotifyOutbox in cloud/notify/notify-part.ts.
  */
 export class RedisNotifyOutbox implements NotifyOutbox {
   constructor(

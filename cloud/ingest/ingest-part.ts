@@ -291,7 +291,7 @@ export class IngestPart implements Part {
     const edgeId = parsed.edgeId;
     bus.emit('edgeActivity', { edgeId, at: receivedAt });
     if (live) {
-      this.#handle(parsed, topic, payload, { edgeId, topic, receivedAt, replayed: false });
+      this.#emitValid(parsed, validation.value, { edgeId, topic, receivedAt, replayed: false });
     } else if (parsed.kind === 'vessels/positions') {
       const positions = (validation.value as VesselPositionBatch).positions.filter(
         (position) => recordTimeProblem(position.ts, receivedAt, maxFutureSkewMs) === undefined,
@@ -368,13 +368,17 @@ export class IngestPart implements Part {
   }
 
   #handle(parsed: ParsedEdgeTopic, topic: string, payload: Buffer, origin: MessageOrigin): void {
-    const { bus } = this.options;
     const validation = this.#validate(parsed, payload);
     if (!validation.ok) {
       this.#invalid(topic, parsed, validation.reason, validation.errors, payload);
       return;
     }
-    const value = validation.value;
+    this.#emitValid(parsed, validation.value, origin);
+  }
+
+  /** A message that passed its schema, to the bus: its own event (positions, statics, status...) and `message`. */
+  #emitValid(parsed: ParsedEdgeTopic, value: Record<string, unknown>, origin: MessageOrigin): void {
+    const { bus } = this.options;
     if (parsed.kind.startsWith('alerts/')) this.#restampUnusableTime(parsed.kind, value, origin.receivedAt);
     switch (parsed.kind) {
       case 'vessels/positions': {

@@ -130,7 +130,19 @@ class WebhookDelivery {
 
   enqueue(item: Pending): void {
     this.#keep(item);
-    this.#add(item);
+    this.queue.push(item);
+    if (this.queue.length > this.deps.maxQueued) {
+      // The oldest one waiting: the head may be on its way right now.
+      const [dropped] = this.queue.splice(this.#sending ? 1 : 0, 1);
+      this.deps.count('dropped');
+      this.#forget(dropped!);
+      this.deps.log.error(
+        { webhook: this.webhook.name, notification: dropped!.notification.id, max: this.deps.maxQueued },
+        'notification queue full: the oldest waiting notification is dropped',
+      );
+    }
+    this.deps.queued(this.queue.length);
+    this.#pump();
   }
 
   /**
@@ -164,22 +176,6 @@ class WebhookDelivery {
         'could not keep a notification in the cluster outbox: if this instance dies before sending it, it is lost',
       );
     });
-  }
-
-  #add(item: Pending): void {
-    this.queue.push(item);
-    if (this.queue.length > this.deps.maxQueued) {
-      // The oldest one waiting: the head may be on its way right now.
-      const [dropped] = this.queue.splice(this.#sending ? 1 : 0, 1);
-      this.deps.count('dropped');
-      this.#forget(dropped!);
-      this.deps.log.error(
-        { webhook: this.webhook.name, notification: dropped!.notification.id, max: this.deps.maxQueued },
-        'notification queue full: the oldest waiting notification is dropped',
-      );
-    }
-    this.deps.queued(this.queue.length);
-    this.#pump();
   }
 
   async stop(): Promise<void> {
