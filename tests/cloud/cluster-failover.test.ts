@@ -27,9 +27,10 @@ import { freePort } from '../../runtime/ports.js';
 import type { EdgeFleetSummary } from '../../simulators/edges/edge-fleet.js';
 import { WebhookReceiver } from '../../simulators/notifications/webhook-receiver.js';
 import { metricValue, removeDir, tempDir } from '../support/cloud-fixtures.js';
-import { startTestInfluxd, type TestInfluxd } from '../support/influxd.js';
-import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
-import { startTestRedis, type TestRedis } from '../support/redis.js';
+import { startClusterServers } from '../support/cluster.js';
+import type { TestInfluxd } from '../support/influxd.js';
+import type { TestPostgres } from '../support/postgres.js';
+import type { TestRedis } from '../support/redis.js';
 import { scopeForFile } from '../support/scope.js';
 import { waitFor } from '../support/wait.js';
 
@@ -47,12 +48,11 @@ let postgres: TestPostgres;
 const receiver = new WebhookReceiver();
 
 beforeAll(async () => {
-  [influx, redis] = await Promise.all([
-    scope.use(startTestInfluxd(), (started) => started.cleanup()),
-    scope.use(startTestRedis(), (started) => started.cleanup()),
+  const [servers] = await Promise.all([
+    startClusterServers(scope),
     scope.use(receiver.start(), () => receiver.stop()),
   ]);
-  postgres = await startTestPostgres(scope);
+  ({ influx, redis, postgres } = servers);
 });
 
 interface Instance {

@@ -12,9 +12,10 @@ import { edgeClientId, filters, topics } from '../../protocols/mqtt/topics.js';
 import { silentLogger } from '../../runtime/logger.js';
 import { makePositions, removeDir, tempDir } from '../support/cloud-fixtures.js';
 import { TestHaproxy } from '../support/haproxy.js';
-import { startTestInfluxd, type TestInfluxd } from '../support/influxd.js';
-import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
-import { startTestRedis, type TestRedis } from '../support/redis.js';
+import { startClusterServers } from '../support/cluster.js';
+import type { TestInfluxd } from '../support/influxd.js';
+import type { TestPostgres } from '../support/postgres.js';
+import type { TestRedis } from '../support/redis.js';
 import { scopeForFile } from '../support/scope.js';
 import { waitFor } from '../support/wait.js';
 
@@ -25,11 +26,7 @@ let redis: TestRedis;
 let postgres: TestPostgres;
 
 beforeAll(async () => {
-  [influx, redis, postgres] = await Promise.all([
-    scope.use(startTestInfluxd(), (started) => started.cleanup()),
-    scope.use(startTestRedis(), (started) => started.cleanup()),
-    startTestPostgres(scope),
-  ]);
+  ({ influx, redis, postgres } = await startClusterServers(scope));
 });
 
 async function startInstance(instanceId: string): Promise<Cloud> {

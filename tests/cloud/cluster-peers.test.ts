@@ -27,9 +27,10 @@ import { iuuScenario } from '../../simulators/fleet/scenarios/iuu.js';
 import { WebhookReceiver } from '../../simulators/notifications/webhook-receiver.js';
 import { removeDir, tempDir } from '../support/cloud-fixtures.js';
 import { FIRE, tower, towerAlert } from '../support/fire-towers.js';
-import { startTestInfluxd, type TestInfluxd } from '../support/influxd.js';
-import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
-import { startTestRedis, type TestRedis } from '../support/redis.js';
+import { startClusterServers } from '../support/cluster.js';
+import type { TestInfluxd } from '../support/influxd.js';
+import type { TestPostgres } from '../support/postgres.js';
+import type { TestRedis } from '../support/redis.js';
 import { scopeForFile } from '../support/scope.js';
 import { waitFor } from '../support/wait.js';
 
@@ -43,12 +44,11 @@ const rangers = new WebhookReceiver();
 let simNow = scenario.startTs;
 
 beforeAll(async () => {
-  [influx, redis] = await Promise.all([
-    scope.use(startTestInfluxd(), (started) => started.cleanup()),
-    scope.use(startTestRedis(), (started) => started.cleanup()),
+  const [servers] = await Promise.all([
+    startClusterServers(scope),
     scope.use(rangers.start(), () => rangers.stop()),
   ]);
-  postgres = await startTestPostgres(scope);
+  ({ influx, redis, postgres } = servers);
 });
 
 interface Instance {

@@ -8,8 +8,9 @@ import { cloudConfig, createCloud, type Cloud } from '../../cloud/core.js';
 import { ConfigError } from '../../runtime/config.js';
 import { topics } from '../../protocols/mqtt/topics.js';
 import { batchesOf, makePositions, metricValue, removeDir, tempDir } from '../support/cloud-fixtures.js';
-import { startTestInfluxd, type TestInfluxd } from '../support/influxd.js';
-import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
+import { startClusterServers } from '../support/cluster.js';
+import type { TestInfluxd } from '../support/influxd.js';
+import type { TestPostgres } from '../support/postgres.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
 import { scopeForFile } from '../support/scope.js';
 import { waitFor } from '../support/wait.js';
@@ -26,11 +27,7 @@ let redis: TestRedis;
 let postgres: TestPostgres;
 
 beforeAll(async () => {
-  [influx, redis, postgres] = await Promise.all([
-    scope.use(startTestInfluxd(), (started) => started.cleanup()),
-    scope.use(startTestRedis(), (started) => started.cleanup()),
-    startTestPostgres(scope),
-  ]);
+  ({ influx, redis, postgres } = await startClusterServers(scope));
 });
 
 /** A cloud instance of the cluster, as `lookout cloud` builds it in cluster mode (its own ports and journal). */
